@@ -1,0 +1,336 @@
+package investigate
+
+import (
+	"time"
+)
+
+// SchemaVersion is the version of the case's JSON schema (docs/case-schema.md).
+const SchemaVersion = 1
+
+// Case is everything keypivot knows about one access key. Its JSON form is keypivot's
+// stable, documented output (docs/case-schema.md).
+type Case struct {
+	SchemaVersion int       `json:"schema_version"`
+	Key           string    `json:"key"`
+	GeneratedAt   time.Time `json:"generated_at"`
+	Window        Window    `json:"window"`
+	Demo          bool      `json:"demo,omitempty"`
+
+	Owner Owner `json:"owner"`
+	// Siblings are the alerts of the key and of its derived sessions.
+	Siblings []Sibling `json:"siblings"`
+	// HigherOrderAlerts are higher-order alerts mapped to the key through the source.ip
+	// of its first-seen alerts.
+	HigherOrderAlerts []Sibling `json:"higher_order_alerts"`
+
+	// EventCount counts events signed by the key itself; SessionEventCount those signed
+	// by its derived sessions; OtherEventCount launches by other signers that used the
+	// key's key pairs.
+	EventCount        int       `json:"event_count"`
+	SessionEventCount int       `json:"session_event_count"`
+	OtherEventCount   int       `json:"other_event_count"`
+	FirstActivity     time.Time `json:"first_activity,omitzero"`
+	LastActivity      time.Time `json:"last_activity,omitzero"`
+
+	SourceIPs  []IPSummary    `json:"source_ips"`
+	UserAgents []AgentSummary `json:"user_agents"`
+	Services   []CountSummary `json:"services"`
+	Actions    []CountSummary `json:"actions"`
+	Regions    []CountSummary `json:"regions"`
+	Errors     []ErrorSummary `json:"errors"`
+
+	Findings          []Finding    `json:"findings"`
+	CreatedAccessKeys []CreatedKey `json:"created_access_keys"`
+	Sessions          []Session    `json:"sessions"`
+	FollowUps         FollowUps    `json:"followups"`
+	// Quarantined is set when AWS attached its AWSCompromisedKeyQuarantine policy.
+	Quarantined bool `json:"aws_quarantine_policy"`
+
+	Assessment []string `json:"assessment"`
+
+	// Timeline holds every event of the case, oldest first. It is rendered through
+	// TimelineEntry in reports; the full records stay in Events.
+	Timeline []TimelineEntry `json:"timeline"`
+	Coverage Coverage        `json:"coverage"`
+
+	// Events are the case's events, oldest first (not serialised: see Timeline).
+	Events []*Event `json:"-"`
+}
+
+// Owner is who the key belongs to.
+type Owner struct {
+	User    string `json:"user"`
+	ARN     string `json:"arn"`
+	Account string `json:"account"`
+	// Type is the userIdentity type of the key's events (IAMUser, Root).
+	Type string `json:"type"`
+	Root bool   `json:"root"`
+	// Status (Active, Inactive), LastUsed and OtherKeys come from a live owner lookup.
+	Status    string     `json:"status,omitempty"`
+	Created   time.Time  `json:"created,omitzero"`
+	LastUsed  *LastUsed  `json:"last_used,omitempty"`
+	OtherKeys []KeyState `json:"other_keys,omitempty"`
+	// Sources says where each fact came from: cloudtrail, alerts, sts, iam.
+	Sources []string `json:"sources"`
+	// Error explains a failed live lookup (missing permission, other account).
+	Error string `json:"error,omitempty"`
+}
+
+// LastUsed is iam:GetAccessKeyLastUsed's answer.
+type LastUsed struct {
+	Date    time.Time `json:"date,omitzero"`
+	Service string    `json:"service,omitempty"`
+	Region  string    `json:"region,omitempty"`
+}
+
+// KeyState is one access key of a user, as IAM lists it.
+type KeyState struct {
+	AccessKeyID string    `json:"access_key_id"`
+	Status      string    `json:"status"`
+	Created     time.Time `json:"created,omitzero"`
+	LastUsed    *LastUsed `json:"last_used,omitempty"`
+}
+
+// OwnerInfo is what a live owner lookup (STS, IAM) learned about a key.
+type OwnerInfo struct {
+	Account   string
+	User      string
+	ARN       string
+	Status    string
+	Created   time.Time
+	LastUsed  *LastUsed
+	OtherKeys []KeyState
+	Sources   []string
+	Error     string
+}
+
+// Sibling is one alert of the case.
+type Sibling struct {
+	RuleID    string    `json:"rule_id"`
+	RuleName  string    `json:"rule_name"`
+	AlertID   string    `json:"alert_id"`
+	Severity  Severity  `json:"severity"`
+	RiskScore float64   `json:"risk_score"`
+	Status    string    `json:"status"`
+	Time      time.Time `json:"time"`
+	Provider  string    `json:"provider"`
+	SourceIP  string    `json:"source_ip,omitempty"`
+	ASOrg     string    `json:"source_as_org,omitempty"`
+	Action    string    `json:"event_action,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	Index     string    `json:"index,omitempty"`
+	FirstSeen bool      `json:"first_seen"`
+	// Eligible is false for alerts the correlation rule would not count; Ineligible says why.
+	Eligible   bool   `json:"eligible"`
+	Ineligible string `json:"ineligible_reason,omitempty"`
+	// ViaKey is the derived session key the alert was raised for, when not the case key.
+	ViaKey string `json:"via_key,omitempty"`
+}
+
+// IPSummary is one source address of the case.
+type IPSummary struct {
+	IP    string    `json:"ip"`
+	Count int       `json:"count"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// Kind is public, private, aws-service (ec2.amazonaws.com) or unparsed.
+	Kind   string `json:"kind"`
+	ASOrg  string `json:"as_org,omitempty"`
+	Errors int    `json:"errors"`
+	// Keys are the keys of the case that called from this address.
+	Keys []string `json:"keys"`
+	// FirstSeenAlert is set when a first-seen alert fired for this address.
+	FirstSeenAlert string `json:"first_seen_alert,omitempty"`
+}
+
+// AgentSummary is one user agent of the case.
+type AgentSummary struct {
+	UserAgent string    `json:"user_agent"`
+	Count     int       `json:"count"`
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
+	// Tool names an offensive or scanning tool recognised in the agent (TruffleHog, Pacu).
+	Tool string `json:"tool,omitempty"`
+}
+
+// CountSummary counts events by one dimension (service, action, region).
+type CountSummary struct {
+	Name   string    `json:"name"`
+	Count  int       `json:"count"`
+	Errors int       `json:"errors"`
+	First  time.Time `json:"first"`
+	Last   time.Time `json:"last"`
+}
+
+// ErrorSummary counts one error code.
+type ErrorSummary struct {
+	Code    string   `json:"code"`
+	Count   int      `json:"count"`
+	Denied  bool     `json:"access_denied"`
+	Actions []string `json:"actions"`
+}
+
+// Finding categories.
+const (
+	CatDiscovery        = "discovery"
+	CatProbing          = "probing"
+	CatPersistence      = "persistence"
+	CatPrivilege        = "privilege-escalation"
+	CatDefenseEvasion   = "defense-evasion"
+	CatCredentialAccess = "credential-access"
+	CatDataAccess       = "data-access"
+	CatExfiltration     = "exfiltration"
+	CatLateralMovement  = "lateral-movement"
+	CatResourceHijack   = "resource-hijacking"
+	CatSessions         = "derived-session"
+	CatQuarantine       = "aws-quarantine"
+	CatInitialAccess    = "initial-access"
+)
+
+// Finding is one notable thing the key (or a derived session) did.
+type Finding struct {
+	Category  string    `json:"category"`
+	Severity  Severity  `json:"severity"`
+	Title     string    `json:"title"`
+	Detail    string    `json:"detail,omitempty"`
+	Time      time.Time `json:"time"`
+	EventIDs  []string  `json:"event_ids"`
+	Action    string    `json:"action,omitempty"`
+	Signer    string    `json:"signer,omitempty"`
+	Region    string    `json:"region,omitempty"`
+	ErrorCode string    `json:"error_code,omitempty"`
+	// Target is the resource acted on: a user name, policy ARN, trail name, key id.
+	Target string `json:"target,omitempty"`
+}
+
+// CreatedKey is an access key created by the key or its sessions.
+type CreatedKey struct {
+	AccessKeyID string    `json:"access_key_id"`
+	User        string    `json:"user"`
+	EventID     string    `json:"event_id"`
+	Time        time.Time `json:"time"`
+	Signer      string    `json:"signer"`
+	Status      string    `json:"status,omitempty"`
+}
+
+// Session is a temporary key issued to the key (or, transitively, to one of its sessions).
+type Session struct {
+	AccessKeyID   string    `json:"access_key_id"`
+	IssuedBy      string    `json:"issued_by"`       // AssumeRole, GetSessionToken, GetFederationToken
+	IssuedByEvent string    `json:"issued_by_event"` // eventID of the issuing call
+	ParentKey     string    `json:"parent_key"`
+	RoleARN       string    `json:"role_arn,omitempty"`
+	SessionName   string    `json:"session_name,omitempty"`
+	FederatedUser string    `json:"federated_user,omitempty"`
+	AssumedARN    string    `json:"assumed_arn,omitempty"`
+	Account       string    `json:"account,omitempty"`
+	Region        string    `json:"region,omitempty"`
+	IssuedAt      time.Time `json:"issued_at"`
+	Expiration    time.Time `json:"expiration,omitzero"`
+	// ValidAtGeneration is true when the session had not expired when the case was built.
+	ValidAtGeneration bool      `json:"valid_at_generation"`
+	Depth             int       `json:"depth"`
+	EventCount        int       `json:"event_count"`
+	ErrorCount        int       `json:"error_count"`
+	SourceIPs         []string  `json:"source_ips"`
+	First             time.Time `json:"first,omitzero"`
+	Last              time.Time `json:"last,omitzero"`
+	Actions           []string  `json:"actions"`
+}
+
+// FollowUps are the EC2 resources the key set up and the launches that used them.
+type FollowUps struct {
+	KeyPairs  []KeyPair  `json:"key_pairs"`
+	Launches  []Launch   `json:"launches"`
+	Instances []Instance `json:"instances"`
+}
+
+// KeyPair is an EC2 key pair created or imported by the key or its sessions.
+type KeyPair struct {
+	Name        string    `json:"name"`
+	ID          string    `json:"id"`
+	Fingerprint string    `json:"fingerprint,omitempty"`
+	Region      string    `json:"region"`
+	Account     string    `json:"account"`
+	EventID     string    `json:"event_id"`
+	EventName   string    `json:"event_name"`
+	Time        time.Time `json:"time"`
+	Signer      string    `json:"signer"`
+	ErrorCode   string    `json:"error_code,omitempty"`
+	// Live: set by a live EC2 lookup. Exists is nil when unknown.
+	Exists    *bool  `json:"exists,omitempty"`
+	LiveError string `json:"live_error,omitempty"`
+}
+
+// Launch is one RunInstances call of the case.
+type Launch struct {
+	EventID      string    `json:"event_id"`
+	Time         time.Time `json:"time"`
+	Region       string    `json:"region"`
+	Account      string    `json:"account"`
+	Signer       string    `json:"signer"`
+	SignerARN    string    `json:"signer_arn,omitempty"`
+	KeyName      string    `json:"key_name,omitempty"`
+	InstanceType string    `json:"instance_type,omitempty"`
+	MinCount     int       `json:"min_count,omitempty"`
+	MaxCount     int       `json:"max_count,omitempty"`
+	ImageID      string    `json:"image_id,omitempty"`
+	Template     string    `json:"launch_template,omitempty"`
+	InstanceIDs  []string  `json:"instance_ids"`
+	ErrorCode    string    `json:"error_code,omitempty"`
+	ErrorMessage string    `json:"error_message,omitempty"`
+	// MatchedBy says why the launch is in the case: "signer" (the key or a session
+	// launched it) or "key-pair" (another signer launched with the case's key pair).
+	MatchedBy string `json:"matched_by"`
+}
+
+// Instance is an EC2 instance launched through the follow-ups, with live state when a
+// live source provided it.
+type Instance struct {
+	InstanceID   string            `json:"instance_id"`
+	Region       string            `json:"region"`
+	Account      string            `json:"account,omitempty"`
+	LaunchEvent  string            `json:"launch_event"`
+	KeyName      string            `json:"key_name,omitempty"`
+	InstanceType string            `json:"instance_type,omitempty"`
+	State        string            `json:"state,omitempty"` // pending, running, stopped, terminated; "" when unknown
+	LaunchTime   time.Time         `json:"launch_time,omitzero"`
+	PublicIP     string            `json:"public_ip,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	LiveError    string            `json:"live_error,omitempty"`
+}
+
+// TimelineEntry is one event as reports show it.
+type TimelineEntry struct {
+	Time      time.Time `json:"time"`
+	EventID   string    `json:"event_id"`
+	EventName string    `json:"event_name"`
+	Service   string    `json:"service"`
+	Region    string    `json:"region"`
+	SourceIP  string    `json:"source_ip,omitempty"`
+	UserAgent string    `json:"user_agent,omitempty"`
+	Signer    string    `json:"signer"`
+	// Session is set for events of a derived session; Other for launches by other signers.
+	Session   bool   `json:"session,omitempty"`
+	Other     bool   `json:"other_signer,omitempty"`
+	ErrorCode string `json:"error_code,omitempty"`
+	Write     bool   `json:"write"`
+	Category  string `json:"category,omitempty"`
+	Origin    string `json:"origin,omitempty"`
+}
+
+// Coverage says what the case was built from and what is missing.
+type Coverage struct {
+	Sources      []SourceReport `json:"sources"`
+	AlertSources []SourceReport `json:"alert_sources"`
+	FirstEvent   time.Time      `json:"first_event,omitzero"`
+	LastEvent    time.Time      `json:"last_event,omitzero"`
+	Accounts     []string       `json:"accounts"`
+	Regions      []string       `json:"regions"`
+	Events       int            `json:"events"`
+	Duplicates   int            `json:"duplicates"`
+	Problems     []Problem      `json:"problems"`
+	// Gaps lists what the analyst should know is missing (failed regions, unread files,
+	// sessions whose account was not searched).
+	Gaps []string `json:"gaps"`
+}

@@ -1,0 +1,66 @@
+package cloudtrail
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+const corpusDir = "../../../shared/corpus/stratus-detonation-logs"
+
+func corpus(t testing.TB) string {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skipf("corpus not present: %v", err)
+	}
+	return corpusDir
+}
+
+func loadAll(t testing.TB, paths ...string) ([]*investigate.Event, investigate.SourceReport) {
+	t.Helper()
+	src := &FileSource{Paths: paths}
+	var mu sync.Mutex
+	var out []*investigate.Event
+	rep, err := src.Events(context.Background(), investigate.EventQuery{}, func(b []investigate.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range b {
+			out = append(out, &b[i])
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, rep
+}
+
+func TestEveryCorpusFileParses(t *testing.T) {
+	dir := corpus(t)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 30 {
+		t.Fatalf("corpus has %d files, want the 35 Stratus detonations", len(entries))
+	}
+	for _, e := range entries {
+		t.Run(e.Name(), func(t *testing.T) {
+			evs, rep := loadAll(t, filepath.Join(dir, e.Name()))
+			if len(rep.Problems) > 0 {
+				t.Fatalf("problems: %+v", rep.Problems)
+			}
+			if len(evs) == 0 || rep.Records != int64(len(evs)) {
+				t.Fatalf("decoded %d events of %d records", len(evs), rep.Records)
+			}
+			for _, ev := range evs {
+				if ev.ID == "" || ev.Time.IsZero() || ev.Name == "" {
+					t.Fatalf("incomplete event %+v", ev)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,76 @@
+// Package cloudtrail reads CloudTrail records from files and streams: the S3 archive
+// layout, {"Records":[...]} documents, bare arrays, NDJSON and the output of
+// `aws cloudtrail lookup-events`, plain or gzip. It skips whole files, then records, that
+// cannot hold a key of interest before decoding any JSON.
+package cloudtrail
+
+import (
+	"bytes"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// Matcher decides which records a query wants. The zero Matcher (empty query) wants
+// every record.
+type Matcher struct {
+	keys    map[string]bool
+	pairs   map[string]bool // region/name
+	needles [][]byte
+	window  investigate.Window
+	all     bool
+}
+
+var runInstancesNeedle = []byte(`RunInstances`)
+
+// NewMatcher compiles a query.
+func NewMatcher(q investigate.EventQuery) *Matcher {
+	m := &Matcher{keys: map[string]bool{}, pairs: map[string]bool{}, window: q.Window}
+	for _, k := range q.AccessKeys {
+		if !m.keys[k] {
+			m.keys[k] = true
+			m.needles = append(m.needles, []byte(k))
+		}
+	}
+	for _, p := range q.KeyPairs {
+		m.pairs[p.Region+"/"+p.Name] = true
+	}
+	if len(m.pairs) > 0 {
+		m.needles = append(m.needles, runInstancesNeedle)
+	}
+	m.all = len(m.keys) == 0 && len(m.pairs) == 0
+	return m
+}
+
+// All reports whether the matcher wants every record.
+func (m *Matcher) All() bool { return m.all }
+
+// MayMatch is the cheap byte-level test: false means no record in b can match.
+func (m *Matcher) MayMatch(b []byte) bool {
+	if m.all {
+		return true
+	}
+	for _, n := range m.needles {
+		if bytes.Contains(b, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// Match is the exact test on a decoded event.
+func (m *Matcher) Match(e *investigate.Event) bool {
+	if !m.window.Contains(e.Time) {
+		return false
+	}
+	if m.all || m.keys[e.Signer()] {
+		return true
+	}
+	if len(m.pairs) > 0 && e.Name == "RunInstances" {
+		for _, k := range investigate.RunInstancesKeyNames(e) {
+			if m.pairs[e.Region+"/"+k] {
+				return true
+			}
+		}
+	}
+	return false
+}

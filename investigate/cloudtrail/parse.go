@@ -1,0 +1,463 @@
+package cloudtrail
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// Stats counts what one parse read.
+type Stats struct {
+	Bytes   int64 // decompressed bytes read
+	Records int64 // records decoded
+	Matched int64 // records the matcher wanted
+	// Skipped is true when the whole file was skipped without decoding: it holds no key
+	// of interest.
+	Skipped bool
+}
+
+// MaxBuffered is the decompressed size up to which a file is held in memory, so that it
+// can be skipped whole when no key of interest appears in it. Larger files are streamed.
+const MaxBuffered = 64 << 20
+
+// maxProblemsPerFile bounds the problems reported for one file; the rest are counted.
+const maxProblemsPerFile = 5
+
+const batchSize = 256
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+var gzPool sync.Pool
+
+// Opener opens a log file's raw (possibly gzip) content. Parse may call it twice for
+// files larger than MaxBuffered.
+type Opener func() (io.ReadCloser, error)
+
+// Parse reads one log file and passes the events m wants to emit, in batches. name is
+// used in problems ("name:line", "name#record"). A file whose content is gzip (by its
+// magic bytes, whatever its name) is decompressed. Problems never stop the parse of
+// the rest of the file when the format allows resynchronising (NDJSON, arrays of
+// well-formed records).
+func Parse(name string, open Opener, m *Matcher, emit func([]investigate.Event)) (Stats, []investigate.Problem) {
+	p := &parser{name: name, m: m, emit: emit}
+	p.run(open)
+	p.flush()
+	if p.extra > 0 {
+		p.problems = append(p.problems, investigate.Problem{Where: name, Message: fmt.Sprintf("%d more unreadable records in this file", p.extra)})
+	}
+	return p.stats, p.problems
+}
+
+type parser struct {
+	name     string
+	m        *Matcher
+	emit     func([]investigate.Event)
+	batch    []investigate.Event
+	stats    Stats
+	problems []investigate.Problem
+	extra    int
+	buf      []byte // the whole decompressed file, when buffered
+	line     int
+	lineOff  int64
+}
+
+func (p *parser) problem(where, format string, args ...any) {
+	if len(p.problems) >= maxProblemsPerFile {
+		p.extra++
+		return
+	}
+	p.problems = append(p.problems, investigate.Problem{Where: where, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) flush() {
+	if len(p.batch) > 0 {
+		p.emit(p.batch)
+		p.batch = nil
+	}
+}
+
+// decompress wraps rc in a pooled gzip reader when its content starts with gzip magic.
+func decompress(rc io.Reader) (io.Reader, func(), error) {
+	br := bufio.NewReaderSize(rc, 256<<10)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		var zr *gzip.Reader
+		if v := gzPool.Get(); v != nil {
+			zr = v.(*gzip.Reader)
+			if err := zr.Reset(br); err != nil {
+				gzPool.Put(zr)
+				return nil, nil, err
+			}
+		} else {
+			var err error
+			if zr, err = gzip.NewReader(br); err != nil {
+				return nil, nil, err
+			}
+		}
+		return zr, func() { gzPool.Put(zr) }, nil
+	}
+	return br, func() {}, nil
+}
+
+func (p *parser) run(open Opener) {
+	rc, err := open()
+	if err != nil {
+		p.problem(p.name, "cannot open: %v", err)
+		return
+	}
+	defer rc.Close()
+	r, release, err := decompress(rc)
+	if err != nil {
+		p.problem(p.name, "not a readable gzip file: %v", err)
+		return
+	}
+	defer release()
+
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= MaxBuffered+bytes.MinRead {
+			bufPool.Put(buf)
+		}
+	}()
+	n, err := buf.ReadFrom(io.LimitReader(r, MaxBuffered+1))
+	p.stats.Bytes = n
+	var readErr error
+	if err != nil {
+		readErr = err
+	}
+	if n > MaxBuffered {
+		// Too large to hold: stream it from the start again.
+		p.stats.Bytes = 0
+		p.streamLarge(open)
+		return
+	}
+	p.buf = buf.Bytes()
+	if readErr != nil {
+		// A truncated gzip still yields what was decompressed before the damage.
+		p.problem(p.name, "%s after %d bytes; reading the records before it", describeReadErr(readErr), n)
+	}
+	if len(bytes.TrimSpace(p.buf)) == 0 {
+		if readErr == nil {
+			p.problem(p.name, "empty file")
+		}
+		return
+	}
+	if !p.m.MayMatch(p.buf) {
+		p.stats.Skipped = true
+		return
+	}
+	p.parseReader(bytes.NewReader(p.buf), readErr != nil)
+}
+
+func describeReadErr(err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated gzip (unexpected end of data)"
+	case errors.Is(err, gzip.ErrChecksum):
+		return "gzip checksum mismatch"
+	case errors.Is(err, gzip.ErrHeader):
+		return "corrupt gzip header"
+	}
+	return "read error: " + err.Error()
+}
+
+func (p *parser) streamLarge(open Opener) {
+	rc, err := open()
+	if err != nil {
+		p.problem(p.name, "cannot reopen: %v", err)
+		return
+	}
+	defer rc.Close()
+	r, release, err := decompress(rc)
+	if err != nil {
+		p.problem(p.name, "not a readable gzip file: %v", err)
+		return
+	}
+	defer release()
+	cr := &countingReader{r: r}
+	p.buf = nil
+	p.parseReader(cr, false)
+	p.stats.Bytes = cr.n
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// parseReader detects the file's shape and reads its records.
+func (p *parser) parseReader(r io.Reader, truncated bool) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	skipBOMAndSpace(br)
+	head, _ := br.Peek(1)
+	if len(head) == 0 {
+		return
+	}
+	switch head[0] {
+	case '[':
+		dec := json.NewDecoder(br)
+		p.array(dec, "", truncated)
+	case '{':
+		peek, _ := br.Peek(64 << 10)
+		switch firstKey(peek) {
+		case "Records", "Events":
+			p.wrapper(json.NewDecoder(br), truncated)
+			return
+		}
+		if line, ok := firstLine(peek); ok && json.Valid(line) {
+			p.lines(br, truncated)
+			return
+		}
+		p.values(json.NewDecoder(br), truncated)
+	default:
+		p.problem(p.name+":1", "not JSON: file starts with %q", printable(head))
+	}
+}
+
+func skipBOMAndSpace(br *bufio.Reader) {
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xef, 0xbb, 0xbf}) {
+		br.Discard(3)
+	}
+	for {
+		b, err := br.Peek(1)
+		if err != nil || len(b) == 0 {
+			return
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			br.Discard(1)
+		default:
+			return
+		}
+	}
+}
+
+// firstKey returns the first object key of a JSON document's beginning.
+func firstKey(b []byte) string {
+	i := bytes.IndexByte(b, '{')
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(b[i+1:], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '"' {
+		return ""
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 {
+		return ""
+	}
+	return string(rest[1 : 1+end])
+}
+
+func firstLine(b []byte) ([]byte, bool) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return nil, false
+	}
+	return bytes.TrimSpace(b[:i]), true
+}
+
+func printable(b []byte) string {
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return strings.ToValidUTF8(string(b), "?")
+}
+
+// where names a record: path:line when the line is known, else path#index. Lines are
+// counted incrementally, so naming records in order costs one pass over the buffer.
+func (p *parser) where(index int, offset int64) string {
+	if p.buf != nil && offset >= 0 && offset <= int64(len(p.buf)) {
+		if offset < p.lineOff {
+			p.lineOff, p.line = 0, 0
+		}
+		p.line += bytes.Count(p.buf[p.lineOff:offset], []byte{'\n'})
+		p.lineOff = offset
+		return fmt.Sprintf("%s:%d", p.name, 1+p.line)
+	}
+	return fmt.Sprintf("%s#%d", p.name, index)
+}
+
+// array reads a JSON array of records (or of lookup events).
+func (p *parser) array(dec *json.Decoder, ctx string, truncated bool) {
+	if _, err := dec.Token(); err != nil { // [
+		p.problem(p.where(0, 0), "invalid JSON: %v", err)
+		return
+	}
+	for i := 0; dec.More(); i++ {
+		off := dec.InputOffset()
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if truncated {
+				return // already reported
+			}
+			p.problem(p.where(i, off), "record %d%s: invalid JSON: %v", i, ctx, err)
+			return
+		}
+		p.record(raw, i, off)
+	}
+	if _, err := dec.Token(); err != nil && !truncated { // ]
+		p.problem(p.name, "invalid JSON at the end of the array: %v", err)
+	}
+}
+
+// wrapper reads {"Records":[...]} and lookup-events' {"Events":[...], "NextToken":...}.
+func (p *parser) wrapper(dec *json.Decoder, truncated bool) {
+	if _, err := dec.Token(); err != nil { // {
+		p.problem(p.where(0, 0), "invalid JSON: %v", err)
+		return
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			if !truncated {
+				p.problem(p.name, "invalid JSON: %v", err)
+			}
+			return
+		}
+		key, _ := t.(string)
+		if key == "Records" || key == "Events" {
+			p.array(dec, " of "+key, truncated)
+			continue
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			if !truncated {
+				p.problem(p.name, "invalid JSON in %q: %v", key, err)
+			}
+			return
+		}
+	}
+}
+
+// values reads one or more concatenated JSON values (a pretty-printed record, or several).
+func (p *parser) values(dec *json.Decoder, truncated bool) {
+	for i := 0; ; i++ {
+		off := dec.InputOffset()
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			if !truncated {
+				p.problem(p.where(i, off), "invalid JSON: %v", err)
+			}
+			return
+		}
+		p.value(raw, i, off)
+	}
+}
+
+// lines reads NDJSON: one value a line. A bad line is reported and skipped.
+func (p *parser) lines(br *bufio.Reader, truncated bool) {
+	lineNo := 0
+	for {
+		line, err := br.ReadBytes('\n')
+		lineNo++
+		if t := bytes.TrimSpace(line); len(t) > 0 {
+			if !json.Valid(t) {
+				if err == nil || !truncated { // a truncated file's last line was reported already
+					p.problem(fmt.Sprintf("%s:%d", p.name, lineNo), "invalid JSON line")
+				}
+			} else {
+				p.valueAtLine(t, lineNo)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// value handles one top-level value: a record, a lookup event, or a nested document.
+func (p *parser) value(raw []byte, index int, off int64) {
+	switch firstKey(raw) {
+	case "Records", "Events":
+		if bytes.HasPrefix(bytes.TrimSpace(raw), []byte{'{'}) {
+			save := p.buf
+			p.buf = nil
+			p.wrapper(json.NewDecoder(bytes.NewReader(raw)), false)
+			p.buf = save
+			return
+		}
+	}
+	p.record(raw, index, off)
+}
+
+func (p *parser) valueAtLine(raw []byte, line int) {
+	where := fmt.Sprintf("%s:%d", p.name, line)
+	switch firstKey(raw) {
+	case "Records", "Events":
+		save, name := p.buf, p.name
+		p.buf, p.name = nil, where
+		p.wrapper(json.NewDecoder(bytes.NewReader(raw)), false)
+		p.buf, p.name = save, name
+		return
+	}
+	p.recordAt(raw, where)
+}
+
+func (p *parser) record(raw []byte, index int, off int64) {
+	p.stats.Records++
+	if !p.m.MayMatch(raw) {
+		return
+	}
+	p.decode(raw, func() string { return p.where(index, off) })
+}
+
+func (p *parser) recordAt(raw []byte, where string) {
+	p.stats.Records++
+	if !p.m.MayMatch(raw) {
+		return
+	}
+	p.decode(raw, func() string { return where })
+}
+
+var cloudTrailEventKey = []byte(`"CloudTrailEvent"`)
+
+func (p *parser) decode(raw []byte, where func() string) {
+	var rec []byte
+	if bytes.Contains(raw, cloudTrailEventKey) {
+		// A LookupEvents result: the record is a JSON string inside it.
+		var le struct {
+			CloudTrailEvent *string `json:"CloudTrailEvent"`
+		}
+		if err := json.Unmarshal(raw, &le); err == nil && le.CloudTrailEvent != nil {
+			rec = []byte(*le.CloudTrailEvent)
+		}
+	}
+	if rec == nil {
+		rec = bytes.Clone(raw) // raw may alias a pooled buffer
+	}
+	e, err := investigate.DecodeRecord(rec)
+	if err != nil {
+		p.problem(where(), "%v", err)
+		return
+	}
+	if !p.m.Match(&e) {
+		return
+	}
+	e.Origin = where()
+	p.stats.Matched++
+	p.batch = append(p.batch, e)
+	if len(p.batch) >= batchSize {
+		p.flush()
+	}
+}

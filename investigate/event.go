@@ -1,0 +1,247 @@
+package investigate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Event is one CloudTrail record, with the fields keypivot reasons about lifted out and
+// the original record kept verbatim in Raw.
+type Event struct {
+	ID           string    `json:"event_id"`
+	Time         time.Time `json:"time"`
+	Source       string    `json:"event_source"` // iam.amazonaws.com
+	Name         string    `json:"event_name"`   // CreateAccessKey
+	Type         string    `json:"event_type,omitempty"`
+	Region       string    `json:"region"`
+	SourceIP     string    `json:"source_ip,omitempty"`
+	UserAgent    string    `json:"user_agent,omitempty"`
+	ErrorCode    string    `json:"error_code,omitempty"`
+	ErrorMessage string    `json:"error_message,omitempty"`
+	// ReadOnly is the record's readOnly flag; ReadOnlyKnown is false when the record had none.
+	ReadOnly         bool     `json:"read_only"`
+	ReadOnlyKnown    bool     `json:"-"`
+	RecipientAccount string   `json:"recipient_account,omitempty"`
+	Identity         Identity `json:"identity"`
+	// Request and Response are requestParameters and responseElements as recorded
+	// (responseElements is null when the call failed).
+	Request  json.RawMessage `json:"-"`
+	Response json.RawMessage `json:"-"`
+	// Raw is the whole record as it was read.
+	Raw json.RawMessage `json:"-"`
+	// Origin says where the record was read: "path:line", "path#record", "lookup us-east-1".
+	Origin string `json:"origin,omitempty"`
+}
+
+// Identity is a record's userIdentity.
+type Identity struct {
+	Type        string `json:"type,omitempty"` // IAMUser, AssumedRole, FederatedUser, Root, AWSService, ...
+	ARN         string `json:"arn,omitempty"`
+	AccountID   string `json:"account,omitempty"`
+	UserName    string `json:"user,omitempty"`
+	PrincipalID string `json:"principal_id,omitempty"`
+	// AccessKeyID is the key that signed the request.
+	AccessKeyID string `json:"access_key_id,omitempty"`
+	InvokedBy   string `json:"invoked_by,omitempty"`
+	// Issuer is sessionContext.sessionIssuer for temporary credentials.
+	IssuerType     string    `json:"issuer_type,omitempty"`
+	IssuerARN      string    `json:"issuer_arn,omitempty"`
+	IssuerUserName string    `json:"issuer_user,omitempty"`
+	SessionCreated time.Time `json:"session_created,omitempty"`
+	MFA            bool      `json:"mfa,omitempty"`
+}
+
+// Signer is the access key that signed the event.
+func (e *Event) Signer() string { return e.Identity.AccessKeyID }
+
+// Account is the account the caller belongs to, or the recipient account.
+func (e *Event) Account() string {
+	if e.Identity.AccountID != "" {
+		return e.Identity.AccountID
+	}
+	return e.RecipientAccount
+}
+
+// Failed reports whether the call returned an error.
+func (e *Event) Failed() bool { return e.ErrorCode != "" }
+
+// Denied reports whether the call failed for lack of permission (probing).
+func (e *Event) Denied() bool { return IsAccessDenied(e.ErrorCode) }
+
+// IsAccessDenied reports whether a CloudTrail errorCode means the caller lacked permission.
+func IsAccessDenied(code string) bool {
+	switch code {
+	case "AccessDenied", "AccessDeniedException", "Client.UnauthorizedOperation", "UnauthorizedOperation",
+		"Client.AccessDenied", "UnauthorizedAccess", "AuthorizationError", "AuthorizationErrorException",
+		"Forbidden", "ForbiddenException", "NotAuthorized", "InvalidClientTokenId":
+		return true
+	}
+	return strings.HasSuffix(code, "AccessDenied") || strings.HasSuffix(code, "UnauthorizedOperation")
+}
+
+// Service is the short service name: "iam" for iam.amazonaws.com.
+func (e *Event) Service() string { return strings.TrimSuffix(e.Source, ".amazonaws.com") }
+
+// IsWrite reports whether the event changed something. It uses the record's readOnly
+// flag when present and the action's verb otherwise.
+func (e *Event) IsWrite() bool {
+	if e.ReadOnlyKnown {
+		return !e.ReadOnly
+	}
+	for _, p := range []string{"Get", "List", "Describe", "Head", "Lookup", "Search", "Scan", "Query", "Select", "BatchGet", "Check", "Validate", "Estimate", "Preview", "Test"} {
+		if strings.HasPrefix(e.Name, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Action is "service:EventName", the way IAM names it.
+func (e *Event) Action() string { return e.Service() + ":" + e.Name }
+
+// record is the subset of a CloudTrail record keypivot decodes.
+type record struct {
+	EventID            string          `json:"eventID"`
+	EventTime          string          `json:"eventTime"`
+	EventSource        string          `json:"eventSource"`
+	EventName          string          `json:"eventName"`
+	EventType          string          `json:"eventType"`
+	AWSRegion          string          `json:"awsRegion"`
+	SourceIPAddress    string          `json:"sourceIPAddress"`
+	UserAgent          string          `json:"userAgent"`
+	ErrorCode          string          `json:"errorCode"`
+	ErrorMessage       string          `json:"errorMessage"`
+	ReadOnly           flexBool        `json:"readOnly"`
+	RecipientAccountID string          `json:"recipientAccountId"`
+	RequestParameters  json.RawMessage `json:"requestParameters"`
+	ResponseElements   json.RawMessage `json:"responseElements"`
+	UserIdentity       struct {
+		Type           string `json:"type"`
+		PrincipalID    string `json:"principalId"`
+		ARN            string `json:"arn"`
+		AccountID      string `json:"accountId"`
+		AccessKeyID    string `json:"accessKeyId"`
+		UserName       string `json:"userName"`
+		InvokedBy      string `json:"invokedBy"`
+		SessionContext *struct {
+			Attributes struct {
+				CreationDate     string   `json:"creationDate"`
+				MFAAuthenticated flexBool `json:"mfaAuthenticated"`
+			} `json:"attributes"`
+			SessionIssuer struct {
+				Type     string `json:"type"`
+				ARN      string `json:"arn"`
+				UserName string `json:"userName"`
+			} `json:"sessionIssuer"`
+		} `json:"sessionContext"`
+	} `json:"userIdentity"`
+}
+
+// flexBool accepts true, false, "true", "false" and null (CloudTrail files carry booleans,
+// LookupEvents strings).
+type flexBool struct {
+	Value, Known bool
+}
+
+func (b *flexBool) UnmarshalJSON(p []byte) error {
+	s := string(bytes.Trim(p, `"`))
+	switch strings.ToLower(s) {
+	case "true":
+		*b = flexBool{true, true}
+	case "false":
+		*b = flexBool{false, true}
+	case "null", "":
+		*b = flexBool{}
+	default:
+		return fmt.Errorf("want a boolean, got %s", p)
+	}
+	return nil
+}
+
+// DecodeRecord turns one CloudTrail record (a JSON object) into an Event. The returned
+// Event keeps raw as its Raw field without copying it. It fails when raw is not a JSON
+// object or lacks the fields every CloudTrail record has (eventTime, eventName, eventSource).
+func DecodeRecord(raw []byte) (Event, error) {
+	var r record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return Event{}, fmt.Errorf("not a CloudTrail record: %w", jsonErr(err))
+	}
+	var missing []string
+	if r.EventTime == "" {
+		missing = append(missing, "eventTime")
+	}
+	if r.EventName == "" {
+		missing = append(missing, "eventName")
+	}
+	if r.EventSource == "" {
+		missing = append(missing, "eventSource")
+	}
+	if len(missing) > 0 {
+		return Event{}, fmt.Errorf("not a CloudTrail record: no %s", strings.Join(missing, ", "))
+	}
+	t, err := time.Parse(time.RFC3339, r.EventTime)
+	if err != nil {
+		return Event{}, fmt.Errorf("eventTime %q is not an RFC 3339 time", r.EventTime)
+	}
+	e := Event{
+		ID:               r.EventID,
+		Time:             t.UTC(),
+		Source:           r.EventSource,
+		Name:             r.EventName,
+		Type:             r.EventType,
+		Region:           r.AWSRegion,
+		SourceIP:         r.SourceIPAddress,
+		UserAgent:        r.UserAgent,
+		ErrorCode:        r.ErrorCode,
+		ErrorMessage:     r.ErrorMessage,
+		ReadOnly:         r.ReadOnly.Value,
+		ReadOnlyKnown:    r.ReadOnly.Known,
+		RecipientAccount: r.RecipientAccountID,
+		Request:          nullToNil(r.RequestParameters),
+		Response:         nullToNil(r.ResponseElements),
+		Raw:              raw,
+		Identity: Identity{
+			Type:        r.UserIdentity.Type,
+			ARN:         r.UserIdentity.ARN,
+			AccountID:   r.UserIdentity.AccountID,
+			UserName:    r.UserIdentity.UserName,
+			PrincipalID: r.UserIdentity.PrincipalID,
+			AccessKeyID: r.UserIdentity.AccessKeyID,
+			InvokedBy:   r.UserIdentity.InvokedBy,
+		},
+	}
+	if sc := r.UserIdentity.SessionContext; sc != nil {
+		e.Identity.IssuerType = sc.SessionIssuer.Type
+		e.Identity.IssuerARN = sc.SessionIssuer.ARN
+		e.Identity.IssuerUserName = sc.SessionIssuer.UserName
+		e.Identity.MFA = sc.Attributes.MFAAuthenticated.Value
+		if ct, err := time.Parse(time.RFC3339, sc.Attributes.CreationDate); err == nil {
+			e.Identity.SessionCreated = ct.UTC()
+		}
+	}
+	return e, nil
+}
+
+func nullToNil(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 || string(m) == "null" {
+		return nil
+	}
+	return m
+}
+
+// jsonErr shortens encoding/json errors to what a user can act on.
+func jsonErr(err error) error {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return fmt.Errorf("invalid JSON at byte %d: %v", e.Offset, e)
+	case *json.UnmarshalTypeError:
+		if e.Field != "" {
+			return fmt.Errorf("field %s: want %s, got JSON %s", e.Field, e.Type, e.Value)
+		}
+		return fmt.Errorf("want a JSON object, got JSON %s", e.Value)
+	}
+	return err
+}
