@@ -95,14 +95,14 @@ func NormalizeWorkflowStatus(s string) string {
 
 // Alert is one security alert or finding, from any source, mapped onto one model.
 type Alert struct {
-	ID       string `json:"alert_id"`          // kibana.alert.uuid (= _id), GuardDuty finding id, ASFF Id
-	Index    string `json:"index,omitempty"`   // _index for Elastic alerts
-	Provider string `json:"provider"`          // elastic, guardduty, securityhub
-	Origin   string `json:"origin,omitempty"`  // where it was read: path:line, URL
-	RuleID   string `json:"rule_id"`           // kibana.alert.rule.rule_id, GuardDuty type, ASFF GeneratorId
-	RuleName string `json:"rule_name"`         //
-	RuleUUID string `json:"rule_uuid,omitempty"`
-	RuleType string `json:"rule_type,omitempty"` // query, eql, esql, new_terms, threat_match, machine_learning, ...
+	ID       string   `json:"alert_id"`         // kibana.alert.uuid (= _id), GuardDuty finding id, ASFF Id
+	Index    string   `json:"index,omitempty"`  // _index for Elastic alerts
+	Provider string   `json:"provider"`         // elastic, guardduty, securityhub
+	Origin   string   `json:"origin,omitempty"` // where it was read: path:line, URL
+	RuleID   string   `json:"rule_id"`          // kibana.alert.rule.rule_id, GuardDuty type, ASFF GeneratorId
+	RuleName string   `json:"rule_name"`        //
+	RuleUUID string   `json:"rule_uuid,omitempty"`
+	RuleType string   `json:"rule_type,omitempty"` // query, eql, esql, new_terms, threat_match, machine_learning, ...
 	Tags     []string `json:"rule_tags,omitempty"`
 
 	Severity  Severity  `json:"severity"`

@@ -107,10 +107,10 @@ type SourceReport struct {
 	Regions   []RegionStatus `json:"regions,omitempty"`
 	Truncated bool           `json:"truncated,omitempty"`
 	// Query is the query the source ran, when the analyst should see it (Athena SQL).
-	Query        string    `json:"query,omitempty"`
-	BytesScanned int64     `json:"bytes_scanned,omitempty"`
-	Notes        []string  `json:"notes,omitempty"`
-	Problems     []Problem `json:"problems,omitempty"`
+	Query        string        `json:"query,omitempty"`
+	BytesScanned int64         `json:"bytes_scanned,omitempty"`
+	Notes        []string      `json:"notes,omitempty"`
+	Problems     []Problem     `json:"problems,omitempty"`
 	Elapsed      time.Duration `json:"elapsed_ns,omitempty"`
 }
 
