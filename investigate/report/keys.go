@@ -1,0 +1,145 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+
+// KeysText writes the ranking as a table.
+func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
+	var b strings.Builder
+	width := o.width()
+	title := "Access keys correlated with elevated alerts"
+	if r.Demo {
+		title += "   [DEMO DATA]"
+	}
+	b.WriteString(title + "\n" + strings.Repeat("=", width) + "\n")
+	if len(r.Keys) == 0 {
+		b.WriteString("No key has a first-seen alert and an elevated sibling in the alerts read.\n")
+	}
+	t := &table{width: width, widths: []int{20, 8, 4, 5, 16, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "RULES", "FIRST SEEN FROM", "USER / LAST ALERT"}}
+	for _, k := range r.Keys {
+		key := k.Key
+		if !k.Correlated {
+			key = strings.ToLower(key[:4]) + key[4:] // first-seen only: visibly different
+		}
+		ip := "-"
+		if len(k.FirstSeen) > 0 {
+			ip = k.FirstSeen[0].IP
+			if k.FirstSeenCount > 1 {
+				ip += fmt.Sprintf(" +%d", k.FirstSeenCount-1)
+			}
+		}
+		sev := k.MaxSeverity.String()
+		if k.SiblingCount == 0 {
+			sev = "-"
+		}
+		user := cell(k.User)
+		if user == "" {
+			user = "?"
+		}
+		t.add(key, sev, strconv.Itoa(k.SiblingCount), strconv.Itoa(len(k.Rules)), cell(ip), user+"  "+shortTS(k.LastAlert))
+		var rules []string
+		for _, ru := range k.Rules {
+			rules = append(rules, fmt.Sprintf("%s (%s x%d)", ru.RuleName, ru.Severity, ru.Count))
+		}
+		if len(k.HigherOrderAlerts) > 0 {
+			rules = append(rules, fmt.Sprintf("higher-order alert x%d", len(k.HigherOrderAlerts)))
+		}
+		if len(rules) > 0 {
+			t.add("", "", "", "", "", cell(strings.Join(rules, "; ")))
+		}
+		var nets []string
+		for _, fs := range k.FirstSeen {
+			if fs.ASOrg != "" {
+				nets = appendUnique(nets, fs.ASOrg)
+			}
+		}
+		if len(nets) > 0 || k.Account != "" {
+			extra := "account " + orDash(k.Account)
+			if len(nets) > 0 {
+				extra += "; network " + strings.Join(nets, ", ")
+			}
+			t.add("", "", "", "", "", cell(extra))
+		}
+	}
+	t.render(&b)
+	b.WriteString("\n" + statsLine(r) + "\n")
+	if len(r.Unmapped) > 0 {
+		b.WriteString(fmt.Sprintf("%d higher-order alerts match no first-seen alert's source.ip: %s\n", len(r.Unmapped), strings.Join(r.Unmapped, ", ")))
+	}
+	for _, s := range r.Sources {
+		for _, p := range s.Problems {
+			b.WriteString("! " + cell(p.Where+": "+p.Message) + "\n")
+		}
+	}
+	if hasFirstSeenOnly(r) {
+		b.WriteString("(lower-case akia: first seen from a new address, no elevated sibling)\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func hasFirstSeenOnly(r *investigate.Ranking) bool {
+	for _, k := range r.Keys {
+		if !k.Correlated {
+			return true
+		}
+	}
+	return false
+}
+
+func statsLine(r *investigate.Ranking) string {
+	s := r.Stats
+	line := fmt.Sprintf("%d alerts read, %d counted, %d higher-order, %d keys seen", s.Alerts, s.Eligible, s.HigherOrder, s.Keys)
+	if len(s.Ineligible) > 0 {
+		reasons := make([]string, 0, len(s.Ineligible))
+		for k := range s.Ineligible {
+			reasons = append(reasons, k)
+		}
+		sort.Slice(reasons, func(i, j int) bool {
+			if s.Ineligible[reasons[i]] != s.Ineligible[reasons[j]] {
+				return s.Ineligible[reasons[i]] > s.Ineligible[reasons[j]]
+			}
+			return reasons[i] < reasons[j]
+		})
+		var parts []string
+		for _, k := range reasons {
+			parts = append(parts, fmt.Sprintf("%d %s", s.Ineligible[k], k))
+		}
+		line += "; not counted: " + strings.Join(parts, ", ")
+	}
+	return line
+}
+
+// KeysMarkdown writes the ranking as a Markdown table.
+func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
+	var b strings.Builder
+	b.WriteString("# Access keys correlated with elevated alerts\n\n")
+	b.WriteString("| Key | Correlated | Max severity | Siblings | Rules | First seen from | User | Account | Last alert (UTC) |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, k := range r.Keys {
+		var ips []string
+		for _, fs := range k.FirstSeen {
+			s := fs.IP
+			if fs.ASOrg != "" {
+				s += " (" + fs.ASOrg + ")"
+			}
+			ips = append(ips, s)
+		}
+		var rules []string
+		for _, ru := range k.Rules {
+			rules = append(rules, ru.RuleName)
+		}
+		fmt.Fprintf(&b, "| %s | %v | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key), k.Correlated, k.MaxSeverity, k.SiblingCount,
+			md(strings.Join(rules, "; ")), md(strings.Join(ips, ", ")), md(k.User), code(k.Account), ts(k.LastAlert))
+	}
+	b.WriteString("\n" + md(statsLine(r)) + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,259 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"strings"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/sanitize"
+)
+
+// md sanitises s and escapes what Markdown would interpret in a table cell or a line.
+func md(s string) string {
+	s = sanitize.Clean(s)
+	r := strings.NewReplacer("|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`, "#", `\#`)
+	return r.Replace(s)
+}
+
+// code renders s as inline code, safe whatever it holds.
+func code(s string) string {
+	s = sanitize.Clean(s)
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "|", `\|`)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// Markdown writes the case for a ticket.
+func Markdown(w io.Writer, c *investigate.Case, o Options) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	title := "Access key " + code(c.Key)
+	if c.Demo {
+		title += " (demo data)"
+	}
+	p("# %s\n\n", title)
+	ow := c.Owner
+	p("| | |\n|---|---|\n")
+	user := md(ow.User)
+	if ow.Root {
+		user = "**ROOT ACCOUNT KEY**"
+	}
+	p("| Owner | %s (%s) |\n", orDash(user), md(ow.Type))
+	p("| ARN | %s |\n", code(ow.ARN))
+	p("| Account | %s |\n", code(ow.Account))
+	if ow.Status != "" {
+		p("| Status | %s |\n", md(ow.Status))
+	}
+	if ow.LastUsed != nil && !ow.LastUsed.Date.IsZero() {
+		p("| Last used | %s %s %s |\n", ts(ow.LastUsed.Date), md(ow.LastUsed.Service), md(ow.LastUsed.Region))
+	}
+	for _, k := range ow.OtherKeys {
+		if k.AccessKeyID != c.Key {
+			p("| Other key | %s %s |\n", code(k.AccessKeyID), md(k.Status))
+		}
+	}
+	p("| Events | %d by the key, %d by %d derived sessions |\n", c.EventCount, c.SessionEventCount, len(c.Sessions))
+	p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
+	p("| Generated | %s UTC |\n\n", ts(c.GeneratedAt))
+
+	if len(c.Assessment) > 0 {
+		p("## Assessment\n\n")
+		for _, a := range c.Assessment {
+			p("- %s\n", md(a))
+		}
+		p("\n")
+	}
+
+	p("## Alerts\n\n")
+	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
+		p("None in the alert sources.\n\n")
+	} else {
+		p("| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Counted |\n|---|---|---|---|---|---|---|---|\n")
+		for _, s := range c.Siblings {
+			counted := "yes"
+			if s.FirstSeen {
+				counted = "first seen"
+			}
+			if !s.Eligible {
+				counted = "no: " + s.Ineligible
+			}
+			if s.ViaKey != "" {
+				counted += " (via " + s.ViaKey + ")"
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), md(counted))
+		}
+		for _, s := range c.HigherOrderAlerts {
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), "higher-order, source.ip "+code(s.SourceIP))
+		}
+		p("\n")
+	}
+
+	p("## Findings\n\n")
+	if len(c.Findings) == 0 {
+		p("None.\n\n")
+	} else {
+		p("| Time (UTC) | Severity | Category | What | Detail | Signer |\n|---|---|---|---|---|---|\n")
+		for _, f := range c.Findings {
+			p("| %s | %s | %s | %s | %s | %s |\n", ts(f.Time), f.Severity, f.Category, md(f.Title), md(f.Detail), code(f.Signer))
+		}
+		p("\n")
+	}
+
+	p("## Derived sessions\n\n")
+	if len(c.Sessions) == 0 {
+		p("None issued to this key in the data.\n\n")
+	} else {
+		p("| Session key | Issued by | Issued (UTC) | Expires (UTC) | Role / federated user | Account | Events | From |\n|---|---|---|---|---|---|---|---|\n")
+		for _, s := range c.Sessions {
+			who := code(s.RoleARN)
+			if s.FederatedUser != "" {
+				who = md(s.FederatedUser)
+			}
+			exp := ts(s.Expiration)
+			if s.ValidAtGeneration {
+				exp += " **may still be valid**"
+			}
+			p("| %s | %s (%s) | %s | %s | %s | %s | %d | %s |\n", code(s.AccessKeyID), s.IssuedBy, code(s.IssuedByEvent), ts(s.IssuedAt), exp, who, code(s.Account), s.EventCount, md(strings.Join(s.SourceIPs, ", ")))
+		}
+		p("\n")
+	}
+	if len(c.CreatedAccessKeys) > 0 {
+		p("## Access keys created\n\n| Key | User | Time (UTC) | By |\n|---|---|---|---|\n")
+		for _, k := range c.CreatedAccessKeys {
+			p("| %s | %s | %s | %s |\n", code(k.AccessKeyID), md(k.User), ts(k.Time), code(k.Signer))
+		}
+		p("\n")
+	}
+
+	f := c.FollowUps
+	p("## EC2 follow-ups\n\n")
+	if len(f.KeyPairs)+len(f.Launches) == 0 {
+		p("No key pairs or launches.\n\n")
+	} else {
+		if len(f.KeyPairs) > 0 {
+			p("| Key pair | Id | Region | Created (UTC) | Result |\n|---|---|---|---|---|\n")
+			for _, k := range f.KeyPairs {
+				res := "created"
+				if k.EventName == "ImportKeyPair" {
+					res = "imported"
+				}
+				if k.ErrorCode != "" {
+					res = "failed: " + k.ErrorCode
+				}
+				if k.Exists != nil && !*k.Exists {
+					res += ", since deleted"
+				}
+				p("| %s | %s | %s | %s | %s |\n", code(k.Name), code(k.ID), md(k.Region), ts(k.Time), md(res))
+			}
+			p("\n")
+		}
+		if len(f.Launches) > 0 {
+			p("| Launch (UTC) | Region | Type | Count | Key pair | Signer | Result |\n|---|---|---|---|---|---|---|\n")
+			for _, l := range f.Launches {
+				res := strings.Join(l.InstanceIDs, ", ")
+				if l.ErrorCode != "" {
+					res = "failed: " + l.ErrorCode
+				}
+				signer := code(l.Signer)
+				if l.MatchedBy == investigate.MatchedByKeyPair {
+					signer += " (other signer)"
+				}
+				p("| %s | %s | %s | %d | %s | %s | %s |\n", ts(l.Time), md(l.Region), md(l.InstanceType), l.MaxCount, code(l.KeyName), signer, md(res))
+			}
+			p("\n")
+		}
+		if len(f.Instances) > 0 {
+			p("| Instance | Region | Type | State | Public IP |\n|---|---|---|---|---|\n")
+			for _, i := range f.Instances {
+				p("| %s | %s | %s | %s | %s |\n", code(i.InstanceID), md(i.Region), md(i.InstanceType), md(orDash(i.State)), md(i.PublicIP))
+			}
+			p("\n")
+		}
+	}
+
+	p("## Source addresses\n\n| Address | Events | Kind | First (UTC) | Last (UTC) | Network | First-seen alert |\n|---|---|---|---|---|---|---|\n")
+	for i, ip := range c.SourceIPs {
+		if i >= o.maxRows() {
+			p("| +%d more | | | | | | |\n", len(c.SourceIPs)-o.maxRows())
+			break
+		}
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", code(ip.IP), ip.Count, ip.Kind, ts(ip.First), ts(ip.Last), md(ip.ASOrg), code(ip.FirstSeenAlert))
+	}
+	p("\n## User agents\n\n| Count | First (UTC) | Last (UTC) | Tool | User agent |\n|---|---|---|---|---|\n")
+	for i, u := range c.UserAgents {
+		if i >= o.maxRows() {
+			p("| +%d more | | | | |\n", len(c.UserAgents)-o.maxRows())
+			break
+		}
+		p("| %d | %s | %s | %s | %s |\n", u.Count, ts(u.First), ts(u.Last), md(u.Tool), code(u.UserAgent))
+	}
+	p("\n## Errors\n\n")
+	if len(c.Errors) == 0 {
+		p("None.\n")
+	}
+	for _, e := range c.Errors {
+		denied := ""
+		if e.Denied {
+			denied = " (access denied)"
+		}
+		p("- %s x%d%s: %s\n", code(e.Code), e.Count, denied, md(strings.Join(e.Actions, ", ")))
+	}
+
+	if o.Timeline != TimelineNone {
+		p("\n## Timeline\n\n| Time (UTC) | Signer | Region | Action | Error | Source IP |\n|---|---|---|---|---|---|\n")
+		skipped := 0
+		for _, e := range c.Timeline {
+			notable := e.Write || e.ErrorCode != "" || e.Other || (e.Category != "" && e.Category != investigate.CatDiscovery)
+			if o.Timeline != TimelineAll && !notable {
+				skipped++
+				continue
+			}
+			signer := code(e.Signer)
+			if e.Session {
+				signer += " (session)"
+			}
+			if e.Other {
+				signer += " (other signer)"
+			}
+			p("| %s | %s | %s | %s | %s | %s |\n", ts(e.Time), signer, md(e.Region), code(e.Service+":"+e.EventName), code(e.ErrorCode), code(e.SourceIP))
+		}
+		if skipped > 0 {
+			p("\n%d read-only calls not shown.\n", skipped)
+		}
+	}
+
+	cv := c.Coverage
+	p("\n## Coverage\n\n")
+	for _, s := range cv.AlertSources {
+		p("- alerts %s: %d read, %d kept\n", code(s.Source), s.Records, s.Matched)
+	}
+	for _, s := range cv.Sources {
+		p("- trail %s: %d files, %d records, %d matched\n", code(s.Source), s.Files, s.Records, s.Matched)
+		for _, r := range s.Regions {
+			p("  - %s %s: %d events %s\n", md(r.Region), r.Status, r.Events, md(r.Error))
+		}
+		if s.Query != "" {
+			p("\n```sql\n%s\n```\n\n", strings.ReplaceAll(sanitize.Multiline(s.Query), "```", "'''"))
+		}
+	}
+	p("- span %s to %s UTC; accounts %s; regions %s\n", ts(cv.FirstEvent), ts(cv.LastEvent), md(strings.Join(cv.Accounts, ", ")), md(strings.Join(cv.Regions, ", ")))
+	for _, g := range cv.Gaps {
+		p("- **gap:** %s\n", md(g))
+	}
+	for _, pr := range cv.Problems {
+		p("- problem %s: %s\n", code(pr.Where), md(pr.Message))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,246 @@
+package investigate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// OwnerLookup resolves a key's owner live (sts:GetAccessKeyInfo, iam:GetAccessKeyLastUsed,
+// iam:ListAccessKeys).
+type OwnerLookup interface {
+	LookupOwner(ctx context.Context, key string) (OwnerInfo, error)
+}
+
+// LiveLookup reads the live state of a case's EC2 follow-ups (DescribeKeyPairs,
+// DescribeInstances).
+type LiveLookup interface {
+	LookupFollowUps(ctx context.Context, f FollowUps) (LiveState, error)
+}
+
+// Ranking is the output of key correlation (`keypivot keys`, the TUI's first screen).
+type Ranking struct {
+	SchemaVersion int              `json:"schema_version"`
+	Window        Window           `json:"window"`
+	Demo          bool             `json:"demo,omitempty"`
+	Keys          []KeySummary     `json:"keys"`
+	Stats         CorrelationStats `json:"stats"`
+	Unmapped      []string         `json:"unmapped_higher_order"`
+	Sources       []SourceReport   `json:"sources"`
+}
+
+// Workspace is the engine behind both faces: where alerts and events come from and how
+// to correlate them.
+type Workspace struct {
+	Alerts      []AlertSource
+	Trails      []EventSource
+	Owner       OwnerLookup
+	Live        LiveLookup
+	Correlation CorrelationOptions
+	Window      Window
+	Demo        bool
+	// Now is the clock (tests and the demo fix it).
+	Now func() time.Time
+	// Describe names the sources and the AWS profile/region in use, for headers.
+	Describe string
+}
+
+func (w *Workspace) now() time.Time {
+	if w.Now != nil {
+		return w.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Rank reads every alert source and ranks correlated keys. With firstSeenOnly, keys that
+// are only first-seen are listed too.
+func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, error) {
+	opts := w.Correlation
+	opts.Window = w.Window
+	cor := NewCorrelator(opts)
+	var mu sync.Mutex
+	reports := make([]SourceReport, len(w.Alerts))
+	g, gctx := errgroup.WithContext(ctx)
+	var errs []error
+	for i, src := range w.Alerts {
+		g.Go(func() error {
+			r, err := src.Alerts(gctx, AlertQuery{Window: w.Window}, func(b []Alert) {
+				mu.Lock()
+				cor.Add(b)
+				mu.Unlock()
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Source == "" {
+				r.Source = src.Name()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", src.Name(), err))
+				r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
+			}
+			reports[i] = r
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := cor.Result(firstSeenOnly)
+	rk := &Ranking{SchemaVersion: SchemaVersion, Window: w.Window, Demo: w.Demo, Keys: res.Keys, Stats: res.Stats, Unmapped: res.UnmappedHigherOrder, Sources: reports}
+	if rk.Keys == nil {
+		rk.Keys = []KeySummary{}
+	}
+	if rk.Unmapped == nil {
+		rk.Unmapped = []string{}
+	}
+	if len(errs) == len(w.Alerts) && len(errs) > 0 {
+		return rk, errs[0]
+	}
+	return rk, nil
+}
+
+// CaseUpdate is a snapshot of a case being built, sent while sources stream in.
+type CaseUpdate struct {
+	Case     *Case
+	Progress Progress
+	Done     bool
+}
+
+// Investigate builds the case for key from every source. onUpdate, when set, receives
+// case snapshots as events stream in (at most every interval) and the final case. It
+// returns the final case; errors of single sources are in the case's coverage.
+func (w *Workspace) Investigate(ctx context.Context, key string, interval time.Duration, onUpdate func(CaseUpdate)) (*Case, error) {
+	if _, err := ParseAccessKeyID(key); err != nil {
+		return nil, err
+	}
+	if interval <= 0 {
+		interval = 250 * time.Millisecond
+	}
+	var (
+		mu           sync.Mutex
+		alerts       []Alert
+		alertReports = make([]SourceReport, len(w.Alerts))
+		owner        *OwnerInfo
+		last         time.Time
+		set          = NewEventSet()
+		progress     Progress
+	)
+	build := func(live *LiveState, reports []SourceReport) *Case {
+		mu.Lock()
+		in := CaseInput{
+			Key: key, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports,
+			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live,
+			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo,
+		}
+		mu.Unlock()
+		return BuildCase(in)
+	}
+	emit := func(done bool, c *Case) {
+		if onUpdate != nil {
+			mu.Lock()
+			p := progress
+			mu.Unlock()
+			onUpdate(CaseUpdate{Case: c, Progress: p, Done: done})
+		}
+	}
+	readAlerts := func(ctx context.Context, keys []string) {
+		var g errgroup.Group
+		for i, src := range w.Alerts {
+			g.Go(func() error {
+				r, err := src.Alerts(ctx, AlertQuery{Window: w.Window, AccessKeys: keys}, func(b []Alert) {
+					mu.Lock()
+					defer mu.Unlock()
+					for _, a := range b {
+						if slices.Contains(keys, a.AccessKeyID) || w.Correlation.IsHigherOrder(&a) || a.HigherOrder {
+							alerts = append(alerts, a)
+						}
+					}
+				})
+				mu.Lock()
+				defer mu.Unlock()
+				if r.Source == "" {
+					r.Source = src.Name()
+				}
+				if err != nil {
+					r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
+				}
+				alertReports[i].Merge(r)
+				return nil
+			})
+		}
+		_ = g.Wait()
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { readAlerts(gctx, []string{key}); return nil })
+	if w.Owner != nil {
+		g.Go(func() error {
+			info, err := w.Owner.LookupOwner(gctx, key)
+			if err != nil {
+				info.Error = err.Error()
+			}
+			mu.Lock()
+			owner = &info
+			mu.Unlock()
+			return nil
+		})
+	}
+	var col *Collection
+	g.Go(func() error {
+		col = Collect(gctx, key, w.Trails, set, CollectOptions{Window: w.Window, OnProgress: func(p Progress) {
+			mu.Lock()
+			progress = p
+			due := time.Since(last) >= interval
+			if due {
+				last = time.Now()
+			}
+			mu.Unlock()
+			if due && onUpdate != nil && !p.Done {
+				emit(false, build(nil, nil))
+			}
+		}})
+		return nil
+	})
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Alerts raised for the derived sessions belong to the case too.
+	if len(col.Keys) > 1 {
+		mu.Lock()
+		alerts = nil
+		alertReports = make([]SourceReport, len(w.Alerts))
+		mu.Unlock()
+		readAlerts(ctx, col.Keys)
+	}
+	c := build(nil, col.Reports)
+	if w.Live != nil && (len(c.FollowUps.KeyPairs) > 0 || len(c.FollowUps.Instances) > 0) {
+		emit(false, c)
+		live, err := w.Live.LookupFollowUps(ctx, c.FollowUps)
+		if err != nil {
+			live.Errors = map[string]string{"*": err.Error()}
+			for _, r := range regionsOf(c.FollowUps) {
+				live.Errors[r] = err.Error()
+			}
+		}
+		c = build(&live, col.Reports)
+	}
+	emit(true, c)
+	return c, nil
+}
+
+func regionsOf(f FollowUps) []string {
+	var out []string
+	for _, k := range f.KeyPairs {
+		out = appendUnique(out, k.Region)
+	}
+	for _, i := range f.Instances {
+		out = appendUnique(out, i.Region)
+	}
+	return out
+}
