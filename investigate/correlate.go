@@ -21,7 +21,7 @@ type CorrelationOptions struct {
 	MinRiskScore float64
 	MinSeverity  Severity
 	// A key is correlated with at least MinFirstSeen eligible first-seen alerts and
-	// MinOthers other eligible alerts.
+	// MinOthers other eligible alerts (both at least 1).
 	MinFirstSeen int
 	MinOthers    int
 	Window       Window
@@ -53,8 +53,11 @@ func (o *CorrelationOptions) fill() {
 	if o.MinFirstSeen < 1 {
 		o.MinFirstSeen = 1
 	}
-	if o.MinOthers < 0 {
-		o.MinOthers = 0
+	if o.MinOthers < 1 {
+		o.MinOthers = 1
+	}
+	if o.MinRiskScore == 0 {
+		o.MinRiskScore = d.MinRiskScore
 	}
 }
 
@@ -367,10 +370,7 @@ func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 			}
 			return a.RuleName < b.RuleName
 		})
-		s.Correlated = s.FirstSeenCount >= c.opts.MinFirstSeen && s.SiblingCount >= c.opts.MinOthers && s.SiblingCount > 0
-		if c.opts.MinOthers == 0 {
-			s.Correlated = s.FirstSeenCount >= c.opts.MinFirstSeen
-		}
+		s.Correlated = s.FirstSeenCount >= c.opts.MinFirstSeen && s.SiblingCount >= c.opts.MinOthers
 		if s.Correlated || (firstSeenOnly && s.FirstSeenCount > 0) {
 			res.Keys = append(res.Keys, s)
 		}

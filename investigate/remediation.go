@@ -1,0 +1,509 @@
+package investigate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Remediation action kinds.
+const (
+	ActDeactivateKey      = "deactivate-key"
+	ActReactivateKey      = "reactivate-key"
+	ActRevokeUserSessions = "revoke-user-sessions"
+	ActRevokeRoleSessions = "revoke-role-sessions"
+	ActStopInstances      = "stop-instances"
+)
+
+// RevokePolicyName is the inline policy that revokes sessions issued before a time, the
+// name the IAM console uses.
+const RevokePolicyName = "AWSRevokeOlderSessions"
+
+// APICall is one AWS call an action makes, shown to the analyst before it runs.
+type APICall struct {
+	Service   string         `json:"service"`   // iam, ec2
+	Operation string         `json:"operation"` // UpdateAccessKey
+	Region    string         `json:"region,omitempty"`
+	Params    map[string]any `json:"params"`
+}
+
+// String renders the call as the AWS CLI would spell it.
+func (c APICall) String() string {
+	var b strings.Builder
+	b.WriteString("aws " + c.Service + " " + kebab(c.Operation))
+	keys := make([]string, 0, len(c.Params))
+	for k := range c.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := c.Params[k]
+		switch x := v.(type) {
+		case string:
+			if strings.ContainsAny(x, " {\"") {
+				x = "'" + x + "'"
+			}
+			fmt.Fprintf(&b, " --%s %s", kebab(k), x)
+		case []string:
+			fmt.Fprintf(&b, " --%s %s", kebab(k), strings.Join(x, " "))
+		case bool:
+			if x {
+				fmt.Fprintf(&b, " --%s", kebab(k))
+			} else {
+				fmt.Fprintf(&b, " --no-%s", kebab(k))
+			}
+		default:
+			fmt.Fprintf(&b, " --%s %v", kebab(k), x)
+		}
+	}
+	if c.Region != "" {
+		b.WriteString(" --region " + c.Region)
+	}
+	return b.String()
+}
+
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Action is one remediation step: what it does, the exact calls, what it affects, and
+// how to undo it. It runs only after the analyst types ConfirmToken.
+type Action struct {
+	ID      string    `json:"id"` // stable: kind:target
+	Kind    string    `json:"kind"`
+	Title   string    `json:"title"`
+	Key     string    `json:"key"`
+	User    string    `json:"user,omitempty"`
+	Account string    `json:"account,omitempty"`
+	Calls   []APICall `json:"calls"`
+	// Affects lists what the action touches beyond its target.
+	Affects  []string `json:"affects"`
+	Warnings []string `json:"warnings,omitempty"`
+	// Refusal, when set, explains why the action cannot run at all.
+	Refusal string `json:"refusal,omitempty"`
+	// SecondConfirm is set when the analyst must confirm twice (acting on their own user).
+	SecondConfirm string    `json:"second_confirm,omitempty"`
+	Undo          string    `json:"undo"`
+	UndoCalls     []APICall `json:"undo_calls,omitempty"`
+	// ConfirmToken is what the analyst types to confirm: the key id.
+	ConfirmToken string `json:"confirm_token"`
+	// Target: role ARNs (revoke-role-sessions), instance ids by region (stop-instances).
+	Roles     []string            `json:"roles,omitempty"`
+	Instances map[string][]string `json:"instances,omitempty"`
+	// IssuedBefore is the cut-off of a session revocation.
+	IssuedBefore time.Time `json:"issued_before,omitzero"`
+}
+
+// Confirmed reports whether typed confirms the action: the exact token, surrounding
+// spaces ignored. An empty answer (Enter alone) never confirms.
+func (a *Action) Confirmed(typed string) bool {
+	t := strings.TrimSpace(typed)
+	return t != "" && a.ConfirmToken != "" && t == a.ConfirmToken
+}
+
+// Caller is the identity remediation calls are made with.
+type Caller struct {
+	ARN         string `json:"arn"`
+	Account     string `json:"account"`
+	UserName    string `json:"user,omitempty"`
+	AccessKeyID string `json:"access_key_id,omitempty"`
+	Profile     string `json:"profile,omitempty"`
+	Region      string `json:"region,omitempty"`
+}
+
+// Plan is the remediation proposed for a case.
+type Plan struct {
+	Key     string   `json:"key"`
+	Actions []Action `json:"actions"`
+	Notes   []string `json:"notes"`
+}
+
+// PlanRemediation proposes the actions for a case: deactivate the key, revoke the
+// sessions derived from it (the user's and each assumed role's), stop instances launched
+// through the follow-ups. caller, when known, drives the self-lockout checks. now is the
+// revocation cut-off.
+func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
+	now = now.UTC().Truncate(time.Second)
+	p := Plan{Key: c.Key, Notes: []string{}}
+	user := c.Owner.User
+	acct := c.Owner.Account
+
+	deact := Action{
+		ID: ActDeactivateKey + ":" + c.Key, Kind: ActDeactivateKey, Key: c.Key, User: user, Account: acct, ConfirmToken: c.Key,
+		Title: fmt.Sprintf("Deactivate access key %s of %s", c.Key, orUnknown(user)),
+		Calls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Inactive"}}},
+		Undo:  "reactivate the key: keypivot reactivate " + c.Key,
+		UndoCalls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Active"}}},
+	}
+	deact.Affects = append(deact.Affects, "every caller using "+c.Key+" gets InvalidClientTokenId from now on (the key is kept, not deleted)")
+	if c.Owner.LastUsed != nil && !c.Owner.LastUsed.Date.IsZero() {
+		deact.Affects = append(deact.Affects, fmt.Sprintf("last used %s by %s in %s", c.Owner.LastUsed.Date.Format(time.RFC3339), c.Owner.LastUsed.Service, c.Owner.LastUsed.Region))
+	}
+	for _, k := range c.Owner.OtherKeys {
+		if k.AccessKeyID != c.Key {
+			deact.Affects = append(deact.Affects, fmt.Sprintf("not affected: the user's other key %s (%s) stays usable", k.AccessKeyID, k.Status))
+		}
+	}
+	for _, k := range c.CreatedAccessKeys {
+		deact.Affects = append(deact.Affects, fmt.Sprintf("not affected: key %s created by this key for %s", k.AccessKeyID, k.User))
+	}
+	valid := 0
+	for _, s := range c.Sessions {
+		if s.ValidAtGeneration {
+			valid++
+		}
+	}
+	if valid > 0 {
+		deact.Affects = append(deact.Affects, fmt.Sprintf("not affected: %d derived sessions stay valid until they expire (up to 36 h): revoke them separately", valid))
+	}
+	switch {
+	case user == "" && !c.Owner.Root:
+		deact.Refusal = "the key's user name is unknown: UpdateAccessKey needs it (configure a live owner lookup or a trail source)"
+	case c.Owner.Root:
+		deact.Refusal = "a root access key cannot be deactivated through IAM UpdateAccessKey by another principal: sign in as root and delete it"
+	case c.Owner.Status == "Inactive":
+		deact.Warnings = append(deact.Warnings, "the key is already Inactive")
+	}
+	applyCallerChecks(&deact, c, caller)
+	p.Actions = append(p.Actions, deact)
+
+	if len(c.Sessions) > 0 && user != "" {
+		policy := RevocationPolicy(now)
+		a := Action{
+			ID: ActRevokeUserSessions + ":" + user, Kind: ActRevokeUserSessions, Key: c.Key, User: user, Account: acct, ConfirmToken: c.Key,
+			IssuedBefore: now,
+			Title:        fmt.Sprintf("Revoke sessions of user %s issued before %s", user, now.Format(time.RFC3339)),
+			Calls:        []APICall{{Service: "iam", Operation: "PutUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName, "PolicyDocument": policy}}},
+			Undo:         "delete the inline policy " + RevokePolicyName + " from the user",
+			UndoCalls:    []APICall{{Service: "iam", Operation: "DeleteUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName}}},
+			Affects: []string{
+				"denies every action to sessions issued to " + user + " before the cut-off (GetSessionToken, GetFederationToken)",
+				"also ends the user's legitimate sessions issued before the cut-off",
+			},
+		}
+		applyCallerChecks(&a, c, caller)
+		p.Actions = append(p.Actions, a)
+	}
+	var roles []string
+	for _, s := range c.Sessions {
+		if s.RoleARN != "" && !slices.Contains(roles, s.RoleARN) {
+			roles = append(roles, s.RoleARN)
+		}
+	}
+	for _, role := range roles {
+		name := role[strings.LastIndex(role, "/")+1:]
+		a := Action{
+			ID: ActRevokeRoleSessions + ":" + role, Kind: ActRevokeRoleSessions, Key: c.Key, Account: arnAccount(role), ConfirmToken: c.Key,
+			Roles: []string{role}, IssuedBefore: now,
+			Title:     fmt.Sprintf("Revoke sessions of role %s issued before %s", name, now.Format(time.RFC3339)),
+			Calls:     []APICall{{Service: "iam", Operation: "PutRolePolicy", Params: map[string]any{"RoleName": name, "PolicyName": RevokePolicyName, "PolicyDocument": RevocationPolicy(now)}}},
+			Undo:      "delete the inline policy " + RevokePolicyName + " from the role",
+			UndoCalls: []APICall{{Service: "iam", Operation: "DeleteRolePolicy", Params: map[string]any{"RoleName": name, "PolicyName": RevokePolicyName}}},
+			Affects:   []string{"ends EVERY session of role " + role + " issued before the cut-off, not only the attacker's: workloads assuming it must assume it again"},
+			Warnings:  []string{"this hits every session of the role"},
+		}
+		if acct != "" && a.Account != "" && a.Account != acct {
+			a.Warnings = append(a.Warnings, fmt.Sprintf("the role lives in account %s: run with a profile of that account", a.Account))
+		}
+		if caller != nil && caller.Account != "" && a.Account != "" && caller.Account != a.Account {
+			a.Refusal = fmt.Sprintf("the role lives in account %s but the caller is in %s: use a profile for account %s (--profile)", a.Account, caller.Account, a.Account)
+		}
+		p.Actions = append(p.Actions, a)
+	}
+	byRegion := map[string][]string{}
+	for _, i := range c.FollowUps.Instances {
+		if i.State == "terminated" || i.State == "stopped" || i.State == "not-found" {
+			continue
+		}
+		byRegion[i.Region] = append(byRegion[i.Region], i.InstanceID)
+	}
+	if len(byRegion) > 0 {
+		a := Action{
+			ID: ActStopInstances + ":" + c.Key, Kind: ActStopInstances, Key: c.Key, Account: acct, ConfirmToken: c.Key, Instances: byRegion,
+			Title: fmt.Sprintf("Stop %d instances launched through the key's follow-ups", countIDs(byRegion)),
+			Undo:  "start the instances again (aws ec2 start-instances); their disks and addresses are kept, public IPs may change",
+			Affects: []string{"stops the instances (not terminate: disks stay for forensics)",
+				"each call is tried with DryRun first"},
+		}
+		for _, r := range sortedKeys(byRegion) {
+			a.Calls = append(a.Calls,
+				APICall{Service: "ec2", Operation: "StopInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r], "DryRun": true}},
+				APICall{Service: "ec2", Operation: "StopInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r]}})
+			a.UndoCalls = append(a.UndoCalls, APICall{Service: "ec2", Operation: "StartInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r]}})
+		}
+		for _, i := range c.FollowUps.Instances {
+			if i.Account != "" && acct != "" && i.Account != acct {
+				a.Warnings = appendUnique(a.Warnings, fmt.Sprintf("instance %s is in account %s: it needs a profile of that account", i.InstanceID, i.Account))
+			}
+		}
+		p.Actions = append(p.Actions, a)
+	}
+	if len(c.CreatedAccessKeys) > 0 {
+		p.Notes = append(p.Notes, "keys created by this key stay active: investigate and deactivate them as their own cases")
+	}
+	return p
+}
+
+func applyCallerChecks(a *Action, c *Case, caller *Caller) {
+	if caller == nil {
+		return
+	}
+	if caller.AccessKeyID != "" && caller.AccessKeyID == c.Key && a.Kind == ActDeactivateKey {
+		a.Refusal = "keypivot is signing with this very key: deactivating it would lock this session out; use another principal"
+		return
+	}
+	if caller.Account != "" && c.Owner.Account != "" && caller.Account != c.Owner.Account {
+		a.Refusal = fmt.Sprintf("the key belongs to account %s but the caller is in %s: use a profile for account %s (--profile)", c.Owner.Account, caller.Account, c.Owner.Account)
+		return
+	}
+	if caller.UserName != "" && caller.UserName == c.Owner.User {
+		a.Warnings = append(a.Warnings, "you are signed in as the key's own user "+caller.UserName)
+		a.SecondConfirm = "you act as the same IAM user as the key (" + caller.UserName + "): type the key id again to proceed"
+	}
+}
+
+// RevocationPolicy is the inline policy denying every action to sessions issued before t.
+func RevocationPolicy(t time.Time) string {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Deny",
+			"Action":    []string{"*"},
+			"Resource":  []string{"*"},
+			"Condition": map[string]any{"DateLessThan": map[string]string{"aws:TokenIssueTime": t.UTC().Format("2006-01-02T15:04:05Z")}},
+		}},
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+func countIDs(m map[string][]string) int {
+	n := 0
+	for _, v := range m {
+		n += len(v)
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown user"
+	}
+	return s
+}
+
+// ReactivateAction is the undo of a deactivation, as its own confirmed action.
+func ReactivateAction(key, user, account string) Action {
+	return Action{
+		ID: ActReactivateKey + ":" + key, Kind: ActReactivateKey, Key: key, User: user, Account: account, ConfirmToken: key,
+		Title:     fmt.Sprintf("Reactivate access key %s of %s", key, orUnknown(user)),
+		Calls:     []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": key, "UserName": user, "Status": "Active"}}},
+		Undo:      "deactivate the key again: keypivot deactivate " + key,
+		UndoCalls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": key, "UserName": user, "Status": "Inactive"}}},
+		Affects:   []string{"the key works again for whoever holds it"},
+	}
+}
+
+// Remediator performs actions against an account (AWS, or the demo's simulation).
+type Remediator interface {
+	// Caller is who the calls are made as.
+	Caller(ctx context.Context) (Caller, error)
+	// State reads the target's current state and whether the action is already in effect.
+	State(ctx context.Context, a Action) (state string, applied bool, err error)
+	// Apply makes the action's calls and returns the request ids.
+	Apply(ctx context.Context, a Action) (requestIDs []string, err error)
+}
+
+// JournalEntry is one line of the remediation journal.
+type JournalEntry struct {
+	Time        time.Time `json:"time"`
+	Phase       string    `json:"phase"` // intent, done, failed, skipped
+	ActionID    string    `json:"action_id"`
+	Action      string    `json:"action"`
+	Key         string    `json:"key"`
+	CallerARN   string    `json:"caller_arn"`
+	Profile     string    `json:"profile,omitempty"`
+	Region      string    `json:"region,omitempty"`
+	Calls       []APICall `json:"calls"`
+	RequestIDs  []string  `json:"request_ids,omitempty"`
+	StateBefore string    `json:"state_before,omitempty"`
+	StateAfter  string    `json:"state_after,omitempty"`
+	Result      string    `json:"result,omitempty"`
+	Undo        string    `json:"undo,omitempty"`
+	// Spec is the whole action, so that an interrupted run can be completed as planned.
+	Spec *Action `json:"spec,omitempty"`
+}
+
+// Journal phases.
+const (
+	PhaseIntent  = "intent"
+	PhaseDone    = "done"
+	PhaseFailed  = "failed"
+	PhaseSkipped = "skipped"
+)
+
+// Journal is an append-only, durable record of remediation.
+type Journal interface {
+	Append(e JournalEntry) error
+	// Pending returns intents that have no outcome (a crash mid-action).
+	Pending() ([]JournalEntry, error)
+}
+
+// ErrReadOnly is returned for every write when read-only mode is on.
+var ErrReadOnly = errors.New("read-only mode: no write is made (remove --read-only to act)")
+
+// Runner executes confirmed actions: it refuses in read-only mode, journals intent
+// before and outcome after each write, re-reads state, and never repeats an action found
+// already in effect.
+type Runner struct {
+	Remediator Remediator
+	Journal    Journal
+	ReadOnly   bool
+	Now        func() time.Time
+}
+
+// Outcome is what running an action did.
+type Outcome struct {
+	Action      Action   `json:"action"`
+	StateBefore string   `json:"state_before"`
+	StateAfter  string   `json:"state_after"`
+	RequestIDs  []string `json:"request_ids"`
+	Skipped     bool     `json:"skipped"` // already in effect: nothing was called
+	Err         error    `json:"-"`
+	Error       string   `json:"error,omitempty"`
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Run executes a once typed confirms it (and typedAgain, when the action asks for a
+// second confirmation).
+func (r *Runner) Run(ctx context.Context, a Action, typed, typedAgain string) Outcome {
+	out := Outcome{Action: a}
+	fail := func(err error) Outcome {
+		out.Err = err
+		out.Error = err.Error()
+		return out
+	}
+	switch {
+	case r.ReadOnly:
+		return fail(ErrReadOnly)
+	case a.Refusal != "":
+		return fail(errors.New("refused: " + a.Refusal))
+	case !a.Confirmed(typed):
+		return fail(errors.New("not confirmed: type the key id " + a.ConfirmToken + " to confirm"))
+	case a.SecondConfirm != "" && !a.Confirmed(typedAgain):
+		return fail(errors.New("not confirmed twice: " + a.SecondConfirm))
+	case r.Journal == nil:
+		return fail(errors.New("no journal: refusing to write without a record"))
+	}
+	caller, err := r.Remediator.Caller(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("cannot tell who is acting: %w", err))
+	}
+	if a.Kind == ActDeactivateKey && caller.AccessKeyID == a.Key {
+		return fail(errors.New("refused: keypivot is signing with this very key"))
+	}
+	return r.execute(ctx, a, caller)
+}
+
+func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
+	out := Outcome{Action: a}
+	entry := JournalEntry{ActionID: a.ID, Action: a.Kind, Key: a.Key, CallerARN: caller.ARN, Profile: caller.Profile, Region: caller.Region, Calls: a.Calls, Undo: a.Undo}
+	before, applied, err := r.Remediator.State(ctx, a)
+	out.StateBefore = before
+	if err != nil {
+		out.Err, out.Error = err, err.Error()
+		entry.Time, entry.Phase, entry.Result, entry.StateBefore = r.now(), PhaseFailed, "cannot read state: "+err.Error(), before
+		_ = r.Journal.Append(entry)
+		return out
+	}
+	if applied {
+		out.Skipped, out.StateAfter = true, before
+		entry.Time, entry.Phase, entry.StateBefore, entry.StateAfter, entry.Result = r.now(), PhaseSkipped, before, before, "already in effect: nothing called"
+		if err := r.Journal.Append(entry); err != nil {
+			out.Err, out.Error = err, err.Error()
+		}
+		return out
+	}
+	intent := entry
+	spec := a
+	intent.Time, intent.Phase, intent.StateBefore, intent.Spec = r.now(), PhaseIntent, before, &spec
+	if err := r.Journal.Append(intent); err != nil {
+		out.Err, out.Error = fmt.Errorf("journal: %w (nothing was called)", err), "journal: "+err.Error()
+		return out
+	}
+	ids, applyErr := r.Remediator.Apply(ctx, a)
+	out.RequestIDs = ids
+	after, _, stErr := r.Remediator.State(ctx, a)
+	out.StateAfter = after
+	entry.Time, entry.RequestIDs, entry.StateBefore, entry.StateAfter = r.now(), ids, before, after
+	if applyErr != nil {
+		entry.Phase, entry.Result = PhaseFailed, applyErr.Error()
+		out.Err, out.Error = applyErr, applyErr.Error()
+	} else {
+		entry.Phase, entry.Result = PhaseDone, "ok"
+		if stErr != nil {
+			entry.Result = "ok; re-reading state failed: " + stErr.Error()
+		}
+	}
+	if err := r.Journal.Append(entry); err != nil && out.Err == nil {
+		out.Err, out.Error = fmt.Errorf("journal: %w", err), "journal: "+err.Error()
+	}
+	return out
+}
+
+// Resume completes the actions a crash left half done: for each journalled intent
+// without an outcome it re-reads the state and calls only if the action is not in effect.
+// The analyst confirmed those actions when they were first run.
+func (r *Runner) Resume(ctx context.Context) ([]Outcome, error) {
+	if r.ReadOnly {
+		return nil, ErrReadOnly
+	}
+	if r.Journal == nil {
+		return nil, nil
+	}
+	pending, err := r.Journal.Pending()
+	if err != nil || len(pending) == 0 {
+		return nil, err
+	}
+	caller, err := r.Remediator.Caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var outs []Outcome
+	for _, p := range pending {
+		if p.Spec == nil {
+			continue
+		}
+		outs = append(outs, r.execute(ctx, *p.Spec, caller))
+	}
+	return outs, nil
+}

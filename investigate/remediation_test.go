@@ -1,0 +1,207 @@
+package investigate_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/journal"
+	"github.com/keypivot/keypivot/investigate/simaccount"
+)
+
+func demoCase() *investigate.Case {
+	return &investigate.Case{
+		Key:   "AKIAEXAMPLEKEY000001",
+		Owner: investigate.Owner{User: "svc-reporting", Account: "111122223333", Type: "IAMUser"},
+		Sessions: []investigate.Session{
+			{AccessKeyID: "ASIAEXAMPLESESSION01", IssuedBy: "GetSessionToken", ValidAtGeneration: true},
+			{AccessKeyID: "ASIAEXAMPLESESSION02", IssuedBy: "AssumeRole", RoleARN: "arn:aws:iam::111122223333:role/deploy", ValidAtGeneration: true},
+		},
+		FollowUps: investigate.FollowUps{Instances: []investigate.Instance{
+			{InstanceID: "i-0abc", Region: "us-east-1", State: "running"},
+			{InstanceID: "i-0def", Region: "eu-west-1"},
+			{InstanceID: "i-0old", Region: "eu-west-1", State: "terminated"},
+		}},
+	}
+}
+
+var cutoff = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+func action(p investigate.Plan, kind string) investigate.Action {
+	for _, a := range p.Actions {
+		if a.Kind == kind {
+			return a
+		}
+	}
+	return investigate.Action{}
+}
+
+func TestPlanNamesCallsEffectsAndUndo(t *testing.T) {
+	p := investigate.PlanRemediation(demoCase(), nil, cutoff)
+	d := action(p, investigate.ActDeactivateKey)
+	if got := d.Calls[0].String(); got != "aws iam update-access-key --access-key-id AKIAEXAMPLEKEY000001 --status Inactive --user-name svc-reporting" {
+		t.Fatalf("call = %s", got)
+	}
+	if !strings.Contains(strings.Join(d.Affects, "\n"), "2 derived sessions stay valid") || !strings.Contains(d.Undo, "reactivate") {
+		t.Fatalf("deactivate = %+v", d)
+	}
+	u := action(p, investigate.ActRevokeUserSessions)
+	if !strings.Contains(u.Calls[0].Params["PolicyDocument"].(string), `"aws:TokenIssueTime":"2026-11-23T12:00:00Z"`) || u.Calls[0].Params["PolicyName"] != investigate.RevokePolicyName {
+		t.Fatalf("revoke = %+v", u.Calls)
+	}
+	r := action(p, investigate.ActRevokeRoleSessions)
+	if r.Calls[0].Params["RoleName"] != "deploy" || len(r.Warnings) == 0 {
+		t.Fatalf("role revoke = %+v", r)
+	}
+	s := action(p, investigate.ActStopInstances)
+	if len(s.Instances["us-east-1"]) != 1 || len(s.Instances["eu-west-1"]) != 1 || s.Calls[0].Params["DryRun"] != true {
+		t.Fatalf("stop = %+v", s)
+	}
+}
+
+func TestEnterAloneNeverConfirms(t *testing.T) {
+	a := action(investigate.PlanRemediation(demoCase(), nil, cutoff), investigate.ActDeactivateKey)
+	for _, typed := range []string{"", " ", "\n", "y", "yes", "akiaexamplekey000001", "AKIAEXAMPLEKEY00000"} {
+		if a.Confirmed(typed) {
+			t.Fatalf("%q confirmed", typed)
+		}
+	}
+	if !a.Confirmed(" AKIAEXAMPLEKEY000001\n") {
+		t.Fatal("the key id did not confirm")
+	}
+}
+
+func runner(t *testing.T, c *investigate.Case, caller investigate.Caller) (*investigate.Runner, *simaccount.Account, *journal.File) {
+	t.Helper()
+	acct := simaccount.FromCase(c, caller)
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &investigate.Runner{Remediator: acct, Journal: j, Now: func() time.Time { return cutoff }}, acct, j
+}
+
+var analyst = investigate.Caller{ARN: "arn:aws:iam::111122223333:user/analyst", Account: "111122223333", UserName: "analyst", AccessKeyID: "AKIAANALYST000000001"}
+
+func TestDeactivateJournalsAndReactivateUndoes(t *testing.T) {
+	c := demoCase()
+	r, acct, j := runner(t, c, analyst)
+	a := action(investigate.PlanRemediation(c, &analyst, cutoff), investigate.ActDeactivateKey)
+	if out := r.Run(context.Background(), a, "", ""); out.Err == nil || acct.Writes() != 0 {
+		t.Fatalf("ran without confirmation: %+v", out)
+	}
+	out := r.Run(context.Background(), a, c.Key, "")
+	if out.Err != nil || out.StateBefore != "Active" || out.StateAfter != "Inactive" || acct.KeyStatus(c.Key) != "Inactive" || len(out.RequestIDs) != 1 {
+		t.Fatalf("outcome = %+v", out)
+	}
+	entries, _ := j.Entries()
+	if len(entries) != 2 || entries[0].Phase != investigate.PhaseIntent || entries[1].Phase != investigate.PhaseDone ||
+		entries[1].CallerARN != analyst.ARN || entries[1].StateAfter != "Inactive" || entries[1].RequestIDs[0] != out.RequestIDs[0] {
+		t.Fatalf("journal = %+v", entries)
+	}
+	// Running it again does nothing twice.
+	again := r.Run(context.Background(), a, c.Key, "")
+	if !again.Skipped || acct.Writes() != 1 {
+		t.Fatalf("second run = %+v, writes %d", again, acct.Writes())
+	}
+	re := investigate.ReactivateAction(c.Key, c.Owner.User, c.Owner.Account)
+	if out := r.Run(context.Background(), re, c.Key, ""); out.Err != nil || acct.KeyStatus(c.Key) != "Active" {
+		t.Fatalf("reactivate = %+v", out)
+	}
+}
+
+func TestReadOnlyRefusesEveryWrite(t *testing.T) {
+	c := demoCase()
+	r, acct, j := runner(t, c, analyst)
+	r.ReadOnly = true
+	for _, a := range investigate.PlanRemediation(c, &analyst, cutoff).Actions {
+		if out := r.Run(context.Background(), a, c.Key, c.Key); !errors.Is(out.Err, investigate.ErrReadOnly) {
+			t.Fatalf("%s: %v", a.Kind, out.Err)
+		}
+	}
+	if entries, _ := j.Entries(); acct.Writes() != 0 || len(entries) != 0 {
+		t.Fatalf("writes %d, journal %v", acct.Writes(), entries)
+	}
+}
+
+func TestSelfLockoutRefusedAndSameUserAskedTwice(t *testing.T) {
+	c := demoCase()
+	self := analyst
+	self.AccessKeyID = c.Key
+	a := action(investigate.PlanRemediation(c, &self, cutoff), investigate.ActDeactivateKey)
+	r, acct, _ := runner(t, c, self)
+	if a.Refusal == "" || r.Run(context.Background(), a, c.Key, c.Key).Err == nil || acct.Writes() != 0 {
+		t.Fatalf("deactivated the signing key: %+v", a)
+	}
+	same := analyst
+	same.UserName = c.Owner.User
+	a = action(investigate.PlanRemediation(c, &same, cutoff), investigate.ActDeactivateKey)
+	r, acct, _ = runner(t, c, same)
+	if a.SecondConfirm == "" {
+		t.Fatal("no second confirmation for the same user")
+	}
+	if out := r.Run(context.Background(), a, c.Key, ""); out.Err == nil || acct.Writes() != 0 {
+		t.Fatal("same user deactivated without a second confirmation")
+	}
+	if out := r.Run(context.Background(), a, c.Key, c.Key); out.Err != nil {
+		t.Fatal(out.Err)
+	}
+	other := analyst
+	other.Account = "999999999999"
+	if a := action(investigate.PlanRemediation(c, &other, cutoff), investigate.ActDeactivateKey); !strings.Contains(a.Refusal, "account 111122223333") {
+		t.Fatalf("other-account refusal = %q", a.Refusal)
+	}
+}
+
+// failingJournal fails every append after the first n, like a crash after the call.
+type failingJournal struct {
+	*journal.File
+	n int
+}
+
+func (f *failingJournal) Append(e investigate.JournalEntry) error {
+	if f.n == 0 {
+		return errors.New("power cut")
+	}
+	f.n--
+	return f.File.Append(e)
+}
+
+func TestCrashMidActionIsCompletedWithoutRepeating(t *testing.T) {
+	c := demoCase()
+	r, acct, j := runner(t, c, analyst)
+	r.Journal = &failingJournal{File: j, n: 1} // the intent lands, the outcome does not
+	plan := investigate.PlanRemediation(c, &analyst, cutoff)
+	stop := action(plan, investigate.ActStopInstances)
+	if out := r.Run(context.Background(), stop, c.Key, ""); out.Err == nil {
+		t.Fatal("lost outcome not reported")
+	}
+	pending, _ := j.Pending()
+	if len(pending) != 1 || pending[0].Spec == nil || acct.Writes() != 2 {
+		t.Fatalf("pending %+v writes %d", pending, acct.Writes())
+	}
+	// A rerun completes the journal and calls nothing again: the instances are stopped.
+	r.Journal = j
+	outs, err := r.Resume(context.Background())
+	if err != nil || len(outs) != 1 || !outs[0].Skipped || acct.Writes() != 2 {
+		t.Fatalf("resume = %+v %v writes %d", outs, err, acct.Writes())
+	}
+	if pending, _ := j.Pending(); len(pending) != 0 {
+		t.Fatalf("still pending: %+v", pending)
+	}
+	// A crash before the call: the rerun makes it.
+	r2, acct2, j2 := runner(t, c, analyst)
+	acct2.FailApply = errors.New("connection reset")
+	deact := action(plan, investigate.ActDeactivateKey)
+	r2.Journal = &failingJournal{File: j2, n: 1}
+	r2.Run(context.Background(), deact, c.Key, "")
+	r2.Journal = j2
+	outs, _ = r2.Resume(context.Background())
+	if len(outs) != 1 || outs[0].Skipped || acct2.KeyStatus(c.Key) != "Inactive" || acct2.Writes() != 1 {
+		t.Fatalf("resume after failed call = %+v writes %d", outs, acct2.Writes())
+	}
+}
