@@ -62,7 +62,7 @@ func TestCorrelatorNeedsFirstSeenAndSibling(t *testing.T) {
 	c := NewCorrelator(CorrelationOptions{})
 	c.Add([]Alert{
 		firstSeen(keyA, "198.51.100.9", 0), sibling("s1", keyA), sibling("s2", keyA),
-		firstSeen(keyB, "192.0.2.44", 0), // first-seen only
+		firstSeen(keyB, "192.0.2.44", 0),      // first-seen only
 		sibling("s3", "AKIACCCCCCCCCCCCCCC3"), // sibling only
 	})
 	res := c.Result(false)

@@ -144,9 +144,9 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 
 	deact := Action{
 		ID: ActDeactivateKey + ":" + c.Key, Kind: ActDeactivateKey, Key: c.Key, User: user, Account: acct, ConfirmToken: c.Key,
-		Title: fmt.Sprintf("Deactivate access key %s of %s", c.Key, orUnknown(user)),
-		Calls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Inactive"}}},
-		Undo:  "reactivate the key: keypivot reactivate " + c.Key,
+		Title:     fmt.Sprintf("Deactivate access key %s of %s", c.Key, orUnknown(user)),
+		Calls:     []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Inactive"}}},
+		Undo:      "reactivate the key: keypivot reactivate " + c.Key,
 		UndoCalls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Active"}}},
 	}
 	deact.Affects = append(deact.Affects, "every caller using "+c.Key+" gets InvalidClientTokenId from now on (the key is kept, not deleted)")

@@ -10,7 +10,6 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-
 // KeysText writes the ranking as a table.
 func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	var b strings.Builder
