@@ -219,7 +219,7 @@ type Session struct {
 	IssuedBy      string    `json:"issued_by"`       // AssumeRole, GetSessionToken, GetFederationToken
 	IssuedByEvent string    `json:"issued_by_event"` // eventID of the issuing call
 	ParentKey     string    `json:"parent_key"`
-	RoleARN       string    `json:"role_arn,omitempty"`
+	RoleARN       string    `json:"role_arn"`
 	SessionName   string    `json:"session_name,omitempty"`
 	FederatedUser string    `json:"federated_user,omitempty"`
 	AssumedARN    string    `json:"assumed_arn,omitempty"`

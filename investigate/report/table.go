@@ -63,7 +63,7 @@ func (t *table) render(b *strings.Builder) {
 		used += w + 2
 	}
 	if flex >= 0 {
-		widths[flex] = max(t.width-used, 12)
+		widths[flex] = max(t.width-used, 8)
 	}
 	line := func(cols []string) {
 		b.WriteString(strings.Repeat(" ", t.indent))
@@ -85,6 +85,11 @@ func (t *table) render(b *strings.Builder) {
 		line(t.header)
 	}
 	for _, r := range t.rows {
+		if len(r) == 1 {
+			// A continuation line spans the whole width.
+			b.WriteString(strings.Repeat(" ", t.indent) + fit(r[0], t.width-t.indent) + "\n")
+			continue
+		}
 		line(r)
 	}
 }

@@ -339,29 +339,32 @@ func orDash(s string) string {
 
 func writeNetwork(b *strings.Builder, c *investigate.Case, width, maxRows int, section func(string)) {
 	section(fmt.Sprintf("SOURCE IPS  %d", len(c.SourceIPs)))
-	t := &table{width: width, indent: 2, widths: []int{15, 6, 8, 14, 14, 0}, header: []string{"ADDRESS", "EVENTS", "KIND", "FIRST", "LAST", "NOTES"}}
+	t := &table{width: width, indent: 2, widths: []int{15, 6, 11, 14, 0}, header: []string{"ADDRESS", "EVENTS", "KIND", "FIRST", "LAST"}}
 	for i, ip := range c.SourceIPs {
 		if i >= maxRows {
 			t.add(fmt.Sprintf("+%d more", len(c.SourceIPs)-maxRows))
 			break
 		}
 		var notes []string
-		if ip.ASOrg != "" {
-			notes = append(notes, ip.ASOrg)
-		}
 		if ip.FirstSeenAlert != "" {
 			notes = append(notes, "FIRST-SEEN ALERT")
+		}
+		if ip.ASOrg != "" {
+			notes = append(notes, ip.ASOrg)
 		}
 		if ip.Errors > 0 {
 			notes = append(notes, fmt.Sprintf("%d errors", ip.Errors))
 		}
 		for _, k := range ip.Keys {
 			if k != c.Key {
-				notes = append(notes, "session")
+				notes = append(notes, "used by a derived session")
 				break
 			}
 		}
-		t.add(cell(ip.IP), strconv.Itoa(ip.Count), ip.Kind, shortTS(ip.First), shortTS(ip.Last), cell(strings.Join(notes, "; ")))
+		t.add(cell(ip.IP), strconv.Itoa(ip.Count), ip.Kind, shortTS(ip.First), shortTS(ip.Last))
+		if len(notes) > 0 {
+			t.add("  " + cell(strings.Join(notes, "; "))) // one column: a continuation line
+		}
 	}
 	t.render(b)
 
