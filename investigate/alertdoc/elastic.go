@@ -1,0 +1,242 @@
+package alertdoc
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// Fields of Elastic Security alert documents (facts §2). Legacy .siem-signals documents
+// (Kibana 7) carry the same facts under signal.*; they are read as a fallback.
+const (
+	fAlertUUID      = "kibana.alert.uuid"
+	fRuleName       = "kibana.alert.rule.name"
+	fRuleID         = "kibana.alert.rule.rule_id"
+	fRuleUUID       = "kibana.alert.rule.uuid"
+	fRuleType       = "kibana.alert.rule.type"
+	fRuleTags       = "kibana.alert.rule.tags"
+	fSeverity       = "kibana.alert.severity"
+	fRiskScore      = "kibana.alert.risk_score"
+	fWorkflowStatus = "kibana.alert.workflow_status"
+	fReason         = "kibana.alert.reason"
+	fOriginalTime   = "kibana.alert.original_time"
+	fNewTerms       = "kibana.alert.new_terms"
+	fTimestamp      = "@timestamp"
+	fEventKind      = "event.kind"
+	fSourceIP       = "source.ip"
+	fASOrg          = "source.as.organization.name"
+	fCountryName    = "source.geo.country_name"
+	fCountryISO     = "source.geo.country_iso_code"
+	fUserAgent      = "user_agent.original"
+	fAccount        = "cloud.account.id"
+	fRegion         = "cloud.region"
+	fAction         = "event.action"
+	fUserName       = "user.name"
+	fAccessKeyID    = "aws.cloudtrail.user_identity.access_key_id"
+	fUserARN        = "aws.cloudtrail.user_identity.arn"
+	fIdentityType   = "aws.cloudtrail.user_identity.type"
+
+	// Output columns of the higher-order ES|QL rule (facts §1).
+	fEsqlFirstSeenCount = "Esql.alert_count_long_term_key_new_ip_rule"
+	fEsqlRuleIDs        = "Esql.kibana_alert_rule_id_values"
+)
+
+// NotAlertError says a document is not an alert or finding of the expected kind, and
+// which fields were looked for.
+type NotAlertError struct {
+	Want    string   // "an Elastic alert", "a GuardDuty finding", ...
+	Missing []string // the fields looked for and not found
+	// Looks names what the document seems to be instead, when recognisable
+	// ("a CloudTrail record"); "" otherwise.
+	Looks string
+}
+
+func (e *NotAlertError) Error() string {
+	msg := fmt.Sprintf("not %s: no %s", e.Want, strings.Join(e.Missing, ", "))
+	if e.Looks != "" {
+		msg += " (it looks like " + e.Looks + ")"
+	}
+	return msg
+}
+
+// FromElastic maps an Elastic Security alert's _source onto an Alert. id and index are
+// the hit's _id and _index when known ("" otherwise); _id is the alert id when the
+// document has no kibana.alert.uuid. A whole hit ({"_id","_index","_source"}) or a hit
+// read with the fields API ({"fields":{...}}) is accepted too.
+//
+// A document with neither a rule name, a rule id, nor any kibana.* (or legacy signal.*)
+// field is not an alert: the error names the fields looked for.
+func FromElastic(doc map[string]any, id, index string) (investigate.Alert, error) {
+	d := Doc(doc)
+	if src, ok := doc["_source"].(map[string]any); ok {
+		id, index = orStr(id, d.Str("_id")), orStr(index, d.Str("_index"))
+		d = src
+	} else if fields, ok := doc["fields"].(map[string]any); ok && !hasKibanaFields(d) {
+		id, index = orStr(id, d.Str("_id")), orStr(index, d.Str("_index"))
+		d = fields
+	}
+	if !isElasticAlert(d) {
+		return investigate.Alert{}, &NotAlertError{
+			Want:    "an Elastic alert",
+			Missing: []string{fRuleName, fRuleID, "kibana.* fields"},
+			Looks:   looksLike(d),
+		}
+	}
+	a := investigate.Alert{
+		ID:           d.StrAny(fAlertUUID, "_id"),
+		Index:        index,
+		Provider:     investigate.ProviderElastic,
+		RuleID:       d.StrAny(fRuleID, "signal.rule.rule_id"),
+		RuleName:     d.StrAny(fRuleName, "signal.rule.name"),
+		RuleUUID:     d.StrAny(fRuleUUID, "signal.rule.id"),
+		RuleType:     d.StrAny(fRuleType, "signal.rule.type"),
+		Tags:         d.Strs(fRuleTags),
+		Reason:       d.StrAny(fReason, "signal.reason"),
+		Kind:         d.Str(fEventKind),
+		SourceIP:     d.Str(fSourceIP),
+		ASOrg:        d.Str(fASOrg),
+		Country:      d.StrAny(fCountryName, fCountryISO),
+		UserAgent:    d.Str(fUserAgent),
+		UserName:     d.Str(fUserName),
+		UserARN:      d.Str(fUserARN),
+		IdentityType: d.Str(fIdentityType),
+		Account:      d.Str(fAccount),
+		Region:       d.Str(fRegion),
+		Action:       d.Str(fAction),
+		AccessKeyID:  d.Str(fAccessKeyID),
+		NewTerms:     d.Strs(fNewTerms),
+	}
+	if a.ID == "" {
+		a.ID = id
+	}
+	if a.Tags == nil {
+		a.Tags = d.Strs("signal.rule.tags")
+	}
+	if s := d.StrAny(fSeverity, "signal.rule.severity"); s != "" {
+		a.Severity, _ = investigate.ParseSeverity(s) // an unknown name stays SeverityUnknown
+	}
+	if f, ok := d.Float(fRiskScore); ok {
+		a.RiskScore = f
+	} else if f, ok := d.Float("signal.rule.risk_score"); ok {
+		a.RiskScore = f
+	}
+	a.Status = investigate.NormalizeWorkflowStatus(d.StrAny(fWorkflowStatus, "signal.status"))
+	a.Time, _ = d.TimeAny(fTimestamp, fOriginalTime, "signal.original_time")
+	if a.AccessKeyID == "" {
+		// ES|QL cannot read the unmapped aws.cloudtrail.* fields of the alerts index; a
+		// first-seen alert still names its key in kibana.alert.new_terms (facts §1).
+		for _, t := range a.NewTerms {
+			if investigate.IsAccessKeyID(t) {
+				a.AccessKeyID = t
+				break
+			}
+		}
+	}
+	if a.RuleID == investigate.CorrelatedKeyRuleID || a.HasTag(investigate.HigherOrderRuleTag) || d.Has(fEsqlFirstSeenCount) {
+		a.HigherOrder = true
+		a.GroupedIPs = uniqueStrings(d.Strs(fSourceIP))
+		a.SiblingRuleIDs = uniqueStrings(d.Strs(fEsqlRuleIDs))
+	}
+	return a, nil
+}
+
+// isElasticAlert reports whether d carries a rule name, a rule id, or any kibana.* or
+// legacy signal.* field.
+func isElasticAlert(d Doc) bool {
+	return d.Has(fRuleName) || d.Has(fRuleID) || hasKibanaFields(d) || d.Has("signal.rule")
+}
+
+func hasKibanaFields(d Doc) bool {
+	if _, ok := d["kibana"].(map[string]any); ok {
+		return true
+	}
+	for k := range d {
+		if strings.HasPrefix(k, "kibana.") {
+			return true
+		}
+	}
+	return false
+}
+
+// Column is one column of an ES|QL response.
+type Column struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// esqlColumns reads the "columns" of an ES|QL response as decoded JSON.
+func esqlColumns(raw []any) []Column {
+	cols := make([]Column, len(raw))
+	for i, c := range raw {
+		if m, ok := c.(map[string]any); ok {
+			cols[i] = Column{Name: scalarString(m["name"]), Type: scalarString(m["type"])}
+		}
+	}
+	return cols
+}
+
+// FromESQL maps one row of an ES|QL response ({"columns":[...],"values":[[...]]}) onto an
+// Alert: it builds a flat document from the column names and calls FromElastic. The
+// _id and _index metadata columns (FROM ... METADATA _id, _index) name the alert.
+func FromESQL(columns []Column, row []any) (investigate.Alert, error) {
+	if len(row) != len(columns) {
+		return investigate.Alert{}, fmt.Errorf("ES|QL row has %d values for %d columns", len(row), len(columns))
+	}
+	doc := make(map[string]any, len(columns))
+	for i, c := range columns {
+		if row[i] != nil && c.Name != "" {
+			doc[c.Name] = row[i]
+		}
+	}
+	id := Doc(doc).Str("_id")
+	index := Doc(doc).Str("_index")
+	return FromElastic(doc, id, index)
+}
+
+// looksLike names a few documents people pass by mistake, for error messages.
+func looksLike(d Doc) string {
+	switch {
+	case isCloudTrailRecord(d):
+		return "a CloudTrail record"
+	case isGuardDutyFinding(d):
+		return "a GuardDuty finding"
+	case isASFFFinding(d):
+		return "a Security Hub finding"
+	case d.Has("_source"):
+		return "an Elasticsearch hit"
+	}
+	return ""
+}
+
+// isCloudTrailRecord recognises CloudTrail records: the raw form (eventName, eventSource)
+// and Elastic's CloudTrail integration documents (aws.cloudtrail.* without kibana.*).
+func isCloudTrailRecord(d Doc) bool {
+	if _, ok := d["eventName"]; ok {
+		if _, ok := d["eventSource"]; ok {
+			return true
+		}
+	}
+	return !hasKibanaFields(d) && d.Has("aws.cloudtrail.event_version")
+}
+
+func orStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func uniqueStrings(s []string) []string {
+	out := s[:0:0]
+	for _, v := range s {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

@@ -1,0 +1,350 @@
+package alertdoc
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
+
+// checkAlert compares every field of got with want, naming the fields that differ.
+func checkAlert(t *testing.T, got, want investigate.Alert) {
+	t.Helper()
+	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+	for i := 0; i < gv.NumField(); i++ {
+		name := gv.Type().Field(i).Name
+		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
+		if gt, ok := g.(time.Time); ok {
+			if !gt.Equal(w.(time.Time)) {
+				t.Errorf("%s = %v, want %v", name, gt, w)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s = %#v, want %#v", name, g, w)
+		}
+	}
+}
+
+const (
+	testKey       = "AKIA4XQJ7ZK3PEXAMPLE"
+	testIP        = "185.220.101.47"
+	testAccount   = "210987654321"
+	testUserARN   = "arn:aws:iam::210987654321:user/deploy-bot"
+	firstSeenUUID = "0d5f3e2c9b4a7f61e8d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4"
+	siblingUUID   = "6a1e9d3f2b7c4e8a0f5d1c9b3a7e2f4d6c8b0a2e4f6d8c0b2a4e6f8d0c2b4a6e"
+	higherUUID    = "e4c2a0f8d6b4e2c0a8f6d4b2e0c8a6f4d2b0e8c6a4f2d0b8e6c4a2f0d8b6e4c2"
+)
+
+func TestFromElasticFixtures(t *testing.T) {
+	tests := []struct {
+		file, id, index string
+		want            investigate.Alert
+	}{
+		{
+			file: "alert-first-seen.json", id: "ignored-when-uuid-present", index: ".internal.alerts-security.alerts-default-000003",
+			want: investigate.Alert{
+				ID: firstSeenUUID, Index: ".internal.alerts-security.alerts-default-000003", Provider: "elastic",
+				RuleID: investigate.FirstSeenRuleID, RuleName: "AWS IAM Long-Term Access Key First Seen from Source IP",
+				RuleUUID: "4c1f0e7a-5a2d-11f0-9d3e-0242ac120002", RuleType: "new_terms",
+				Tags: []string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS IAM",
+					"Use Case: Identity and Access Audit", "Tactic: Initial Access", "Resources: Investigation Guide"},
+				Severity: investigate.SeverityMedium, RiskScore: 47, Status: "open", Kind: "signal",
+				Time:        mustTime(t, "2026-03-02T09:14:47.361Z"),
+				Reason:      "event with source 185.220.101.47 by deploy-bot on sts.amazonaws.com created medium alert AWS IAM Long-Term Access Key First Seen from Source IP.",
+				AccessKeyID: testKey, SourceIP: testIP, ASOrg: "Stiftung Erneuerbare Freiheit", Country: "Germany",
+				UserAgent: "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.6.15 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2024 md/prompt#off md/command#sts.get-caller-identity",
+				UserName:  "deploy-bot", UserARN: testUserARN, IdentityType: "IAMUser",
+				Account: testAccount, Region: "us-east-1", Action: "GetCallerIdentity",
+				NewTerms: []string{testKey, testIP},
+			},
+		},
+		{
+			file: "alert-sibling.json",
+			want: investigate.Alert{
+				ID: siblingUUID, Provider: "elastic",
+				RuleID: "696015ef-718e-40ff-ac4a-cc2ba88dbeeb", RuleName: "AWS IAM User Created Access Keys For Another User",
+				RuleUUID: "b2f9a0c4-5a2d-11f0-9d3e-0242ac120002", RuleType: "esql",
+				Tags:     []string{"Domain: Cloud", "Data Source: AWS", "Data Source: AWS IAM", "Tactic: Persistence", "Tactic: Privilege Escalation", "Use Case: Identity and Access Audit"},
+				Severity: investigate.SeverityHigh, RiskScore: 73,
+				Status: "acknowledged", // legacy in-progress
+				Kind:   "signal", Time: mustTime(t, "2026-03-02T09:21:05.902Z"),
+				Reason:      "event with source 185.220.101.47 by deploy-bot on iam.amazonaws.com created high alert AWS IAM User Created Access Keys For Another User.",
+				AccessKeyID: testKey, SourceIP: testIP,
+				UserAgent: "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.6.15 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.69",
+				UserName:  "deploy-bot", UserARN: testUserARN, IdentityType: "IAMUser",
+				Account: testAccount, Region: "us-east-1", Action: "CreateAccessKey",
+			},
+		},
+		{
+			file: "alert-higher-order.json",
+			want: investigate.Alert{
+				ID: higherUUID, Provider: "elastic",
+				RuleID: investigate.CorrelatedKeyRuleID, RuleName: "AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts",
+				RuleUUID: "d81a6b2e-5a2d-11f0-9d3e-0242ac120002", RuleType: "esql",
+				Tags:     []string{"Domain: Cloud", "Data Source: AWS", "Use Case: Threat Detection", "Rule Type: Higher-Order Rule", "Resources: Investigation Guide"},
+				Severity: investigate.SeverityHigh, RiskScore: 73, Status: "open", Kind: "signal",
+				Time:     mustTime(t, "2026-03-02T09:25:00.117Z"),
+				Reason:   "source event with source 185.220.101.47, created high alert AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts.",
+				SourceIP: testIP, HigherOrder: true, GroupedIPs: []string{testIP},
+				SiblingRuleIDs: []string{investigate.FirstSeenRuleID, "696015ef-718e-40ff-ac4a-cc2ba88dbeeb", "1aa8fa52-44a7-4dae-b058-f3333b91c8d7"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a, err := FromElastic(fixture(t, tt.file), tt.id, tt.index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkAlert(t, a, tt.want)
+		})
+	}
+}
+
+// The mapped fixtures must play their parts in the correlation: the first-seen alert and
+// the sibling count for the key, the higher-order alert maps back to it through its IP.
+func TestFromElasticFeedsCorrelator(t *testing.T) {
+	var alerts []investigate.Alert
+	for _, f := range []string{"alert-first-seen.json", "alert-sibling.json", "alert-higher-order.json"} {
+		a, err := FromElastic(fixture(t, f), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts = append(alerts, a)
+	}
+	// The sibling is acknowledged, so it does not count; reopen it as Elastic's rule would see it.
+	alerts[1].Status = "open"
+	c := investigate.NewCorrelator(investigate.DefaultCorrelationOptions())
+	c.Add(alerts)
+	res := c.Result(false)
+	if len(res.Keys) != 1 || res.Keys[0].Key != testKey || !res.Keys[0].Correlated {
+		t.Fatalf("keys = %+v, want %s correlated", res.Keys, testKey)
+	}
+	if got := res.Keys[0].HigherOrderAlerts; len(got) != 1 || got[0] != higherUUID {
+		t.Errorf("higher-order alerts = %v, want [%s]", got, higherUUID)
+	}
+}
+
+func TestFromElasticVariants(t *testing.T) {
+	tests := []struct {
+		name, doc, id, index string
+		check                func(t *testing.T, a investigate.Alert)
+	}{
+		{
+			name: "kibana fields without event.kind leave Kind empty",
+			doc:  `{"kibana.alert.rule.name":"R","kibana.alert.rule.rule_id":"r1","kibana.alert.workflow_status":"open"}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.Kind != "" {
+					t.Errorf("Kind = %q, want empty", a.Kind)
+				}
+			},
+		},
+		{
+			name: "id falls back to _id when kibana.alert.uuid is missing",
+			doc:  `{"kibana.alert.rule.name":"R"}`, id: "hit-id", index: "idx",
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.ID != "hit-id" || a.Index != "idx" {
+					t.Errorf("ID, Index = %q, %q", a.ID, a.Index)
+				}
+			},
+		},
+		{
+			name: "a whole hit is unwrapped",
+			doc:  `{"_index":".internal.alerts-security.alerts-default-000001","_id":"abc","_source":{"kibana.alert.rule.name":"R","@timestamp":"2026-03-02T10:00:00Z"}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.ID != "abc" || a.Index != ".internal.alerts-security.alerts-default-000001" || a.RuleName != "R" {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "a hit read with the fields API",
+			doc:  `{"_index":"i","_id":"abc","fields":{"kibana.alert.rule.name":["R"],"aws.cloudtrail.user_identity.access_key_id":["AKIA4XQJ7ZK3PEXAMPLE"],"kibana.alert.risk_score":[47.0]}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.ID != "abc" || a.RuleName != "R" || a.AccessKeyID != testKey || a.RiskScore != 47 {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "everything nested, values in arrays",
+			doc: `{"kibana":{"alert":{"uuid":["u1"],"rule":{"name":["R"],"rule_id":["r1"],"tags":["a","b"]},"severity":["critical"],"risk_score":[99],"workflow_status":["closed"]}},
+			       "@timestamp":["2026-03-02T10:00:00Z"],"aws":{"cloudtrail":{"user_identity":{"access_key_id":["AKIA4XQJ7ZK3PEXAMPLE"]}}}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.ID != "u1" || a.RuleID != "r1" || a.Severity != investigate.SeverityCritical || a.RiskScore != 99 ||
+					a.Status != "closed" || a.AccessKeyID != testKey || len(a.Tags) != 2 || a.Time.IsZero() {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "epoch millis timestamp, country code when no name",
+			doc:  `{"kibana.alert.rule.name":"R","@timestamp":1772442887361,"source":{"geo":{"country_iso_code":"DE"}}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if !a.Time.Equal(time.UnixMilli(1772442887361)) || a.Country != "DE" {
+					t.Errorf("Time, Country = %v, %q", a.Time, a.Country)
+				}
+			},
+		},
+		{
+			name: "original_time when there is no @timestamp",
+			doc:  `{"kibana.alert.rule.name":"R","kibana.alert.original_time":"2026-03-02T09:09:12Z"}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if !a.Time.Equal(mustTime(t, "2026-03-02T09:09:12Z")) {
+					t.Errorf("Time = %v", a.Time)
+				}
+			},
+		},
+		{
+			name: "key from new_terms when aws.cloudtrail is not in the document",
+			doc:  `{"kibana.alert.rule.rule_id":"9f8e3c5e-f72e-4e91-93f6-e98a4fae3e4f","kibana.alert.new_terms":["185.220.101.47","AKIA4XQJ7ZK3PEXAMPLE"]}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.AccessKeyID != testKey {
+					t.Errorf("AccessKeyID = %q", a.AccessKeyID)
+				}
+			},
+		},
+		{
+			name: "higher-order by tag alone, all grouped IPs kept",
+			doc:  `{"kibana.alert.rule.name":"Custom correlation","kibana.alert.rule.rule_id":"custom","kibana.alert.rule.tags":["Rule Type: Higher-Order Rule"],"source.ip":["1.1.1.1","2.2.2.2","1.1.1.1"]}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if !a.HigherOrder || !reflect.DeepEqual(a.GroupedIPs, []string{"1.1.1.1", "2.2.2.2"}) {
+					t.Errorf("HigherOrder, GroupedIPs = %v, %v", a.HigherOrder, a.GroupedIPs)
+				}
+			},
+		},
+		{
+			name: "higher-order by its ES|QL column alone (a copy of the rule under another id)",
+			doc:  `{"kibana.alert.rule.name":"My copy","kibana.alert.rule.rule_id":"copy","Esql.alert_count_long_term_key_new_ip_rule":2,"source.ip":"3.3.3.3","Esql.kibana_alert_rule_id_values":"x"}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if !a.HigherOrder || !reflect.DeepEqual(a.GroupedIPs, []string{"3.3.3.3"}) || !reflect.DeepEqual(a.SiblingRuleIDs, []string{"x"}) {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "an ordinary alert is not higher-order",
+			doc:  `{"kibana.alert.rule.name":"R","source.ip":"3.3.3.3"}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.HigherOrder || a.GroupedIPs != nil {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "legacy .siem-signals document",
+			doc: `{"@timestamp":"2021-06-01T10:00:00Z","signal":{"rule":{"name":"Old rule","rule_id":"old","type":"query","severity":"high","risk_score":73,"tags":["t"]},"status":"in-progress","original_time":"2021-06-01T09:59:00Z"},
+			       "source":{"ip":"4.4.4.4"}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.RuleName != "Old rule" || a.RuleID != "old" || a.Severity != investigate.SeverityHigh || a.RiskScore != 73 ||
+					a.Status != "acknowledged" || a.SourceIP != "4.4.4.4" || len(a.Tags) != 1 {
+					t.Errorf("got %+v", a)
+				}
+			},
+		},
+		{
+			name: "unknown severity name stays unknown",
+			doc:  `{"kibana.alert.rule.name":"R","kibana.alert.severity":"severe"}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.Severity != investigate.SeverityUnknown {
+					t.Errorf("Severity = %v", a.Severity)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := FromElastic(decode(t, tt.doc), tt.id, tt.index)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Provider != investigate.ProviderElastic {
+				t.Errorf("Provider = %q", a.Provider)
+			}
+			tt.check(t, a)
+		})
+	}
+}
+
+func TestFromElasticNotAnAlert(t *testing.T) {
+	tests := []struct {
+		name, doc, looks string
+	}{
+		{"CloudTrail record", `{"eventVersion":"1.08","eventName":"GetCallerIdentity","eventSource":"sts.amazonaws.com","userIdentity":{"accessKeyId":"AKIA4XQJ7ZK3PEXAMPLE"}}`, "a CloudTrail record"},
+		{"Elastic CloudTrail integration document", `{"@timestamp":"2026-03-02T09:09:12Z","event":{"action":"GetCallerIdentity"},"aws":{"cloudtrail":{"event_version":"1.08"}}}`, "a CloudTrail record"},
+		{"unrelated document", `{"hello":"world"}`, ""},
+		{"empty document", `{}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromElastic(decode(t, tt.doc), "", "")
+			var na *NotAlertError
+			if !errors.As(err, &na) {
+				t.Fatalf("err = %v, want *NotAlertError", err)
+			}
+			if na.Looks != tt.looks {
+				t.Errorf("Looks = %q, want %q", na.Looks, tt.looks)
+			}
+			for _, f := range []string{"kibana.alert.rule.name", "kibana.alert.rule.rule_id", "kibana.*"} {
+				if !strings.Contains(err.Error(), f) {
+					t.Errorf("error %q does not name %s", err, f)
+				}
+			}
+		})
+	}
+}
+
+func TestFromESQL(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "esql-response.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := decode(t, string(b))
+	cols := esqlColumns(resp["columns"].([]any))
+	rows := resp["values"].([]any)
+	var got []investigate.Alert
+	for _, r := range rows {
+		a, err := FromESQL(cols, r.([]any))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d alerts", len(got))
+	}
+	fs := got[0]
+	if fs.ID != firstSeenUUID || fs.Index != ".internal.alerts-security.alerts-default-000003" || fs.RuleID != investigate.FirstSeenRuleID ||
+		fs.AccessKeyID != testKey || fs.SourceIP != testIP || fs.RiskScore != 47 || fs.Severity != investigate.SeverityMedium ||
+		fs.Status != "open" || fs.Kind != "signal" || !fs.Time.Equal(mustTime(t, "2026-03-02T09:14:47.361Z")) {
+		t.Errorf("first-seen row: %+v", fs)
+	}
+	if got[1].Status != "acknowledged" || got[1].AccessKeyID != "" || got[1].RuleType != "esql" {
+		t.Errorf("sibling row: %+v", got[1])
+	}
+	if got[2].SourceIP != "" || got[2].Severity != investigate.SeverityLow {
+		t.Errorf("null source.ip row: %+v", got[2])
+	}
+
+	if _, err := FromESQL(cols, []any{"only one value"}); err == nil || !strings.Contains(err.Error(), "1 values for 12 columns") {
+		t.Errorf("short row: err = %v", err)
+	}
+	if _, err := FromESQL([]Column{{Name: "source.ip", Type: "ip"}}, []any{"1.2.3.4"}); err == nil {
+		t.Error("a row with no alert columns mapped without error")
+	}
+}
