@@ -1,0 +1,888 @@
+package alertdoc
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+const (
+	// MaxProblemsPerFile bounds the problems reported for one file; the rest are counted
+	// in one last problem.
+	MaxProblemsPerFile = 5
+	batchSize          = 256
+	// peekBytes is how much of a file is looked at to tell NDJSON from a JSON document.
+	peekBytes = 1 << 20
+	// cloudTrailStopAfter: a file whose first records are this many CloudTrail events and
+	// no alert is a CloudTrail log; reading stops there.
+	cloudTrailStopAfter = 100
+	// maxNesting bounds how deep wrappers (arrays of search responses of hits...) are
+	// followed inside one record.
+	maxNesting     = 4
+	kindAlertFiles = "alert-files"
+)
+
+// maxLineBytes is the longest NDJSON line read; longer lines are reported and skipped.
+// A variable for tests.
+var maxLineBytes = 64 << 20
+
+// Record kinds, as counted in a file's summary.
+const (
+	kindElasticDoc = "Elastic alert documents"
+	kindElasticHit = "Elastic hits"
+	kindESQLRow    = "ES|QL rows"
+	kindGuardDuty  = "GuardDuty findings"
+	kindASFF       = "Security Hub findings"
+)
+
+// Parse reads one alert export from r and passes the alerts that match q to sink in
+// batches. name names the file in problems ("name:line" for NDJSON, "name#index" for
+// records of arrays) and in each alert's Origin. The content may be gzip (detected by
+// its magic bytes) and may be, in any mix: NDJSON of alert documents or of hits
+// (elasticdump) or of bulk action/document pairs, a _search response, an ES|QL response,
+// GuardDuty or Security Hub {"Findings":[...]}, EventBridge events, concatenated or
+// pretty-printed documents, or a bare JSON array of any of those.
+//
+// q.Window filters on alert time; q.AccessKeys, when set, keeps alerts of those keys and
+// every higher-order alert. Records counts the alerts read, Matched those passed to sink.
+// Malformed records are problems and the rest still loads; a truncated gzip keeps what
+// was read before the damage. Parse never panics on any input.
+func Parse(name string, r io.Reader, q investigate.AlertQuery, sink func([]investigate.Alert)) investigate.SourceReport {
+	rep, sum := parseFile(context.Background(), name, r, q, sink)
+	if s := sum.String(); s != "" {
+		rep.Notes = append(rep.Notes, name+": "+s)
+	}
+	return rep
+}
+
+// fileSummary says what one file held.
+type fileSummary struct {
+	container string // NDJSON, JSON document, JSON array
+	kinds     map[string]int
+}
+
+func (s fileSummary) String() string {
+	if s.container == "" {
+		return ""
+	}
+	return s.container + kindsString(s.kinds)
+}
+
+func kindsString(kinds map[string]int) string {
+	if len(kinds) == 0 {
+		return ", no alerts"
+	}
+	var b strings.Builder
+	for i, k := range slices.Sorted(maps.Keys(kinds)) {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d %s", kinds[k], k)
+	}
+	return b.String()
+}
+
+func parseFile(ctx context.Context, name string, r io.Reader, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, fileSummary) {
+	start := time.Now()
+	p := &parser{
+		ctx:  ctx,
+		name: name,
+		q:    q,
+		sink: sink,
+		rep:  investigate.SourceReport{Source: name, Kind: kindAlertFiles, Files: 1},
+		sum:  fileSummary{kinds: map[string]int{}},
+	}
+	if len(q.AccessKeys) > 0 {
+		p.keys = make(map[string]struct{}, len(q.AccessKeys))
+		for _, k := range q.AccessKeys {
+			p.keys[k] = struct{}{}
+		}
+	}
+	func() {
+		defer func() {
+			// Parse promises never to panic; a bug here must cost one file, not the program.
+			if v := recover(); v != nil {
+				p.problem(p.name, "internal error while reading this file (please report it): %v", v)
+			}
+		}()
+		p.run(r)
+	}()
+	p.flush()
+	p.finish()
+	p.rep.Elapsed = time.Since(start)
+	return p.rep, p.sum
+}
+
+type parser struct {
+	ctx  context.Context
+	name string
+	q    investigate.AlertQuery
+	keys map[string]struct{}
+	sink func([]investigate.Alert)
+
+	batch []investigate.Alert
+	rep   investigate.SourceReport
+	sum   fileSummary
+	in    *readTracker
+	extra int // problems past the cap
+
+	// Records that are valid JSON but not alerts: counted, and the first few kept, so
+	// that a file of them gives one problem, not one per record.
+	nonAlerts     int
+	cloudTrail    int
+	nonAlertProbs []investigate.Problem
+
+	stopped bool
+	seen    int // records dispatched, for cancellation checks
+}
+
+// readTracker counts decompressed bytes and keeps the first read error other than EOF
+// (a truncated or corrupt gzip stream, an I/O error).
+type readTracker struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (t *readTracker) Read(b []byte) (int, error) {
+	n, err := t.r.Read(b)
+	t.n += int64(n)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+func (p *parser) problem(where, format string, args ...any) {
+	if len(p.rep.Problems) >= MaxProblemsPerFile {
+		p.extra++
+		return
+	}
+	p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: where, Message: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) flush() {
+	if len(p.batch) > 0 && p.sink != nil {
+		p.sink(p.batch)
+	}
+	p.batch = nil
+}
+
+func (p *parser) run(r io.Reader) {
+	raw := bufio.NewReaderSize(r, 64<<10)
+	var src io.Reader = raw
+	if magic, _ := raw.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(raw)
+		if err != nil {
+			p.problem(p.name, "not a readable gzip file: %s", describeReadErr(err))
+			return
+		}
+		defer zr.Close()
+		src = zr
+	}
+	p.in = &readTracker{r: src}
+	defer func() { p.rep.Bytes = p.in.n }()
+	br := bufio.NewReaderSize(p.in, peekBytes)
+	skipBOMAndSpace(br)
+	head, _ := br.Peek(1)
+	if len(head) == 0 {
+		if p.in.err == nil {
+			p.problem(p.name, "empty file")
+		}
+		return
+	}
+	switch head[0] {
+	case '{':
+		if looksNDJSON(br) {
+			p.sum.container = "NDJSON"
+			p.lines(br)
+			return
+		}
+		p.stream(br)
+	case '[':
+		p.stream(br)
+	default:
+		p.problem(p.name+":1", "not JSON: the file starts with %s", quoteStart(br))
+	}
+}
+
+// finish turns the counted non-alert records and the read error into problems.
+func (p *parser) finish() {
+	if p.in != nil && p.in.err != nil {
+		p.rep.Truncated = true
+		p.rep.Problems = slices.Insert(p.rep.Problems, 0, investigate.Problem{
+			Where:   p.name,
+			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", describeReadErr(p.in.err), p.in.n, p.rep.Records),
+		})
+		if len(p.rep.Problems) > MaxProblemsPerFile {
+			p.extra += len(p.rep.Problems) - MaxProblemsPerFile
+			p.rep.Problems = p.rep.Problems[:MaxProblemsPerFile]
+		}
+	}
+	if p.nonAlerts > 0 {
+		switch {
+		case p.rep.Records == 0 && p.cloudTrail == p.nonAlerts:
+			p.problem(p.name, "a CloudTrail log, not an alert export: %s (read it as a trail source)", p.cloudTrailCount())
+		case p.rep.Records == 0:
+			first := p.nonAlertProbs[0]
+			p.problem(p.name, "no alerts in this file: none of its %d records is an alert or finding (the first, %s: %s)", p.nonAlerts, first.Where, first.Message)
+		default:
+			for _, pr := range p.nonAlertProbs {
+				p.problem(pr.Where, "%s", pr.Message)
+			}
+			p.extra += p.nonAlerts - len(p.nonAlertProbs)
+		}
+	}
+	if p.extra > 0 {
+		p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: p.name, Message: fmt.Sprintf("%d more problems in this file", p.extra)})
+	}
+}
+
+func (p *parser) cloudTrailCount() string {
+	switch {
+	case p.stopped && p.cloudTrail >= cloudTrailStopAfter:
+		return fmt.Sprintf("its first %d records are CloudTrail events (reading stopped there)", p.cloudTrail)
+	case p.cloudTrail == 1:
+		return "its one record is a CloudTrail event"
+	}
+	return fmt.Sprintf("its %d records are CloudTrail events", p.cloudTrail)
+}
+
+func describeReadErr(err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated gzip (unexpected end of data)"
+	case errors.Is(err, gzip.ErrChecksum):
+		return "gzip checksum mismatch (corrupt data)"
+	case errors.Is(err, gzip.ErrHeader):
+		return "corrupt gzip header"
+	}
+	return "read error: " + err.Error()
+}
+
+func skipBOMAndSpace(br *bufio.Reader) {
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xef, 0xbb, 0xbf}) {
+		_, _ = br.Discard(3)
+	}
+	for {
+		b, err := br.Peek(1)
+		if err != nil || len(b) == 0 {
+			return
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			_, _ = br.Discard(1)
+		default:
+			return
+		}
+	}
+}
+
+func quoteStart(br *bufio.Reader) string {
+	b, _ := br.Peek(16)
+	return strconv.Quote(strings.ToValidUTF8(string(b), "\uFFFD"))
+}
+
+// looksNDJSON tells NDJSON from a JSON document that starts with '{', from the complete
+// lines of the file's first megabyte. A pretty-printed document's first line is "{"
+// alone, and its inner lines are indented; NDJSON has unindented lines that are whole
+// JSON objects. A damaged first line does not hide NDJSON when a later line is whole.
+// A document on one line with a newline after it reads as one line of NDJSON, which is
+// the same thing.
+func looksNDJSON(br *bufio.Reader) bool {
+	buf, _ := br.Peek(peekBytes)
+	for i := 0; i < 16; i++ {
+		nl := bytes.IndexByte(buf, '\n')
+		if nl < 0 {
+			return false
+		}
+		raw := buf[:nl]
+		buf = buf[nl+1:]
+		line := bytes.TrimSpace(raw)
+		if i == 0 && len(line) == 1 {
+			return false // "{" alone: pretty-printed
+		}
+		if len(raw) > 0 && raw[0] == '{' && json.Valid(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// lines reads NDJSON, one value a line; a bad line is reported and skipped.
+func (p *parser) lines(br *bufio.Reader) {
+	var (
+		long []byte
+		bulk bulkMeta
+	)
+	for lineNo := 1; !p.stopped && !p.cancelled(); lineNo++ {
+		line, err := br.ReadSlice('\n')
+		tooLong := false
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				if len(long)+len(line) > maxLineBytes {
+					tooLong = true
+				}
+				if !tooLong {
+					long = append(long, line...)
+				}
+			}
+			line = long
+		}
+		lastLine := err != nil
+		if tooLong {
+			p.problem(lineWhere(p.name, lineNo), "line longer than %d MiB: skipped", maxLineBytes>>20)
+		} else if t := bytes.TrimSpace(line); len(t) > 0 {
+			p.line(t, lineNo, lastLine, &bulk)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func lineWhere(name string, line int) string { return name + ":" + strconv.Itoa(line) }
+
+// bulkMeta is the action line of an Elasticsearch bulk body, naming the next document.
+type bulkMeta struct {
+	id, index string
+	set       bool
+}
+
+func (p *parser) line(t []byte, lineNo int, lastLine bool, bulk *bulkMeta) {
+	where := lineWhere(p.name, lineNo)
+	var v any
+	if err := json.Unmarshal(t, &v); err != nil {
+		switch {
+		case lastLine && p.in.err != nil:
+			// Cut by the truncated stream; finish reports the truncation once.
+		case lastLine:
+			p.problem(where, "invalid JSON: %s (the last line is cut short: was the file truncated?)", jsonErrString(err))
+		default:
+			p.problem(where, "invalid JSON: %s", jsonErrString(err))
+		}
+		bulk.set = false
+		return
+	}
+	if m, ok := v.(map[string]any); ok {
+		if meta, ok := bulkAction(m); ok {
+			*bulk = meta
+			return
+		}
+	}
+	id, index := "", ""
+	if bulk.set {
+		id, index, bulk.set = bulk.id, bulk.index, false
+	}
+	p.value(v, where, id, index, 0)
+}
+
+// bulkAction recognises a bulk action line: {"index":{"_index":...,"_id":...}} (or create).
+func bulkAction(m map[string]any) (bulkMeta, bool) {
+	if len(m) != 1 {
+		return bulkMeta{}, false
+	}
+	for k, v := range m {
+		if k != "index" && k != "create" {
+			return bulkMeta{}, false
+		}
+		meta, ok := v.(map[string]any)
+		if !ok {
+			return bulkMeta{}, false
+		}
+		_, hasID := meta["_id"]
+		_, hasIndex := meta["_index"]
+		if !hasID && !hasIndex {
+			return bulkMeta{}, false
+		}
+		return bulkMeta{id: scalarString(meta["_id"]), index: scalarString(meta["_index"]), set: true}, true
+	}
+	return bulkMeta{}, false
+}
+
+// stream reads JSON documents and arrays token by token, so that a large _search
+// response, ES|QL response or findings list is never held whole.
+func (p *parser) stream(br *bufio.Reader) {
+	dec := json.NewDecoder(br)
+	for i := 0; !p.stopped; i++ {
+		where := p.name
+		if i > 0 {
+			where = p.name + "#" + strconv.Itoa(i)
+		}
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			p.jsonError(where, err, "")
+			return
+		}
+		switch tok {
+		case json.Delim('['):
+			p.setContainer(i, "JSON array")
+			p.streamArray(dec, where)
+		case json.Delim('{'):
+			p.setContainer(i, "JSON document")
+			p.streamObject(dec, where)
+		default:
+			p.problem(where, "a JSON %s, not an alert document", jsonKind(tok))
+		}
+		if p.stopped {
+			return
+		}
+		if _, err := dec.Token(); err != nil && err != io.EOF { // the closing delimiter
+			p.jsonError(where, err, "")
+			return
+		}
+	}
+}
+
+func (p *parser) setContainer(i int, c string) {
+	switch {
+	case i == 0:
+		p.sum.container = c
+	case i == 1:
+		p.sum.container = "concatenated JSON documents"
+	}
+}
+
+// jsonError reports a syntax or read error that ends the reading of a document.
+func (p *parser) jsonError(where string, err error, after string) {
+	p.stopped = true
+	if p.in.err != nil {
+		return // the truncated stream; finish reports it once
+	}
+	msg := "invalid JSON: " + jsonErrString(err)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		msg = "invalid JSON: the document ends early (was the file truncated?)"
+	}
+	if after != "" {
+		msg += "; " + after
+	}
+	p.problem(where, "%s", msg)
+}
+
+func jsonErrString(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	}
+	return err.Error()
+}
+
+// streamArray reads the elements of an array whose '[' was read, up to its ']'.
+func (p *parser) streamArray(dec *json.Decoder, base string) {
+	for i := 0; dec.More(); i++ {
+		if p.cancelled() {
+			return
+		}
+		where := base + "#" + strconv.Itoa(i)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			p.jsonError(where, err, "the records after it were not read")
+			return
+		}
+		p.value(v, where, "", "", 0)
+		if p.stopped {
+			return
+		}
+	}
+}
+
+// streamObject reads an object whose '{' was read, streaming the arrays of the wrappers
+// it knows (hits.hits, Findings, ES|QL values) and keeping its other members; an object
+// that wraps nothing is one document. It stops before the closing '}'.
+func (p *parser) streamObject(dec *json.Decoder, where string) {
+	rest := map[string]any{}
+	wrapped := false
+	var (
+		cols    []Column
+		colsSet bool
+		early   [][]any // ES|QL rows read before the columns
+	)
+	for dec.More() && !p.stopped {
+		kt, err := dec.Token()
+		if err != nil {
+			p.jsonError(where, err, "")
+			return
+		}
+		key, _ := kt.(string)
+		switch {
+		case key == "hits" && p.peekDelim(dec) == '{':
+			if p.streamHits(dec, where) {
+				wrapped = true
+			}
+			continue
+		case strings.EqualFold(key, "Findings") && p.peekDelim(dec) == '[':
+			wrapped = true
+			_, _ = dec.Token()
+			p.streamArray(dec, where)
+			p.closeDelim(dec, where)
+			continue
+		case key == "Records" && p.peekDelim(dec) == '[':
+			p.problem(where, "a CloudTrail log file ({\"Records\":[...]}), not an alert export: read it as a trail source")
+			p.stopped = true
+			return
+		case key == "columns" && p.peekDelim(dec) == '[':
+			var raw []any
+			if err := dec.Decode(&raw); err != nil {
+				p.jsonError(where, err, "")
+				return
+			}
+			rest[key] = raw // in case "values" is read whole below
+			cols, colsSet = esqlColumns(raw), true
+			for i, row := range early {
+				p.esqlRow(cols, row, where+"#"+strconv.Itoa(i))
+			}
+			early = nil
+			continue
+		case key == "values" && p.peekDelim(dec) == '[':
+			wrapped = true
+			_, _ = dec.Token()
+			for i := 0; dec.More() && !p.stopped; i++ {
+				if p.cancelled() {
+					return
+				}
+				rw := where + "#" + strconv.Itoa(i)
+				var row []any
+				if err := dec.Decode(&row); err != nil {
+					var te *json.UnmarshalTypeError
+					if errors.As(err, &te) {
+						p.problem(rw, "ES|QL row is not an array")
+						continue
+					}
+					p.jsonError(rw, err, "the rows after it were not read")
+					return
+				}
+				if colsSet {
+					p.esqlRow(cols, row, rw)
+				} else {
+					early = append(early, row)
+				}
+			}
+			p.closeDelim(dec, where)
+			continue
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			p.jsonError(where, err, "")
+			return
+		}
+		rest[key] = v
+	}
+	if len(early) > 0 {
+		raw, ok := rest["columns"].([]any)
+		if !ok {
+			p.problem(where, "ES|QL response without columns: its %d rows cannot be read", len(early))
+			return
+		}
+		for i, row := range early {
+			p.esqlRow(esqlColumns(raw), row, where+"#"+strconv.Itoa(i))
+		}
+	}
+	if !wrapped && !p.stopped {
+		p.value(rest, where, "", "", 0)
+	}
+}
+
+// streamHits reads a "hits" object whose key was read: its "hits" array is streamed,
+// its other members skipped. It reports whether there was a hits array.
+func (p *parser) streamHits(dec *json.Decoder, where string) bool {
+	_, _ = dec.Token() // {
+	found := false
+	for dec.More() && !p.stopped {
+		kt, err := dec.Token()
+		if err != nil {
+			p.jsonError(where, err, "")
+			return found
+		}
+		if k, _ := kt.(string); k == "hits" && p.peekDelim(dec) == '[' {
+			found = true
+			_, _ = dec.Token()
+			p.streamArray(dec, where)
+			p.closeDelim(dec, where)
+			continue
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			p.jsonError(where, err, "")
+			return found
+		}
+	}
+	p.closeDelim(dec, where)
+	return found
+}
+
+func (p *parser) closeDelim(dec *json.Decoder, where string) {
+	if p.stopped {
+		return
+	}
+	if _, err := dec.Token(); err != nil {
+		p.jsonError(where, err, "")
+	}
+}
+
+// peekDelim returns the first byte of the next value in dec's buffer ('{', '[', ...)
+// without consuming it, or 0 when the buffer ends first. Callers then decode the value
+// whole into the document's other members, which object() reads the same way: only
+// the streaming is lost, never the data.
+func (p *parser) peekDelim(dec *json.Decoder) byte {
+	buf := dec.Buffered()
+	br, ok := buf.(*bytes.Reader)
+	if !ok {
+		return 0
+	}
+	for br.Len() > 0 {
+		c, _ := br.ReadByte()
+		switch c {
+		case ' ', '\t', '\r', '\n', ':':
+			continue
+		}
+		return c
+	}
+	return 0
+}
+
+func (p *parser) cancelled() bool {
+	p.seen++
+	if p.seen%batchSize == 0 && p.ctx.Err() != nil {
+		p.stopped = true
+		p.rep.Truncated = true
+		return true
+	}
+	return false
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// value dispatches one decoded value: an object by its shape, the elements of an array.
+func (p *parser) value(v any, where, id, index string, depth int) {
+	switch x := v.(type) {
+	case map[string]any:
+		p.object(x, where, id, index, depth)
+	case []any:
+		if depth >= maxNesting {
+			p.problem(where, "arrays nested too deep: not read")
+			return
+		}
+		for i, e := range x {
+			p.value(e, where+"#"+strconv.Itoa(i), "", "", depth+1)
+			if p.stopped {
+				return
+			}
+		}
+	default:
+		p.nonAlert(where, fmt.Errorf("a JSON %s, not an alert document", jsonKind(v)), false)
+	}
+}
+
+// shape is what an object's keys say it is.
+type shape struct {
+	source, fields            map[string]any // hit
+	hits                      []any          // _search response
+	columns, values           []any          // ES|QL response
+	findings                  []any          // {"Findings":[...]}
+	records                   bool           // CloudTrail {"Records":[...]}
+	detail                    map[string]any // EventBridge envelope
+	detailType, eventSource   string
+	kibana                    bool
+	eventName, eventSourceKey bool
+}
+
+func classify(m map[string]any) shape {
+	var s shape
+	for k, v := range m {
+		switch {
+		case strings.HasPrefix(k, "kibana.") || k == "kibana":
+			s.kibana = true
+		case k == "_source":
+			s.source, _ = v.(map[string]any)
+		case k == "fields":
+			s.fields, _ = v.(map[string]any)
+		case k == "hits":
+			if h, ok := v.(map[string]any); ok {
+				s.hits, _ = h["hits"].([]any)
+			}
+		case k == "columns":
+			s.columns, _ = v.([]any)
+		case k == "values":
+			s.values, _ = v.([]any)
+		case k == "Records":
+			_, s.records = v.([]any)
+		case k == "detail":
+			s.detail, _ = v.(map[string]any)
+		case k == "detail-type":
+			s.detailType, _ = v.(string)
+		case k == "source":
+			s.eventSource, _ = v.(string)
+		case k == "eventName":
+			s.eventName = true
+		case k == "eventSource":
+			s.eventSourceKey = true
+		case len(k) == len("findings") && strings.EqualFold(k, "findings"):
+			s.findings, _ = v.([]any)
+		}
+	}
+	return s
+}
+
+// object maps one JSON object, or the records it wraps.
+func (p *parser) object(m map[string]any, where, id, index string, depth int) {
+	if depth > maxNesting {
+		p.problem(where, "documents nested too deep: not read")
+		return
+	}
+	s := classify(m)
+	switch {
+	case s.source != nil || (s.fields != nil && !s.kibana && (m["_id"] != nil || m["_index"] != nil)):
+		a, err := FromElastic(m, id, index)
+		p.mapped(a, err, where, kindElasticHit)
+	case s.hits != nil:
+		for i, h := range s.hits {
+			p.value(h, where+"#"+strconv.Itoa(i), "", "", depth+1)
+		}
+	case s.columns != nil && s.values != nil:
+		cols := esqlColumns(s.columns)
+		for i, row := range s.values {
+			rw := where + "#" + strconv.Itoa(i)
+			r, ok := row.([]any)
+			if !ok {
+				p.problem(rw, "ES|QL row is not an array")
+				continue
+			}
+			p.esqlRow(cols, r, rw)
+		}
+	case s.findings != nil:
+		for i, f := range s.findings {
+			p.value(f, where+"#"+strconv.Itoa(i), "", "", depth+1)
+		}
+	case s.records:
+		p.problem(where, "a CloudTrail log ({\"Records\":[...]}), not alerts: read it as a trail source")
+	case s.detail != nil && s.detailType != "":
+		p.eventBridge(m, s, where, depth)
+	case s.kibana || Doc(m).Has(fRuleName) || Doc(m).Has(fRuleID):
+		a, err := FromElastic(m, id, index)
+		p.mapped(a, err, where, kindElasticDoc)
+	case isASFFFinding(m):
+		a, err := FromASFF(m)
+		p.mapped(a, err, where, kindASFF)
+	case isGuardDutyFinding(m):
+		a, err := FromGuardDuty(m)
+		p.mapped(a, err, where, kindGuardDuty)
+	case s.eventName && s.eventSourceKey, isCloudTrailRecord(m):
+		p.nonAlert(where, errors.New("a CloudTrail event, not an alert"), true)
+	default:
+		a, err := FromElastic(m, id, index) // legacy signals, or an error naming the fields
+		p.mapped(a, err, where, kindElasticDoc)
+	}
+}
+
+// eventBridge reads an EventBridge event carrying a GuardDuty finding or Security Hub
+// findings.
+func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int) {
+	switch {
+	case strings.EqualFold(s.eventSource, "aws.guardduty"):
+		a, err := FromGuardDuty(m)
+		p.mapped(a, err, where, kindGuardDuty)
+	case strings.EqualFold(s.eventSource, "aws.securityhub"):
+		fs, _ := Doc(s.detail).Get("findings")
+		arr, ok := fs.([]any)
+		if !ok {
+			p.nonAlert(where, fmt.Errorf("a Security Hub event (%q) without findings", s.detailType), false)
+			return
+		}
+		for i, f := range arr {
+			fm, ok := f.(map[string]any)
+			fw := where + "#" + strconv.Itoa(i)
+			if !ok {
+				p.nonAlert(fw, fmt.Errorf("a JSON %s, not a finding", jsonKind(f)), false)
+				continue
+			}
+			a, err := FromASFF(fm)
+			p.mapped(a, err, fw, kindASFF)
+		}
+	default:
+		p.nonAlert(where, fmt.Errorf("an EventBridge event of %q (%q), not a GuardDuty or Security Hub finding", s.eventSource, s.detailType), false)
+	}
+}
+
+func (p *parser) esqlRow(cols []Column, row []any, where string) {
+	a, err := FromESQL(cols, row)
+	p.mapped(a, err, where, kindESQLRow)
+}
+
+func (p *parser) mapped(a investigate.Alert, err error, where, kind string) {
+	if err != nil {
+		var na *NotAlertError
+		if errors.As(err, &na) {
+			p.nonAlert(where, err, na.Looks == "a CloudTrail record")
+			return
+		}
+		p.problem(where, "%v", err)
+		return
+	}
+	p.rep.Records++
+	p.sum.kinds[kind]++
+	if !p.q.Window.Contains(a.Time) {
+		return
+	}
+	if p.keys != nil && !a.HigherOrder {
+		if _, ok := p.keys[a.AccessKeyID]; !ok {
+			return
+		}
+	}
+	a.Origin = where
+	p.rep.Matched++
+	p.batch = append(p.batch, a)
+	if len(p.batch) >= batchSize {
+		p.flush()
+	}
+}
+
+// nonAlert counts a record that is valid JSON but no alert. A file of CloudTrail events
+// is recognised after cloudTrailStopAfter of them and not read further.
+func (p *parser) nonAlert(where string, err error, cloudTrail bool) {
+	p.nonAlerts++
+	if cloudTrail {
+		p.cloudTrail++
+	}
+	if len(p.nonAlertProbs) < MaxProblemsPerFile {
+		p.nonAlertProbs = append(p.nonAlertProbs, investigate.Problem{Where: where, Message: err.Error()})
+	}
+	if p.rep.Records == 0 && p.cloudTrail >= cloudTrailStopAfter && p.cloudTrail == p.nonAlerts {
+		p.stopped = true
+	}
+}
