@@ -1,0 +1,137 @@
+package tui
+
+import (
+	"strconv"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Navigation actions shared by tables, lists and pagers.
+const (
+	actUp       = "up"
+	actDown     = "down"
+	actPageUp   = "pgup"
+	actPageDown = "pgdown"
+	actHalfUp   = "halfup"
+	actHalfDown = "halfdown"
+	actTop      = "top"
+	actBottom   = "bottom"
+)
+
+// keyMap holds every binding of the workbench. Screens pick the ones that apply to
+// them for `?` and the footer (help.KeyMap), so the help always matches what works.
+type keyMap struct {
+	Up, Down, PageUp, PageDown, HalfUp, HalfDown, Top, Bottom key.Binding
+
+	Help, Quit, Back, Enter, Copy, CopyKey, Export key.Binding
+
+	// Keys screen.
+	Filter, Sort, SortReverse, FirstSeen, Reload key.Binding
+
+	// Workbench.
+	NextTab, PrevTab, Tab1, Tab2, Tab3, Tab4, Tab5, Tab6, Remediate key.Binding
+
+	// Timeline filters.
+	Errors, Writes, ByIP, ByService, ByRegion, BySession, Search, ClearFilters key.Binding
+
+	// Event detail.
+	NextEvent, PrevEvent key.Binding
+
+	// Pickers and prompts.
+	Cancel, Markdown, JSON key.Binding
+}
+
+func defaultKeyMap() keyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return keyMap{
+		Up:       b("↑/k", "up", "up", "k"),
+		Down:     b("↓/j", "down", "down", "j"),
+		PageUp:   b("pgup/b", "page up", "pgup", "b"),
+		PageDown: b("pgdn/space", "page down", "pgdown", "space"),
+		HalfUp:   b("ctrl+u", "half page up", "ctrl+u"),
+		HalfDown: b("ctrl+d", "half page down", "ctrl+d"),
+		Top:      b("g/home", "first", "g", "home"),
+		Bottom:   b("G/end", "last", "G", "end"),
+
+		Help:    b("?", "help", "?"),
+		Quit:    b("q", "quit", "q", "ctrl+c"),
+		Back:    b("esc", "back", "esc"),
+		Enter:   b("enter", "open", "enter"),
+		Copy:    b("y", "copy (OSC 52)", "y"),
+		CopyKey: b("Y", "copy key id", "Y"),
+		Export:  b("e", "export case", "e"),
+
+		Filter:      b("/", "filter", "/"),
+		Sort:        b("s/1-8", "sort by column", "s"),
+		SortReverse: b("S", "reverse sort", "S"),
+		FirstSeen:   b("f", "first-seen-only keys", "f"),
+		Reload:      b("ctrl+r", "reload", "ctrl+r"),
+
+		NextTab:   b("tab/l/→", "next tab", "tab", "l", "right"),
+		PrevTab:   b("shift+tab/h/←", "previous tab", "shift+tab", "h", "left"),
+		Tab1:      b("1", "overview", "1"),
+		Tab2:      b("2", "alerts", "2"),
+		Tab3:      b("3", "timeline", "3"),
+		Tab4:      b("4", "sessions", "4"),
+		Tab5:      b("5", "follow-ups", "5"),
+		Tab6:      b("6", "network", "6"),
+		Remediate: b("a", "remediate (plan)", "a"),
+
+		Errors:       b("x", "errors only", "x"),
+		Writes:       b("w", "writes only", "w"),
+		ByIP:         b("i", "one source IP", "i"),
+		ByService:    b("v", "one service", "v"),
+		ByRegion:     b("r", "one region", "r"),
+		BySession:    b("n", "one session/signer", "n"),
+		Search:       b("/", "search", "/"),
+		ClearFilters: b("c", "clear filters", "c"),
+
+		NextEvent: b("]", "next event", "]"),
+		PrevEvent: b("[", "previous event", "["),
+
+		Cancel:   b("esc", "cancel", "esc"),
+		Markdown: b("m", "Markdown", "m"),
+		JSON:     b("j", "JSON", "j"),
+	}
+}
+
+// navAction maps a key press to a navigation action ("" when it is none).
+func (k *keyMap) navAction(msg tea.KeyPressMsg) string {
+	switch {
+	case key.Matches(msg, k.Up):
+		return actUp
+	case key.Matches(msg, k.Down):
+		return actDown
+	case key.Matches(msg, k.PageUp):
+		return actPageUp
+	case key.Matches(msg, k.PageDown):
+		return actPageDown
+	case key.Matches(msg, k.HalfUp):
+		return actHalfUp
+	case key.Matches(msg, k.HalfDown):
+		return actHalfDown
+	case key.Matches(msg, k.Top):
+		return actTop
+	case key.Matches(msg, k.Bottom):
+		return actBottom
+	}
+	return ""
+}
+
+func (k *keyMap) nav() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom}
+}
+
+// bindings is a help.KeyMap built from a short list and full groups.
+type bindings struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (b bindings) ShortHelp() []key.Binding  { return b.short }
+func (b bindings) FullHelp() [][]key.Binding { return b.full }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,515 @@
+package tui
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// rankMsg carries the key ranking.
+type rankMsg struct {
+	r   *investigate.Ranking
+	err error
+	dur time.Duration
+}
+
+// Columns of the keys table.
+const (
+	kcRank = iota
+	kcKey
+	kcUser
+	kcAccount
+	kcSiblings
+	kcSeverity
+	kcIP
+	kcNetwork
+	kcLast
+	kcStatus
+)
+
+// keysScreen lists the ranked correlated keys.
+type keysScreen struct {
+	ui      *ui
+	ranking *investigate.Ranking
+	err     error
+	loading bool
+	started time.Time
+	took    time.Duration
+
+	// rows are indices into ranking.Keys, filtered and sorted.
+	rows      []int
+	hay       []string
+	table     *table
+	input     lineInput
+	query     string
+	filtering bool
+	// firstSeenOnly also lists keys that have a first-seen alert and nothing else.
+	firstSeenOnly bool
+	width, height int
+}
+
+func newKeysScreen(u *ui) *keysScreen {
+	k := &keysScreen{ui: u}
+	k.table = newTable(&u.st, []column{
+		{title: "#", width: 3, right: true},
+		{title: "ACCESS KEY", width: 20},
+		{title: "USER", flex: 2, min: 8},
+		{title: "ACCOUNT", width: 12, prio: 3},
+		{title: "SIB", width: 3, right: true},
+		{title: "SEVERITY", width: 8},
+		{title: "FIRST-SEEN IP", width: 15},
+		{title: "NETWORK", flex: 2, min: 10, prio: 2},
+		{title: "LAST ALERT", width: 11},
+		{title: "STATUS", width: 8, prio: 4},
+	})
+	k.table.cell = k.cell
+	k.table.cellStyle = k.cellStyle
+	k.table.empty = "no keys yet"
+	k.input = newInput("filter: ", &u.st)
+	return k
+}
+
+func (k *keysScreen) load(ctx context.Context) tea.Cmd {
+	ws := k.ui.opts.Workspace
+	if ws == nil {
+		return nil
+	}
+	k.loading, k.started = true, time.Now()
+	return func() tea.Msg {
+		start := time.Now()
+		r, err := ws.Rank(ctx, true)
+		return rankMsg{r: r, err: err, dur: time.Since(start)}
+	}
+}
+
+func (k *keysScreen) setRanking(m rankMsg) {
+	k.loading = false
+	k.err = m.err
+	k.took = m.dur
+	if m.r == nil {
+		return
+	}
+	sel := k.selectedKey()
+	k.ranking = m.r
+	k.hay = make([]string, len(m.r.Keys))
+	for i, s := range m.r.Keys {
+		parts := []string{s.Key, s.User, s.UserARN, s.Account, s.Status, s.MaxSeverity.String()}
+		for _, f := range s.FirstSeen {
+			parts = append(parts, f.IP, f.ASOrg, f.Country)
+		}
+		for _, r := range s.Rules {
+			parts = append(parts, r.RuleName, r.RuleID)
+		}
+		k.hay[i] = strings.ToLower(strings.Join(parts, "\x00"))
+	}
+	k.refilter()
+	k.selectKey(sel)
+}
+
+func (k *keysScreen) keysOf() []investigate.KeySummary {
+	if k.ranking == nil {
+		return nil
+	}
+	return k.ranking.Keys
+}
+
+func (k *keysScreen) refilter() {
+	keys := k.keysOf()
+	q := strings.ToLower(strings.TrimSpace(k.query))
+	k.rows = k.rows[:0]
+	for i := range keys {
+		if !keys[i].Correlated && !k.firstSeenOnly {
+			continue
+		}
+		if q != "" && !strings.Contains(k.hay[i], q) {
+			continue
+		}
+		k.rows = append(k.rows, i)
+	}
+	k.sortRows()
+	k.table.setLen(len(k.rows))
+	switch {
+	case k.ranking == nil:
+		k.table.empty = ""
+	case q != "":
+		k.table.empty = "no key matches the filter " + clean(q) + " (esc clears it)"
+	case !k.firstSeenOnly && len(keys) > 0:
+		k.table.empty = "no correlated key: press f to list first-seen-only keys"
+	default:
+		k.table.empty = "no key has a first-seen alert in the alert sources"
+	}
+}
+
+func (k *keysScreen) sortRows() {
+	keys := k.keysOf()
+	col := k.table.sortCol
+	if col < 0 {
+		col = kcRank
+	}
+	cmpf := func(a, b int) int {
+		x, y := &keys[a], &keys[b]
+		switch col {
+		case kcKey:
+			return cmp.Compare(x.Key, y.Key)
+		case kcUser:
+			return cmp.Compare(x.User, y.User)
+		case kcAccount:
+			return cmp.Compare(x.Account, y.Account)
+		case kcSiblings:
+			return cmp.Compare(x.SiblingCount, y.SiblingCount)
+		case kcSeverity:
+			if c := cmp.Compare(x.MaxSeverity, y.MaxSeverity); c != 0 {
+				return c
+			}
+			return cmp.Compare(x.MaxRisk, y.MaxRisk)
+		case kcIP:
+			return cmp.Compare(firstIP(x).IP, firstIP(y).IP)
+		case kcNetwork:
+			return cmp.Compare(firstIP(x).ASOrg, firstIP(y).ASOrg)
+		case kcLast:
+			return x.LastAlert.Compare(y.LastAlert)
+		case kcStatus:
+			return cmp.Compare(x.Status, y.Status)
+		}
+		return cmp.Compare(a, b) // rank order
+	}
+	slices.SortStableFunc(k.rows, func(a, b int) int {
+		c := cmpf(a, b)
+		if k.table.sortDesc {
+			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(a, b)
+		}
+		return c
+	})
+}
+
+func firstIP(s *investigate.KeySummary) investigate.FirstSeenRef {
+	if len(s.FirstSeen) == 0 {
+		return investigate.FirstSeenRef{}
+	}
+	return s.FirstSeen[0]
+}
+
+func (k *keysScreen) summary(row int) *investigate.KeySummary {
+	if row < 0 || row >= len(k.rows) {
+		return nil
+	}
+	return &k.ranking.Keys[k.rows[row]]
+}
+
+func (k *keysScreen) cell(row, col int) string {
+	s := k.summary(row)
+	switch col {
+	case kcRank:
+		if !s.Correlated {
+			return "·"
+		}
+		return itoa(k.rows[row] + 1)
+	case kcKey:
+		return s.Key
+	case kcUser:
+		return orDash(s.User)
+	case kcAccount:
+		return orDash(s.Account)
+	case kcSiblings:
+		return itoa(s.SiblingCount)
+	case kcSeverity:
+		if s.SiblingCount == 0 {
+			return "-"
+		}
+		return s.MaxSeverity.String()
+	case kcIP:
+		f := firstIP(s)
+		if s.FirstSeenCount > 1 {
+			return f.IP + " +" + itoa(s.FirstSeenCount-1)
+		}
+		return orDash(f.IP)
+	case kcNetwork:
+		f := firstIP(s)
+		n := f.ASOrg
+		if f.Country != "" {
+			n = strings.TrimSpace(n + " (" + f.Country + ")")
+		}
+		return orDash(n)
+	case kcLast:
+		return shortTime(s.LastAlert)
+	case kcStatus:
+		return orDash(s.Status)
+	}
+	return ""
+}
+
+func (k *keysScreen) cellStyle(row, col int) *lipgloss.Style {
+	s := k.summary(row)
+	if col == kcSeverity && s.SiblingCount > 0 {
+		st := k.ui.st.severity(s.MaxSeverity)
+		return &st
+	}
+	if col == kcStatus && s.Status == "Active" {
+		return &k.ui.st.warn
+	}
+	return nil
+}
+
+func (k *keysScreen) selectedKey() string {
+	if s := k.summary(k.table.cursor); s != nil {
+		return s.Key
+	}
+	return ""
+}
+
+func (k *keysScreen) selectKey(key string) {
+	for i, r := range k.rows {
+		if k.ranking.Keys[r].Key == key {
+			k.table.set(i)
+			return
+		}
+	}
+}
+
+func (k *keysScreen) nav(act string) { k.table.nav(act) }
+
+const keysChrome = 2 // title and sources lines
+
+func (k *keysScreen) setSize(w, h int) {
+	k.width, k.height = w, h
+	k.table.setSize(w, h-keysChrome-1) // one line for the filter field
+	k.input.SetWidth(max(w-12, 10))
+}
+
+func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
+	km := &k.ui.km
+	if k.filtering {
+		if m, ok := msg.(tea.KeyPressMsg); ok {
+			switch m.String() {
+			case "enter":
+				k.filtering = false
+				k.input.Blur()
+				return nil
+			case "esc":
+				k.filtering = false
+				k.input.Blur()
+				k.input.SetValue("")
+				k.query = ""
+				k.refilter()
+				return nil
+			case "up", "down", "pgup", "pgdown":
+				k.table.nav(km.navAction(m))
+				return nil
+			}
+		}
+		var cmd tea.Cmd
+		k.input, cmd = k.input.Update(msg)
+		if k.input.Value() != k.query {
+			sel := k.selectedKey()
+			k.query = k.input.Value()
+			k.refilter()
+			k.selectKey(sel)
+		}
+		return cmd
+	}
+	m, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	if act := km.navAction(m); act != "" {
+		k.table.nav(act)
+		return nil
+	}
+	switch {
+	case key.Matches(m, km.Enter):
+		if key := k.selectedKey(); key != "" {
+			return a.openKey(key)
+		}
+	case key.Matches(m, km.Filter):
+		k.filtering = true
+		k.input.SetValue(k.query)
+		k.input.CursorEnd()
+		return k.input.Focus()
+	case key.Matches(m, km.Back):
+		if k.query != "" {
+			k.query = ""
+			k.input.SetValue("")
+			k.refilter()
+		}
+	case key.Matches(m, km.FirstSeen):
+		sel := k.selectedKey()
+		k.firstSeenOnly = !k.firstSeenOnly
+		k.refilter()
+		k.selectKey(sel)
+	case key.Matches(m, km.Sort):
+		k.sortBy((max(k.table.sortCol, 0) + 1) % len(k.table.cols))
+	case key.Matches(m, km.SortReverse):
+		if k.table.sortCol < 0 {
+			k.table.sortCol = kcRank
+		}
+		k.table.sortDesc = !k.table.sortDesc
+		k.resort()
+	case key.Matches(m, km.Reload):
+		return k.load(a.ctx)
+	default:
+		if s := m.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
+			col := int(s[0] - '1')
+			if col < len(k.table.cols) {
+				if col == k.table.sortCol {
+					k.table.sortDesc = !k.table.sortDesc
+					k.resort()
+				} else {
+					k.sortBy(col)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// sortBy sorts by col: times, counts and severities start with the largest.
+func (k *keysScreen) sortBy(col int) {
+	k.table.sortCol = col
+	k.table.sortDesc = col == kcSiblings || col == kcSeverity || col == kcLast
+	k.resort()
+}
+
+func (k *keysScreen) resort() {
+	sel := k.selectedKey()
+	k.sortRows()
+	k.selectKey(sel)
+	k.table.setLen(len(k.rows))
+}
+
+func (k *keysScreen) title(a *App) string {
+	st := &k.ui.st
+	ws := k.ui.opts.Workspace
+	t := st.title.Render("keypivot") + " · access keys correlated with elevated alerts"
+	if ws != nil && ws.Demo {
+		t += " " + badge(st.badge, "DEMO")
+	}
+	if k.ui.opts.ReadOnly {
+		t += " " + badge(st.badgeWarn, "READ-ONLY")
+	}
+	return truncate(t, k.width)
+}
+
+func (k *keysScreen) sources() string {
+	ws := k.ui.opts.Workspace
+	var parts []string
+	if ws != nil && ws.Describe != "" {
+		parts = append(parts, ws.Describe)
+	}
+	if k.ui.opts.Header != "" {
+		parts = append(parts, k.ui.opts.Header)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no source configured")
+	}
+	return k.ui.st.headerDim.Render(truncate("sources: "+clean(strings.Join(parts, "; ")), k.width))
+}
+
+func (k *keysScreen) view(a *App) string {
+	var b strings.Builder
+	b.WriteString(k.title(a) + "\n" + k.sources() + "\n")
+	b.WriteString(k.table.view())
+	b.WriteString("\n")
+	switch {
+	case k.filtering:
+		b.WriteString(k.input.View())
+	case k.query != "":
+		b.WriteString(k.ui.st.filterChip.Render("filter: "+clean(k.query)) + k.ui.st.dim.Render("  (/ edits, esc clears)"))
+	}
+	return b.String()
+}
+
+func (k *keysScreen) statusLine(a *App) string {
+	if k.loading {
+		return a.spin.View() + " correlating alerts by access key… " + time.Since(k.started).Round(100*time.Millisecond).String()
+	}
+	if k.err != nil {
+		return "error: " + clean(k.err.Error())
+	}
+	r := k.ranking
+	if r == nil {
+		return ""
+	}
+	corr, fso := 0, 0
+	for _, s := range r.Keys {
+		if s.Correlated {
+			corr++
+		} else {
+			fso++
+		}
+	}
+	line := fmt.Sprintf("%d correlated keys", corr)
+	if fso > 0 {
+		if k.firstSeenOnly {
+			line += fmt.Sprintf(" + %d first-seen only (·)", fso)
+		} else {
+			line += fmt.Sprintf(" · %d first-seen only hidden (f)", fso)
+		}
+	}
+	if len(k.rows) != corr && !(k.firstSeenOnly && len(k.rows) == corr+fso) {
+		line += fmt.Sprintf(" · %d shown", len(k.rows))
+	}
+	line += fmt.Sprintf(" · %d alerts read, %d eligible", r.Stats.Alerts, r.Stats.Eligible)
+	problems := 0
+	for _, s := range r.Sources {
+		problems += len(s.Problems)
+	}
+	if problems > 0 {
+		line += fmt.Sprintf(" · %d unreadable inputs (see keypivot keys)", problems)
+	}
+	if len(r.Unmapped) > 0 {
+		line += fmt.Sprintf(" · %d higher-order alerts unmapped", len(r.Unmapped))
+	}
+	return line
+}
+
+func (k *keysScreen) keys() help.KeyMap {
+	km := &k.ui.km
+	if k.filtering {
+		done := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter"))
+		clear := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter"))
+		return bindings{short: []key.Binding{done, clear}, full: [][]key.Binding{{done, clear}}}
+	}
+	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open key"))
+	return bindings{
+		short: []key.Binding{open, km.Filter, km.Sort, km.FirstSeen, km.Copy, km.Help, km.Quit},
+		full: [][]key.Binding{
+			{open, km.Filter, km.Sort, km.SortReverse, km.FirstSeen, km.Reload},
+			km.nav(),
+			{km.Copy, km.Export, km.Help, km.Back, km.Quit},
+		},
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func shortTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("01-02 15:04")
+}
+
+func fullTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,476 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keypivot/keypivot/investigate/sanitize"
+)
+
+// clean makes an attacker-controlled string inert: every control, bidi and zero-width
+// character becomes a visible escape. It allocates nothing for clean text, so tables
+// call it on every cell they draw.
+func clean(s string) string { return sanitize.Clean(s) }
+
+// fit truncates s (already clean) to w cells with an ellipsis and pads it to w.
+func fit(s string, w int, right bool) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		pad := strings.Repeat(" ", w-sw)
+		if right {
+			return pad + s
+		}
+		return s + pad
+	}
+	return s
+}
+
+// truncate cuts a possibly styled line to w cells.
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// scroller is a cursor over n rows shown in a window of h rows.
+type scroller struct {
+	n, cursor, offset, h int
+}
+
+func (s *scroller) setLen(n int) {
+	s.n = n
+	s.clamp()
+}
+
+func (s *scroller) setHeight(h int) {
+	s.h = max(h, 1)
+	s.clamp()
+}
+
+func (s *scroller) clamp() {
+	if s.cursor >= s.n {
+		s.cursor = s.n - 1
+	}
+	if s.cursor < 0 {
+		s.cursor = 0
+	}
+	if s.offset > s.cursor {
+		s.offset = s.cursor
+	}
+	if s.h > 0 && s.cursor >= s.offset+s.h {
+		s.offset = s.cursor - s.h + 1
+	}
+	if maxOff := s.n - s.h; s.offset > maxOff {
+		s.offset = max(maxOff, 0)
+	}
+	if s.offset < 0 {
+		s.offset = 0
+	}
+}
+
+func (s *scroller) move(d int) { s.cursor += d; s.clamp() }
+func (s *scroller) top()       { s.cursor = 0; s.clamp() }
+func (s *scroller) bottom()    { s.cursor = s.n - 1; s.clamp() }
+func (s *scroller) set(i int)  { s.cursor = i; s.clamp() }
+
+// nav applies a navigation action; it reports whether act was one.
+func (s *scroller) nav(act string) bool {
+	switch act {
+	case actUp:
+		s.move(-1)
+	case actDown:
+		s.move(1)
+	case actPageUp:
+		s.move(-s.h)
+	case actPageDown:
+		s.move(s.h)
+	case actHalfUp:
+		s.move(-max(s.h/2, 1))
+	case actHalfDown:
+		s.move(max(s.h/2, 1))
+	case actTop:
+		s.top()
+	case actBottom:
+		s.bottom()
+	default:
+		return false
+	}
+	return true
+}
+
+// column is one column of a table. A column with flex > 0 takes a share of the width
+// the fixed columns leave; prio > 0 columns are dropped, highest prio first, when the
+// terminal is too narrow.
+type column struct {
+	title string
+	width int
+	flex  int
+	min   int
+	right bool
+	prio  int
+}
+
+// table is a virtualised table: it asks for the cells of the visible rows only, so its
+// cost per frame does not depend on the number of rows.
+type table struct {
+	st      *styles
+	cols    []column
+	visible []int // indices into cols that fit
+	widths  []int
+	scroller
+	width int
+	// cell returns the raw text of a cell; the table sanitises it.
+	cell func(row, col int) string
+	// cellStyle, when set, styles a cell of a row that is not selected.
+	cellStyle func(row, col int) *lipgloss.Style
+	// sortCol is the column the rows are sorted by (-1: none); sortDesc its direction.
+	sortCol  int
+	sortDesc bool
+	empty    string
+	focused  bool
+}
+
+func newTable(st *styles, cols []column) *table {
+	return &table{st: st, cols: cols, sortCol: -1, focused: true}
+}
+
+// setSize sets the table's width and height (the header row included).
+func (t *table) setSize(w, h int) {
+	t.width = w
+	t.setHeight(h - 1)
+	t.layout()
+}
+
+func (t *table) layout() {
+	avail := t.width - 2 // cursor marker
+	keep := make([]bool, len(t.cols))
+	for i := range keep {
+		keep[i] = true
+	}
+	need := func() int {
+		n, k := 0, 0
+		for i, c := range t.cols {
+			if !keep[i] {
+				continue
+			}
+			k++
+			if c.flex > 0 {
+				n += max(c.min, 4)
+			} else {
+				n += c.width
+			}
+		}
+		return n + max(k-1, 0)
+	}
+	for need() > avail {
+		drop, best := -1, 0
+		for i, c := range t.cols {
+			if keep[i] && c.prio > best {
+				drop, best = i, c.prio
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		keep[drop] = false
+	}
+	t.visible = t.visible[:0]
+	fixed, flex := 0, 0
+	for i, c := range t.cols {
+		if !keep[i] {
+			continue
+		}
+		t.visible = append(t.visible, i)
+		if c.flex > 0 {
+			flex += c.flex
+		} else {
+			fixed += c.width
+		}
+	}
+	rest := avail - fixed - max(len(t.visible)-1, 0)
+	t.widths = make([]int, len(t.cols))
+	// Each flex column gets its minimum, then a share of what is left.
+	mins := 0
+	for _, i := range t.visible {
+		if c := t.cols[i]; c.flex > 0 {
+			mins += c.min
+		} else {
+			t.widths[i] = c.width
+		}
+	}
+	extra := max(rest-mins, 0)
+	given, lastFlex := 0, -1
+	for _, i := range t.visible {
+		c := t.cols[i]
+		if c.flex == 0 {
+			continue
+		}
+		w := c.min
+		if flex > 0 {
+			w += extra * c.flex / flex
+		}
+		if rest < mins { // too narrow even for the minimums: share what there is
+			w = max(rest*c.flex/max(flex, 1), 1)
+		}
+		t.widths[i] = w
+		given += w
+		lastFlex = i
+	}
+	if lastFlex >= 0 && rest > given {
+		t.widths[lastFlex] += rest - given
+	}
+}
+
+func (t *table) header() string {
+	var b strings.Builder
+	b.WriteString("  ")
+	for k, i := range t.visible {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		title := t.cols[i].title
+		if i == t.sortCol {
+			mark := "▲"
+			if t.sortDesc {
+				mark = "▼"
+			}
+			w := t.widths[i]
+			if ansi.StringWidth(title)+1 > w {
+				title = ansi.Truncate(title, max(w-1, 0), "")
+			}
+			title += mark
+		}
+		b.WriteString(fit(title, t.widths[i], t.cols[i].right))
+	}
+	return t.st.colHeader.Render(fit(b.String(), t.width, false))
+}
+
+func (t *table) row(r int) string {
+	sel := r == t.cursor && t.focused
+	var b strings.Builder
+	if sel {
+		b.WriteString("▸ ")
+	} else {
+		b.WriteString("  ")
+	}
+	for k, i := range t.visible {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		txt := fit(clean(t.cell(r, i)), t.widths[i], t.cols[i].right)
+		if !sel && t.cellStyle != nil {
+			if st := t.cellStyle(r, i); st != nil {
+				txt = st.Render(txt)
+			}
+		}
+		b.WriteString(txt)
+	}
+	line := b.String()
+	if sel {
+		return t.st.selected.Render(fit(ansi.Strip(line), t.width, false))
+	}
+	return truncate(line, t.width)
+}
+
+// view renders the header and the visible rows, padded to the table's height.
+func (t *table) view() string {
+	var b strings.Builder
+	b.WriteString(t.header())
+	shown := 0
+	if t.n == 0 && t.empty != "" {
+		b.WriteString("\n  " + t.st.dim.Render(truncate(t.empty, t.width-2)))
+		shown = 1
+	}
+	for r := t.offset; r < t.n && r < t.offset+t.h; r++ {
+		b.WriteByte('\n')
+		b.WriteString(t.row(r))
+		shown++
+	}
+	for ; shown < t.h; shown++ {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// textLine is one line of a text list: rendered text and, when the line can be
+// selected, a reference the owner understands (-1 otherwise).
+type textLine struct {
+	text string
+	ref  int
+}
+
+// textList shows prebuilt lines. With selectable lines the cursor moves among them;
+// without, it scrolls like a pager.
+type textList struct {
+	st     *styles
+	lines  []textLine
+	cursor int // index into lines (selectable mode)
+	offset int
+	width  int
+	height int
+}
+
+func (l *textList) selectable() bool {
+	for _, ln := range l.lines {
+		if ln.ref >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *textList) setLines(lines []textLine) {
+	var keepRef = -1
+	if l.cursor < len(l.lines) && l.cursor >= 0 {
+		keepRef = l.lines[l.cursor].ref
+	}
+	l.lines = lines
+	if keepRef >= 0 {
+		for i, ln := range lines {
+			if ln.ref == keepRef {
+				l.cursor = i
+				break
+			}
+		}
+	}
+	if l.selectable() && (l.cursor >= len(lines) || lines[l.cursor].ref < 0) {
+		l.cursor = l.next(-1, 1)
+	}
+	l.clamp()
+}
+
+func (l *textList) next(from, dir int) int {
+	for i := from + dir; i >= 0 && i < len(l.lines); i += dir {
+		if l.lines[i].ref >= 0 {
+			return i
+		}
+	}
+	if from < 0 || from >= len(l.lines) {
+		return 0
+	}
+	return from
+}
+
+func (l *textList) clamp() {
+	maxOff := max(len(l.lines)-l.height, 0)
+	if l.selectable() {
+		if l.cursor < l.offset {
+			l.offset = l.cursor
+		}
+		if l.cursor >= l.offset+l.height {
+			l.offset = l.cursor - l.height + 1
+		}
+	}
+	l.offset = min(max(l.offset, 0), maxOff)
+}
+
+// selected returns the ref of the selected line, or -1.
+func (l *textList) selected() int {
+	if !l.selectable() || l.cursor >= len(l.lines) {
+		return -1
+	}
+	return l.lines[l.cursor].ref
+}
+
+func (l *textList) nav(act string) bool {
+	if !l.selectable() {
+		switch act {
+		case actUp:
+			l.offset--
+		case actDown:
+			l.offset++
+		case actPageUp:
+			l.offset -= l.height
+		case actPageDown:
+			l.offset += l.height
+		case actHalfUp:
+			l.offset -= max(l.height/2, 1)
+		case actHalfDown:
+			l.offset += max(l.height/2, 1)
+		case actTop:
+			l.offset = 0
+		case actBottom:
+			l.offset = len(l.lines)
+		default:
+			return false
+		}
+		l.clamp()
+		return true
+	}
+	step := func(n, dir int) {
+		for range n {
+			l.cursor = l.next(l.cursor, dir)
+		}
+	}
+	switch act {
+	case actUp:
+		step(1, -1)
+	case actDown:
+		step(1, 1)
+	case actPageUp:
+		step(l.height, -1)
+	case actPageDown:
+		step(l.height, 1)
+	case actHalfUp:
+		step(max(l.height/2, 1), -1)
+	case actHalfDown:
+		step(max(l.height/2, 1), 1)
+	case actTop:
+		l.cursor = l.next(-1, 1)
+		l.offset = 0
+	case actBottom:
+		l.cursor = l.next(len(l.lines), -1)
+	default:
+		return false
+	}
+	l.clamp()
+	return true
+}
+
+func (l *textList) setSize(w, h int) {
+	l.width, l.height = w, max(h, 1)
+	l.clamp()
+}
+
+func (l *textList) view() string {
+	var b strings.Builder
+	sel := l.selectable()
+	for i := 0; i < l.height; i++ {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		k := l.offset + i
+		if k >= len(l.lines) {
+			continue
+		}
+		ln := l.lines[k]
+		if sel && k == l.cursor {
+			b.WriteString(l.st.selected.Render(fit("▸"+strings.TrimPrefix(ansi.Strip(ln.text), " "), l.width, false)))
+			continue
+		}
+		b.WriteString(truncate(ln.text, l.width))
+	}
+	return b.String()
+}
+
+// scrollInfo says where a pager is: "lines 1-20 of 240".
+func (l *textList) scrollInfo() string {
+	if len(l.lines) <= l.height {
+		return ""
+	}
+	end := min(l.offset+l.height, len(l.lines))
+	return "lines " + itoa(l.offset+1) + "-" + itoa(end) + " of " + itoa(len(l.lines))
+}

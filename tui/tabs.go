@@ -1,0 +1,645 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+func lipglossWidth(s string) int { return ansi.StringWidth(s) }
+
+// lineBuilder collects the lines of a text tab. Every value from the case passes
+// through clean before it is styled.
+type lineBuilder struct {
+	st    *styles
+	width int
+	lines []textLine
+}
+
+func (b *lineBuilder) add(s string)           { b.lines = append(b.lines, textLine{text: s, ref: -1}) }
+func (b *lineBuilder) addRef(s string, r int) { b.lines = append(b.lines, textLine{text: s, ref: r}) }
+func (b *lineBuilder) blank()                 { b.add("") }
+func (b *lineBuilder) section(s string) {
+	if len(b.lines) > 0 {
+		b.blank()
+	}
+	b.add(b.st.section.Render(s))
+}
+
+// kv adds "  label   value" with the value wrapped under itself.
+func (b *lineBuilder) kv(label, value string) {
+	const lw = 14
+	pad := "  " + fit(label, lw, false) + " "
+	for i, l := range wrapText(value, max(b.width-len(pad), 20)) {
+		if i == 0 {
+			b.add(b.st.dim.Render(pad) + l)
+		} else {
+			b.add(strings.Repeat(" ", len(pad)) + l)
+		}
+	}
+}
+
+// bullet adds a wrapped "  • text".
+func (b *lineBuilder) bullet(s string, style *lipgloss.Style) {
+	for i, l := range wrapText(s, max(b.width-4, 20)) {
+		if style != nil {
+			l = style.Render(l)
+		}
+		if i == 0 {
+			b.add("  • " + l)
+		} else {
+			b.add("    " + l)
+		}
+	}
+}
+
+// wrapText wraps clean text to w cells at spaces, splitting words longer than a line.
+func wrapText(s string, w int) []string {
+	if w <= 0 || ansi.StringWidth(s) <= w {
+		return []string{s}
+	}
+	var out []string
+	line, lw := "", 0
+	flush := func() {
+		out = append(out, line)
+		line, lw = "", 0
+	}
+	for _, word := range strings.Split(s, " ") {
+		ww := ansi.StringWidth(word)
+		if lw > 0 && lw+1+ww > w {
+			flush()
+		}
+		for ww > w {
+			if lw > 0 {
+				flush()
+			}
+			head := ansi.Cut(word, 0, w)
+			out = append(out, head)
+			word = ansi.Cut(word, w, ww)
+			ww = ansi.StringWidth(word)
+		}
+		if lw > 0 {
+			line += " "
+			lw++
+		}
+		line += word
+		lw += ww
+	}
+	if lw > 0 || len(out) == 0 {
+		flush()
+	}
+	return out
+}
+
+func commas(n int) string {
+	s := itoa(n)
+	if n < 0 {
+		return s
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// overviewLines is what the analyst needs to decide, on one screen.
+func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
+	b := &lineBuilder{st: st, width: width}
+	b.section("ASSESSMENT")
+	for _, a := range c.Assessment {
+		b.bullet(clean(a), nil)
+	}
+	if len(c.Assessment) == 0 {
+		b.add("  nothing notable yet")
+	}
+
+	b.section("ACTIVITY")
+	ev := commas(c.EventCount) + " by the key"
+	if len(c.Sessions) > 0 {
+		ev += fmt.Sprintf(" · %s by %d derived sessions", commas(c.SessionEventCount), len(c.Sessions))
+	}
+	if c.OtherEventCount > 0 {
+		ev += fmt.Sprintf(" · %d launches by other signers", c.OtherEventCount)
+	}
+	b.kv("events", ev)
+	b.kv("first → last", fullTime(c.FirstActivity)+" → "+fullTime(c.LastActivity)+" UTC")
+	pub := 0
+	for _, ip := range c.SourceIPs {
+		if ip.Kind == "public" {
+			pub++
+		}
+	}
+	var tools []string
+	for _, u := range c.UserAgents {
+		if u.Tool != "" && !slices.Contains(tools, u.Tool) {
+			tools = append(tools, clean(u.Tool))
+		}
+	}
+	net := fmt.Sprintf("%d source IPs (%d public) · %d user agents", len(c.SourceIPs), pub, len(c.UserAgents))
+	if len(tools) > 0 {
+		net += " · tools: " + strings.Join(tools, ", ")
+	}
+	b.kv("network", net)
+	var regions []string
+	for _, r := range c.Regions {
+		regions = append(regions, fmt.Sprintf("%s %s", clean(r.Name), commas(r.Count)))
+	}
+	b.kv("regions", orDash(strings.Join(regions, " · ")))
+	errs, denied := 0, 0
+	for _, e := range c.Errors {
+		errs += e.Count
+		if e.Denied {
+			denied += e.Count
+		}
+	}
+	if errs > 0 {
+		b.kv("errors", fmt.Sprintf("%s failed calls, %s access denied (probing)", commas(errs), commas(denied)))
+	}
+	counted, fs := 0, 0
+	for _, s := range c.Siblings {
+		if s.FirstSeen {
+			fs++
+		} else if s.Eligible {
+			counted++
+		}
+	}
+	b.kv("alerts", fmt.Sprintf("%d alerts: %d first-seen, %d elevated siblings counted, %d higher-order", len(c.Siblings), fs, counted, len(c.HigherOrderAlerts)))
+
+	b.section("RISKIEST FINDINGS")
+	fsorted := slices.Clone(c.Findings)
+	sort.SliceStable(fsorted, func(i, j int) bool {
+		if fsorted[i].Severity != fsorted[j].Severity {
+			return fsorted[i].Severity > fsorted[j].Severity
+		}
+		return fsorted[i].Time.Before(fsorted[j].Time)
+	})
+	if len(fsorted) == 0 {
+		b.add("  none")
+	}
+	for i, f := range fsorted {
+		if i == 10 {
+			b.add(st.dim.Render(fmt.Sprintf("  … %d more findings in the timeline", len(fsorted)-10)))
+			break
+		}
+		sev := st.severity(f.Severity).Render(fit(f.Severity.String(), 8, false))
+		text := clean(f.Title)
+		if f.Detail != "" {
+			text += ": " + clean(f.Detail)
+		}
+		line := "  " + shortTime(f.Time) + " " + sev + " " + fit(clean(f.Category), 15, false) + " " + text
+		b.add(line)
+	}
+
+	b.section("DERIVED SESSIONS")
+	if len(c.Sessions) == 0 {
+		b.add("  none issued to this key in the data")
+	}
+	for _, s := range c.Sessions {
+		who := clean(s.RoleARN)
+		if s.FederatedUser != "" {
+			who = "federated " + clean(s.FederatedUser)
+		}
+		valid := ""
+		if s.ValidAtGeneration {
+			valid = st.warn.Render(" MAY STILL BE VALID until " + fullTime(s.Expiration))
+		}
+		b.add(fmt.Sprintf("  %s %s %s · %d events%s", clean(s.AccessKeyID), clean(s.IssuedBy), orDash(who), s.EventCount, valid))
+	}
+
+	b.section("LAUNCHES AND INSTANCES")
+	fu := c.FollowUps
+	if len(fu.KeyPairs)+len(fu.Launches)+len(fu.Instances) == 0 {
+		b.add("  no key pairs or launches")
+	} else {
+		failed := 0
+		for _, l := range fu.Launches {
+			if l.ErrorCode != "" {
+				failed++
+			}
+		}
+		b.kv("key pairs", itoa(len(fu.KeyPairs))+" created or imported")
+		b.kv("launches", fmt.Sprintf("%d RunInstances (%d failed)", len(fu.Launches), failed))
+		var ids []string
+		for _, i := range fu.Instances {
+			s := clean(i.InstanceID) + " " + clean(i.Region)
+			if i.State != "" {
+				s += " " + clean(i.State)
+			}
+			ids = append(ids, s)
+		}
+		b.kv("instances", orDash(strings.Join(ids, " · ")))
+	}
+
+	b.section("CREATED KEYS AND USERS")
+	any := false
+	for _, k := range c.CreatedAccessKeys {
+		any = true
+		b.add(fmt.Sprintf("  access key %s for %s (%s by %s)", clean(k.AccessKeyID), clean(k.User), shortTime(k.Time), clean(k.Signer)))
+	}
+	for _, f := range c.Findings {
+		switch f.Action {
+		case "iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateRole":
+			any = true
+			b.add("  " + clean(f.Title) + " (" + shortTime(f.Time) + " by " + clean(f.Signer) + ")")
+		}
+	}
+	if !any {
+		b.add("  none")
+	}
+
+	cv := c.Coverage
+	b.section("COVERAGE")
+	var srcs []string
+	for _, s := range cv.Sources {
+		srcs = append(srcs, fmt.Sprintf("%s (%s records, %s matched)", clean(s.Source), commas(int(s.Records)), commas(int(s.Matched))))
+	}
+	b.kv("trail", orDash(strings.Join(srcs, "; ")))
+	b.kv("span", fullTime(cv.FirstEvent)+" → "+fullTime(cv.LastEvent)+" UTC")
+	b.kv("accounts", orDash(clean(strings.Join(cv.Accounts, ", "))))
+	for _, g := range cv.Gaps {
+		b.bullet("gap: "+clean(g), &st.warn)
+	}
+	for i, p := range cv.Problems {
+		if i == 5 {
+			b.add(st.dim.Render(fmt.Sprintf("  … %d more problems (keypivot pivot shows all)", len(cv.Problems)-5)))
+			break
+		}
+		b.bullet("unreadable: "+clean(p.Where)+": "+clean(p.Message), &st.warn)
+	}
+	return b.lines
+}
+
+// alertsTab lists the case's alerts.
+type alertsTab struct {
+	ui    *ui
+	table *table
+	rows  []investigate.Sibling
+	ho    []bool
+}
+
+func newAlertsTab(u *ui) *alertsTab {
+	t := &alertsTab{ui: u}
+	t.table = newTable(&u.st, []column{
+		{title: "SEVERITY", width: 8},
+		{title: "RISK", width: 4, right: true},
+		{title: "STATUS", width: 12, prio: 2},
+		{title: "TIME (UTC)", width: 11},
+		{title: "RULE", flex: 3, min: 20},
+		{title: "COUNTED", flex: 2, min: 14, prio: 1},
+		{title: "ALERT ID", width: 36, prio: 3},
+	})
+	t.table.cell = t.cell
+	t.table.cellStyle = func(row, col int) *lipgloss.Style {
+		if col == 0 {
+			s := u.st.severity(t.rows[row].Severity)
+			return &s
+		}
+		return nil
+	}
+	t.table.empty = "no alerts for this key or its sessions in the alert sources"
+	return t
+}
+
+func (t *alertsTab) setCase(c *investigate.Case) {
+	t.rows = append(append(t.rows[:0], c.Siblings...), c.HigherOrderAlerts...)
+	t.ho = t.ho[:0]
+	for range c.Siblings {
+		t.ho = append(t.ho, false)
+	}
+	for range c.HigherOrderAlerts {
+		t.ho = append(t.ho, true)
+	}
+	t.table.setLen(len(t.rows))
+}
+
+func (t *alertsTab) setSize(w, h int) { t.table.setSize(w, h) }
+func (t *alertsTab) view() string     { return t.table.view() }
+
+func (t *alertsTab) selected() *investigate.Sibling {
+	if t.table.cursor < len(t.rows) {
+		return &t.rows[t.table.cursor]
+	}
+	return nil
+}
+
+func (t *alertsTab) cell(row, col int) string {
+	s := &t.rows[row]
+	switch col {
+	case 0:
+		return s.Severity.String()
+	case 1:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", s.RiskScore), ".0")
+	case 2:
+		return s.Status
+	case 3:
+		return shortTime(s.Time)
+	case 4:
+		return s.RuleName
+	case 5:
+		switch {
+		case t.ho[row]:
+			return "higher-order (" + s.SourceIP + ")"
+		case s.FirstSeen:
+			return "first seen " + s.SourceIP
+		case !s.Eligible:
+			return "no: " + s.Ineligible
+		case s.ViaKey != "":
+			return "yes, via " + s.ViaKey
+		}
+		return "yes"
+	case 6:
+		return s.AlertID
+	}
+	return ""
+}
+
+// sessionsTab lists derived sessions, with what the selected one did below.
+type sessionsTab struct {
+	ui     *ui
+	table  *table
+	rows   []investigate.Session
+	detail textList
+	width  int
+	height int
+}
+
+func newSessionsTab(u *ui) *sessionsTab {
+	t := &sessionsTab{ui: u, detail: textList{st: &u.st}}
+	t.table = newTable(&u.st, []column{
+		{title: "SESSION KEY", width: 20},
+		{title: "ISSUED BY", width: 18},
+		{title: "ISSUED", width: 11},
+		{title: "EXPIRES", width: 11, prio: 2},
+		{title: "ROLE / FEDERATED USER", flex: 2, min: 10, prio: 1},
+		{title: "EVENTS", width: 6, right: true},
+		{title: "VALID?", width: 6, prio: 3},
+	})
+	t.table.cell = t.cell
+	t.table.cellStyle = func(row, col int) *lipgloss.Style {
+		if col == 6 && t.rows[row].ValidAtGeneration {
+			return &u.st.warn
+		}
+		return nil
+	}
+	t.table.empty = "no session was derived from this key (AssumeRole, GetSessionToken, GetFederationToken)"
+	return t
+}
+
+func (t *sessionsTab) setCase(c *investigate.Case, width int) {
+	t.rows = append(t.rows[:0], c.Sessions...)
+	t.table.setLen(len(t.rows))
+	t.refreshDetail()
+}
+
+func (t *sessionsTab) setSize(w, h int) {
+	t.width, t.height = w, h
+	th := min(max(len(t.rows)+2, 4), h/2)
+	t.table.setSize(w, th)
+	t.detail.setSize(w, h-th)
+	t.refreshDetail()
+}
+
+func (t *sessionsTab) nav(act string) {
+	t.table.nav(act)
+	t.refreshDetail()
+}
+
+func (t *sessionsTab) selected() *investigate.Session {
+	if t.table.cursor < len(t.rows) {
+		return &t.rows[t.table.cursor]
+	}
+	return nil
+}
+
+func (t *sessionsTab) refreshDetail() {
+	s := t.selected()
+	if s == nil {
+		t.detail.setLines(nil)
+		return
+	}
+	if th := min(max(len(t.rows)+2, 4), t.height/2); th != t.table.h+1 && t.height > 0 {
+		t.table.setSize(t.width, th)
+		t.detail.setSize(t.width, t.height-th)
+	}
+	b := &lineBuilder{st: &t.ui.st, width: t.width}
+	b.section("SESSION " + clean(s.AccessKeyID))
+	b.kv("issued", fmt.Sprintf("%s by %s to %s (event %s)", fullTime(s.IssuedAt), clean(s.IssuedBy), clean(s.ParentKey), clean(s.IssuedByEvent)))
+	if s.RoleARN != "" {
+		b.kv("role", clean(s.RoleARN)+" as "+orDash(clean(s.SessionName)))
+	}
+	if s.FederatedUser != "" {
+		b.kv("federated", clean(s.FederatedUser))
+	}
+	if s.AssumedARN != "" {
+		b.kv("acting as", clean(s.AssumedARN))
+	}
+	exp := fullTime(s.Expiration)
+	if s.ValidAtGeneration {
+		exp += "  (may still be valid: deactivating the key does not end it)"
+	}
+	b.kv("expires", exp)
+	b.kv("account", orDash(clean(s.Account))+" · region "+orDash(clean(s.Region)))
+	b.kv("did", fmt.Sprintf("%d events, %d errors, %s → %s", s.EventCount, s.ErrorCount, fullTime(s.First), fullTime(s.Last)))
+	b.kv("from", orDash(clean(strings.Join(s.SourceIPs, ", "))))
+	b.kv("actions", orDash(clean(strings.Join(s.Actions, ", "))))
+	t.detail.setLines(b.lines)
+}
+
+func (t *sessionsTab) view() string { return t.table.view() + "\n" + t.detail.view() }
+
+func (t *sessionsTab) cell(row, col int) string {
+	s := &t.rows[row]
+	switch col {
+	case 0:
+		return strings.Repeat("·", min(max(s.Depth-1, 0), 3)) + s.AccessKeyID
+	case 1:
+		return s.IssuedBy
+	case 2:
+		return shortTime(s.IssuedAt)
+	case 3:
+		return shortTime(s.Expiration)
+	case 4:
+		if s.FederatedUser != "" {
+			return "federated " + s.FederatedUser
+		}
+		return orDash(s.RoleARN)
+	case 5:
+		return itoa(s.EventCount)
+	case 6:
+		if s.ValidAtGeneration {
+			return "VALID"
+		}
+		return "expired"
+	}
+	return ""
+}
+
+// Target kinds: what Enter does on a line of the Follow-ups and Network tabs.
+const (
+	targetEvent = iota
+	targetIP
+	targetAgent
+)
+
+type target struct {
+	kind  int
+	value string
+}
+
+// targetList is a text list whose selectable lines lead somewhere.
+type targetList struct {
+	list    textList
+	targets []target
+}
+
+func (t *targetList) set(lines []textLine, targets []target) {
+	t.targets = targets
+	t.list.setLines(lines)
+}
+
+func (t *targetList) selected() *target {
+	if r := t.list.selected(); r >= 0 && r < len(t.targets) {
+		return &t.targets[r]
+	}
+	return nil
+}
+
+// followUpLines draws key pairs -> launches -> instances as a tree.
+func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []target) {
+	b := &lineBuilder{st: st, width: width}
+	var targets []target
+	ref := func(kind int, v string) int {
+		targets = append(targets, target{kind: kind, value: v})
+		return len(targets) - 1
+	}
+	fu := c.FollowUps
+	if len(fu.KeyPairs)+len(fu.Launches)+len(fu.Instances) == 0 {
+		b.add("  no CreateKeyPair, ImportKeyPair or RunInstances by the key or its sessions")
+		return b.lines, targets
+	}
+	live := false
+	for _, i := range fu.Instances {
+		if i.State != "" || i.LiveError != "" {
+			live = true
+		}
+	}
+	instancesOf := map[string][]investigate.Instance{}
+	for _, i := range fu.Instances {
+		instancesOf[i.LaunchEvent] = append(instancesOf[i.LaunchEvent], i)
+	}
+	launch := func(l investigate.Launch, indent string) {
+		by := clean(l.Signer)
+		if l.MatchedBy == investigate.MatchedByKeyPair {
+			by += " (another signer, with the key's key pair)"
+		}
+		what := fmt.Sprintf("%sRunInstances %s %s x%d ", indent, shortTime(l.Time), orDash(clean(l.InstanceType)), max(l.MaxCount, 1))
+		if l.ErrorCode != "" {
+			what += st.danger.Render("FAILED "+clean(l.ErrorCode)) + " "
+		}
+		what += "by " + by
+		b.addRef(what, ref(targetEvent, l.EventID))
+		for _, i := range instancesOf[l.EventID] {
+			state := clean(i.State)
+			switch {
+			case state == "" && !live:
+				state = "state unknown (no live source)"
+			case state == "":
+				state = "state unknown"
+			case i.State == "running" || i.State == "pending":
+				state = st.warn.Render(state)
+			}
+			s := fmt.Sprintf("%s  └ instance %s %s %s", indent, clean(i.InstanceID), clean(i.Region), state)
+			if i.PublicIP != "" {
+				s += " " + clean(i.PublicIP)
+			}
+			if i.LiveError != "" {
+				s += " (" + clean(i.LiveError) + ")"
+			}
+			b.add(s)
+		}
+	}
+	used := map[string]bool{}
+	b.section("KEY PAIRS → LAUNCHES → INSTANCES")
+	for _, kp := range fu.KeyPairs {
+		s := fmt.Sprintf("  key pair %s (%s) %s %s · %s by %s", clean(kp.Name), orDash(clean(kp.ID)), clean(kp.Region), clean(kp.Account), clean(kp.EventName), clean(kp.Signer))
+		if kp.ErrorCode != "" {
+			s += " " + st.danger.Render("FAILED "+clean(kp.ErrorCode))
+		}
+		if kp.Exists != nil {
+			if *kp.Exists {
+				s += " " + st.warn.Render("exists")
+			} else {
+				s += " deleted"
+			}
+		}
+		b.addRef(s, ref(targetEvent, kp.EventID))
+		n := 0
+		for _, l := range fu.Launches {
+			if l.KeyName == kp.Name && l.Region == kp.Region {
+				launch(l, "    ")
+				used[l.EventID] = true
+				n++
+			}
+		}
+		if n == 0 {
+			b.add(st.dim.Render("    no launch used it"))
+		}
+	}
+	var rest []investigate.Launch
+	for _, l := range fu.Launches {
+		if !used[l.EventID] {
+			rest = append(rest, l)
+		}
+	}
+	if len(rest) > 0 {
+		b.section("OTHER LAUNCHES BY THE KEY OR ITS SESSIONS")
+		for _, l := range rest {
+			launch(l, "  ")
+		}
+	}
+	return b.lines, targets
+}
+
+// networkLines lists source IPs and user agents; Enter filters the timeline by one.
+func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []target) {
+	b := &lineBuilder{st: st, width: width}
+	var targets []target
+	ref := func(kind int, v string) int {
+		targets = append(targets, target{kind: kind, value: v})
+		return len(targets) - 1
+	}
+	b.section(fmt.Sprintf("SOURCE IPS (%d)", len(c.SourceIPs)))
+	ipw := 9
+	for _, ip := range c.SourceIPs {
+		ipw = max(ipw, min(ansi.StringWidth(clean(ip.IP)), 39))
+	}
+	b.add(st.colHeader.Render(fit("  "+fit("IP", ipw, false)+" "+fit("KIND", 11, false)+" "+fit("EVENTS", 7, true)+" "+fit("ERRORS", 6, true)+" "+fit("FIRST", 11, false)+" "+fit("LAST", 11, false)+" NETWORK", width, false)))
+	for _, ip := range c.SourceIPs {
+		kind := ip.Kind
+		if ip.FirstSeenAlert != "" {
+			kind += "*"
+		}
+		s := "  " + fit(clean(ip.IP), ipw, false) + " " + fit(clean(kind), 11, false) + " " + fit(commas(ip.Count), 7, true) + " " + fit(commas(ip.Errors), 6, true) + " " + shortTime(ip.First) + " " + shortTime(ip.Last) + " " + clean(ip.ASOrg)
+		b.addRef(s, ref(targetIP, ip.IP))
+	}
+	if len(c.SourceIPs) > 0 {
+		b.add(st.dim.Render("  * a first-seen alert fired for this address"))
+	}
+	b.section(fmt.Sprintf("USER AGENTS (%d)", len(c.UserAgents)))
+	b.add(st.colHeader.Render(fit("  "+fit("EVENTS", 7, true)+" "+fit("FIRST", 11, false)+" "+fit("LAST", 11, false)+" "+fit("TOOL", 10, false)+" USER AGENT", width, false)))
+	for _, u := range c.UserAgents {
+		tool := clean(u.Tool)
+		s := "  " + fit(commas(u.Count), 7, true) + " " + shortTime(u.First) + " " + shortTime(u.Last) + " " + fit(tool, 10, false) + " " + clean(u.UserAgent)
+		if u.Tool != "" {
+			s = st.danger.Render(s)
+		}
+		b.addRef(s, ref(targetAgent, u.UserAgent))
+	}
+	return b.lines, targets
+}
