@@ -482,8 +482,9 @@ func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
 
 // Resume completes the actions a crash left half done: for each journalled intent
 // without an outcome it re-reads the state and calls only if the action is not in effect.
-// The analyst confirmed those actions when they were first run.
-func (r *Runner) Resume(ctx context.Context) ([]Outcome, error) {
+// The analyst confirmed those actions when they were first run. With keys, only actions
+// on those keys are resumed.
+func (r *Runner) Resume(ctx context.Context, keys ...string) ([]Outcome, error) {
 	if r.ReadOnly {
 		return nil, ErrReadOnly
 	}
@@ -500,7 +501,7 @@ func (r *Runner) Resume(ctx context.Context) ([]Outcome, error) {
 	}
 	var outs []Outcome
 	for _, p := range pending {
-		if p.Spec == nil {
+		if p.Spec == nil || (len(keys) > 0 && !slices.Contains(keys, p.Key)) {
 			continue
 		}
 		outs = append(outs, r.execute(ctx, *p.Spec, caller))
