@@ -18,6 +18,10 @@ type Matcher struct {
 	needles [][]byte
 	window  investigate.Window
 	all     bool
+	// Hashes of the keys and of the key pair names, for MayMatchTokens.
+	keyHashes  []uint64
+	nameHashes []uint64
+	regions    map[string]bool // regions of the key pairs
 }
 
 var runInstancesNeedle = []byte(`RunInstances`)
@@ -31,8 +35,14 @@ func NewMatcher(q investigate.EventQuery) *Matcher {
 			m.needles = append(m.needles, []byte(k))
 		}
 	}
+	m.regions = map[string]bool{}
+	for k := range m.keys {
+		m.keyHashes = append(m.keyHashes, hashString(k))
+	}
 	for _, p := range q.KeyPairs {
 		m.pairs[p.Region+"/"+p.Name] = true
+		m.nameHashes = append(m.nameHashes, hashString(p.Name))
+		m.regions[p.Region] = true
 	}
 	if len(m.pairs) > 0 {
 		m.needles = append(m.needles, runInstancesNeedle)
@@ -55,6 +65,39 @@ func (m *Matcher) MayMatch(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// MayMatchTokens is MayMatch on a file's tokens: false means no record of the file can
+// match. It answers from an Index as well as from a fresh scan.
+func (m *Matcher) MayMatchTokens(t *Tokens) bool {
+	if m.all {
+		return true
+	}
+	for _, h := range m.keyHashes {
+		if containsHash(t.Keys, h) {
+			return true
+		}
+	}
+	if len(m.nameHashes) > 0 && t.RunInstances {
+		if t.OpaqueNames {
+			return true
+		}
+		for _, h := range m.nameHashes {
+			if containsHash(t.Names, h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MayMatchLayout is false when a file's place in the S3 layout rules it out: a query
+// for key pairs only (no keys) wants launches in the key pairs' regions.
+func (m *Matcher) MayMatchLayout(lf *LogFile) bool {
+	if m.all || lf == nil || len(m.keys) > 0 {
+		return true
+	}
+	return m.regions[lf.Region]
 }
 
 // Match is the exact test on a decoded event.

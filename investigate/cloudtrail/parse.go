@@ -17,30 +17,65 @@ import (
 
 // Stats counts what one parse read.
 type Stats struct {
-	Bytes   int64 // decompressed bytes read
-	Records int64 // records decoded
-	Matched int64 // records the matcher wanted
+	Bytes      int64 // decompressed bytes read
+	Compressed int64 // bytes read from the file as stored
+	Records    int64 // records decoded
+	Matched    int64 // records the matcher wanted
 	// Skipped is true when the whole file was skipped without decoding: it holds no key
 	// of interest.
 	Skipped bool
+	// Indexed is true when the file's tokens went into the index.
+	Indexed bool
 }
 
 // MaxBuffered is the decompressed size up to which a file is held in memory, so that it
 // can be skipped whole when no key of interest appears in it. Larger files are streamed.
 const MaxBuffered = 64 << 20
 
+// retainBuffer is the largest buffer a worker keeps between files; larger ones (rare
+// huge files) go back to the garbage collector, so idle memory stays small.
+const retainBuffer = 8 << 20
+
 // maxProblemsPerFile bounds the problems reported for one file; the rest are counted.
 const maxProblemsPerFile = 5
 
 const batchSize = 256
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-var gzPool sync.Pool
-
-// Opener opens a log file's raw (possibly gzip) content. Parse may call it twice for
-// files larger than MaxBuffered.
+// Opener opens a log file's raw (possibly gzip) content.
 type Opener func() (io.ReadCloser, error)
+
+// worker holds what one goroutine reuses from file to file: the file as read, the
+// decompressed content, the token scan and a whole-file inflater.
+type worker struct {
+	raw    []byte
+	buf    []byte
+	spans  []span
+	tokens Tokens
+	whole  wholeInflater
+}
+
+func newWorker() *worker {
+	w := &worker{}
+	if newWholeInflater != nil {
+		w.whole = newWholeInflater()
+	}
+	return w
+}
+
+var workerPool = sync.Pool{New: func() any { return newWorker() }}
+
+// done drops oversized buffers before the worker is reused.
+func (w *worker) done() {
+	if cap(w.raw) > retainBuffer {
+		w.raw = nil
+	}
+	if cap(w.buf) > retainBuffer {
+		w.buf = nil
+	}
+	if cap(w.spans) > 1<<16 {
+		w.spans = nil
+	}
+}
 
 // Parse reads one log file and passes the events m wants to emit, in batches. name is
 // used in problems ("name:line", "name#record"). A file whose content is gzip (by its
@@ -48,11 +83,20 @@ type Opener func() (io.ReadCloser, error)
 // the rest of the file when the format allows resynchronising (NDJSON, arrays of
 // well-formed records).
 func Parse(name string, open Opener, m *Matcher, emit func([]investigate.Event)) (Stats, []investigate.Problem) {
-	p := &parser{name: name, m: m, emit: emit}
-	p.run(open)
+	w := workerPool.Get().(*worker)
+	defer workerPool.Put(w)
+	return w.parse(&File{Path: name}, open, m, emit, nil)
+}
+
+// parse reads one file with the worker's buffers; idx, when set, receives the file's
+// tokens.
+func (w *worker) parse(f *File, open Opener, m *Matcher, emit func([]investigate.Event), idx *Index) (Stats, []investigate.Problem) {
+	defer w.done()
+	p := &parser{name: f.Path, m: m, emit: emit, w: w}
+	p.run(open, f, idx)
 	p.flush()
 	if p.extra > 0 {
-		p.problems = append(p.problems, investigate.Problem{Where: name, Message: fmt.Sprintf("%d more unreadable records in this file", p.extra)})
+		p.problems = append(p.problems, investigate.Problem{Where: f.Path, Message: fmt.Sprintf("%d more unreadable records in this file", p.extra)})
 	}
 	return p.stats, p.problems
 }
@@ -61,6 +105,7 @@ type parser struct {
 	name     string
 	m        *Matcher
 	emit     func([]investigate.Event)
+	w        *worker
 	batch    []investigate.Event
 	stats    Stats
 	problems []investigate.Problem
@@ -85,63 +130,92 @@ func (p *parser) flush() {
 	}
 }
 
-// decompress wraps rc in a pooled gzip reader when its content starts with gzip magic.
+// decompress wraps r in a pooled gzip reader when its content starts with gzip magic.
 func decompress(rc io.Reader) (io.Reader, func(), error) {
 	br := bufio.NewReaderSize(rc, 256<<10)
 	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		var zr *gzip.Reader
-		if v := gzPool.Get(); v != nil {
-			zr = v.(*gzip.Reader)
-			if err := zr.Reset(br); err != nil {
-				gzPool.Put(zr)
-				return nil, nil, err
-			}
-		} else {
-			var err error
-			if zr, err = gzip.NewReader(br); err != nil {
-				return nil, nil, err
-			}
+	if isGzip(magic) {
+		zr, err := gzipReader(br)
+		if err != nil {
+			return nil, nil, err
 		}
-		return zr, func() { gzPool.Put(zr) }, nil
+		return zr, func() { putGzipReader(zr) }, nil
 	}
 	return br, func() {}, nil
 }
 
-func (p *parser) run(open Opener) {
+// errGzipHeader marks a file that starts with gzip magic but has no valid header.
+type errGzipHeader struct{ err error }
+
+func (e errGzipHeader) Error() string { return e.err.Error() }
+
+// gunzip decompresses a whole gzip file held in memory: with libdeflate when built in,
+// else (or when libdeflate rejects it) with klauspost/compress, which keeps what came
+// before damage. A result longer than MaxBuffered means: too large to hold.
+func (w *worker) gunzip(src []byte) ([]byte, error) {
+	if w.whole != nil {
+		if hint := gzipSizeHint(src); hint <= MaxBuffered {
+			out, err := w.whole.gunzip(w.buf, src, MaxBuffered)
+			if err == nil {
+				w.buf = out
+				return out, nil
+			}
+		}
+	}
+	zr, err := gzipReader(bytes.NewReader(src))
+	if err != nil {
+		return nil, errGzipHeader{err}
+	}
+	defer putGzipReader(zr)
+	buf := w.buf
+	if hint := gzipSizeHint(src); hint > cap(buf) && hint <= MaxBuffered {
+		buf = make([]byte, 0, hint+bytes.MinRead)
+	}
+	out, err := readUpTo(buf, zr, MaxBuffered)
+	w.buf = out
+	return out, err
+}
+
+func (p *parser) run(open Opener, f *File, idx *Index) {
 	rc, err := open()
 	if err != nil {
 		p.problem(p.name, "cannot open: %v", err)
 		return
 	}
 	defer rc.Close()
-	r, release, err := decompress(rc)
-	if err != nil {
-		p.problem(p.name, "not a readable gzip file: %v", err)
+	raw, rerr := readUpTo(p.w.raw, rc, MaxBuffered)
+	p.w.raw = raw
+	p.stats.Compressed = int64(len(raw))
+	if len(raw) > MaxBuffered && rerr == nil {
+		// Too large to hold: stream it, from what was read and the rest.
+		p.stream(io.MultiReader(bytes.NewReader(raw), rc))
 		return
 	}
-	defer release()
-
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer func() {
-		if buf.Cap() <= MaxBuffered+bytes.MinRead {
-			bufPool.Put(buf)
-		}
-	}()
-	n, err := buf.ReadFrom(io.LimitReader(r, MaxBuffered+1))
-	p.stats.Bytes = n
 	var readErr error
-	if err != nil {
-		readErr = err
+	content := raw
+	if rerr != nil {
+		// A read that failed midway (a dropped connection) yields what came before.
+		readErr = rerr
 	}
-	if n > MaxBuffered {
-		// Too large to hold: stream it from the start again.
-		p.stats.Bytes = 0
-		p.streamLarge(open)
-		return
+	if isGzip(raw) {
+		out, err := p.w.gunzip(raw)
+		var he errGzipHeader
+		if errors.As(err, &he) {
+			p.problem(p.name, "not a readable gzip file: %v", he.err)
+			return
+		}
+		if len(out) > MaxBuffered {
+			p.stream(bytes.NewReader(raw))
+			return
+		}
+		content = out
+		if err != nil {
+			readErr = err
+		}
 	}
-	p.buf = buf.Bytes()
+	n := int64(len(content))
+	p.stats.Bytes = n
+	p.buf = content
 	if readErr != nil {
 		// A truncated gzip still yields what was decompressed before the damage.
 		p.problem(p.name, "%s after %d bytes; reading the records before it", describeReadErr(readErr), n)
@@ -152,11 +226,41 @@ func (p *parser) run(open Opener) {
 		}
 		return
 	}
-	if !p.m.MayMatch(p.buf) {
+	if i := skipSpace(p.buf, 0); p.buf[i] != '{' && p.buf[i] != '[' {
+		// Not JSON at all: say so even when no key of interest occurs in it.
+		p.problem(p.name+":1", "not JSON: file starts with %q", printable(p.buf[i:]))
+		return
+	}
+	if p.m.All() {
+		p.parseBuffer(readErr != nil)
+		return
+	}
+	scanTokens(p.buf, &p.w.tokens)
+	if readErr == nil && idx != nil {
+		idx.add(f, &p.w.tokens)
+		p.stats.Indexed = true
+	}
+	if !p.m.MayMatchTokens(&p.w.tokens) {
 		p.stats.Skipped = true
 		return
 	}
-	p.parseReader(bytes.NewReader(p.buf), readErr != nil)
+	p.parseBuffer(readErr != nil)
+}
+
+// parseBuffer reads the records of the buffered file: {"Records":[...]} documents, the
+// S3 layout's shape, are split into records without decoding them; everything else, and
+// any document that is not well formed, goes through the general parser.
+func (p *parser) parseBuffer(truncated bool) {
+	if !truncated {
+		if spans, ok := recordSpans(p.buf, p.w.spans[:0]); ok {
+			p.w.spans = spans
+			for i, s := range spans {
+				p.record(p.buf[s.start:s.end], i, int64(s.start))
+			}
+			return
+		}
+	}
+	p.parseReader(bytes.NewReader(p.buf), truncated)
 }
 
 func describeReadErr(err error) string {
@@ -171,20 +275,15 @@ func describeReadErr(err error) string {
 	return "read error: " + err.Error()
 }
 
-func (p *parser) streamLarge(open Opener) {
-	rc, err := open()
-	if err != nil {
-		p.problem(p.name, "cannot reopen: %v", err)
-		return
-	}
-	defer rc.Close()
-	r, release, err := decompress(rc)
+// stream parses a file too large to hold, record by record.
+func (p *parser) stream(r io.Reader) {
+	dr, release, err := decompress(r)
 	if err != nil {
 		p.problem(p.name, "not a readable gzip file: %v", err)
 		return
 	}
 	defer release()
-	cr := &countingReader{r: r}
+	cr := &countingReader{r: dr}
 	p.buf = nil
 	p.parseReader(cr, false)
 	p.stats.Bytes = cr.n
@@ -211,23 +310,32 @@ func (p *parser) parseReader(r io.Reader, truncated bool) {
 	}
 	switch head[0] {
 	case '[':
-		dec := json.NewDecoder(br)
-		p.array(dec, "", truncated)
+		p.array(json.NewDecoder(br), "", truncated)
 	case '{':
 		peek, _ := br.Peek(64 << 10)
-		switch firstKey(peek) {
-		case "Records", "Events":
-			p.wrapper(json.NewDecoder(br), truncated)
+		if line, ok := firstLine(peek); ok && json.Valid(line) && moreAfterFirstLine(peek) {
+			// NDJSON: one record (or one Records document) a line; a bad line is skipped.
+			p.lines(br, truncated)
 			return
 		}
-		if line, ok := firstLine(peek); ok && json.Valid(line) {
-			p.lines(br, truncated)
+		switch firstKey(peek) {
+		case "Records", "Events":
+			p.wrappers(json.NewDecoder(br), truncated)
 			return
 		}
 		p.values(json.NewDecoder(br), truncated)
 	default:
 		p.problem(p.name+":1", "not JSON: file starts with %q", printable(head))
 	}
+}
+
+func firstByte(b []byte) byte {
+	b = bytes.TrimPrefix(b, []byte{0xef, 0xbb, 0xbf})
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
 }
 
 func skipBOMAndSpace(br *bufio.Reader) {
@@ -265,6 +373,12 @@ func firstKey(b []byte) string {
 	return string(rest[1 : 1+end])
 }
 
+// moreAfterFirstLine reports whether anything but white space follows the first line.
+func moreAfterFirstLine(b []byte) bool {
+	i := bytes.IndexByte(b, '\n')
+	return i >= 0 && len(bytes.TrimSpace(b[i+1:])) > 0
+}
+
 func firstLine(b []byte) ([]byte, bool) {
 	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
@@ -295,33 +409,42 @@ func (p *parser) where(index int, offset int64) string {
 }
 
 // array reads a JSON array of records (or of lookup events).
-func (p *parser) array(dec *json.Decoder, ctx string, truncated bool) {
+func (p *parser) array(dec *json.Decoder, ctx string, truncated bool) bool {
 	if _, err := dec.Token(); err != nil { // [
 		p.problem(p.where(0, 0), "invalid JSON: %v", err)
-		return
+		return false
 	}
 	for i := 0; dec.More(); i++ {
 		off := dec.InputOffset()
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			if truncated {
-				return // already reported
+			if !truncated { // a truncated file was reported already
+				p.problem(p.where(i, off), "record %d%s: invalid JSON: %v", i, ctx, err)
 			}
-			p.problem(p.where(i, off), "record %d%s: invalid JSON: %v", i, ctx, err)
-			return
+			return false
 		}
 		p.record(raw, i, off)
 	}
-	if _, err := dec.Token(); err != nil && !truncated { // ]
-		p.problem(p.name, "invalid JSON at the end of the array: %v", err)
+	if _, err := dec.Token(); err != nil { // ]
+		if !truncated {
+			p.problem(p.name, "invalid JSON at the end of the array: %v", err)
+		}
+		return false
+	}
+	return true
+}
+
+// wrappers reads one or more concatenated Records/Events documents.
+func (p *parser) wrappers(dec *json.Decoder, truncated bool) {
+	for p.wrapper(dec, truncated) && dec.More() {
 	}
 }
 
 // wrapper reads {"Records":[...]} and lookup-events' {"Events":[...], "NextToken":...}.
-func (p *parser) wrapper(dec *json.Decoder, truncated bool) {
+func (p *parser) wrapper(dec *json.Decoder, truncated bool) bool {
 	if _, err := dec.Token(); err != nil { // {
 		p.problem(p.where(0, 0), "invalid JSON: %v", err)
-		return
+		return false
 	}
 	for dec.More() {
 		t, err := dec.Token()
@@ -329,11 +452,13 @@ func (p *parser) wrapper(dec *json.Decoder, truncated bool) {
 			if !truncated {
 				p.problem(p.name, "invalid JSON: %v", err)
 			}
-			return
+			return false
 		}
 		key, _ := t.(string)
 		if key == "Records" || key == "Events" {
-			p.array(dec, " of "+key, truncated)
+			if !p.array(dec, " of "+key, truncated) {
+				return false
+			}
 			continue
 		}
 		var skip json.RawMessage
@@ -341,9 +466,16 @@ func (p *parser) wrapper(dec *json.Decoder, truncated bool) {
 			if !truncated {
 				p.problem(p.name, "invalid JSON in %q: %v", key, err)
 			}
-			return
+			return false
 		}
 	}
+	if _, err := dec.Token(); err != nil { // }
+		if !truncated {
+			p.problem(p.name, "invalid JSON at the end of the document: %v", err)
+		}
+		return false
+	}
+	return true
 }
 
 // values reads one or more concatenated JSON values (a pretty-printed record, or several).

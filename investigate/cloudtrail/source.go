@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -24,25 +22,60 @@ type FileSource struct {
 	Paths []string
 	// Workers bounds parallel file reads (default: GOMAXPROCS).
 	Workers int
-	// OnProgress, when set, is called as files finish.
+	// OnProgress, when set, is called as files finish (at most every few milliseconds
+	// per worker, and for the last file).
 	OnProgress func(ScanProgress)
+
+	indexOnce sync.Once
+	index     *Index
 }
 
 // ScanProgress reports an archive scan's advance.
 type ScanProgress struct {
 	Files, TotalFiles int
-	Bytes             int64 // decompressed
-	Events            int64
-	Elapsed           time.Duration
+	// Bytes counts decompressed bytes read.
+	Bytes int64
+	// Read and TotalSize count bytes as stored (compressed), for rates and estimates.
+	Read, TotalSize int64
+	Events          int64
+	// FromIndex counts files answered from the index of an earlier pass without being
+	// read; Skipped counts files the query ruled out by their place in the layout.
+	FromIndex, Skipped int
+	Elapsed            time.Duration
+}
+
+// Remaining estimates the time left from the share of stored bytes done.
+func (p ScanProgress) Remaining() time.Duration {
+	if p.Read <= 0 || p.TotalSize <= p.Read {
+		return 0
+	}
+	return time.Duration(float64(p.Elapsed) * float64(p.TotalSize-p.Read) / float64(p.Read))
+}
+
+// Rate is the decompressed bytes per second so far.
+func (p ScanProgress) Rate() float64 {
+	if s := p.Elapsed.Seconds(); s > 0 {
+		return float64(p.Bytes) / s
+	}
+	return 0
 }
 
 // Name names the source in reports.
 func (s *FileSource) Name() string { return "trail:" + strings.Join(s.Paths, ",") }
 
+// Index is the source's index of files already read, shared by its passes.
+func (s *FileSource) Index() *Index {
+	s.indexOnce.Do(func() { s.index = &Index{} })
+	return s.index
+}
+
 // File is one file to read.
 type File struct {
-	Path   string
-	Size   int64
+	Path string
+	Size int64
+	// Sig identifies the content (modification time, S3 ETag) for the index; files
+	// without one are not indexed.
+	Sig    string
 	Layout *LogFile
 }
 
@@ -58,7 +91,7 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 		}
 		if !info.IsDir() {
 			// A file named explicitly is read whatever its name.
-			f := File{Path: root, Size: info.Size()}
+			f := File{Path: root, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
 			if lf, ok := ParseLayout(root); ok {
 				f.Layout = &lf
 			}
@@ -74,12 +107,16 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 				return nil
 			}
 			if d.IsDir() {
-				if n := d.Name(); n == "CloudTrail-Digest" || n == "CloudTrail-Insight" || (strings.HasPrefix(n, ".") && p != root) {
+				if n := d.Name(); strings.HasPrefix(n, ".") && p != root {
 					return fs.SkipDir
 				}
 				return nil
 			}
 			if !isLogName(d.Name()) {
+				return nil
+			}
+			if strings.Contains(d.Name(), "CloudTrail-Digest") || strings.Contains(d.Name(), "CloudTrail-Insight") {
+				skipped++ // digest and Insights files hold no management events
 				return nil
 			}
 			info, err := d.Info()
@@ -91,7 +128,7 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 				skipped++ // zero-byte folder markers
 				return nil
 			}
-			f := File{Path: p, Size: info.Size()}
+			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
 			if lf, ok := ParseLayout(p); ok {
 				if lf.Digest || !lf.InWindow(w.Since, w.Until) {
 					skipped++
@@ -128,66 +165,144 @@ func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink 
 	if len(files) == 0 && len(problems) > 0 {
 		return rep, fmt.Errorf("no readable CloudTrail files in %s", strings.Join(s.Paths, ", "))
 	}
-	r := ScanFiles(ctx, files, q, s.Workers, func(name string) Opener {
+	r := ScanFiles(ctx, files, q, func(name string) Opener {
 		return func() (io.ReadCloser, error) { return os.Open(name) }
-	}, sink, s.OnProgress)
+	}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index()})
 	rep.Merge(r)
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-files"
 	rep.Elapsed = time.Since(start)
 	return rep, ctx.Err()
 }
 
+// ScanOptions tune ScanFiles.
+type ScanOptions struct {
+	// Workers bounds parallel reads (default GOMAXPROCS; sources that wait on the
+	// network use more).
+	Workers int
+	// Progress, when set, receives the scan's advance.
+	Progress func(ScanProgress)
+	// Index, when set, answers files read by an earlier pass and learns the others.
+	Index *Index
+}
+
 // ScanFiles parses files in parallel with the query's matcher. open returns the opener of
-// a file by path (local files, S3 objects). It is the shared engine of every archive source.
-func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, workers int, open func(string) Opener, sink func([]investigate.Event), progress func(ScanProgress)) investigate.SourceReport {
+// a file by path (local files, S3 objects). It is the shared engine of every archive
+// source: files are split among workers that each reuse their buffers; a file whose
+// layout or indexed tokens rule it out is not read; a file read is decompressed whole
+// and scanned for tokens, and decoded only when it can hold a record of interest.
+func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open func(string) Opener, sink func([]investigate.Event), opts ScanOptions) investigate.SourceReport {
+	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = max(1, min(workers, len(files)))
 	m := NewMatcher(q)
 	var (
-		mu       sync.Mutex
-		rep      investigate.SourceReport
-		done     atomic.Int64
-		bytesIn  atomic.Int64
-		events   atomic.Int64
-		start    = time.Now()
-		problems []investigate.Problem
+		mu        sync.Mutex
+		rep       investigate.SourceReport
+		problems  []investigate.Problem
+		done      atomic.Int64
+		bytesOut  atomic.Int64
+		bytesIn   atomic.Int64
+		events    atomic.Int64
+		fromIndex atomic.Int64
+		ruledOut  atomic.Int64
+		lastProg  atomic.Int64
+		start     = time.Now()
+		total     int64
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
 	for _, f := range files {
-		if gctx.Err() != nil {
-			break
+		total += f.Size
+	}
+	report := func(force bool) {
+		if opts.Progress == nil {
+			return
 		}
-		g.Go(func() error {
-			if gctx.Err() != nil {
-				return nil
-			}
-			st, probs := Parse(f.Path, open(f.Path), m, func(b []investigate.Event) {
-				events.Add(int64(len(b)))
-				sink(b)
-			})
-			mu.Lock()
-			rep.Files++
-			rep.Bytes += st.Bytes
-			rep.Records += st.Records
-			rep.Matched += st.Matched
-			problems = append(problems, probs...)
-			mu.Unlock()
-			n := done.Add(1)
-			bytesIn.Add(st.Bytes)
-			if progress != nil {
-				progress(ScanProgress{Files: int(n), TotalFiles: len(files), Bytes: bytesIn.Load(), Events: events.Load(), Elapsed: time.Since(start)})
-			}
-			return nil
+		now := int64(time.Since(start))
+		last := lastProg.Load()
+		if !force && now-last < int64(50*time.Millisecond) {
+			return
+		}
+		if !force && !lastProg.CompareAndSwap(last, now) {
+			return
+		}
+		opts.Progress(ScanProgress{
+			Files: int(done.Load()), TotalFiles: len(files), Bytes: bytesOut.Load(), Read: bytesIn.Load(), TotalSize: total,
+			Events: events.Load(), FromIndex: int(fromIndex.Load()), Skipped: int(ruledOut.Load()), Elapsed: time.Since(start),
 		})
 	}
-	_ = g.Wait()
+	emit := func(b []investigate.Event) {
+		events.Add(int64(len(b)))
+		sink(b)
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			w := newWorker()
+			for i := range jobs {
+				f := &files[i]
+				switch {
+				case !m.MayMatchLayout(f.Layout):
+					ruledOut.Add(1)
+				case indexRulesOut(opts.Index, f, m):
+					fromIndex.Add(1)
+				default:
+					st, probs := w.parse(f, open(f.Path), m, emit, opts.Index)
+					mu.Lock()
+					rep.Files++
+					rep.Bytes += st.Bytes
+					rep.Records += st.Records
+					rep.Matched += st.Matched
+					problems = append(problems, probs...)
+					mu.Unlock()
+					bytesOut.Add(st.Bytes)
+				}
+				bytesIn.Add(f.Size)
+				done.Add(1)
+				report(false)
+			}
+		})
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	report(true)
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Where < problems[j].Where })
 	rep.Problems = problems
+	if n := fromIndex.Load(); n > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d of %d files answered from the index of an earlier pass without reading them", describeQuery(q), n, len(files)))
+	}
+	if n := ruledOut.Load(); n > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d files outside the key pairs' regions not read", describeQuery(q), n))
+	}
 	if ctx.Err() != nil {
 		rep.Truncated = true
 		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled after %d of %d files", done.Load(), len(files)))
 	}
 	return rep
+}
+
+func indexRulesOut(x *Index, f *File, m *Matcher) bool {
+	t, ok := x.lookup(f)
+	return ok && !m.MayMatchTokens(t)
+}
+
+func describeQuery(q investigate.EventQuery) string {
+	var parts []string
+	if n := len(q.AccessKeys); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d keys", n))
+	}
+	if n := len(q.KeyPairs); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d key pairs", n))
+	}
+	if len(parts) == 0 {
+		return "query for every record"
+	}
+	return "query for " + strings.Join(parts, " and ")
 }

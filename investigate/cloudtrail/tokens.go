@@ -1,0 +1,160 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"hash/maphash"
+	"slices"
+)
+
+// Tokens are what a file could match on, found in one pass over its bytes before any
+// JSON is decoded: every access-key-shaped token (AKIA or ASIA and 16 of A-Z0-9, wherever
+// it occurs) and every keyName value. A key occurs in a file exactly when its hash is in
+// Keys (hash collisions only cost a parse), so Tokens decide the whole-file skip and,
+// kept in an Index, answer later queries without reading the file again.
+type Tokens struct {
+	Keys  []uint64 // sorted, unique hashes of access key ids
+	Names []uint64 // sorted, unique hashes of keyName values
+	// OpaqueNames is set when a keyName value could not be read literally (escapes):
+	// such a file must be parsed for any key pair query.
+	OpaqueNames bool
+	// RunInstances is set when the file mentions RunInstances.
+	RunInstances bool
+}
+
+var tokenSeed = maphash.MakeSeed()
+
+func hashToken(b []byte) uint64 { return maphash.Bytes(tokenSeed, b) }
+
+func hashString(s string) uint64 { return maphash.String(tokenSeed, s) }
+
+var (
+	iaNeedle      = []byte("IA")
+	keyNameNeedle = []byte("keyName")
+)
+
+func isKeyChar(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+
+// scanTokens fills t from b, reusing t's storage.
+func scanTokens(b []byte, t *Tokens) {
+	t.Keys, t.Names, t.OpaqueNames, t.RunInstances = t.Keys[:0], t.Names[:0], false, false
+	// Every key id contains "IA" at offset 2; the pair is rare elsewhere in CloudTrail.
+	for i := 0; ; {
+		j := bytes.Index(b[i:], iaNeedle)
+		if j < 0 {
+			break
+		}
+		at := i + j - 2 // start of AKIA/ASIA
+		i += j + 2
+		if at < 0 || b[at] != 'A' || (b[at+1] != 'K' && b[at+1] != 'S') || at+20 > len(b) {
+			continue
+		}
+		tok := b[at : at+20]
+		ok := true
+		for _, c := range tok[4:] {
+			if !isKeyChar(c) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			t.Keys = append(t.Keys, hashToken(tok))
+			i = at + 4 // keys may overlap in a longer run of key characters
+		}
+	}
+	for i := 0; ; {
+		j := bytes.Index(b[i:], keyNameNeedle)
+		if j < 0 {
+			break
+		}
+		i += j + len(keyNameNeedle)
+		v, ok := keyNameValue(b[i:])
+		switch {
+		case !ok:
+			// keyName that is not a plain JSON member (a word in a message): nothing.
+		case v == nil:
+			t.OpaqueNames = true
+		default:
+			t.Names = append(t.Names, hashToken(v))
+		}
+	}
+	if len(t.Names) > 0 || t.OpaqueNames {
+		t.RunInstances = bytes.Contains(b, runInstancesNeedle)
+	}
+	t.Keys = sortUnique(t.Keys)
+	t.Names = sortUnique(t.Names)
+}
+
+// keyNameValue reads the value of a keyName member from just after the name:
+// `": "value"` in a record, `\":\"value\"` inside a lookup-events CloudTrailEvent
+// string. ok is false when b is not a member; v is nil when the value holds escapes or
+// is not a string (opaque: it must be decoded to be compared).
+func keyNameValue(b []byte) (v []byte, ok bool) {
+	i := 0
+	escaped := false
+	if i < len(b) && b[i] == '\\' {
+		escaped = true
+		i++
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, false
+	}
+	i++
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	if i >= len(b) || b[i] != ':' {
+		return nil, false
+	}
+	i++
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	if escaped {
+		if i+1 >= len(b) || b[i] != '\\' || b[i+1] != '"' {
+			return nil, true
+		}
+		i += 2
+	} else {
+		if i >= len(b) || b[i] != '"' {
+			return nil, true // null, a number: decode to be sure
+		}
+		i++
+	}
+	start := i
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			if escaped {
+				return nil, true
+			}
+			return b[start:i], true
+		case '\\':
+			if escaped && i+1 < len(b) && b[i+1] == '"' {
+				return b[start:i], true
+			}
+			return nil, true
+		}
+		i++
+	}
+	return nil, true
+}
+
+func sortUnique(s []uint64) []uint64 {
+	if len(s) < 2 {
+		return s
+	}
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+func containsHash(sorted []uint64, h uint64) bool {
+	_, ok := slices.BinarySearch(sorted, h)
+	return ok
+}
+
+// clone copies t for keeping in an index.
+func (t *Tokens) clone() *Tokens {
+	return &Tokens{Keys: slices.Clip(slices.Clone(t.Keys)), Names: slices.Clip(slices.Clone(t.Names)), OpaqueNames: t.OpaqueNames, RunInstances: t.RunInstances}
+}
+
+func (t *Tokens) size() int64 { return int64(8*(len(t.Keys)+len(t.Names))) + 96 }
