@@ -121,8 +121,25 @@ func (k *keyMap) navAction(msg tea.KeyPressMsg) string {
 	return ""
 }
 
+// nav is the navigation bindings as the full help lists them: four lines, not eight.
 func (k *keyMap) nav() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Top, k.Bottom}
+	h := func(keys, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
+	}
+	return []key.Binding{
+		h("↑↓ k j", "move"),
+		h("pgup pgdn b space", "page up/down"),
+		h("ctrl+u ctrl+d", "half page up/down"),
+		h("g G home end", "first/last"),
+	}
+}
+
+// tabs is the tab bindings as the full help lists them.
+func (k *keyMap) tabs() []key.Binding {
+	h := func(keys, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
+	}
+	return []key.Binding{h("tab l →", "next tab"), h("shift+tab h ←", "previous tab"), h("1-6", "overview … network")}
 }
 
 // bindings is a help.KeyMap built from a short list and full groups.

@@ -291,6 +291,26 @@ func (r *remedyScreen) refresh() {
 		return
 	}
 	a := r.actions[r.cursor]
+	if o := r.outcomes[r.cursor]; o != nil {
+		b.add(st.section.Render("OUTCOME"))
+		switch {
+		case o.Err != nil:
+			b.kv("result", st.danger.Render("FAILED: "+clean(o.Error)))
+		case o.Skipped:
+			b.kv("result", "already in effect: nothing was called")
+		default:
+			b.kv("result", st.ok.Render("done"))
+		}
+		b.kv("state", clean(o.StateBefore)+" → "+clean(o.StateAfter))
+		if len(o.RequestIDs) > 0 {
+			b.kv("request ids", clean(strings.Join(o.RequestIDs, ", ")))
+		}
+		if o.Err == nil {
+			b.kv("undo", clean(o.Action.Undo))
+		}
+		b.kv("journal", clean(r.journalPath()))
+	}
+	b.section("PLAN")
 	if src, ok := r.undoOf[r.cursor]; ok {
 		b.add(st.dim.Render("  undoes: " + clean(r.actions[src].Title)))
 	}
@@ -312,25 +332,6 @@ func (r *remedyScreen) refresh() {
 	b.kv("undo", clean(a.Undo))
 	for _, c := range a.UndoCalls {
 		b.kv("undo call", clean(c.String()))
-	}
-	if o := r.outcomes[r.cursor]; o != nil {
-		b.section("OUTCOME")
-		switch {
-		case o.Err != nil:
-			b.kv("result", st.danger.Render("FAILED: "+clean(o.Error)))
-		case o.Skipped:
-			b.kv("result", "already in effect: nothing was called")
-		default:
-			b.kv("result", st.ok.Render("done"))
-		}
-		b.kv("state", clean(o.StateBefore)+" → "+clean(o.StateAfter))
-		if len(o.RequestIDs) > 0 {
-			b.kv("request ids", clean(strings.Join(o.RequestIDs, ", ")))
-		}
-		if o.Err == nil {
-			b.kv("undo", clean(o.Action.Undo))
-		}
-		b.kv("journal", clean(r.journalPath()))
 	}
 	for _, n := range r.plan.Notes {
 		b.bullet("note: "+clean(n), &st.dim)
@@ -410,15 +411,15 @@ func (r *remedyScreen) prompt() string {
 		return note
 	}
 	a := r.actions[r.cursor]
-	ask := "Type the key id " + a.ConfirmToken + " to confirm: " + clean(a.Title)
+	ask := "Type the key id " + a.ConfirmToken + " to confirm this action:"
 	if r.stage == stageConfirmAgain {
 		ask = "SECOND CONFIRMATION: " + clean(a.SecondConfirm)
 	}
-	box := st.dangerBox.Width(max(min(r.width, 100)-2, 10))
-	inner := truncate(st.danger.Render(ask), r.width-4) + "\n" + r.input.View() + "\n" + st.dim.Render("enter submits · Enter alone does nothing · esc cancels")
-	if note != "" {
-		inner += "  " + note
+	box := st.dangerBox.Width(max(min(r.width, 100), 10))
+	if note == "" {
+		note = st.dim.Render("enter submits · Enter alone does nothing · esc cancels")
 	}
+	inner := truncate(st.danger.Render(ask), r.width-4) + "\n" + r.input.View() + "\n" + truncate(note, r.width-4)
 	return box.Render(inner)
 }
 
@@ -434,4 +435,21 @@ func (r *remedyScreen) keys() help.KeyMap {
 		short: []key.Binding{km.Up, km.Down, run, km.PageDown, km.Back, km.Help},
 		full:  [][]key.Binding{{km.Up, km.Down, run, km.PageUp, km.PageDown}, {km.CopyKey, km.Export, km.Back, km.Quit}},
 	}
+}
+
+func (r *remedyScreen) statusLine() string {
+	done := 0
+	for _, o := range r.outcomes {
+		if o.Err == nil {
+			done++
+		}
+	}
+	s := fmt.Sprintf("%d actions planned, %d run", len(r.plan.Actions), done)
+	if r.ui.opts.JournalPath != "" {
+		s += " · journal " + r.ui.opts.JournalPath
+	}
+	if r.detail.scrollInfo() != "" {
+		s += " · details " + r.detail.scrollInfo() + " (pgdn)"
+	}
+	return s
 }

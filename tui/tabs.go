@@ -108,8 +108,29 @@ func commas(n int) string {
 	return s
 }
 
-// overviewLines is what the analyst needs to decide, on one screen.
+// overviewLines is what the analyst needs to decide, on one screen: in two columns
+// when the terminal is wide, one after the other when it is not.
 func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
+	if width < 140 {
+		return append(overviewLeft(st, c, width), overviewRight(st, c, width)...)
+	}
+	colw := (width - 3) / 2
+	left, right := overviewLeft(st, c, colw), overviewRight(st, c, width-colw-3)
+	out := make([]textLine, max(len(left), len(right)))
+	for i := range out {
+		l, r := "", ""
+		if i < len(left) {
+			l = left[i].text
+		}
+		if i < len(right) {
+			r = right[i].text
+		}
+		out[i] = textLine{text: fit(truncate(l, colw), colw, false) + " │ " + r, ref: -1}
+	}
+	return out
+}
+
+func overviewLeft(st *styles, c *investigate.Case, width int) []textLine {
 	b := &lineBuilder{st: st, width: width}
 	b.section("ASSESSMENT")
 	for _, a := range c.Assessment {
@@ -171,6 +192,30 @@ func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 	}
 	b.kv("alerts", fmt.Sprintf("%d alerts: %d first-seen, %d elevated siblings counted, %d higher-order", len(c.Siblings), fs, counted, len(c.HigherOrderAlerts)))
 
+	cv := c.Coverage
+	b.section("COVERAGE")
+	var srcs []string
+	for _, s := range cv.Sources {
+		srcs = append(srcs, fmt.Sprintf("%s (%s records, %s matched)", clean(s.Source), commas(int(s.Records)), commas(int(s.Matched))))
+	}
+	b.kv("trail", orDash(strings.Join(srcs, "; ")))
+	b.kv("span", fullTime(cv.FirstEvent)+" → "+fullTime(cv.LastEvent)+" UTC")
+	b.kv("accounts", orDash(clean(strings.Join(cv.Accounts, ", "))))
+	for _, g := range cv.Gaps {
+		b.bullet("gap: "+clean(g), &st.warn)
+	}
+	for i, p := range cv.Problems {
+		if i == 5 {
+			b.add(st.dim.Render(fmt.Sprintf("  … %d more problems (keypivot pivot shows all)", len(cv.Problems)-5)))
+			break
+		}
+		b.bullet("unreadable: "+clean(p.Where)+": "+clean(p.Message), &st.warn)
+	}
+	return b.lines
+}
+
+func overviewRight(st *styles, c *investigate.Case, width int) []textLine {
+	b := &lineBuilder{st: st, width: width}
 	b.section("RISKIEST FINDINGS")
 	fsorted := slices.Clone(c.Findings)
 	sort.SliceStable(fsorted, func(i, j int) bool {
@@ -253,25 +298,6 @@ func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 		b.add("  none")
 	}
 
-	cv := c.Coverage
-	b.section("COVERAGE")
-	var srcs []string
-	for _, s := range cv.Sources {
-		srcs = append(srcs, fmt.Sprintf("%s (%s records, %s matched)", clean(s.Source), commas(int(s.Records)), commas(int(s.Matched))))
-	}
-	b.kv("trail", orDash(strings.Join(srcs, "; ")))
-	b.kv("span", fullTime(cv.FirstEvent)+" → "+fullTime(cv.LastEvent)+" UTC")
-	b.kv("accounts", orDash(clean(strings.Join(cv.Accounts, ", "))))
-	for _, g := range cv.Gaps {
-		b.bullet("gap: "+clean(g), &st.warn)
-	}
-	for i, p := range cv.Problems {
-		if i == 5 {
-			b.add(st.dim.Render(fmt.Sprintf("  … %d more problems (keypivot pivot shows all)", len(cv.Problems)-5)))
-			break
-		}
-		b.bullet("unreadable: "+clean(p.Where)+": "+clean(p.Message), &st.warn)
-	}
 	return b.lines
 }
 

@@ -508,7 +508,12 @@ func (a *App) statusLine() string {
 			return a.wb.statusLine(a)
 		}
 		return a.detail.statusLine()
-	case screenWorkbench, screenRemediation:
+	case screenRemediation:
+		if a.wb.loading {
+			return a.wb.statusLine(a)
+		}
+		return a.rem.statusLine()
+	case screenWorkbench:
 		return a.wb.statusLine(a)
 	}
 	return ""
@@ -517,27 +522,49 @@ func (a *App) statusLine() string {
 func (a *App) helpView(km help.KeyMap, h int) string {
 	st := &a.ui.st
 	title := st.title.Render("keys for " + a.screenName() + "  (? or esc closes)")
-	hm := a.help
-	hm.ShowAll = true
 	groups := km.FullHelp()
 	var b strings.Builder
 	b.WriteString(title + "\n\n")
-	// One group per block so that narrow terminals still show every binding.
-	if a.width >= 100 {
-		b.WriteString(hm.FullHelpView(groups))
-	} else {
-		for i, g := range groups {
-			if i > 0 {
-				b.WriteString("\n")
-			}
-			for _, k := range g {
-				if !k.Enabled() {
-					continue
-				}
-				hp := k.Help()
-				b.WriteString(st.help.FullKey.Render(fit(hp.Key, 16, false)) + " " + st.help.FullDesc.Render(hp.Desc) + "\n")
+	// The groups flow down columns as wide as the longest entry, as many as fit.
+	var cells []string
+	kw, dw := 0, 0
+	for _, g := range groups {
+		for _, k := range g {
+			if k.Enabled() {
+				kw = max(kw, lipglossWidth(k.Help().Key))
+				dw = max(dw, lipglossWidth(k.Help().Desc))
 			}
 		}
+	}
+	kw, dw = min(kw, 20), min(dw, 30)
+	for i, g := range groups {
+		if i > 0 && len(cells) > 0 {
+			cells = append(cells, "")
+		}
+		for _, k := range g {
+			if !k.Enabled() {
+				continue
+			}
+			hp := k.Help()
+			cells = append(cells, st.help.FullKey.Render(fit(hp.Key, kw, false))+" "+st.help.FullDesc.Render(fit(hp.Desc, dw, false)))
+		}
+	}
+	rows := max(h-2, 1)
+	colw := kw + dw + 4
+	ncol := max(a.width/colw, 1)
+	if need := (len(cells) + rows - 1) / rows; need < ncol {
+		ncol = need
+	}
+	rows = (len(cells) + ncol - 1) / max(ncol, 1)
+	for r := 0; r < rows; r++ {
+		var line strings.Builder
+		for c := 0; c < ncol; c++ {
+			i := c*rows + r
+			if i < len(cells) {
+				line.WriteString(fit(cells[i], colw, false))
+			}
+		}
+		b.WriteString(truncate(strings.TrimRight(line.String(), " "), a.width) + "\n")
 	}
 	return fitHeight(b.String(), h)
 }

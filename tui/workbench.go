@@ -406,7 +406,7 @@ func (w *workbench) statusLine(a *App) string {
 
 func (w *workbench) keys() help.KeyMap {
 	km := &w.ui.km
-	tabs := []key.Binding{km.NextTab, km.PrevTab, km.Tab1, km.Tab2, km.Tab3, km.Tab4, km.Tab5, km.Tab6}
+	tabs := km.tabs()
 	common := []key.Binding{km.Remediate, km.Copy, km.CopyKey, km.Export, km.Back, km.Help, km.Quit}
 	switch w.tab {
 	case tabTimeline:
