@@ -298,17 +298,23 @@ func decode(t testing.TB, raw []byte) investigate.Event {
 // fixtureEvents is a small case: discovery with a denied call, a derived session, a
 // key pair and a launch. ua is the user agent of the key's own calls.
 func fixtureEvents(t testing.TB, ua string) []investigate.Event {
+	return fixtureEventsNamed(t, ua, "backdoor", "kp1")
+}
+
+// fixtureEventsNamed is fixtureEvents with the attacker's choice of a user name and a
+// key pair name.
+func fixtureEventsNamed(t testing.TB, ua, user, kp string) []investigate.Event {
 	ev := []investigate.Event{
 		decode(t, record(1, fxKey, "GetCallerIdentity", "sts", "us-east-1", "198.51.100.7", ua, "", map[string]any{}, map[string]any{"account": fxAccount})),
 		decode(t, record(2, fxKey, "ListUsers", "iam", "us-east-1", "198.51.100.7", ua, "", map[string]any{}, map[string]any{})),
 		decode(t, record(3, fxKey, "ListRoles", "iam", "us-east-1", "198.51.100.7", ua, "AccessDenied", map[string]any{}, nil)),
 		decode(t, record(4, fxKey, "GetSessionToken", "sts", "us-east-1", "198.51.100.7", ua, "", map[string]any{"durationSeconds": 43200},
 			map[string]any{"credentials": map[string]any{"accessKeyId": fxSession, "expiration": fxStart.Add(12 * time.Hour).Format("Jan 2, 2006 3:04:05 PM"), "sessionToken": "x"}})),
-		decode(t, record(5, fxSession, "CreateKeyPair", "ec2", "eu-west-1", "203.0.113.9", "aws-cli/2.15", "", map[string]any{"keyName": "kp1"},
-			map[string]any{"keyName": "kp1", "keyPairId": "key-0123456789abcdef0", "keyFingerprint": "aa:bb"})),
-		decode(t, record(6, fxSession, "RunInstances", "ec2", "eu-west-1", "203.0.113.9", "aws-cli/2.15", "", map[string]any{"instanceType": "g5.xlarge", "instancesSet": map[string]any{"items": []any{map[string]any{"keyName": "kp1", "minCount": 1, "maxCount": 1}}}},
+		decode(t, record(5, fxSession, "CreateKeyPair", "ec2", "eu-west-1", "203.0.113.9", "aws-cli/2.15", "", map[string]any{"keyName": kp},
+			map[string]any{"keyName": kp, "keyPairId": "key-0123456789abcdef0", "keyFingerprint": "aa:bb"})),
+		decode(t, record(6, fxSession, "RunInstances", "ec2", "eu-west-1", "203.0.113.9", "aws-cli/2.15", "", map[string]any{"instanceType": "g5.xlarge", "instancesSet": map[string]any{"items": []any{map[string]any{"keyName": kp, "minCount": 1, "maxCount": 1}}}},
 			map[string]any{"instancesSet": map[string]any{"items": []any{map[string]any{"instanceId": "i-0fixture00000001"}}}})),
-		decode(t, record(7, fxKey, "CreateUser", "iam", "us-east-1", "198.51.100.7", ua, "", map[string]any{"userName": "backdoor"}, map[string]any{"user": map[string]any{"userName": "backdoor"}})),
+		decode(t, record(7, fxKey, "CreateUser", "iam", "us-east-1", "198.51.100.7", ua, "", map[string]any{"userName": user}, map[string]any{"user": map[string]any{"userName": user}})),
 		decode(t, record(8, fxOther, "ListBuckets", "s3", "us-east-1", "192.0.2.1", "Boto3/1.34", "", map[string]any{}, map[string]any{})),
 	}
 	return ev

@@ -309,8 +309,8 @@ func (r *remedyScreen) refresh() {
 			b.kv("undo", clean(o.Action.Undo))
 		}
 		b.kv("journal", clean(r.journalPath()))
+		b.section("PLAN")
 	}
-	b.section("PLAN")
 	if src, ok := r.undoOf[r.cursor]; ok {
 		b.add(st.dim.Render("  undoes: " + clean(r.actions[src].Title)))
 	}

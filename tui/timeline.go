@@ -59,14 +59,14 @@ func newTimelineView(u *ui) *timelineView {
 	t.table = newTable(&u.st, []column{
 		{title: "TIME (UTC)", width: 14},
 		{title: "", width: 1},
-		{title: "EVENT", flex: 3, min: 16},
+		{title: "EVENT", flex: 2, min: 16},
 		{title: "SERVICE", width: 10},
 		{title: "REGION", width: 14, prio: 3},
 		{title: "SOURCE IP", width: 15, prio: 2},
 		{title: "ERROR", flex: 1, min: 10},
 		{title: "CATEGORY", width: 14, prio: 5},
 		{title: "SIGNER", width: 20, prio: 4},
-		{title: "USER AGENT", flex: 2, min: 12, prio: 6},
+		{title: "USER AGENT", flex: 5, min: 12, prio: 6},
 	})
 	t.table.cell = t.cell
 	t.table.cellStyle = t.cellStyle
