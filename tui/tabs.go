@@ -112,10 +112,18 @@ func commas(n int) string {
 // when the terminal is wide, one after the other when it is not.
 func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 	if width < 140 {
-		return append(overviewLeft(st, c, width), overviewRight(st, c, width)...)
+		// Counts and the riskiest things first; the narrative and the coverage after.
+		out := overviewActivity(st, c, width)
+		out = append(out, textLine{ref: -1})
+		out = append(out, overviewRight(st, c, width, 6)...)
+		out = append(out, overviewAssessment(st, c, width)...)
+		return append(out, overviewCoverage(st, c, width)...)
 	}
 	colw := (width - 3) / 2
-	left, right := overviewLeft(st, c, colw), overviewRight(st, c, width-colw-3)
+	left := overviewActivity(st, c, colw)
+	left = append(left, overviewAssessment(st, c, colw)...)
+	left = append(left, overviewCoverage(st, c, colw)...)
+	right := overviewRight(st, c, width-colw-3, 10)
 	out := make([]textLine, max(len(left), len(right)))
 	for i := range out {
 		l, r := "", ""
@@ -130,16 +138,8 @@ func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 	return out
 }
 
-func overviewLeft(st *styles, c *investigate.Case, width int) []textLine {
+func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 	b := &lineBuilder{st: st, width: width}
-	b.section("ASSESSMENT")
-	for _, a := range c.Assessment {
-		b.bullet(clean(a), nil)
-	}
-	if len(c.Assessment) == 0 {
-		b.add("  nothing notable yet")
-	}
-
 	b.section("ACTIVITY")
 	ev := commas(c.EventCount) + " by the key"
 	if len(c.Sessions) > 0 {
@@ -192,6 +192,24 @@ func overviewLeft(st *styles, c *investigate.Case, width int) []textLine {
 	}
 	b.kv("alerts", fmt.Sprintf("%d alerts: %d first-seen, %d elevated siblings counted, %d higher-order", len(c.Siblings), fs, counted, len(c.HigherOrderAlerts)))
 
+	return b.lines
+}
+
+func overviewAssessment(st *styles, c *investigate.Case, width int) []textLine {
+	b := &lineBuilder{st: st, width: width, lines: []textLine{{ref: -1}}}
+	b.section("ASSESSMENT")
+	for _, a := range c.Assessment {
+		b.bullet(clean(a), nil)
+	}
+	if len(c.Assessment) == 0 {
+		b.add("  nothing notable yet")
+	}
+
+	return b.lines
+}
+
+func overviewCoverage(st *styles, c *investigate.Case, width int) []textLine {
+	b := &lineBuilder{st: st, width: width, lines: []textLine{{ref: -1}}}
 	cv := c.Coverage
 	b.section("COVERAGE")
 	var srcs []string
@@ -214,7 +232,7 @@ func overviewLeft(st *styles, c *investigate.Case, width int) []textLine {
 	return b.lines
 }
 
-func overviewRight(st *styles, c *investigate.Case, width int) []textLine {
+func overviewRight(st *styles, c *investigate.Case, width, maxFindings int) []textLine {
 	b := &lineBuilder{st: st, width: width}
 	b.section("RISKIEST FINDINGS")
 	fsorted := slices.Clone(c.Findings)
@@ -228,8 +246,8 @@ func overviewRight(st *styles, c *investigate.Case, width int) []textLine {
 		b.add("  none")
 	}
 	for i, f := range fsorted {
-		if i == 10 {
-			b.add(st.dim.Render(fmt.Sprintf("  … %d more findings in the timeline", len(fsorted)-10)))
+		if i == maxFindings {
+			b.add(st.dim.Render(fmt.Sprintf("  … %d more findings in the timeline", len(fsorted)-maxFindings)))
 			break
 		}
 		sev := st.severity(f.Severity).Render(fit(f.Severity.String(), 8, false))
@@ -404,7 +422,7 @@ func newSessionsTab(u *ui) *sessionsTab {
 		{title: "EXPIRES", width: 11, prio: 2},
 		{title: "ROLE / FEDERATED USER", flex: 2, min: 10, prio: 1},
 		{title: "EVENTS", width: 6, right: true},
-		{title: "VALID?", width: 6, prio: 3},
+		{title: "VALID?", width: 7, prio: 3},
 	})
 	t.table.cell = t.cell
 	t.table.cellStyle = func(row, col int) *lipgloss.Style {

@@ -546,11 +546,11 @@ func (a *App) helpView(km help.KeyMap, h int) string {
 				continue
 			}
 			hp := k.Help()
-			cells = append(cells, st.help.FullKey.Render(fit(hp.Key, kw, false))+" "+st.help.FullDesc.Render(fit(hp.Desc, dw, false)))
+			cells = append(cells, st.help.FullKey.Render(fit(hp.Key, kw, false))+"  "+st.help.FullDesc.Render(fit(hp.Desc, dw, false)))
 		}
 	}
 	rows := max(h-2, 1)
-	colw := kw + dw + 4
+	colw := kw + dw + 5
 	ncol := max(a.width/colw, 1)
 	if need := (len(cells) + rows - 1) / rows; need < ncol {
 		ncol = need

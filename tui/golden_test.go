@@ -1,0 +1,41 @@
+package tui
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestGoldenScreens snapshots every screen of the demo case, colour off, at 80x24 and
+// 160x48. The demo is anchored at demo.DefaultAnchor, so the frames are stable;
+// go test ./tui -run Golden -update rewrites them after an intended change.
+func TestGoldenScreens(t *testing.T) {
+	key := demoSet().Facts.CompromisedKey
+	for _, sz := range [][2]int{{80, 24}, {160, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			d := newDriver(t, demoOptions(&memJournal{}), sz[0], sz[1])
+			snap := func(name string, keys ...string) {
+				t.Helper()
+				d.press(keys...)
+				got := d.screen()
+				checkFits(t, d, sz[0], sz[1])
+				golden(t, fmt.Sprintf("%s_%dx%d", name, sz[0], sz[1]), got)
+			}
+			snap("keys")
+			snap("keys_first_seen_only", "f")
+			snap("keys_help", "f", "?")
+			snap("overview", "esc", "enter")
+			snap("alerts", "2")
+			snap("timeline", "3")
+			snap("timeline_errors", "x")
+			snap("record", "enter")
+			snap("sessions", "esc", "c", "4")
+			snap("followups", "5")
+			snap("network", "6")
+			snap("timeline_help", "3", "?")
+			snap("remediation", "esc", "a")
+			snap("remediation_prompt", "enter")
+			d.typeText(key[:8])
+			snap("remediation_not_confirmed", "enter")
+		})
+	}
+}
