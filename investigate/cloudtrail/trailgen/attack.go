@@ -14,6 +14,7 @@ type attackEvent struct {
 	a               action
 	err             string
 	seed            uint64
+	decoy           bool
 }
 
 func (e *attackEvent) write(b []byte, w *world) []byte {
@@ -106,6 +107,7 @@ func (w *world) attack(r *rand.Rand, t0 time.Time) (Attack, []attackEvent) {
 	add(45, A, rEast, backdoor, newKey, action{source: "ec2.amazonaws.com", name: "RunInstances", req: runInstancesReq(kpEast, "t3.large", 1), resp: runInstancesResp(kpEast, "t3.large", 1, nil)}, "")
 	// Decoy: the same key pair name in another region, someone else's.
 	add(50, A, rDecoy, scaling, keyFrom("ASIA", 7, 7), action{source: "ec2.amazonaws.com", name: "RunInstances", req: runInstancesReq(kpEast, "m6i.large", 1), resp: runInstancesResp(kpEast, "m6i.large", 1, nil)}, "")
+	evs[len(evs)-1].decoy = true
 	// The session token again, hours later.
 	add(190, A, rEast, &fromSecond, s1, action{source: "s3.amazonaws.com", name: "ListBuckets", readOnly: true, req: raw(`{"Host":"s3.amazonaws.com"}`)}, "")
 
@@ -121,7 +123,7 @@ func (w *world) attack(r *rand.Rand, t0 time.Time) (Attack, []attackEvent) {
 		case e.key == s1 || e.key == s2 || e.key == s3 || e.key == newKey:
 			att.Events++
 		}
-		if e.a.name == "RunInstances" && e.region != rDecoy {
+		if e.a.name == "RunInstances" && !e.decoy {
 			att.Launches++
 		}
 	}

@@ -118,8 +118,8 @@ func (c *Config) defaults() {
 	if c.Accounts <= 0 {
 		c.Accounts = 12
 	}
-	if c.Accounts < 2 {
-		c.Accounts = 2
+	if c.Accounts < 3 {
+		c.Accounts = 3 // the attack crosses from one account to another
 	}
 	if len(c.Regions) == 0 {
 		c.Regions = DefaultRegions

@@ -304,7 +304,7 @@ func (w *world) identity(b []byte, c *ctx) []byte {
 		if c.key != p.key {
 			// A session of the user (GetSessionToken or the console).
 			b = append(b, `,"sessionContext":{"sessionIssuer":{},"webIdFederationData":{},"attributes":{"creationDate":"`...)
-			b = c.at.Add(-time.Duration(c.r.IntN(1800)) * time.Second).UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
+			b = c.at.Add(-time.Duration(c.r.IntN(1800))*time.Second).UTC().AppendFormat(b, "2006-01-02T15:04:05Z")
 			b = append(b, `","mfaAuthenticated":"false"}}`...)
 		}
 		return append(b, '}')

@@ -1,0 +1,240 @@
+package s3archive
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/keypivot/keypivot/internal/testserver/moto"
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
+)
+
+// recorder is the real S3 client, with the prefixes listed and objects fetched noted.
+type recorder struct {
+	*s3.Client
+	mu      sync.Mutex
+	listed  []string
+	fetched []string
+}
+
+func (r *recorder) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	r.mu.Lock()
+	r.listed = append(r.listed, aws.ToString(in.Prefix))
+	r.mu.Unlock()
+	return r.Client.ListObjectsV2(ctx, in, opts...)
+}
+
+func (r *recorder) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	r.mu.Lock()
+	r.fetched = append(r.fetched, aws.ToString(in.Key))
+	r.mu.Unlock()
+	return r.Client.GetObject(ctx, in, opts...)
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.listed, r.fetched = nil, nil
+	r.mu.Unlock()
+}
+
+type bucketSink struct {
+	t   *testing.T
+	c   *s3.Client
+	bkt string
+	pre string
+	mu  sync.Mutex
+	n   int
+}
+
+func (b *bucketSink) Put(p string, data []byte) error {
+	_, err := b.c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(b.bkt), Key: aws.String(b.pre + p), Body: bytes.NewReader(data)})
+	b.mu.Lock()
+	b.n++
+	b.mu.Unlock()
+	return err
+}
+
+// archive uploads a small generated organisation-trail archive to moto's S3.
+func archive(t *testing.T) (*recorder, trailgen.Manifest) {
+	t.Helper()
+	srv := moto.Start(t)
+	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+		t.Fatal(err)
+	}
+	sink := &bucketSink{t: t, c: c, bkt: "org-trail", pre: "cloudtrail/"}
+	m, err := trailgen.Generate(trailgen.Config{Seed: 7, Size: 300 << 10, Accounts: 3, Regions: []string{"us-east-1", "eu-west-1"},
+		Org: "o-a1b2c3d4e5", Digests: true, Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), Workers: 8}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A zero-byte folder marker, a corrupt object, and a file holding the key a year
+	// earlier: outside any window around the attack, its folder must not even be listed.
+	acct := m.Attack.Account
+	old := `{"Records":[{"eventVersion":"1.09","eventID":"old-1","eventTime":"2025-01-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","accessKeyId":"` + m.Attack.Key + `","accountId":"` + acct + `"}}]}`
+	for k, body := range map[string]string{
+		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2026/03/02/":                                                          "",
+		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2026/03/02/" + acct + "_CloudTrail_us-east-1_20260302T0105Z_bad.json.gz": "\x1f\x8bnot really gzip",
+		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2025/01/01/" + acct + "_CloudTrail_us-east-1_20250101T1005Z_old.json":    old,
+	} {
+		if err := sink.Put(k, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &recorder{Client: c}, m
+}
+
+func collect(t *testing.T, src investigate.EventSource, key string, w investigate.Window) *investigate.Collection {
+	t.Helper()
+	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
+	if len(col.Errors) > 0 {
+		t.Fatalf("errors: %v", col.Errors)
+	}
+	return col
+}
+
+// TestS3Archive uploads one archive (uploads to moto are the slow part) and runs the
+// pivot, the index and the window-less read over it.
+func TestS3Archive(t *testing.T) {
+	rec, m := archive(t)
+	t.Run("pivot", func(t *testing.T) { testPivot(t, rec, m) })
+	rec.reset()
+	t.Run("later rounds", func(t *testing.T) { testLaterRounds(t, rec, m) })
+}
+
+func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
+	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail"}
+	w := investigate.Window{Since: m.Attack.Start.Add(-time.Hour), Until: m.Attack.End.Add(time.Hour)}
+	col := collect(t, src, m.Attack.Key, w)
+
+	// Every event of the attack inside the window, sessions followed transitively.
+	want := map[string]bool{m.Attack.Key: true}
+	for _, k := range m.Attack.SessionKeys {
+		want[k] = true
+	}
+	for _, k := range m.Attack.SessionKeys {
+		if !contains(col.Keys, k) {
+			t.Errorf("derived session %s not followed (keys %v)", k, col.Keys)
+		}
+	}
+	launches := 0
+	for _, e := range col.Set.Events() {
+		if !w.Contains(e.Time) {
+			t.Errorf("event %s at %s outside the window", e.ID, e.Time)
+		}
+		if e.ID == "old-1" {
+			t.Errorf("the 2025 event was read")
+		}
+		if e.Name == "RunInstances" {
+			launches++
+			if e.Region == m.Attack.Decoy.Region && strings.Contains(string(e.Raw), `"keyName":"`+m.Attack.Decoy.Name+`"`) && !want[e.Signer()] {
+				t.Errorf("decoy launch %s in %s followed", e.ID, e.Region)
+			}
+		}
+	}
+	if launches != m.Attack.Launches {
+		t.Errorf("launches = %d, want %d", launches, m.Attack.Launches)
+	}
+	rep := col.Reports[0]
+	if rep.Kind != "cloudtrail-s3" || rep.Files == 0 || rep.Skipped == 0 {
+		t.Errorf("report %+v", rep)
+	}
+	// The corrupt object is reported with its S3 path; the rest still loads.
+	found := false
+	for _, p := range rep.Problems {
+		if strings.HasPrefix(p.Where, "s3://org-trail/cloudtrail/AWSLogs/o-a1b2c3d4e5/") && strings.Contains(p.Where, "_bad.json.gz") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("corrupt object not reported: %+v", rep.Problems)
+	}
+	// Listing: organisation, accounts, regions and only the date folders of the window;
+	// never a digest folder, never the 2025 folders.
+	for _, p := range rec.listed {
+		if strings.Contains(p, "CloudTrail-Digest") || strings.Contains(p, "/2025/01/") {
+			t.Errorf("listed %s", p)
+		}
+	}
+	for _, k := range rec.fetched {
+		if strings.Contains(k, "CloudTrail-Digest") || strings.Contains(k, "/2025/") {
+			t.Errorf("fetched %s", k)
+		}
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "organisation o-a1b2c3d4e5, 3 accounts, 2 regions") {
+		t.Errorf("notes %q", rep.Notes)
+	}
+}
+
+func testLaterRounds(t *testing.T, rec *recorder, m trailgen.Manifest) {
+	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/"}
+	ctx := context.Background()
+	var n int
+	sink := func(b []investigate.Event) { n += len(b) }
+	r1, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{m.Attack.Key}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := len(rec.fetched)
+	rec.reset()
+	if _, err := src.Events(ctx, investigate.EventQuery{AccessKeys: m.Attack.SessionKeys[:1]}, sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.fetched) == 0 || len(rec.fetched) > 6 || first < 50 {
+		t.Fatalf("first pass fetched %d objects, second %d (want only the few holding the session key)", first, len(rec.fetched))
+	}
+	// With no window, the 2025 file is read too.
+	found := false
+	col := collect(t, &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/AWSLogs/o-a1b2c3d4e5/" + m.Attack.Account + "/"}, m.Attack.Key, investigate.Window{})
+	for _, e := range col.Set.Events() {
+		found = found || e.ID == "old-1"
+	}
+	if !found || r1.Files < first {
+		t.Errorf("the 2025 event was not found without a window (files %d)", r1.Files)
+	}
+}
+
+func TestMissingBucketIsAnError(t *testing.T) {
+	srv := moto.Start(t)
+	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
+	src := &Source{Client: c, Bucket: "no-such-bucket"}
+	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{"AKIAIOSFODNN7EXAMPLE"}}, func([]investigate.Event) {})
+	if err == nil || !strings.Contains(err.Error(), "no such bucket") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	for spec, want := range map[string][2]string{
+		"s3://b":                    {"b", ""},
+		"s3://b/AWSLogs/o-x/":       {"b", "AWSLogs/o-x/"},
+		"s3://my-trail/cloudtrail/": {"my-trail", "cloudtrail/"},
+	} {
+		b, p, err := ParseURL(spec)
+		if err != nil || b != want[0] || p != want[1] {
+			t.Errorf("%s: %q %q %v", spec, b, p, err)
+		}
+	}
+	for _, bad := range []string{"s3://", "s3:///x", "https://b/x"} {
+		if _, _, err := ParseURL(bad); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
