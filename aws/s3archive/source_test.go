@@ -81,7 +81,7 @@ func archive(t *testing.T) (*recorder, trailgen.Manifest) {
 	acct := m.Attack.Account
 	old := `{"Records":[{"eventVersion":"1.09","eventID":"old-1","eventTime":"2025-01-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","accessKeyId":"` + m.Attack.Key + `","accountId":"` + acct + `"}}]}`
 	for k, body := range map[string]string{
-		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2026/03/02/":                                                          "",
+		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2026/03/02/":                                                             "",
 		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2026/03/02/" + acct + "_CloudTrail_us-east-1_20260302T0105Z_bad.json.gz": "\x1f\x8bnot really gzip",
 		"AWSLogs/o-a1b2c3d4e5/" + acct + "/CloudTrail/us-east-1/2025/01/01/" + acct + "_CloudTrail_us-east-1_20250101T1005Z_old.json":    old,
 	} {
