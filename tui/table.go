@@ -14,12 +14,23 @@ import (
 // call it on every cell they draw.
 func clean(s string) string { return sanitize.Clean(s) }
 
+// width is the number of cells s takes: len(s) for printable ASCII (the common case,
+// checked byte by byte, far cheaper than grapheme segmentation), else ansi's measure.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
 // fit truncates s (already clean) to w cells with an ellipsis and pads it to w.
 func fit(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
 		sw = ansi.StringWidth(s)
@@ -39,7 +50,7 @@ func truncate(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= w {
+	if width(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")
@@ -141,6 +152,26 @@ type table struct {
 	sortDesc bool
 	empty    string
 	focused  bool
+	// overflow is set when even the kept columns do not fit: rows are then cut.
+	overflow bool
+	// paints caches each cell style as the sequences before and after the text, so
+	// drawing a styled cell is a concatenation, not a lipgloss render.
+	paints map[*lipgloss.Style][2]string
+}
+
+// paint styles one line of text (no newline, no padding in the style).
+func (t *table) paint(st *lipgloss.Style, s string) string {
+	p, ok := t.paints[st]
+	if !ok {
+		out := st.Render("X")
+		i := strings.IndexByte(out, 'X')
+		p = [2]string{out[:i], out[i+1:]}
+		if t.paints == nil {
+			t.paints = map[*lipgloss.Style][2]string{}
+		}
+		t.paints[st] = p
+	}
+	return p[0] + s + p[1]
 }
 
 func newTable(st *styles, cols []column) *table {
@@ -155,6 +186,7 @@ func (t *table) setSize(w, h int) {
 }
 
 func (t *table) layout() {
+	t.paints = nil // styles may have changed (light or dark background)
 	avail := t.width - 2 // cursor marker
 	keep := make([]bool, len(t.cols))
 	for i := range keep {
@@ -232,6 +264,11 @@ func (t *table) layout() {
 	if lastFlex >= 0 && rest > given {
 		t.widths[lastFlex] += rest - given
 	}
+	total := 2 + max(len(t.visible)-1, 0)
+	for _, i := range t.visible {
+		total += t.widths[i]
+	}
+	t.overflow = total > t.width
 }
 
 func (t *table) header() string {
@@ -273,7 +310,7 @@ func (t *table) row(r int) string {
 		txt := fit(clean(t.cell(r, i)), t.widths[i], t.cols[i].right)
 		if !sel && t.cellStyle != nil {
 			if st := t.cellStyle(r, i); st != nil {
-				txt = st.Render(txt)
+				txt = t.paint(st, txt)
 			}
 		}
 		b.WriteString(txt)
@@ -282,7 +319,10 @@ func (t *table) row(r int) string {
 	if sel {
 		return t.st.selected.Render(fit(ansi.Strip(line), t.width, false))
 	}
-	return truncate(line, t.width)
+	if t.overflow {
+		return truncate(line, t.width)
+	}
+	return line // the layout keeps every cell within the table's width
 }
 
 // view renders the header and the visible rows, padded to the table's height.
