@@ -186,7 +186,7 @@ func (t *table) setSize(w, h int) {
 }
 
 func (t *table) layout() {
-	t.paints = nil // styles may have changed (light or dark background)
+	t.paints = nil       // styles may have changed (light or dark background)
 	avail := t.width - 2 // cursor marker
 	keep := make([]bool, len(t.cols))
 	for i := range keep {
