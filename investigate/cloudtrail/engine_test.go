@@ -1,0 +1,256 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
+)
+
+type dirSink string
+
+func (d dirSink) Put(p string, data []byte) error {
+	full := filepath.Join(string(d), filepath.FromSlash(p))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(full, data, 0o644)
+}
+
+// TestPivotOverAGeneratedArchive runs the whole pivot over a generated S3-layout archive
+// and checks it against what the generator put in: every event of the key and of its
+// sessions, launches with its key pairs by other signers, not the decoy; later rounds
+// answered from the index; files without the key never decoded.
+func TestPivotOverAGeneratedArchive(t *testing.T) {
+	dir := t.TempDir()
+	m, err := trailgen.Generate(trailgen.Config{Seed: 3, Size: 3 << 20, Accounts: 4, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"}, Digests: true}, dirSink(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &FileSource{Paths: []string{dir}}
+	col := investigate.Collect(context.Background(), m.Attack.Key, []investigate.EventSource{src}, nil, investigate.CollectOptions{})
+	if len(col.Errors) > 0 {
+		t.Fatal(col.Errors)
+	}
+	evs := col.Set.Events()
+	signed, launches := 0, 0
+	for _, e := range evs {
+		if e.Signer() == m.Attack.Key {
+			signed++
+		}
+		if e.Name == "RunInstances" {
+			launches++
+			if e.Region == m.Attack.Decoy.Region && e.Signer() != m.Attack.Key && !contains(m.Attack.SessionKeys, e.Signer()) && !contains(m.Attack.CreatedKeys, e.Signer()) {
+				t.Errorf("decoy launch %s followed", e.ID)
+			}
+		}
+	}
+	if len(evs) != m.Attack.Events || signed != m.Attack.SignedByKey || launches != m.Attack.Launches {
+		t.Fatalf("events %d (want %d), signed by the key %d (want %d), launches %d (want %d)", len(evs), m.Attack.Events, signed, m.Attack.SignedByKey, launches, m.Attack.Launches)
+	}
+	for _, k := range m.Attack.SessionKeys {
+		if !contains(col.Keys, k) {
+			t.Errorf("session %s not followed: %v", k, col.Keys)
+		}
+	}
+	rep := col.Reports[0]
+	if rep.Records >= m.Records/4 {
+		t.Errorf("decoded %d of %d records: files without the key must be skipped whole", rep.Records, m.Records)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "answered from the index of an earlier pass") || rep.Files > 2*m.Files {
+		t.Errorf("later rounds read %d files in all (archive %d): notes %q", rep.Files, m.Files, rep.Notes)
+	}
+	if rep.Skipped < m.DigestFiles || len(rep.Problems) > 0 {
+		t.Errorf("skipped %d (digests %d), problems %v", rep.Skipped, m.DigestFiles, rep.Problems)
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTokensFindEveryKeyThatOccurs compares the token scan with a plain substring search
+// on random text dense with key-like runs, overlapping ones included.
+func TestTokensFindEveryKeyThatOccurs(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := "AKISIA0123456789BZ\"{}:,\\ "
+	var tok Tokens
+	for round := 0; round < 300; round++ {
+		b := make([]byte, 200+r.IntN(400))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		// Plant keys, some overlapping ("ASIAKIA...").
+		for n := r.IntN(4); n > 0; n-- {
+			k := []byte("AKIA" + strings.Repeat("7", 16))
+			if r.IntN(2) == 0 {
+				k[1] = 'S'
+			}
+			at := r.IntN(len(b) - 20)
+			copy(b[at:], k)
+		}
+		scanTokens(b, &tok)
+		for i := 0; i+20 <= len(b); i++ {
+			cand := b[i : i+20]
+			if !investigate.IsAccessKeyID(string(cand)) {
+				continue
+			}
+			if !containsHash(tok.Keys, hashToken(cand)) {
+				t.Fatalf("key %s at %d not found in %q", cand, i, b)
+			}
+			m := NewMatcher(investigate.EventQuery{AccessKeys: []string{string(cand)}})
+			if !m.MayMatchTokens(&tok) || !m.MayMatch(b) {
+				t.Fatalf("matcher disagrees on %s", cand)
+			}
+		}
+	}
+	scanTokens([]byte(`{"a":"AKIAIOSFODNN7EXAMPLE"}`), &tok)
+	if m := NewMatcher(investigate.EventQuery{AccessKeys: []string{"AKIAIOSFODNN7EXAMPLF"}}); m.MayMatchTokens(&tok) {
+		t.Error("a key that does not occur matched")
+	}
+}
+
+func TestKeyNameValues(t *testing.T) {
+	for in, want := range map[string]string{
+		`":"ops-2026","x":1`:      "ops-2026",
+		`" : "ops 2026"}`:         "ops 2026",
+		`\":\"ops-2026\",\"a\"`:   "ops-2026", // inside a lookup-events CloudTrailEvent string
+		`":"o\u0070s"`:            "<opaque>",
+		`":null`:                  "<opaque>",
+		`\":\"a\\\\b\"`:           "<opaque>",
+		` is the name of the key`: "<none>",
+	} {
+		v, ok := keyNameValue([]byte(in))
+		got := string(v)
+		switch {
+		case !ok:
+			got = "<none>"
+		case v == nil:
+			got = "<opaque>"
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+	var tok Tokens
+	scanTokens([]byte(`{"eventName":"RunInstances","requestParameters":{"instancesSet":{"items":[{"keyName":"kp1"}]}}}`), &tok)
+	m := NewMatcher(investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "kp1", Region: "us-east-1"}}})
+	other := NewMatcher(investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "kp2", Region: "us-east-1"}}})
+	if !tok.RunInstances || !m.MayMatchTokens(&tok) || other.MayMatchTokens(&tok) {
+		t.Errorf("tokens %+v", tok)
+	}
+	lf := &LogFile{Region: "eu-west-1"}
+	if m.MayMatchLayout(lf) || !m.MayMatchLayout(&LogFile{Region: "us-east-1"}) || !m.MayMatchLayout(nil) {
+		t.Error("a pairs-only query must rule out other regions' folders only")
+	}
+}
+
+func TestRecordSpans(t *testing.T) {
+	good := `{"Records":[{"a":"x}\"]","b":[1,{"c":2}]} , {"d":"\\"}]}` + "\n"
+	spans, ok := recordSpans([]byte(good), nil)
+	if !ok || len(spans) != 2 || good[spans[0].start:spans[0].end] != `{"a":"x}\"]","b":[1,{"c":2}]}` || good[spans[1].start:spans[1].end] != `{"d":"\\"}` {
+		t.Fatalf("spans %v %v", spans, ok)
+	}
+	for _, bad := range []string{
+		`{"Records":[{"a":1}`, `{"Records":[{"a":"1}]}`, `{"Records":[{"a":1}],"NextToken":"x"}`, `{"Events":[]}`,
+		`[{"a":1}]`, `{"Records":[1,2]}`, `{"Records":[{"a":1}]} trailing`,
+	} {
+		if _, ok := recordSpans([]byte(bad), nil); ok {
+			t.Errorf("%s: split", bad)
+		}
+	}
+	if spans, ok := recordSpans([]byte(`{"Records":[]}`), nil); !ok || len(spans) != 0 {
+		t.Error("empty Records")
+	}
+}
+
+// TestIndexAnswersLaterQueries: a second query reads only the files holding its keys,
+// and a file that changed is read again.
+func TestIndexAnswersLaterQueries(t *testing.T) {
+	dir := t.TempDir()
+	other, later := "AKIAOTHERKEY00000001", "ASIALATERSESSION0001"
+	files := map[string]string{
+		"a.json": `{"Records":[` + record("a1", testKey) + `]}`,
+		"b.json": `{"Records":[` + record("b1", later) + `]}`,
+		"c.json": `{"Records":[` + record("c1", other) + `]}`,
+	}
+	for n, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &FileSource{Paths: []string{dir}}
+	run := func(keys ...string) (investigate.SourceReport, []string) {
+		var mu sync.Mutex
+		var ids []string
+		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: keys}, func(b []investigate.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range b {
+				ids = append(ids, e.ID)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, ids
+	}
+	if rep, ids := run(testKey); rep.Files != 3 || len(ids) != 1 {
+		t.Fatalf("first pass read %d files, found %v", rep.Files, ids)
+	}
+	rep, ids := run(later)
+	if rep.Files != 1 || len(ids) != 1 || ids[0] != "b1" {
+		t.Fatalf("second pass read %d files (want only b.json), found %v; notes %q", rep.Files, ids, rep.Notes)
+	}
+	// c.json changes: the index must not answer for it any more.
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(filepath.Join(dir, "c.json"), []byte(`{"Records":[`+record("c2", later)+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ids := run(later); len(ids) != 2 {
+		t.Fatalf("changed file not read again: %v", ids)
+	}
+}
+
+// TestCorruptGzipKeepsRecordsBeforeTheDamage holds for every build (libdeflate falls back
+// to the streaming reader, which keeps what it decompressed).
+func TestCorruptGzipKeepsRecordsBeforeTheDamage(t *testing.T) {
+	var body bytes.Buffer
+	body.WriteString(`{"Records":[`)
+	for i := 0; i < 400; i++ {
+		if i > 0 {
+			body.WriteString(",")
+		}
+		body.WriteString(record("r"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+itoa(i), testKey))
+	}
+	body.WriteString("]}")
+	z := gz(t, body.Bytes())
+	s := scanDir(t, map[string][]byte{"cut.json.gz": z[:len(z)*2/3]}, q(testKey))
+	if len(s.events) == 0 || len(s.problems) == 0 || !strings.Contains(strings.Join(s.problems, "\n"), "truncated gzip") {
+		t.Fatalf("events %d problems %v (inflater %s)", len(s.events), s.problems, Inflater())
+	}
+}
+
+func itoa(i int) string {
+	var b []byte
+	for {
+		b = append([]byte{byte('0' + i%10)}, b...)
+		i /= 10
+		if i == 0 {
+			return string(b)
+		}
+	}
+}
