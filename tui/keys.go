@@ -65,7 +65,7 @@ func defaultKeyMap() keyMap {
 		Export:  b("e", "export case", "e"),
 
 		Filter:      b("/", "filter", "/"),
-		Sort:        b("s/1-8", "sort by column", "s"),
+		Sort:        b("s/1-9", "sort by column", "s"),
 		SortReverse: b("S", "reverse sort", "S"),
 		FirstSeen:   b("f", "first-seen-only keys", "f"),
 		Reload:      b("ctrl+r", "reload", "ctrl+r"),

@@ -552,3 +552,15 @@ func checkFits(t *testing.T, d *driver, w, h int) {
 }
 
 var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+func TestKeyOnTheCommandLineOpensItsWorkbench(t *testing.T) {
+	opts := demoOptions(&memJournal{})
+	opts.Key = demoSet().Facts.DeveloperKey
+	d := newDriver(t, opts, 100, 30)
+	if d.app.screen != screenWorkbench || d.app.wb.key != opts.Key || d.app.wb.c == nil {
+		t.Fatalf("Options.Key should open that key's workbench:\n%s", d.screen())
+	}
+	d.mustShow(opts.Key, "user "+demoSet().Facts.DeveloperUser)
+	d.press("esc")
+	d.mustShow("access keys correlated")
+}
