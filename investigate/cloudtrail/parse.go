@@ -47,6 +47,8 @@ type Opener func() (io.ReadCloser, error)
 // worker holds what one goroutine reuses from file to file: the file as read, the
 // decompressed content, the token scan and a whole-file inflater.
 type worker struct {
+	// retain is the largest buffer kept between files (default retainBuffer).
+	retain int
 	raw    []byte
 	buf    []byte
 	spans  []span
@@ -66,10 +68,14 @@ var workerPool = sync.Pool{New: func() any { return newWorker() }}
 
 // done drops oversized buffers before the worker is reused.
 func (w *worker) done() {
-	if cap(w.raw) > retainBuffer {
+	keep := w.retain
+	if keep <= 0 {
+		keep = retainBuffer
+	}
+	if cap(w.raw) > keep {
 		w.raw = nil
 	}
-	if cap(w.buf) > retainBuffer {
+	if cap(w.buf) > keep {
 		w.buf = nil
 	}
 	if cap(w.spans) > 1<<16 {

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -183,6 +185,23 @@ type ScanOptions struct {
 	Progress func(ScanProgress)
 	// Index, when set, answers files read by an earlier pass and learns the others.
 	Index *Index
+	// MemoryBudget bounds the decompressed bytes held by all workers at once (default
+	// DefaultMemoryBudget): many workers waiting on S3 never add up to more, whatever the
+	// archive's size.
+	MemoryBudget int64
+}
+
+// DefaultMemoryBudget is the default ScanOptions.MemoryBudget.
+const DefaultMemoryBudget = 192 << 20
+
+// memoryWeight estimates the memory a file takes while it is read: its stored size and
+// its decompressed size (gzip CloudTrail inflates about ten times), capped at what a
+// worker buffers before streaming.
+func memoryWeight(f *File, budget int64) int64 {
+	w := f.Size * 12
+	w = max(w, 256<<10)
+	w = min(w, 2*MaxBuffered+(1<<20), budget)
+	return w
 }
 
 // ScanFiles parses files in parallel with the query's matcher. open returns the opener of
@@ -196,6 +215,11 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(files)))
+	budget := opts.MemoryBudget
+	if budget <= 0 {
+		budget = DefaultMemoryBudget
+	}
+	mem := semaphore.NewWeighted(budget)
 	m := NewMatcher(q)
 	var (
 		mu        sync.Mutex
@@ -240,6 +264,8 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	for range workers {
 		wg.Go(func() {
 			w := newWorker()
+			// Idle buffers of all workers stay within half the budget.
+			w.retain = int(min(max(budget/int64(2*workers), 1<<20), retainBuffer))
 			for i := range jobs {
 				f := &files[i]
 				switch {
@@ -248,7 +274,12 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 				case indexRulesOut(opts.Index, f, m):
 					fromIndex.Add(1)
 				default:
+					weight := memoryWeight(f, budget)
+					if err := mem.Acquire(ctx, weight); err != nil {
+						break // cancelled
+					}
 					st, probs := w.parse(f, open(f.Path), m, emit, opts.Index)
+					mem.Release(weight)
 					mu.Lock()
 					rep.Files++
 					rep.Bytes += st.Bytes
