@@ -17,9 +17,16 @@ func lipglossWidth(s string) int { return ansi.StringWidth(s) }
 // lineBuilder collects the lines of a text tab. Every value from the case passes
 // through clean before it is styled.
 type lineBuilder struct {
-	st    *styles
-	width int
-	lines []textLine
+	st      *styles
+	width   int
+	lines   []textLine
+	targets []target
+}
+
+// addTarget adds a selectable line that leads to a target.
+func (b *lineBuilder) addTarget(s string, kind int, value string) {
+	b.targets = append(b.targets, target{kind: kind, value: value})
+	b.addRef(s, len(b.targets)-1)
 }
 
 func (b *lineBuilder) add(s string)           { b.lines = append(b.lines, textLine{text: s, ref: -1}) }
@@ -557,15 +564,10 @@ func (t *targetList) selected() *target {
 // followUpLines draws key pairs -> launches -> instances as a tree.
 func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []target) {
 	b := &lineBuilder{st: st, width: width}
-	var targets []target
-	ref := func(kind int, v string) int {
-		targets = append(targets, target{kind: kind, value: v})
-		return len(targets) - 1
-	}
 	fu := c.FollowUps
 	if len(fu.KeyPairs)+len(fu.Launches)+len(fu.Instances) == 0 {
 		b.add("  no CreateKeyPair, ImportKeyPair or RunInstances by the key or its sessions")
-		return b.lines, targets
+		return b.lines, b.targets
 	}
 	live := false
 	for _, i := range fu.Instances {
@@ -587,7 +589,7 @@ func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 			what += st.danger.Render("FAILED "+clean(l.ErrorCode)) + " "
 		}
 		what += "by " + by
-		b.addRef(what, ref(targetEvent, l.EventID))
+		b.addTarget(what, targetEvent, l.EventID)
 		for _, i := range instancesOf[l.EventID] {
 			state := clean(i.State)
 			switch {
@@ -622,7 +624,7 @@ func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 				s += " deleted"
 			}
 		}
-		b.addRef(s, ref(targetEvent, kp.EventID))
+		b.addTarget(s, targetEvent, kp.EventID)
 		n := 0
 		for _, l := range fu.Launches {
 			if l.KeyName == kp.Name && l.Region == kp.Region {
@@ -647,17 +649,12 @@ func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 			launch(l, "  ")
 		}
 	}
-	return b.lines, targets
+	return b.lines, b.targets
 }
 
 // networkLines lists source IPs and user agents; Enter filters the timeline by one.
 func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []target) {
 	b := &lineBuilder{st: st, width: width}
-	var targets []target
-	ref := func(kind int, v string) int {
-		targets = append(targets, target{kind: kind, value: v})
-		return len(targets) - 1
-	}
 	b.section(fmt.Sprintf("SOURCE IPS (%d)", len(c.SourceIPs)))
 	ipw := 9
 	for _, ip := range c.SourceIPs {
@@ -670,7 +667,7 @@ func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []tar
 			kind += "*"
 		}
 		s := "  " + fit(clean(ip.IP), ipw, false) + " " + fit(clean(kind), 11, false) + " " + fit(commas(ip.Count), 7, true) + " " + fit(commas(ip.Errors), 6, true) + " " + shortTime(ip.First) + " " + shortTime(ip.Last) + " " + clean(ip.ASOrg)
-		b.addRef(s, ref(targetIP, ip.IP))
+		b.addTarget(s, targetIP, ip.IP)
 	}
 	if len(c.SourceIPs) > 0 {
 		b.add(st.dim.Render("  * a first-seen alert fired for this address"))
@@ -683,7 +680,7 @@ func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []tar
 		if u.Tool != "" {
 			s = st.danger.Render(s)
 		}
-		b.addRef(s, ref(targetAgent, u.UserAgent))
+		b.addTarget(s, targetAgent, u.UserAgent)
 	}
-	return b.lines, targets
+	return b.lines, b.targets
 }

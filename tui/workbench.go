@@ -266,12 +266,16 @@ func (w *workbench) header(a *App) string {
 		ow = w.c.Owner
 	}
 	user := "user " + orDash(clean(ow.User))
+	acct := "account " + orDash(clean(ow.Account))
+	if w.c == nil {
+		user, acct = "user …", "account …"
+	}
 	if ow.Root {
 		user = st.danger.Render("ROOT ACCOUNT KEY")
 	} else if ow.Type != "" && ow.Type != "IAMUser" {
 		user += " (" + clean(ow.Type) + ")"
 	}
-	parts = append(parts, user, "account "+orDash(clean(ow.Account)))
+	parts = append(parts, user, acct)
 	if ow.Status != "" {
 		s := "key " + clean(ow.Status)
 		if ow.Status == "Active" {
