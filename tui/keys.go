@@ -152,3 +152,11 @@ func (b bindings) ShortHelp() []key.Binding  { return b.short }
 func (b bindings) FullHelp() [][]key.Binding { return b.full }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// plural is "1 key", "2 keys", "1,234 events".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return commas(n) + " " + word + "s"
+}

@@ -64,11 +64,11 @@ func newKeysScreen(u *ui) *keysScreen {
 		{title: "#", width: 3, right: true},
 		{title: "ACCESS KEY", width: 20},
 		{title: "USER", flex: 2, min: 8},
-		{title: "ACCOUNT", width: 12, prio: 3},
+		{title: "ACCOUNT", width: 12, prio: 2},
 		{title: "SIB", width: 3, right: true},
 		{title: "SEVERITY", width: 8},
-		{title: "FIRST-SEEN IP", width: 15},
-		{title: "NETWORK", flex: 2, min: 10, prio: 2},
+		{title: "FIRST-SEEN IP", width: 18},
+		{title: "NETWORK", flex: 2, min: 10, prio: 3},
 		{title: "LAST ALERT", width: 11},
 		{title: "STATUS", width: 8, prio: 4},
 	})
@@ -450,7 +450,7 @@ func (k *keysScreen) statusLine(a *App) string {
 			fso++
 		}
 	}
-	line := fmt.Sprintf("%d correlated keys", corr)
+	line := plural(corr, "correlated key")
 	if fso > 0 {
 		if k.firstSeenOnly {
 			line += fmt.Sprintf(" + %d first-seen only (·)", fso)

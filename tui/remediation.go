@@ -444,7 +444,7 @@ func (r *remedyScreen) statusLine() string {
 			done++
 		}
 	}
-	s := fmt.Sprintf("%d actions planned, %d run", len(r.plan.Actions), done)
+	s := plural(len(r.plan.Actions), "action") + fmt.Sprintf(" planned, %d run", done)
 	if r.ui.opts.JournalPath != "" {
 		s += " · journal " + r.ui.opts.JournalPath
 	}

@@ -390,7 +390,7 @@ func (w *workbench) statusLine(a *App) string {
 	if w.tab == tabTimeline {
 		return w.timeline.statusLine()
 	}
-	s := fmt.Sprintf("%d events by the key, %d by %d sessions", c.EventCount, c.SessionEventCount, len(c.Sessions))
+	s := fmt.Sprintf("%s by the key, %s by %s", plural(c.EventCount, "event"), commas(c.SessionEventCount), plural(len(c.Sessions), "session"))
 	if n := len(c.Coverage.Problems); n > 0 {
 		s += fmt.Sprintf(" · %d unreadable inputs", n)
 	}

@@ -26,6 +26,8 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 	if !stdinIsTerminal() || !stdoutIsTerminal() {
 		return withCode(exitUsage, errors.New("the workbench needs a terminal: use keypivot keys or keypivot pivot in scripts"))
 	}
+	// Scan progress lines on stderr would tear the workbench's screen: it shows its own.
+	g.Progress = false
 	w, err := wire(ctx, g)
 	if err != nil {
 		return err
