@@ -39,7 +39,7 @@ func (d Doc) Get(path string) (v any, ok bool) {
 	if d == nil || path == "" {
 		return nil, false
 	}
-	return lookup(d, path)
+	return lookup(d, path, true)
 }
 
 // Has reports whether path holds a non-null value.
@@ -52,7 +52,7 @@ func (d Doc) Has(path string) bool {
 // or "" when there is none.
 func (d Doc) Str(path string) string {
 	v, _ := d.Get(path)
-	return scalarString(first(v))
+	return strOf(v)
 }
 
 // StrAny returns the first non-empty Str of paths.
@@ -67,16 +67,17 @@ func (d Doc) StrAny(paths ...string) string {
 
 // Strs returns every scalar at path, arrays flattened, empty strings and objects left out.
 func (d Doc) Strs(path string) []string {
-	v, ok := d.Get(path)
-	if !ok {
-		return nil
-	}
-	return appendStrings(nil, v, 0)
+	v, _ := d.Get(path)
+	return strsOf(v)
 }
 
 // Float returns the first scalar at path as a number (numeric strings accepted).
 func (d Doc) Float(path string) (float64, bool) {
 	v, _ := d.Get(path)
+	return floatOf(v)
+}
+
+func floatOf(v any) (float64, bool) {
 	switch x := first(v).(type) {
 	case float64:
 		return x, true
@@ -107,6 +108,10 @@ func (d Doc) Bool(path string) (val, ok bool) {
 // investigate.ParseLooseTime reads, or epoch seconds/milliseconds as a number.
 func (d Doc) Time(path string) (time.Time, bool) {
 	v, _ := d.Get(path)
+	return timeOf(v)
+}
+
+func timeOf(v any) (time.Time, bool) {
 	switch x := first(v).(type) {
 	case string:
 		return investigate.ParseLooseTime(x)
@@ -164,9 +169,52 @@ func appendObjects(dst []Doc, v any, depth int) []Doc {
 // maxArrayDepth bounds the nesting of arrays that Strs, Objects and first walk into.
 const maxArrayDepth = 8
 
-// lookup finds path in m: flat key, then every split into key + nested rest, then the
-// same case-insensitively.
-func lookup(m map[string]any, path string) (any, bool) {
+func strOf(v any) string { return scalarString(first(v)) }
+
+func strsOf(v any) []string {
+	if v == nil {
+		return nil
+	}
+	return appendStrings(nil, v, 0)
+}
+
+// exactDoc reads like Doc but matches keys case-sensitively, as Elasticsearch does: an
+// Elastic document's "Source.IP" is not its "source.ip", and exact lookups of absent
+// fields need not scan every key.
+type exactDoc map[string]any
+
+func (d exactDoc) get(path string) any {
+	v, _ := lookup(d, path, false)
+	return v
+}
+
+func (d exactDoc) has(path string) bool               { return d.get(path) != nil }
+func (d exactDoc) str(path string) string             { return strOf(d.get(path)) }
+func (d exactDoc) strs(path string) []string          { return strsOf(d.get(path)) }
+func (d exactDoc) float(path string) (float64, bool)  { return floatOf(d.get(path)) }
+func (d exactDoc) time(path string) (time.Time, bool) { return timeOf(d.get(path)) }
+
+func (d exactDoc) strAny(paths ...string) string {
+	for _, p := range paths {
+		if s := d.str(p); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func (d exactDoc) timeAny(paths ...string) (time.Time, bool) {
+	for _, p := range paths {
+		if t, ok := d.time(p); ok {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// lookup finds path in m: flat key, then every split into key + nested rest, then (with
+// fold) the same case-insensitively.
+func lookup(m map[string]any, path string, fold bool) (any, bool) {
 	if v, ok := m[path]; ok && v != nil {
 		return v, true
 	}
@@ -175,10 +223,13 @@ func lookup(m map[string]any, path string) (any, bool) {
 			continue
 		}
 		if c, ok := m[path[:i]]; ok {
-			if v, ok := descend(c, path[i+1:]); ok {
+			if v, ok := descend(c, path[i+1:], fold); ok {
 				return v, true
 			}
 		}
+	}
+	if !fold {
+		return nil, false
 	}
 	return lookupFold(m, path)
 }
@@ -229,7 +280,7 @@ func lookupFold(m map[string]any, path string) (any, bool) {
 			}
 			continue
 		}
-		if v, ok := descend(c, path[len(k)+1:]); ok {
+		if v, ok := descend(c, path[len(k)+1:], true); ok {
 			return v, true
 		}
 	}
@@ -238,10 +289,10 @@ func lookupFold(m map[string]any, path string) (any, bool) {
 
 // descend continues a lookup in c: an object, or an array of objects whose matches are
 // gathered into one array.
-func descend(c any, rest string) (any, bool) {
+func descend(c any, rest string, fold bool) (any, bool) {
 	switch x := c.(type) {
 	case map[string]any:
-		return lookup(x, rest)
+		return lookup(x, rest, fold)
 	case []any:
 		var out []any
 		for _, e := range x {
@@ -249,7 +300,7 @@ func descend(c any, rest string) (any, bool) {
 			if !ok {
 				continue
 			}
-			v, ok := lookup(m, rest)
+			v, ok := lookup(m, rest, fold)
 			if !ok {
 				continue
 			}

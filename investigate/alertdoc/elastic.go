@@ -66,64 +66,65 @@ func (e *NotAlertError) Error() string {
 // document has no kibana.alert.uuid. A whole hit ({"_id","_index","_source"}) or a hit
 // read with the fields API ({"fields":{...}}) is accepted too.
 //
+// Field names match case-sensitively, as in Elasticsearch ("Source.IP" is not source.ip).
 // A document with neither a rule name, a rule id, nor any kibana.* (or legacy signal.*)
 // field is not an alert: the error names the fields looked for.
 func FromElastic(doc map[string]any, id, index string) (investigate.Alert, error) {
-	d := Doc(doc)
+	d := exactDoc(doc)
 	if src, ok := doc["_source"].(map[string]any); ok {
-		id, index = orStr(id, d.Str("_id")), orStr(index, d.Str("_index"))
+		id, index = orStr(id, d.str("_id")), orStr(index, d.str("_index"))
 		d = src
 	} else if fields, ok := doc["fields"].(map[string]any); ok && !hasKibanaFields(d) {
-		id, index = orStr(id, d.Str("_id")), orStr(index, d.Str("_index"))
+		id, index = orStr(id, d.str("_id")), orStr(index, d.str("_index"))
 		d = fields
 	}
 	if !isElasticAlert(d) {
 		return investigate.Alert{}, &NotAlertError{
 			Want:    "an Elastic alert",
 			Missing: []string{fRuleName, fRuleID, "kibana.* fields"},
-			Looks:   looksLike(d),
+			Looks:   looksLike(Doc(d)),
 		}
 	}
 	a := investigate.Alert{
-		ID:           d.StrAny(fAlertUUID, "_id"),
+		ID:           d.strAny(fAlertUUID, "_id"),
 		Index:        index,
 		Provider:     investigate.ProviderElastic,
-		RuleID:       d.StrAny(fRuleID, "signal.rule.rule_id"),
-		RuleName:     d.StrAny(fRuleName, "signal.rule.name"),
-		RuleUUID:     d.StrAny(fRuleUUID, "signal.rule.id"),
-		RuleType:     d.StrAny(fRuleType, "signal.rule.type"),
-		Tags:         d.Strs(fRuleTags),
-		Reason:       d.StrAny(fReason, "signal.reason"),
-		Kind:         d.Str(fEventKind),
-		SourceIP:     d.Str(fSourceIP),
-		ASOrg:        d.Str(fASOrg),
-		Country:      d.StrAny(fCountryName, fCountryISO),
-		UserAgent:    d.Str(fUserAgent),
-		UserName:     d.Str(fUserName),
-		UserARN:      d.Str(fUserARN),
-		IdentityType: d.Str(fIdentityType),
-		Account:      d.Str(fAccount),
-		Region:       d.Str(fRegion),
-		Action:       d.Str(fAction),
-		AccessKeyID:  d.Str(fAccessKeyID),
-		NewTerms:     d.Strs(fNewTerms),
+		RuleID:       d.strAny(fRuleID, "signal.rule.rule_id"),
+		RuleName:     d.strAny(fRuleName, "signal.rule.name"),
+		RuleUUID:     d.strAny(fRuleUUID, "signal.rule.id"),
+		RuleType:     d.strAny(fRuleType, "signal.rule.type"),
+		Tags:         d.strs(fRuleTags),
+		Reason:       d.strAny(fReason, "signal.reason"),
+		Kind:         d.str(fEventKind),
+		SourceIP:     d.str(fSourceIP),
+		ASOrg:        d.str(fASOrg),
+		Country:      d.strAny(fCountryName, fCountryISO),
+		UserAgent:    d.str(fUserAgent),
+		UserName:     d.str(fUserName),
+		UserARN:      d.str(fUserARN),
+		IdentityType: d.str(fIdentityType),
+		Account:      d.str(fAccount),
+		Region:       d.str(fRegion),
+		Action:       d.str(fAction),
+		AccessKeyID:  d.str(fAccessKeyID),
+		NewTerms:     d.strs(fNewTerms),
 	}
 	if a.ID == "" {
 		a.ID = id
 	}
 	if a.Tags == nil {
-		a.Tags = d.Strs("signal.rule.tags")
+		a.Tags = d.strs("signal.rule.tags")
 	}
-	if s := d.StrAny(fSeverity, "signal.rule.severity"); s != "" {
+	if s := d.strAny(fSeverity, "signal.rule.severity"); s != "" {
 		a.Severity, _ = investigate.ParseSeverity(s) // an unknown name stays SeverityUnknown
 	}
-	if f, ok := d.Float(fRiskScore); ok {
+	if f, ok := d.float(fRiskScore); ok {
 		a.RiskScore = f
-	} else if f, ok := d.Float("signal.rule.risk_score"); ok {
+	} else if f, ok := d.float("signal.rule.risk_score"); ok {
 		a.RiskScore = f
 	}
-	a.Status = investigate.NormalizeWorkflowStatus(d.StrAny(fWorkflowStatus, "signal.status"))
-	a.Time, _ = d.TimeAny(fTimestamp, fOriginalTime, "signal.original_time")
+	a.Status = investigate.NormalizeWorkflowStatus(d.strAny(fWorkflowStatus, "signal.status"))
+	a.Time, _ = d.timeAny(fTimestamp, fOriginalTime, "signal.original_time")
 	if a.AccessKeyID == "" {
 		// ES|QL cannot read the unmapped aws.cloudtrail.* fields of the alerts index; a
 		// first-seen alert still names its key in kibana.alert.new_terms (facts §1).
@@ -134,21 +135,21 @@ func FromElastic(doc map[string]any, id, index string) (investigate.Alert, error
 			}
 		}
 	}
-	if a.RuleID == investigate.CorrelatedKeyRuleID || a.HasTag(investigate.HigherOrderRuleTag) || d.Has(fEsqlFirstSeenCount) {
+	if a.RuleID == investigate.CorrelatedKeyRuleID || a.HasTag(investigate.HigherOrderRuleTag) || d.has(fEsqlFirstSeenCount) {
 		a.HigherOrder = true
-		a.GroupedIPs = uniqueStrings(d.Strs(fSourceIP))
-		a.SiblingRuleIDs = uniqueStrings(d.Strs(fEsqlRuleIDs))
+		a.GroupedIPs = uniqueStrings(d.strs(fSourceIP))
+		a.SiblingRuleIDs = uniqueStrings(d.strs(fEsqlRuleIDs))
 	}
 	return a, nil
 }
 
 // isElasticAlert reports whether d carries a rule name, a rule id, or any kibana.* or
 // legacy signal.* field.
-func isElasticAlert(d Doc) bool {
-	return d.Has(fRuleName) || d.Has(fRuleID) || hasKibanaFields(d) || d.Has("signal.rule")
+func isElasticAlert(d exactDoc) bool {
+	return d.has(fRuleName) || d.has(fRuleID) || hasKibanaFields(d) || d.has("signal.rule")
 }
 
-func hasKibanaFields(d Doc) bool {
+func hasKibanaFields(d map[string]any) bool {
 	if _, ok := d["kibana"].(map[string]any); ok {
 		return true
 	}
@@ -190,8 +191,8 @@ func FromESQL(columns []Column, row []any) (investigate.Alert, error) {
 			doc[c.Name] = row[i]
 		}
 	}
-	id := Doc(doc).Str("_id")
-	index := Doc(doc).Str("_index")
+	id := exactDoc(doc).str("_id")
+	index := exactDoc(doc).str("_index")
 	return FromElastic(doc, id, index)
 }
 

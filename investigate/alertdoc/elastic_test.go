@@ -258,6 +258,15 @@ func TestFromElasticVariants(t *testing.T) {
 			},
 		},
 		{
+			name: "field names are case-sensitive, as in Elasticsearch",
+			doc:  `{"kibana.alert.rule.name":"R","Source":{"IP":"9.9.9.9"},"source":{"ip":"1.1.1.1"},"User":{"Name":"x"}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.SourceIP != "1.1.1.1" || a.UserName != "" {
+					t.Errorf("SourceIP, UserName = %q, %q", a.SourceIP, a.UserName)
+				}
+			},
+		},
+		{
 			name: "unknown severity name stays unknown",
 			doc:  `{"kibana.alert.rule.name":"R","kibana.alert.severity":"severe"}`,
 			check: func(t *testing.T, a investigate.Alert) {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -183,21 +184,58 @@ func (p *parser) flush() {
 	p.batch = nil
 }
 
+// Readers are pooled: a directory of many small exports must not cost a fresh megabyte
+// per file.
+var (
+	rawReaders  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+	peekReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, peekBytes) }}
+	gzReaders   sync.Pool
+)
+
+func getReader(pool *sync.Pool, r io.Reader) (*bufio.Reader, func()) {
+	br := pool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br, func() {
+		br.Reset(nil)
+		pool.Put(br)
+	}
+}
+
+// gunzip returns a pooled gzip reader over r.
+func gunzip(r io.Reader) (*gzip.Reader, func(), error) {
+	zr, _ := gzReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(r)
+	} else {
+		err = zr.Reset(r)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return zr, func() {
+		zr.Close()
+		gzReaders.Put(zr)
+	}, nil
+}
+
 func (p *parser) run(r io.Reader) {
-	raw := bufio.NewReaderSize(r, 64<<10)
+	raw, release := getReader(&rawReaders, r)
+	defer release()
 	var src io.Reader = raw
 	if magic, _ := raw.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(raw)
+		zr, release, err := gunzip(raw)
 		if err != nil {
 			p.problem(p.name, "not a readable gzip file: %s", describeReadErr(err))
 			return
 		}
-		defer zr.Close()
+		defer release()
 		src = zr
 	}
 	p.in = &readTracker{r: src}
 	defer func() { p.rep.Bytes = p.in.n }()
-	br := bufio.NewReaderSize(p.in, peekBytes)
+	br, releaseBig := getReader(&peekReaders, p.in)
+	defer releaseBig()
 	skipBOMAndSpace(br)
 	head, _ := br.Peek(1)
 	if len(head) == 0 {
@@ -772,11 +810,17 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 		p.mapped(a, err, where, kindElasticHit)
 	case s.hits != nil:
 		for i, h := range s.hits {
+			if p.stopped || p.cancelled() {
+				return
+			}
 			p.value(h, where+"#"+strconv.Itoa(i), "", "", depth+1)
 		}
 	case s.columns != nil && s.values != nil:
 		cols := esqlColumns(s.columns)
 		for i, row := range s.values {
+			if p.stopped || p.cancelled() {
+				return
+			}
 			rw := where + "#" + strconv.Itoa(i)
 			r, ok := row.([]any)
 			if !ok {
@@ -787,13 +831,16 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 		}
 	case s.findings != nil:
 		for i, f := range s.findings {
+			if p.stopped || p.cancelled() {
+				return
+			}
 			p.value(f, where+"#"+strconv.Itoa(i), "", "", depth+1)
 		}
 	case s.records:
 		p.problem(where, "a CloudTrail log ({\"Records\":[...]}), not alerts: read it as a trail source")
 	case s.detail != nil && s.detailType != "":
 		p.eventBridge(m, s, where, depth)
-	case s.kibana || Doc(m).Has(fRuleName) || Doc(m).Has(fRuleID):
+	case s.kibana || exactDoc(m).has(fRuleName) || exactDoc(m).has(fRuleID):
 		a, err := FromElastic(m, id, index)
 		p.mapped(a, err, where, kindElasticDoc)
 	case isASFFFinding(m):
