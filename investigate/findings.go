@@ -236,6 +236,7 @@ func buildFindings(events []*Event, self *Owner) []Finding {
 		f.Title, f.Detail = findingText(e, target, self)
 		out = append(out, f)
 	}
+	out = mergeRepeats(out)
 	if len(disc) > 0 {
 		out = append(out, discoveryFinding(disc))
 	}
@@ -244,10 +245,87 @@ func buildFindings(events []*Event, self *Owner) []Finding {
 	return out
 }
 
+// ShortTarget shortens an ARN to its resource part for display
+// (arn:aws:secretsmanager:us-west-2:1234:secret:db-pass -> db-pass).
+func ShortTarget(t string) string {
+	if !strings.HasPrefix(t, "arn:") {
+		return t
+	}
+	parts := strings.SplitN(t, ":", 6)
+	if len(parts) < 6 {
+		return t
+	}
+	res := parts[5]
+	if typ, rest, ok := strings.Cut(res, ":"); ok && !strings.Contains(typ, "/") {
+		return rest // secret:name, function:name
+	}
+	return res
+}
+
+// mergeRepeats folds findings of the same action, signer, category and outcome into one
+// ("GetSecretValue x21"), listing their targets, so a burst does not bury the rest.
+func mergeRepeats(in []Finding) []Finding {
+	type groupKey struct{ cat, action, signer, errCode string }
+	idx := map[groupKey]int{}
+	counts := map[int]int{}
+	targets := map[int][]string{}
+	var out []Finding
+	for _, f := range in {
+		// Caller-identity checks stay apart: each names the tool that made it.
+		if f.Category == CatSessions || f.Category == CatQuarantine || f.Action == "" || f.Action == "sts:GetCallerIdentity" {
+			out = append(out, f)
+			continue
+		}
+		k := groupKey{f.Category, f.Action, f.Signer, f.ErrorCode}
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			counts[len(out)] = 1
+			if f.Target != "" {
+				targets[len(out)] = []string{ShortTarget(f.Target)}
+			}
+			out = append(out, f)
+			continue
+		}
+		counts[i]++
+		g := &out[i]
+		if f.Severity > g.Severity {
+			g.Severity = f.Severity
+		}
+		if len(g.EventIDs) < 50 {
+			g.EventIDs = append(g.EventIDs, f.EventIDs...)
+		}
+		if f.Target != "" {
+			targets[i] = appendUnique(targets[i], ShortTarget(f.Target))
+		}
+		if f.Region != "" && !strings.Contains(", "+g.Region+", ", ", "+f.Region+", ") {
+			g.Region += ", " + f.Region
+		}
+	}
+	for i, n := range counts {
+		if n < 2 {
+			continue
+		}
+		g := &out[i]
+		name := g.Action[strings.Index(g.Action, ":")+1:]
+		g.Title = fmt.Sprintf("%s x%d", name, n)
+		if g.ErrorCode != "" {
+			g.Title += " (" + g.ErrorCode + ")"
+		}
+		ts := targets[i]
+		if len(ts) > 6 {
+			ts = append(ts[:6:6], fmt.Sprintf("and %d more", len(targets[i])-6))
+		}
+		g.Detail = strings.Join(ts, ", ")
+		g.Target = ""
+	}
+	return out
+}
+
 func findingText(e *Event, target string, self *Owner) (title, detail string) {
 	title = e.Name
 	if target != "" {
-		title += " " + target
+		title += " " + ShortTarget(target)
 	}
 	req, resp := decodeObject(e.Request), decodeObject(e.Response)
 	switch e.Action() {

@@ -22,7 +22,7 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	if len(r.Keys) == 0 {
 		b.WriteString("No key has a first-seen alert and an elevated sibling in the alerts read.\n")
 	}
-	t := &table{width: width, widths: []int{20, 8, 4, 5, 16, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "RULES", "FIRST SEEN FROM", "USER / LAST ALERT"}}
+	t := &table{width: width, widths: []int{20, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
 	for _, k := range r.Keys {
 		key := k.Key
 		if !k.Correlated {
@@ -43,7 +43,7 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 		if user == "" {
 			user = "?"
 		}
-		t.add(key, sev, strconv.Itoa(k.SiblingCount), strconv.Itoa(len(k.Rules)), cell(ip), user+"  "+shortTS(k.LastAlert))
+		t.add(key, sev, strconv.Itoa(k.SiblingCount), cell(ip), shortTS(k.LastAlert), user)
 		var rules []string
 		for _, ru := range k.Rules {
 			rules = append(rules, fmt.Sprintf("%s (%s x%d)", ru.RuleName, ru.Severity, ru.Count))
@@ -51,25 +51,23 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 		if len(k.HigherOrderAlerts) > 0 {
 			rules = append(rules, fmt.Sprintf("higher-order alert x%d", len(k.HigherOrderAlerts)))
 		}
-		if len(rules) > 0 {
-			t.add("", "", "", "", "", cell(strings.Join(rules, "; ")))
-		}
 		var nets []string
 		for _, fs := range k.FirstSeen {
 			if fs.ASOrg != "" {
 				nets = appendUnique(nets, fs.ASOrg)
 			}
 		}
-		if len(nets) > 0 || k.Account != "" {
-			extra := "account " + orDash(k.Account)
-			if len(nets) > 0 {
-				extra += "; network " + strings.Join(nets, ", ")
-			}
-			t.add("", "", "", "", "", cell(extra))
+		extra := "account " + orDash(k.Account)
+		if len(nets) > 0 {
+			extra += "; first seen from network " + strings.Join(nets, ", ")
 		}
+		if len(rules) > 0 {
+			extra += "; siblings: " + strings.Join(rules, "; ")
+		}
+		t.add("    " + wrap(cell(extra), width, 4))
 	}
 	t.render(&b)
-	b.WriteString("\n" + statsLine(r) + "\n")
+	b.WriteString("\n" + wrap(statsLine(r), width, 0) + "\n")
 	if len(r.Unmapped) > 0 {
 		b.WriteString(fmt.Sprintf("%d higher-order alerts match no first-seen alert's source.ip: %s\n", len(r.Unmapped), strings.Join(r.Unmapped, ", ")))
 	}

@@ -30,13 +30,39 @@ func pad(s string, width int) string {
 	return s
 }
 
-// wrap word-wraps s to width, indenting continuation lines by indent spaces.
+// wrap word-wraps s at spaces to width, indenting continuation lines by indent spaces.
+// Unlike ansi.Wrap it never breaks at hyphens, so ids, dates and ARNs stay whole unless
+// they are longer than a line.
 func wrap(s string, width, indent int) string {
-	if width-indent < 20 {
+	limit := width - indent
+	if limit < 20 {
 		return s
 	}
-	w := ansi.Wrap(s, width-indent, " ,/")
-	return strings.ReplaceAll(w, "\n", "\n"+strings.Repeat(" ", indent))
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for ansi.StringWidth(word) > limit {
+			if line != "" {
+				lines = append(lines, line)
+				line = ""
+			}
+			lines = append(lines, ansi.Truncate(word, limit, ""))
+			word = ansi.TruncateLeft(word, limit, "")
+		}
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= limit:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" || len(lines) == 0 {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n"+strings.Repeat(" ", indent))
 }
 
 // table renders rows in columns. widths gives each column's width; a width of 0 makes
@@ -86,8 +112,10 @@ func (t *table) render(b *strings.Builder) {
 	}
 	for _, r := range t.rows {
 		if len(r) == 1 {
-			// A continuation line spans the whole width.
-			b.WriteString(strings.Repeat(" ", t.indent) + fit(r[0], t.width-t.indent) + "\n")
+			// A continuation line spans the whole width (it may be pre-wrapped).
+			for _, l := range strings.Split(r[0], "\n") {
+				b.WriteString(strings.Repeat(" ", t.indent) + fit(l, t.width-t.indent) + "\n")
+			}
 			continue
 		}
 		line(r)

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/journal"
+	"github.com/keypivot/keypivot/investigate/sanitize"
+)
+
+// ActFlags are shared by the commands that write.
+type ActFlags struct {
+	Yes bool `name:"yes" short:"y" help:"Confirm without a prompt (only because the key is named on the command line)."`
+}
+
+// DeactivateCmd contains a key: deactivate it, then, each separately confirmed, revoke
+// its derived sessions and stop the instances launched through it.
+type DeactivateCmd struct {
+	Key string `arg:"" help:"The access key id to deactivate."`
+	ActFlags
+	RevokeSessions bool `name:"revoke-sessions" help:"Also revoke sessions derived from the key (separately confirmed)."`
+	StopInstances  bool `name:"stop-instances" help:"Also stop instances launched through the key's follow-ups (separately confirmed)."`
+	PlanOnly       bool `name:"plan" help:"Print the plan and exit without acting."`
+}
+
+// ReactivateCmd undoes a deactivation.
+type ReactivateCmd struct {
+	Key  string `arg:"" help:"The access key id to reactivate."`
+	User string `name:"user" placeholder:"NAME" help:"The key's IAM user (default: from the sources or a live lookup)."`
+	ActFlags
+}
+
+// JournalCmd shows or completes the journal.
+type JournalCmd struct {
+	Resume bool `name:"resume" help:"Complete actions a crash interrupted (re-reads state; never repeats a write)."`
+}
+
+// prompter asks the analyst on the terminal.
+type prompter struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func newPrompter() *prompter { return &prompter{in: bufio.NewReader(os.Stdin), out: os.Stderr} }
+
+func (p *prompter) ask(q string) string {
+	fmt.Fprint(p.out, q)
+	line, _ := p.in.ReadString('\n')
+	return strings.TrimSpace(line)
+}
+
+// confirmation returns what the analyst typed for an action (and again, when asked).
+func confirmation(a investigate.Action, flags ActFlags, p *prompter) (string, string, error) {
+	if flags.Yes {
+		if a.SecondConfirm != "" {
+			fmt.Fprintln(os.Stderr, "warning:", a.SecondConfirm, "(--yes given)")
+		}
+		return a.ConfirmToken, a.ConfirmToken, nil
+	}
+	if !stdinIsTerminal() {
+		return "", "", withCode(exitRefused, errors.New("no terminal to confirm on: rerun on a terminal, or pass --yes with the key on the command line"))
+	}
+	typed := p.ask(fmt.Sprintf("Type the key id %s to confirm (anything else cancels): ", a.ConfirmToken))
+	if !a.Confirmed(typed) {
+		return typed, "", withCode(exitRefused, errors.New("not confirmed: nothing was done"))
+	}
+	again := ""
+	if a.SecondConfirm != "" {
+		again = p.ask("WARNING: " + a.SecondConfirm + ": ")
+		if !a.Confirmed(again) {
+			return typed, again, withCode(exitRefused, errors.New("not confirmed twice: nothing was done"))
+		}
+	}
+	return typed, again, nil
+}
+
+func printAction(w io.Writer, a investigate.Action) {
+	fmt.Fprintf(w, "\n%s\n", sanitize.Clean(a.Title))
+	for _, c := range a.Calls {
+		fmt.Fprintf(w, "  call:    %s\n", sanitize.Clean(c.String()))
+	}
+	for _, s := range a.Affects {
+		fmt.Fprintf(w, "  affects: %s\n", sanitize.Clean(s))
+	}
+	for _, s := range a.Warnings {
+		fmt.Fprintf(w, "  WARNING: %s\n", sanitize.Clean(s))
+	}
+	fmt.Fprintf(w, "  undo:    %s\n", sanitize.Clean(a.Undo))
+	if a.Refusal != "" {
+		fmt.Fprintf(w, "  REFUSED: %s\n", sanitize.Clean(a.Refusal))
+	}
+}
+
+func printOutcome(w io.Writer, o investigate.Outcome, journalPath string) {
+	switch {
+	case o.Err != nil:
+		fmt.Fprintf(w, "  FAILED: %s\n", sanitize.Clean(o.Error))
+	case o.Skipped:
+		fmt.Fprintf(w, "  already in effect (%s): nothing was called\n", sanitize.Clean(o.StateBefore))
+	default:
+		fmt.Fprintf(w, "  done: %s -> %s", sanitize.Clean(o.StateBefore), sanitize.Clean(o.StateAfter))
+		if len(o.RequestIDs) > 0 {
+			fmt.Fprintf(w, " (request %s)", strings.Join(o.RequestIDs, ", "))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  undo: %s\n", sanitize.Clean(o.Action.Undo))
+	}
+	fmt.Fprintf(w, "  journal: %s\n", journalPath)
+}
+
+// runner builds the remediation runner for a case.
+func runner(ctx context.Context, w *Wiring, c *investigate.Case) (*investigate.Runner, investigate.Caller, error) {
+	if w.Remediator == nil {
+		return nil, investigate.Caller{}, withCode(exitError, errors.New("no account to act on: configure AWS (--profile, --region) or use --demo"))
+	}
+	rem, err := w.Remediator(ctx, c)
+	if err != nil {
+		return nil, investigate.Caller{}, withCode(exitError, err)
+	}
+	j, err := journal.Open(w.JournalPath)
+	if err != nil {
+		return nil, investigate.Caller{}, withCode(exitError, err)
+	}
+	caller, err := rem.Caller(ctx)
+	if err != nil {
+		return nil, investigate.Caller{}, withCode(exitError, fmt.Errorf("cannot tell who would act: %w", err))
+	}
+	return &investigate.Runner{Remediator: rem, Journal: j, ReadOnly: w.ReadOnly}, caller, nil
+}
+
+func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
+	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
+		return withCode(exitUsage, err)
+	}
+	w, err := wire(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	cs, err := investigateWithProgress(ctx, w.Workspace, c.Key)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	r, caller, err := runner(ctx, w, cs)
+	if err != nil {
+		return err
+	}
+	out := os.Stderr
+	if w.Workspace.Demo {
+		fmt.Fprintln(out, "DEMO: acting on a simulated account; nothing leaves this process.")
+	}
+	fmt.Fprintf(out, "Acting as %s (%s)\n", sanitize.Clean(caller.ARN), sanitize.Clean(caller.Profile))
+	if w.ReadOnly {
+		fmt.Fprintln(out, "Read-only mode: the plan is shown, nothing will be written.")
+	}
+	if done, err := r.Resume(ctx, c.Key); err == nil {
+		for _, o := range done {
+			fmt.Fprintf(out, "completed an interrupted action: %s\n", o.Action.Title)
+			printOutcome(out, o, w.JournalPath)
+		}
+	}
+	plan := investigate.PlanRemediation(cs, &caller, time.Now())
+	p := newPrompter()
+	code := exitOK
+	var firstErr error
+	for _, a := range plan.Actions {
+		switch a.Kind {
+		case investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions:
+			if !c.RevokeSessions {
+				fmt.Fprintf(out, "\n(not requested: %s; add --revoke-sessions)\n", a.Title)
+				continue
+			}
+		case investigate.ActStopInstances:
+			if !c.StopInstances {
+				fmt.Fprintf(out, "\n(not requested: %s; add --stop-instances)\n", a.Title)
+				continue
+			}
+		}
+		printAction(out, a)
+		if c.PlanOnly || w.ReadOnly {
+			continue
+		}
+		if a.Refusal != "" {
+			code, firstErr = exitRefused, errors.New("refused: "+a.Refusal)
+			if a.Kind == investigate.ActDeactivateKey {
+				break
+			}
+			continue
+		}
+		typed, again, err := confirmation(a, c.ActFlags, p)
+		if err != nil {
+			fmt.Fprintln(out, " ", err)
+			code, firstErr = exitRefused, err
+			continue
+		}
+		o := r.Run(ctx, a, typed, again)
+		printOutcome(out, o, w.JournalPath)
+		if o.Err != nil && firstErr == nil {
+			code, firstErr = exitError, o.Err
+		}
+	}
+	for _, n := range plan.Notes {
+		fmt.Fprintln(out, "note:", n)
+	}
+	if firstErr != nil {
+		return withCode(code, fmt.Errorf("%v", firstErr))
+	}
+	return nil
+}
+
+func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
+	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
+		return withCode(exitUsage, err)
+	}
+	w, err := wire(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	cs, err := investigateWithProgress(ctx, w.Workspace, c.Key)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	if c.User != "" {
+		cs.Owner.User = c.User
+	}
+	if cs.Owner.User == "" {
+		return usageErr("the user of %s is unknown: pass --user", c.Key)
+	}
+	r, caller, err := runner(ctx, w, cs)
+	if err != nil {
+		return err
+	}
+	a := investigate.ReactivateAction(c.Key, cs.Owner.User, cs.Owner.Account)
+	if caller.Account != "" && cs.Owner.Account != "" && caller.Account != cs.Owner.Account {
+		a.Refusal = fmt.Sprintf("the key belongs to account %s but the caller is in %s: use a profile for that account", cs.Owner.Account, caller.Account)
+	}
+	printAction(os.Stderr, a)
+	if a.Refusal != "" {
+		return withCode(exitRefused, errors.New("refused: "+a.Refusal))
+	}
+	if w.ReadOnly {
+		return withCode(exitRefused, investigate.ErrReadOnly)
+	}
+	typed, again, err := confirmation(a, c.ActFlags, newPrompter())
+	if err != nil {
+		return err
+	}
+	o := r.Run(ctx, a, typed, again)
+	printOutcome(os.Stderr, o, w.JournalPath)
+	return withCode(exitError, o.Err)
+}
+
+func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
+	path := g.JournalPath
+	if path == "" {
+		path = journal.DefaultPath()
+	}
+	j, err := journal.Open(path)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	entries, err := j.Entries()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "warning:", err)
+	}
+	if len(entries) == 0 {
+		fmt.Printf("journal %s is empty\n", path)
+	}
+	for _, e := range entries {
+		fmt.Printf("%s  %-8s %-22s %s  %s -> %s  %s  by %s\n", e.Time.Format(time.RFC3339), e.Phase, e.Action, e.Key,
+			sanitize.Clean(e.StateBefore), sanitize.Clean(e.StateAfter), sanitize.Clean(e.Result), sanitize.Clean(e.CallerARN))
+	}
+	pending, _ := j.Pending()
+	if len(pending) > 0 && !c.Resume {
+		fmt.Printf("%d interrupted actions: run keypivot journal --resume (with the same --profile) to complete them\n", len(pending))
+	}
+	if !c.Resume || len(pending) == 0 {
+		return nil
+	}
+	w, err := wire(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	for _, p := range pending {
+		cs, err := investigateWithProgress(ctx, w.Workspace, p.Key)
+		if err != nil {
+			return withCode(exitError, err)
+		}
+		r, _, err := runner(ctx, w, cs)
+		if err != nil {
+			return err
+		}
+		r.Journal = j
+		outs, err := r.Resume(ctx, p.Key)
+		if err != nil {
+			return withCode(exitError, err)
+		}
+		for _, o := range outs {
+			fmt.Printf("resumed %s\n", o.Action.Title)
+			printOutcome(os.Stdout, o, path)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/report"
+)
+
+// OutputFlags choose how a command prints.
+type OutputFlags struct {
+	Format string `name:"format" short:"f" enum:"auto,text,md,json" default:"auto" help:"Output format: text, md (Markdown) or json; auto is text on a terminal and json otherwise."`
+	Width  int    `name:"width" placeholder:"COLUMNS" help:"Text width (default: the terminal's, or 80)."`
+	Output string `name:"output" short:"o" placeholder:"FILE" help:"Write to FILE instead of standard output."`
+}
+
+func (o *OutputFlags) format() string {
+	if o.Format != "auto" {
+		return o.Format
+	}
+	if o.Output == "" && stdoutIsTerminal() {
+		return "text"
+	}
+	if o.Output != "" {
+		return "text"
+	}
+	return "json"
+}
+
+func (o *OutputFlags) width() int {
+	if o.Width > 0 {
+		return o.Width
+	}
+	if o.Output == "" {
+		if w := terminalWidth(); w > 0 {
+			return w
+		}
+	}
+	return 80
+}
+
+// writer opens the output; the returned function closes it.
+func (o *OutputFlags) writer() (io.Writer, func() error, error) {
+	if o.Output == "" || o.Output == "-" {
+		return os.Stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(o.Output)
+	if err != nil {
+		return nil, nil, withCode(exitUsage, err)
+	}
+	return f, f.Close, nil
+}
+
+// PivotCmd prints the case for one key.
+type PivotCmd struct {
+	Key string `arg:"" optional:"" help:"Access key id (AKIA... or ASIA...). Default: the top correlated key."`
+	OutputFlags
+	Timeline string `name:"timeline" enum:"notable,all,none" default:"notable" help:"Timeline in text and Markdown: notable events (read-only runs collapsed), all, or none. JSON always has all."`
+}
+
+func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
+	if c.Key != "" {
+		if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
+			return withCode(exitUsage, err)
+		}
+	}
+	w, err := wire(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	key := c.Key
+	if key == "" {
+		rk, err := w.Workspace.Rank(ctx, false)
+		if err != nil {
+			return withCode(exitError, err)
+		}
+		if len(rk.Keys) == 0 {
+			return usageErr("no key is correlated with elevated alerts in the sources: name one (keypivot pivot AKIA...)")
+		}
+		key = rk.Keys[0].Key
+		fmt.Fprintf(os.Stderr, "pivoting on the top correlated key %s\n", key)
+	}
+	cs, err := investigateWithProgress(ctx, w.Workspace, key)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	out, closeOut, err := c.writer()
+	if err != nil {
+		return err
+	}
+	opts := report.Options{Width: c.width(), Timeline: c.Timeline}
+	switch c.format() {
+	case "json":
+		err = report.CaseJSON(out, cs)
+	case "md":
+		err = report.Markdown(out, cs, opts)
+	default:
+		err = report.Text(out, cs, opts)
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	if c.Output != "" {
+		fmt.Fprintf(os.Stderr, "case written to %s\n", c.Output)
+	}
+	return partial(cs.Coverage.Problems, cs.Coverage.Sources, cs.Coverage.AlertSources)
+}
+
+// partial returns the exit-3 error when some input could not be read.
+func partial(problems []investigate.Problem, reports ...[]investigate.SourceReport) error {
+	n := len(problems)
+	failed := 0
+	for _, rs := range reports {
+		for _, r := range rs {
+			for _, reg := range r.Regions {
+				if reg.Status == investigate.RegionFailed || reg.Status == investigate.RegionThrottled {
+					failed++
+				}
+			}
+		}
+	}
+	if n+failed == 0 {
+		return nil
+	}
+	return withCode(exitPartial, fmt.Errorf("partial result: %d unreadable inputs, %d failed regions (see coverage)", n, failed))
+}
+
+// investigateWithProgress builds a case, showing progress on a terminal's stderr.
+func investigateWithProgress(ctx context.Context, ws *investigate.Workspace, key string) (*investigate.Case, error) {
+	show := stderrIsTerminal()
+	start := time.Now()
+	var shown bool
+	cs, err := ws.Investigate(ctx, key, 500*time.Millisecond, func(u investigate.CaseUpdate) {
+		if !show || u.Done {
+			return
+		}
+		shown = true
+		fmt.Fprintf(os.Stderr, "\rreading %s: %d events, %d keys (%s)   ", u.Progress.Source, u.Progress.Events, len(u.Progress.Keys), time.Since(start).Round(100*time.Millisecond))
+	})
+	if shown {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
+	return cs, err
+}

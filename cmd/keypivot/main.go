@@ -1,0 +1,140 @@
+// Command keypivot is a terminal workbench for triaging a suspicious AWS access key:
+// `keypivot` opens the workbench, `keypivot keys` ranks keys correlated with elevated
+// alerts, `keypivot pivot AKIA...` prints the case for one key, `keypivot deactivate`
+// contains it. With no source configured it runs on an embedded demo case.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// Exit codes (documented in README.md).
+const (
+	exitOK      = 0
+	exitError   = 1 // a source could not be read at all, or an action failed
+	exitUsage   = 2 // bad flags or arguments (a malformed key id included)
+	exitPartial = 3 // output produced, but some input could not be read (see coverage)
+	exitRefused = 4 // a remediation was refused or not confirmed
+)
+
+// CLI is the command line.
+type CLI struct {
+	Globals
+
+	Tui        TUICmd        `cmd:"" default:"withargs" help:"Open the interactive workbench (the default)."`
+	Keys       KeysCmd       `cmd:"" help:"Rank access keys correlated with elevated alerts."`
+	Pivot      PivotCmd      `cmd:"" help:"Print the whole case for one access key."`
+	Deactivate DeactivateCmd `cmd:"" help:"Deactivate an access key (after you type its id)."`
+	Reactivate ReactivateCmd `cmd:"" help:"Reactivate an access key deactivated by mistake (the undo)."`
+	Journal    JournalCmd    `cmd:"" help:"Show the remediation journal, or complete actions a crash interrupted."`
+	Version    VersionCmd    `cmd:"" help:"Print the version."`
+}
+
+// exitError carries an exit code through kong.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitCodeError{code: code, err: err}
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitCodeError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func configPaths() []string {
+	var paths []string
+	if p := os.Getenv("KEYPIVOT_CONFIG"); p != "" {
+		paths = append(paths, p)
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		paths = append(paths, filepath.Join(dir, "keypivot", "config.json"))
+	}
+	return paths
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("keypivot"),
+		kong.Description("Triage a suspicious AWS access key: correlate alerts by key, follow what it did and what it left behind, and switch it off behind confirmation."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Configuration(kong.JSON, configPaths()...),
+		kong.Vars{"version": version, "first_seen_rule": investigate.FirstSeenRuleID, "higher_order_rule": investigate.CorrelatedKeyRuleID},
+		kong.Exit(func(code int) { panic(exitPanic(code)) }),
+	)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "keypivot:", err)
+		return exitError
+	}
+	code := exitOK
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if c, ok := r.(exitPanic); ok {
+					code = int(c)
+					return
+				}
+				panic(r)
+			}
+		}()
+		kctx, err := parser.Parse(args)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "keypivot:", err)
+			code = exitUsage
+			return
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		kctx.BindTo(ctx, (*context.Context)(nil))
+		if err := kctx.Run(&cli.Globals); err != nil {
+			var ec *exitCodeError
+			if errors.As(err, &ec) {
+				code = ec.code
+				if ec.err != nil && ec.err.Error() != "" {
+					fmt.Fprintln(os.Stderr, "keypivot:", ec.err)
+				}
+				return
+			}
+			fmt.Fprintln(os.Stderr, "keypivot:", err)
+			code = exitError
+		}
+	}()
+	return code
+}
+
+type exitPanic int
+
+// VersionCmd prints the version.
+type VersionCmd struct{}
+
+func (VersionCmd) Run() error {
+	fmt.Println("keypivot", version)
+	return nil
+}
