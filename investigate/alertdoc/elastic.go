@@ -43,6 +43,21 @@ const (
 	fEsqlRuleIDs        = "Esql.kibana_alert_rule_id_values"
 )
 
+// ElasticSourceFields lists the _source fields FromElastic reads, for a search's _source
+// includes: alert documents also carry the whole source event, its ancestors and the
+// rule's parameters, which an adapter need not fetch. A document filtered to these
+// fields maps to the same Alert as the whole document.
+func ElasticSourceFields() []string {
+	return []string{
+		fTimestamp, fAlertUUID, fRuleName, fRuleID, fRuleUUID, fRuleType, fRuleTags,
+		fSeverity, fRiskScore, fWorkflowStatus, fReason, fOriginalTime, fNewTerms,
+		fEventKind, fAction, fSourceIP, fASOrg, fCountryName, fCountryISO, fUserAgent,
+		fUserName, fAccount, fRegion, fAccessKeyID, fUserARN, fIdentityType,
+		"Esql.*",                                                                  // the higher-order rule's columns
+		"signal.rule.*", "signal.status", "signal.reason", "signal.original_time", // legacy .siem-signals
+	}
+}
+
 // NotAlertError says a document is not an alert or finding of the expected kind, and
 // which fields were looked for.
 type NotAlertError struct {
