@@ -1,0 +1,434 @@
+package demo
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// rule is an Elastic Security prebuilt rule, as its alerts name it.
+type rule struct {
+	name, id, typ, severity string
+	risk                    int
+	tags                    []string
+}
+
+var awsTags = []string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS CloudTrail"}
+
+func tags(extra ...string) []string { return append(append([]string{}, awsTags...), extra...) }
+
+// The rules of the scenario's alerts (facts §1 and elastic/detection-rules).
+var (
+	ruleFirstSeen = rule{"AWS IAM Long-Term Access Key First Seen from Source IP", investigate.FirstSeenRuleID, "new_terms", "medium", 47,
+		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide", "Noise: High", "Performance: Normal", "Profile: Aggressive")}
+	ruleCorrelated = rule{"AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts", investigate.CorrelatedKeyRuleID, "esql", "high", 73,
+		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide", investigate.HigherOrderRuleTag, "Noise: Low", "Performance: Normal")}
+	ruleCallerIdentity = rule{"AWS STS GetCallerIdentity API Called for the First Time", "30fbf4db-c502-4e68-a239-2e99af0f70da", "new_terms", "medium", 47,
+		tags("Data Source: AWS STS", "Use Case: Identity and Access Audit", "Tactic: Discovery", "Resources: Investigation Guide")}
+	ruleKeyForOther = rule{"AWS IAM User Created Access Keys For Another User", "696015ef-718e-40ff-ac4a-cc2ba88dbeeb", "esql", "high", 73,
+		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Privilege Escalation", "Tactic: Persistence", "Resources: Investigation Guide")}
+	ruleAdminAttached = rule{"AWS IAM AdministratorAccess Policy Attached to User", "9aa4be8d-5828-417d-9f54-7cd304571b24", "esql", "high", 73,
+		tags("Data Source: AWS IAM", "Use Case: Identity and Access Audit", "Tactic: Privilege Escalation", "Resources: Investigation Guide")}
+	ruleLoginProfile = rule{"AWS IAM Login Profile Created or Modified for an IAM User", "f4dc90eb-e77e-4f0e-b18b-eb50da9e827e", "query", "medium", 47,
+		tags("Domain: Identity", "Data Source: AWS IAM", "Use Case: Identity and Access Audit", "Tactic: Persistence", "Resources: Investigation Guide", "Noise: Low", "Performance: Fast", "Rule Type: Custom Query (KQL)")}
+	ruleKeyPair = rule{"AWS EC2 CreateKeyPair by New Principal from Non-Cloud AS Organization", "c8e4f1a2-9b3d-4c5e-a6f7-8b9c0d1e2f3a", "new_terms", "high", 73,
+		tags("Data Source: AWS EC2", "Use Case: Threat Detection", "Tactic: Persistence", "Tactic: Lateral Movement", "Resources: Investigation Guide")}
+	ruleDiscoveryCLI = rule{"AWS Discovery API Calls via CLI from a Single Resource", "74f45152-9aee-11ef-b0a5-f661ea17fbcd", "esql", "low", 21,
+		tags("Data Source: AWS EC2", "Data Source: AWS IAM", "Data Source: AWS S3", "Use Case: Threat Detection", "Tactic: Discovery", "Resources: Investigation Guide")}
+	ruleRareError = rule{"Rare AWS Error Code", "19de8096-e2b0-4bd8-80c9-34a820813fff", "machine_learning", "low", 21,
+		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Rule Type: ML", "Rule Type: Machine Learning", "Resources: Investigation Guide"}}
+	ruleSnapshotDeprecated = rule{"Deprecated - AWS EC2 Snapshot Activity", "98fd7407-0bd5-5817-cda0-3fcc33113a56", "query", "medium", 47,
+		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Use Case: Asset Visibility", "Tactic: Exfiltration", "Resources: Investigation Guide"}}
+	ruleSecretsBurst = rule{"AWS Secrets Manager Rapid Secrets Retrieval", "185c782e-f86a-11ee-9d9f-f661ea17fbce", "threshold", "medium", 47,
+		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS Secrets Manager", "Tactic: Credential Access", "Resources: Investigation Guide"}}
+)
+
+var ruleCategories = map[string][2]string{
+	"new_terms":        {"New Terms Rule", "siem.newTermsRule"},
+	"esql":             {"ES|QL Rule", "siem.esqlRule"},
+	"query":            {"Custom Query Rule", "siem.queryRule"},
+	"machine_learning": {"Machine Learning Rule", "siem.mlRule"},
+	"threshold":        {"Threshold Rule", "siem.thresholdRule"},
+}
+
+// network is what GeoIP and ASN enrichment say about an address.
+type network struct {
+	asn                                int
+	org, iso, country, city, continent string
+	lat, lon                           float64
+}
+
+var networks = map[string]network{
+	attackerIP:  {attackerASN, attackerASOrg, "RO", "Romania", "Bucharest", "Europe", 44.4323, 26.1063},
+	vpsIP:       {vpsASN, vpsASOrg, "NL", "Netherlands", "Amsterdam", "Europe", 52.3759, 4.8975},
+	officeIP:    {officeASN, officeASOrg, "GB", "United Kingdom", "London", "Europe", 51.5164, -0.093},
+	officeNewIP: {officeASN, officeASOrg, "GB", "United Kingdom", "Manchester", "Europe", 53.4794, -2.2453},
+}
+
+// alertDoc is one alert's _source.
+type alertDoc struct {
+	at  time.Time
+	id  string
+	doc obj
+}
+
+// buildAlerts raises the alerts Elastic Security would have raised on the scenario.
+func (g *gen) buildAlerts() {
+	ids := newIDs(g.seed, streamAlerts)
+	ruleUUIDs := map[string]string{}
+	a := &g.f.Alerts
+	a.Ineligible = map[string]string{}
+	m := g.marks
+	raise := func(r rule, ev *record, delay time.Duration, status string) alertDoc {
+		if ruleUUIDs[r.id] == "" {
+			ruleUUIDs[r.id] = ids.uuid()
+		}
+		d := g.eventAlert(ids, r, ruleUUIDs[r.id], ev, ev.at.Add(delay), status)
+		g.alerts = append(g.alerts, d)
+		return d
+	}
+
+	// The leaked key: first seen, with an elevated sibling at once, then the higher-order
+	// alert that groups them by source.ip.
+	fs := raise(ruleFirstSeen, m["trufflehog"], 4*time.Minute+12*time.Second, investigate.WorkflowOpen)
+	a.FirstSeen = fs.id
+	gci := raise(ruleCallerIdentity, m["trufflehog"], 4*time.Minute+31*time.Second, investigate.WorkflowOpen)
+	a.Eligible = append(a.Eligible, gci.id)
+	if ruleUUIDs[ruleCorrelated.id] == "" {
+		ruleUUIDs[ruleCorrelated.id] = ids.uuid()
+	}
+	ho := g.higherOrderAlert(ids, ruleUUIDs[ruleCorrelated.id], attackerIP, m["trufflehog"].at.Add(9*time.Minute+3*time.Second), fs, gci)
+	g.alerts = append(g.alerts, ho)
+	a.HigherOrder = ho.id
+
+	d := raise(ruleDiscoveryCLI, m["listusers"], 5*time.Minute+40*time.Second, investigate.WorkflowOpen)
+	a.Ineligible[d.id] = investigate.ReasonNotElevated
+	ml := g.mlAlert(ids, ruleUUIDs, m["denied-gaad"], 47*time.Minute)
+	a.Ineligible[ml.id] = investigate.ReasonRuleType
+	kp := raise(ruleKeyPair, m["keypair-us-east-1"], 3*time.Minute+8*time.Second, investigate.WorkflowOpen)
+	a.Eligible = append(a.Eligible, kp.id)
+	kp2 := raise(ruleKeyPair, m["keypair-eu-west-1"], 3*time.Minute+2*time.Second, investigate.WorkflowClosed)
+	kp2.doc["kibana.alert.workflow_reason"] = "duplicate"
+	kp2.doc["kibana.alert.workflow_status_updated_at"] = stamp(kp2.at.Add(38 * time.Minute))
+	kp2.doc["kibana.alert.workflow_user"] = ids.uuid()
+	a.Ineligible[kp2.id] = investigate.ReasonNotOpen
+	for _, x := range []struct {
+		r    rule
+		mark string
+	}{{ruleKeyForOther, "createkey"}, {ruleAdminAttached, "adminpolicy"}, {ruleLoginProfile, "loginprofile"}} {
+		s := raise(x.r, m[x.mark], 2*time.Minute+time.Duration(len(a.Eligible))*17*time.Second, investigate.WorkflowOpen)
+		a.Eligible = append(a.Eligible, s.id)
+	}
+	dep := raise(ruleSnapshotDeprecated, m["snapshot"], 6*time.Minute+51*time.Second, investigate.WorkflowOpen)
+	a.Ineligible[dep.id] = investigate.ReasonDeprecated
+
+	// A derived session's own alert: it names the session key, not the leaked one.
+	via := raise(ruleCallerIdentity, m["s1-whoami"], 4*time.Minute+7*time.Second, investigate.WorkflowOpen)
+	a.ViaSession = append(a.ViaSession, via.id)
+	// Secret harvesting by the chained session: a threshold alert, which keeps only the
+	// grouped field (user.id): no source.ip, no access key.
+	g.thresholdAlert(ids, ruleUUIDs, m["secret-first"], m["secret-last"], len(harvestedSecrets))
+
+	// The backdoor key is new: first seen, with its own GetCallerIdentity, so the
+	// higher-order rule fires for the VPS address too.
+	bfs := raise(ruleFirstSeen, m["backdoor-whoami"], 3*time.Minute+55*time.Second, investigate.WorkflowOpen)
+	a.BackdoorFirstSeen = bfs.id
+	bgci := raise(ruleCallerIdentity, m["backdoor-whoami"], 4*time.Minute+20*time.Second, investigate.WorkflowOpen)
+	g.alerts = append(g.alerts, g.higherOrderAlert(ids, ruleUUIDs[ruleCorrelated.id], vpsIP, m["backdoor-whoami"].at.Add(8*time.Minute+41*time.Second), bfs, bgci))
+
+	// The developer: a first-seen alert for the new office link, and nothing else.
+	dfs := raise(ruleFirstSeen, m["dev-newip"], 4*time.Minute+2*time.Second, investigate.WorkflowOpen)
+	a.DeveloperFirstSeen = dfs.id
+
+	sort.SliceStable(g.alerts, func(i, j int) bool {
+		if !g.alerts[i].at.Equal(g.alerts[j].at) {
+			return g.alerts[i].at.Before(g.alerts[j].at)
+		}
+		return g.alerts[i].id < g.alerts[j].id
+	})
+	a.Total = len(g.alerts)
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// kibanaFields are the flat kibana.* keys every detection alert has.
+func kibanaFields(ids *ids, r rule, ruleUUID, id string, at time.Time, status, reason string) obj {
+	cat := ruleCategories[r.typ]
+	return obj{
+		"@timestamp":                         stamp(at),
+		"kibana.alert.uuid":                  id,
+		"kibana.alert.rule.name":             r.name,
+		"kibana.alert.rule.rule_id":          r.id,
+		"kibana.alert.rule.uuid":             ruleUUID,
+		"kibana.alert.rule.type":             r.typ,
+		"kibana.alert.rule.category":         cat[0],
+		"kibana.alert.rule.rule_type_id":     cat[1],
+		"kibana.alert.rule.consumer":         "siem",
+		"kibana.alert.rule.producer":         "siem",
+		"kibana.alert.rule.tags":             r.tags,
+		"kibana.alert.rule.severity":         r.severity,
+		"kibana.alert.rule.risk_score":       r.risk,
+		"kibana.alert.rule.enabled":          true,
+		"kibana.alert.rule.from":             "now-6m",
+		"kibana.alert.rule.interval":         "5m",
+		"kibana.alert.rule.created_by":       "elastic",
+		"kibana.alert.rule.execution.uuid":   ids.uuid(),
+		"kibana.alert.severity":              r.severity,
+		"kibana.alert.risk_score":            r.risk,
+		"kibana.alert.workflow_status":       status,
+		"kibana.alert.status":                "active",
+		"kibana.alert.reason":                reason,
+		"kibana.alert.depth":                 1,
+		"kibana.alert.start":                 stamp(at),
+		"kibana.alert.last_detected":         stamp(at),
+		"kibana.alert.intended_timestamp":    stamp(at),
+		"kibana.space_ids":                   []any{"default"},
+		"kibana.version":                     "9.3.1",
+		"kibana.alert.rule.parameters.index": []any{"logs-aws.cloudtrail-*"},
+	}
+}
+
+// eventAlert is an alert on one CloudTrail event: kibana.* flat, the event's fields as
+// Elastic's CloudTrail integration maps them, nested.
+func (g *gen) eventAlert(ids *ids, r rule, ruleUUID string, ev *record, at time.Time, status string) alertDoc {
+	id := ids.uuid()
+	who := userName(ev.UserIdentity)
+	outcome := "success"
+	if ev.ErrorCode != "" {
+		outcome = "failure"
+	}
+	reason := fmt.Sprintf("event with source %s by %s created %s alert %s.", ev.SourceIPAddress, who, r.severity, r.name)
+	doc := kibanaFields(ids, r, ruleUUID, id, at, status, reason)
+	doc["kibana.alert.original_time"] = stamp(ev.at)
+	doc["kibana.alert.ancestors"] = []any{obj{"id": ids.pick(20, mixedAlnum), "type": "event", "index": ".ds-logs-aws.cloudtrail-default-" + ev.at.Format("2006.01.02") + "-000041", "depth": 0}}
+	doc["kibana.alert.original_event.action"] = ev.EventName
+	doc["kibana.alert.original_event.provider"] = ev.EventSource
+	doc["kibana.alert.original_event.outcome"] = outcome
+	doc["kibana.alert.original_event.kind"] = "event"
+	doc["kibana.alert.original_event.dataset"] = "aws.cloudtrail"
+	doc["kibana.alert.original_event.id"] = ev.EventID
+	if r.typ == "new_terms" && r.id == investigate.FirstSeenRuleID {
+		doc["kibana.alert.new_terms"] = []any{ev.UserIdentity.AccessKeyID, ev.SourceIPAddress}
+	} else if r.typ == "new_terms" {
+		doc["kibana.alert.new_terms"] = []any{ev.UserIdentity.ARN}
+	}
+	doc["event"] = obj{
+		"kind": "signal", "action": ev.EventName, "provider": ev.EventSource, "outcome": outcome,
+		"dataset": "aws.cloudtrail", "module": "aws", "id": ev.EventID, "type": []any{"info"},
+		"created": stamp(ev.at.Add(9 * time.Minute)), "ingested": stamp(ev.at.Add(11 * time.Minute)),
+	}
+	src := obj{"address": ev.SourceIPAddress}
+	related := obj{"user": []any{who}}
+	if _, err := netip.ParseAddr(ev.SourceIPAddress); err == nil {
+		src["ip"] = ev.SourceIPAddress
+		related["ip"] = []any{ev.SourceIPAddress}
+		if n, ok := networks[ev.SourceIPAddress]; ok {
+			src["as"] = obj{"number": n.asn, "organization": obj{"name": n.org}}
+			src["geo"] = obj{"country_iso_code": n.iso, "country_name": n.country, "city_name": n.city, "continent_name": n.continent, "location": obj{"lat": n.lat, "lon": n.lon}}
+		}
+	}
+	doc["source"] = src
+	doc["related"] = related
+	doc["user_agent"] = obj{"original": ev.UserAgent, "name": "Other", "device": obj{"name": "Other"}}
+	doc["cloud"] = obj{"provider": "aws", "region": ev.AWSRegion, "account": obj{"id": ev.RecipientAccountID}}
+	doc["user"] = obj{"name": who, "id": ev.UserIdentity.PrincipalID}
+	doc["ecs"] = obj{"version": "8.11.0"}
+	ui := obj{"type": ev.UserIdentity.Type, "arn": ev.UserIdentity.ARN, "access_key_id": ev.UserIdentity.AccessKeyID}
+	if sc := ev.UserIdentity.SessionContext; sc != nil {
+		ui["session_context"] = obj{"mfa_authenticated": sc.Attributes.MFAAuthenticated, "creation_date": sc.Attributes.CreationDate}
+	}
+	ct := obj{
+		"event_version": ev.EventVersion, "event_type": ev.EventType, "event_category": ev.EventCategory,
+		"management_event": true, "read_only": ev.ReadOnly, "recipient_account_id": ev.RecipientAccountID,
+		"request_id": ev.RequestID, "user_identity": ui,
+		"tls_details": obj{"tls_version": ev.TLSDetails.TLSVersion, "cipher_suite": ev.TLSDetails.CipherSuite, "client_provided_host_header": ev.TLSDetails.ClientProvidedHostHeader},
+	}
+	flat := obj{}
+	if ev.RequestParameters != nil {
+		ct["request_parameters"] = javaString(ev.RequestParameters)
+		flat["request_parameters"] = ev.RequestParameters
+	}
+	if ev.ResponseElements != nil {
+		ct["response_elements"] = javaString(ev.ResponseElements)
+		flat["response_elements"] = ev.ResponseElements
+	}
+	if len(flat) > 0 {
+		ct["flattened"] = flat
+	}
+	if ev.ErrorCode != "" {
+		ct["error_code"], ct["error_message"] = ev.ErrorCode, ev.ErrorMessage
+	}
+	doc["aws"] = obj{"cloudtrail": ct}
+	return alertDoc{at: at, id: id, doc: doc}
+}
+
+// higherOrderAlert is the correlation rule's alert: an aggregating ES|QL query grouped by
+// source.ip, so it carries source.ip and its Esql.* columns, and no access key (facts §1).
+func (g *gen) higherOrderAlert(ids *ids, ruleUUID, ip string, at time.Time, first, sibling alertDoc) alertDoc {
+	id := ids.uuid()
+	r := ruleCorrelated
+	reason := fmt.Sprintf("event with source %s created %s alert %s.", ip, r.severity, r.name)
+	doc := kibanaFields(ids, r, ruleUUID, id, at, investigate.WorkflowOpen, reason)
+	doc["kibana.alert.rule.parameters.index"] = []any{".alerts-security.*"}
+	doc["event"] = obj{"kind": "signal"}
+	doc["source"] = obj{"ip": ip}
+	names, ruleIDs := []any{}, []any{}
+	risks, sevs := []any{}, []any{}
+	for _, d := range []alertDoc{first, sibling} {
+		names = appendNew(names, d.doc["kibana.alert.rule.name"])
+		ruleIDs = appendNew(ruleIDs, d.doc["kibana.alert.rule.rule_id"])
+		risks = appendNew(risks, d.doc["kibana.alert.risk_score"])
+		sevs = appendNew(sevs, d.doc["kibana.alert.severity"])
+	}
+	doc["Esql.alert_count_long_term_key_new_ip_rule"] = 1
+	doc["Esql.alert_count_other_elevated_rule"] = 1
+	doc["Esql.kibana_alert_rule_name_values"] = names
+	doc["Esql.kibana_alert_rule_id_values"] = ruleIDs
+	doc["Esql.kibana_alert_risk_score_values"] = risks
+	doc["Esql.kibana_alert_severity_values"] = sevs
+	doc["Esql.user_entity_id_values"] = []any{first.doc["aws"].(obj)["cloudtrail"].(obj)["user_identity"].(obj)["arn"]}
+	doc["Esql.timestamp_min"] = stamp(first.at)
+	doc["Esql.timestamp_max"] = stamp(sibling.at)
+	return alertDoc{at: at, id: id, doc: doc}
+}
+
+func appendNew(l []any, v any) []any {
+	for _, x := range l {
+		if x == v {
+			return l
+		}
+	}
+	return append(l, v)
+}
+
+// mlAlert is an anomaly-detection alert: the anomaly record's fields and its influencers.
+func (g *gen) mlAlert(ids *ids, ruleUUIDs map[string]string, ev *record, delay time.Duration) alertDoc {
+	r := ruleRareError
+	if ruleUUIDs[r.id] == "" {
+		ruleUUIDs[r.id] = ids.uuid()
+	}
+	id := ids.uuid()
+	at := ev.at.Add(delay)
+	doc := kibanaFields(ids, r, ruleUUIDs[r.id], id, at, investigate.WorkflowOpen, fmt.Sprintf("event with source %s created %s alert %s.", ev.SourceIPAddress, r.severity, r.name))
+	delete(doc, "kibana.alert.rule.parameters.index")
+	doc["kibana.alert.rule.parameters.machine_learning_job_id"] = []any{"rare_error_code"}
+	doc["kibana.alert.rule.parameters.anomaly_threshold"] = 50
+	doc["job_id"] = "rare_error_code"
+	doc["result_type"] = "record"
+	doc["record_score"] = 72.48
+	doc["initial_record_score"] = 72.48
+	doc["probability"] = 0.000213
+	doc["by_field_name"] = "aws.cloudtrail.error_code"
+	doc["by_field_value"] = ev.ErrorCode
+	doc["timestamp"] = ev.at.Truncate(time.Hour).UnixMilli()
+	doc["bucket_span"] = 3600
+	doc["influencers"] = []any{
+		obj{"influencer_field_name": "source.ip", "influencer_field_values": []any{ev.SourceIPAddress}},
+		obj{"influencer_field_name": "aws.cloudtrail.user_identity.arn", "influencer_field_values": []any{ev.UserIdentity.ARN}},
+		obj{"influencer_field_name": "aws.cloudtrail.user_identity.access_key_id", "influencer_field_values": []any{ev.UserIdentity.AccessKeyID}},
+	}
+	doc["event"] = obj{"kind": "signal"}
+	doc["source"] = obj{"ip": ev.SourceIPAddress}
+	doc["aws"] = obj{"cloudtrail": obj{"error_code": ev.ErrorCode, "user_identity": obj{"arn": ev.UserIdentity.ARN, "access_key_id": ev.UserIdentity.AccessKeyID}}}
+	d := alertDoc{at: at, id: id, doc: doc}
+	g.alerts = append(g.alerts, d)
+	return d
+}
+
+// thresholdAlert is a threshold rule's alert: the grouped field and the counts, nothing
+// of the events.
+func (g *gen) thresholdAlert(ids *ids, ruleUUIDs map[string]string, first, last *record, n int) alertDoc {
+	r := ruleSecretsBurst
+	if ruleUUIDs[r.id] == "" {
+		ruleUUIDs[r.id] = ids.uuid()
+	}
+	id := ids.uuid()
+	at := last.at.Add(3*time.Minute + 44*time.Second)
+	user := last.UserIdentity.PrincipalID
+	doc := kibanaFields(ids, r, ruleUUIDs[r.id], id, at, investigate.WorkflowOpen, fmt.Sprintf("event by %s created %s alert %s.", user, r.severity, r.name))
+	doc["kibana.alert.rule.parameters.index"] = []any{"filebeat-*", "logs-aws.cloudtrail*"}
+	doc["kibana.alert.original_time"] = stamp(first.at)
+	doc["kibana.alert.threshold_result"] = obj{
+		"terms":       []any{obj{"field": "user.id", "value": user}},
+		"count":       n,
+		"from":        stamp(first.at),
+		"cardinality": []any{obj{"field": "aws.cloudtrail.request_parameters", "value": n}},
+	}
+	doc["event"] = obj{"kind": "signal"}
+	doc["user"] = obj{"id": user}
+	d := alertDoc{at: at, id: id, doc: doc}
+	g.alerts = append(g.alerts, d)
+	g.f.Alerts.Ineligible[id] = investigate.ReasonNoSourceIP
+	return d
+}
+
+// userName is the user.name Elastic's integration derives from userIdentity.
+func userName(id identity) string {
+	switch {
+	case id.UserName != "":
+		return id.UserName
+	case id.ARN != "":
+		return id.ARN[strings.LastIndexByte(id.ARN, '/')+1:]
+	}
+	return id.PrincipalID
+}
+
+// javaString renders a value the way Elastic's integration stores request_parameters:
+// {k=v, k2=v2} (facts §2).
+func javaString(v any) string {
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case obj:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			b.WriteByte('{')
+			for i, k := range keys {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(k)
+				b.WriteByte('=')
+				walk(x[k])
+			}
+			b.WriteByte('}')
+		case []any:
+			b.WriteByte('[')
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				walk(e)
+			}
+			b.WriteByte(']')
+		default:
+			fmt.Fprint(&b, x)
+		}
+	}
+	walk(v)
+	return b.String()
+}
+
+// alertNDJSON writes the alerts, one _source a line.
+func (g *gen) alertNDJSON() []byte {
+	var buf bytes.Buffer
+	for _, a := range g.alerts {
+		b, err := json.Marshal(a.doc)
+		if err != nil {
+			panic("demo: alert does not encode: " + err.Error())
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes()
+}
