@@ -85,7 +85,7 @@ func NormalizeWorkflowStatus(s string) string {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "open", "new":
 		return WorkflowOpen
-	case "acknowledged", legacyWorkflowInProg, "notified", "in_progress":
+	case "acknowledged", legacyWorkflowInProg, "notified", "in_progress", "assigned", "deferred":
 		return WorkflowAcknowledged
 	case "closed", "resolved", "suppressed", "archived":
 		return WorkflowClosed

@@ -17,12 +17,12 @@ import (
 type EventSet struct {
 	mu     sync.Mutex
 	events []*Event
-	ids    map[string]struct{}
+	ids    map[string]string // id -> origin of the copy held
 	dups   int
 }
 
 // NewEventSet returns an empty set.
-func NewEventSet() *EventSet { return &EventSet{ids: map[string]struct{}{}} }
+func NewEventSet() *EventSet { return &EventSet{ids: map[string]string{}} }
 
 // Add adds events not already in the set and returns how many were new.
 func (s *EventSet) Add(batch []Event) int {
@@ -32,11 +32,15 @@ func (s *EventSet) Add(batch []Event) int {
 	for i := range batch {
 		e := batch[i]
 		id := dedupID(&e)
-		if _, ok := s.ids[id]; ok {
-			s.dups++
+		if origin, ok := s.ids[id]; ok {
+			// The same record read again (a later round of the same source) is not a
+			// duplicate in the sources; another copy elsewhere is.
+			if origin != e.Origin || origin == "" {
+				s.dups++
+			}
 			continue
 		}
-		s.ids[id] = struct{}{}
+		s.ids[id] = e.Origin
 		s.events = append(s.events, &e)
 		n++
 	}
@@ -66,7 +70,8 @@ func (s *EventSet) Len() int {
 	return len(s.events)
 }
 
-// Duplicates counts records dropped as repeats of an eventID already held.
+// Duplicates counts records dropped as repeats of an eventID already held from another
+// place (overlapping sources, the same record in two files).
 func (s *EventSet) Duplicates() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -104,7 +104,8 @@ func (o *CorrelationOptions) Eligible(a *Alert) string {
 		return ReasonOutOfWindow
 	case o.IsHigherOrder(a):
 		return ReasonHigherOrder
-	case NormalizeWorkflowStatus(a.Status) != WorkflowOpen:
+	case a.Status != "" && NormalizeWorkflowStatus(a.Status) != WorkflowOpen:
+		// An export without the status column (an ES|QL row) is not excluded for it.
 		return ReasonNotOpen
 	case a.Kind != "" && a.Kind != ElasticSignalKind:
 		return ReasonNotSignal

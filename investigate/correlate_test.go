@@ -171,3 +171,38 @@ func TestMalformedAndMissingKeysAreCounted(t *testing.T) {
 		t.Fatalf("stats = %+v", res.Stats.Ineligible)
 	}
 }
+
+func TestEventSetCountsOnlyCopiesFromElsewhereAsDuplicates(t *testing.T) {
+	s := NewEventSet()
+	a := Event{ID: "e1", Origin: "a.json:1"}
+	if n := s.Add([]Event{a}); n != 1 {
+		t.Fatal(n)
+	}
+	s.Add([]Event{a}) // a later round reading the same record again
+	if s.Duplicates() != 0 || s.Len() != 1 {
+		t.Fatalf("re-read counted: dups %d len %d", s.Duplicates(), s.Len())
+	}
+	s.Add([]Event{{ID: "e1", Origin: "b.json:7"}}) // the same eventID in another file
+	if s.Duplicates() != 1 || s.Len() != 1 {
+		t.Fatalf("copy not counted: dups %d len %d", s.Duplicates(), s.Len())
+	}
+}
+
+func TestMissingStatusIsNotExcluded(t *testing.T) {
+	o := DefaultCorrelationOptions()
+	a := sibling("x", keyA)
+	a.Status = ""
+	if r := o.Eligible(&a); r != "" {
+		t.Fatalf("alert without a status excluded: %s", r)
+	}
+}
+
+func TestParseLooseTimeForms(t *testing.T) {
+	want := time.Date(2026, 3, 2, 9, 14, 47, 0, time.UTC)
+	for _, s := range []string{"2026-03-02T09:14:47Z", "Mar 2, 2026, 9:14:47 AM", "Mar 2, 2026 9:14:47 AM", "1772442887", "1772442887000", "1772442887000.0", "1772442887.0"} {
+		got, ok := ParseLooseTime(s)
+		if !ok || !got.Equal(want) {
+			t.Errorf("ParseLooseTime(%q) = %v %v", s, got, ok)
+		}
+	}
+}

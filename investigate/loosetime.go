@@ -41,6 +41,9 @@ func ParseLooseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
+		if f > 1e11 { // fractional milliseconds
+			return time.UnixMicro(int64(f * 1e3)).UTC(), true
+		}
 		sec := int64(f)
 		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), true
 	}

@@ -517,7 +517,7 @@ func TestCaseReportsNoDuplicates(t *testing.T) {
 	ds := dataset(t)
 	inv := investigateKey(t, ds, ds.CompromisedKey)
 	if n := inv.c.Coverage.Duplicates; n != 0 {
-		t.Skipf("blocked on: investigate.Collect re-matches, in its key-pair round, the launches it already read in "+
+		t.Fatalf("investigate.Collect re-matched, in its key-pair round, the launches it already read in "+
 			"the key's round (RunInstances signed by the key with its own key pairs), and EventSet counts each as a "+
 			"duplicate: Coverage.Duplicates = %d for a dataset with no duplicate records", n)
 	}

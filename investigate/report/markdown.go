@@ -213,9 +213,9 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if o.Timeline != TimelineNone {
 		p("\n## Timeline\n\n| Time (UTC) | Signer | Region | Action | Error | Source IP |\n|---|---|---|---|---|---|\n")
 		skipped := 0
+		seen := map[string]bool{}
 		for _, e := range c.Timeline {
-			notable := e.Write || e.ErrorCode != "" || e.Other || (e.Category != "" && e.Category != investigate.CatDiscovery)
-			if o.Timeline != TimelineAll && !notable {
+			if o.Timeline != TimelineAll && !notableEntry(e, seen) {
 				skipped++
 				continue
 			}
@@ -229,7 +229,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			p("| %s | %s | %s | %s | %s | %s |\n", ts(e.Time), signer, md(e.Region), code(e.Service+":"+e.EventName), code(e.ErrorCode), code(e.SourceIP))
 		}
 		if skipped > 0 {
-			p("\n%d read-only calls not shown.\n", skipped)
+			p("\n%d routine or read-only calls not shown (`--timeline all` shows them).\n", skipped)
 		}
 	}
 

@@ -417,7 +417,7 @@ func writeNetwork(b *strings.Builder, c *investigate.Case, width, maxRows int, s
 func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode string, section func(string)) {
 	title := fmt.Sprintf("TIMELINE  %d events", len(c.Timeline))
 	if mode != TimelineAll {
-		title += " (read-only runs collapsed; --timeline all shows every event)"
+		title += " (routine and read-only runs collapsed; --timeline all shows all)"
 	}
 	section(title)
 	run := 0
@@ -430,12 +430,13 @@ func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode stri
 		if len(acts) > 4 {
 			acts = append(acts[:4:4], "...")
 		}
-		b.WriteString(fit(fmt.Sprintf("  %16s  ... %d read-only calls: %s", "", run, strings.Join(acts, ", ")), width) + "\n")
+		b.WriteString(fit(fmt.Sprintf("  %16s  ... %d routine or read-only calls: %s", "", run, strings.Join(acts, ", ")), width) + "\n")
 		run, runActions = 0, nil
 	}
-	for _, e := range c.Timeline {
-		notable := e.Write || e.ErrorCode != "" || e.Other || (e.Category != "" && e.Category != investigate.CatDiscovery)
-		if mode != TimelineAll && !notable {
+	seen := map[string]bool{}
+	for i := 0; i < len(c.Timeline); i++ {
+		e := c.Timeline[i]
+		if mode != TimelineAll && !notableEntry(e, seen) {
 			run++
 			if len(runActions) < 5 {
 				runActions = appendUnique(runActions, e.Service+":"+e.EventName)
@@ -443,6 +444,14 @@ func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode stri
 			continue
 		}
 		flush()
+		// Consecutive repeats of one call by one signer from one address fold into one line.
+		n := 1
+		if mode != TimelineAll {
+			for i+n < len(c.Timeline) && sameCall(e, c.Timeline[i+n]) {
+				n++
+			}
+			i += n - 1
+		}
 		who := " "
 		switch {
 		case e.Other:
@@ -451,6 +460,9 @@ func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode stri
 			who = "S"
 		}
 		line := fmt.Sprintf("  %s %s %-14s %s", shortTS(e.Time), who, fit(e.Region, 14), cell(e.Service+":"+e.EventName))
+		if n > 1 {
+			line += fmt.Sprintf(" x%d", n)
+		}
 		if e.ErrorCode != "" {
 			line += "  ! " + cell(e.ErrorCode)
 		}
@@ -461,6 +473,29 @@ func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode stri
 	}
 	flush()
 	b.WriteString("  (S = derived session, O = other signer using the key's key pair, ! = error)\n")
+}
+
+// notableEntry decides what the collapsed timeline shows: findings, errors, sessions'
+// and other signers' events, and the first write of each action from each address.
+// Repeats of a write already shown (routine jobs) and read-only calls are collapsed.
+func notableEntry(e investigate.TimelineEntry, seen map[string]bool) bool {
+	switch {
+	case e.ErrorCode != "", e.Other, e.Session, e.Category != "" && e.Category != investigate.CatDiscovery:
+		return true
+	case !e.Write:
+		return false
+	}
+	k := e.Service + ":" + e.EventName + "@" + e.SourceIP
+	if seen[k] {
+		return false
+	}
+	seen[k] = true
+	return true
+}
+
+func sameCall(a, b investigate.TimelineEntry) bool {
+	return a.Service == b.Service && a.EventName == b.EventName && a.Signer == b.Signer && a.SourceIP == b.SourceIP &&
+		a.ErrorCode == b.ErrorCode && a.Region == b.Region && a.Other == b.Other
 }
 
 func appendUnique(dst []string, s string) []string {
