@@ -209,6 +209,9 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	for _, n := range plan.Notes {
 		fmt.Fprintln(out, "note:", n)
 	}
+	if w.ReadOnly && !c.PlanOnly && firstErr == nil {
+		return withCode(exitRefused, investigate.ErrReadOnly)
+	}
 	if firstErr != nil {
 		return withCode(code, fmt.Errorf("%v", firstErr))
 	}
