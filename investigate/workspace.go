@@ -49,6 +49,9 @@ type Workspace struct {
 	Describe string
 }
 
+// CurrentTime is the workspace's clock: the demo's fixed "now", or the real time.
+func (w *Workspace) CurrentTime() time.Time { return w.now() }
+
 func (w *Workspace) now() time.Time {
 	if w.Now != nil {
 		return w.Now().UTC()

@@ -87,6 +87,10 @@ func printAction(w io.Writer, a investigate.Action) {
 		fmt.Fprintf(w, "  call:    %s\n", sanitize.Clean(c.String()))
 	}
 	for _, s := range a.Affects {
+		if rest, ok := strings.CutPrefix(s, "not affected: "); ok {
+			fmt.Fprintf(w, "  untouched: %s\n", sanitize.Clean(rest))
+			continue
+		}
 		fmt.Fprintf(w, "  affects: %s\n", sanitize.Clean(s))
 	}
 	for _, s := range a.Warnings {
@@ -166,7 +170,7 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 			printOutcome(out, o, w.JournalPath)
 		}
 	}
-	plan := investigate.PlanRemediation(cs, &caller, time.Now())
+	plan := investigate.PlanRemediation(cs, &caller, w.Workspace.CurrentTime())
 	p := newPrompter()
 	code := exitOK
 	var firstErr error

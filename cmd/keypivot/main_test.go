@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/demo"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "keypivot-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "keypivot")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// kp runs the built binary without a terminal, with its state in a temporary home.
+func kp(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	home := t.TempDir()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append([]string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"KEYPIVOT_DEMO_ANCHOR=fixed", "PATH=" + os.Getenv("PATH")}, env...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, so.String(), se.String()}
+}
+
+func TestPivotDemoJSON(t *testing.T) {
+	r := kp(t, nil, "pivot", "--demo", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var c investigate.Case
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	ds := demo.Generate(demo.DefaultAnchor())
+	if c.Key != ds.CompromisedKey || !c.Demo || len(c.Sessions) < 4 || len(c.FollowUps.Launches) < 5 || len(c.CreatedAccessKeys) != 1 {
+		t.Fatalf("case: key %s demo %v sessions %d launches %d created %d", c.Key, c.Demo, len(c.Sessions), len(c.FollowUps.Launches), len(c.CreatedAccessKeys))
+	}
+	if !strings.Contains(r.stderr, "top correlated key") {
+		t.Fatalf("stderr does not say which key was chosen: %q", r.stderr)
+	}
+}
+
+func TestPivotTextDefaultsWhenWritingAFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "case.md")
+	r := kp(t, nil, "pivot", "--demo", "--format", "md", "-o", out)
+	b, _ := os.ReadFile(out)
+	if r.code != 0 || !strings.HasPrefix(string(b), "# Access key `AKIA") || !strings.Contains(r.stderr, out) {
+		t.Fatalf("exit %d, stderr %q, file %.80q", r.code, r.stderr, b)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"pivot", "AKIA123"}, "has 7 characters"},
+		{[]string{"pivot", "akiaexamplekey000001"}, "upper case"},
+		{[]string{"pivot", "--trail", "/no/such/dir", "AKIAEXAMPLEKEY000001"}, "/no/such/dir: no such file"},
+		{[]string{"pivot", "--format", "yaml"}, "--format"},
+		{[]string{"keys", "--since", "last tuesday"}, "is not a time"},
+		{[]string{"deactivate", "AKIA!"}, "has 5 characters"},
+	} {
+		r := kp(t, nil, c.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestPartialInputExitsThreeAndStillPrints(t *testing.T) {
+	dir := t.TempDir()
+	corpus := "../../../shared/corpus/stratus-detonation-logs/aws.persistence.iam-backdoor-user.json"
+	b, err := os.ReadFile(corpus)
+	if err != nil {
+		t.Skip(err)
+	}
+	os.WriteFile(filepath.Join(dir, "good.json"), b, 0o644)
+	z := gzipBytes(b)
+	os.WriteFile(filepath.Join(dir, "cut.json.gz"), z[:len(z)/2], 0o644)
+	r := kp(t, nil, "pivot", "AKIA30BEZSJBVKOFKZW0", "--trail", dir, "--format", "json")
+	if r.code != exitPartial || !strings.Contains(r.stderr, "partial result") {
+		t.Fatalf("exit %d stderr %q", r.code, r.stderr)
+	}
+	var c investigate.Case
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.EventCount == 0 || len(c.CreatedAccessKeys) != 1 || len(c.Coverage.Problems) == 0 || !strings.Contains(c.Coverage.Problems[0].Where, "cut.json.gz") {
+		t.Fatalf("events %d created %v problems %+v", c.EventCount, c.CreatedAccessKeys, c.Coverage.Problems)
+	}
+}
+
+func TestKeysFromAnAlertExport(t *testing.T) {
+	ds := demo.Generate(demo.DefaultAnchor())
+	f := filepath.Join(t.TempDir(), "alerts.ndjson.gz")
+	os.WriteFile(f, gzipBytes(ds.Alerts), 0o644)
+	r := kp(t, nil, "keys", "--alerts", f, "--format", "json", "--first-seen-only")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rk investigate.Ranking
+	if err := json.Unmarshal([]byte(r.stdout), &rk); err != nil {
+		t.Fatal(err)
+	}
+	if len(rk.Keys) < 3 || rk.Keys[0].Key != ds.CompromisedKey || rk.Keys[len(rk.Keys)-1].Correlated || rk.Stats.Ineligible[investigate.ReasonDeprecated] != 1 {
+		t.Fatalf("ranking %+v", rk)
+	}
+	text := kp(t, nil, "keys", "--alerts", f, "--format", "text", "--width", "80")
+	for _, line := range strings.Split(text.stdout, "\n") {
+		if len([]rune(line)) > 80 {
+			t.Errorf("line over 80 columns: %q", line)
+		}
+	}
+}
+
+func TestDeactivateNeedsConfirmation(t *testing.T) {
+	key := demo.Generate(demo.DefaultAnchor()).CompromisedKey
+	j := filepath.Join(t.TempDir(), "journal.jsonl")
+	env := []string{"KEYPIVOT_JOURNAL=" + j}
+	r := kp(t, env, "deactivate", key, "--demo")
+	if r.code != exitRefused || !strings.Contains(r.stderr, "no terminal to confirm on") {
+		t.Fatalf("without a terminal or --yes: exit %d stderr %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(j), "demo-journal.jsonl")); err == nil {
+		t.Fatal("something was journalled without confirmation")
+	}
+	r = kp(t, env, "deactivate", key, "--demo", "--read-only", "--yes")
+	if r.code != exitRefused || !strings.Contains(r.stderr, "read-only") {
+		t.Fatalf("read-only: exit %d stderr %q", r.code, r.stderr)
+	}
+	r = kp(t, env, "deactivate", key, "--demo", "--yes")
+	if r.code != 0 || !strings.Contains(r.stderr, "done: Active -> Inactive") || !strings.Contains(r.stderr, "aws iam update-access-key --access-key-id "+key+" --status Inactive --user-name svc-reporting") {
+		t.Fatalf("--yes: exit %d stderr %q", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(j), "demo-journal.jsonl"))
+	if err != nil || !strings.Contains(string(b), `"phase":"intent"`) || !strings.Contains(string(b), `"phase":"done"`) {
+		t.Fatalf("journal: %v %s", err, b)
+	}
+}
