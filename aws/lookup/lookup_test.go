@@ -1,0 +1,485 @@
+package lookup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/keypivot/keypivot/aws/awsconfig"
+	cttest "github.com/keypivot/keypivot/internal/testserver/cloudtrail"
+	"github.com/keypivot/keypivot/internal/testserver/moto"
+	"github.com/keypivot/keypivot/investigate"
+)
+
+const corpusDir = "../../../shared/corpus/stratus-detonation-logs"
+
+// corpusRecords reads the records of one corpus file signed by key ("" for all).
+func corpusRecords(t testing.TB, file, key string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(corpusDir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []map[string]any
+	if err := json.Unmarshal(b, &all); err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, r := range all {
+		id, _ := r["userIdentity"].(map[string]any)
+		if key == "" || id["accessKeyId"] == key {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s has no records of %s", file, key)
+	}
+	return out
+}
+
+// inRegion copies real records into region, with event ids of their own (LookupEvents
+// is per region: the same call logged in two regions is two events).
+func inRegion(t testing.TB, recs []map[string]any, region string, copyN int) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for n := range copyN {
+		for _, r := range recs {
+			c := map[string]any{}
+			for k, v := range r {
+				c[k] = v
+			}
+			c["awsRegion"] = region
+			c["eventID"] = fmt.Sprintf("%s-%s-%d", r["eventID"], region, n)
+			b, err := json.Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// latest is just after the newest record: the clock both the server and the source use,
+// so that 2024's corpus is inside LookupEvents' 90 days.
+func latest(t testing.TB, recs []map[string]any) time.Time {
+	var max time.Time
+	for _, r := range recs {
+		ts, err := time.Parse(time.RFC3339, r["eventTime"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ts.After(max) {
+			max = ts
+		}
+	}
+	return max.Add(time.Hour)
+}
+
+type fixture struct {
+	moto *moto.Server
+	ct   *cttest.Server
+	sess *awsconfig.Session
+}
+
+func newFixture(t testing.TB, o cttest.Options) *fixture {
+	t.Helper()
+	f := &fixture{moto: moto.Start(t), ct: cttest.New(t, o)}
+	s, err := awsconfig.FromConfig(context.Background(), f.moto.AWSConfig(t, "us-east-1"), awsconfig.Options{Profile: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sess = s
+	return f
+}
+
+// source is a lookup source whose CloudTrail calls go to the test server, with its own
+// limiters (tests must not share the process's) and a fast retry policy.
+func (f *fixture) source(now time.Time, regions ...string) *Source {
+	return &Source{
+		Session:  f.sess,
+		Regions:  regions,
+		Limiters: NewLimiters(Rate, 1),
+		Retry:    RetryPolicy{Throttles: 12, Errors: 3, Base: 50 * time.Millisecond, Max: 400 * time.Millisecond},
+		Now:      func() time.Time { return now },
+		CloudTrailOptions: []func(*cloudtrail.Options){func(o *cloudtrail.Options) {
+			o.BaseEndpoint = aws.String(f.ct.URL())
+			o.HTTPClient = cttest.HTTPClient()
+		}},
+	}
+}
+
+// collector is a sink that checks what arrives.
+type collector struct {
+	mu      sync.Mutex
+	ids     map[string]int
+	batches int
+	events  []investigate.Event
+}
+
+func (c *collector) sink(b []investigate.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil {
+		c.ids = map[string]int{}
+	}
+	c.batches++
+	for _, e := range b {
+		c.ids[e.ID]++
+		c.events = append(c.events, e)
+	}
+}
+
+func regionStatus(rep investigate.SourceReport, region string) investigate.RegionStatus {
+	for _, r := range rep.Regions {
+		if r.Region == region {
+			return r
+		}
+	}
+	return investigate.RegionStatus{}
+}
+
+// Under throttling (the server allows half our rate, and one region answers
+// ThrottlingException more often than the SDK's three attempts would survive), every
+// event of every region is found, every region is "searched", and pages are resumed with
+// their NextToken (the server refuses a token replayed with other parameters).
+func TestAllEventsFoundAcrossRegionsUnderThrottling(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{Rate: 1, Burst: 1})
+	const key = "AKIAW9X2Q2U25SK79UCX"
+	recs := corpusRecords(t, "aws.execution.ssm-send-command.json", key)
+	now := latest(t, recs)
+	f.ct.SetNow(now)
+	regions := []string{"us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2", "sa-east-1"}
+	for _, r := range regions {
+		if err := f.ct.AddRecords("", inRegion(t, recs, r, 2)); err != nil { // 112 events: 3 pages
+			t.Fatal(err)
+		}
+	}
+	f.ct.SetFault("eu-central-1", cttest.Fault{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", Times: 5})
+
+	src := f.source(now, regions[1:]...) // us-east-1 is always added
+	var c collector
+	rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, c.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(recs) * 2
+	if len(c.ids) != want*len(regions) {
+		t.Errorf("found %d distinct events, want %d (%d in each of %d regions)", len(c.ids), want*len(regions), want, len(regions))
+	}
+	for id, n := range c.ids {
+		if n != 1 {
+			t.Errorf("event %s delivered %d times", id, n)
+		}
+	}
+	if rep.Matched != int64(want*len(regions)) || rep.Kind != "cloudtrail-lookup" {
+		t.Errorf("report: matched %d kind %q", rep.Matched, rep.Kind)
+	}
+	if len(rep.Regions) != len(regions) || rep.Regions[0].Region != "us-east-1" {
+		t.Errorf("regions reported: %+v", rep.Regions)
+	}
+	for _, r := range regions {
+		st := regionStatus(rep, r)
+		if st.Status != investigate.RegionSearched || st.Events != want || st.Pages != 3 || st.Error != "" {
+			t.Errorf("%s: %+v, want searched with %d events in 3 pages", r, st, want)
+		}
+	}
+	if st := regionStatus(rep, "eu-central-1"); st.Retries < 5 {
+		t.Errorf("eu-central-1 answered ThrottlingException 5 times but the report shows %d retries", st.Retries)
+	}
+	total := f.ct.Counts("")
+	if total.Throttled == 0 || total.Faulted != 5 || total.Invalid != 0 {
+		t.Errorf("server counts %+v: want throttling seen, 5 faults, no invalid request", total)
+	}
+	if c.batches < len(regions)*3 {
+		t.Errorf("%d batches: events must stream page by page (want at least %d)", c.batches, len(regions)*3)
+	}
+	for _, e := range c.events {
+		if e.Signer() != key || !strings.HasPrefix(e.Origin, "lookup ") || len(e.Raw) == 0 {
+			t.Fatalf("event %s: signer %s origin %q", e.ID, e.Signer(), e.Origin)
+		}
+	}
+}
+
+// A region that fails is reported failed, with why, in the report and in the case's
+// coverage gaps; a region that stays throttled is reported throttled, not as "no events";
+// the other regions' events are all there.
+func TestFailingAndThrottledRegionsAreReportedInTheCoverage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{})
+	const key = "AKIAW9X2Q2U25SK79UCX"
+	recs := corpusRecords(t, "aws.execution.ssm-send-command.json", key)
+	now := latest(t, recs)
+	f.ct.SetNow(now)
+	for _, r := range []string{"us-east-1", "eu-west-1", "eu-west-2", "eu-north-1"} {
+		if err := f.ct.AddRecords("", inRegion(t, recs, r, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.ct.SetFault("eu-west-2", cttest.FaultInternalError)
+	f.ct.SetFault("eu-north-1", cttest.Fault{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"})
+	f.ct.SetFault("ap-south-1", cttest.FaultAccessDenied)
+	src := f.source(now, "eu-west-1", "eu-west-2", "eu-north-1", "ap-south-1")
+	src.Retry = RetryPolicy{Throttles: 3, Errors: 2, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond}
+
+	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{})
+	if len(col.Errors) != 0 {
+		t.Fatalf("partial failure must not fail the source: %v", col.Errors)
+	}
+	rep := col.Reports[0]
+	for region, want := range map[string]string{"us-east-1": "searched", "eu-west-1": "searched", "eu-west-2": "failed", "eu-north-1": "throttled", "ap-south-1": "failed"} {
+		if st := regionStatus(rep, region); st.Status != want {
+			t.Errorf("%s: %+v, want %s", region, st, want)
+		}
+	}
+	if st := regionStatus(rep, "ap-south-1"); !strings.Contains(st.Error, "cloudtrail:LookupEvents") {
+		t.Errorf("a denied region must name the missing permission: %q", st.Error)
+	}
+	if st := regionStatus(rep, "eu-north-1"); !strings.Contains(st.Error, "throttled") {
+		t.Errorf("throttled region error: %q", st.Error)
+	}
+	if got := col.Set.Len(); got != 2*len(recs) {
+		t.Errorf("%d events, want the %d of us-east-1 and eu-west-1", got, 2*len(recs))
+	}
+	c := investigate.BuildCase(investigate.CaseInput{Key: key, Events: col.Set.Events(), Reports: col.Reports, Now: now})
+	gaps := strings.Join(c.Coverage.Gaps, "\n")
+	for _, want := range []string{"region eu-west-2 failed", "region eu-north-1 throttled", "region ap-south-1 failed"} {
+		if !strings.Contains(gaps, want) {
+			t.Errorf("coverage gaps lack %q:\n%s", want, gaps)
+		}
+	}
+	// Every region failing is an error of the source.
+	f.ct.SetFault("us-east-1", cttest.FaultAccessDenied)
+	f.ct.SetFault("eu-west-1", cttest.FaultAccessDenied)
+	f.ct.SetFault("eu-north-1", cttest.FaultAccessDenied)
+	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
+	if err == nil || !awsconfig.IsDenied(err) {
+		t.Errorf("every region denied: err = %v, want a denial naming the permission", err)
+	}
+}
+
+// Collect calls the source again with the keys of derived sessions: the ASIA key of a
+// GetFederationToken is looked up in a later round, and its events join the case.
+func TestDerivedSessionKeysAreLookedUpInLaterRounds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{})
+	recs := corpusRecords(t, "aws.persistence.sts-federation-token.json", "")
+	now := latest(t, recs)
+	f.ct.SetNow(now)
+	var raw [][]byte
+	for _, r := range recs {
+		b, _ := json.Marshal(r)
+		raw = append(raw, b)
+	}
+	if err := f.ct.AddRecords("", raw); err != nil {
+		t.Fatal(err)
+	}
+	region := recs[0]["awsRegion"].(string)
+	src := f.source(now, region)
+	var rounds [][]string
+	col := investigate.Collect(context.Background(), "AKIA6V1GNZTT65XQH36M", []investigate.EventSource{&recording{src, &rounds}}, nil, investigate.CollectOptions{})
+	if !slices.Contains(col.Keys, "ASIASTJKC5GCM7ZE6LUP") {
+		t.Fatalf("keys %v: the federation token's ASIA key was not derived", col.Keys)
+	}
+	if len(rounds) < 2 || !slices.Equal(rounds[1], []string{"ASIASTJKC5GCM7ZE6LUP"}) {
+		t.Errorf("rounds %v: want the session key asked for in round 2", rounds)
+	}
+	var signers []string
+	for _, e := range col.Set.Events() {
+		signers = append(signers, e.Signer())
+	}
+	if !slices.Contains(signers, "ASIASTJKC5GCM7ZE6LUP") || !slices.Contains(signers, "AKIA6V1GNZTT65XQH36M") {
+		t.Errorf("signers %v: want events of both keys", signers)
+	}
+}
+
+type recording struct {
+	*Source
+	rounds *[][]string
+}
+
+func (r *recording) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
+	if len(q.AccessKeys) > 0 {
+		*r.rounds = append(*r.rounds, q.AccessKeys)
+	}
+	return r.Source.Events(ctx, q, sink)
+}
+
+// A key of another account is looked up in that account when a session for it is
+// configured, and reported as a gap (naming the flag) when not.
+func TestKeysAreSearchedInTheirOwnAccount(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{})
+	const other = "210987654321"
+	ctx := context.Background()
+	// A user and key of the other account, so that STS GetAccessKeyInfo knows the key.
+	ocfg := f.moto.AWSConfigFor(t, "us-east-1", other)
+	oiam := iam.NewFromConfig(ocfg)
+	if _, err := oiam.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("deploy")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := oiam.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("deploy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := aws.ToString(k.AccessKey.AccessKeyId)
+	recs := corpusRecords(t, "aws.execution.ssm-send-command.json", "AKIAW9X2Q2U25SK79UCX")
+	for _, r := range recs {
+		r["userIdentity"].(map[string]any)["accessKeyId"] = key
+	}
+	now := latest(t, recs)
+	f.ct.SetNow(now)
+	if err := f.ct.AddRecords(other, inRegion(t, recs, "eu-west-1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	f.ct.BindKey(moto.AccessKeyID, moto.Account)
+
+	// Without a session for the other account: a gap, and the caller's account searched.
+	src := f.source(now, "eu-west-1")
+	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "--account-profile "+other+"=PROFILE") {
+		t.Errorf("notes %v: want the flag that fixes it", rep.Notes)
+	}
+	var skipped bool
+	for _, r := range rep.Regions {
+		if r.Account == other && r.Status == investigate.RegionSkipped {
+			skipped = true
+		}
+		if r.Account == moto.Account && r.Status == investigate.RegionSearched && r.Events != 0 {
+			t.Errorf("the caller's account has none of the key's events: %+v", r)
+		}
+	}
+	if !skipped || rep.Matched != 0 {
+		t.Errorf("regions %+v matched %d: want account %s skipped", rep.Regions, rep.Matched, other)
+	}
+
+	// With a session for it (its own credentials, bound to the account in the server).
+	ocfg.Credentials = credentials.NewStaticCredentialsProvider("AKIAOTHERACCOUNT0001", "secret", "")
+	osess, err := awsconfig.FromConfig(ctx, ocfg, awsconfig.Options{Profile: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if osess.Identity.Account != other {
+		t.Fatalf("other session is in %s", osess.Identity.Account)
+	}
+	f.ct.BindKey("AKIAOTHERACCOUNT0001", other)
+	src = f.source(now, "eu-west-1")
+	src.Accounts = map[string]*awsconfig.Session{other: osess}
+	var c collector
+	rep, err = src.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}}, c.sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.ids) != len(recs) || rep.Regions[0].Account != other {
+		t.Errorf("found %d of %d events; regions %+v", len(c.ids), len(recs), rep.Regions)
+	}
+	if len(c.events) > 0 && c.events[0].Origin != "lookup "+other+" eu-west-1" {
+		t.Errorf("origin %q should name the account", c.events[0].Origin)
+	}
+}
+
+// Without --regions, every region enabled for the account is searched (moto's list), with
+// us-east-1 first; key pairs in the query are noted as not searchable; the window is
+// clamped to 90 days and a window older than that searches nothing.
+func TestRegionsWindowAndKeyPairNotes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{Rate: 100, Burst: 100})
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	f.ct.SetNow(now)
+	ctx := context.Background()
+	enabled, err := EnabledRegions(ctx, f.sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(enabled) < 10 || !slices.Contains(enabled, "eu-west-1") {
+		t.Fatalf("moto's enabled regions: %v", enabled)
+	}
+	src := f.source(now)
+	q := investigate.EventQuery{
+		AccessKeys: []string{"AKIAW9X2Q2U25SK79UCX"},
+		KeyPairs:   []investigate.KeyPairRef{{Name: "miner", Region: "eu-west-1"}},
+		Window:     investigate.Window{Since: now.Add(-200 * 24 * time.Hour)},
+	}
+	rep, err := src.Events(ctx, q, func([]investigate.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Regions) != len(sortedRegions(enabled)) || rep.Regions[0].Region != "us-east-1" {
+		t.Errorf("searched %d regions (first %s), want the %d enabled ones, us-east-1 first", len(rep.Regions), rep.Regions[0].Region, len(sortedRegions(enabled)))
+	}
+	for _, r := range rep.Regions {
+		if r.Status != investigate.RegionSearched || r.Pages != 1 {
+			t.Errorf("%+v", r)
+		}
+	}
+	notes := strings.Join(rep.Notes, "\n")
+	for _, want := range []string{"cannot search launches by key pair", "keeps 90 days"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q: %v", want, rep.Notes)
+		}
+	}
+	if got := f.ct.Counts("").Requests; got != len(rep.Regions) {
+		t.Errorf("%d requests for %d regions", got, len(rep.Regions))
+	}
+
+	old := investigate.EventQuery{AccessKeys: q.AccessKeys, Window: investigate.Window{Since: now.Add(-400 * 24 * time.Hour), Until: now.Add(-100 * 24 * time.Hour)}}
+	rep, err = src.Events(ctx, old, func([]investigate.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Regions {
+		if r.Status != investigate.RegionSkipped {
+			t.Errorf("a window older than 90 days: %+v, want skipped", r)
+		}
+	}
+}
+
+// Two lookups running at once in one region share its limiter: together they stay at
+// 2 requests per second, and a server enforcing exactly that never throttles them.
+func TestConcurrentLookupsShareTheRegionsLimiter(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{}) // the real limits: 2/s, burst 2
+	recs := corpusRecords(t, "aws.execution.ssm-send-command.json", "AKIAW9X2Q2U25SK79UCX")
+	now := latest(t, recs)
+	f.ct.SetNow(now)
+	if err := f.ct.AddRecords("", inRegion(t, recs, "us-east-1", 2)); err != nil {
+		t.Fatal(err)
+	}
+	shared := NewLimiters(Rate, 1)
+	a, b := f.source(now), f.source(now)
+	a.Limiters, b.Limiters = shared, shared
+	a.Regions, b.Regions = []string{"us-east-1"}, []string{"us-east-1"}
+	var wg sync.WaitGroup
+	var errA, errB error
+	var repA, repB investigate.SourceReport
+	q := investigate.EventQuery{AccessKeys: []string{"AKIAW9X2Q2U25SK79UCX"}}
+	wg.Go(func() { repA, errA = a.Events(context.Background(), q, func([]investigate.Event) {}) })
+	wg.Go(func() { repB, errB = b.Events(context.Background(), q, func([]investigate.Event) {}) })
+	wg.Wait()
+	if err := errors.Join(errA, errB); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.ct.Counts("us-east-1"); c.Throttled != 0 || c.Served != 6 {
+		t.Errorf("server counts %+v: want 6 pages served and no throttling", c)
+	}
+	if repA.Regions[0].Retries+repB.Regions[0].Retries != 0 {
+		t.Errorf("retries: %d + %d", repA.Regions[0].Retries, repB.Regions[0].Retries)
+	}
+}
