@@ -1,0 +1,180 @@
+package elastic
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/alertdoc"
+)
+
+// accessKeyField is where Elastic Security alerts copy the signing key from the source
+// event. The alerts index is mapped dynamic:false, so the field is in _source but not
+// indexed (facts §1-2): queries read it through a script-less runtime field.
+const accessKeyField = "aws.cloudtrail.user_identity.access_key_id"
+
+// alertSourceFields are the _source fields alertdoc.FromElastic reads; only they are
+// fetched, which keeps pages small (alert documents also carry the whole source event,
+// ancestors and rule parameters). A test checks that mapping a filtered document gives
+// the same alert as mapping the whole one.
+var alertSourceFields = []string{
+	"@timestamp",
+	"kibana.alert.uuid",
+	"kibana.alert.rule.name",
+	"kibana.alert.rule.rule_id",
+	"kibana.alert.rule.uuid",
+	"kibana.alert.rule.type",
+	"kibana.alert.rule.tags",
+	"kibana.alert.severity",
+	"kibana.alert.risk_score",
+	"kibana.alert.workflow_status",
+	"kibana.alert.reason",
+	"kibana.alert.original_time",
+	"kibana.alert.new_terms",
+	"event.kind",
+	"event.action",
+	"source.ip",
+	"source.as.organization.name",
+	"source.geo.country_name",
+	"source.geo.country_iso_code",
+	"user_agent.original",
+	"user.name",
+	"cloud.account.id",
+	"cloud.region",
+	"aws.cloudtrail.user_identity.access_key_id",
+	"aws.cloudtrail.user_identity.arn",
+	"aws.cloudtrail.user_identity.type",
+	"Esql.*",
+	"signal.rule.*",
+	"signal.status",
+	"signal.reason",
+	"signal.original_time",
+}
+
+// maxProblems bounds the bad documents reported one by one.
+const maxProblems = 10
+
+// AlertSource reads Elastic Security alerts from .alerts-security.alerts-<space>. It
+// implements investigate.AlertSource.
+type AlertSource struct {
+	c     *Client
+	index string
+}
+
+// AlertSource returns the source of the configured alerts index.
+func (c *Client) AlertSource() *AlertSource {
+	return &AlertSource{c: c, index: c.cfg.AlertsIndexName()}
+}
+
+// Name names the source in reports.
+func (s *AlertSource) Name() string { return "elastic:" + s.index }
+
+// Alerts implements investigate.AlertSource: it pages through the alerts of the window
+// with a point in time and search_after, oldest first, and passes each page to sink
+// mapped by alertdoc.FromElastic, holding one page at a time. With q.AccessKeys it asks
+// only for the alerts of those keys (through a runtime field over _source), their
+// first-seen alerts (kibana.alert.new_terms, indexed) and every higher-order alert.
+func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, error) {
+	start := time.Now()
+	rep := investigate.SourceReport{Source: s.Name(), Kind: "elasticsearch"}
+	rep.Notes = append(rep.Notes, s.c.describe())
+	body := s.query(q)
+	var batch []investigate.Alert
+	bad := problems{rep: &rep}
+	st, err := s.c.scan(ctx, s.index, body, func(hits []hit) error {
+		batch = batch[:0]
+		for i := range hits {
+			h := &hits[i]
+			rep.Records++
+			var doc map[string]any
+			if err := json.Unmarshal(h.Source, &doc); err != nil {
+				bad.add(h.Index+"/"+h.ID, "unreadable _source: "+err.Error())
+				continue
+			}
+			a, err := alertdoc.FromElastic(doc, h.ID, h.Index)
+			if err != nil {
+				bad.add(h.Index+"/"+h.ID, err.Error())
+				continue
+			}
+			a.Origin = s.c.URL + "/" + h.Index + "/_doc/" + h.ID
+			batch = append(batch, a)
+		}
+		if len(batch) > 0 {
+			rep.Matched += int64(len(batch))
+			sink(batch)
+			// sink may keep the slice: never reuse its backing array.
+			batch = nil
+		}
+		return nil
+	})
+	bad.close(s.index, "alerts")
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d alerts read in %d pages", s.index, st.Hits, st.Pages))
+	rep.Elapsed = time.Since(start)
+	if err != nil {
+		rep.Truncated = st.Hits > 0
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		return rep, s.explain(err)
+	}
+	return rep, nil
+}
+
+func (s *AlertSource) explain(err error) error {
+	if isNoIndex(err) {
+		return fmt.Errorf("%w %s at %s: is the Kibana space right (--kibana-space %s)?", ErrNoIndex, s.index, s.c.URL, s.c.cfg.space())
+	}
+	return err
+}
+
+// query builds the _search body of q.
+func (s *AlertSource) query(q investigate.AlertQuery) map[string]any {
+	filter := windowFilter(q.Window)
+	body := map[string]any{"_source": map[string]any{"includes": alertSourceFields}}
+	if len(q.AccessKeys) > 0 {
+		should := []any{
+			map[string]any{"terms": map[string]any{accessKeyField: q.AccessKeys}},
+			map[string]any{"terms": map[string]any{"kibana.alert.new_terms": q.AccessKeys}},
+			map[string]any{"term": map[string]any{"kibana.alert.rule.tags": investigate.HigherOrderRuleTag}},
+		}
+		ho := s.c.cfg.HigherOrderRuleIDs
+		if len(ho) == 0 {
+			ho = []string{investigate.CorrelatedKeyRuleID}
+		}
+		should = append(should, map[string]any{"terms": map[string]any{"kibana.alert.rule.rule_id": ho}})
+		filter = append(filter, map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}})
+		body["runtime_mappings"] = map[string]any{accessKeyField: map[string]any{"type": "keyword"}}
+	}
+	if len(filter) == 0 {
+		body["query"] = map[string]any{"match_all": map[string]any{}}
+	} else {
+		body["query"] = map[string]any{"bool": map[string]any{"filter": filter}}
+	}
+	return body
+}
+
+// windowFilter is the @timestamp range of w (none for an open window).
+func windowFilter(w investigate.Window) []any {
+	if w.IsZero() {
+		return nil
+	}
+	r := map[string]any{"format": "strict_date_optional_time"}
+	if !w.Since.IsZero() {
+		r["gte"] = w.Since.UTC().Format(time.RFC3339Nano)
+	}
+	if !w.Until.IsZero() {
+		r["lt"] = w.Until.UTC().Format(time.RFC3339Nano)
+	}
+	return []any{map[string]any{"range": map[string]any{"@timestamp": r}}}
+}
+
+// describe says which server the source reads.
+func (c *Client) describe() string {
+	v := c.Version
+	if v == "" {
+		v = "(version unknown)"
+	}
+	return "Elasticsearch " + v + " at " + c.URL
+}
