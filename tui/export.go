@@ -17,6 +17,7 @@ import (
 // exportedMsg says where an export was written.
 type exportedMsg struct {
 	note string
+	path string
 	err  error
 }
 
@@ -65,7 +66,7 @@ func (a *App) export(format string) tea.Cmd {
 		if err != nil {
 			return exportedMsg{err: err}
 		}
-		return exportedMsg{note: fmt.Sprintf("exported %s as %s to %s", what, label, path)}
+		return exportedMsg{note: fmt.Sprintf("exported %s as %s to %s", what, label, path), path: path}
 	}
 }
 

@@ -491,7 +491,11 @@ func TestExportCopyHelpMouseAndResize(t *testing.T) {
 	d.mustShow("export as: m Markdown · j JSON")
 	d.press("m")
 	md := filepath.Join(dir, "keypivot-"+key+"-20260312T160000Z.md")
-	d.mustShow("exported the case of " + key + " as Markdown to")
+	// At 80 columns the status keeps the path readable: the file's name at least.
+	d.mustShow("→ ", filepath.Base(md))
+	if !strings.Contains(d.app.status, "exported the case of "+key+" as Markdown to "+md) {
+		t.Fatalf("the status should say what was exported where: %q", d.app.status)
+	}
 	b, err := os.ReadFile(md)
 	if err != nil || !strings.Contains(string(b), "# Access key `"+key+"`") {
 		t.Fatalf("Markdown export %s: %v\n%.300s", md, err, b)

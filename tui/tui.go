@@ -25,6 +25,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -129,6 +130,9 @@ type App struct {
 	exportPrompt bool
 	status       string
 	statusErr    bool
+	// statusKeep is the part of the status that must stay readable on a narrow
+	// terminal (an export's path): the text before it is cut first.
+	statusKeep string
 }
 
 func newApp(ctx context.Context, opts Options) *App {
@@ -159,7 +163,7 @@ func (a *App) Init() tea.Cmd {
 }
 
 func (a *App) setStatus(s string, isErr bool) {
-	a.status, a.statusErr = s, isErr
+	a.status, a.statusErr, a.statusKeep = s, isErr, ""
 }
 
 // chrome is the number of lines the footer takes.
@@ -220,6 +224,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.setStatus("export failed: "+msg.err.Error(), true)
 		} else {
 			a.setStatus(msg.note, false)
+			a.statusKeep = msg.path
 		}
 		return a, nil
 	case tea.MouseWheelMsg:
@@ -490,7 +495,14 @@ func (a *App) footer(km help.KeyMap) string {
 		if a.statusErr {
 			s = st.statusErr
 		}
-		status = s.Render(truncate(a.status, a.width))
+		text := a.status
+		if k := a.statusKeep; k != "" && width(text) > a.width {
+			text = "→ " + k
+			if width(text) > a.width {
+				text = "→ …" + ansi.TruncateLeft(k, width(k)-(a.width-3), "")
+			}
+		}
+		status = s.Render(truncate(text, a.width))
 	default:
 		status = st.status.Render(truncate(a.statusLine(), a.width))
 	}
