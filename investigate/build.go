@@ -657,12 +657,12 @@ func assess(c *Case, now time.Time) []string {
 	if who == "" {
 		who = "unknown owner"
 	}
-	line := fmt.Sprintf("%s (%s): %d events", c.Key, who, c.EventCount)
+	line := fmt.Sprintf("%s (%s): %s", c.Key, who, plural(c.EventCount, "event"))
 	if len(c.Sessions) > 0 {
-		line += fmt.Sprintf(", %d more by %d derived sessions", c.SessionEventCount, len(c.Sessions))
+		line += fmt.Sprintf(", %d more by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session"))
 	}
 	if len(c.SourceIPs) > 0 {
-		line += fmt.Sprintf(", from %d addresses", len(c.SourceIPs))
+		line += ", from " + plural(len(c.SourceIPs), "address")
 	}
 	if !c.FirstActivity.IsZero() {
 		line += fmt.Sprintf(", %s to %s", c.FirstActivity.Format(time.DateTime), c.LastActivity.Format(time.DateTime))
@@ -717,7 +717,7 @@ func assess(c *Case, now time.Time) []string {
 	list(CatExfiltration, "Exfiltration")
 	list(CatLateralMovement, "Lateral movement")
 	if probes := byCat[CatProbing]; len(probes) > 0 {
-		out = append(out, fmt.Sprintf("Probing: %d bursts of AccessDenied.", len(probes)))
+		out = append(out, fmt.Sprintf("Probing: %s of AccessDenied.", plural(len(probes), "burst")))
 	}
 	if n := len(c.Sessions); n > 0 {
 		valid := 0
@@ -730,7 +730,7 @@ func assess(c *Case, now time.Time) []string {
 				}
 			}
 		}
-		s := fmt.Sprintf("%d derived sessions; deactivating the key does not end them", n)
+		s := plural(n, "derived session") + "; deactivating the key does not end them"
 		if valid > 0 {
 			s += fmt.Sprintf(" (%d may still be valid", valid)
 			if !until.IsZero() {
@@ -754,7 +754,7 @@ func assess(c *Case, now time.Time) []string {
 				types = appendUnique(types, l.InstanceType)
 			}
 		}
-		out = append(out, fmt.Sprintf("RunInstances: %d launches (%d succeeded with %d instances, %d failed), types %s.", len(c.FollowUps.Launches), ok, instances, failed, strings.Join(types, ", ")))
+		out = append(out, fmt.Sprintf("RunInstances: %s (%d succeeded with %s, %d failed), %s %s.", plural(len(c.FollowUps.Launches), "launch"), ok, plural(instances, "instance"), failed, pluralWord(len(types), "type"), strings.Join(types, ", ")))
 	}
 	if len(c.CreatedAccessKeys) > 0 {
 		keys := []string{}
@@ -781,8 +781,22 @@ func assess(c *Case, now time.Time) []string {
 	case top >= SeverityHigh:
 		out = append(out, fmt.Sprintf("Recommendation: deactivate the key now (%s-severity activity).", top))
 	case eligible > 0:
-		out = append(out, fmt.Sprintf("Recommendation: review; %d elevated alerts share this key.", eligible))
+		out = append(out, fmt.Sprintf("Recommendation: review; %s share this key.", plural(eligible, "elevated alert")))
 	}
 	_ = now
 	return out
+}
+
+// plural writes "1 launch", "2 launches".
+func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, noun)) }
+
+func pluralWord(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "ss"), strings.HasSuffix(noun, "s"):
+		return noun + "es"
+	}
+	return noun + "s"
 }

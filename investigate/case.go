@@ -54,6 +54,7 @@ type Case struct {
 	Coverage Coverage        `json:"coverage"`
 
 	// Events are the case's events, oldest first (not serialised: see Timeline).
+	// Events[i] is the record of Timeline[i], always.
 	Events []*Event `json:"-"`
 }
 

@@ -173,8 +173,10 @@ type KeySummary struct {
 	// HigherOrderAlerts are ids of higher-order alerts mapped to this key through the
 	// source.ip of its first-seen alerts.
 	HigherOrderAlerts []string `json:"higher_order_alerts,omitempty"`
-	// Status and LastUsed are filled by an owner lookup when one is configured.
-	Status string `json:"status,omitempty"`
+	// Status and LastUsed (the key's last activity, from IAM) are filled by an owner
+	// lookup when one is configured.
+	Status   string    `json:"status,omitempty"`
+	LastUsed *LastUsed `json:"last_used,omitempty"`
 }
 
 const maxFirstSeenRefs = 20

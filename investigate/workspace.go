@@ -94,6 +94,7 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 		return nil, err
 	}
 	res := cor.Result(firstSeenOnly)
+	w.fillKeyStatus(ctx, res.Keys)
 	rk := &Ranking{SchemaVersion: SchemaVersion, Window: w.Window, Demo: w.Demo, Keys: res.Keys, Stats: res.Stats, Unmapped: res.UnmappedHigherOrder, Sources: reports}
 	if rk.Keys == nil {
 		rk.Keys = []KeySummary{}
@@ -105,6 +106,33 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 		return rk, errs[0]
 	}
 	return rk, nil
+}
+
+// fillKeyStatus asks the owner lookup, when there is one, for each ranked key's status
+// and last use, a few keys at a time.
+func (w *Workspace) fillKeyStatus(ctx context.Context, keys []KeySummary) {
+	if w.Owner == nil {
+		return
+	}
+	var g errgroup.Group
+	g.SetLimit(4)
+	for i := range keys {
+		g.Go(func() error {
+			info, err := w.Owner.LookupOwner(ctx, keys[i].Key)
+			if err != nil {
+				return nil // the case shows the lookup's error; the ranking stays usable
+			}
+			keys[i].Status, keys[i].LastUsed = info.Status, info.LastUsed
+			if keys[i].User == "" {
+				keys[i].User = info.User
+			}
+			if keys[i].Account == "" {
+				keys[i].Account = info.Account
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
 }
 
 // CaseUpdate is a snapshot of a case being built, sent while sources stream in.
