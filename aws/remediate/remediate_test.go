@@ -1,0 +1,426 @@
+package remediate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/owner"
+	"github.com/keypivot/keypivot/internal/testserver/moto"
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/journal"
+)
+
+// wire counts the API actions that reach moto: what a test asserts was (not) written.
+type wire struct {
+	next aws.HTTPClient
+	mu   sync.Mutex
+	n    map[string]int
+}
+
+func (w *wire) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		if v, err := url.ParseQuery(string(b)); err == nil && v.Get("Action") != "" {
+			w.mu.Lock()
+			if w.n == nil {
+				w.n = map[string]int{}
+			}
+			w.n[v.Get("Action")]++
+			w.mu.Unlock()
+		}
+	}
+	return w.next.Do(r)
+}
+
+func (w *wire) count(action string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n[action]
+}
+
+type env struct {
+	srv   *moto.Server
+	admin *iam.Client
+	wire  *wire
+	key   string // alice's leaked key
+	dir   string
+}
+
+// setup: user alice with a leaked key in moto, and an admin client to check with.
+func setup(t *testing.T) *env {
+	t.Helper()
+	e := &env{srv: moto.Start(t), wire: &wire{next: awshttp.NewBuildableClient()}, dir: t.TempDir()}
+	e.admin = iam.NewFromConfig(e.srv.AWSConfig(t, "us-east-1"))
+	ctx := context.Background()
+	if _, err := e.admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
+		t.Fatal(err)
+	}
+	e.key = e.newKey(t, "alice")
+	return e
+}
+
+func (e *env) newKey(t *testing.T, user string) string {
+	t.Helper()
+	k, err := e.admin.CreateAccessKey(context.Background(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(k.AccessKey.AccessKeyId)
+}
+
+// session acts in moto as the given key ("" for the responder's default test key).
+func (e *env) session(t *testing.T, key string, readOnly bool) *awsconfig.Session {
+	t.Helper()
+	cfg := e.srv.AWSConfig(t, "us-east-1")
+	cfg.HTTPClient = e.wire
+	if key != "" {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(key, "any", "")
+	}
+	s, err := awsconfig.FromConfig(context.Background(), cfg, awsconfig.Options{Profile: "responder", ReadOnly: readOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (e *env) status(t *testing.T, key string) string {
+	t.Helper()
+	out, err := e.admin.ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{UserName: aws.String("alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range out.AccessKeyMetadata {
+		if aws.ToString(k.AccessKeyId) == key {
+			return string(k.Status)
+		}
+	}
+	return "missing"
+}
+
+// caseFor builds the case of key with its owner read live, as the workspace does.
+func caseFor(t *testing.T, s *awsconfig.Session, key string) *investigate.Case {
+	t.Helper()
+	info, err := (&owner.Lookup{Session: s}).LookupOwner(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return investigate.BuildCase(investigate.CaseInput{Key: key, Owner: &info, Now: time.Now()})
+}
+
+func action(t *testing.T, p investigate.Plan, kind string) investigate.Action {
+	t.Helper()
+	for _, a := range p.Actions {
+		if a.Kind == kind {
+			return a
+		}
+	}
+	t.Fatalf("plan has no %s: %+v", kind, p.Actions)
+	return investigate.Action{}
+}
+
+// Deactivate through the runner against moto: the key goes Inactive, the state is read
+// back, AWS's request id and the caller are journalled, a second run changes nothing, and
+// reactivation undoes it.
+func TestDeactivateVerifyJournalReactivate(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	s := e.session(t, "", false)
+	rem := &Remediator{Session: s}
+	caller, _ := rem.Caller(ctx)
+	if caller.AccessKeyID != moto.AccessKeyID || caller.Profile != "responder" || caller.ARN == "" {
+		t.Fatalf("caller = %+v", caller)
+	}
+	cs := caseFor(t, s, e.key)
+	if cs.Owner.User != "alice" || cs.Owner.Status != "Active" {
+		t.Fatalf("owner = %+v", cs.Owner)
+	}
+	plan := investigate.PlanRemediation(cs, &caller, time.Now())
+	deact := action(t, plan, investigate.ActDeactivateKey)
+	if deact.Refusal != "" || deact.SecondConfirm != "" {
+		t.Fatalf("deactivate: %+v", deact)
+	}
+	jpath := filepath.Join(e.dir, "journal.jsonl")
+	j, err := journal.Open(jpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &investigate.Runner{Remediator: rem, Journal: j}
+
+	if o := run.Run(ctx, deact, "", ""); o.Err == nil || e.wire.count("UpdateAccessKey") != 0 {
+		t.Fatalf("an unconfirmed action ran: %+v", o)
+	}
+	o := run.Run(ctx, deact, e.key, "")
+	if o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	if got := e.status(t, e.key); got != "Inactive" {
+		t.Fatalf("moto says the key is %s", got)
+	}
+	if !strings.HasPrefix(o.StateBefore, "Active") || !strings.HasPrefix(o.StateAfter, "Inactive") || len(o.RequestIDs) != 1 || o.RequestIDs[0] == "" {
+		t.Errorf("outcome: %s -> %s, request ids %v", o.StateBefore, o.StateAfter, o.RequestIDs)
+	}
+	if n := e.wire.count("UpdateAccessKey"); n != 1 {
+		t.Errorf("%d UpdateAccessKey calls, want 1", n)
+	}
+
+	entries, err := j.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || entries[0].Phase != investigate.PhaseIntent || entries[1].Phase != investigate.PhaseDone {
+		t.Fatalf("journal: %+v", entries)
+	}
+	done := entries[1]
+	if done.CallerARN != caller.ARN || done.Profile != "responder" || done.Region != "us-east-1" || done.Key != e.key ||
+		len(done.RequestIDs) != 1 || done.RequestIDs[0] != o.RequestIDs[0] || !strings.HasPrefix(done.StateAfter, "Inactive") {
+		t.Errorf("journal entry: %+v", done)
+	}
+	raw, _ := os.ReadFile(jpath)
+	if !strings.Contains(string(raw), `"UserName":"alice"`) || !strings.Contains(string(raw), `"Status":"Inactive"`) {
+		t.Errorf("the journal must hold the exact call:\n%s", raw)
+	}
+
+	// Running it again writes nothing: the state says it is in effect.
+	if o := run.Run(ctx, deact, e.key, ""); !o.Skipped || o.Err != nil {
+		t.Errorf("second run: %+v", o)
+	}
+	if n := e.wire.count("UpdateAccessKey"); n != 1 {
+		t.Errorf("%d UpdateAccessKey calls after a repeat, want still 1", n)
+	}
+
+	// The undo.
+	re := investigate.ReactivateAction(e.key, "alice", cs.Owner.Account)
+	if o := run.Run(ctx, re, e.key, ""); o.Err != nil || !strings.HasPrefix(o.StateAfter, "Active") {
+		t.Fatalf("reactivate: %+v", o)
+	}
+	if got := e.status(t, e.key); got != "Active" {
+		t.Errorf("after reactivation moto says %s", got)
+	}
+}
+
+// A crash after the journalled intent: the rerun reads the state and calls only when
+// the action is not in effect yet, never twice.
+func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	s := e.session(t, "", false)
+	rem := &Remediator{Session: s}
+	caller, _ := rem.Caller(ctx)
+	deact := action(t, investigate.PlanRemediation(caseFor(t, s, e.key), &caller, time.Now()), investigate.ActDeactivateKey)
+	j, err := journal.Open(filepath.Join(e.dir, "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Crash 1: intent written, nothing called. The spec goes through JSON as on disk.
+	spec := deact
+	if err := j.Append(investigate.JournalEntry{Time: time.Now(), Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
+		t.Fatal(err)
+	}
+	run := &investigate.Runner{Remediator: rem, Journal: j}
+	outs, err := run.Resume(ctx)
+	if err != nil || len(outs) != 1 || outs[0].Err != nil || outs[0].Skipped {
+		t.Fatalf("resume: %+v, %v", outs, err)
+	}
+	if e.status(t, e.key) != "Inactive" || e.wire.count("UpdateAccessKey") != 1 {
+		t.Fatalf("after resume: %s, %d calls", e.status(t, e.key), e.wire.count("UpdateAccessKey"))
+	}
+	// Crash 2: the call was made, the outcome never journalled.
+	if err := j.Append(investigate.JournalEntry{Time: time.Now(), Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
+		t.Fatal(err)
+	}
+	outs, err = run.Resume(ctx)
+	// (journal.Pending lists an action twice when it was resumed before: each is skipped.)
+	if err != nil || len(outs) == 0 {
+		t.Fatalf("resume of a done action: %+v, %v", outs, err)
+	}
+	for _, o := range outs {
+		if !o.Skipped || o.Err != nil {
+			t.Errorf("resume of a done action: %+v", o)
+		}
+	}
+	if n := e.wire.count("UpdateAccessKey"); n != 1 {
+		t.Errorf("%d UpdateAccessKey calls, want 1: the resume wrote again", n)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Errorf("pending after resume: %+v", p)
+	}
+}
+
+// keypivot never deactivates the key it signs with: the plan refuses, the runner refuses,
+// and the remediator itself refuses when called directly. (moto keeps accepting a
+// deactivated key, facts §5, so the refusal is what is tested, not a lockout.)
+// Signing as the key's own user with another key asks for a second confirmation.
+func TestSelfLockoutIsRefusedAndSameUserConfirmsTwice(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	self := e.session(t, e.key, false)
+	if self.Identity.UserName != "alice" || self.Identity.AccessKeyID != e.key {
+		t.Fatalf("acting as %+v", self.Identity)
+	}
+	rem := &Remediator{Session: self}
+	caller, _ := rem.Caller(ctx)
+	deact := action(t, investigate.PlanRemediation(caseFor(t, self, e.key), &caller, time.Now()), investigate.ActDeactivateKey)
+	if !strings.Contains(deact.Refusal, "signing with this very key") {
+		t.Errorf("plan: refusal %q", deact.Refusal)
+	}
+	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
+	run := &investigate.Runner{Remediator: rem, Journal: j}
+	if o := run.Run(ctx, deact, e.key, e.key); o.Err == nil || !strings.Contains(o.Error, "refused") {
+		t.Errorf("runner: %+v", o)
+	}
+	deact.Refusal = "" // a caller that skips the plan's checks
+	if _, err := rem.Apply(ctx, deact); err == nil || !strings.Contains(err.Error(), "signing with "+e.key) {
+		t.Errorf("remediator: err = %v", err)
+	}
+	if e.wire.count("UpdateAccessKey") != 0 || e.status(t, e.key) != "Active" {
+		t.Errorf("the signing key was touched: %d calls, %s", e.wire.count("UpdateAccessKey"), e.status(t, e.key))
+	}
+
+	// alice's second key acts on her first: allowed, after the key id is typed twice.
+	second := e.newKey(t, "alice")
+	same := e.session(t, second, false)
+	rem = &Remediator{Session: same}
+	caller, _ = rem.Caller(ctx)
+	deact = action(t, investigate.PlanRemediation(caseFor(t, same, e.key), &caller, time.Now()), investigate.ActDeactivateKey)
+	if deact.Refusal != "" || !strings.Contains(deact.SecondConfirm, "alice") {
+		t.Fatalf("same user: %+v", deact)
+	}
+	run.Remediator = rem
+	if o := run.Run(ctx, deact, e.key, ""); o.Err == nil || !strings.Contains(o.Error, "twice") || e.wire.count("UpdateAccessKey") != 0 {
+		t.Errorf("one confirmation must not do: %+v", o)
+	}
+	if o := run.Run(ctx, deact, e.key, e.key); o.Err != nil || e.status(t, e.key) != "Inactive" {
+		t.Errorf("confirmed twice: %+v, key %s", o, e.status(t, e.key))
+	}
+}
+
+// --read-only is enforced in the session's clients: a remediator on a read-only session
+// writes nothing even when the runner's own read-only check is bypassed.
+func TestReadOnlySessionWritesNothingEvenPastTheRunner(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	ro := e.session(t, "", true)
+	rem := &Remediator{Session: ro}
+	caller, _ := rem.Caller(ctx)
+	cs := caseFor(t, ro, e.key) // reads work
+	deact := action(t, investigate.PlanRemediation(cs, &caller, time.Now()), investigate.ActDeactivateKey)
+
+	if _, err := rem.Apply(ctx, deact); !errors.Is(err, investigate.ErrReadOnly) {
+		t.Errorf("Apply on a read-only session: err = %v, want ErrReadOnly", err)
+	}
+	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
+	o := (&investigate.Runner{Remediator: rem, Journal: j, ReadOnly: false}).Run(ctx, deact, e.key, "")
+	if !errors.Is(o.Err, investigate.ErrReadOnly) || !strings.HasPrefix(o.StateAfter, "Active") {
+		t.Errorf("runner without its own read-only flag: %+v", o)
+	}
+	if n := e.wire.count("UpdateAccessKey"); n != 0 {
+		t.Errorf("%d UpdateAccessKey requests reached moto", n)
+	}
+	if e.status(t, e.key) != "Active" {
+		t.Error("the key was deactivated in read-only mode")
+	}
+}
+
+// Revoking sessions puts the revocation policy on the user and on each role, and the state
+// reads it back; stopping instances makes the DryRun first, then the stop.
+func TestRevokeSessionsAndStopInstances(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	s := e.session(t, "", false)
+	if _, err := e.admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Deployer"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	c := ec2.NewFromConfig(s.ForRegion("eu-west-1"))
+	imgs, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	if err != nil || len(imgs.Images) == 0 {
+		t.Fatal(err)
+	}
+	out, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, InstanceType: ec2types.InstanceTypeT3Micro, MinCount: aws.Int32(2), MaxCount: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{aws.ToString(out.Instances[0].InstanceId), aws.ToString(out.Instances[1].InstanceId)}
+
+	cut := time.Now().UTC().Truncate(time.Second)
+	cs := caseFor(t, s, e.key)
+	cs.Sessions = []investigate.Session{{AccessKeyID: "ASIAEXAMPLESESSION01", RoleARN: "arn:aws:iam::" + moto.Account + ":role/Deployer", ValidAtGeneration: true}}
+	cs.FollowUps.Instances = []investigate.Instance{{InstanceID: ids[0], Region: "eu-west-1", State: "running"}, {InstanceID: ids[1], Region: "eu-west-1", State: "running"}}
+	rem := &Remediator{Session: s}
+	caller, _ := rem.Caller(ctx)
+	plan := investigate.PlanRemediation(cs, &caller, cut)
+	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
+	run := &investigate.Runner{Remediator: rem, Journal: j}
+
+	for _, kind := range []string{investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions, investigate.ActStopInstances} {
+		a := action(t, plan, kind)
+		o := run.Run(ctx, a, e.key, "")
+		if o.Err != nil {
+			t.Fatalf("%s: %v", kind, o.Err)
+		}
+		if _, applied, err := rem.State(ctx, a); err != nil || !applied {
+			t.Errorf("%s: state after: applied %v, %v (%s)", kind, applied, err, o.StateAfter)
+		}
+		t.Logf("%s: %s -> %s %v", kind, o.StateBefore, o.StateAfter, o.RequestIDs)
+	}
+	pol, err := e.admin.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
+	var d map[string]any
+	if json.Unmarshal([]byte(doc), &d) != nil || !strings.Contains(doc, cut.Format(time.RFC3339)) {
+		t.Errorf("user policy: %s", doc)
+	}
+	if e.wire.count("PutRolePolicy") != 1 || e.wire.count("PutUserPolicy") != 1 {
+		t.Errorf("policy writes: user %d role %d", e.wire.count("PutUserPolicy"), e.wire.count("PutRolePolicy"))
+	}
+	if n := e.wire.count("StopInstances"); n != 2 {
+		t.Errorf("%d StopInstances requests, want the DryRun and the stop", n)
+	}
+	// A later cut-off is not in effect under an older policy.
+	later := investigate.PlanRemediation(cs, &caller, cut.Add(time.Hour))
+	if _, applied, _ := rem.State(ctx, action(t, later, investigate.ActRevokeUserSessions)); applied {
+		t.Error("a policy cut at an earlier time must not count as a later revocation")
+	}
+}
+
+// An action in another account than the session's is refused with the profile it needs.
+func TestActionInAnotherAccountNamesTheProfile(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	rem := &Remediator{Session: e.session(t, "", false)}
+	a := investigate.ReactivateAction(e.key, "alice", "210987654321")
+	_, err := rem.Apply(context.Background(), a)
+	if err == nil || !strings.Contains(err.Error(), "--account-profile 210987654321=PROFILE") {
+		t.Errorf("err = %v", err)
+	}
+	if e.wire.count("UpdateAccessKey") != 0 {
+		t.Error("a call was made")
+	}
+}
