@@ -90,8 +90,10 @@ type Action struct {
 	User    string    `json:"user,omitempty"`
 	Account string    `json:"account,omitempty"`
 	Calls   []APICall `json:"calls"`
-	// Affects lists what the action touches beyond its target.
-	Affects  []string `json:"affects"`
+	// Affects lists what the action touches beyond its target; Untouched what it
+	// deliberately leaves alone (other keys, live sessions) so the analyst plans for it.
+	Affects   []string `json:"affects"`
+	Untouched []string `json:"untouched,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
 	// Refusal, when set, explains why the action cannot run at all.
 	Refusal string `json:"refusal,omitempty"`
@@ -155,11 +157,11 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	}
 	for _, k := range c.Owner.OtherKeys {
 		if k.AccessKeyID != c.Key {
-			deact.Affects = append(deact.Affects, fmt.Sprintf("not affected: the user's other key %s (%s) stays usable", k.AccessKeyID, k.Status))
+			deact.Untouched = append(deact.Untouched, fmt.Sprintf("the user's other key %s (%s) stays usable", k.AccessKeyID, k.Status))
 		}
 	}
 	for _, k := range c.CreatedAccessKeys {
-		deact.Affects = append(deact.Affects, fmt.Sprintf("not affected: key %s created by this key for %s", k.AccessKeyID, k.User))
+		deact.Untouched = append(deact.Untouched, fmt.Sprintf("key %s, created by this key for %s, stays usable", k.AccessKeyID, k.User))
 	}
 	valid := 0
 	for _, s := range c.Sessions {
@@ -168,7 +170,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		}
 	}
 	if valid > 0 {
-		deact.Affects = append(deact.Affects, fmt.Sprintf("not affected: %d derived sessions stay valid until they expire (up to 36 h): revoke them separately", valid))
+		deact.Untouched = append(deact.Untouched, fmt.Sprintf("%d derived sessions stay valid until they expire (up to 36 h): revoke them separately", valid))
 	}
 	switch {
 	case user == "" && !c.Owner.Root:

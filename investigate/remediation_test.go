@@ -46,7 +46,7 @@ func TestPlanNamesCallsEffectsAndUndo(t *testing.T) {
 	if got := d.Calls[0].String(); got != "aws iam update-access-key --access-key-id AKIAEXAMPLEKEY000001 --status Inactive --user-name svc-reporting" {
 		t.Fatalf("call = %s", got)
 	}
-	if !strings.Contains(strings.Join(d.Affects, "\n"), "2 derived sessions stay valid") || !strings.Contains(d.Undo, "reactivate") {
+	if !strings.Contains(strings.Join(d.Untouched, "\n"), "2 derived sessions stay valid") || !strings.Contains(d.Undo, "reactivate") {
 		t.Fatalf("deactivate = %+v", d)
 	}
 	u := action(p, investigate.ActRevokeUserSessions)

@@ -320,6 +320,9 @@ func (r *remedyScreen) refresh() {
 	for _, s := range a.Affects {
 		b.kv("affects", clean(s))
 	}
+	for _, s := range a.Untouched {
+		b.kv("untouched", clean(s))
+	}
 	for _, s := range a.Warnings {
 		b.kv("WARNING", st.warn.Render(clean(s)))
 	}

@@ -100,9 +100,14 @@ type ui struct {
 	opts Options
 }
 
+// now is the workspace's clock (the demo's fixed "now"), so revocation cut-offs and
+// session validity agree with the case.
 func (u *ui) now() time.Time {
 	if u.opts.Now != nil {
 		return u.opts.Now()
+	}
+	if u.opts.Workspace != nil {
+		return u.opts.Workspace.CurrentTime()
 	}
 	return time.Now()
 }

@@ -84,21 +84,20 @@ func confirmation(a investigate.Action, flags ActFlags, p *prompter) (string, st
 func printAction(w io.Writer, a investigate.Action) {
 	fmt.Fprintf(w, "\n%s\n", sanitize.Clean(a.Title))
 	for _, c := range a.Calls {
-		fmt.Fprintf(w, "  call:    %s\n", sanitize.Clean(c.String()))
+		fmt.Fprintf(w, "  call:      %s\n", sanitize.Clean(c.String()))
 	}
 	for _, s := range a.Affects {
-		if rest, ok := strings.CutPrefix(s, "not affected: "); ok {
-			fmt.Fprintf(w, "  untouched: %s\n", sanitize.Clean(rest))
-			continue
-		}
-		fmt.Fprintf(w, "  affects: %s\n", sanitize.Clean(s))
+		fmt.Fprintf(w, "  affects:   %s\n", sanitize.Clean(s))
+	}
+	for _, s := range a.Untouched {
+		fmt.Fprintf(w, "  untouched: %s\n", sanitize.Clean(s))
 	}
 	for _, s := range a.Warnings {
-		fmt.Fprintf(w, "  WARNING: %s\n", sanitize.Clean(s))
+		fmt.Fprintf(w, "  WARNING:   %s\n", sanitize.Clean(s))
 	}
-	fmt.Fprintf(w, "  undo:    %s\n", sanitize.Clean(a.Undo))
+	fmt.Fprintf(w, "  undo:      %s\n", sanitize.Clean(a.Undo))
 	if a.Refusal != "" {
-		fmt.Fprintf(w, "  REFUSED: %s\n", sanitize.Clean(a.Refusal))
+		fmt.Fprintf(w, "  REFUSED:   %s\n", sanitize.Clean(a.Refusal))
 	}
 }
 
@@ -143,7 +142,7 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
 		return withCode(exitUsage, err)
 	}
-	w, err := wire(ctx, g)
+	w, err := wireAct(ctx, g)
 	if err != nil {
 		return err
 	}
@@ -226,7 +225,7 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
 		return withCode(exitUsage, err)
 	}
-	w, err := wire(ctx, g)
+	w, err := wireAct(ctx, g)
 	if err != nil {
 		return err
 	}
@@ -292,11 +291,15 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 	if !c.Resume || len(pending) == 0 {
 		return nil
 	}
-	w, err := wire(ctx, g)
+	w, err := wireAct(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	if w.Workspace.Demo && path != w.JournalPath {
+		// The demo's simulated account must never "complete" actions planned against AWS.
+		return withCode(exitRefused, fmt.Errorf("%s holds actions planned against AWS (by %s): resume them with the AWS profile they were planned with (--profile)", path, sanitize.Clean(pending[0].CallerARN)))
+	}
 	for _, p := range pending {
 		cs, err := investigateWithProgress(ctx, w.Workspace, p.Key)
 		if err != nil {
