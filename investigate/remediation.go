@@ -94,7 +94,7 @@ type Action struct {
 	// deliberately leaves alone (other keys, live sessions) so the analyst plans for it.
 	Affects   []string `json:"affects"`
 	Untouched []string `json:"untouched,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
 	// Refusal, when set, explains why the action cannot run at all.
 	Refusal string `json:"refusal,omitempty"`
 	// SecondConfirm is set when the analyst must confirm twice (acting on their own user).
