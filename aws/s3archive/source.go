@@ -50,6 +50,30 @@ type Source struct {
 
 	indexOnce sync.Once
 	index     *cloudtrail.Index
+
+	// The last listing, reused by the next rounds of a pivot over the same window.
+	mu       sync.Mutex
+	listed   *listing
+	listedW  investigate.Window
+	listedAt time.Time
+}
+
+// listingTTL is how long a listing serves later passes: the rounds of one pivot, not a
+// live trail's new deliveries of the next hour.
+const listingTTL = 2 * time.Minute
+
+// cachedList lists the window, or reuses the listing of an earlier pass over it.
+func (s *Source) cachedList(ctx context.Context, w investigate.Window) (*listing, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listed != nil && s.listedW == w && time.Since(s.listedAt) < listingTTL {
+		return s.listed, true, nil
+	}
+	l, err := s.list(ctx, w)
+	if err == nil && len(l.problems) == 0 {
+		s.listed, s.listedW, s.listedAt = l, w, time.Now()
+	}
+	return l, false, err
 }
 
 // ParseURL splits s3://bucket/prefix.
@@ -77,14 +101,18 @@ func (s *Source) idx() *cloudtrail.Index {
 func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-s3"}
-	l, err := s.list(ctx, q.Window)
-	rep.Skipped = l.skipped
-	rep.Problems = append(rep.Problems, l.problems...)
+	l, reused, err := s.cachedList(ctx, q.Window)
 	if err != nil {
+		rep.Problems = append(rep.Problems, l.problems...)
 		rep.Elapsed = time.Since(start)
 		return rep, err
 	}
-	rep.Notes = append(rep.Notes, l.describe())
+	if !reused {
+		// Counted once per pivot, not once per round.
+		rep.Skipped = l.skipped
+		rep.Problems = append(rep.Problems, l.problems...)
+		rep.Notes = append(rep.Notes, l.describe())
+	}
 	workers := s.Workers
 	if workers <= 0 {
 		workers = max(16, 8*runtime.GOMAXPROCS(0))

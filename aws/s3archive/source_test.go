@@ -157,6 +157,17 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	if !found {
 		t.Errorf("corrupt object not reported: %+v", rep.Problems)
 	}
+	// The later rounds reused the first round's listing.
+	month := "cloudtrail/AWSLogs/o-a1b2c3d4e5/" + m.Attack.Account + "/CloudTrail/us-east-1/2026/03/"
+	n := 0
+	for _, p := range rec.listed {
+		if p == month {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%s was listed %d times over the pivot's rounds", month, n)
+	}
 	// Listing: organisation, accounts, regions and only the date folders of the window;
 	// never a digest folder, never the 2025 folders.
 	for _, p := range rec.listed {
