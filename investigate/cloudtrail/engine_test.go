@@ -254,3 +254,20 @@ func itoa(i int) string {
 		}
 	}
 }
+
+func TestOddFilesNeverPanic(t *testing.T) {
+	files := map[string][]byte{
+		"bom.json":       {0xef, 0xbb, 0xbf},
+		"bom-space.json": {0xef, 0xbb, 0xbf, ' ', '\n'},
+		"nul.json":       {0},
+		"gz-empty.json":  gz(t, nil),
+		"gz-magic.json":  {0x1f, 0x8b},
+		"lone.json":      []byte("{"),
+		"records.json":   []byte(`{"Records":`),
+	}
+	// The last two hold no key of interest: skipped whole, like any file without it.
+	s := scanDir(t, files, q(testKey))
+	if len(s.events) != 0 || len(s.problems) != len(files)-2 {
+		t.Fatalf("events %v problems %v", s.events, s.problems)
+	}
+}

@@ -232,7 +232,10 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		}
 		return
 	}
-	if i := skipSpace(p.buf, 0); p.buf[i] != '{' && p.buf[i] != '[' {
+	if i := skipSpace(p.buf, 0); i >= len(p.buf) {
+		p.problem(p.name, "empty file")
+		return
+	} else if p.buf[i] != '{' && p.buf[i] != '[' {
 		// Not JSON at all: say so even when no key of interest occurs in it.
 		p.problem(p.name+":1", "not JSON: file starts with %q", printable(p.buf[i:]))
 		return
