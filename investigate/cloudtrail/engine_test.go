@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -270,4 +271,22 @@ func TestOddFilesNeverPanic(t *testing.T) {
 	if len(s.events) != 0 || len(s.problems) != len(files)-2 {
 		t.Fatalf("events %v problems %v", s.events, s.problems)
 	}
+}
+
+// FuzzParse: no input makes the parser panic, whether the file is skipped by its tokens,
+// split by structure or read by the general parser.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		`{"Records":[` + record("a", testKey) + `]}`, `[` + record("a", testKey) + `]`, record("a", testKey) + "\n" + record("b", testKey),
+		`{"Records":[{"a":"` + testKey + `\"}]}`, `{"Events":[{"CloudTrailEvent":"{\"keyName\":\"k\"}"}]}`, "\xef\xbb\xbf{", "",
+	} {
+		f.Add([]byte(s))
+		f.Add(gz(f, []byte(s)))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, m := range []*Matcher{NewMatcher(q(testKey)), NewMatcher(investigate.EventQuery{}),
+			NewMatcher(investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "k", Region: "us-east-1"}}})} {
+			Parse("f.json", func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, m, func([]investigate.Event) {})
+		}
+	})
 }
