@@ -147,6 +147,9 @@ func FromConfig(ctx context.Context, cfg aws.Config, o Options) (*Session, error
 		return nil, explainLoad(o.Profile, err)
 	}
 	s.Config = cfg
+	if s.Profile == "default" && strings.HasPrefix(creds.Source, "EnvConfigCredentials") {
+		s.Profile = "environment"
+	}
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("who am I (sts:GetCallerIdentity) with profile %s: %w", s.Profile, err)
@@ -158,9 +161,6 @@ func FromConfig(ctx context.Context, cfg aws.Config, o Options) (*Session, error
 		AccessKeyID:      creds.AccessKeyID,
 		UserName:         UserNameOf(aws.ToString(out.Arn)),
 		CredentialSource: creds.Source,
-	}
-	if s.Profile == "default" && strings.HasPrefix(creds.Source, "EnvConfigCredentials") {
-		s.Profile = "environment"
 	}
 	return s, nil
 }

@@ -1,11 +1,81 @@
 package main
 
-// AWSFlags configure the AWS adapters (credentials are resolved by aws-sdk-go-v2's
-// default chain: profiles, SSO, assume-role, environment; AWS_ENDPOINT_URL[_<SERVICE>]
-// and AWS_CA_BUNDLE are honoured by the SDK).
+import (
+	"regexp"
+	"strings"
+)
+
+// AWSFlags configure the AWS adapters. Credentials come from aws-sdk-go-v2's default
+// chain (profiles, SSO, assume-role with MFA, environment), resolved before any screen
+// opens. The SDK itself reads AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL[_<SERVICE>] and
+// AWS_CA_BUNDLE: they are not bound to the flags, so that a shell that merely has
+// AWS_REGION set does not make a local-files investigation call AWS (docs/aws.md).
 type AWSFlags struct {
-	Profile string `name:"profile" env:"AWS_PROFILE" placeholder:"NAME" help:"AWS profile."`
-	Region  string `name:"region" env:"AWS_REGION" placeholder:"REGION" help:"AWS region for global calls and Security Hub."`
-	Regions string `name:"regions" placeholder:"all|r1,r2" default:"all" help:"Regions searched by CloudTrail lookups and GuardDuty."`
-	Live    bool   `name:"live" help:"Look up the key's owner and the follow-ups' live state in AWS even when no AWS source is used."`
+	Profile         string            `name:"profile" placeholder:"NAME" help:"AWS profile (default: AWS_PROFILE, then the default chain)."`
+	Region          string            `name:"region" placeholder:"REGION" help:"AWS region for global calls (default: AWS_REGION, the profile's, then us-east-1)."`
+	Regions         string            `name:"regions" placeholder:"all|r1,r2" default:"all" help:"Regions searched by CloudTrail lookups and GuardDuty (us-east-1 is always searched by lookups)."`
+	Live            bool              `name:"live" help:"Look up the key's owner and the follow-ups' live state in AWS even when no AWS source is used."`
+	AccountProfiles map[string]string `name:"account-profile" placeholder:"ACCOUNT=PROFILE" help:"Profile for another account (repeatable): keys, sessions and instances of that account are read and acted on with it."`
+}
+
+var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// regionList is --regions as a list; nil means every enabled region.
+func (f *AWSFlags) regionList() ([]string, error) {
+	v := strings.TrimSpace(f.Regions)
+	if v == "" || v == "all" {
+		return nil, nil
+	}
+	var out []string
+	for _, r := range strings.Split(v, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !regionName.MatchString(r) {
+			return nil, usageErr("--regions %s: %q is not a region name (like eu-west-1), nor \"all\"", f.Regions, r)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// accountProfiles checks --account-profile: twelve-digit account ids, named profiles.
+func (f *AWSFlags) accountProfiles() (map[string]string, error) {
+	for acct, p := range f.AccountProfiles {
+		if len(acct) != 12 || strings.Trim(acct, "0123456789") != "" {
+			return nil, usageErr("--account-profile %s=%s: %q is not a 12-digit account id", acct, p, acct)
+		}
+		if strings.TrimSpace(p) == "" {
+			return nil, usageErr("--account-profile %s=: name a profile", acct)
+		}
+	}
+	return f.AccountProfiles, nil
+}
+
+// awsRequested reports whether the command uses AWS: an AWS source, --profile, --region,
+// --account-profile or --live.
+func (g *Globals) awsRequested() bool {
+	if g.Profile != "" || g.Region != "" || g.Live || len(g.AccountProfiles) > 0 {
+		return true
+	}
+	for _, t := range g.Trail {
+		if isAWSTrail(t) {
+			return true
+		}
+	}
+	for _, a := range g.Alerts {
+		if isAWSAlerts(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAWSTrail(spec string) bool {
+	return spec == "lookup" || strings.HasPrefix(spec, "s3://") || strings.HasPrefix(spec, "athena://")
+}
+
+func isAWSAlerts(spec string) bool {
+	return spec == "securityhub" || spec == "guardduty" || strings.HasPrefix(spec, "securityhub:") || strings.HasPrefix(spec, "guardduty:")
 }

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	cttest "github.com/keypivot/keypivot/internal/testserver/cloudtrail"
+	"github.com/keypivot/keypivot/internal/testserver/moto"
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// awsEnv is what an analyst's shell would hold to point keypivot at moto: the endpoint,
+// static credentials, empty shared files (never the developer's ~/.aws), no IMDS.
+func awsEnv(t *testing.T, srv *moto.Server, keyID string, extra ...string) []string {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config"), nil, 0o600)
+	return append([]string{
+		"AWS_ENDPOINT_URL=" + srv.URL(), "AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "config"),
+		"AWS_EC2_METADATA_DISABLED=true", "KEYPIVOT_JOURNAL=" + filepath.Join(dir, "journal.jsonl"),
+	}, extra...)
+}
+
+func motoUser(t *testing.T, srv *moto.Server, user string) string {
+	t.Helper()
+	c := iam.NewFromConfig(srv.AWSConfig(t, "us-east-1"))
+	ctx := context.Background()
+	if _, err := c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(user)}); err != nil {
+		if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(k.AccessKey.AccessKeyId)
+}
+
+func motoStatus(t *testing.T, srv *moto.Server, user, key string) string {
+	t.Helper()
+	out, err := iam.NewFromConfig(srv.AWSConfig(t, "us-east-1")).ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{UserName: aws.String(user)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range out.AccessKeyMetadata {
+		if aws.ToString(k.AccessKeyId) == key {
+			return string(k.Status)
+		}
+	}
+	return "missing"
+}
+
+// keypivot deactivate against AWS (moto), the way an analyst runs it: it refuses without
+// a terminal or --yes, writes nothing under --read-only, deactivates with --yes (the
+// journal holds the call, caller and request id), reactivates, and refuses to deactivate
+// the key it signs with.
+func TestDeactivateAgainstAWS(t *testing.T) {
+	srv := moto.Start(t)
+	key := motoUser(t, srv, "alice")
+	env := awsEnv(t, srv, moto.AccessKeyID)
+	journalPath := strings.TrimPrefix(env[len(env)-1], "KEYPIVOT_JOURNAL=")
+
+	r := kp(t, env, "deactivate", key, "--live")
+	if r.code != exitRefused || !strings.Contains(r.stderr, "no terminal to confirm on") || motoStatus(t, srv, "alice", key) != "Active" {
+		t.Fatalf("no terminal, no --yes: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	}
+	if strings.Contains(r.stderr, "DEMO") {
+		t.Fatalf("--live must act on AWS, not the demo: %q", r.stderr)
+	}
+	r = kp(t, env, "deactivate", key, "--live", "--yes", "--read-only")
+	if r.code != exitRefused || !strings.Contains(r.stderr, "read-only") || motoStatus(t, srv, "alice", key) != "Active" {
+		t.Fatalf("--read-only: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	}
+	r = kp(t, env, "deactivate", key, "--live", "--yes")
+	if r.code != 0 || motoStatus(t, srv, "alice", key) != "Inactive" {
+		t.Fatalf("--yes: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	}
+	for _, want := range []string{"Acting as arn:aws:sts::" + moto.Account, "aws iam update-access-key --access-key-id " + key + " --status Inactive --user-name alice", "done: Active", "-> Inactive", "(request "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	b, err := os.ReadFile(journalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done investigate.JournalEntry
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e investigate.JournalEntry
+		if json.Unmarshal([]byte(line), &e) == nil && e.Phase == investigate.PhaseDone {
+			done = e
+		}
+	}
+	if done.Key != key || len(done.RequestIDs) != 1 || done.Profile != "environment" || done.Region != "us-east-1" || !strings.HasPrefix(done.StateAfter, "Inactive") {
+		t.Errorf("journalled outcome: %+v", done)
+	}
+
+	r = kp(t, env, "reactivate", key, "--live", "--yes")
+	if r.code != 0 || motoStatus(t, srv, "alice", key) != "Active" {
+		t.Fatalf("reactivate: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	}
+	r = kp(t, env, "journal")
+	if r.code != 0 || !strings.Contains(r.stdout, "reactivate-key") || !strings.Contains(r.stdout, "deactivate-key") {
+		t.Errorf("journal: exit %d %q", r.code, r.stdout)
+	}
+
+	// Signing with the key itself: refused, nothing written.
+	r = kp(t, awsEnv(t, srv, key), "deactivate", key, "--live", "--yes")
+	if r.code != exitRefused || !strings.Contains(r.stderr, "signing with this very key") || motoStatus(t, srv, "alice", key) != "Active" {
+		t.Errorf("self-lockout: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	}
+}
+
+// keypivot pivot --trail lookup against moto (STS, EC2 DescribeRegions, IAM) and the
+// LookupEvents server (AWS_ENDPOINT_URL_CLOUDTRAIL): the key's and its derived session's
+// events, the owner, every region's status; a failing region makes the exit code 3.
+func TestPivotThroughLookup(t *testing.T) {
+	srv := moto.Start(t)
+	ct := cttest.New(t, cttest.Options{})
+	b, err := os.ReadFile("../../../shared/corpus/stratus-detonation-logs/aws.persistence.sts-federation-token.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []map[string]any
+	if err := json.Unmarshal(b, &recs); err != nil {
+		t.Fatal(err)
+	}
+	var raw [][]byte
+	for i, r := range recs { // within the last 90 days, in a real region
+		r["eventTime"] = time.Now().UTC().Add(-time.Duration(2-i) * time.Hour).Format(time.RFC3339)
+		r["awsRegion"] = "eu-west-1"
+		b, _ := json.Marshal(r)
+		raw = append(raw, b)
+	}
+	if err := ct.AddRecords("", raw); err != nil {
+		t.Fatal(err)
+	}
+	env := awsEnv(t, srv, moto.AccessKeyID, "AWS_ENDPOINT_URL_CLOUDTRAIL="+ct.URL())
+
+	r := kp(t, env, "pivot", "AKIA6V1GNZTT65XQH36M", "--trail", "lookup", "--regions", "eu-west-1,eu-north-1", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var c investigate.Case
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.EventCount != 1 || c.SessionEventCount != 1 || len(c.Sessions) != 1 || c.Sessions[0].AccessKeyID != "ASIASTJKC5GCM7ZE6LUP" {
+		t.Errorf("case: %d events, %d session events, sessions %+v", c.EventCount, c.SessionEventCount, c.Sessions)
+	}
+	if len(c.Coverage.Sources) != 1 || c.Coverage.Sources[0].Kind != "cloudtrail-lookup" {
+		t.Fatalf("sources: %+v", c.Coverage.Sources)
+	}
+	got := map[string]string{}
+	for _, rs := range c.Coverage.Sources[0].Regions {
+		got[rs.Region] = rs.Status
+	}
+	if len(got) != 3 || got["us-east-1"] != "searched" || got["eu-west-1"] != "searched" || got["eu-north-1"] != "searched" {
+		t.Errorf("regions: %v, want us-east-1, eu-west-1, eu-north-1 searched", got)
+	}
+	if !strings.Contains(strings.Join(c.Owner.Sources, ","), "sts") {
+		t.Errorf("owner not looked up live: %+v", c.Owner)
+	}
+
+	ct.SetFault("eu-north-1", cttest.FaultAccessDenied)
+	r = kp(t, env, "pivot", "AKIA6V1GNZTT65XQH36M", "--trail", "lookup", "--regions", "eu-west-1,eu-north-1", "--format", "text", "--width", "120")
+	if r.code != exitPartial || !strings.Contains(r.stdout, "eu-north-1 failed") || !strings.Contains(r.stdout, "cloudtrail:LookupEvents") {
+		t.Errorf("a denied region: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestAWSFlagsAreChecked(t *testing.T) {
+	for _, args := range [][]string{
+		{"pivot", "AKIA6V1GNZTT65XQH36M", "--trail", "lookup", "--regions", "eu-west-1,Mars"},
+		{"deactivate", "AKIA6V1GNZTT65XQH36M", "--account-profile", "12345=prod"},
+	} {
+		r := kp(t, []string{"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY=x", "AWS_EC2_METADATA_DISABLED=true"}, args...)
+		if r.code != exitUsage {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
