@@ -425,18 +425,18 @@ func TestRegionsWindowAndKeyPairNotes(t *testing.T) {
 		t.Errorf("searched %d regions (first %s), want the %d enabled ones, us-east-1 first", len(rep.Regions), rep.Regions[0].Region, len(sortedRegions(enabled)))
 	}
 	for _, r := range rep.Regions {
-		if r.Status != investigate.RegionSearched || r.Pages != 1 {
+		if r.Status != investigate.RegionSearched || r.Pages < 1 {
 			t.Errorf("%+v", r)
 		}
 	}
 	notes := strings.Join(rep.Notes, "\n")
-	for _, want := range []string{"cannot search launches by key pair", "keeps 90 days"} {
+	for _, want := range []string{"RunInstances event of their regions", "keeps 90 days"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes lack %q: %v", want, rep.Notes)
 		}
 	}
-	if got := f.ct.Counts("").Requests; got != len(rep.Regions) {
-		t.Errorf("%d requests for %d regions", got, len(rep.Regions))
+	if got := f.ct.Counts("").Requests; got != len(rep.Regions)+1 {
+		t.Errorf("%d requests for %d regions and one launch search", got, len(rep.Regions))
 	}
 
 	old := investigate.EventQuery{AccessKeys: q.AccessKeys, Window: investigate.Window{Since: now.Add(-400 * 24 * time.Hour), Until: now.Add(-100 * 24 * time.Hour)}}
@@ -481,5 +481,60 @@ func TestConcurrentLookupsShareTheRegionsLimiter(t *testing.T) {
 	}
 	if repA.Regions[0].Retries+repB.Regions[0].Retries != 0 {
 		t.Errorf("retries: %d + %d", repA.Regions[0].Retries, repB.Regions[0].Retries)
+	}
+}
+
+// Launches by another principal with a key pair the key created are found: LookupEvents
+// cannot filter on the key name, so the RunInstances events of the key pair's region are
+// read and matched here, and the case shows the launch as matched by key pair.
+func TestLaunchesWithTheKeysKeyPairsAreFound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{})
+	run := corpusRecords(t, "aws.execution.ec2-launch-unusual-instances.json", "")
+	var tmpl map[string]any
+	for _, r := range run {
+		if r["eventName"] == "RunInstances" {
+			tmpl = r
+		}
+	}
+	const key, backdoor, region = "AKIAW9X2Q2U25SK79UCX", "AKIABACKDOORKEY00001", "eu-west-1"
+	now := time.Now().UTC().Truncate(time.Second)
+	f.ct.SetNow(now)
+	rec := func(id, signer, name string, at time.Duration, req, resp map[string]any) []byte {
+		r := map[string]any{}
+		for k, v := range tmpl {
+			r[k] = v
+		}
+		r["eventID"], r["eventName"], r["awsRegion"], r["eventTime"] = id, name, region, now.Add(-at).Format(time.RFC3339)
+		r["userIdentity"] = map[string]any{"type": "IAMUser", "userName": "u-" + signer[len(signer)-4:], "accessKeyId": signer, "accountId": moto.Account}
+		r["requestParameters"], r["responseElements"], r["errorCode"], r["errorMessage"] = req, resp, nil, nil
+		b, _ := json.Marshal(r)
+		return b
+	}
+	launch := func(keyName string) map[string]any {
+		return map[string]any{"instanceType": "p3.16xlarge", "instancesSet": map[string]any{"items": []any{map[string]any{"imageId": "ami-0abc", "keyName": keyName, "minCount": 1, "maxCount": 1}}}}
+	}
+	recs := [][]byte{
+		rec("kp-1", key, "CreateKeyPair", 3*time.Hour, map[string]any{"keyName": "miner"}, map[string]any{"keyName": "miner", "keyPairId": "key-0miner"}),
+		rec("run-1", backdoor, "RunInstances", 2*time.Hour, launch("miner"), map[string]any{"instancesSet": map[string]any{"items": []any{map[string]any{"instanceId": "i-0aaaaaaaaaaaaaaa1"}}}}),
+		rec("run-2", backdoor, "RunInstances", time.Hour, launch("someone-elses"), map[string]any{"instancesSet": map[string]any{"items": []any{map[string]any{"instanceId": "i-0bbbbbbbbbbbbbbb2"}}}}),
+	}
+	if err := f.ct.AddRecords("", recs); err != nil {
+		t.Fatal(err)
+	}
+	col := investigate.Collect(context.Background(), key, []investigate.EventSource{f.source(now, region)}, nil, investigate.CollectOptions{})
+	ids := map[string]bool{}
+	for _, e := range col.Set.Events() {
+		ids[e.ID] = true
+	}
+	if !ids["kp-1"] || !ids["run-1"] || ids["run-2"] {
+		t.Fatalf("events %v: want the key pair and the launch with it, not the other launch", ids)
+	}
+	c := investigate.BuildCase(investigate.CaseInput{Key: key, Events: col.Set.Events(), Reports: col.Reports, Now: now})
+	if len(c.FollowUps.Launches) != 1 || c.FollowUps.Launches[0].MatchedBy != investigate.MatchedByKeyPair || c.FollowUps.Launches[0].Signer != backdoor {
+		t.Errorf("launches: %+v", c.FollowUps.Launches)
+	}
+	if st := regionStatus(col.Reports[0], region); st.Status != investigate.RegionSearched {
+		t.Errorf("%s: %+v", region, st)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -129,8 +130,13 @@ func (s *Source) search(ctx context.Context, t task, from, to time.Time, sink fu
 	if maxPages <= 0 {
 		maxPages = DefaultMaxPages
 	}
+	attr := types.LookupAttribute{AttributeKey: types.LookupAttributeKeyAccessKeyId, AttributeValue: aws.String(t.key)}
+	if t.key == "" {
+		attr = types.LookupAttribute{AttributeKey: types.LookupAttributeKeyEventName, AttributeValue: aws.String("RunInstances")}
+		maxPages = min(maxPages, MaxLaunchPages)
+	}
 	in := &cloudtrail.LookupEventsInput{
-		LookupAttributes: []types.LookupAttribute{{AttributeKey: types.LookupAttributeKeyAccessKeyId, AttributeValue: aws.String(t.key)}},
+		LookupAttributes: []types.LookupAttribute{attr},
 		StartTime:        aws.Time(from),
 		EndTime:          aws.Time(to),
 		MaxResults:       aws.Int32(PageSize),
@@ -166,6 +172,9 @@ func (s *Source) search(ctx context.Context, t task, from, to time.Time, sink fu
 				continue
 			}
 			ev.Origin = origin
+			if t.key == "" && !launchedWith(&ev, t.keyNames) {
+				continue
+			}
 			batch = append(batch, ev)
 		}
 		r.events += len(batch)
@@ -227,6 +236,12 @@ func page(ctx context.Context, c *cloudtrail.Client, lim interface{ Wait(context
 			return nil, retries, ctx.Err()
 		}
 	}
+}
+
+// launchedWith reports whether a RunInstances event launched with one of the key names.
+func launchedWith(e *investigate.Event, names []string) bool {
+	l, ok := investigate.LaunchFrom(e)
+	return ok && l.KeyName != "" && slices.Contains(names, l.KeyName)
 }
 
 func (s *Source) limiters() *Limiters {

@@ -31,6 +31,9 @@ const (
 	// DefaultMaxPages bounds one key's search in one region (100 000 events); beyond it
 	// the region is reported truncated.
 	DefaultMaxPages = 2000
+	// MaxLaunchPages bounds the RunInstances events read in one region to find launches
+	// with the key's key pairs (10 000 launches).
+	MaxLaunchPages = 200
 	// GlobalRegion logs IAM, global STS and sign-in events: it is always searched.
 	GlobalRegion = "us-east-1"
 )
@@ -75,7 +78,7 @@ func (s *Source) Name() string {
 	if s.Session == nil {
 		return "lookup"
 	}
-	return "lookup (" + s.Session.Profile + ")"
+	return "lookup (profile " + s.Session.Profile + ", account " + s.Session.Identity.Account + ")"
 }
 
 func (s *Source) now() time.Time {
@@ -85,12 +88,55 @@ func (s *Source) now() time.Time {
 	return time.Now().UTC()
 }
 
-// task is one key searched in one region of one account.
+// task is one search in one region of one account: the events signed by key, or, with
+// keyNames, the RunInstances calls that launched with one of those key pairs.
 type task struct {
-	sess    *awsconfig.Session
-	account string
-	region  string
-	key     string
+	sess     *awsconfig.Session
+	account  string
+	region   string
+	key      string
+	keyNames []string
+}
+
+func (t task) what() string {
+	if t.key != "" {
+		return t.key
+	}
+	return "launches with key pairs " + strings.Join(t.keyNames, ", ")
+}
+
+// launchTasks searches, in each key pair's region, the RunInstances events of any signer
+// (LookupEvents cannot filter on the key name: the filtering is done here), so that
+// launches by other principals with the key's key pairs are found.
+func (s *Source) launchTasks(pairs []investigate.KeyPairRef, rep *investigate.SourceReport) []task {
+	byScope := map[[2]string][]string{}
+	var order [][2]string
+	for _, kp := range pairs {
+		acct := kp.Account
+		if acct == "" {
+			acct = s.Session.Identity.Account
+		}
+		sess := s.sessionFor(acct)
+		if sess == nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("key pair %s (%s) is in account %s: launches with it were not searched (add --account-profile %s=PROFILE)", kp.Name, kp.Region, acct, acct))
+			continue
+		}
+		k := [2]string{acct, kp.Region}
+		if _, ok := byScope[k]; !ok {
+			order = append(order, k)
+		}
+		if !slices.Contains(byScope[k], kp.Name) {
+			byScope[k] = append(byScope[k], kp.Name)
+		}
+	}
+	var tasks []task
+	for _, k := range order {
+		tasks = append(tasks, task{sess: s.sessionFor(k[0]), account: k[0], region: k[1], keyNames: byScope[k]})
+	}
+	if len(tasks) > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("launches with the key's %d key pairs: every RunInstances event of their regions was read and matched on the key name (LookupEvents cannot filter on it)", len(pairs)))
+	}
+	return tasks
 }
 
 // Events implements investigate.EventSource: it looks every key of q up in every region
@@ -101,10 +147,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	if s.Session == nil {
 		return rep, errors.New("lookup: no AWS session")
 	}
-	if len(q.KeyPairs) > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("LookupEvents cannot search launches by key pair name: RunInstances by other signers with the key's %d key pairs were not searched (use --trail s3://... or athena://...)", len(q.KeyPairs)))
-	}
-	if len(q.AccessKeys) == 0 {
+	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 {
 		return rep, nil
 	}
 	now := s.now()
@@ -147,6 +190,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 			}
 		}
 	}
+	tasks = append(tasks, s.launchTasks(q.KeyPairs, &rep)...)
 	if !to.After(from) {
 		for _, t := range tasks {
 			rep.Regions = append(rep.Regions, investigate.RegionStatus{Region: t.region, Account: t.account, Status: investigate.RegionSkipped,
@@ -166,7 +210,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		rep.Problems = append(rep.Problems, r.problems...)
 		st := investigate.RegionStatus{Region: t.region, Account: t.account, Status: r.status, Events: r.events, Pages: r.pages, Retries: r.retries, Truncated: r.truncated}
 		if r.err != nil {
-			st.Error = t.key + ": " + r.err.Error()
+			st.Error = t.what() + ": " + r.err.Error()
 			if firstErr == nil {
 				firstErr = r.err
 			}
