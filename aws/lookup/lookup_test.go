@@ -233,21 +233,25 @@ func TestFailingAndThrottledRegionsAreReportedInTheCoverage(t *testing.T) {
 	f.ct.SetFault("eu-west-2", cttest.FaultInternalError)
 	f.ct.SetFault("eu-north-1", cttest.Fault{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"})
 	f.ct.SetFault("ap-south-1", cttest.FaultAccessDenied)
-	src := f.source(now, "eu-west-1", "eu-west-2", "eu-north-1", "ap-south-1")
-	src.Retry = RetryPolicy{Throttles: 3, Errors: 2, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond}
+	f.ct.SetFault("ca-central-1", cttest.Fault{Delay: time.Minute}) // never answers
+	src := f.source(now, "eu-west-1", "eu-west-2", "eu-north-1", "ap-south-1", "ca-central-1")
+	src.Retry = RetryPolicy{Throttles: 3, Errors: 2, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond, Timeout: 300 * time.Millisecond}
 
 	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{})
 	if len(col.Errors) != 0 {
 		t.Fatalf("partial failure must not fail the source: %v", col.Errors)
 	}
 	rep := col.Reports[0]
-	for region, want := range map[string]string{"us-east-1": "searched", "eu-west-1": "searched", "eu-west-2": "failed", "eu-north-1": "throttled", "ap-south-1": "failed"} {
+	for region, want := range map[string]string{"us-east-1": "searched", "eu-west-1": "searched", "eu-west-2": "failed", "eu-north-1": "throttled", "ap-south-1": "failed", "ca-central-1": "failed"} {
 		if st := regionStatus(rep, region); st.Status != want {
 			t.Errorf("%s: %+v, want %s", region, st, want)
 		}
 	}
 	if st := regionStatus(rep, "ap-south-1"); !strings.Contains(st.Error, "cloudtrail:LookupEvents") {
 		t.Errorf("a denied region must name the missing permission: %q", st.Error)
+	}
+	if st := regionStatus(rep, "ca-central-1"); !strings.Contains(st.Error, "no answer within 300ms, 3 times") {
+		t.Errorf("a region that never answers: %q", st.Error)
 	}
 	if st := regionStatus(rep, "eu-north-1"); !strings.Contains(st.Error, "throttled") {
 		t.Errorf("throttled region error: %q", st.Error)
@@ -266,6 +270,7 @@ func TestFailingAndThrottledRegionsAreReportedInTheCoverage(t *testing.T) {
 	f.ct.SetFault("us-east-1", cttest.FaultAccessDenied)
 	f.ct.SetFault("eu-west-1", cttest.FaultAccessDenied)
 	f.ct.SetFault("eu-north-1", cttest.FaultAccessDenied)
+	f.ct.SetFault("ca-central-1", cttest.FaultAccessDenied)
 	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
 	if err == nil || !awsconfig.IsDenied(err) {
 		t.Errorf("every region denied: err = %v, want a denial naming the permission", err)

@@ -30,10 +30,13 @@ type RetryPolicy struct {
 	Errors int
 	// Base and Max bound the exponential back-off between attempts (full jitter).
 	Base, Max time.Duration
+	// Timeout bounds one attempt, so that a region that never answers is retried, then
+	// reported failed, instead of holding the case (0: no bound).
+	Timeout time.Duration
 }
 
 // DefaultRetry rides out about a minute of sustained throttling per page.
-var DefaultRetry = RetryPolicy{Throttles: 12, Errors: 4, Base: 250 * time.Millisecond, Max: 8 * time.Second}
+var DefaultRetry = RetryPolicy{Throttles: 12, Errors: 4, Base: 250 * time.Millisecond, Max: 8 * time.Second, Timeout: 30 * time.Second}
 
 func (p RetryPolicy) orDefault() RetryPolicy {
 	if p == (RetryPolicy{}) {
@@ -203,7 +206,13 @@ func page(ctx context.Context, c *cloudtrail.Client, lim interface{ Wait(context
 		if err := lim.Wait(ctx); err != nil {
 			return nil, retries, err
 		}
-		out, err := c.LookupEvents(ctx, in)
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if p.Timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, p.Timeout)
+		}
+		out, err := c.LookupEvents(actx, in)
+		timedOut := err != nil && actx.Err() != nil
+		cancel()
 		if err == nil {
 			return out, retries, nil
 		}
@@ -212,6 +221,12 @@ func page(ctx context.Context, c *cloudtrail.Client, lim interface{ Wait(context
 		}
 		var wait time.Duration
 		switch {
+		case timedOut:
+			failed++
+			if failed > p.Errors {
+				return nil, retries, fmt.Errorf("no answer within %v, %d times", p.Timeout, failed)
+			}
+			wait = p.backoff(failed - 1)
 		case throttles.IsErrorThrottle(err) == aws.TrueTernary:
 			throttled++
 			if throttled > p.Throttles {
