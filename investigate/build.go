@@ -25,6 +25,7 @@ type CaseInput struct {
 	Window       Window
 	Now          time.Time
 	Demo         bool
+	Context      string
 }
 
 // LiveState is what a live EC2 lookup learned about a case's follow-ups.
@@ -50,6 +51,7 @@ func BuildCase(in CaseInput) *Case {
 		GeneratedAt:   now,
 		Window:        in.Window,
 		Demo:          in.Demo,
+		Context:       in.Context,
 	}
 	events := make([]*Event, 0, len(in.Events))
 	for _, e := range in.Events {
@@ -345,6 +347,24 @@ func buildFollowUps(own, all []*Event, keys map[string]int, live *LiveState) (Fo
 			}
 			f.Instances = append(f.Instances, inst)
 		}
+	}
+	// Instances a live lookup found with the case's key pairs but no launch in the trail
+	// (launched outside the window or the sources) are the same threat.
+	if live != nil {
+		listed := map[string]bool{}
+		for _, i := range f.Instances {
+			listed[i.InstanceID] = true
+		}
+		var extra []Instance
+		for id, li := range live.Instances {
+			if listed[id] || li.KeyName == "" || !pairs[li.Region+"/"+li.KeyName] {
+				continue
+			}
+			li.InstanceID, li.LaunchEvent = id, ""
+			extra = append(extra, li)
+		}
+		sort.Slice(extra, func(i, j int) bool { return extra[i].InstanceID < extra[j].InstanceID })
+		f.Instances = append(f.Instances, extra...)
 	}
 	return f, others
 }

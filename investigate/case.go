@@ -15,6 +15,8 @@ type Case struct {
 	GeneratedAt   time.Time `json:"generated_at"`
 	Window        Window    `json:"window"`
 	Demo          bool      `json:"demo,omitempty"`
+	// Context names the sources, AWS profile, region and caller the case was built with.
+	Context string `json:"context,omitempty"`
 
 	Owner Owner `json:"owner"`
 	// Siblings are the alerts of the key and of its derived sessions.
@@ -291,7 +293,7 @@ type Instance struct {
 	InstanceID   string            `json:"instance_id"`
 	Region       string            `json:"region"`
 	Account      string            `json:"account,omitempty"`
-	LaunchEvent  string            `json:"launch_event"`
+	LaunchEvent  string            `json:"launch_event"` // "" for an instance found live by key name only
 	KeyName      string            `json:"key_name,omitempty"`
 	InstanceType string            `json:"instance_type,omitempty"`
 	State        string            `json:"state,omitempty"` // pending, running, stopped, terminated; "" when unknown

@@ -205,3 +205,24 @@ func TestCrashMidActionIsCompletedWithoutRepeating(t *testing.T) {
 		t.Fatalf("resume after failed call = %+v writes %d", outs, acct2.Writes())
 	}
 }
+
+func TestLiveInstancesWithTheKeysKeyPairJoinTheCase(t *testing.T) {
+	kp := []byte(`{"eventVersion":"1.09","eventID":"k1","eventTime":"2026-11-20T09:00:00Z","eventName":"CreateKeyPair","eventSource":"ec2.amazonaws.com","awsRegion":"eu-west-1",
+"requestParameters":{"keyName":"ops"},"responseElements":{"keyName":"ops","keyPairId":"key-1"},"userIdentity":{"type":"IAMUser","accessKeyId":"AKIAEXAMPLEKEY000001","userName":"u","accountId":"111122223333"}}`)
+	e, err := investigate.DecodeRecord(kp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := &investigate.LiveState{KeyPairs: map[string]bool{"eu-west-1/ops": true}, Instances: map[string]investigate.Instance{
+		"i-live":  {Region: "eu-west-1", KeyName: "ops", State: "running", InstanceType: "g5.xlarge"},
+		"i-other": {Region: "eu-west-1", KeyName: "someone-elses", State: "running"},
+		"i-wrong": {Region: "us-east-1", KeyName: "ops", State: "running"},
+	}}
+	c := investigate.BuildCase(investigate.CaseInput{Key: "AKIAEXAMPLEKEY000001", Events: []*investigate.Event{&e}, Live: live, Context: "profile ir"})
+	if len(c.FollowUps.Instances) != 1 || c.FollowUps.Instances[0].InstanceID != "i-live" || c.FollowUps.Instances[0].LaunchEvent != "" || c.Context != "profile ir" {
+		t.Fatalf("instances %+v context %q", c.FollowUps.Instances, c.Context)
+	}
+	if a := action(investigate.PlanRemediation(c, nil, cutoff), investigate.ActStopInstances); len(a.Instances["eu-west-1"]) != 1 {
+		t.Fatalf("plan does not stop the live instance: %+v", a)
+	}
+}

@@ -166,7 +166,7 @@ func (w *Workspace) Investigate(ctx context.Context, key string, interval time.D
 		in := CaseInput{
 			Key: key, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports,
 			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live,
-			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo,
+			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo, Context: w.Describe,
 		}
 		mu.Unlock()
 		return BuildCase(in)

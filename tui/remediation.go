@@ -136,6 +136,9 @@ func (r *remedyScreen) update(msg tea.Msg) tea.Cmd {
 		out := m.out
 		r.outcomes[m.action] = &out
 		r.stage = stageList
+		if k := out.Action.Kind; out.Err == nil && (k == investigate.ActDeactivateKey || k == investigate.ActReactivateKey) && out.StateAfter != "" {
+			r.c.Owner.Status = out.StateAfter // the header shows the key's new status
+		}
 		r.typed = ""
 		switch {
 		case out.Err != nil:

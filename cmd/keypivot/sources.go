@@ -59,7 +59,7 @@ var (
 
 // usesDemo reports whether no source at all is configured.
 func (g *Globals) usesDemo() bool {
-	return g.Demo || (len(g.Alerts) == 0 && len(g.Trail) == 0 && g.Elastic == "")
+	return g.Demo || (len(g.Alerts) == 0 && len(g.Trail) == 0 && g.Elastic == "" && !g.awsRequested())
 }
 
 // wire builds the wiring for the flags.

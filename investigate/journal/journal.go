@@ -123,11 +123,13 @@ func (j *File) Pending() ([]investigate.JournalEntry, error) {
 		return nil, err
 	}
 	open := map[string]int{}
+	listed := map[string]bool{}
 	var order []string
 	for i, e := range entries {
 		switch e.Phase {
 		case investigate.PhaseIntent:
-			if _, ok := open[e.ActionID]; !ok {
+			if !listed[e.ActionID] {
+				listed[e.ActionID] = true
 				order = append(order, e.ActionID)
 			}
 			open[e.ActionID] = i

@@ -55,13 +55,16 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if ow.Status != "" {
 		p("| Status | %s |\n", md(ow.Status))
 	}
-	if ow.LastUsed != nil && !ow.LastUsed.Date.IsZero() {
-		p("| Last used | %s %s %s |\n", ts(ow.LastUsed.Date), md(ow.LastUsed.Service), md(ow.LastUsed.Region))
+	if ow.LastUsed != nil {
+		p("| Last used | %s |\n", md(lastUsed(ow.LastUsed)))
 	}
 	for _, k := range ow.OtherKeys {
 		if k.AccessKeyID != c.Key {
-			p("| Other key | %s %s |\n", code(k.AccessKeyID), md(k.Status))
+			p("| Other key | %s %s, %s |\n", code(k.AccessKeyID), md(k.Status), md(lastUsed(k.LastUsed)))
 		}
+	}
+	if c.Context != "" {
+		p("| Sources | %s |\n", md(c.Context))
 	}
 	p("| Events | %d by the key, %d by %d derived sessions |\n", c.EventCount, c.SessionEventCount, len(c.Sessions))
 	p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
@@ -240,8 +243,20 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	}
 	for _, s := range cv.Sources {
 		p("- trail %s: %d files, %d records, %d matched\n", code(s.Source), s.Files, s.Records, s.Matched)
+		var quiet []string
 		for _, r := range s.Regions {
-			p("  - %s %s: %d events %s\n", md(r.Region), r.Status, r.Events, md(r.Error))
+			where := r.Region
+			if r.Account != "" {
+				where = r.Account + "/" + r.Region
+			}
+			if r.Status == investigate.RegionSearched && r.Events == 0 && r.Retries == 0 && !r.Truncated {
+				quiet = append(quiet, where)
+				continue
+			}
+			p("  - %s %s: %d events %s\n", md(where), r.Status, r.Events, md(r.Error))
+		}
+		if len(quiet) > 0 {
+			p("  - searched, no events: %s\n", md(strings.Join(quiet, ", ")))
 		}
 		if s.Query != "" {
 			p("\n```sql\n%s\n```\n\n", strings.ReplaceAll(sanitize.Multiline(s.Query), "```", "'''"))

@@ -99,15 +99,11 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 		kv("", cell(ow.ARN))
 	}
 	if ow.Status != "" || ow.LastUsed != nil {
-		s := ow.Status
-		if ow.LastUsed != nil && !ow.LastUsed.Date.IsZero() {
-			s += fmt.Sprintf(", last used %s (%s %s)", ts(ow.LastUsed.Date), ow.LastUsed.Service, ow.LastUsed.Region)
-		}
-		kv("Status", strings.TrimPrefix(s, ", "))
+		kv("Status", strings.TrimPrefix(ow.Status+", "+lastUsed(ow.LastUsed), ", "))
 	}
 	for _, k := range ow.OtherKeys {
 		if k.AccessKeyID != c.Key {
-			kv("Other key", fmt.Sprintf("%s %s, created %s", k.AccessKeyID, k.Status, ts(k.Created)))
+			kv("Other key", fmt.Sprintf("%s %s, created %s, %s", k.AccessKeyID, k.Status, ts(k.Created), lastUsed(k.LastUsed)))
 		}
 	}
 	if ow.Error != "" {
@@ -115,6 +111,9 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	}
 	if len(ow.Sources) > 0 {
 		kv("From", strings.Join(ow.Sources, ", "))
+	}
+	if c.Context != "" {
+		kv("Sources", cell(c.Context))
 	}
 	act := fmt.Sprintf("%d events by the key", c.EventCount)
 	if len(c.Sessions) > 0 {
@@ -330,6 +329,21 @@ func writeFollowUps(b *strings.Builder, c *investigate.Case, width int, section 
 	}
 }
 
+// lastUsed renders IAM's last use of a key; a key IAM reports as never used says so.
+func lastUsed(l *investigate.LastUsed) string {
+	switch {
+	case l == nil:
+		return "last use unknown"
+	case l.Date.IsZero():
+		return "never used"
+	}
+	s := "last used " + ts(l.Date)
+	if l.Service != "" || l.Region != "" {
+		s += " (" + strings.TrimSpace(l.Service+" "+l.Region) + ")"
+	}
+	return s
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -523,12 +537,30 @@ func writeCoverage(b *strings.Builder, c *investigate.Case, width int, section f
 			line += fmt.Sprintf(", %.1f MB", float64(s.Bytes)/1e6)
 		}
 		b.WriteString("  " + wrap(cell(line), width, 4) + "\n")
+		var quiet []string
 		for _, r := range s.Regions {
-			rl := fmt.Sprintf("%s %s: %d events", r.Region, r.Status, r.Events)
+			where := r.Region
+			if r.Account != "" {
+				where = r.Account + "/" + r.Region
+			}
+			if r.Status == investigate.RegionSearched && r.Events == 0 && r.Retries == 0 && !r.Truncated {
+				quiet = append(quiet, where)
+				continue
+			}
+			rl := fmt.Sprintf("%s %s: %d events", where, r.Status, r.Events)
+			if r.Retries > 0 {
+				rl += fmt.Sprintf(", %d retries", r.Retries)
+			}
+			if r.Truncated {
+				rl += ", TRUNCATED"
+			}
 			if r.Error != "" {
 				rl += " (" + r.Error + ")"
 			}
 			b.WriteString("      " + wrap(cell(rl), width, 6) + "\n")
+		}
+		if len(quiet) > 0 {
+			b.WriteString("      " + wrap(cell(fmt.Sprintf("searched, no events: %s", strings.Join(quiet, ", "))), width, 6) + "\n")
 		}
 		if s.Query != "" {
 			b.WriteString("      query: " + wrap(cell(s.Query), width, 13) + "\n")
