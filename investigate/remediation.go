@@ -293,6 +293,30 @@ func RevocationPolicy(t time.Time) string {
 	return string(b)
 }
 
+// RevocationState reads an AWSRevokeOlderSessions policy document: the state to show,
+// and whether it revokes at least the sessions issued before cut. Remediators use it to
+// tell an applied revocation from a missing or older one.
+func RevocationState(doc string, cut time.Time) (string, bool) {
+	if doc == "" {
+		return "no revocation policy", false
+	}
+	var d struct {
+		Statement []struct {
+			Condition map[string]map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return "unreadable " + RevokePolicyName + " policy", false
+	}
+	for _, s := range d.Statement {
+		v, _ := s.Condition["DateLessThan"]["aws:TokenIssueTime"].(string)
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return "sessions issued before " + v + " revoked", !t.Before(cut.UTC().Truncate(time.Second))
+		}
+	}
+	return RevokePolicyName + " policy without a TokenIssueTime condition", false
+}
+
 func countIDs(m map[string][]string) int {
 	n := 0
 	for _, v := range m {

@@ -12,7 +12,6 @@ package remediate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -212,26 +211,7 @@ func policyMissing(err error) bool {
 
 // revokeState reads the cut-off of a revocation policy: in effect when it is no earlier
 // than the action's.
-func revokeState(doc string, cut time.Time) (string, bool) {
-	if doc == "" {
-		return "no revocation policy", false
-	}
-	var d struct {
-		Statement []struct {
-			Condition map[string]map[string]any
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return "unreadable " + investigate.RevokePolicyName + " policy", false
-	}
-	for _, s := range d.Statement {
-		v, _ := s.Condition["DateLessThan"]["aws:TokenIssueTime"].(string)
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return "sessions issued before " + v + " revoked", !t.Before(cut.UTC().Truncate(time.Second))
-		}
-	}
-	return investigate.RevokePolicyName + " policy without a TokenIssueTime condition", false
-}
+func revokeState(doc string, cut time.Time) (string, bool) { return investigate.RevocationState(doc, cut) }
 
 func (r *Remediator) instanceStates(ctx context.Context, region string, ids []string) (map[string]string, error) {
 	c := ec2.NewFromConfig(r.Session.ForRegion(region))

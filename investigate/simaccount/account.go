@@ -6,7 +6,6 @@ package simaccount
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -172,26 +171,8 @@ func (a *Account) State(_ context.Context, act investigate.Action) (string, bool
 }
 
 func revokeState(doc string, cut time.Time) (string, bool, error) {
-	if doc == "" {
-		return "no revocation policy", false, nil
-	}
-	var d struct {
-		Statement []struct {
-			Condition map[string]map[string]string
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &d); err != nil {
-		return "unreadable policy", false, nil
-	}
-	for _, s := range d.Statement {
-		if v := s.Condition["DateLessThan"]["aws:TokenIssueTime"]; v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err == nil {
-				return "sessions issued before " + v + " revoked", !t.Before(cut), nil
-			}
-		}
-	}
-	return "policy without a TokenIssueTime condition", false, nil
+	st, ok := investigate.RevocationState(doc, cut)
+	return st, ok, nil
 }
 
 func roleName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
