@@ -211,7 +211,9 @@ func policyMissing(err error) bool {
 
 // revokeState reads the cut-off of a revocation policy: in effect when it is no earlier
 // than the action's.
-func revokeState(doc string, cut time.Time) (string, bool) { return investigate.RevocationState(doc, cut) }
+func revokeState(doc string, cut time.Time) (string, bool) {
+	return investigate.RevocationState(doc, cut)
+}
 
 func (r *Remediator) instanceStates(ctx context.Context, region string, ids []string) (map[string]string, error) {
 	c := ec2.NewFromConfig(r.Session.ForRegion(region))
