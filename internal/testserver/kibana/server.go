@@ -1,0 +1,493 @@
+package kibana
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keypivot/keypivot/internal/testserver/elasticsearch"
+)
+
+// Endpoint names used by the request counters and by Fault.Endpoint.
+const (
+	EndpointStatus        = "status"         // GET /api/status
+	EndpointSignalsStatus = "signals.status" // POST /api/detection_engine/signals/status
+	EndpointCreateCase    = "cases.create"   // POST /api/cases
+	EndpointAddComment    = "cases.comment"  // POST /api/cases/{id}/comments
+	EndpointGetCase       = "cases.get"      // GET /api/cases/{id}
+	EndpointFindCases     = "cases.find"     // GET /api/cases/_find
+	EndpointUnknown       = "unknown"
+)
+
+// Server is a Kibana test server backed by an Elasticsearch test server. Create it
+// with New.
+type Server struct {
+	mu    sync.Mutex
+	srv   *httptest.Server
+	es    *elasticsearch.Server
+	clock func() time.Time
+
+	version      string
+	apiKeys      map[string]string
+	users        map[string]string
+	closeReasons map[string]bool
+
+	cases    map[string]map[string]*kcase // space -> id -> case
+	caseSeq  int
+	counts   map[string]int
+	requests []Request
+	faults   []*Fault
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithVersion sets the version /api/status reports (default "8.19.7").
+func WithVersion(v string) Option { return func(s *Server) { s.version = v } }
+
+// WithAPIKey accepts "Authorization: ApiKey base64(id:key)". Without WithAPIKey or
+// WithBasicAuth the server accepts exactly what the linked Elasticsearch server
+// accepts, as Kibana authenticates against its cluster.
+func WithAPIKey(id, key string) Option { return func(s *Server) { s.apiKeys[id] = key } }
+
+// WithBasicAuth accepts a user and password.
+func WithBasicAuth(user, password string) Option { return func(s *Server) { s.users[user] = password } }
+
+// WithClock sets the clock used for timestamps (created_at, workflow_status_updated_at).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
+
+// WithCloseReasons adds custom closing reasons (the securitySolution:closeReasons
+// advanced setting) to the built-in ones.
+func WithCloseReasons(reasons ...string) Option {
+	return func(s *Server) {
+		for _, r := range reasons {
+			s.closeReasons[r] = true
+		}
+	}
+}
+
+// defaultCloseReasons are the closing reasons Kibana accepts without configuration:
+// the 8.x/9.x built-in list and the older schema's list.
+var defaultCloseReasons = []string{
+	"false_positive", "duplicate", "true_positive", "benign_positive", "automated_closure", "other",
+	"issue_resolved", "acceptable_risk", "expected_activity", "low_severity", "investigation_required",
+}
+
+// New starts a Kibana server on a loopback port whose alert and case operations read
+// and write es; it is closed when the test ends.
+func New(tb testing.TB, es *elasticsearch.Server, opts ...Option) *Server {
+	tb.Helper()
+	s := &Server{
+		es:           es,
+		clock:        time.Now,
+		version:      "8.19.7",
+		apiKeys:      map[string]string{},
+		users:        map[string]string{},
+		closeReasons: map[string]bool{},
+		cases:        map[string]map[string]*kcase{},
+		counts:       map[string]int{},
+	}
+	for _, r := range defaultCloseReasons {
+		s.closeReasons[r] = true
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	tb.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
+
+// Request is a request the server received, kept for assertions.
+type Request struct {
+	Endpoint string
+	Space    string
+	Method   string
+	Path     string
+	Query    url.Values
+	Header   http.Header
+	Body     []byte
+}
+
+// Requests returns how many requests reached an endpoint (rejected ones included).
+func (s *Server) Requests(endpoint string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[endpoint]
+}
+
+// RequestLog returns every request received so far, in order.
+func (s *Server) RequestLog() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// ResetCounters clears the request counters and log.
+func (s *Server) ResetCounters() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = map[string]int{}
+	s.requests = nil
+}
+
+// Fault makes requests fail or slow down.
+type Fault struct {
+	Endpoint string        // an Endpoint* name; "" matches every endpoint
+	Status   int           // HTTP status to answer; 0 with a Delay only delays
+	Message  string        // error message; a default is provided
+	Times    int           // how many matching requests fail; 0 means 1; -1 until ClearFaults
+	Delay    time.Duration // wait before answering
+}
+
+// InjectFault adds a fault; faults apply in the order they were added.
+func (s *Server) InjectFault(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Times == 0 {
+		f.Times = 1
+	}
+	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes all faults.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+func (s *Server) takeFault(endpoint string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Endpoint != "" && f.Endpoint != endpoint {
+			continue
+		}
+		c := *f
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+		}
+		return &c
+	}
+	return nil
+}
+
+// user is the authenticated caller, as Kibana records it on cases and alerts.
+type user struct {
+	Username   string
+	ProfileUID string
+}
+
+func (s *Server) authenticate(header string) (user, bool) {
+	if len(s.apiKeys) == 0 && len(s.users) == 0 {
+		p, ok := s.es.Authenticate(header)
+		if !ok {
+			return user{}, false
+		}
+		if strings.HasPrefix(p, "api_key:") {
+			return user{Username: "kp-test"}, true
+		}
+		return user{Username: p, ProfileUID: profileUID(p)}, true
+	}
+	scheme, cred, _ := strings.Cut(header, " ")
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return user{}, false
+	}
+	id, secret, _ := strings.Cut(string(raw), ":")
+	switch strings.ToLower(scheme) {
+	case "apikey":
+		if k, ok := s.apiKeys[id]; ok && k == secret {
+			return user{Username: "kp-test"}, true
+		}
+	case "basic":
+		if p, ok := s.users[id]; ok && p == secret {
+			return user{Username: id, ProfileUID: profileUID(id)}, true
+		}
+	}
+	return user{}, false
+}
+
+func profileUID(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return "u_" + base64.RawURLEncoding.EncodeToString(h[:16]) + "_0"
+}
+
+// route splits a path into the space, the endpoint and a case id.
+func route(method, p string) (space, endpoint, caseID string) {
+	space = "default"
+	if rest, ok := strings.CutPrefix(p, "/s/"); ok {
+		sp, tail, _ := strings.Cut(rest, "/")
+		space, p = sp, "/"+tail
+	}
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	switch {
+	case p == "/api/status" && method == http.MethodGet:
+		return space, EndpointStatus, ""
+	case p == "/api/detection_engine/signals/status" && method == http.MethodPost:
+		return space, EndpointSignalsStatus, ""
+	case p == "/api/cases" && method == http.MethodPost:
+		return space, EndpointCreateCase, ""
+	case p == "/api/cases/_find" && method == http.MethodGet:
+		return space, EndpointFindCases, ""
+	case len(parts) == 4 && parts[0] == "api" && parts[1] == "cases" && parts[3] == "comments" && method == http.MethodPost:
+		return space, EndpointAddComment, parts[2]
+	case len(parts) == 3 && parts[0] == "api" && parts[1] == "cases" && method == http.MethodGet:
+		return space, EndpointGetCase, parts[2]
+	}
+	return space, EndpointUnknown, ""
+}
+
+// kibanaError is the error body Kibana's HTTP layer produces.
+func kibanaError(status int, msg string) (int, any) {
+	return status, map[string]any{"statusCode": status, "error": http.StatusText(status), "message": msg}
+}
+
+// siemError is the error body the security solution's routes produce.
+func siemError(status int, msg string) (int, any) {
+	return status, map[string]any{"message": msg, "status_code": status}
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	space, endpoint, caseID := route(r.Method, r.URL.Path)
+	s.mu.Lock()
+	s.counts[endpoint]++
+	s.requests = append(s.requests, Request{
+		Endpoint: endpoint, Space: space, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
+		Header: r.Header.Clone(), Body: body,
+	})
+	s.mu.Unlock()
+
+	reply := func(code int, v any) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("kbn-name", "kibana")
+		w.WriteHeader(code)
+		b, _ := json.Marshal(v)
+		_, _ = w.Write(b)
+	}
+	u, ok := s.authenticate(r.Header.Get("Authorization"))
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="kibana"`)
+		reply(kibanaError(http.StatusUnauthorized, "Unauthorized"))
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get("kbn-xsrf") == "" {
+		reply(kibanaError(http.StatusBadRequest, "Request must contain a kbn-xsrf header."))
+		return
+	}
+	if f := s.takeFault(endpoint); f != nil {
+		if f.Delay > 0 {
+			select {
+			case <-time.After(f.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if f.Status != 0 {
+			msg := f.Message
+			if msg == "" {
+				msg = "injected fault"
+			}
+			reply(kibanaError(f.Status, msg))
+			return
+		}
+	}
+	var parsed map[string]any
+	if r.Method == http.MethodPost {
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.UseNumber()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			reply(kibanaError(http.StatusBadRequest, "[request body]: expected a plain object value, but found [null] instead."))
+			return
+		}
+		obj, isObj := v.(map[string]any)
+		if !isObj {
+			reply(kibanaError(http.StatusBadRequest, fmt.Sprintf("[request body]: expected a plain object value, but found [%s] instead.", jsonKind(v))))
+			return
+		}
+		parsed = obj
+	}
+	switch endpoint {
+	case EndpointStatus:
+		reply(http.StatusOK, map[string]any{
+			"name":    "kibana",
+			"uuid":    "5b2de169-2785-441b-ae8c-186a1936b17d",
+			"version": map[string]any{"number": s.version, "build_flavor": "traditional", "build_snapshot": false},
+			"status":  map[string]any{"overall": map[string]any{"level": "available", "summary": "All services and plugins are available"}},
+		})
+	case EndpointSignalsStatus:
+		reply(s.setSignalsStatus(space, u, parsed))
+	case EndpointCreateCase:
+		reply(s.createCase(space, u, parsed))
+	case EndpointAddComment:
+		reply(s.addComment(space, u, caseID, parsed))
+	case EndpointGetCase:
+		reply(s.getCase(space, caseID))
+	case EndpointFindCases:
+		reply(s.findCases(space, r.URL.Query()))
+	default:
+		reply(kibanaError(http.StatusNotFound, "Not Found"))
+	}
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return "null"
+}
+
+// setSignalsStatus implements POST /api/detection_engine/signals/status: it rewrites
+// kibana.alert.workflow_status in the space's alerts index the way Kibana's painless
+// script does and answers with the _update_by_query response.
+func (s *Server) setSignalsStatus(space string, u user, body map[string]any) (int, any) {
+	status, _ := body["status"].(string)
+	switch status {
+	case "open", "closed", "acknowledged", "in-progress":
+	default:
+		got := "undefined"
+		if v, ok := body["status"]; ok {
+			got = fmt.Sprint(v)
+		}
+		return kibanaError(http.StatusBadRequest,
+			fmt.Sprintf("[request body]: status: Invalid enum value. Expected 'open' | 'closed' | 'acknowledged' | 'in-progress', received '%s'", got))
+	}
+	ids, hasIDs := body["signal_ids"]
+	query, hasQuery := body["query"]
+	if hasIDs == hasQuery {
+		return kibanaError(http.StatusBadRequest, "[request body]: Invalid input: exactly one of signal_ids or query is required")
+	}
+	for k := range body {
+		switch k {
+		case "status", "signal_ids", "query", "reason", "conflicts", "runtime_fields":
+		default:
+			return kibanaError(http.StatusBadRequest, fmt.Sprintf("[request body]: Unrecognized key(s) in object: '%s'", k))
+		}
+	}
+	var reason any
+	if r, ok := body["reason"]; ok {
+		rs, isStr := r.(string)
+		if !isStr {
+			return kibanaError(http.StatusBadRequest, "[request body]: reason: Expected string")
+		}
+		if status == "closed" {
+			if !s.closeReasons[rs] {
+				return siemError(http.StatusBadRequest, fmt.Sprintf("Reason %q is not a valid closing reason", rs))
+			}
+			reason = rs
+		}
+	}
+	var q map[string]any
+	if hasIDs {
+		list, isList := ids.([]any)
+		if !isList || len(list) == 0 {
+			return kibanaError(http.StatusBadRequest, "[request body]: signal_ids: Array must contain at least 1 element(s)")
+		}
+		for _, id := range list {
+			if s, ok := id.(string); !ok || s == "" {
+				return kibanaError(http.StatusBadRequest, "[request body]: signal_ids: String must contain at least 1 character(s)")
+			}
+		}
+		q = map[string]any{"bool": map[string]any{"filter": map[string]any{"terms": map[string]any{"_id": list}}}}
+	} else {
+		qo, isObj := query.(map[string]any)
+		if !isObj {
+			return kibanaError(http.StatusBadRequest, "[request body]: query: Expected object")
+		}
+		q = map[string]any{"bool": map[string]any{"filter": qo}}
+	}
+	stored := status
+	if stored == "in-progress" {
+		stored = "acknowledged"
+	}
+	now := s.clock().UTC().Format("2006-01-02T15:04:05.000Z")
+	var workflowUser any
+	if u.ProfileUID != "" {
+		workflowUser = u.ProfileUID
+	}
+	start := time.Now()
+	res, err := s.es.UpdateByQuery(elasticsearch.AlertsIndex(space), q, func(_ string, src map[string]any) bool {
+		if cur, ok := alertField(src, "kibana.alert.workflow_status"); ok && cur != nil && cur != stored {
+			src["kibana.alert.workflow_status"] = stored
+			src["kibana.alert.workflow_user"] = workflowUser
+			src["kibana.alert.workflow_status_updated_at"] = now
+			if reason != nil {
+				src["kibana.alert.workflow_reason"] = reason
+			} else {
+				delete(src, "kibana.alert.workflow_reason")
+			}
+		}
+		if sig, ok := src["signal"].(map[string]any); ok && sig["status"] != nil {
+			sig["status"] = stored
+		}
+		return true
+	})
+	if err != nil {
+		if e, ok := err.(*elasticsearch.Error); ok {
+			return siemError(e.Status, e.Reason)
+		}
+		return siemError(http.StatusInternalServerError, err.Error())
+	}
+	batches := 0
+	if res.Total > 0 {
+		batches = 1
+	}
+	return http.StatusOK, map[string]any{
+		"took": time.Since(start).Milliseconds(), "timed_out": false, "total": res.Total, "updated": res.Updated,
+		"deleted": 0, "batches": batches, "version_conflicts": 0, "noops": res.Noops,
+		"retries": map[string]any{"bulk": 0, "search": 0}, "throttled_millis": 0,
+		"requests_per_second": -1, "throttled_until_millis": 0, "failures": []any{},
+	}
+}
+
+// alertField reads a field of an alert's _source, as a flat dotted key or nested.
+func alertField(src map[string]any, field string) (any, bool) {
+	if v, ok := src[field]; ok {
+		return v, true
+	}
+	var cur any = src
+	for _, part := range strings.Split(field, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:12]
+}
