@@ -228,8 +228,9 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	}
 	byRegion := map[string][]string{}
 	for _, i := range c.FollowUps.Instances {
-		if i.State == "terminated" || i.State == "stopped" || i.State == "not-found" {
-			continue
+		switch i.State {
+		case "terminated", "shutting-down", "stopped", "stopping", "not-found":
+			continue // already going or gone: nothing to stop
 		}
 		byRegion[i.Region] = append(byRegion[i.Region], i.InstanceID)
 	}
