@@ -2,8 +2,8 @@ package securityhub
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"slices"
 	"strings"
