@@ -183,7 +183,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		a.Affects = append(a.Affects, line)
 	}
 	if n := len(all) - len(targets); n > 0 {
-		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s already %s or closed", plural(n, "other Elastic alert"), status))
+		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s already %s", plural(n, "other Elastic alert"), describeStatus(status)))
 	}
 	if n := otherProviders(c); n > 0 {
 		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s from GuardDuty or Security Hub (archive or update them in their console)", plural(n, "finding")))
@@ -427,16 +427,28 @@ func KibanaCallString(c APICall) string {
 			body[k] = fmt.Sprintf("<%d characters>", utf8.RuneCountInString(s))
 		}
 	}
-	if alerts, ok := body["alerts"]; ok {
-		n := 0
-		switch x := alerts.(type) {
-		case []AlertRef:
-			n = len(x)
-		case []any:
-			n = len(x)
-		}
-		body["alerts"] = fmt.Sprintf("<%d alerts, one comment per rule>", n)
+	if ids, ok := body["signal_ids"]; ok {
+		body["signal_ids"] = fmt.Sprintf("<%d alert ids>", listLen(ids))
 	}
-	b, _ := json.Marshal(body)
-	return sanitize.Clean(method + " " + path + " " + string(b))
+	if alerts, ok := body["alerts"]; ok {
+		body["alerts"] = fmt.Sprintf("<%d alerts, one comment per rule>", listLen(alerts))
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+	return sanitize.Clean(method + " " + path + " " + strings.TrimSpace(b.String()))
+}
+
+// listLen is the length of a request body's list, however it was built.
+func listLen(v any) int {
+	switch x := v.(type) {
+	case []string:
+		return len(x)
+	case []AlertRef:
+		return len(x)
+	case []any:
+		return len(x)
+	}
+	return 0
 }

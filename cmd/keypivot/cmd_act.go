@@ -139,18 +139,11 @@ func runner(ctx context.Context, w *Wiring, c *investigate.Case) (*investigate.R
 }
 
 func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
-	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
-		return withCode(exitUsage, err)
-	}
-	w, err := wireAct(ctx, g)
+	w, cs, err := keyCase(ctx, g, c.Key, wireAct)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	cs, err := investigateWithProgress(ctx, w.Workspace, c.Key)
-	if err != nil {
-		return withCode(exitError, err)
-	}
 	r, caller, err := runner(ctx, w, cs)
 	if err != nil {
 		return err
@@ -222,18 +215,11 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 }
 
 func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
-	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
-		return withCode(exitUsage, err)
-	}
-	w, err := wireAct(ctx, g)
+	w, cs, err := keyCase(ctx, g, c.Key, wireAct)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	cs, err := investigateWithProgress(ctx, w.Workspace, c.Key)
-	if err != nil {
-		return withCode(exitError, err)
-	}
 	if c.User != "" {
 		cs.Owner.User = c.User
 	}

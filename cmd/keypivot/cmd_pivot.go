@@ -133,6 +133,24 @@ func partial(problems []investigate.Problem, reports ...[]investigate.SourceRepo
 	return withCode(exitPartial, fmt.Errorf("partial result: %d unreadable inputs, %d failed regions (see coverage)", n, failed))
 }
 
+// keyCase checks key, wires the sources with open and builds the key's case. The caller
+// closes the wiring.
+func keyCase(ctx context.Context, g *Globals, key string, open func(context.Context, *Globals) (*Wiring, error)) (*Wiring, *investigate.Case, error) {
+	if _, err := investigate.ParseAccessKeyID(key); err != nil {
+		return nil, nil, withCode(exitUsage, err)
+	}
+	w, err := open(ctx, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := investigateWithProgress(ctx, w.Workspace, key)
+	if err != nil {
+		w.Close()
+		return nil, nil, withCode(exitError, err)
+	}
+	return w, cs, nil
+}
+
 // investigateWithProgress builds a case, showing progress on a terminal's stderr.
 func investigateWithProgress(ctx context.Context, ws *investigate.Workspace, key string) (*investigate.Case, error) {
 	show := stderrIsTerminal()

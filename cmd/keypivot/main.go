@@ -37,6 +37,7 @@ type CLI struct {
 	Deactivate DeactivateCmd `cmd:"" help:"Deactivate an access key (after you type its id)."`
 	Reactivate ReactivateCmd `cmd:"" help:"Reactivate an access key deactivated by mistake (the undo)."`
 	Journal    JournalCmd    `cmd:"" help:"Show the remediation journal, or complete actions a crash interrupted."`
+	Alerts     AlertsCmd     `cmd:"" help:"Write back to Kibana: acknowledge, close or reopen the key's Elastic alerts, or open a case (after you type the key id)."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }
 
