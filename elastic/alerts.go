@@ -19,39 +19,7 @@ const accessKeyField = "aws.cloudtrail.user_identity.access_key_id"
 // fetched, which keeps pages small (alert documents also carry the whole source event,
 // ancestors and rule parameters). A test checks that mapping a filtered document gives
 // the same alert as mapping the whole one.
-var alertSourceFields = []string{
-	"@timestamp",
-	"kibana.alert.uuid",
-	"kibana.alert.rule.name",
-	"kibana.alert.rule.rule_id",
-	"kibana.alert.rule.uuid",
-	"kibana.alert.rule.type",
-	"kibana.alert.rule.tags",
-	"kibana.alert.severity",
-	"kibana.alert.risk_score",
-	"kibana.alert.workflow_status",
-	"kibana.alert.reason",
-	"kibana.alert.original_time",
-	"kibana.alert.new_terms",
-	"event.kind",
-	"event.action",
-	"source.ip",
-	"source.as.organization.name",
-	"source.geo.country_name",
-	"source.geo.country_iso_code",
-	"user_agent.original",
-	"user.name",
-	"cloud.account.id",
-	"cloud.region",
-	"aws.cloudtrail.user_identity.access_key_id",
-	"aws.cloudtrail.user_identity.arn",
-	"aws.cloudtrail.user_identity.type",
-	"Esql.*",
-	"signal.rule.*",
-	"signal.status",
-	"signal.reason",
-	"signal.original_time",
-}
+var alertSourceFields = alertdoc.ElasticSourceFields()
 
 // maxProblems bounds the bad documents reported one by one.
 const maxProblems = 10

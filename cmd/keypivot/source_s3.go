@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -39,36 +36,15 @@ func init() {
 	})
 }
 
-// archiveAWSConfig is the AWS configuration of the archive and Athena sources, one per
-// process: the default chain with --profile and --region (SSO, assume-role and MFA
-// profiles included; the MFA code is asked for on the terminal now, before any screen
-// takes it). AWS_ENDPOINT_URL[_<SERVICE>] and AWS_CA_BUNDLE are honoured by the SDK.
+// archiveAWSConfig is the AWS configuration of the archive and Athena sources: the
+// process's one AWS session (awsSession), so that credentials, MFA and --read-only are
+// resolved once for every AWS client.
 func archiveAWSConfig(e *env) (aws.Config, error) {
-	const key = "aws-config:archives"
-	if cfg, ok := e.shared[key].(aws.Config); ok {
-		return cfg, nil
-	}
-	opts := []func(*config.LoadOptions) error{
-		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) { o.TokenProvider = stscreds.StdinTokenProvider }),
-	}
-	if e.g.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(e.g.Profile))
-	}
-	if e.g.Region != "" {
-		opts = append(opts, config.WithRegion(e.g.Region))
-	}
-	cfg, err := config.LoadDefaultConfig(e.ctx, opts...)
+	s, err := awsSession(e)
 	if err != nil {
-		return aws.Config{}, withCode(exitError, fmt.Errorf("AWS configuration (profile %q): %w", e.g.Profile, err))
+		return aws.Config{}, err
 	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if _, err := cfg.Credentials.Retrieve(e.ctx); err != nil {
-		return aws.Config{}, withCode(exitError, fmt.Errorf("AWS credentials (profile %q): %w", e.g.Profile, err))
-	}
-	e.shared[key] = cfg
-	return cfg, nil
+	return s.Config, nil
 }
 
 // s3Client talks to the bucket's own region (a trail bucket often lives in another

@@ -18,10 +18,6 @@ import (
 const (
 	sharedAWSSession  = "aws:session"
 	sharedAWSAccounts = "aws:accounts"
-	// sharedArchiveConfig is the configuration source_s3.go and source_athena.go reuse:
-	// setting it to the session's makes them share its credentials (one MFA prompt) and
-	// its read-only guard.
-	sharedArchiveConfig = "aws-config:archives"
 )
 
 func init() {
@@ -66,7 +62,6 @@ func awsSession(e *env) (*awsconfig.Session, error) {
 		return nil, withCode(exitError, err)
 	}
 	e.shared[sharedAWSSession] = s
-	e.shared[sharedArchiveConfig] = s.Config
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -11,10 +12,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	cttest "github.com/keypivot/keypivot/internal/testserver/cloudtrail"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 // awsEnv is what an analyst's shell would hold to point keypivot at moto: the endpoint,
@@ -187,5 +190,51 @@ func TestAWSFlagsAreChecked(t *testing.T) {
 		if r.code != exitUsage {
 			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
+	}
+}
+
+// keypivot pivot --trail s3://BUCKET/PREFIX, the demo's archive uploaded to moto's S3:
+// the case equals the one built from the same files on disk, and --read-only still reads.
+func TestPivotThroughS3Archive(t *testing.T) {
+	srv := moto.Start(t)
+	ctx := context.Background()
+	ds := demo.Generate(demo.DefaultAnchor())
+	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, b := range ds.Files {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("org-trail"), Key: aws.String("o-1/" + name), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, b, 0o644)
+	}
+	env := awsEnv(t, srv, moto.AccessKeyID)
+	fromS3 := kp(t, env, "pivot", ds.CompromisedKey, "--trail", "s3://org-trail/o-1/", "--read-only", "--format", "json")
+	if fromS3.code != 0 {
+		t.Fatalf("exit %d: %s", fromS3.code, fromS3.stderr)
+	}
+	fromDisk := kp(t, nil, "pivot", ds.CompromisedKey, "--trail", dir, "--format", "json")
+	if fromDisk.code != 0 {
+		t.Fatalf("from disk: exit %d: %s", fromDisk.code, fromDisk.stderr)
+	}
+	var a, b investigate.Case
+	if err := json.Unmarshal([]byte(fromS3.stdout), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(fromDisk.stdout), &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.EventCount == 0 || a.EventCount != b.EventCount || a.SessionEventCount != b.SessionEventCount ||
+		len(a.Sessions) != len(b.Sessions) || len(a.FollowUps.Launches) != len(b.FollowUps.Launches) {
+		t.Errorf("S3: %d events, %d session events, %d sessions, %d launches; disk: %d, %d, %d, %d",
+			a.EventCount, a.SessionEventCount, len(a.Sessions), len(a.FollowUps.Launches),
+			b.EventCount, b.SessionEventCount, len(b.Sessions), len(b.FollowUps.Launches))
+	}
+	if len(a.Coverage.Sources) != 1 || a.Coverage.Sources[0].Kind == b.Coverage.Sources[0].Kind {
+		t.Errorf("sources: %+v", a.Coverage.Sources)
 	}
 }
