@@ -255,6 +255,10 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 	if path == "" {
 		path = journal.DefaultPath()
 	}
+	real := path
+	if g.Demo {
+		path = demoJournalPath(path) // the simulated account's actions are journalled apart
+	}
 	j, err := journal.Open(path)
 	if err != nil {
 		return withCode(exitError, err)
@@ -265,10 +269,18 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if len(entries) == 0 {
 		fmt.Printf("journal %s is empty\n", path)
+		if demo := demoJournalPath(real); !g.Demo {
+			if st, err := os.Stat(demo); err == nil && st.Size() > 0 {
+				fmt.Printf("the demo's actions are in %s: keypivot journal --demo\n", demo)
+			}
+		}
 	}
 	for _, e := range entries {
 		fmt.Printf("%s  %-8s %-22s %s  %s -> %s  %s  by %s\n", e.Time.Format(time.RFC3339), e.Phase, e.Action, e.Key,
 			sanitize.Clean(e.StateBefore), sanitize.Clean(e.StateAfter), sanitize.Clean(e.Result), sanitize.Clean(e.CallerARN))
+		if e.Phase == investigate.PhaseDone && e.Undo != "" {
+			fmt.Printf("%22s undo: %s\n", "", sanitize.Clean(e.Undo))
+		}
 	}
 	pending, _ := j.Pending()
 	if len(pending) > 0 && !c.Resume {

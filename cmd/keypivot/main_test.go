@@ -180,4 +180,12 @@ func TestDeactivateNeedsConfirmation(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"phase":"intent"`) || !strings.Contains(string(b), `"phase":"done"`) {
 		t.Fatalf("journal: %v %s", err, b)
 	}
+	real := kp(t, env, "journal")
+	if real.code != 0 || !strings.Contains(real.stdout, "is empty") || !strings.Contains(real.stdout, "keypivot journal --demo") {
+		t.Errorf("journal without --demo: exit %d\n%s", real.code, real.stdout)
+	}
+	shown := kp(t, env, "journal", "--demo")
+	if shown.code != 0 || !strings.Contains(shown.stdout, "done") || !strings.Contains(shown.stdout, "undo: reactivate the key: keypivot reactivate "+key) {
+		t.Errorf("journal --demo: exit %d\n%s", shown.code, shown.stdout)
+	}
 }
