@@ -86,6 +86,8 @@ type Progress struct {
 	Events  int
 	Done    bool
 	Elapsed time.Duration
+	// Scan is the file scan of Source, when it reads files: files, bytes, rate, estimate.
+	Scan *ScanProgress
 }
 
 // CollectOptions tune a collection.
@@ -141,10 +143,29 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 		g, gctx := errgroup.WithContext(ctx)
 		for i, src := range sources {
 			g.Go(func() error {
-				r, err := src.Events(gctx, q, func(batch []Event) {
+				var (
+					scanMu sync.Mutex
+					scan   *ScanProgress
+				)
+				progress := func() {
+					scanMu.Lock()
+					sp := scan
+					scanMu.Unlock()
+					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: q.AccessKeys, Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
+				}
+				sq := q
+				if opts.OnProgress != nil {
+					sq.OnScan = func(p ScanProgress) {
+						scanMu.Lock()
+						scan = &p
+						scanMu.Unlock()
+						progress()
+					}
+				}
+				r, err := src.Events(gctx, sq, func(batch []Event) {
 					set.Add(batch)
 					if opts.OnProgress != nil {
-						opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: q.AccessKeys, Events: set.Len(), Elapsed: time.Since(start)})
+						progress()
 					}
 				})
 				mu.Lock()

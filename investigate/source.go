@@ -42,6 +42,39 @@ type EventQuery struct {
 	KeyPairs []KeyPairRef
 	// Window bounds event time.
 	Window Window
+	// OnScan, when set, receives the advance of sources that read files (archives on disk
+	// or in S3): files, bytes, rate, estimate. It may be called from several goroutines.
+	OnScan func(ScanProgress) `json:"-"`
+}
+
+// ScanProgress reports a file scan's advance.
+type ScanProgress struct {
+	Files, TotalFiles int
+	// Bytes counts decompressed bytes read.
+	Bytes int64
+	// Read and TotalSize count bytes as stored (compressed), for rates and estimates.
+	Read, TotalSize int64
+	Events          int64
+	// FromIndex counts files answered from the index of an earlier pass without being
+	// read; Skipped counts files the query ruled out by their place in the layout.
+	FromIndex, Skipped int
+	Elapsed            time.Duration
+}
+
+// Remaining estimates the time left from the share of stored bytes done.
+func (p ScanProgress) Remaining() time.Duration {
+	if p.Read <= 0 || p.TotalSize <= p.Read {
+		return 0
+	}
+	return time.Duration(float64(p.Elapsed) * float64(p.TotalSize-p.Read) / float64(p.Read))
+}
+
+// Rate is the decompressed bytes per second so far.
+func (p ScanProgress) Rate() float64 {
+	if s := p.Elapsed.Seconds(); s > 0 {
+		return float64(p.Bytes) / s
+	}
+	return 0
 }
 
 // EventSource reads CloudTrail events: local files, LookupEvents, S3 archives, Athena,

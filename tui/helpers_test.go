@@ -340,6 +340,8 @@ type memTrail struct {
 	mu        sync.Mutex
 	cancelled int
 	queries   int
+	// scan, when set, is reported through the query's OnScan before the gate opens.
+	scan *investigate.ScanProgress
 }
 
 func (m *memTrail) Name() string { return "mem:trail" }
@@ -348,6 +350,9 @@ func (m *memTrail) Events(ctx context.Context, q investigate.EventQuery, sink fu
 	m.mu.Lock()
 	m.queries++
 	m.mu.Unlock()
+	if m.scan != nil && q.OnScan != nil {
+		q.OnScan(*m.scan)
+	}
 	if m.gate != nil {
 		select {
 		case <-m.gate:

@@ -470,6 +470,27 @@ func TestLoadingShowsProgressAndStreamsSnapshots(t *testing.T) {
 	d.mustShow("GetSessionToken", "event 1 of 7")
 }
 
+// An archive source's scan shows in the status line while the case builds: files,
+// bytes, rate and the time left.
+func TestLoadingShowsTheArchiveScan(t *testing.T) {
+	trail := &memTrail{events: fixtureEvents(t, "aws-cli/2.15"), gate: make(chan struct{}),
+		scan: &investigate.ScanProgress{Files: 300, TotalFiles: 1000, Bytes: 30e6, Read: 3e6, TotalSize: 10e6, Elapsed: time.Second}}
+	d := newDriver(t, Options{Workspace: fixtureWorkspace(trail), NoColor: true, UpdateInterval: 1}, 160, 30)
+	_, wait := d.app.Update(keyMsg("enter"))
+	m := d.exec(wait).(caseMsg)
+	_, wait = d.app.Update(m)
+	d.mustShow("300/1,000 files, 30 MB, 30 MB/s, about 2s left")
+	close(trail.gate)
+	for i := 0; wait != nil && i < 100; i++ {
+		m := d.exec(wait).(caseMsg)
+		_, wait = d.app.Update(m)
+	}
+	if d.app.wb.loading {
+		t.Fatal("the case should be done")
+	}
+	d.mustNotShow("files,")
+}
+
 func TestExportCopyHelpMouseAndResize(t *testing.T) {
 	dir := t.TempDir()
 	opts := demoOptions(&memJournal{})

@@ -378,6 +378,9 @@ func (w *workbench) statusLine(a *App) string {
 		if p.Source != "" {
 			s += " · " + clean(p.Source)
 		}
+		if sc := p.Scan; sc != nil && sc.TotalFiles > 0 {
+			s += " · " + scanLine(*sc)
+		}
 		return s + " · " + time.Since(w.started).Round(100*time.Millisecond).String()
 	}
 	if w.err != nil {
@@ -438,4 +441,13 @@ func (w *workbench) keys() help.KeyMap {
 		short: []key.Binding{km.NextTab, open, km.Remediate, km.Export, km.Back, km.Help, km.Quit},
 		full:  [][]key.Binding{tabs, append([]key.Binding{open}, km.nav()...), common},
 	}
+}
+
+// scanLine is a file scan's advance: files, decompressed bytes, rate and what is left.
+func scanLine(p investigate.ScanProgress) string {
+	s := fmt.Sprintf("%s/%s files, %.0f MB, %.0f MB/s", commas(p.Files), commas(p.TotalFiles), float64(p.Bytes)/1e6, p.Rate()/1e6)
+	if r := p.Remaining(); r > 0 && p.Files < p.TotalFiles {
+		s += ", about " + r.Round(time.Second).String() + " left"
+	}
+	return s
 }

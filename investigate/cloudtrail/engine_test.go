@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,9 +38,29 @@ func TestPivotOverAGeneratedArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := &FileSource{Paths: []string{dir}}
-	col := investigate.Collect(context.Background(), m.Attack.Key, []investigate.EventSource{src}, nil, investigate.CollectOptions{})
+	var (
+		mu    sync.Mutex
+		scans []investigate.ScanProgress
+	)
+	col := investigate.Collect(context.Background(), m.Attack.Key, []investigate.EventSource{src}, nil, investigate.CollectOptions{OnProgress: func(p investigate.Progress) {
+		if p.Scan != nil {
+			mu.Lock()
+			scans = append(scans, *p.Scan)
+			mu.Unlock()
+		}
+	}})
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
+	}
+	// The scan's advance reaches the collection's progress, ending with every file done.
+	if len(scans) == 0 {
+		t.Fatal("no scan progress reached Collect's OnProgress")
+	}
+	if first := scans[0]; first.TotalFiles == 0 || first.TotalSize == 0 {
+		t.Errorf("first scan progress %+v: no totals", first)
+	}
+	if !slices.ContainsFunc(scans, func(sp investigate.ScanProgress) bool { return sp.Files == sp.TotalFiles }) {
+		t.Errorf("no scan progress reports the last file: %+v", scans[len(scans)-1])
 	}
 	evs := col.Set.Events()
 	signed, launches := 0, 0

@@ -33,34 +33,7 @@ type FileSource struct {
 }
 
 // ScanProgress reports an archive scan's advance.
-type ScanProgress struct {
-	Files, TotalFiles int
-	// Bytes counts decompressed bytes read.
-	Bytes int64
-	// Read and TotalSize count bytes as stored (compressed), for rates and estimates.
-	Read, TotalSize int64
-	Events          int64
-	// FromIndex counts files answered from the index of an earlier pass without being
-	// read; Skipped counts files the query ruled out by their place in the layout.
-	FromIndex, Skipped int
-	Elapsed            time.Duration
-}
-
-// Remaining estimates the time left from the share of stored bytes done.
-func (p ScanProgress) Remaining() time.Duration {
-	if p.Read <= 0 || p.TotalSize <= p.Read {
-		return 0
-	}
-	return time.Duration(float64(p.Elapsed) * float64(p.TotalSize-p.Read) / float64(p.Read))
-}
-
-// Rate is the decompressed bytes per second so far.
-func (p ScanProgress) Rate() float64 {
-	if s := p.Elapsed.Seconds(); s > 0 {
-		return float64(p.Bytes) / s
-	}
-	return 0
-}
+type ScanProgress = investigate.ScanProgress
 
 // Name names the source in reports.
 func (s *FileSource) Name() string { return "trail:" + strings.Join(s.Paths, ",") }
@@ -239,7 +212,7 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		total += f.Size
 	}
 	report := func(force bool) {
-		if opts.Progress == nil {
+		if opts.Progress == nil && q.OnScan == nil {
 			return
 		}
 		now := int64(time.Since(start))
@@ -250,10 +223,16 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		if !force && !lastProg.CompareAndSwap(last, now) {
 			return
 		}
-		opts.Progress(ScanProgress{
+		p := ScanProgress{
 			Files: int(done.Load()), TotalFiles: len(files), Bytes: bytesOut.Load(), Read: bytesIn.Load(), TotalSize: total,
 			Events: events.Load(), FromIndex: int(fromIndex.Load()), Skipped: int(ruledOut.Load()), Elapsed: time.Since(start),
-		})
+		}
+		if opts.Progress != nil {
+			opts.Progress(p)
+		}
+		if q.OnScan != nil {
+			q.OnScan(p)
+		}
 	}
 	emit := func(b []investigate.Event) {
 		events.Add(int64(len(b)))
