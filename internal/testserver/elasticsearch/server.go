@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/keypivot/keypivot/internal/testserver/reqlog"
 )
 
 const nodeID = "kp-testserver-node-0"
@@ -36,6 +38,8 @@ const (
 
 // Server is an Elasticsearch test server. Create it with New.
 type Server struct {
+	reqlog.Log[Request] // Requests, RequestLog, ResetCounters
+
 	mu    sync.Mutex
 	srv   *httptest.Server
 	clock func() time.Time
@@ -60,9 +64,7 @@ type Server struct {
 	pits   map[string]*pit
 	pitSeq uint64
 
-	counts   map[string]int
-	requests []Request
-	faults   []*Fault
+	faults []*Fault
 }
 
 // Option configures a Server.
@@ -116,7 +118,6 @@ func New(tb testing.TB, opts ...Option) *Server {
 		indices:          map[string]*index{},
 		aliases:          map[string]*alias{},
 		pits:             map[string]*pit{},
-		counts:           map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -192,28 +193,6 @@ type Request struct {
 	Query    url.Values
 	Header   http.Header
 	Body     []byte
-}
-
-// Requests returns how many requests reached an endpoint (faulted ones included).
-func (s *Server) Requests(endpoint string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[endpoint]
-}
-
-// RequestLog returns every request received so far, in order.
-func (s *Server) RequestLog() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// ResetCounters clears the request counters and log.
-func (s *Server) ResetCounters() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts = map[string]int{}
-	s.requests = nil
 }
 
 // OpenPITs returns how many points in time are open (expired ones not counted).
@@ -350,13 +329,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	body, err := readBody(r)
 	endpoint, target, hasTarget, id := s.route(r.Method, r.URL.Path)
-	s.mu.Lock()
-	s.counts[endpoint]++
-	s.requests = append(s.requests, Request{
+	s.Record(Request{
 		Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
 		Header: r.Header.Clone(), Body: body,
-	})
-	s.mu.Unlock()
+	}, endpoint)
 
 	mediaType, mtErr := s.checkMediaType(r)
 	reply := func(code int, v any) {

@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"golang.org/x/time/rate"
+
+	"github.com/keypivot/keypivot/internal/testserver/reqlog"
 )
 
 // Operation names used by the request counters and by Fault.Operation.
@@ -41,6 +43,8 @@ const (
 
 // Server is a GuardDuty test server. Create it with New.
 type Server struct {
+	reqlog.Log[Request] // Requests, RequestLog, ResetCounters
+
 	mu    sync.Mutex
 	srv   *httptest.Server
 	clock func() time.Time
@@ -52,9 +56,7 @@ type Server struct {
 	regions   map[string]*region
 	optedOut  map[string]bool
 
-	counts   map[string]int // "region/op" and "op"
-	requests []Request
-	faults   []*Fault
+	faults []*Fault
 }
 
 type region struct {
@@ -101,7 +103,6 @@ func New(tb testing.TB, opts ...Option) *Server {
 		creds:     map[string]string{},
 		regions:   map[string]*region{},
 		optedOut:  map[string]bool{},
-		counts:    map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -283,34 +284,10 @@ type Request struct {
 	Body      []byte
 }
 
-// Requests returns how many requests reached an operation in every region (throttled
-// and faulted ones included).
-func (s *Server) Requests(op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[op]
-}
-
-// RequestsIn returns how many requests reached an operation in one region.
+// RequestsIn returns how many requests reached an operation in one region (Requests
+// counts them in every region, throttled and faulted ones included).
 func (s *Server) RequestsIn(regionName, op string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[regionName+"/"+op]
-}
-
-// RequestLog returns every request received so far, in order.
-func (s *Server) RequestLog() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// ResetCounters clears the request counters and log.
-func (s *Server) ResetCounters() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts = map[string]int{}
-	s.requests = nil
+	return s.Requests(regionName + "/" + op)
 }
 
 // Fault makes requests fail or slow down.
@@ -470,10 +447,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	op, detectorID := route(r.Method, r.URL.Path)
 	regionName, authErr := s.authenticate(r, body)
 
+	s.Record(Request{Operation: op, Region: regionName, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}, op, regionName+"/"+op)
 	s.mu.Lock()
-	s.counts[op]++
-	s.counts[regionName+"/"+op]++
-	s.requests = append(s.requests, Request{Operation: op, Region: regionName, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 	optedOut := s.optedOut[regionName]
 	var limited bool
 	var f *Fault

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keypivot/keypivot/internal/testserver/elasticsearch"
+	"github.com/keypivot/keypivot/internal/testserver/reqlog"
 )
 
 // Endpoint names used by the request counters and by Fault.Endpoint.
@@ -32,6 +33,8 @@ const (
 // Server is a Kibana test server backed by an Elasticsearch test server. Create it
 // with New.
 type Server struct {
+	reqlog.Log[Request] // Requests, RequestLog, ResetCounters
+
 	mu    sync.Mutex
 	srv   *httptest.Server
 	es    *elasticsearch.Server
@@ -42,11 +45,9 @@ type Server struct {
 	users        map[string]string
 	closeReasons map[string]bool
 
-	cases    map[string]map[string]*kcase // space -> id -> case
-	caseSeq  int
-	counts   map[string]int
-	requests []Request
-	faults   []*Fault
+	cases   map[string]map[string]*kcase // space -> id -> case
+	caseSeq int
+	faults  []*Fault
 }
 
 // Option configures a Server.
@@ -95,7 +96,6 @@ func New(tb testing.TB, es *elasticsearch.Server, opts ...Option) *Server {
 		users:        map[string]string{},
 		closeReasons: map[string]bool{},
 		cases:        map[string]map[string]*kcase{},
-		counts:       map[string]int{},
 	}
 	for _, r := range defaultCloseReasons {
 		s.closeReasons[r] = true
@@ -123,28 +123,6 @@ type Request struct {
 	Query    url.Values
 	Header   http.Header
 	Body     []byte
-}
-
-// Requests returns how many requests reached an endpoint (rejected ones included).
-func (s *Server) Requests(endpoint string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.counts[endpoint]
-}
-
-// RequestLog returns every request received so far, in order.
-func (s *Server) RequestLog() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// ResetCounters clears the request counters and log.
-func (s *Server) ResetCounters() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.counts = map[string]int{}
-	s.requests = nil
 }
 
 // Fault makes requests fail or slow down.
@@ -271,13 +249,10 @@ func siemError(status int, msg string) (int, any) {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	space, endpoint, caseID := route(r.Method, r.URL.Path)
-	s.mu.Lock()
-	s.counts[endpoint]++
-	s.requests = append(s.requests, Request{
+	s.Record(Request{
 		Endpoint: endpoint, Space: space, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
 		Header: r.Header.Clone(), Body: body,
-	})
-	s.mu.Unlock()
+	}, endpoint)
 
 	reply := func(code int, v any) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
