@@ -49,9 +49,19 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if ow.Root {
 		user = "**ROOT ACCOUNT KEY**"
 	}
-	p("| Owner | %s (%s) |\n", orDash(user), md(ow.Type))
-	p("| ARN | %s |\n", code(ow.ARN))
-	p("| Account | %s |\n", code(ow.Account))
+	if user == "" {
+		user = "unknown user"
+	}
+	if ow.Type != "" {
+		user += " (" + md(ow.Type) + ")"
+	}
+	p("| Owner | %s |\n", user)
+	if ow.ARN != "" {
+		p("| ARN | %s |\n", code(ow.ARN))
+	}
+	if ow.Account != "" {
+		p("| Account | %s |\n", code(ow.Account))
+	}
 	if ow.Status != "" {
 		p("| Status | %s |\n", md(ow.Status))
 	}

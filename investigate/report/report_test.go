@@ -193,3 +193,21 @@ func lookup(t *testing.T, doc map[string]any, path string) map[string]any {
 	}
 	return m
 }
+
+// A key no source knows: the reports say so instead of printing empty cells.
+func TestUnknownOwnerIsSaid(t *testing.T) {
+	c := investigate.BuildCase(investigate.CaseInput{Key: key, Now: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)})
+	var m, x bytes.Buffer
+	if err := report.Markdown(&m, c, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Text(&x, c, report.Options{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.String(), "| Owner | unknown user |") || strings.Contains(m.String(), "| ARN |") || strings.Contains(m.String(), "()") {
+		t.Errorf("markdown header of an unknown owner:\n%s", m.String()[:min(400, m.Len())])
+	}
+	if !strings.Contains(x.String(), "(unknown user)") {
+		t.Errorf("text header of an unknown owner:\n%s", x.String()[:min(400, x.Len())])
+	}
+}
