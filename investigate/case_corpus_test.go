@@ -156,3 +156,16 @@ func TestCorpusAssessmentsDoNotPanicOnEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// ssm-send-command: 55 DescribeInstanceInformation calls fold into one discovery finding
+// (to one service, in the singular), and SendCommand is lateral movement.
+func TestSSMSendCommandFindings(t *testing.T) {
+	c := caseFor(t, "aws.execution.ssm-send-command.json", "AKIAW9X2Q2U25SK79UCX")
+	titles := map[string]string{}
+	for _, f := range c.Findings {
+		titles[f.Category] = f.Title
+	}
+	if titles["discovery"] != "55 discovery calls to 1 service" || titles["lateral-movement"] != "SendCommand AWS-RunShellScript" {
+		t.Errorf("findings: %v", titles)
+	}
+}
