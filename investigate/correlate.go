@@ -154,8 +154,14 @@ type RuleCount struct {
 // KeySummary is one access key's standing after correlation. Its size depends on the
 // number of distinct rules and first-seen addresses of the key, never on its alert count.
 type KeySummary struct {
-	Key        string `json:"key"`
+	Key string `json:"key"`
+	// Correlated keys are ranked. Basis says why: Elastic's rule (a first-seen alert and
+	// elevated siblings), or an elevated GuardDuty or Security Hub finding about the key,
+	// which is itself a detection of the key's misuse.
 	Correlated bool   `json:"correlated"`
+	Basis      string `json:"basis,omitempty"`
+	// AWSFindings counts the elevated GuardDuty and Security Hub findings among the siblings.
+	AWSFindings int `json:"aws_findings,omitempty"`
 	// FirstSeen lists up to maxFirstSeenRefs first-seen alerts; FirstSeenCount counts all.
 	FirstSeen      []FirstSeenRef `json:"first_seen"`
 	FirstSeenCount int            `json:"first_seen_count"`
@@ -180,6 +186,17 @@ type KeySummary struct {
 }
 
 const maxFirstSeenRefs = 20
+
+// Why a key is correlated (KeySummary.Basis).
+const (
+	BasisFirstSeen  = "first-seen-and-siblings" // Elastic's rule, by key
+	BasisAWSFinding = "aws-finding"             // an elevated GuardDuty or Security Hub finding
+)
+
+// IsAWSFinding says whether an alert is an AWS-native finding (GuardDuty, Security Hub).
+func (a *Alert) IsAWSFinding() bool {
+	return a.Provider == ProviderGuardDuty || a.Provider == ProviderSecurityHub
+}
 
 // CorrelationStats counts what the correlation read and why alerts did not count.
 type CorrelationStats struct {
@@ -302,6 +319,9 @@ func (c *Correlator) add(a *Alert) {
 		return
 	}
 	k.SiblingCount++
+	if a.IsAWSFinding() {
+		k.AWSFindings++
+	}
 	if a.Severity > k.MaxSeverity {
 		k.MaxSeverity = a.Severity
 	}
@@ -332,8 +352,9 @@ type CorrelationResult struct {
 	UnmappedHigherOrder []string `json:"unmapped_higher_order,omitempty"`
 }
 
-// Result ranks the keys. With firstSeenOnly, keys that have first-seen alerts but too few
-// siblings are listed after the correlated ones.
+// Result ranks the keys: those correlated by Elastic's rule or flagged by an elevated
+// GuardDuty or Security Hub finding. With firstSeenOnly, keys that have first-seen alerts
+// but too few siblings are listed after them.
 func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 	for _, h := range c.ho {
 		mapped := false
@@ -373,7 +394,12 @@ func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 			}
 			return a.RuleName < b.RuleName
 		})
-		s.Correlated = s.FirstSeenCount >= c.opts.MinFirstSeen && s.SiblingCount >= c.opts.MinOthers
+		switch {
+		case s.FirstSeenCount >= c.opts.MinFirstSeen && s.SiblingCount >= c.opts.MinOthers:
+			s.Correlated, s.Basis = true, BasisFirstSeen
+		case s.AWSFindings > 0:
+			s.Correlated, s.Basis = true, BasisAWSFinding
+		}
 		if s.Correlated || (firstSeenOnly && s.FirstSeenCount > 0) {
 			res.Keys = append(res.Keys, s)
 		}

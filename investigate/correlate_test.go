@@ -206,3 +206,34 @@ func TestParseLooseTimeForms(t *testing.T) {
 		}
 	}
 }
+
+// An elevated GuardDuty or Security Hub finding ranks its key without a first-seen alert;
+// a low one does not, nor does an Elastic sibling alone.
+func TestAWSFindingsRankTheirKeys(t *testing.T) {
+	gd := Alert{ID: "gd-1", Provider: ProviderGuardDuty, RuleID: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+		RuleName: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", Severity: SeverityHigh, Status: "open", Kind: "signal",
+		Time: t0, AccessKeyID: keyB, SourceIP: "198.51.100.20"}
+	low := gd
+	low.ID, low.AccessKeyID, low.Severity = "gd-2", "AKIACCCCCCCCCCCCCCC3", SeverityLow
+	sh := gd
+	sh.ID, sh.Provider, sh.AccessKeyID, sh.Severity = "sh-1", ProviderSecurityHub, "AKIADDDDDDDDDDDDDDD4", SeverityCritical
+	c := NewCorrelator(CorrelationOptions{})
+	c.Add([]Alert{firstSeen(keyA, "198.51.100.9", 0), sibling("s1", keyA), gd, low, sh, sibling("s2", "AKIAEEEEEEEEEEEEEEE5")})
+	res := c.Result(false)
+	got := map[string]string{}
+	for _, k := range res.Keys {
+		got[k.Key] = k.Basis
+	}
+	want := map[string]string{keyA: BasisFirstSeen, keyB: BasisAWSFinding, "AKIADDDDDDDDDDDDDDD4": BasisAWSFinding}
+	if len(got) != len(want) {
+		t.Fatalf("ranked %v, want %v", got, want)
+	}
+	for k, b := range want {
+		if got[k] != b {
+			t.Errorf("%s: basis %q, want %q", k, got[k], b)
+		}
+	}
+	if res.Keys[0].Key != "AKIADDDDDDDDDDDDDDD4" || res.Keys[0].AWSFindings != 1 {
+		t.Errorf("the critical Security Hub finding should rank first: %+v", res.Keys[0])
+	}
+}

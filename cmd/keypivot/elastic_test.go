@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
+	gdtest "github.com/keypivot/keypivot/internal/testserver/guardduty"
 	kbtest "github.com/keypivot/keypivot/internal/testserver/kibana"
+	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/demo"
 )
@@ -138,4 +141,43 @@ func field(doc map[string]any, path string) any {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// keys ranks across sources: the demo's key correlated by Elastic's rule from the
+// Elasticsearch test server, and a key that only GuardDuty flagged (its findings served by
+// the GuardDuty test server, with moto answering STS), each with its basis and providers.
+func TestKeysRankedAcrossElasticAndGuardDuty(t *testing.T) {
+	es := estest.New(t)
+	ds := demo.Generate(demo.DefaultAnchor())
+	if _, err := es.LoadNDJSON(estest.AlertsIndex("default"), bytes.NewReader(ds.Alerts)); err != nil {
+		t.Fatal(err)
+	}
+	srv := moto.Start(t)
+	gd := gdtest.New(t, gdtest.WithAccountID(moto.Account))
+	const gdKey = "AKIAGGWFBBHBE7D3M9WI" // the IAM user key of the sample findings
+	if err := gd.AddFindings("us-east-1", gdtest.SampleFindings(moto.Account, "us-east-1", "")...); err != nil {
+		t.Fatal(err)
+	}
+	env := awsEnv(t, srv, moto.AccessKeyID, "AWS_ENDPOINT_URL_GUARDDUTY="+gd.URL(), "KEYPIVOT_ELASTIC_API_KEY="+es.APIKey())
+	r := kp(t, env, "keys", "--elastic", es.URL(), "--alerts", "guardduty:us-east-1", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rk investigate.Ranking
+	if err := json.Unmarshal([]byte(r.stdout), &rk); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]investigate.KeySummary{}
+	for _, k := range rk.Keys {
+		got[k.Key] = k
+	}
+	if k := got[ds.CompromisedKey]; k.Basis != investigate.BasisFirstSeen {
+		t.Errorf("demo key: %+v", k)
+	}
+	if k := got[gdKey]; k.Basis != investigate.BasisAWSFinding || k.AWSFindings == 0 || !slices.Contains(k.Providers, investigate.ProviderGuardDuty) {
+		t.Errorf("GuardDuty key: %+v", k)
+	}
+	if gd.Requests(gdtest.OpGetFindings) == 0 {
+		t.Error("GuardDuty was not asked for findings")
+	}
 }

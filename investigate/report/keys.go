@@ -20,7 +20,7 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	}
 	b.WriteString(title + "\n" + strings.Repeat("=", width) + "\n")
 	if len(r.Keys) == 0 {
-		b.WriteString("No key has a first-seen alert and an elevated sibling in the alerts read.\n")
+		b.WriteString("No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.\n")
 	}
 	t := &table{width: width, widths: []int{20, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
 	for _, k := range r.Keys {
@@ -58,6 +58,9 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 			}
 		}
 		extra := "account " + orDash(k.Account)
+		if k.Basis == investigate.BasisAWSFinding {
+			extra += "; flagged by " + providersOf(k) + " (no first-seen alert)"
+		}
 		if len(nets) > 0 {
 			extra += "; first seen from network " + strings.Join(nets, ", ")
 		}
@@ -94,7 +97,11 @@ func hasFirstSeenOnly(r *investigate.Ranking) bool {
 
 func statsLine(r *investigate.Ranking) string {
 	s := r.Stats
-	line := fmt.Sprintf("%d alerts read, %d counted, %d higher-order, %d keys seen", s.Alerts, s.Eligible, s.HigherOrder, s.Keys)
+	keys := "keys"
+	if s.Keys == 1 {
+		keys = "key"
+	}
+	line := fmt.Sprintf("%d alerts read, %d counted, %d higher-order, %d %s seen", s.Alerts, s.Eligible, s.HigherOrder, s.Keys, keys)
 	if len(s.Ineligible) > 0 {
 		reasons := make([]string, 0, len(s.Ineligible))
 		for k := range s.Ineligible {
@@ -119,7 +126,7 @@ func statsLine(r *investigate.Ranking) string {
 func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 	var b strings.Builder
 	b.WriteString("# Access keys correlated with elevated alerts\n\n")
-	b.WriteString("| Key | Correlated | Max severity | Siblings | Rules | First seen from | User | Account | Last alert (UTC) |\n|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| Key | Correlated | Basis | Max severity | Siblings | Rules | First seen from | User | Account | Last alert (UTC) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, k := range r.Keys {
 		var ips []string
 		for _, fs := range k.FirstSeen {
@@ -133,10 +140,28 @@ func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 		for _, ru := range k.Rules {
 			rules = append(rules, ru.RuleName)
 		}
-		fmt.Fprintf(&b, "| %s | %v | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key), k.Correlated, k.MaxSeverity, k.SiblingCount,
+		fmt.Fprintf(&b, "| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key), k.Correlated, orDash(k.Basis), k.MaxSeverity, k.SiblingCount,
 			md(strings.Join(rules, "; ")), md(strings.Join(ips, ", ")), md(k.User), code(k.Account), ts(k.LastAlert))
 	}
 	b.WriteString("\n" + md(statsLine(r)) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// providersOf names the AWS services whose findings flagged a key.
+func providersOf(k investigate.KeySummary) string {
+	var names []string
+	for _, p := range k.Providers {
+		switch p {
+		case investigate.ProviderGuardDuty:
+			names = append(names, "GuardDuty")
+		case investigate.ProviderSecurityHub:
+			names = append(names, "Security Hub")
+		}
+	}
+	noun := "findings"
+	if k.AWSFindings == 1 {
+		noun = "finding"
+	}
+	return fmt.Sprintf("%d %s %s", k.AWSFindings, strings.Join(names, " and "), noun)
 }
