@@ -92,7 +92,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
 		p("None in the alert sources.\n\n")
 	} else {
-		p("| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Counted |\n|---|---|---|---|---|---|---|---|\n")
+		p("| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Source | Counted |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, s := range c.Siblings {
 			counted := "yes"
 			if s.FirstSeen {
@@ -104,10 +104,10 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			if s.ViaKey != "" {
 				counted += " (via " + s.ViaKey + ")"
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), md(counted))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider), md(counted))
 		}
 		for _, s := range c.HigherOrderAlerts {
-			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), "higher-order, source.ip "+code(s.SourceIP))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider), "higher-order, source.ip "+code(s.SourceIP))
 		}
 		p("\n")
 	}
@@ -281,4 +281,19 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// providerName names where an alert came from.
+func providerName(p string) string {
+	switch p {
+	case investigate.ProviderElastic:
+		return "Elastic"
+	case investigate.ProviderGuardDuty:
+		return "GuardDuty"
+	case investigate.ProviderSecurityHub:
+		return "Security Hub"
+	case "":
+		return "-"
+	}
+	return md(p)
 }

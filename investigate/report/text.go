@@ -186,7 +186,14 @@ func writeAlerts(b *strings.Builder, c *investigate.Case, width int, section fun
 		b.WriteString("    " + wrap(cell("alert "+s.AlertID+"  grouped by source.ip "+s.SourceIP), width, 4) + "\n")
 	}
 	if len(c.Siblings)+len(c.HigherOrderAlerts) > 0 {
-		b.WriteString("  (1 = first seen from source IP, * = elevated sibling, H = higher-order)\n")
+		legend := "1 = first seen from source IP, * = elevated sibling, H = higher-order"
+		for _, s := range c.Siblings {
+			if s.Provider != investigate.ProviderElastic {
+				legend += "; untagged alerts are Elastic's"
+				break
+			}
+		}
+		b.WriteString(wrap("  ("+legend+")", width, 3) + "\n")
 	}
 }
 
