@@ -51,7 +51,7 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 	body := s.query(q)
 	var batch []investigate.Alert
 	bad := problems{rep: &rep}
-	st, err := s.c.scan(ctx, s.index, body, func(hits []hit) error {
+	st, err := s.c.scan(ctx, s.index, "alerts", body, func(hits []hit) error {
 		batch = batch[:0]
 		for i := range hits {
 			h := &hits[i]

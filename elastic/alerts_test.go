@@ -387,24 +387,3 @@ func TestCancelledScanClosesItsPointInTime(t *testing.T) {
 		t.Errorf("%d points in time left open", s.OpenPITs())
 	}
 }
-
-func TestParseCloudID(t *testing.T) {
-	// "us-east-1.aws.found.io:443$es-uuid$kb-uuid"
-	ep, err := ParseCloudID("prod:dXMtZWFzdC0xLmF3cy5mb3VuZC5pbzo0NDMkZXMtdXVpZCRrYi11dWlk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ep.Elasticsearch != "https://es-uuid.us-east-1.aws.found.io" || ep.Kibana != "https://kb-uuid.us-east-1.aws.found.io" {
-		t.Errorf("%+v", ep)
-	}
-	// "host:9243$es$kb" keeps a non-default port.
-	ep, err = ParseCloudID("x:aG9zdDo5MjQzJGVzJGti")
-	if err != nil || ep.Elasticsearch != "https://es.host:9243" || ep.Kibana != "https://kb.host:9243" {
-		t.Errorf("%+v %v", ep, err)
-	}
-	for _, bad := range []string{"nope", "x:bm9kb2xsYXI=", ""} {
-		if _, err := ParseCloudID(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}

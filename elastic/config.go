@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	es "github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
@@ -107,36 +109,97 @@ type CloudEndpoints struct {
 	Kibana        string
 }
 
-// ParseCloudID decodes an Elastic Cloud id ("name:base64(host$es-uuid$kibana-uuid)")
-// into the Elasticsearch and Kibana URLs.
+// ParseCloudID decodes an Elastic Cloud id into the Elasticsearch and Kibana URLs, as
+// Kibana's decodeCloudId does. The id is "name:base64(host[:port]$es-id[:port]$kibana-id[:port])":
+// the base64 part is the text after the last colon (the deployment name may hold
+// colons); a port on the host is the default for both services (443 when none), and a
+// port on an id overrides it for that service. The Kibana id may be missing or empty
+// (the Kibana URL is then ""); parts after it are ignored. Port 443 is left out of the URLs.
 func ParseCloudID(id string) (CloudEndpoints, error) {
 	id = strings.TrimSpace(id)
-	_, enc, found := strings.Cut(id, ":")
-	if !found {
-		enc = id
+	if id == "" {
+		return CloudEndpoints{}, errors.New("cloud id: empty")
 	}
-	raw, err := base64.StdEncoding.DecodeString(enc)
+	enc := id
+	if i := strings.LastIndexByte(id, ':'); i >= 0 {
+		enc = id[i+1:]
+	}
+	if enc == "" {
+		return CloudEndpoints{}, fmt.Errorf("cloud id %q: nothing after the last colon (want name:base64)", id)
+	}
+	raw, err := decodeBase64(enc)
 	if err != nil {
-		if raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(enc, "=")); err != nil {
-			return CloudEndpoints{}, fmt.Errorf("cloud id: not name:base64 (%v)", err)
+		return CloudEndpoints{}, fmt.Errorf("cloud id: the part after the last colon is not base64 (want name:base64): %v", err)
+	}
+	decoded := strings.TrimSpace(string(raw))
+	if !utf8.ValidString(decoded) || strings.ContainsFunc(decoded, unicode.IsControl) {
+		return CloudEndpoints{}, errors.New("cloud id: the part after the last colon does not decode to text (want name:base64)")
+	}
+	parts := strings.Split(decoded, "$")
+	if len(parts) < 2 {
+		return CloudEndpoints{}, fmt.Errorf("cloud id: decodes to %q, not host$elasticsearch-id$kibana-id", decoded)
+	}
+	host, port, err := splitCloudPort("host", parts[0], "443")
+	if err != nil {
+		return CloudEndpoints{}, err
+	}
+	var ep CloudEndpoints
+	if ep.Elasticsearch, err = cloudURL("Elasticsearch id", parts[1], host, port); err != nil {
+		return CloudEndpoints{}, err
+	}
+	if len(parts) > 2 && parts[2] != "" {
+		if ep.Kibana, err = cloudURL("Kibana id", parts[2], host, port); err != nil {
+			return CloudEndpoints{}, err
 		}
 	}
-	parts := strings.Split(string(raw), "$")
-	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-		return CloudEndpoints{}, errors.New("cloud id: the decoded value is not host$elasticsearch-id$kibana-id")
-	}
-	host, port := parts[0], ""
-	if h, p, ok := strings.Cut(host, ":"); ok {
-		host, port = h, ":"+p
-	}
-	if port == ":443" {
-		port = ""
-	}
-	ep := CloudEndpoints{Elasticsearch: "https://" + parts[1] + "." + host + port}
-	if len(parts) > 2 && parts[2] != "" {
-		ep.Kibana = "https://" + parts[2] + "." + host + port
-	}
 	return ep, nil
+}
+
+// decodeBase64 reads base64, padded or not. (A cloud id's text is host names and
+// ports, whose base64 never holds the characters the URL-safe alphabet replaces.)
+func decodeBase64(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		var err2 error
+		if b, err2 = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "=")); err2 != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// splitCloudPort splits "name[:port]" of a cloud id; def is the port when none is given.
+func splitCloudPort(what, s, def string) (name, port string, err error) {
+	name, port, found := strings.Cut(s, ":")
+	if !found {
+		port = def
+	}
+	if name == "" {
+		return "", "", fmt.Errorf("cloud id: the %s is empty in %q", what, s)
+	}
+	if strings.ContainsAny(name, "/?#@[]% ") {
+		return "", "", fmt.Errorf("cloud id: the %s %q is not a host name", what, name)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+		return "", "", fmt.Errorf("cloud id: the port %q of the %s %q is not a port number", port, what, s)
+	}
+	return name, port, nil
+}
+
+// cloudURL is https://<id>.<host>[:port] for one service of a cloud id.
+func cloudURL(what, part, host, defPort string) (string, error) {
+	id, port, err := splitCloudPort(what, part, defPort)
+	if err != nil {
+		return "", err
+	}
+	u := "https://" + id + "." + host
+	if port != "443" {
+		u += ":" + port
+	}
+	if err := checkURL("cloud id: "+what, u); err != nil {
+		return "", err
+	}
+	return u, nil
 }
 
 // encodeAPIKey accepts an API key as Kibana shows it (base64 of id:key) or as id:key.
@@ -344,7 +407,31 @@ type Error struct {
 	Status int
 	Type   string // index_not_found_exception, security_exception, ...
 	Reason string
-	Hint   string
+	// RootCause are the exceptions the answer names as its root causes (root_cause).
+	// They say what failed when Type is only a wrapper: a search whose point in time
+	// expired is a search_phase_execution_exception ("all shards failed") whose root
+	// cause is search_context_missing_exception.
+	RootCause []Cause
+	Hint      string
+}
+
+// Cause is one of an error's root causes.
+type Cause struct {
+	Type   string
+	Reason string
+}
+
+// HasCause reports whether the error is of type typ or has a root cause of that type.
+func (e *Error) HasCause(typ string) bool {
+	if e.Type == typ {
+		return true
+	}
+	for _, c := range e.RootCause {
+		if c.Type == typ {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Error) Error() string {
@@ -354,6 +441,17 @@ func (e *Error) Error() string {
 	}
 	if e.Reason != "" {
 		msg += ": " + e.Reason
+	}
+	// A wrapper's reason ("all shards failed") says nothing: name the root cause.
+	for _, c := range e.RootCause {
+		if c.Type != e.Type && (c.Reason == "" || !strings.Contains(msg, c.Reason)) {
+			msg += " (root cause " + c.Type
+			if c.Reason != "" {
+				msg += ": " + c.Reason
+			}
+			msg += ")"
+			break
+		}
 	}
 	if e.Hint != "" {
 		msg += " (" + e.Hint + ")"
@@ -385,6 +483,11 @@ func (c *Client) responseError(op string, res *esapi.Response) error {
 			e.Type, e.Reason = cause.Type, cause.Reason
 			if cause.CausedBy != nil && cause.CausedBy.Reason != "" {
 				e.Reason += ": " + cause.CausedBy.Reason
+			}
+			for _, rc := range cause.RootCause {
+				if rc.Type != "" || rc.Reason != "" {
+					e.RootCause = append(e.RootCause, Cause{Type: rc.Type, Reason: rc.Reason})
+				}
 			}
 		} else {
 			_ = json.Unmarshal(v.Error, &e.Reason)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
@@ -36,14 +38,24 @@ var ErrNoIndex = errors.New("no such index")
 // isNoIndex reports whether err is Elasticsearch's index_not_found_exception.
 func isNoIndex(err error) bool {
 	var ee *Error
-	return errors.As(err, &ee) && ee.Status == http.StatusNotFound && ee.Type == "index_not_found_exception"
+	return errors.As(err, &ee) && ee.Status == http.StatusNotFound && ee.HasCause("index_not_found_exception")
 }
 
 // scan reads every document matching body (a _search body without size, sort or pit)
 // in index, oldest first, one page at a time: it opens a point in time, pages with
 // search_after, and passes each page to fn before asking for the next, so that at most
-// one page is held. The point in time is closed however the scan ends.
-func (c *Client) scan(ctx context.Context, index string, body map[string]any, fn func([]hit) error) (scanStats, error) {
+// one page is held. The point in time is closed however the scan ends. what names the
+// documents in errors ("alerts").
+//
+// search_after is not bounded by index.max_result_window (only from+size is), so a scan
+// reads any number of documents; a page size over the window is lowered to it.
+//
+// A point in time that expires mid-scan (more than pitKeepAlive between two pages, or
+// a restarted node) ends the scan with an error that says how far it got: it is not
+// re-opened, because the _shard_doc tiebreaker in the last sort values only means
+// something to the point in time that produced it, so resuming from them in a new one
+// could skip or repeat documents sharing a timestamp (alerts of one rule run do).
+func (c *Client) scan(ctx context.Context, index, what string, body map[string]any, fn func([]hit) error) (scanStats, error) {
 	st := scanStats{Total: -1}
 	pit, err := c.openPIT(ctx, index)
 	if err != nil {
@@ -60,7 +72,6 @@ func (c *Client) scan(ctx context.Context, index string, body map[string]any, fn
 	for k, v := range body {
 		req[k] = v
 	}
-	req["size"] = size
 	req["sort"] = []any{
 		map[string]any{"@timestamp": map[string]any{"order": "asc", "unmapped_type": "date"}},
 		map[string]any{"_shard_doc": "asc"},
@@ -70,6 +81,7 @@ func (c *Client) scan(ctx context.Context, index string, body map[string]any, fn
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
+		req["size"] = size
 		req["pit"] = map[string]any{"id": pit, "keep_alive": pitKeepAlive}
 		var page struct {
 			PITID string `json:"pit_id"`
@@ -91,6 +103,17 @@ func (c *Client) scan(ctx context.Context, index string, body map[string]any, fn
 			} `json:"_shards"`
 		}
 		if err := c.searchPage(ctx, index, req, &page); err != nil {
+			var ee *Error
+			if !errors.As(err, &ee) {
+				return st, err
+			}
+			if n := resultWindow(ee); n > 0 && n < size {
+				size = n
+				continue
+			}
+			if ee.HasCause("search_context_missing_exception") {
+				ee.Hint = pitExpiredHint(st, what)
+			}
 			return st, err
 		}
 		if page.Shards.Failed > 0 {
@@ -124,6 +147,39 @@ func (c *Client) scan(ctx context.Context, index string, body map[string]any, fn
 		req["search_after"] = last
 		req["track_total_hits"] = false
 	}
+}
+
+// pitExpiredHint says how far a scan got when its point in time expired, and what to do.
+func pitExpiredHint(st scanStats, what string) string {
+	read := fmt.Sprintf("%d %s", st.Hits, what)
+	if st.Total >= 0 {
+		read = fmt.Sprintf("%d of %d %s", st.Hits, st.Total, what)
+	}
+	pages := "pages"
+	if st.Pages == 1 {
+		pages = "page"
+	}
+	return fmt.Sprintf("the point in time expired after %s had been read in %d %s: more than %s passed between two pages (a suspended machine, a slow reader) or a node restarted. The %s are incomplete: rerun, or narrow the window with --since/--until so that the scan is shorter",
+		read, st.Pages, pages, pitKeepAlive, what)
+}
+
+// resultWindowRe finds index.max_result_window in the "Result window is too large"
+// reason Elasticsearch gives when from+size exceeds it.
+var resultWindowRe = regexp.MustCompile(`Result window is too large, from \+ size must be less than or equal to: \[(\d+)\]`)
+
+// resultWindow returns the index.max_result_window that e says a page exceeded, or 0.
+func resultWindow(e *Error) int {
+	reasons := []string{e.Reason}
+	for _, c := range e.RootCause {
+		reasons = append(reasons, c.Reason)
+	}
+	for _, r := range reasons {
+		if m := resultWindowRe.FindStringSubmatch(r); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+	}
+	return 0
 }
 
 func (c *Client) openPIT(ctx context.Context, index string) (string, error) {
@@ -165,12 +221,7 @@ func (c *Client) searchPage(ctx context.Context, index string, req map[string]an
 	}
 	defer res.Body.Close()
 	if res.IsError() {
-		err := c.responseError("search "+index, res)
-		var ee *Error
-		if errors.As(err, &ee) && ee.Type == "search_context_missing_exception" {
-			ee.Hint = "the point in time expired between two pages: rerun, or narrow the window"
-		}
-		return err
+		return c.responseError("search "+index, res)
 	}
 	dec := json.NewDecoder(res.Body)
 	if err := dec.Decode(out); err != nil {

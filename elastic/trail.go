@@ -54,7 +54,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 	}
 	var digests, unflattened int
 	bad := problems{rep: &rep}
-	st, err := s.c.scan(ctx, s.index, body, func(hits []hit) error {
+	st, err := s.c.scan(ctx, s.index, "CloudTrail documents", body, func(hits []hit) error {
 		batch := make([]investigate.Event, 0, len(hits))
 		for i := range hits {
 			h := &hits[i]
