@@ -288,7 +288,7 @@ func TestInterruptedCaseIsCompletedNotDuplicated(t *testing.T) {
 		t.Fatalf("%d cases", n)
 	}
 
-	outs, err := e.runner().Resume(context.Background(), keyBackdoor)
+	outs, err := e.runner().Resume(context.Background(), func(investigate.Action) bool { return true }, keyBackdoor)
 	if err != nil || len(outs) != 1 || outs[0].Err != nil {
 		t.Fatalf("resume: %+v %v", outs, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -125,6 +126,13 @@ type Caller struct {
 	AccessKeyID string `json:"access_key_id,omitempty"`
 	Profile     string `json:"profile,omitempty"`
 	Region      string `json:"region,omitempty"`
+	// OtherAccounts are accounts the remediator can also act in (--account-profile).
+	OtherAccounts []string `json:"other_accounts,omitempty"`
+}
+
+// CanActIn says whether the caller can act in account (its own, or one of OtherAccounts).
+func (c *Caller) CanActIn(account string) bool {
+	return c == nil || account == "" || c.Account == "" || account == c.Account || slices.Contains(c.OtherAccounts, account)
 }
 
 // Plan is the remediation proposed for a case.
@@ -183,19 +191,25 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	applyCallerChecks(&deact, c, caller)
 	p.Actions = append(p.Actions, deact)
 
-	if len(c.Sessions) > 0 && user != "" {
+	if user != "" && !c.Owner.Root {
+		// Offered whether or not sessions were seen: GetSessionToken and
+		// GetFederationToken sessions may exist that the sources did not cover.
 		policy := RevocationPolicy(now)
 		a := Action{
 			ID: ActRevokeUserSessions + ":" + user, Kind: ActRevokeUserSessions, Key: c.Key, User: user, Account: acct, ConfirmToken: c.Key,
 			IssuedBefore: now,
-			Title:        fmt.Sprintf("Revoke sessions of user %s issued before %s", user, now.Format(time.RFC3339)),
+			Title:        revokeTitle(ActRevokeUserSessions, user, now),
 			Calls:        []APICall{{Service: "iam", Operation: "PutUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName, "PolicyDocument": policy}}},
 			Undo:         "delete the inline policy " + RevokePolicyName + " from the user",
 			UndoCalls:    []APICall{{Service: "iam", Operation: "DeleteUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName}}},
 			Affects: []string{
 				"denies every action to sessions issued to " + user + " before the cut-off (GetSessionToken, GetFederationToken)",
 				"also ends the user's legitimate sessions issued before the cut-off",
+				cutOffNote(now),
 			},
+		}
+		if n := userSessions(c); n == 0 {
+			a.Warnings = append(a.Warnings, "no session issued to the user was seen in the sources: revoke anyway if their coverage is incomplete"+gapsNote(c))
 		}
 		applyCallerChecks(&a, c, caller)
 		p.Actions = append(p.Actions, a)
@@ -211,18 +225,22 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		a := Action{
 			ID: ActRevokeRoleSessions + ":" + role, Kind: ActRevokeRoleSessions, Key: c.Key, Account: arnAccount(role), ConfirmToken: c.Key,
 			Roles: []string{role}, IssuedBefore: now,
-			Title:     fmt.Sprintf("Revoke sessions of role %s issued before %s", name, now.Format(time.RFC3339)),
+			Title:     revokeTitle(ActRevokeRoleSessions, name, now),
 			Calls:     []APICall{{Service: "iam", Operation: "PutRolePolicy", Params: map[string]any{"RoleName": name, "PolicyName": RevokePolicyName, "PolicyDocument": RevocationPolicy(now)}}},
 			Undo:      "delete the inline policy " + RevokePolicyName + " from the role",
 			UndoCalls: []APICall{{Service: "iam", Operation: "DeleteRolePolicy", Params: map[string]any{"RoleName": name, "PolicyName": RevokePolicyName}}},
-			Affects:   []string{"ends EVERY session of role " + role + " issued before the cut-off, not only the attacker's: workloads assuming it must assume it again"},
+			Affects:   []string{"ends EVERY session of role " + role + " issued before the cut-off, not only the attacker's: workloads assuming it must assume it again", cutOffNote(now)},
 			Warnings:  []string{"this hits every session of the role"},
 		}
-		if acct != "" && a.Account != "" && a.Account != acct {
-			a.Warnings = append(a.Warnings, fmt.Sprintf("the role lives in account %s: run with a profile of that account", a.Account))
-		}
-		if caller != nil && caller.Account != "" && a.Account != "" && caller.Account != a.Account {
-			a.Refusal = fmt.Sprintf("the role lives in account %s but the caller is in %s: use a profile for account %s (--profile)", a.Account, caller.Account, a.Account)
+		switch {
+		case !caller.CanActIn(a.Account):
+			a.Refusal = fmt.Sprintf("the role lives in account %s but the caller is in %s: add --account-profile %s=PROFILE (a profile of that account)", a.Account, caller.Account, a.Account)
+		case acct != "" && a.Account != "" && a.Account != acct:
+			who := "a profile of that account"
+			if caller != nil && caller.Account != a.Account {
+				who = "its --account-profile"
+			}
+			a.Warnings = append(a.Warnings, fmt.Sprintf("the role lives in account %s, not the key's: acted on with %s", a.Account, who))
 		}
 		p.Actions = append(p.Actions, a)
 	}
@@ -242,10 +260,13 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 			Affects: []string{"stops the instances (not terminate: disks stay for forensics)",
 				"each call is tried with DryRun first"},
 		}
+		// Every region's DryRun comes before any stop: a region whose stop would fail
+		// stops nothing anywhere.
 		for _, r := range sortedKeys(byRegion) {
-			a.Calls = append(a.Calls,
-				APICall{Service: "ec2", Operation: "StopInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r], "DryRun": true}},
-				APICall{Service: "ec2", Operation: "StopInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r]}})
+			a.Calls = append(a.Calls, APICall{Service: "ec2", Operation: "StopInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r], "DryRun": true}})
+		}
+		for _, r := range sortedKeys(byRegion) {
+			a.Calls = append(a.Calls, APICall{Service: "ec2", Operation: "StopInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r]}})
 			a.UndoCalls = append(a.UndoCalls, APICall{Service: "ec2", Operation: "StartInstances", Region: r, Params: map[string]any{"InstanceIds": byRegion[r]}})
 		}
 		for _, i := range c.FollowUps.Instances {
@@ -269,14 +290,76 @@ func applyCallerChecks(a *Action, c *Case, caller *Caller) {
 		a.Refusal = "keypivot is signing with this very key: deactivating it would lock this session out; use another principal"
 		return
 	}
-	if caller.Account != "" && c.Owner.Account != "" && caller.Account != c.Owner.Account {
-		a.Refusal = fmt.Sprintf("the key belongs to account %s but the caller is in %s: use a profile for account %s (--profile)", c.Owner.Account, caller.Account, c.Owner.Account)
+	if !caller.CanActIn(c.Owner.Account) {
+		a.Refusal = fmt.Sprintf("the key belongs to account %s but the caller is in %s: use a profile for account %s (--profile, or --account-profile %s=PROFILE)", c.Owner.Account, caller.Account, c.Owner.Account, c.Owner.Account)
 		return
 	}
 	if caller.UserName != "" && caller.UserName == c.Owner.User {
 		a.Warnings = append(a.Warnings, "you are signed in as the key's own user "+caller.UserName)
 		a.SecondConfirm = "you act as the same IAM user as the key (" + caller.UserName + "): type the key id again to proceed"
 	}
+}
+
+// revokeTitle names a revocation of user's or role's sessions issued before t.
+func revokeTitle(kind, name string, t time.Time) string {
+	what := "user"
+	if kind == ActRevokeRoleSessions {
+		what = "role"
+	}
+	return fmt.Sprintf("Revoke sessions of %s %s issued before %s", what, name, t.UTC().Format(time.RFC3339))
+}
+
+func cutOffNote(planned time.Time) string {
+	return "the cut-off is the moment you confirm (planned at " + planned.UTC().Format(time.RFC3339) + "), so sessions issued while you read this are revoked too"
+}
+
+// userSessions counts the sessions issued to the key's user itself (not role sessions).
+func userSessions(c *Case) int {
+	n := 0
+	for _, s := range c.Sessions {
+		if s.RoleARN == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// gapsNote names the case's coverage gaps, for warnings that depend on coverage.
+func gapsNote(c *Case) string {
+	if len(c.Coverage.Gaps) == 0 {
+		return ""
+	}
+	return " (coverage: " + strings.Join(c.Coverage.Gaps, "; ") + ")"
+}
+
+// AtConfirmation is a as it runs when confirmed at t: a session revocation's cut-off
+// moves to t (never earlier than planned), in its policy document, title and
+// IssuedBefore, so that a session issued while the analyst read the plan is revoked too.
+// Other actions are returned unchanged.
+func (a Action) AtConfirmation(t time.Time) Action {
+	if a.Kind != ActRevokeUserSessions && a.Kind != ActRevokeRoleSessions {
+		return a
+	}
+	t = t.UTC().Truncate(time.Second)
+	if !t.After(a.IssuedBefore) {
+		return a
+	}
+	a.IssuedBefore = t
+	name := a.User
+	if a.Kind == ActRevokeRoleSessions && len(a.Roles) > 0 {
+		name = a.Roles[0][strings.LastIndex(a.Roles[0], "/")+1:]
+	}
+	a.Title = revokeTitle(a.Kind, name, t)
+	calls := slices.Clone(a.Calls)
+	for i, c := range calls {
+		if _, ok := c.Params["PolicyDocument"]; ok {
+			params := maps.Clone(c.Params)
+			params["PolicyDocument"] = RevocationPolicy(t)
+			calls[i].Params = params
+		}
+	}
+	a.Calls = calls
+	return a
 }
 
 // RevocationPolicy is the inline policy denying every action to sessions issued before t.
@@ -458,7 +541,7 @@ func (r *Runner) Run(ctx context.Context, a Action, typed, typedAgain string) Ou
 	if a.Kind == ActDeactivateKey && caller.AccessKeyID == a.Key {
 		return fail(errors.New("refused: keypivot is signing with this very key"))
 	}
-	return r.execute(ctx, a, caller)
+	return r.execute(ctx, a.AtConfirmation(r.now()), caller)
 }
 
 func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
@@ -508,10 +591,11 @@ func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
 }
 
 // Resume completes the actions a crash left half done: for each journalled intent
-// without an outcome it re-reads the state and calls only if the action is not in effect.
-// The analyst confirmed those actions when they were first run. With keys, only actions
-// on those keys are resumed.
-func (r *Runner) Resume(ctx context.Context, keys ...string) ([]Outcome, error) {
+// without an outcome that confirm accepts, it re-reads the state and calls only if the
+// action is not in effect. confirm sees each pending action and must ask the analyst
+// again (a resume is a write like any other). With keys, only actions on those keys are
+// considered.
+func (r *Runner) Resume(ctx context.Context, confirm func(Action) bool, keys ...string) ([]Outcome, error) {
 	if r.ReadOnly {
 		return nil, ErrReadOnly
 	}
@@ -529,6 +613,9 @@ func (r *Runner) Resume(ctx context.Context, keys ...string) ([]Outcome, error) 
 	var outs []Outcome
 	for _, p := range pending {
 		if p.Spec == nil || (len(keys) > 0 && !slices.Contains(keys, p.Key)) {
+			continue
+		}
+		if confirm == nil || !confirm(*p.Spec) {
 			continue
 		}
 		outs = append(outs, r.execute(ctx, *p.Spec, caller))

@@ -58,8 +58,14 @@ func TestPlanNamesCallsEffectsAndUndo(t *testing.T) {
 		t.Fatalf("role revoke = %+v", r)
 	}
 	s := action(p, investigate.ActStopInstances)
-	if len(s.Instances["us-east-1"]) != 1 || len(s.Instances["eu-west-1"]) != 1 || s.Calls[0].Params["DryRun"] != true {
+	if len(s.Instances["us-east-1"]) != 1 || len(s.Instances["eu-west-1"]) != 1 || len(s.Calls) != 4 {
 		t.Fatalf("stop = %+v", s)
+	}
+	// Every region's DryRun before any stop.
+	for i, c := range s.Calls {
+		if dry := c.Params["DryRun"] == true; dry != (i < 2) {
+			t.Errorf("call %d (%s, %s): DryRun %v", i, c.Operation, c.Region, dry)
+		}
 	}
 }
 
@@ -184,9 +190,17 @@ func TestCrashMidActionIsCompletedWithoutRepeating(t *testing.T) {
 	if len(pending) != 1 || pending[0].Spec == nil || acct.Writes() != 2 {
 		t.Fatalf("pending %+v writes %d", pending, acct.Writes())
 	}
-	// A rerun completes the journal and calls nothing again: the instances are stopped.
+	// Declined, a resume does nothing.
 	r.Journal = j
-	outs, err := r.Resume(context.Background())
+	if outs, err := r.Resume(context.Background(), func(investigate.Action) bool { return false }); err != nil || len(outs) != 0 {
+		t.Fatalf("declined resume = %+v %v", outs, err)
+	}
+	if pending, _ := j.Pending(); len(pending) != 1 {
+		t.Fatalf("a declined resume completed the journal: %+v", pending)
+	}
+	// Confirmed, it completes the journal and calls nothing again: the instances are stopped.
+	yes := func(investigate.Action) bool { return true }
+	outs, err := r.Resume(context.Background(), yes)
 	if err != nil || len(outs) != 1 || !outs[0].Skipped || acct.Writes() != 2 {
 		t.Fatalf("resume = %+v %v writes %d", outs, err, acct.Writes())
 	}
@@ -200,9 +214,47 @@ func TestCrashMidActionIsCompletedWithoutRepeating(t *testing.T) {
 	r2.Journal = &failingJournal{File: j2, n: 1}
 	r2.Run(context.Background(), deact, c.Key, "")
 	r2.Journal = j2
-	outs, _ = r2.Resume(context.Background())
+	outs, _ = r2.Resume(context.Background(), yes)
 	if len(outs) != 1 || outs[0].Skipped || acct2.KeyStatus(c.Key) != "Inactive" || acct2.Writes() != 1 {
 		t.Fatalf("resume after failed call = %+v writes %d", outs, acct2.Writes())
+	}
+}
+
+// A revocation's cut-off is the moment of confirmation: the policy written, the title and
+// the journal carry it, not the time the plan was made.
+func TestRevocationCutOffIsTheConfirmation(t *testing.T) {
+	c := demoCase()
+	r, acct, j := runner(t, c, analyst)
+	confirmed := cutoff.Add(7 * time.Minute)
+	r.Now = func() time.Time { return confirmed }
+	a := action(investigate.PlanRemediation(c, &analyst, cutoff), investigate.ActRevokeUserSessions)
+	if !strings.Contains(strings.Join(a.Affects, "\n"), "the moment you confirm") {
+		t.Errorf("the plan does not say when the cut-off is: %v", a.Affects)
+	}
+	out := r.Run(context.Background(), a, c.Key, "")
+	if out.Err != nil || acct.Writes() != 1 {
+		t.Fatalf("revoke = %+v", out)
+	}
+	want := confirmed.UTC().Format("2006-01-02T15:04:05Z")
+	entries, _ := j.Entries()
+	if len(entries) != 2 || entries[0].Spec == nil {
+		t.Fatalf("journal: %+v", entries)
+	}
+	intent, done := entries[0], entries[1]
+	doc, _ := done.Calls[0].Params["PolicyDocument"].(string)
+	if !strings.Contains(doc, want) || !strings.Contains(out.Action.Title, want) || !intent.Spec.IssuedBefore.Equal(confirmed.Truncate(time.Second)) {
+		t.Errorf("cut-off: policy %s, title %q, spec %v; want %s", doc, out.Action.Title, intent.Spec.IssuedBefore, want)
+	}
+}
+
+// Revoking the user's sessions is offered even when the sources saw none (their coverage
+// may be incomplete), with a warning that says so.
+func TestUserRevocationOfferedWithoutSeenSessions(t *testing.T) {
+	c := demoCase()
+	c.Sessions = nil
+	a := action(investigate.PlanRemediation(c, &analyst, cutoff), investigate.ActRevokeUserSessions)
+	if !strings.Contains(strings.Join(a.Warnings, "\n"), "no session issued to the user was seen") {
+		t.Errorf("warnings: %v", a.Warnings)
 	}
 }
 

@@ -22,7 +22,8 @@ func (r *Remediator) Apply(ctx context.Context, a investigate.Action) ([]string,
 	if r.Session == nil {
 		return nil, errors.New("no AWS session")
 	}
-	if err := r.checkAccount(a); err != nil {
+	r, err := r.forAction(a)
+	if err != nil {
 		return nil, err
 	}
 	signing := r.Session.Identity.AccessKeyID

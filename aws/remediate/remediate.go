@@ -33,6 +33,9 @@ import (
 // Remediator acts in the account of its session.
 type Remediator struct {
 	Session *awsconfig.Session
+	// Accounts are sessions of other accounts (--account-profile ACCOUNT=PROFILE): an
+	// action on one of them (a role of another account) is made with its session.
+	Accounts map[string]*awsconfig.Session
 }
 
 var _ investigate.Remediator = (*Remediator)(nil)
@@ -43,7 +46,28 @@ func (r *Remediator) Caller(context.Context) (investigate.Caller, error) {
 	if r.Session == nil {
 		return investigate.Caller{}, errors.New("no AWS session")
 	}
-	return r.Session.Caller(), nil
+	c := r.Session.Caller()
+	for acct, s := range r.Accounts {
+		if s != nil && acct != c.Account {
+			c.OtherAccounts = append(c.OtherAccounts, acct)
+		}
+	}
+	slices.Sort(c.OtherAccounts)
+	return c, nil
+}
+
+// forAction is the remediator of a's account: r itself, or one made with the session of
+// a's account from Accounts. An account without a session is refused (checkAccount).
+func (r *Remediator) forAction(a investigate.Action) (*Remediator, error) {
+	if a.Account != "" && a.Account != r.Session.Identity.Account {
+		if s := r.Accounts[a.Account]; s != nil && s.Identity.Account == a.Account {
+			return &Remediator{Session: s, Accounts: r.Accounts}, nil
+		}
+	}
+	if err := r.checkAccount(a); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // checkAccount refuses an action on another account than the session's.
@@ -57,7 +81,11 @@ func (r *Remediator) checkAccount(a investigate.Action) error {
 
 // State implements investigate.Remediator: it reads the target's state from AWS.
 func (r *Remediator) State(ctx context.Context, a investigate.Action) (string, bool, error) {
-	if err := r.checkAccount(a); err != nil {
+	if r.Session == nil {
+		return "", false, errors.New("no AWS session")
+	}
+	r, err := r.forAction(a)
+	if err != nil {
 		return "", false, err
 	}
 	switch a.Kind {

@@ -240,7 +240,7 @@ func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := &investigate.Runner{Remediator: rem, Journal: j}
-	outs, err := run.Resume(ctx)
+	outs, err := run.Resume(ctx, func(investigate.Action) bool { return true })
 	if err != nil || len(outs) != 1 || outs[0].Err != nil || outs[0].Skipped {
 		t.Fatalf("resume: %+v, %v", outs, err)
 	}
@@ -251,7 +251,7 @@ func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
 	if err := j.Append(investigate.JournalEntry{Time: time.Now(), Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
 		t.Fatal(err)
 	}
-	outs, err = run.Resume(ctx)
+	outs, err = run.Resume(ctx, func(investigate.Action) bool { return true })
 	// (journal.Pending lists an action twice when it was resumed before: each is skipped.)
 	if err != nil || len(outs) == 0 {
 		t.Fatalf("resume of a done action: %+v, %v", outs, err)
@@ -422,5 +422,56 @@ func TestActionInAnotherAccountNamesTheProfile(t *testing.T) {
 	}
 	if e.wire.count("UpdateAccessKey") != 0 {
 		t.Error("a call was made")
+	}
+}
+
+// A role the key assumed in another account: without a session there, the plan refuses
+// and names --account-profile; with one (Accounts), the revocation policy is written in
+// that account, by its session, and read back from it.
+func TestRoleOfAnotherAccountIsRevokedWithItsProfile(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	const other = "210987654321"
+	otherCfg := e.srv.AWSConfigFor(t, "us-east-1", other)
+	otherAdmin := iam.NewFromConfig(otherCfg)
+	if _, err := otherAdmin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Deployer"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	s := e.session(t, "", false)
+	otherCfg.HTTPClient = e.wire
+	so, err := awsconfig.FromConfig(ctx, otherCfg, awsconfig.Options{Profile: "other"})
+	if err != nil || so.Identity.Account != other {
+		t.Fatalf("session in %s: %+v %v", other, so, err)
+	}
+	cs := caseFor(t, s, e.key)
+	cs.Sessions = []investigate.Session{{AccessKeyID: "ASIAEXAMPLESESSION02", RoleARN: "arn:aws:iam::" + other + ":role/Deployer", ValidAtGeneration: true}}
+	cut := time.Now().UTC().Truncate(time.Second)
+
+	alone := &Remediator{Session: s}
+	caller, _ := alone.Caller(ctx)
+	if a := action(t, investigate.PlanRemediation(cs, &caller, cut), investigate.ActRevokeRoleSessions); !strings.Contains(a.Refusal, "--account-profile "+other+"=PROFILE") {
+		t.Fatalf("without a session in %s: refusal %q", other, a.Refusal)
+	}
+
+	rem := &Remediator{Session: s, Accounts: map[string]*awsconfig.Session{moto.Account: s, other: so}}
+	caller, _ = rem.Caller(ctx)
+	if len(caller.OtherAccounts) != 1 || caller.OtherAccounts[0] != other {
+		t.Fatalf("caller's other accounts: %v", caller.OtherAccounts)
+	}
+	a := action(t, investigate.PlanRemediation(cs, &caller, cut), investigate.ActRevokeRoleSessions)
+	if a.Refusal != "" {
+		t.Fatalf("refused: %s", a.Refusal)
+	}
+	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
+	o := (&investigate.Runner{Remediator: rem, Journal: j}).Run(ctx, a, e.key, "")
+	if o.Err != nil {
+		t.Fatalf("revoke: %v", o.Err)
+	}
+	if _, err := otherAdmin.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("Deployer"), PolicyName: aws.String(investigate.RevokePolicyName)}); err != nil {
+		t.Errorf("no revocation policy on the role in %s: %v", other, err)
+	}
+	if _, applied, err := rem.State(ctx, a); err != nil || !applied {
+		t.Errorf("state read back: applied %v, %v", applied, err)
 	}
 }

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/journal"
 	"github.com/keypivot/keypivot/investigate/sanitize"
@@ -39,7 +41,8 @@ type ReactivateCmd struct {
 
 // JournalCmd shows or completes the journal.
 type JournalCmd struct {
-	Resume bool `name:"resume" help:"Complete actions a crash interrupted (re-reads state; never repeats a write)."`
+	Resume bool `name:"resume" help:"Complete actions a crash interrupted, each confirmed again (re-reads state; never repeats a write)."`
+	ActFlags
 }
 
 // prompter asks the analyst on the terminal.
@@ -59,10 +62,19 @@ func (p *prompter) ask(q string) string {
 // confirmation returns what the analyst typed for an action (and again, when asked).
 func confirmation(a investigate.Action, flags ActFlags, p *prompter) (string, string, error) {
 	if flags.Yes {
-		if a.SecondConfirm != "" {
-			fmt.Fprintln(os.Stderr, "warning:", a.SecondConfirm, "(--yes given)")
+		if a.SecondConfirm == "" {
+			return a.ConfirmToken, "", nil
 		}
-		return a.ConfirmToken, a.ConfirmToken, nil
+		// --yes answers the first confirmation only: acting as the key's own user is
+		// asked again, on a terminal.
+		if !stdinIsTerminal() {
+			return "", "", withCode(exitRefused, fmt.Errorf("%s; --yes does not answer this second confirmation: rerun on a terminal", a.SecondConfirm))
+		}
+		again := p.ask("WARNING: " + a.SecondConfirm + ": ")
+		if !a.Confirmed(again) {
+			return a.ConfirmToken, again, withCode(exitRefused, errors.New("not confirmed twice: nothing was done"))
+		}
+		return a.ConfirmToken, again, nil
 	}
 	if !stdinIsTerminal() {
 		return "", "", withCode(exitRefused, errors.New("no terminal to confirm on: rerun on a terminal, or pass --yes with the key on the command line"))
@@ -135,7 +147,7 @@ func runner(ctx context.Context, w *Wiring, c *investigate.Case) (*investigate.R
 	if err != nil {
 		return nil, investigate.Caller{}, withCode(exitError, fmt.Errorf("cannot tell who would act: %w", err))
 	}
-	return &investigate.Runner{Remediator: rem, Journal: j, ReadOnly: w.ReadOnly}, caller, nil
+	return &investigate.Runner{Remediator: rem, Journal: actionJournal{File: j}, ReadOnly: w.ReadOnly, Now: w.Workspace.CurrentTime}, caller, nil
 }
 
 func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
@@ -156,12 +168,7 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if w.ReadOnly {
 		fmt.Fprintln(out, "Read-only mode: the plan is shown, nothing will be written.")
 	}
-	if done, err := r.Resume(ctx, c.Key); err == nil {
-		for _, o := range done {
-			fmt.Fprintf(out, "completed an interrupted action: %s\n", o.Action.Title)
-			printOutcome(out, o, w.JournalPath)
-		}
-	}
+	notePending(out, r, c.Key)
 	plan := investigate.PlanRemediation(cs, &caller, w.Workspace.CurrentTime())
 	p := newPrompter()
 	code := exitOK
@@ -289,6 +296,55 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 	if !c.Resume || len(pending) == 0 {
 		return nil
 	}
+	prompt := newPrompter()
+	confirm := func(a investigate.Action) bool {
+		fmt.Println("\ninterrupted:")
+		printAction(os.Stdout, a)
+		typed, again, err := confirmation(a, c.ActFlags, prompt)
+		if err != nil {
+			fmt.Println(" ", err)
+			return false
+		}
+		return a.Confirmed(typed) && (a.SecondConfirm == "" || a.Confirmed(again))
+	}
+	report := func(outs []investigate.Outcome) {
+		for _, o := range outs {
+			fmt.Printf("resumed %s\n", sanitize.Clean(o.Action.Title))
+			printOutcome(os.Stdout, o, path)
+		}
+	}
+	var awsKeys []string
+	kibana := 0
+	for _, p := range pending {
+		if isKibanaAction(p.Action) {
+			kibana++
+		} else if !slices.Contains(awsKeys, p.Key) {
+			awsKeys = append(awsKeys, p.Key)
+		}
+	}
+	if kibana > 0 {
+		if g.Elastic == "" || g.Kibana == "" {
+			fmt.Printf("%d interrupted Kibana actions: add --elastic URL and --kibana URL (or --cloud-id) to resume them\n", kibana)
+		} else {
+			client, err := elastic.Connect(ctx, g.elasticConfig())
+			if err != nil {
+				return withCode(exitError, fmt.Errorf("Elasticsearch: %w", err))
+			}
+			kb, err := client.Kibana()
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			r := &investigate.Runner{Remediator: kb, Journal: actionJournal{File: j, kibana: true}, ReadOnly: g.ReadOnly}
+			outs, err := r.Resume(ctx, confirm)
+			report(outs)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+		}
+	}
+	if len(awsKeys) == 0 {
+		return nil
+	}
 	w, err := wireAct(ctx, g)
 	if err != nil {
 		return err
@@ -298,8 +354,8 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 		// The demo's simulated account must never "complete" actions planned against AWS.
 		return withCode(exitRefused, fmt.Errorf("%s holds actions planned against AWS (by %s): resume them with the AWS profile they were planned with (--profile)", path, sanitize.Clean(pending[0].CallerARN)))
 	}
-	for _, p := range pending {
-		cs, err := investigateWithProgress(ctx, w.Workspace, p.Key)
+	for _, key := range awsKeys {
+		cs, err := investigateWithProgress(ctx, w.Workspace, key)
 		if err != nil {
 			return withCode(exitError, err)
 		}
@@ -307,15 +363,31 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 		if err != nil {
 			return err
 		}
-		r.Journal = j
-		outs, err := r.Resume(ctx, p.Key)
+		r.Journal = actionJournal{File: j}
+		outs, err := r.Resume(ctx, confirm, key)
+		report(outs)
 		if err != nil {
 			return withCode(exitError, err)
 		}
-		for _, o := range outs {
-			fmt.Printf("resumed %s\n", o.Action.Title)
-			printOutcome(os.Stdout, o, path)
-		}
 	}
 	return nil
+}
+
+// notePending says which interrupted actions on key the journal holds, and how to
+// complete them: never without a new confirmation.
+func notePending(out io.Writer, r *investigate.Runner, key string) {
+	if r.Journal == nil {
+		return
+	}
+	pending, err := r.Journal.Pending()
+	if err != nil {
+		fmt.Fprintln(out, "warning: journal:", err)
+		return
+	}
+	for _, p := range pending {
+		if p.Key == key {
+			fmt.Fprintf(out, "interrupted earlier: %s %s (started %s): keypivot journal --resume completes it, after you confirm again\n",
+				sanitize.Clean(p.Action), p.Key, p.Time.Format(time.RFC3339))
+		}
+	}
 }

@@ -131,18 +131,13 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	r := &investigate.Runner{Remediator: kb, Journal: kibanaJournal{j}, ReadOnly: w.ReadOnly}
+	r := &investigate.Runner{Remediator: kb, Journal: actionJournal{File: j, kibana: true}, ReadOnly: w.ReadOnly}
 	caller, err := kb.Caller(ctx)
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("cannot tell who would act: %w", err))
 	}
 	fmt.Fprintf(out, "\nActing as %s through %s\n", sanitize.Clean(caller.ARN), sanitize.Clean(kb.URL()))
-	if done, err := r.Resume(ctx, c.Key); err == nil {
-		for _, o := range done {
-			fmt.Fprintf(out, "completed an interrupted action: %s\n", sanitize.Clean(o.Action.Title))
-			printOutcome(out, o, w.JournalPath)
-		}
-	}
+	notePending(out, r, c.Key)
 	typed, again, err := confirmation(a, c.ActFlags, newPrompter())
 	if err != nil {
 		return err
@@ -177,18 +172,24 @@ func printKibanaAction(w io.Writer, a investigate.Action) {
 	}
 }
 
-// kibanaJournal is the journal as the Kibana runner sees it: entries go to the one
-// journal, and only Kibana actions are resumed from it, so that an AWS action a crash
-// interrupted is never handed to Kibana.
-type kibanaJournal struct{ *journal.File }
+// actionJournal is the journal as one runner sees it: entries go to the one journal,
+// and only that runner's actions (Kibana's, or the others: AWS's) are resumed from it,
+// so that an action a crash interrupted is never handed to the wrong remediator.
+type actionJournal struct {
+	*journal.File
+	kibana bool
+}
 
-func (j kibanaJournal) Pending() ([]investigate.JournalEntry, error) {
+func (j actionJournal) Pending() ([]investigate.JournalEntry, error) {
 	all, err := j.File.Pending()
 	var out []investigate.JournalEntry
 	for _, e := range all {
-		if strings.HasPrefix(e.Action, "kibana-") {
+		if isKibanaAction(e.Action) == j.kibana {
 			out = append(out, e)
 		}
 	}
 	return out, err
 }
+
+// isKibanaAction tells Kibana write-back actions from AWS remediation in the journal.
+func isKibanaAction(kind string) bool { return strings.HasPrefix(kind, "kibana-") }

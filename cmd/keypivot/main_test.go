@@ -189,3 +189,43 @@ func TestDeactivateNeedsConfirmation(t *testing.T) {
 		t.Errorf("journal --demo: exit %d\n%s", shown.code, shown.stdout)
 	}
 }
+
+// An action a crash interrupted is never completed behind the analyst's back: deactivate
+// (even with --plan) only says it is pending; journal --resume shows it and asks again,
+// refuses without a terminal or --yes, and completes it with --yes.
+func TestInterruptedActionIsResumedOnlyWhenConfirmedAgain(t *testing.T) {
+	key := demo.Generate(demo.DefaultAnchor()).CompromisedKey
+	j := filepath.Join(t.TempDir(), "journal.jsonl")
+	env := []string{"KEYPIVOT_JOURNAL=" + j}
+	demoJournal := filepath.Join(filepath.Dir(j), "demo-journal.jsonl")
+	if r := kp(t, env, "deactivate", key, "--demo", "--yes"); r.code != 0 {
+		t.Fatalf("deactivate: exit %d %s", r.code, r.stderr)
+	}
+	b, _ := os.ReadFile(demoJournal)
+	lines := strings.SplitAfter(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"phase":"intent"`) {
+		t.Fatalf("journal: %q", lines)
+	}
+	// The crash: the outcome never landed.
+	os.WriteFile(demoJournal, []byte(lines[0]), 0o600)
+	count := func() int {
+		b, _ := os.ReadFile(demoJournal)
+		return strings.Count(string(b), "\n") // one JSON object per line
+	}
+
+	plan := kp(t, env, "deactivate", key, "--demo", "--plan")
+	if plan.code != 0 || !strings.Contains(plan.stderr, "interrupted earlier: deactivate-key "+key) || strings.Contains(plan.stderr, "resumed") || count() != 1 {
+		t.Fatalf("--plan with a pending action: exit %d, %d journal lines\n%s", plan.code, count(), plan.stderr)
+	}
+	refused := kp(t, env, "journal", "--demo", "--resume")
+	if refused.code != 0 || !strings.Contains(refused.stdout, "interrupted:") || !strings.Contains(refused.stdout, "no terminal to confirm on") || count() != 1 {
+		t.Fatalf("resume without confirmation: exit %d, %d journal lines\n%s\n%s", refused.code, count(), refused.stdout, refused.stderr)
+	}
+	done := kp(t, env, "journal", "--demo", "--resume", "--yes")
+	if done.code != 0 || !strings.Contains(done.stdout, "resumed Deactivate access key "+key) || count() < 2 {
+		t.Fatalf("resume --yes: exit %d, %d journal lines\n%s\n%s", done.code, count(), done.stdout, done.stderr)
+	}
+	if after := kp(t, env, "journal", "--demo"); strings.Contains(after.stdout, "interrupted actions") || !strings.Contains(after.stdout, "done") {
+		t.Fatalf("still pending after the resume:\n%s", after.stdout)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"sort"
 
@@ -118,12 +119,16 @@ func wireAWS(e *env) error {
 		ws.Live = &ec2live.Lookup{Session: s, Accounts: accounts}
 	}
 	if e.w.Remediator == nil {
+		// Every account keypivot has a session for: the profile's and --account-profile's.
+		all := map[string]*awsconfig.Session{s.Identity.Account: s}
+		maps.Copy(all, accounts)
 		e.w.Remediator = func(_ context.Context, c *investigate.Case) (investigate.Remediator, error) {
-			// Act with the session of the key's own account when there is one.
+			// Act with the session of the key's own account when there is one; actions on
+			// other accounts (a role the key assumed there) use theirs.
 			if o := accounts[c.Owner.Account]; o != nil {
-				return &remediate.Remediator{Session: o}, nil
+				return &remediate.Remediator{Session: o, Accounts: all}, nil
 			}
-			return &remediate.Remediator{Session: s}, nil
+			return &remediate.Remediator{Session: s, Accounts: all}, nil
 		}
 	}
 	desc := s.Describe()
