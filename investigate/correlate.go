@@ -205,6 +205,9 @@ type CorrelationStats struct {
 	HigherOrder int            `json:"higher_order"`
 	Ineligible  map[string]int `json:"ineligible"`
 	Keys        int            `json:"keys"`
+	// Unchecked counts counted alerts whose export lacked the workflow status or
+	// event.kind (an ES|QL export without those columns): Elastic's rule would check them.
+	Unchecked int `json:"counted_unchecked,omitempty"`
 }
 
 // Correlator groups alerts by access key as they stream in. Its memory grows with the
@@ -290,6 +293,9 @@ func (c *Correlator) add(a *Alert) {
 		return
 	}
 	c.stats.Eligible++
+	if !a.IsAWSFinding() && (a.Status == "" || a.Kind == "") {
+		c.stats.Unchecked++
+	}
 	k := c.keys[key]
 	if k == nil {
 		k = &keyAgg{KeySummary: KeySummary{Key: key}, rules: map[string]*RuleCount{}}

@@ -195,6 +195,14 @@ func TestMissingStatusIsNotExcluded(t *testing.T) {
 	if r := o.Eligible(&a); r != "" {
 		t.Fatalf("alert without a status excluded: %s", r)
 	}
+	// ...but the ranking says how many were counted unchecked.
+	c := NewCorrelator(o)
+	b := sibling("y", keyA)
+	b.Kind = ""
+	c.Add([]Alert{a, b, sibling("z", keyA)})
+	if st := c.Result(false).Stats; st.Eligible != 3 || st.Unchecked != 2 {
+		t.Fatalf("stats %+v: want 3 counted, 2 unchecked", st)
+	}
 }
 
 func TestParseLooseTimeForms(t *testing.T) {
