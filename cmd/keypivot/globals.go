@@ -33,6 +33,14 @@ type Globals struct {
 	ScaleFlags   `embed:"" group:"Archives and Athena"`
 }
 
+// AfterApply checks the window: a start after its end is a usage error, not an empty case.
+func (g *Globals) AfterApply() error {
+	if !g.Since.IsZero() && !g.Until.IsZero() && !g.Since.Before(g.Until.Time) {
+		return usageErr("--since %s is not before --until %s", g.Since.Text, g.Until.Text)
+	}
+	return nil
+}
+
 // Window turns --since/--until into a window.
 func (g *Globals) Window() investigate.Window {
 	return investigate.Window{Since: g.Since.Time, Until: g.Until.Time}

@@ -229,3 +229,10 @@ func TestInterruptedActionIsResumedOnlyWhenConfirmedAgain(t *testing.T) {
 		t.Fatalf("still pending after the resume:\n%s", after.stdout)
 	}
 }
+
+func TestWindowBackwardsIsAUsageError(t *testing.T) {
+	r := kp(t, nil, "keys", "--demo", "--since", "2026-11-22", "--until", "2026-11-21")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--since 2026-11-22 is not before --until 2026-11-21") {
+		t.Fatalf("exit %d stderr %q", r.code, r.stderr)
+	}
+}
