@@ -83,6 +83,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	}
 	statuses := make([]investigate.RegionStatus, len(regions))
 	read := make([]int64, len(regions))
+	skips := &skipped{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	workers := s.Workers
@@ -92,7 +93,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	g.SetLimit(workers)
 	for i, region := range regions {
 		g.Go(func() error {
-			statuses[i], read[i] = s.searchRegion(gctx, region, q, func(b []investigate.Alert) {
+			statuses[i], read[i] = s.searchRegion(gctx, region, q, skips, func(b []investigate.Alert) {
 				mu.Lock()
 				defer mu.Unlock()
 				sink(b)
@@ -112,6 +113,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: "guardduty " + st.Region, Message: st.Error})
 		}
 	}
+	skips.report(&rep)
 	rep.Elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -144,8 +146,9 @@ func criteria(q investigate.AlertQuery) *types.FindingCriteria {
 }
 
 // searchRegion reads the findings of every detector of the region, a page of ids and
-// their findings at a time.
-func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, sink func([]investigate.Alert)) (st investigate.RegionStatus, read int64) {
+// their findings at a time. A finding that cannot be mapped is recorded in skips,
+// never dropped unsaid.
+func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *skipped, sink func([]investigate.Alert)) (st investigate.RegionStatus, read int64) {
 	st = investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}
 	c := s.client(region)
 	var detectors []string
@@ -183,7 +186,13 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 				batch := make([]investigate.Alert, 0, len(out.Findings))
 				for _, f := range out.Findings {
 					read++
-					if a, ok := toAlert(f, q); ok {
+					a, verdict, err := toAlert(f, q)
+					switch verdict {
+					case unreadable:
+						skips.unreadable("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), err)
+					case noAccessKey:
+						skips.noAccessKey()
+					case keep:
 						a.Origin = "guardduty " + region + " detector " + det
 						batch = append(batch, a)
 					}
@@ -198,25 +207,86 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 	return st, read
 }
 
+// verdict is what became of a finding read.
+type verdict int
+
+const (
+	keep        verdict = iota
+	unreadable          // the finding could not be mapped: a problem to report
+	noAccessKey         // the finding names no access key: not about a key, skipped
+	leftOut             // another key or outside the window
+)
+
 // toAlert maps a finding and checks it against q: an access key, one of q's keys, in
 // the window.
-func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, bool) {
+func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, verdict, error) {
 	b, err := json.Marshal(f)
 	if err != nil {
-		return investigate.Alert{}, false
+		return investigate.Alert{}, unreadable, err
 	}
 	var doc map[string]any
-	if json.Unmarshal(b, &doc) != nil {
-		return investigate.Alert{}, false
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return investigate.Alert{}, unreadable, err
 	}
 	a, err := alertdoc.FromGuardDuty(doc)
-	if err != nil || a.AccessKeyID == "" {
-		return investigate.Alert{}, false
+	if err != nil {
+		return investigate.Alert{}, unreadable, err
+	}
+	if a.AccessKeyID == "" {
+		return investigate.Alert{}, noAccessKey, nil
 	}
 	if len(q.AccessKeys) > 0 && !slices.Contains(q.AccessKeys, a.AccessKeyID) {
-		return investigate.Alert{}, false
+		return investigate.Alert{}, leftOut, nil
 	}
-	return a, q.Window.Contains(a.Time)
+	if !q.Window.Contains(a.Time) {
+		return investigate.Alert{}, leftOut, nil
+	}
+	return a, keep, nil
+}
+
+// maxProblems bounds the unreadable findings reported one by one.
+const maxProblems = 10
+
+// skipped gathers, across the regions searched at once, the findings that were not
+// kept for a reason the analyst must hear: the first maxProblems unreadable findings
+// one by one, the count of the others, and the count of findings that name no key.
+type skipped struct {
+	mu       sync.Mutex
+	problems []investigate.Problem
+	bad      int
+	noKey    int
+}
+
+func (s *skipped) unreadable(where string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bad++
+	if s.bad <= maxProblems {
+		s.problems = append(s.problems, investigate.Problem{Where: where, Message: "unreadable finding: " + err.Error()})
+	}
+}
+
+func (s *skipped) noAccessKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noKey++
+}
+
+// report adds what was skipped to rep.
+func (s *skipped) report(rep *investigate.SourceReport) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rep.Problems = append(rep.Problems, s.problems...)
+	if s.bad > maxProblems {
+		rep.Problems = append(rep.Problems, investigate.Problem{Where: "guardduty", Message: fmt.Sprintf("%d more findings could not be read as GuardDuty findings", s.bad-maxProblems)})
+	}
+	if s.noKey > 0 {
+		n := fmt.Sprintf("%d findings name", s.noKey)
+		if s.noKey == 1 {
+			n = "1 finding names"
+		}
+		rep.Notes = append(rep.Notes, n+" no access key (resource.accessKeyDetails.accessKeyId is empty): skipped")
+	}
 }
 
 // classify records why a region could not be searched.

@@ -197,3 +197,50 @@ func TestNoRegionReadableIsAnError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A finding that cannot be mapped is a problem (the first ten one by one, then a
+// count), kept apart from findings that simply name no access key (a note).
+func TestUnreadableFindingsAreProblems(t *testing.T) {
+	sess, g := env(t)
+	findings := gdtest.SampleFindings(sess.Identity.Account, "us-east-1", "")
+	clone := func(f map[string]any) map[string]any {
+		b, _ := json.Marshal(f)
+		var c map[string]any
+		_ = json.Unmarshal(b, &c)
+		return c
+	}
+	keyless := clone(findings[0])
+	keyless["id"] = "keyless0000000000000000000000000"
+	delete(keyless["resource"].(map[string]any)["accessKeyDetails"].(map[string]any), "accessKeyId")
+	findings = append(findings, keyless)
+	for i := range maxProblems + 3 {
+		bad := clone(findings[1])
+		bad["id"] = fmt.Sprintf("unreadable%022d", i)
+		bad["type"] = "" // GuardDuty always names a type; without one keypivot cannot read it
+		findings = append(findings, bad)
+	}
+	if err := g.AddFindings("us-east-1", findings...); err != nil {
+		t.Fatal(err)
+	}
+	got, rep := read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
+	if len(got) != 3 || rep.Matched != 3 || rep.Records != int64(len(findings)) {
+		t.Fatalf("%d alerts, report %+v", len(got), rep)
+	}
+	if len(rep.Problems) != maxProblems+1 {
+		t.Fatalf("%d problems: %+v", len(rep.Problems), rep.Problems)
+	}
+	for _, p := range rep.Problems[:maxProblems] {
+		if !strings.HasPrefix(p.Where, "guardduty us-east-1 detector ") || !strings.Contains(p.Where, " finding unreadable") || !strings.Contains(p.Message, "Type") {
+			t.Errorf("problem %+v", p)
+		}
+	}
+	if last := rep.Problems[maxProblems]; !strings.Contains(last.Message, "3 more findings") {
+		t.Errorf("last problem %+v", last)
+	}
+	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "1 finding names no access key") }) {
+		t.Errorf("notes %q", rep.Notes)
+	}
+	if rep.Regions[0].Status != investigate.RegionSearched {
+		t.Errorf("region %+v", rep.Regions[0])
+	}
+}

@@ -1,8 +1,10 @@
 // Package securityhub reads AWS Security Hub findings about IAM access keys as an
 // investigate.AlertSource: GetFindings filtered on ResourceType AwsIamAccessKey (and
-// ResourceId, for the keys of a case) and RecordState ACTIVE, in the region that
-// aggregates the account's findings, or in every region when none does. Findings are
-// mapped by alertdoc.FromASFF with their native severities.
+// ResourceId, for the keys of a case) and RecordState ACTIVE. Without named regions it
+// follows the account's finding aggregator: the aggregation region, plus every region
+// the aggregator does not link (RegionLinkingMode and Regions), or every region when
+// there is no aggregator. Findings are mapped by alertdoc.FromASFF with their native
+// severities; findings that cannot be mapped are reported as problems.
 package securityhub
 
 import (
@@ -11,10 +13,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
@@ -35,9 +39,10 @@ const maxResults = 100
 // Source reads Security Hub findings. It implements investigate.AlertSource.
 type Source struct {
 	Session *awsconfig.Session
-	// Regions, when set, are searched as they are. Otherwise the source asks the home
-	// region for a finding aggregator and searches its aggregation region alone, or,
-	// without one, every region ListRegions names.
+	// Regions, when set, are searched as they are, and no other. Otherwise the source
+	// asks the home region for a finding aggregator and searches its aggregation region
+	// and every region the aggregator does not link (ListRegions names them all), or,
+	// without an aggregator, every region ListRegions names.
 	Regions     []string
 	ListRegions func(ctx context.Context) ([]string, error)
 	// Workers bounds the regions searched at once (default 4).
@@ -82,55 +87,153 @@ func nameOperation(s *middleware.Stack) error {
 
 // regions decides, once, where to search.
 func (s *Source) regions(ctx context.Context) regionPlan {
-	s.once.Do(func() {
-		if len(s.Regions) > 0 {
-			s.plan = regionPlan{regions: s.Regions}
-			return
-		}
-		home := s.Session.Region
-		agg, err := aggregationRegion(ctx, s.clientFor(home))
-		switch {
-		case err == nil && agg != "":
-			s.plan = regionPlan{regions: []string{agg}, note: "findings aggregated in " + agg + ": searched there only"}
-			return
-		case err != nil:
-			s.plan.note = fmt.Sprintf("cannot tell whether findings are aggregated (%v): searching every region", err)
-		default:
-			s.plan.note = "no finding aggregator: searching every region"
-		}
-		if s.ListRegions == nil {
-			s.plan.regions = []string{home}
-			s.plan.note = "no finding aggregator and no region list: searched " + home + " only"
-			return
-		}
-		rs, lerr := s.ListRegions(ctx)
-		if lerr != nil {
-			s.plan.regions = []string{home}
-			s.plan.note = fmt.Sprintf("cannot list the account's regions (%v): searched %s only; name them with --regions or securityhub:REGION,...", lerr, home)
-			return
-		}
-		s.plan.regions = rs
-	})
+	s.once.Do(func() { s.plan = s.decide(ctx) })
 	return s.plan
 }
 
-// aggregationRegion is the region a finding aggregator gathers findings into, "" when
-// there is none.
-func aggregationRegion(ctx context.Context, c *sh.Client) (string, error) {
-	out, err := c.ListFindingAggregators(ctx, &sh.ListFindingAggregatorsInput{})
+// Region linking modes of a finding aggregator (GetFindingAggregator's RegionLinkingMode).
+const (
+	linkAll           = "ALL_REGIONS"                  // every region is linked
+	linkAllExcept     = "ALL_REGIONS_EXCEPT_SPECIFIED" // every region but Regions is linked
+	linkSpecifiedOnly = "SPECIFIED_REGIONS"            // only Regions are linked
+	linkNone          = "NO_REGIONS"                   // no region is linked
+)
+
+// aggregator is the account's cross-region aggregation: the region findings are
+// gathered in, how other regions are linked to it, and the regions that mode names.
+type aggregator struct {
+	region  string
+	mode    string
+	regions []string
+}
+
+// decide works out where findings must be read so that none is missed. Regions the
+// analyst names are searched as they are. Otherwise the finding aggregator, if any,
+// decides: its aggregation region holds its own findings and those of the linked
+// regions, and every region that is not linked is searched directly.
+func (s *Source) decide(ctx context.Context) regionPlan {
+	if len(s.Regions) > 0 {
+		return regionPlan{regions: s.Regions, note: "searched the regions named (" + strings.Join(s.Regions, ", ") + ") and no other; the finding aggregator was not consulted"}
+	}
+	home := s.Session.Region
+	agg, err := s.findAggregator(ctx, home)
+	switch {
+	case err != nil:
+		return s.everyRegion(ctx, "", fmt.Sprintf("cannot tell whether findings are aggregated (%v)", err))
+	case agg == nil:
+		return s.everyRegion(ctx, "", "no finding aggregator")
+	}
+	others := without(agg.regions, agg.region)
+	switch agg.mode {
+	case linkAll:
+		return regionPlan{regions: []string{agg.region}, note: fmt.Sprintf(
+			"findings of every region are aggregated in %s (%s): searched %s only", agg.region, agg.mode, agg.region)}
+	case linkAllExcept:
+		if len(others) == 0 {
+			return regionPlan{regions: []string{agg.region}, note: fmt.Sprintf(
+				"findings of every region are aggregated in %s (%s, no region excepted): searched %s only", agg.region, agg.mode, agg.region)}
+		}
+		return regionPlan{regions: append([]string{agg.region}, others...), note: fmt.Sprintf(
+			"findings are aggregated in %s from every region except %s (%s): searched %s, and %s directly",
+			agg.region, strings.Join(others, ", "), agg.mode, agg.region, strings.Join(others, ", "))}
+	case linkSpecifiedOnly:
+		linked := fmt.Sprintf("findings of %s only are aggregated in %s (%s)", strings.Join(append([]string{agg.region}, others...), ", "), agg.region, agg.mode)
+		all, why := s.listRegions(ctx)
+		if why != "" {
+			direct := []string{agg.region}
+			if home != agg.region && !slices.Contains(others, home) {
+				direct = append(direct, home)
+			}
+			return regionPlan{regions: direct, note: fmt.Sprintf(
+				"%s, and %s: searched %s only; findings of the other regions that are not linked are missing, name them with --regions or securityhub:REGION,...",
+				linked, why, strings.Join(direct, ", "))}
+		}
+		direct := without(all, append([]string{agg.region}, others...)...)
+		if len(direct) == 0 {
+			return regionPlan{regions: []string{agg.region}, note: fmt.Sprintf(
+				"%s, and every enabled region is linked: searched %s only", linked, agg.region)}
+		}
+		return regionPlan{regions: append([]string{agg.region}, direct...), note: fmt.Sprintf(
+			"%s: searched %s, and the regions not linked (%s) directly", linked, agg.region, strings.Join(direct, ", "))}
+	case linkNone:
+		return s.everyRegion(ctx, agg.region, fmt.Sprintf("the finding aggregator in %s links no region (%s)", agg.region, agg.mode))
+	default:
+		return s.everyRegion(ctx, agg.region, fmt.Sprintf("the finding aggregator in %s links regions in a way keypivot does not know (%q)", agg.region, agg.mode))
+	}
+}
+
+// everyRegion searches every region ListRegions names (first among them), or the home
+// region alone when they cannot be listed. why says why.
+func (s *Source) everyRegion(ctx context.Context, first, why string) regionPlan {
+	home := s.Session.Region
+	rs, problem := s.listRegions(ctx)
+	if problem != "" {
+		searched := []string{home}
+		if first != "" && first != home {
+			searched = []string{first, home}
+		}
+		return regionPlan{regions: searched, note: fmt.Sprintf(
+			"%s, and %s: searched %s only; name the regions with --regions or securityhub:REGION,...", why, problem, strings.Join(searched, ", "))}
+	}
+	if first != "" {
+		rs = append([]string{first}, without(rs, first)...)
+	}
+	return regionPlan{regions: rs, note: fmt.Sprintf("%s: searching every region (%s)", why, strings.Join(rs, ", "))}
+}
+
+// listRegions is the account's regions, or why they are unknown.
+func (s *Source) listRegions(ctx context.Context) ([]string, string) {
+	if s.ListRegions == nil {
+		return nil, "no region list"
+	}
+	rs, err := s.ListRegions(ctx)
 	if err != nil {
-		return "", err
+		return nil, fmt.Sprintf("cannot list the account's regions (%v)", err)
 	}
-	for _, fa := range out.FindingAggregators {
-		got, err := c.GetFindingAggregator(ctx, &sh.GetFindingAggregatorInput{FindingAggregatorArn: fa.FindingAggregatorArn})
+	if len(rs) == 0 {
+		return nil, "the region list is empty"
+	}
+	return rs, ""
+}
+
+// without is list less the drop regions, in order, each once.
+func without(list []string, drop ...string) []string {
+	var out []string
+	for _, r := range list {
+		if r != "" && !slices.Contains(drop, r) && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// findAggregator reads the account's finding aggregator (there is at most one), nil
+// when there is none. ListFindingAggregators answers in any region; the aggregator is
+// read in the region of its ARN, where it lives.
+func (s *Source) findAggregator(ctx context.Context, home string) (*aggregator, error) {
+	p := sh.NewListFindingAggregatorsPaginator(s.clientFor(home), &sh.ListFindingAggregatorsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		if r := aws.ToString(got.FindingAggregationRegion); r != "" {
-			return r, nil
+		for _, fa := range out.FindingAggregators {
+			region := home
+			if a, err := arn.Parse(aws.ToString(fa.FindingAggregatorArn)); err == nil && a.Region != "" {
+				region = a.Region
+			}
+			got, err := s.clientFor(region).GetFindingAggregator(ctx, &sh.GetFindingAggregatorInput{FindingAggregatorArn: fa.FindingAggregatorArn})
+			if err != nil {
+				return nil, err
+			}
+			agg := &aggregator{region: aws.ToString(got.FindingAggregationRegion), mode: aws.ToString(got.RegionLinkingMode), regions: got.Regions}
+			if agg.region == "" {
+				return nil, fmt.Errorf("finding aggregator %s names no aggregation region", aws.ToString(fa.FindingAggregatorArn))
+			}
+			return agg, nil
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // Alerts implements investigate.AlertSource.
@@ -143,6 +246,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	}
 	statuses := make([]investigate.RegionStatus, len(plan.regions))
 	counts := make([][2]int64, len(plan.regions))
+	skips := &skipped{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	workers := s.Workers
@@ -152,7 +256,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	g.SetLimit(workers)
 	for i, region := range plan.regions {
 		g.Go(func() error {
-			st, read, kept := s.searchRegion(gctx, region, q, func(b []investigate.Alert) {
+			st, read, kept := s.searchRegion(gctx, region, q, skips, func(b []investigate.Alert) {
 				mu.Lock()
 				defer mu.Unlock()
 				sink(b)
@@ -173,6 +277,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: "securityhub " + st.Region, Message: st.Error})
 		}
 	}
+	skips.report(&rep)
 	rep.Elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -211,8 +316,9 @@ func filters(q investigate.AlertQuery) *types.AwsSecurityFindingFilters {
 // searchRegion pages through the region's findings. Findings are checked against the
 // query again after mapping (a finding with no access-key resource, another key, an
 // archived record or a time outside the window is left out), so that the result does
-// not depend on how strictly an endpoint applies the filters.
-func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, sink func([]investigate.Alert)) (st investigate.RegionStatus, read, kept int64) {
+// not depend on how strictly an endpoint applies the filters. A finding that cannot be
+// mapped is recorded in skips, never dropped unsaid.
+func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *skipped, sink func([]investigate.Alert)) (st investigate.RegionStatus, read, kept int64) {
 	st = investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}
 	p := sh.NewGetFindingsPaginator(s.clientFor(region), &sh.GetFindingsInput{Filters: filters(q), MaxResults: aws.Int32(maxResults)})
 	for p.HasMorePages() {
@@ -225,8 +331,15 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 		batch := make([]investigate.Alert, 0, len(out.Findings))
 		for _, f := range out.Findings {
 			read++
-			a, ok := toAlert(f, q)
-			if !ok {
+			a, verdict, err := toAlert(f, q)
+			switch verdict {
+			case unreadable:
+				skips.unreadable("securityhub "+region+" finding "+aws.ToString(f.Id), err)
+				continue
+			case noAccessKey:
+				skips.noAccessKey()
+				continue
+			case leftOut:
 				continue
 			}
 			a.Origin = "securityhub " + region
@@ -241,26 +354,84 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 	return st, read, kept
 }
 
+// verdict is what became of a finding read.
+type verdict int
+
+const (
+	keep        verdict = iota
+	unreadable          // the finding could not be mapped: a problem to report
+	noAccessKey         // the finding names no access key: not about a key, skipped
+	leftOut             // archived, another key or outside the window
+)
+
 // toAlert maps a finding and checks it against q.
-func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.Alert, bool) {
+func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.Alert, verdict, error) {
 	if f.RecordState == types.RecordStateArchived {
-		return investigate.Alert{}, false
+		return investigate.Alert{}, leftOut, nil
 	}
 	doc, err := asDoc(f)
 	if err != nil {
-		return investigate.Alert{}, false
+		return investigate.Alert{}, unreadable, err
 	}
 	a, err := alertdoc.FromASFF(doc)
-	if err != nil || a.AccessKeyID == "" {
-		return investigate.Alert{}, false
+	if err != nil {
+		return investigate.Alert{}, unreadable, err
+	}
+	if a.AccessKeyID == "" {
+		return investigate.Alert{}, noAccessKey, nil
 	}
 	if len(q.AccessKeys) > 0 && !slices.Contains(q.AccessKeys, a.AccessKeyID) {
-		return investigate.Alert{}, false
+		return investigate.Alert{}, leftOut, nil
 	}
 	if !q.Window.Contains(a.Time) {
-		return investigate.Alert{}, false
+		return investigate.Alert{}, leftOut, nil
 	}
-	return a, true
+	return a, keep, nil
+}
+
+// maxProblems bounds the unreadable findings reported one by one.
+const maxProblems = 10
+
+// skipped gathers, across the regions searched at once, the findings that were not
+// kept for a reason the analyst must hear: the first maxProblems unreadable findings
+// one by one, the count of the others, and the count of findings that name no key.
+type skipped struct {
+	mu       sync.Mutex
+	problems []investigate.Problem
+	bad      int
+	noKey    int
+}
+
+func (s *skipped) unreadable(where string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bad++
+	if s.bad <= maxProblems {
+		s.problems = append(s.problems, investigate.Problem{Where: where, Message: "unreadable finding: " + err.Error()})
+	}
+}
+
+func (s *skipped) noAccessKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noKey++
+}
+
+// report adds what was skipped to rep.
+func (s *skipped) report(rep *investigate.SourceReport) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rep.Problems = append(rep.Problems, s.problems...)
+	if s.bad > maxProblems {
+		rep.Problems = append(rep.Problems, investigate.Problem{Where: "securityhub", Message: fmt.Sprintf("%d more findings could not be read as Security Hub (ASFF) findings", s.bad-maxProblems)})
+	}
+	if s.noKey > 0 {
+		n := fmt.Sprintf("%d findings name", s.noKey)
+		if s.noKey == 1 {
+			n = "1 finding names"
+		}
+		rep.Notes = append(rep.Notes, n+" no access key (no AwsIamAccessKey resource with a key id): skipped")
+	}
 }
 
 // asDoc turns an SDK finding into the ASFF document alertdoc reads: the SDK's field

@@ -9,9 +9,9 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// --alerts securityhub: Security Hub findings about access keys, in the region that
-// aggregates the account's findings (or, without an aggregator, every region of
-// --regions); --alerts securityhub:REGION,... searches those regions.
+// --alerts securityhub: Security Hub findings about access keys. Named regions (--regions
+// r1,r2 or --alerts securityhub:REGION,...) are searched exactly; with --regions all the
+// account's finding aggregator decides (docs/sources.md).
 func init() {
 	alertOpeners = append(alertOpeners, func(e *env, spec string) (investigate.AlertSource, bool, error) {
 		regions, ok, err := awsAlertRegions(e, spec, "securityhub")
