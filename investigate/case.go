@@ -14,9 +14,9 @@ type Case struct {
 	Key           string    `json:"key"`
 	GeneratedAt   time.Time `json:"generated_at"`
 	Window        Window    `json:"window"`
-	Demo          bool      `json:"demo,omitempty"`
+	Demo          bool      `json:"demo"`
 	// Context names the sources, AWS profile, region and caller the case was built with.
-	Context string `json:"context,omitempty"`
+	Context string `json:"context"`
 
 	Owner Owner `json:"owner"`
 	// Siblings are the alerts of the key and of its derived sessions.
@@ -69,21 +69,21 @@ type Owner struct {
 	Type string `json:"type"`
 	Root bool   `json:"root"`
 	// Status (Active, Inactive), LastUsed and OtherKeys come from a live owner lookup.
-	Status    string     `json:"status,omitempty"`
+	Status    string     `json:"status"`
 	Created   time.Time  `json:"created,omitzero"`
-	LastUsed  *LastUsed  `json:"last_used,omitempty"`
-	OtherKeys []KeyState `json:"other_keys,omitempty"`
+	LastUsed  *LastUsed  `json:"last_used"`
+	OtherKeys []KeyState `json:"other_keys"`
 	// Sources says where each fact came from: cloudtrail, alerts, sts, iam.
 	Sources []string `json:"sources"`
 	// Error explains a failed live lookup (missing permission, other account).
-	Error string `json:"error,omitempty"`
+	Error string `json:"error"`
 }
 
 // LastUsed is iam:GetAccessKeyLastUsed's answer.
 type LastUsed struct {
 	Date    time.Time `json:"date,omitzero"`
-	Service string    `json:"service,omitempty"`
-	Region  string    `json:"region,omitempty"`
+	Service string    `json:"service"`
+	Region  string    `json:"region"`
 }
 
 // KeyState is one access key of a user, as IAM lists it.
@@ -91,7 +91,7 @@ type KeyState struct {
 	AccessKeyID string    `json:"access_key_id"`
 	Status      string    `json:"status"`
 	Created     time.Time `json:"created,omitzero"`
-	LastUsed    *LastUsed `json:"last_used,omitempty"`
+	LastUsed    *LastUsed `json:"last_used"`
 }
 
 // OwnerInfo is what a live owner lookup (STS, IAM) learned about a key.
@@ -117,17 +117,17 @@ type Sibling struct {
 	Status    string    `json:"status"`
 	Time      time.Time `json:"time"`
 	Provider  string    `json:"provider"`
-	SourceIP  string    `json:"source_ip,omitempty"`
-	ASOrg     string    `json:"source_as_org,omitempty"`
-	Action    string    `json:"event_action,omitempty"`
-	Reason    string    `json:"reason,omitempty"`
-	Index     string    `json:"index,omitempty"`
+	SourceIP  string    `json:"source_ip"`
+	ASOrg     string    `json:"source_as_org"`
+	Action    string    `json:"event_action"`
+	Reason    string    `json:"reason"`
+	Index     string    `json:"index"`
 	FirstSeen bool      `json:"first_seen"`
 	// Eligible is false for alerts the correlation rule would not count; Ineligible says why.
 	Eligible   bool   `json:"eligible"`
-	Ineligible string `json:"ineligible_reason,omitempty"`
+	Ineligible string `json:"ineligible_reason"`
 	// ViaKey is the derived session key the alert was raised for, when not the case key.
-	ViaKey string `json:"via_key,omitempty"`
+	ViaKey string `json:"via_key"`
 }
 
 // IPSummary is one source address of the case.
@@ -138,12 +138,12 @@ type IPSummary struct {
 	Last  time.Time `json:"last"`
 	// Kind is public, private, aws-service (ec2.amazonaws.com) or unparsed.
 	Kind   string `json:"kind"`
-	ASOrg  string `json:"as_org,omitempty"`
+	ASOrg  string `json:"as_org"`
 	Errors int    `json:"errors"`
 	// Keys are the keys of the case that called from this address.
 	Keys []string `json:"keys"`
 	// FirstSeenAlert is set when a first-seen alert fired for this address.
-	FirstSeenAlert string `json:"first_seen_alert,omitempty"`
+	FirstSeenAlert string `json:"first_seen_alert"`
 }
 
 // AgentSummary is one user agent of the case.
@@ -153,7 +153,7 @@ type AgentSummary struct {
 	First     time.Time `json:"first"`
 	Last      time.Time `json:"last"`
 	// Tool names an offensive or scanning tool recognised in the agent (TruffleHog, Pacu).
-	Tool string `json:"tool,omitempty"`
+	Tool string `json:"tool"`
 }
 
 // CountSummary counts events by one dimension (service, action, region).
@@ -195,15 +195,15 @@ type Finding struct {
 	Category  string    `json:"category"`
 	Severity  Severity  `json:"severity"`
 	Title     string    `json:"title"`
-	Detail    string    `json:"detail,omitempty"`
+	Detail    string    `json:"detail"`
 	Time      time.Time `json:"time"`
 	EventIDs  []string  `json:"event_ids"`
-	Action    string    `json:"action,omitempty"`
-	Signer    string    `json:"signer,omitempty"`
-	Region    string    `json:"region,omitempty"`
-	ErrorCode string    `json:"error_code,omitempty"`
+	Action    string    `json:"action"`
+	Signer    string    `json:"signer"`
+	Region    string    `json:"region"`
+	ErrorCode string    `json:"error_code"`
 	// Target is the resource acted on: a user name, policy ARN, trail name, key id.
-	Target string `json:"target,omitempty"`
+	Target string `json:"target"`
 }
 
 // CreatedKey is an access key created by the key or its sessions.
@@ -213,7 +213,7 @@ type CreatedKey struct {
 	EventID     string    `json:"event_id"`
 	Time        time.Time `json:"time"`
 	Signer      string    `json:"signer"`
-	Status      string    `json:"status,omitempty"`
+	Status      string    `json:"status"`
 }
 
 // Session is a temporary key issued to the key (or, transitively, to one of its sessions).
@@ -223,11 +223,11 @@ type Session struct {
 	IssuedByEvent string    `json:"issued_by_event"` // eventID of the issuing call
 	ParentKey     string    `json:"parent_key"`
 	RoleARN       string    `json:"role_arn"`
-	SessionName   string    `json:"session_name,omitempty"`
-	FederatedUser string    `json:"federated_user,omitempty"`
-	AssumedARN    string    `json:"assumed_arn,omitempty"`
-	Account       string    `json:"account,omitempty"`
-	Region        string    `json:"region,omitempty"`
+	SessionName   string    `json:"session_name"`
+	FederatedUser string    `json:"federated_user"`
+	AssumedARN    string    `json:"assumed_arn"`
+	Account       string    `json:"account"`
+	Region        string    `json:"region"`
 	IssuedAt      time.Time `json:"issued_at"`
 	Expiration    time.Time `json:"expiration,omitzero"`
 	// ValidAtGeneration is true when the session had not expired when the case was built.
@@ -252,17 +252,17 @@ type FollowUps struct {
 type KeyPair struct {
 	Name        string    `json:"name"`
 	ID          string    `json:"id"`
-	Fingerprint string    `json:"fingerprint,omitempty"`
+	Fingerprint string    `json:"fingerprint"`
 	Region      string    `json:"region"`
 	Account     string    `json:"account"`
 	EventID     string    `json:"event_id"`
 	EventName   string    `json:"event_name"`
 	Time        time.Time `json:"time"`
 	Signer      string    `json:"signer"`
-	ErrorCode   string    `json:"error_code,omitempty"`
+	ErrorCode   string    `json:"error_code"`
 	// Live: set by a live EC2 lookup. Exists is nil when unknown.
-	Exists    *bool  `json:"exists,omitempty"`
-	LiveError string `json:"live_error,omitempty"`
+	Exists    *bool  `json:"exists"`
+	LiveError string `json:"live_error"`
 }
 
 // Launch is one RunInstances call of the case.
@@ -272,16 +272,16 @@ type Launch struct {
 	Region       string    `json:"region"`
 	Account      string    `json:"account"`
 	Signer       string    `json:"signer"`
-	SignerARN    string    `json:"signer_arn,omitempty"`
-	KeyName      string    `json:"key_name,omitempty"`
-	InstanceType string    `json:"instance_type,omitempty"`
-	MinCount     int       `json:"min_count,omitempty"`
-	MaxCount     int       `json:"max_count,omitempty"`
-	ImageID      string    `json:"image_id,omitempty"`
-	Template     string    `json:"launch_template,omitempty"`
+	SignerARN    string    `json:"signer_arn"`
+	KeyName      string    `json:"key_name"`
+	InstanceType string    `json:"instance_type"`
+	MinCount     int       `json:"min_count"`
+	MaxCount     int       `json:"max_count"`
+	ImageID      string    `json:"image_id"`
+	Template     string    `json:"launch_template"`
 	InstanceIDs  []string  `json:"instance_ids"`
-	ErrorCode    string    `json:"error_code,omitempty"`
-	ErrorMessage string    `json:"error_message,omitempty"`
+	ErrorCode    string    `json:"error_code"`
+	ErrorMessage string    `json:"error_message"`
 	// MatchedBy says why the launch is in the case: "signer" (the key or a session
 	// launched it) or "key-pair" (another signer launched with the case's key pair).
 	MatchedBy string `json:"matched_by"`
@@ -292,15 +292,15 @@ type Launch struct {
 type Instance struct {
 	InstanceID   string            `json:"instance_id"`
 	Region       string            `json:"region"`
-	Account      string            `json:"account,omitempty"`
+	Account      string            `json:"account"`
 	LaunchEvent  string            `json:"launch_event"` // "" for an instance found live by key name only
-	KeyName      string            `json:"key_name,omitempty"`
-	InstanceType string            `json:"instance_type,omitempty"`
-	State        string            `json:"state,omitempty"` // pending, running, stopped, terminated; "" when unknown
+	KeyName      string            `json:"key_name"`
+	InstanceType string            `json:"instance_type"`
+	State        string            `json:"state"` // pending, running, stopped, terminated; "" when unknown
 	LaunchTime   time.Time         `json:"launch_time,omitzero"`
-	PublicIP     string            `json:"public_ip,omitempty"`
-	Tags         map[string]string `json:"tags,omitempty"`
-	LiveError    string            `json:"live_error,omitempty"`
+	PublicIP     string            `json:"public_ip"`
+	Tags         map[string]string `json:"tags"`
+	LiveError    string            `json:"live_error"`
 }
 
 // TimelineEntry is one event as reports show it.
@@ -310,16 +310,16 @@ type TimelineEntry struct {
 	EventName string    `json:"event_name"`
 	Service   string    `json:"service"`
 	Region    string    `json:"region"`
-	SourceIP  string    `json:"source_ip,omitempty"`
-	UserAgent string    `json:"user_agent,omitempty"`
+	SourceIP  string    `json:"source_ip"`
+	UserAgent string    `json:"user_agent"`
 	Signer    string    `json:"signer"`
 	// Session is set for events of a derived session; Other for launches by other signers.
-	Session   bool   `json:"session,omitempty"`
-	Other     bool   `json:"other_signer,omitempty"`
-	ErrorCode string `json:"error_code,omitempty"`
+	Session   bool   `json:"session"`
+	Other     bool   `json:"other_signer"`
+	ErrorCode string `json:"error_code"`
 	Write     bool   `json:"write"`
-	Category  string `json:"category,omitempty"`
-	Origin    string `json:"origin,omitempty"`
+	Category  string `json:"category"`
+	Origin    string `json:"origin"`
 }
 
 // Coverage says what the case was built from and what is missing.

@@ -12,20 +12,21 @@ import (
 
 // KeysText writes the ranking as a table.
 func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
-	var b strings.Builder
 	width := o.width()
+	out := &textOut{width: width}
 	title := "Access keys correlated with elevated alerts"
 	if r.Demo {
 		title += "   [DEMO DATA]"
 	}
-	b.WriteString(title + "\n" + strings.Repeat("=", width) + "\n")
+	out.line(title)
+	out.line(strings.Repeat("=", width))
 	if len(r.Keys) == 0 {
-		b.WriteString("No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.\n")
+		out.wrapped("", "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.", 0)
 	}
 	t := &table{width: width, widths: []int{20, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
 	for _, k := range r.Keys {
 		key := k.Key
-		if !k.Correlated {
+		if !k.Correlated && len(key) >= 4 {
 			key = strings.ToLower(key[:4]) + key[4:] // first-seen only: visibly different
 		}
 		ip := "-"
@@ -39,11 +40,11 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 		if k.SiblingCount == 0 {
 			sev = "-"
 		}
-		user := cell(k.User)
+		user := k.User
 		if user == "" {
 			user = "?"
 		}
-		t.add(key, sev, strconv.Itoa(k.SiblingCount), cell(ip), shortTS(k.LastAlert), user)
+		t.add(key, sev, strconv.Itoa(k.SiblingCount), ip, shortTS(k.LastAlert), user)
 		var rules []string
 		for _, ru := range k.Rules {
 			rules = append(rules, fmt.Sprintf("%s (%s x%d)", ru.RuleName, ru.Severity, ru.Count))
@@ -67,22 +68,23 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 		if len(rules) > 0 {
 			extra += "; siblings: " + strings.Join(rules, "; ")
 		}
-		t.add("    " + wrap(cell(extra), width, 4))
+		t.addNote(4, extra)
 	}
-	t.render(&b)
-	b.WriteString("\n" + wrap(statsLine(r), width, 0) + "\n")
+	t.render(out)
+	out.blank()
+	out.wrapped("", statsLine(r), 0)
 	if len(r.Unmapped) > 0 {
-		b.WriteString(fmt.Sprintf("%d higher-order alerts match no first-seen alert's source.ip: %s\n", len(r.Unmapped), strings.Join(r.Unmapped, ", ")))
+		out.wrapped("", fmt.Sprintf("%d higher-order alerts match no first-seen alert's source.ip: %s", len(r.Unmapped), strings.Join(r.Unmapped, ", ")), 2)
 	}
 	for _, s := range r.Sources {
 		for _, p := range s.Problems {
-			b.WriteString("! " + cell(p.Where+": "+p.Message) + "\n")
+			out.wrapped("! ", p.Where+": "+p.Message, 2)
 		}
 	}
 	if hasFirstSeenOnly(r) {
-		b.WriteString("(lower-case akia: first seen from a new address, no elevated sibling)\n")
+		out.line("(lower-case akia: first seen from a new address, no elevated sibling)")
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, out.String())
 	return err
 }
 
@@ -125,6 +127,7 @@ func statsLine(r *investigate.Ranking) string {
 // KeysMarkdown writes the ranking as a Markdown table.
 func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, inert(args)...) }
 	b.WriteString("# Access keys correlated with elevated alerts\n\n")
 	b.WriteString("| Key | Correlated | Basis | Max severity | Siblings | Rules | First seen from | User | Account | Last alert (UTC) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, k := range r.Keys {
@@ -140,7 +143,7 @@ func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 		for _, ru := range k.Rules {
 			rules = append(rules, ru.RuleName)
 		}
-		fmt.Fprintf(&b, "| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key), k.Correlated, orDash(k.Basis), k.MaxSeverity, k.SiblingCount,
+		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key), k.Correlated, md(orDash(k.Basis)), k.MaxSeverity, k.SiblingCount,
 			md(strings.Join(rules, "; ")), md(strings.Join(ips, ", ")), md(k.User), code(k.Account), ts(k.LastAlert))
 	}
 	b.WriteString("\n" + md(statsLine(r)) + "\n")

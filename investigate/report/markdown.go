@@ -34,10 +34,28 @@ func code(s string) string {
 	return fence + s + fence
 }
 
+// inert cleans every string among args (and what a Stringer says). The Markdown writers
+// pass every value through it, so a field printed without md or code still cannot carry a
+// control character into the ticket; md and code also escape what Markdown interprets.
+func inert(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			out[i] = sanitize.Clean(v)
+		case fmt.Stringer:
+			out[i] = sanitize.Clean(v.String())
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
 // Markdown writes the case for a ticket.
 func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, inert(args)...) }
 	title := "Access key " + code(c.Key)
 	if c.Demo {
 		title += " (demo data)"
@@ -118,7 +136,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	} else {
 		p("| Time (UTC) | Severity | Category | What | Detail | Signer |\n|---|---|---|---|---|---|\n")
 		for _, f := range c.Findings {
-			p("| %s | %s | %s | %s | %s | %s |\n", ts(f.Time), f.Severity, f.Category, md(f.Title), md(f.Detail), code(f.Signer))
+			p("| %s | %s | %s | %s | %s | %s |\n", ts(f.Time), f.Severity, md(f.Category), md(f.Title), md(f.Detail), code(f.Signer))
 		}
 		p("\n")
 	}
@@ -137,7 +155,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			if s.ValidAtGeneration {
 				exp += " **may still be valid**"
 			}
-			p("| %s | %s (%s) | %s | %s | %s | %s | %d | %s |\n", code(s.AccessKeyID), s.IssuedBy, code(s.IssuedByEvent), ts(s.IssuedAt), exp, who, code(s.Account), s.EventCount, md(strings.Join(s.SourceIPs, ", ")))
+			p("| %s | %s (%s) | %s | %s | %s | %s | %d | %s |\n", code(s.AccessKeyID), md(s.IssuedBy), code(s.IssuedByEvent), ts(s.IssuedAt), exp, who, code(s.Account), s.EventCount, md(strings.Join(s.SourceIPs, ", ")))
 		}
 		p("\n")
 	}
@@ -201,7 +219,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			p("| +%d more | | | | | | |\n", len(c.SourceIPs)-o.maxRows())
 			break
 		}
-		p("| %s | %d | %s | %s | %s | %s | %s |\n", code(ip.IP), ip.Count, ip.Kind, ts(ip.First), ts(ip.Last), md(ip.ASOrg), code(ip.FirstSeenAlert))
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", code(ip.IP), ip.Count, md(ip.Kind), ts(ip.First), ts(ip.Last), md(ip.ASOrg), code(ip.FirstSeenAlert))
 	}
 	p("\n## User agents\n\n| Count | First (UTC) | Last (UTC) | Tool | User agent |\n|---|---|---|---|---|\n")
 	for i, u := range c.UserAgents {
@@ -263,13 +281,14 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 				quiet = append(quiet, where)
 				continue
 			}
-			p("  - %s %s: %d events %s\n", md(where), r.Status, r.Events, md(r.Error))
+			p("  - %s %s: %d events %s\n", md(where), md(r.Status), r.Events, md(r.Error))
 		}
 		if len(quiet) > 0 {
 			p("  - searched, no events: %s\n", md(strings.Join(quiet, ", ")))
 		}
 		if s.Query != "" {
-			p("\n```sql\n%s\n```\n\n", strings.ReplaceAll(sanitize.Multiline(s.Query), "```", "'''"))
+			// A block of its own: the query keeps its line feeds (Multiline escapes every other control).
+			b.WriteString("\n```sql\n" + strings.ReplaceAll(sanitize.Multiline(s.Query), "```", "'''") + "\n```\n\n")
 		}
 	}
 	p("- span %s to %s UTC; accounts %s; regions %s\n", ts(cv.FirstEvent), ts(cv.LastEvent), md(strings.Join(cv.Accounts, ", ")), md(strings.Join(cv.Regions, ", ")))

@@ -66,21 +66,18 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // Text writes the case for a terminal.
 func Text(w io.Writer, c *investigate.Case, o Options) error {
-	var b strings.Builder
 	width := o.width()
-	rule := strings.Repeat("=", width)
-	section := func(title string) {
-		b.WriteString("\n" + title + "\n" + strings.Repeat("-", min(len(title), width)) + "\n")
-	}
+	out := &textOut{width: width}
 	title := "keypivot case " + c.Key
 	if c.Demo {
 		title += "   [DEMO DATA]"
 	}
-	b.WriteString(title + "\n" + rule + "\n")
+	out.line(title)
+	out.line(strings.Repeat("=", width))
 
 	// Owner and activity.
 	ow := c.Owner
-	kv := func(k, v string) { b.WriteString(pad(k, 10) + wrap(v, width, 10) + "\n") }
+	kv := func(k, v string) { out.wrapped(pad(k, 10), v, 10) }
 	who := cell(ow.User)
 	if who == "" {
 		who = "(unknown user)"
@@ -125,35 +122,35 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	kv("Activity", act)
 
 	if len(c.Assessment) > 0 {
-		section("ASSESSMENT")
+		out.section("ASSESSMENT")
 		for _, a := range c.Assessment {
-			b.WriteString("  * " + wrap(cell(a), width, 4) + "\n")
+			out.wrapped("  * ", a, 4)
 		}
 	}
 
-	writeAlerts(&b, c, width, section)
-	writeFindings(&b, c, width, section)
-	writeSessions(&b, c, width, section)
-	writeFollowUps(&b, c, width, section)
-	writeNetwork(&b, c, width, o.maxRows(), section)
+	writeAlerts(out, c)
+	writeFindings(out, c)
+	writeSessions(out, c)
+	writeFollowUps(out, c)
+	writeNetwork(out, c, o.maxRows())
 	if o.Timeline != TimelineNone {
-		writeTimeline(&b, c, width, o.Timeline, section)
+		writeTimeline(out, c, o.Timeline)
 	}
-	writeCoverage(&b, c, width, section)
-	_, err := io.WriteString(w, b.String())
+	writeCoverage(out, c)
+	_, err := io.WriteString(w, out.String())
 	return err
 }
 
-func writeAlerts(b *strings.Builder, c *investigate.Case, width int, section func(string)) {
+func writeAlerts(o *textOut, c *investigate.Case) {
 	eligible := 0
 	for _, s := range c.Siblings {
 		if s.Eligible {
 			eligible++
 		}
 	}
-	section(fmt.Sprintf("ALERTS  %d for this key, %d elevated and open", len(c.Siblings), eligible))
+	o.section(fmt.Sprintf("ALERTS  %d for this key, %d elevated and open", len(c.Siblings), eligible))
 	if len(c.Siblings) == 0 {
-		b.WriteString("  none in the alert sources\n")
+		o.line("  none in the alert sources")
 	}
 	for _, s := range c.Siblings {
 		mark := " "
@@ -163,8 +160,7 @@ func writeAlerts(b *strings.Builder, c *investigate.Case, width int, section fun
 		case s.Eligible:
 			mark = "*"
 		}
-		line := fmt.Sprintf("%s %-8s %3s  %-12s %s  ", mark, s.Severity, num(s.RiskScore), s.Status, shortTS(s.Time))
-		b.WriteString(" " + line + fit(cell(s.RuleName), width-len(line)-1) + "\n")
+		o.line(fmt.Sprintf(" %s %-8s %3s  %-12s %s  %s", mark, s.Severity, num(s.RiskScore), cell(s.Status), shortTS(s.Time), cell(s.RuleName)))
 		detail := "rule " + s.RuleID + "  alert " + s.AlertID
 		if s.SourceIP != "" {
 			detail += "  ip " + cell(s.SourceIP)
@@ -178,12 +174,11 @@ func writeAlerts(b *strings.Builder, c *investigate.Case, width int, section fun
 		if s.Provider != investigate.ProviderElastic {
 			detail += "  [" + s.Provider + "]"
 		}
-		b.WriteString("    " + wrap(cell(detail), width, 4) + "\n")
+		o.wrapped("    ", detail, 4)
 	}
 	for _, s := range c.HigherOrderAlerts {
-		line := fmt.Sprintf("H %-8s %3s  %-12s %s  ", s.Severity, num(s.RiskScore), s.Status, shortTS(s.Time))
-		b.WriteString(" " + line + fit(cell(s.RuleName), width-len(line)-1) + "\n")
-		b.WriteString("    " + wrap(cell("alert "+s.AlertID+"  grouped by source.ip "+s.SourceIP), width, 4) + "\n")
+		o.line(fmt.Sprintf(" H %-8s %3s  %-12s %s  %s", s.Severity, num(s.RiskScore), cell(s.Status), shortTS(s.Time), cell(s.RuleName)))
+		o.wrapped("    ", "alert "+s.AlertID+"  grouped by source.ip "+s.SourceIP, 4)
 	}
 	if len(c.Siblings)+len(c.HigherOrderAlerts) > 0 {
 		legend := "1 = first seen from source IP, * = elevated sibling, H = higher-order"
@@ -193,19 +188,18 @@ func writeAlerts(b *strings.Builder, c *investigate.Case, width int, section fun
 				break
 			}
 		}
-		b.WriteString(wrap("  ("+legend+")", width, 3) + "\n")
+		o.wrapped("  ", "("+legend+")", 3)
 	}
 }
 
-func writeFindings(b *strings.Builder, c *investigate.Case, width int, section func(string)) {
-	section(fmt.Sprintf("FINDINGS  %d", len(c.Findings)))
+func writeFindings(o *textOut, c *investigate.Case) {
+	o.section(fmt.Sprintf("FINDINGS  %d", len(c.Findings)))
 	if len(c.Findings) == 0 {
-		b.WriteString("  none\n")
+		o.line("  none")
 		return
 	}
 	for _, f := range c.Findings {
-		prefix := fmt.Sprintf("  %s %-8s %-18s ", shortTS(f.Time), f.Severity, f.Category)
-		b.WriteString(prefix + fit(cell(f.Title), width-len(prefix)) + "\n")
+		o.line(fmt.Sprintf("  %s %-8s %-18s %s", shortTS(f.Time), f.Severity, cell(f.Category), cell(f.Title)))
 		var extra []string
 		if f.Detail != "" {
 			extra = append(extra, f.Detail)
@@ -217,23 +211,23 @@ func writeFindings(b *strings.Builder, c *investigate.Case, width int, section f
 			extra = append(extra, f.Region)
 		}
 		if len(extra) > 0 {
-			b.WriteString(strings.Repeat(" ", 17) + wrap(cell(strings.Join(extra, "  ")), width, 17) + "\n")
+			o.wrapped(strings.Repeat(" ", 17), strings.Join(extra, "  "), 17)
 		}
 	}
 }
 
-func writeSessions(b *strings.Builder, c *investigate.Case, width int, section func(string)) {
-	section(fmt.Sprintf("DERIVED SESSIONS  %d", len(c.Sessions)))
+func writeSessions(o *textOut, c *investigate.Case) {
+	o.section(fmt.Sprintf("DERIVED SESSIONS  %d", len(c.Sessions)))
 	if len(c.Sessions) == 0 {
-		b.WriteString("  none issued to this key in the data\n")
+		o.line("  none issued to this key in the data")
 	}
 	for _, s := range c.Sessions {
 		valid := "expired"
 		if s.ValidAtGeneration {
 			valid = "MAY STILL BE VALID"
 		}
-		b.WriteString(fmt.Sprintf("  %s%s  %s %s  (%s)\n", strings.Repeat("  ", s.Depth-1), s.AccessKeyID, s.IssuedBy, shortTS(s.IssuedAt), valid))
-		ind := 6 + 2*(s.Depth-1)
+		o.linef("  %s%s  %s %s  (%s)", strings.Repeat("  ", max(s.Depth-1, 0)), s.AccessKeyID, s.IssuedBy, shortTS(s.IssuedAt), valid)
+		ind := 6 + 2*max(s.Depth-1, 0)
 		var lines []string
 		if s.ParentKey != c.Key {
 			lines = append(lines, "issued to "+s.ParentKey)
@@ -265,26 +259,27 @@ func writeSessions(b *strings.Builder, c *investigate.Case, width int, section f
 			lines = append(lines, "did "+cell(strings.Join(acts, ", ")))
 		}
 		for _, l := range lines {
-			b.WriteString(strings.Repeat(" ", ind) + wrap(l, width, ind) + "\n")
+			o.wrapped(strings.Repeat(" ", ind), l, ind)
 		}
 	}
 	if len(c.CreatedAccessKeys) > 0 {
-		b.WriteString("\n  Access keys created:\n")
+		o.blank()
+		o.line("  Access keys created:")
 		for _, k := range c.CreatedAccessKeys {
-			b.WriteString(fmt.Sprintf("    %s  for %s  %s  by %s\n", k.AccessKeyID, cell(k.User), shortTS(k.Time), k.Signer))
+			o.parts("    ", 6, k.AccessKeyID, "for "+k.User, shortTS(k.Time), "by "+k.Signer)
 		}
 	}
 }
 
-func writeFollowUps(b *strings.Builder, c *investigate.Case, width int, section func(string)) {
+func writeFollowUps(o *textOut, c *investigate.Case) {
 	f := c.FollowUps
-	section(fmt.Sprintf("EC2 FOLLOW-UPS  %d key pairs, %d launches, %d instances", len(f.KeyPairs), len(f.Launches), len(f.Instances)))
+	o.section(fmt.Sprintf("EC2 FOLLOW-UPS  %d key pairs, %d launches, %d instances", len(f.KeyPairs), len(f.Launches), len(f.Instances)))
 	if len(f.KeyPairs)+len(f.Launches) == 0 {
-		b.WriteString("  no key pairs or launches\n")
+		o.line("  no key pairs or launches")
 		return
 	}
 	for _, k := range f.KeyPairs {
-		s := fmt.Sprintf("  key pair %s  %s  %s  %s", cell(k.Name), orDash(k.ID), k.Region, shortTS(k.Time))
+		s := fmt.Sprintf("  key pair %s  %s  %s  %s", k.Name, orDash(k.ID), k.Region, shortTS(k.Time))
 		if k.EventName == "ImportKeyPair" {
 			s += "  imported"
 		}
@@ -298,27 +293,27 @@ func writeFollowUps(b *strings.Builder, c *investigate.Case, width int, section 
 				s += "  deleted"
 			}
 		}
-		b.WriteString(fit(s, width) + "\n")
+		o.line(s)
 	}
 	for _, l := range f.Launches {
 		count := strconv.Itoa(l.MaxCount)
 		if l.MinCount != l.MaxCount {
 			count = fmt.Sprintf("%d-%d", l.MinCount, l.MaxCount)
 		}
-		s := fmt.Sprintf("  launch %s  %s x%s  %s", shortTS(l.Time), orDash(cell(l.InstanceType)), count, l.Region)
+		s := fmt.Sprintf("  launch %s  %s x%s  %s", shortTS(l.Time), orDash(l.InstanceType), count, l.Region)
 		if l.KeyName != "" {
-			s += "  key " + cell(l.KeyName)
+			s += "  key " + l.KeyName
 		}
-		b.WriteString(fit(s, width) + "\n")
+		o.line(s)
 		res := "-> " + strings.Join(l.InstanceIDs, ", ")
 		if l.ErrorCode != "" {
 			res = "FAILED " + l.ErrorCode
 		}
 		who := "by " + l.Signer
 		if l.MatchedBy == investigate.MatchedByKeyPair {
-			who = "by OTHER signer " + l.Signer + " " + cell(l.SignerARN)
+			who = "by OTHER signer " + l.Signer + " " + l.SignerARN
 		}
-		b.WriteString("      " + wrap(res+"  "+who+"  event "+l.EventID, width, 6) + "\n")
+		o.wrapped("      ", res+"  "+who+"  event "+l.EventID, 6)
 	}
 	for _, i := range f.Instances {
 		state := i.State
@@ -330,9 +325,9 @@ func writeFollowUps(b *strings.Builder, c *investigate.Case, width int, section 
 			s += "  " + i.PublicIP
 		}
 		if i.LiveError != "" {
-			s += "  (" + cell(i.LiveError) + ")"
+			s += "  (" + i.LiveError + ")"
 		}
-		b.WriteString(fit(s, width) + "\n")
+		o.line(s)
 	}
 }
 
@@ -358,9 +353,9 @@ func orDash(s string) string {
 	return s
 }
 
-func writeNetwork(b *strings.Builder, c *investigate.Case, width, maxRows int, section func(string)) {
-	section(fmt.Sprintf("SOURCE IPS  %d", len(c.SourceIPs)))
-	t := &table{width: width, indent: 2, widths: []int{15, 6, 11, 14, 0}, header: []string{"ADDRESS", "EVENTS", "KIND", "FIRST", "LAST"}}
+func writeNetwork(o *textOut, c *investigate.Case, maxRows int) {
+	o.section(fmt.Sprintf("SOURCE IPS  %d", len(c.SourceIPs)))
+	t := &table{width: o.width, indent: 2, widths: []int{15, 6, 11, 14, 0}, header: []string{"ADDRESS", "EVENTS", "KIND", "FIRST", "LAST"}}
 	for i, ip := range c.SourceIPs {
 		if i >= maxRows {
 			t.add(fmt.Sprintf("+%d more", len(c.SourceIPs)-maxRows))
@@ -382,28 +377,28 @@ func writeNetwork(b *strings.Builder, c *investigate.Case, width, maxRows int, s
 				break
 			}
 		}
-		t.add(cell(ip.IP), strconv.Itoa(ip.Count), ip.Kind, shortTS(ip.First), shortTS(ip.Last))
+		t.add(ip.IP, strconv.Itoa(ip.Count), ip.Kind, shortTS(ip.First), shortTS(ip.Last))
 		if len(notes) > 0 {
-			t.add("  " + cell(strings.Join(notes, "; "))) // one column: a continuation line
+			t.addNote(2, strings.Join(notes, "; "))
 		}
 	}
-	t.render(b)
+	t.render(o)
 
-	section(fmt.Sprintf("USER AGENTS  %d", len(c.UserAgents)))
+	o.section(fmt.Sprintf("USER AGENTS  %d", len(c.UserAgents)))
 	for i, u := range c.UserAgents {
 		if i >= maxRows {
-			b.WriteString(fmt.Sprintf("  +%d more\n", len(c.UserAgents)-maxRows))
+			o.linef("  +%d more", len(c.UserAgents)-maxRows)
 			break
 		}
 		tool := ""
 		if u.Tool != "" {
 			tool = "  [" + u.Tool + "]"
 		}
-		b.WriteString(fmt.Sprintf("  %6d  %s - %s%s\n", u.Count, shortTS(u.First), shortTS(u.Last), tool))
-		b.WriteString("          " + wrap(cell(u.UserAgent), width, 10) + "\n")
+		o.linef("  %6d  %s - %s%s", u.Count, shortTS(u.First), shortTS(u.Last), tool)
+		o.wrapped(strings.Repeat(" ", 10), u.UserAgent, 10)
 	}
 
-	section("SERVICES, REGIONS, ERRORS")
+	o.section("SERVICES, REGIONS, ERRORS")
 	counts := func(label string, cs []investigate.CountSummary) {
 		var parts []string
 		for i, s := range cs {
@@ -411,19 +406,19 @@ func writeNetwork(b *strings.Builder, c *investigate.Case, width, maxRows int, s
 				parts = append(parts, fmt.Sprintf("+%d more", len(cs)-maxRows))
 				break
 			}
-			p := fmt.Sprintf("%s %d", cell(s.Name), s.Count)
+			p := fmt.Sprintf("%s %d", s.Name, s.Count)
 			if s.Errors > 0 {
 				p += fmt.Sprintf(" (%d err)", s.Errors)
 			}
 			parts = append(parts, p)
 		}
-		b.WriteString(pad("  "+label, 12) + wrap(strings.Join(parts, ", "), width, 12) + "\n")
+		o.wrapped(pad("  "+label, 12), strings.Join(parts, ", "), 12)
 	}
 	counts("Services", c.Services)
 	counts("Regions", c.Regions)
 	var errs []string
 	for _, e := range c.Errors {
-		s := fmt.Sprintf("%s %d", cell(e.Code), e.Count)
+		s := fmt.Sprintf("%s %d", e.Code, e.Count)
 		if e.Denied {
 			s += " (denied)"
 		}
@@ -432,15 +427,15 @@ func writeNetwork(b *strings.Builder, c *investigate.Case, width, maxRows int, s
 	if len(errs) == 0 {
 		errs = []string{"none"}
 	}
-	b.WriteString(pad("  Errors", 12) + wrap(strings.Join(errs, ", "), width, 12) + "\n")
+	o.wrapped(pad("  Errors", 12), strings.Join(errs, ", "), 12)
 }
 
-func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode string, section func(string)) {
+func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 	title := fmt.Sprintf("TIMELINE  %d events", len(c.Timeline))
 	if mode != TimelineAll {
-		title += " (routine and read-only runs collapsed; --timeline all shows all)"
+		title += " (routine and read-only runs collapsed: --timeline all)"
 	}
-	section(title)
+	o.section(title)
 	run := 0
 	var runActions []string
 	flush := func() {
@@ -451,7 +446,7 @@ func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode stri
 		if len(acts) > 4 {
 			acts = append(acts[:4:4], "...")
 		}
-		b.WriteString(fit(fmt.Sprintf("  %16s  ... %d routine or read-only calls: %s", "", run, strings.Join(acts, ", ")), width) + "\n")
+		o.linef("  %16s  ... %d routine or read-only calls: %s", "", run, strings.Join(acts, ", "))
 		run, runActions = 0, nil
 	}
 	seen := map[string]bool{}
@@ -480,20 +475,20 @@ func writeTimeline(b *strings.Builder, c *investigate.Case, width int, mode stri
 		case e.Session:
 			who = "S"
 		}
-		line := fmt.Sprintf("  %s %s %-14s %s", shortTS(e.Time), who, fit(e.Region, 14), cell(e.Service+":"+e.EventName))
+		line := fmt.Sprintf("  %s %s %-14s %s", shortTS(e.Time), who, fit(cell(e.Region), 14), e.Service+":"+e.EventName)
 		if n > 1 {
 			line += fmt.Sprintf(" x%d", n)
 		}
 		if e.ErrorCode != "" {
-			line += "  ! " + cell(e.ErrorCode)
+			line += "  ! " + e.ErrorCode
 		}
 		if e.SourceIP != "" {
-			line += "  " + cell(e.SourceIP)
+			line += "  " + e.SourceIP
 		}
-		b.WriteString(fit(line, width) + "\n")
+		o.line(line)
 	}
 	flush()
-	b.WriteString("  (S = derived session, O = other signer using the key's key pair, ! = error)\n")
+	o.wrapped("  ", "(S = derived session, O = other signer using the key's key pair, ! = error)", 3)
 }
 
 // notableEntry decides what the collapsed timeline shows: findings, errors, sessions'
@@ -528,11 +523,11 @@ func appendUnique(dst []string, s string) []string {
 	return append(dst, s)
 }
 
-func writeCoverage(b *strings.Builder, c *investigate.Case, width int, section func(string)) {
+func writeCoverage(o *textOut, c *investigate.Case) {
 	cv := c.Coverage
-	section("COVERAGE")
+	o.section("COVERAGE")
 	for _, s := range cv.AlertSources {
-		b.WriteString("  " + wrap(cell(fmt.Sprintf("alerts %s: %d read, %d kept", s.Source, s.Records, s.Matched)), width, 4) + "\n")
+		o.wrapped("  ", fmt.Sprintf("alerts %s: %d read, %d kept", s.Source, s.Records, s.Matched), 4)
 	}
 	for _, s := range cv.Sources {
 		line := fmt.Sprintf("trail %s: %d files", s.Source, s.Files)
@@ -543,7 +538,7 @@ func writeCoverage(b *strings.Builder, c *investigate.Case, width int, section f
 		if s.Bytes > 0 {
 			line += fmt.Sprintf(", %.1f MB", float64(s.Bytes)/1e6)
 		}
-		b.WriteString("  " + wrap(cell(line), width, 4) + "\n")
+		o.wrapped("  ", line, 4)
 		var quiet []string
 		for _, r := range s.Regions {
 			where := r.Region
@@ -564,34 +559,34 @@ func writeCoverage(b *strings.Builder, c *investigate.Case, width int, section f
 			if r.Error != "" {
 				rl += " (" + r.Error + ")"
 			}
-			b.WriteString("      " + wrap(cell(rl), width, 6) + "\n")
+			o.wrapped("      ", rl, 6)
 		}
 		if len(quiet) > 0 {
-			b.WriteString("      " + wrap(cell(fmt.Sprintf("searched, no events: %s", strings.Join(quiet, ", "))), width, 6) + "\n")
+			o.wrapped("      ", "searched, no events: "+strings.Join(quiet, ", "), 6)
 		}
 		if s.Query != "" {
-			b.WriteString("      query: " + wrap(cell(s.Query), width, 13) + "\n")
+			o.wrapped("      query: ", s.Query, 13)
 		}
 		for _, n := range s.Notes {
-			b.WriteString("      " + wrap(cell(n), width, 6) + "\n")
+			o.wrapped("      ", n, 6)
 		}
 	}
 	span := "no events"
 	if !cv.FirstEvent.IsZero() {
 		span = ts(cv.FirstEvent) + " to " + ts(cv.LastEvent) + " UTC"
 	}
-	b.WriteString("  " + wrap(fmt.Sprintf("span %s; accounts %s; regions %s", span, orDash(strings.Join(cv.Accounts, ", ")), orDash(strings.Join(cv.Regions, ", "))), width, 4) + "\n")
+	o.wrapped("  ", fmt.Sprintf("span %s; accounts %s; regions %s", span, orDash(strings.Join(cv.Accounts, ", ")), orDash(strings.Join(cv.Regions, ", "))), 4)
 	if cv.Duplicates > 0 {
-		b.WriteString(fmt.Sprintf("  %d duplicate records dropped (same eventID)\n", cv.Duplicates))
+		o.linef("  %d duplicate records dropped (same eventID)", cv.Duplicates)
 	}
 	for _, g := range cv.Gaps {
-		b.WriteString("  GAP " + wrap(cell(g), width, 6) + "\n")
+		o.wrapped("  GAP ", g, 6)
 	}
 	for i, p := range cv.Problems {
 		if i >= 20 {
-			b.WriteString(fmt.Sprintf("  +%d more problems (see --format json)\n", len(cv.Problems)-20))
+			o.linef("  +%d more problems (see --format json)", len(cv.Problems)-20)
 			break
 		}
-		b.WriteString("  ! " + wrap(cell(p.Where+": "+p.Message), width, 4) + "\n")
+		o.wrapped("  ! ", p.Where+": "+p.Message, 4)
 	}
 }
