@@ -101,8 +101,23 @@ type CollectOptions struct {
 
 // Collection is the result of Collect.
 type Collection struct {
-	Set     *EventSet
+	Set *EventSet
+	// Reports has one report per source, over all the rounds of the collection. The rounds
+	// query the same sources again (the key, then the sessions and key pairs derived from
+	// it), so the counts are not sums of the rounds:
+	//   - Files, Bytes and Skipped are the files of the source, each counted once: every
+	//     round lists the same files and the first reads all of them (later rounds re-read
+	//     the few that can hold the new keys), so they are the largest count of any round;
+	//   - Records counts the records a source read, a file's records once however many
+	//     rounds decoded the file (file sources ask CountRecordsOnce); for sources that
+	//     query (LookupEvents, Athena, Elasticsearch) each round's answers are new records
+	//     and are added up;
+	//   - Matched counts distinct events (by eventID) the source delivered;
+	//   - Problems and Notes are listed once each; Elapsed, BytesScanned and the regions'
+	//     events and pages add up.
+	// Rounds keeps each round's own report, by source then round.
 	Reports []SourceReport
+	Rounds  [][]SourceReport
 	// Keys are all keys queried: the case key and its derived sessions.
 	Keys []string
 	// Errors are sources that could not be read at all.
@@ -122,7 +137,13 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 		maxRounds = 8
 	}
 	col := &Collection{Set: set}
-	reports := make([]SourceReport, len(sources))
+	rounds := make([][]SourceReport, len(sources))
+	ledgers := make([]*readLedger, len(sources))
+	matched := make([]*matchCounter, len(sources))
+	for i := range sources {
+		ledgers[i] = &readLedger{files: map[string]bool{}}
+		matched[i] = &matchCounter{ids: map[string]bool{}}
+	}
 	queriedKeys := map[string]bool{}
 	queriedPairs := map[string]bool{}
 	start := time.Now()
@@ -162,7 +183,9 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 						progress()
 					}
 				}
-				r, err := src.Events(gctx, sq, func(batch []Event) {
+				sctx := context.WithValue(gctx, ledgerKey{}, ledgers[i])
+				r, err := src.Events(sctx, sq, func(batch []Event) {
+					matched[i].add(batch)
 					set.Add(batch)
 					if opts.OnProgress != nil {
 						progress()
@@ -173,11 +196,11 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 				if r.Source == "" {
 					r.Source = src.Name()
 				}
-				reports[i].Merge(r)
 				if err != nil && ctx.Err() == nil {
 					col.Errors = append(col.Errors, fmt.Errorf("%s: %w", src.Name(), err))
-					reports[i].Problems = append(reports[i].Problems, Problem{Where: src.Name(), Message: err.Error()})
+					r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
 				}
+				rounds[i] = append(rounds[i], r)
 				return nil
 			})
 		}
@@ -199,9 +222,86 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 		}
 		col.Keys = all
 	}
-	col.Reports = reports
+	col.Rounds = rounds
+	col.Reports = make([]SourceReport, len(sources))
+	for i := range sources {
+		col.Reports[i] = mergeRounds(rounds[i], matched[i].n())
+	}
 	if opts.OnProgress != nil {
 		opts.OnProgress(Progress{Source: "", Keys: col.Keys, Events: set.Len(), Done: true, Elapsed: time.Since(start)})
 	}
 	return col
+}
+
+// mergeRounds makes one report of a source's rounds (see Collection.Reports).
+func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
+	var out SourceReport
+	var files, skipped int
+	var bytes int64
+	for _, r := range rounds {
+		files, skipped, bytes = max(files, r.Files), max(skipped, r.Skipped), max(bytes, r.Bytes)
+		out.Merge(r)
+	}
+	out.Files, out.Skipped, out.Bytes = files, skipped, bytes
+	out.Matched = matched
+	// The same problem seen again by a later round (a file that cannot be read is tried
+	// again) is one problem.
+	seen := map[Problem]bool{}
+	problems := out.Problems[:0]
+	for _, p := range out.Problems {
+		if !seen[p] {
+			seen[p] = true
+			problems = append(problems, p)
+		}
+	}
+	out.Problems = problems
+	return out
+}
+
+// matchCounter counts the distinct events one source delivered over the rounds.
+type matchCounter struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (c *matchCounter) add(batch []Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range batch {
+		c.ids[dedupID(&batch[i])] = true
+	}
+}
+
+func (c *matchCounter) n() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int64(len(c.ids))
+}
+
+// readLedger remembers, for one source over the rounds of one Collect, the files whose
+// records were counted.
+type readLedger struct {
+	mu    sync.Mutex
+	files map[string]bool
+}
+
+type ledgerKey struct{}
+
+// CountRecordsOnce reports whether the records a file source decoded from file count
+// towards its SourceReport.Records in this pass: false when an earlier round of the
+// same Collect (ctx is the one Collect passed to EventSource.Events) already counted that
+// file. Outside Collect it is always true. Sources that read files call it for each file
+// whose records they decoded, so a file's records count once per collection.
+func CountRecordsOnce(ctx context.Context, file string) bool {
+	l, ok := ctx.Value(ledgerKey{}).(*readLedger)
+	if !ok {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.files[file] {
+		return false
+	}
+	l.files[file] = true
+	return true
 }

@@ -1,7 +1,8 @@
 // Package s3archive reads CloudTrail trail archives from S3 (`--trail s3://bucket/prefix`)
 // as an investigate.EventSource. It lists only the prefixes a query needs: the accounts
-// (organisation trails included) and regions found by delimiter listing, and the
-// YYYY/MM/DD folders that can hold events of the window, padded for delivery lag. Digest
+// (organisation trails included) and regions found by delimiter listing, narrowed to
+// Source.Accounts and Source.Regions when set, and the YYYY/MM/DD folders that can hold
+// events of the window, padded for delivery lag. Digest
 // objects and zero-byte markers are skipped; objects are fetched in parallel and parsed by
 // the local parser (cloudtrail.ScanFiles), which keeps an index of what it read so that a
 // pivot's later rounds fetch only the objects that can hold the new keys.
@@ -45,6 +46,11 @@ type Source struct {
 	Workers int
 	// ListWorkers bounds parallel list calls (default 16).
 	ListWorkers int
+	// Accounts and Regions, when set, prune the listing to these accounts (AWSLogs/<account>/
+	// and AWSLogs/o-<org>/<account>/) and these regions (.../CloudTrail/<region>/): the
+	// other folders are never listed, and the report's notes say which were left out.
+	Accounts []string
+	Regions  []string
 	// OnProgress receives the scan's advance (files, bytes, events, rate, estimate).
 	OnProgress func(cloudtrail.ScanProgress)
 
@@ -55,6 +61,7 @@ type Source struct {
 	mu       sync.Mutex
 	listed   *listing
 	listedW  investigate.Window
+	listedS  string
 	listedAt time.Time
 }
 
@@ -66,12 +73,13 @@ const listingTTL = 2 * time.Minute
 func (s *Source) cachedList(ctx context.Context, w investigate.Window) (*listing, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.listed != nil && s.listedW == w && time.Since(s.listedAt) < listingTTL {
+	sc := strings.Join(s.Accounts, ",") + "|" + strings.Join(s.Regions, ",")
+	if s.listed != nil && s.listedW == w && s.listedS == sc && time.Since(s.listedAt) < listingTTL {
 		return s.listed, true, nil
 	}
 	l, err := s.list(ctx, w)
 	if err == nil && len(l.problems) == 0 {
-		s.listed, s.listedW, s.listedAt = l, w, time.Now()
+		s.listed, s.listedW, s.listedS, s.listedAt = l, w, sc, time.Now()
 	}
 	return l, false, err
 }
@@ -151,7 +159,19 @@ type listing struct {
 	days     map[string]bool
 	// prunedFolders counts date folders outside the window, never listed.
 	prunedFolders int
-	mu            sync.Mutex
+	// prune decides accounts and regions, and remembers what it left out.
+	prune cloudtrail.Pruning
+	mu    sync.Mutex
+}
+
+// admit decides an account's or a region's folder (or an object's place) by the scope.
+func (l *listing) admit(account, region string) bool {
+	if !l.prune.Scope.Narrowed() {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.prune.Admit(account, region)
 }
 
 func (l *listing) describe() string {
@@ -162,6 +182,9 @@ func (l *listing) describe() string {
 	}
 	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects, %d skipped (digests, markers, outside the window); %d date folders outside the window not listed",
 		len(l.accounts), len(l.regions), len(l.days), len(l.files), l.skipped, l.prunedFolders)
+	if n := l.prune.Note(); n != "" {
+		b.WriteString("; " + n)
+	}
 	return b.String()
 }
 
@@ -250,9 +273,14 @@ func (s *Source) start() (node, error) {
 // list walks the layout, pruning by the window.
 func (s *Source) list(ctx context.Context, w investigate.Window) (*listing, error) {
 	l := &listing{orgs: map[string]bool{}, accounts: map[string]bool{}, regions: map[string]bool{}, days: map[string]bool{}}
+	l.prune.Scope = cloudtrail.Scope{Window: w, Accounts: s.Accounts, Regions: s.Regions}
 	root, err := s.start()
 	if err != nil {
 		return l, err
+	}
+	// A prefix that names an account or a region outside the scope: nothing to list.
+	if !l.admit(cloudtrail.LayoutFolder(root.prefix[:strings.LastIndex(root.prefix, "/")+1])) {
+		return l, nil
 	}
 	workers := s.ListWorkers
 	if workers <= 0 {
@@ -345,6 +373,9 @@ func child(n node, prefix string, w investigate.Window, l *listing) (node, bool)
 	case lvOrg:
 		return accountNode(prefix, seg, l)
 	case lvRegions:
+		if !l.admit("", seg) {
+			return node{}, false
+		}
 		note(l.regions, seg)
 		return node{prefix: prefix, lv: lvYear}, true
 	case lvYear:
@@ -395,7 +426,7 @@ func mayHold(n node, w investigate.Window, l *listing, _ string) bool {
 // accountNode goes straight to an account's CloudTrail/ folder: CloudTrail-Digest/ and
 // CloudTrail-Insight/ are never listed.
 func accountNode(prefix, seg string, l *listing) (node, bool) {
-	if !isAccount(seg) {
+	if !isAccount(seg) || !l.admit(seg, "") {
 		return node{}, false
 	}
 	l.mu.Lock()
@@ -432,6 +463,9 @@ func (s *Source) object(key *string, size *int64, etag *string, w investigate.Wi
 		if lf.Digest || !lf.InWindow(w.Since, w.Until) {
 			l.skipped++
 			return
+		}
+		if l.prune.Scope.Narrowed() && !l.prune.Admit(lf.Account, lf.Region) {
+			return // l.mu is held
 		}
 		f.Layout = &lf
 		l.accounts[lf.Account] = true

@@ -3,6 +3,8 @@ package s3archive
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -108,6 +110,87 @@ func TestS3Archive(t *testing.T) {
 	t.Run("pivot", func(t *testing.T) { testPivot(t, rec, m) })
 	rec.reset()
 	t.Run("later rounds", func(t *testing.T) { testLaterRounds(t, rec, m) })
+	rec.reset()
+	t.Run("accounts and regions", func(t *testing.T) { testScope(t, rec, m) })
+}
+
+// testScope: Accounts and Regions prune the listing of an organisation trail: the other
+// accounts' and regions' folders are never listed, their objects never fetched, and the
+// notes say what was left out.
+func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
+	ctx := context.Background()
+	acct := m.Attack.Account
+	var others []string
+	for _, a := range m.Accounts {
+		if a != acct {
+			others = append(others, a)
+		}
+	}
+	if len(others) != 2 || len(m.Regions) != 2 {
+		t.Fatalf("archive has accounts %v regions %v", m.Accounts, m.Regions)
+	}
+	q := investigate.EventQuery{AccessKeys: []string{m.Attack.Key}}
+	var mu sync.Mutex
+	var events []investigate.Event
+	sink := func(b []investigate.Event) {
+		mu.Lock()
+		events = append(events, b...)
+		mu.Unlock()
+	}
+	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/", Accounts: []string{acct, "999999999999"}, Regions: []string{"us-east-1"}}
+	rep, err := src.Events(ctx, q, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append(append([]string{}, rec.listed...), rec.fetched...) {
+		for _, o := range others {
+			if strings.Contains(p, "/"+o+"/") {
+				t.Errorf("listed or fetched %s of account %s", p, o)
+			}
+		}
+		if strings.Contains(p, "/eu-west-1/") {
+			t.Errorf("listed or fetched %s in eu-west-1", p)
+		}
+	}
+	if len(rec.fetched) == 0 || len(events) == 0 {
+		t.Fatalf("fetched %d objects, %d events", len(rec.fetched), len(events))
+	}
+	for _, e := range events {
+		if e.Region != "us-east-1" {
+			t.Errorf("event %s in %s", e.ID, e.Region)
+		}
+	}
+	notes := strings.Join(rep.Notes, "\n")
+	for _, want := range []string{
+		"listing pruned to accounts " + acct + ",999999999999 and regions us-east-1: not read: 2 other accounts (" + strings.Join(sorted(others), ",") + "), 1 other regions (eu-west-1; 1 folders)",
+		"not in the archive: account 999999999999",
+		"organisation o-a1b2c3d4e5, 1 accounts, 1 regions",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+	// The whole archive, for comparison: the pruned listing fetched less.
+	pruned := len(rec.fetched)
+	rec.reset()
+	if _, err := (&Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/"}).Events(ctx, q, func([]investigate.Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	if pruned*3 > len(rec.fetched) {
+		t.Errorf("pruned listing fetched %d objects, the whole archive %d", pruned, len(rec.fetched))
+	}
+	// A prefix naming an account outside the scope lists nothing below it.
+	rec.reset()
+	rep, err = (&Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/AWSLogs/o-a1b2c3d4e5/" + others[0] + "/", Accounts: []string{acct}}).Events(ctx, q, func([]investigate.Event) {})
+	if err != nil || len(rec.listed) != 0 || rep.Files != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 other accounts ("+others[0]+")") {
+		t.Errorf("err %v listed %v files %d notes %q", err, rec.listed, rep.Files, rep.Notes)
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return out
 }
 
 func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
@@ -182,6 +265,14 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	}
 	if !strings.Contains(strings.Join(rep.Notes, "\n"), "organisation o-a1b2c3d4e5, 3 accounts, 2 regions") {
 		t.Errorf("notes %q", rep.Notes)
+	}
+	// Coverage counts each object once, though later rounds fetched some again.
+	fetched := 0
+	for _, r := range col.Rounds[0] {
+		fetched += r.Files
+	}
+	if len(col.Rounds[0]) < 2 || fetched <= rep.Files || !strings.Contains(strings.Join(rep.Notes, "\n"), fmt.Sprintf(": %d log objects,", rep.Files)) {
+		t.Errorf("files %d over %d rounds that read %d: want the listing's log objects, once (notes %q)", rep.Files, len(col.Rounds[0]), fetched, rep.Notes)
 	}
 }
 

@@ -236,3 +236,43 @@ func BenchmarkArchive(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPreScan measures, on one core, the two passes every file read makes before any
+// JSON is decoded, over the archive's decompressed files: the token scan that decides
+// the whole-file skip, and the shape check that reports files the skip would hide (not
+// CloudTrail, cut short). Compare both with inflate/* per core.
+func BenchmarkPreScan(b *testing.B) {
+	a := archiveForBench(b)
+	var plain [][]byte
+	for _, f := range a.list {
+		plain = append(plain, klauspostGunzip(nil, a.files[f.Path]))
+	}
+	b.Run("tokens", func(b *testing.B) {
+		b.SetBytes(a.m.Bytes)
+		var t Tokens
+		for b.Loop() {
+			for _, p := range plain {
+				scanTokens(p, &t)
+			}
+		}
+	})
+	b.Run("shape", func(b *testing.B) {
+		b.SetBytes(a.m.Bytes)
+		for b.Loop() {
+			for _, p := range plain {
+				if sp := checkShape(p, true); sp != nil {
+					b.Fatalf("%s%s", sp.where, sp.message)
+				}
+			}
+		}
+	})
+	b.Run("inflate-one-core", func(b *testing.B) {
+		b.SetBytes(a.m.Bytes)
+		buf := []byte(nil)
+		for b.Loop() {
+			for _, f := range a.list {
+				buf = klauspostGunzip(buf, a.files[f.Path])
+			}
+		}
+	})
+}

@@ -1,10 +1,14 @@
 package cloudtrail
 
 import (
+	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/keypivot/keypivot/investigate"
 )
 
 // LogFile describes a log file's place in the S3 archive layout (facts §3):
@@ -57,4 +61,129 @@ func (lf LogFile) InWindow(since, until time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// Scope is the part of an archive a query wants, as the layout can tell it: the window's
+// days and, when set, only some accounts and regions. Listings prune by it before reading.
+type Scope struct {
+	Window investigate.Window
+	// Accounts, when set, keeps only these accounts' folders (AWSLogs/<account>/ and
+	// AWSLogs/o-<org>/<account>/).
+	Accounts []string
+	// Regions, when set, keeps only these regions' folders (.../CloudTrail/<region>/).
+	Regions []string
+}
+
+// WantsAccount reports whether the scope keeps the account's folder.
+func (s Scope) WantsAccount(account string) bool {
+	return len(s.Accounts) == 0 || slices.Contains(s.Accounts, account)
+}
+
+// WantsRegion reports whether the scope keeps the region's folder.
+func (s Scope) WantsRegion(region string) bool {
+	return len(s.Regions) == 0 || slices.Contains(s.Regions, region)
+}
+
+// Narrowed reports whether the scope names accounts or regions.
+func (s Scope) Narrowed() bool { return len(s.Accounts) > 0 || len(s.Regions) > 0 }
+
+var dirRe = regexp.MustCompile(`(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?(\d{12})(?:/|$)(?:(?:CloudTrail|CloudTrail-Digest|CloudTrail-Insight)/([a-z0-9-]+)(?:/|$))?`)
+
+// LayoutFolder recognises how far a folder (a directory, an S3 prefix ending in "/")
+// reaches into the layout: the account of AWSLogs/[o-org/]<account>/, and the region of
+// .../CloudTrail/<region>/ ("" when the folder does not reach it).
+func LayoutFolder(p string) (account, region string) {
+	m := dirRe.FindStringSubmatch(strings.ReplaceAll(p, "\\", "/"))
+	if m == nil {
+		return "", ""
+	}
+	return m[1], m[2]
+}
+
+// Pruning records what a listing left out by account and region, and which of the
+// accounts and regions asked for it found, for the source's notes. It is not safe for
+// concurrent use.
+type Pruning struct {
+	Scope Scope
+	// Accounts and Regions count the folders (or files) left out, by account and region.
+	Accounts, Regions map[string]int
+	found             map[string]bool
+}
+
+// Admit decides a folder or file of account and region ("" when unknown): false means
+// it is out of scope, and is counted.
+func (p *Pruning) Admit(account, region string) bool {
+	if p.found == nil {
+		p.found, p.Accounts, p.Regions = map[string]bool{}, map[string]int{}, map[string]int{}
+	}
+	if account != "" && !p.Scope.WantsAccount(account) {
+		p.Accounts[account]++
+		return false
+	}
+	if region != "" && !p.Scope.WantsRegion(region) {
+		p.Regions[region]++
+		return false
+	}
+	if account != "" {
+		p.found["a/"+account] = true
+	}
+	if region != "" {
+		p.found["r/"+region] = true
+	}
+	return true
+}
+
+// Note says what was pruned; "" when the scope names no accounts or regions.
+func (p *Pruning) Note() string {
+	if !p.Scope.Narrowed() {
+		return ""
+	}
+	var parts []string
+	if len(p.Scope.Accounts) > 0 {
+		parts = append(parts, "accounts "+strings.Join(p.Scope.Accounts, ","))
+	}
+	if len(p.Scope.Regions) > 0 {
+		parts = append(parts, "regions "+strings.Join(p.Scope.Regions, ","))
+	}
+	note := "listing pruned to " + strings.Join(parts, " and ")
+	var out []string
+	if len(p.Accounts) > 0 {
+		out = append(out, fmt.Sprintf("%d other accounts (%s)", len(p.Accounts), strings.Join(sortedKeys(p.Accounts), ",")))
+	}
+	if len(p.Regions) > 0 {
+		n := 0
+		for _, c := range p.Regions {
+			n += c
+		}
+		out = append(out, fmt.Sprintf("%d other regions (%s; %d folders)", len(p.Regions), strings.Join(sortedKeys(p.Regions), ","), n))
+	}
+	if len(out) > 0 {
+		note += ": not read: " + strings.Join(out, ", ")
+	} else {
+		note += ": nothing else in the archive"
+	}
+	var missing []string
+	for _, a := range p.Scope.Accounts {
+		if !p.found["a/"+a] {
+			missing = append(missing, "account "+a)
+		}
+	}
+	for _, r := range p.Scope.Regions {
+		if !p.found["r/"+r] {
+			missing = append(missing, "region "+r)
+		}
+	}
+	if len(missing) > 0 {
+		note += "; not in the archive: " + strings.Join(missing, ", ")
+	}
+	return note
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

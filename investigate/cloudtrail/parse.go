@@ -199,6 +199,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	}
 	var readErr error
 	content := raw
+	whole := false // inflated from gzip, trailer checked
 	if rerr != nil {
 		// A read that failed midway (a dropped connection) yields what came before.
 		readErr = rerr
@@ -218,6 +219,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		if err != nil {
 			readErr = err
 		}
+		whole = readErr == nil
 	}
 	n := int64(len(content))
 	p.stats.Bytes = n
@@ -245,12 +247,20 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		return
 	}
 	scanTokens(p.buf, &p.w.tokens)
-	if readErr == nil && idx != nil {
-		idx.add(f, &p.w.tokens)
-		p.stats.Indexed = true
+	if readErr == nil {
+		// The file's shape, checked without decoding: a file ruled out below is never
+		// parsed, so this is the only place its damage can be seen.
+		p.w.tokens.shape = checkShape(p.buf, whole)
+		if idx != nil {
+			idx.add(f, &p.w.tokens)
+			p.stats.Indexed = true
+		}
 	}
 	if !p.m.MayMatchTokens(&p.w.tokens) {
 		p.stats.Skipped = true
+		if sp := p.w.tokens.shape; sp != nil {
+			p.problem(p.name+sp.where, "%s", sp.message)
+		}
 		return
 	}
 	p.parseBuffer(readErr != nil)

@@ -196,3 +196,155 @@ func TestKeyPairQueryFindsOtherSignersLaunches(t *testing.T) {
 		t.Fatalf("events = %v problems %v", s.events, s.problems)
 	}
 }
+
+// TestDamagedFilesWithoutTheKeyAreReported: a file the token pre-scan rules out is never
+// decoded, yet a file that is not CloudTrail, or that was cut short, must still be
+// reported (naming the file, and the line or byte where it can), never read as "0
+// records". None of these fixtures holds the key queried.
+func TestDamagedFilesWithoutTheKeyAreReported(t *testing.T) {
+	other := "AKIAOTHERKEY00000001"
+	r := func(id string) string { return record(id, other) }
+	full := `{"Records":[` + r("x1") + `,` + r("x2") + `,` + r("x3") + `]}`
+	lookup, _ := json.Marshal(map[string]any{"Events": []any{
+		map[string]any{"EventId": "l1", "EventName": "ListUsers", "CloudTrailEvent": r("l1")},
+		map[string]any{"EventId": "l2", "EventName": "ListUsers", "CloudTrailEvent": r("l2")},
+	}})
+	files := map[string][]byte{
+		"cut.json":          []byte(full[:len(full)/2]),
+		"cut-between.json":  []byte(`{"Records":[` + r("y1") + `,`),
+		"cut.json.gz":       gz(t, []byte(full[:len(full)-40])),
+		"cut-lookup.json":   lookup[:len(lookup)-30],
+		"cut.ndjson":        []byte(r("n1") + "\n" + r("n2") + "\n" + r("n3")[:50]),
+		"bad-line.ndjson":   []byte(r("b1") + "\n{broken\n" + r("b3") + "\n"),
+		"not-json.json":     []byte("{not json at all"),
+		"foo.json":          []byte(`{"foo":"bar"}`),
+		"array.json":        []byte(`[{"a":1}]`),
+		"trailing.json":     []byte(`{"Records":[` + r("z1") + `]}}`),
+		"alerts.ndjson":     []byte(`{"kibana.alert.rule.name":"x","event":{"original":"{\"eventTime\":\"2026-11-20T09:00:00Z\"}"},"aws":{"cloudtrail":{"user_identity":{"access_key_id":"` + other + `"}}}}` + "\n" + `{"kibana.alert.rule.name":"y"}` + "\n"),
+		"records-of-x.json": []byte(`{"Records":[{"a":1},{"b":2}]}`),
+	}
+	// The messages, by file: what is wrong and where.
+	want := map[string]string{
+		"cut.json:1":         fmt.Sprintf("truncated at byte %d", len(full)/2),
+		"cut-between.json:1": "truncated at byte",
+		"cut.json.gz:1":      fmt.Sprintf("truncated at byte %d", len(full)-40),
+		"cut-lookup.json:1":  "truncated at byte",
+		"cut.ndjson:3":       "truncated at byte",
+		"bad-line.ndjson:2":  "invalid JSON line",
+		"not-json.json:1":    "invalid JSON at byte 1: invalid character 'n'",
+		"foo.json":           `not CloudTrail (no records with eventID/eventTime): file starts with "{\"foo\":\"bar\"}"`,
+		"array.json":         "not CloudTrail (no records with eventID/eventTime)",
+		"trailing.json:1":    "invalid JSON at byte",
+		"alerts.ndjson":      "not CloudTrail (no records with eventID/eventTime)",
+		"records-of-x.json":  "not CloudTrail (no records with eventID/eventTime)",
+	}
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &FileSource{Paths: []string{dir}}
+	check := func(pass string, rep investigate.SourceReport) {
+		t.Helper()
+		got := map[string]string{}
+		for _, p := range rep.Problems {
+			where := strings.TrimPrefix(p.Where, dir+"/")
+			if _, dup := got[where]; dup {
+				t.Errorf("%s: %s reported twice", pass, where)
+			}
+			got[where] = p.Message
+		}
+		for where, msg := range want {
+			if !strings.Contains(got[where], msg) {
+				t.Errorf("%s: %s: got %q, want %q", pass, where, got[where], msg)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d problems, want %d: %v", pass, len(got), len(want), got)
+		}
+		if rep.Records != 0 || rep.Matched != 0 {
+			t.Errorf("%s: records %d matched %d: the files must not be decoded", pass, rep.Records, rep.Matched)
+		}
+	}
+	rep, err := src.Events(context.Background(), q(testKey), func([]investigate.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("read", rep)
+	// A later query the index answers without reading the files reports them the same way.
+	rep, err = src.Events(context.Background(), q("AKIAANOTHERKEY000002"), func([]investigate.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "answered from the index") {
+		t.Fatalf("second pass not answered from the index: %q", rep.Notes)
+	}
+	check("from the index", rep)
+}
+
+// TestWholeFilesWithoutTheKeyAreNotReported: the shape check must not cry wolf. Every
+// shape the parser reads, empty record lists, digests, strings holding unbalanced
+// brackets, CRLF and trailing space: none is reported when the key is not in it.
+func TestWholeFilesWithoutTheKeyAreNotReported(t *testing.T) {
+	other := "AKIAOTHERKEY00000001"
+	r1 := record("a1", other)
+	odd := record("o1", other, `"userAgent":"curl/8 {{[[ \"}\" \\"`, `"requestParameters":{"policy":"{\"Statement\":[{"}`)
+	lookup, _ := json.Marshal(map[string]any{"Events": []any{map[string]any{"EventId": "a1", "CloudTrailEvent": r1}}, "NextToken": "x"})
+	files := map[string][]byte{
+		"records.json":        []byte(`{"Records":[` + r1 + `,` + r1 + `]}` + "\n"),
+		"array.json":          []byte("[\n" + r1 + ",\r\n" + r1 + "\r\n]\r\n"),
+		"lines.ndjson":        []byte(r1 + "\n" + r1 + "\n\n"),
+		"lines-no-eol.ndjson": []byte(r1 + "\n" + r1),
+		"lookup-events.json":  lookup,
+		"gzipped.json.gz":     gz(t, []byte(`{"Records":[`+r1+`]}`)),
+		"pretty-single.json":  []byte("{\n  \"eventVersion\": \"1.09\"," + strings.TrimPrefix(r1, `{"eventVersion":"1.09",`) + "\n"),
+		"ndjson-of-docs.json": []byte(`{"Records":[` + r1 + "]}\n" + `{"Records":[` + r1 + "]}\n"),
+		"odd-strings.json":    []byte(`{"Records":[` + odd + `,` + odd + `]}`),
+		"odd-strings.ndjson":  []byte(odd + "\n" + odd + "\n"),
+		"no-records.json":     []byte(`{"Records": [ ]}`),
+		"no-events.json":      []byte(`{"Events":[],"NextToken":null}`),
+		"empty-array.json":    []byte(`[]`),
+		"digest.json":         []byte(`{"awsAccountId":"111122223333","digestStartTime":"2026-11-20T08:00:00Z","digestEndTime":"2026-11-20T09:00:00Z","logFiles":[]}`),
+		"bom.json":            append([]byte{0xef, 0xbb, 0xbf}, []byte(`{"Records":[`+r1+`]}`)...),
+	}
+	if !json.Valid([]byte(odd)) {
+		t.Fatalf("fixture is not JSON: %s", odd)
+	}
+	s := scanDir(t, files, q(testKey))
+	if len(s.problems) > 0 || len(s.events) > 0 {
+		t.Fatalf("problems %v events %d", s.problems, len(s.events))
+	}
+}
+
+func TestCheckShape(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"Records":[{"eventID":"a"}]}`:               "",
+		`{"Records":[{"eventID":"a"}]`:                "truncated at byte 28",
+		`{"Records":[{"eventID":"a`:                   "truncated at byte 25",
+		`{"Records":[{"eventID":"a"}]}]`:              `invalid JSON at byte 29: "]" after the end of the document`,
+		"{\"eventID\":\"a\"}\n{\"eventID\":\"b\"":     "truncated at byte 30",
+		"{\"eventID\":\"a\"}\n{x\n{\"eventID\":1}":    "invalid JSON line",
+		`[{"eventID":"a"},`:                           "truncated at byte 17",
+		`[{"x":"}"}]`:                                 "not CloudTrail",
+		`{"Records":[{"eventID":"a"},{"eventID":"b"}`: "truncated at byte 43",
+		`[{"eventID":"a"},{"eventID":"b"}`:            "truncated at byte 32",
+		`{"Records":[{"eventID":"a"}]},`:              `invalid JSON at byte 29: ","`,
+		`{"Records":[{"eventID":"a"}]}` + "\n\n":      "",
+		`{"Events":[],"NextToken":"x"}`:               "",
+		`{"Records":[{"eventID":"{"}]}`:               "",
+	} {
+		// The same, whether the file came out of a whole gzip file (ending checked) or
+		// not (ending and braces counted).
+		for _, whole := range []bool{false, true} {
+			p := checkShape([]byte(in), whole)
+			got := ""
+			if p != nil {
+				got = p.message
+			}
+			if (want == "") != (got == "") || !strings.Contains(got, want) {
+				t.Errorf("%s (whole %v): got %q, want %q", in, whole, got, want)
+			}
+		}
+	}
+}

@@ -22,6 +22,12 @@ import (
 // FileSource reads CloudTrail from local files and directory trees.
 type FileSource struct {
 	Paths []string
+	// Accounts and Regions, when set, prune directory trees in the S3 layout to these
+	// accounts (AWSLogs/<account>/, AWSLogs/o-<org>/<account>/) and regions
+	// (.../CloudTrail/<region>/); the report's notes say what was left out. Files named
+	// explicitly in Paths are read whatever their place.
+	Accounts []string
+	Regions  []string
 	// Workers bounds parallel file reads (default: GOMAXPROCS).
 	Workers int
 	// OnProgress, when set, is called as files finish (at most every few milliseconds
@@ -58,6 +64,31 @@ type File struct {
 // files it skipped (digests, zero-byte markers, files outside the window) counted and the
 // paths it could not read reported.
 func ListFiles(paths []string, w investigate.Window) (files []File, skipped int, problems []investigate.Problem) {
+	l := List(paths, Scope{Window: w})
+	return l.Files, l.Skipped, l.Problems
+}
+
+// Listing is what List found.
+type Listing struct {
+	Files []File
+	// Skipped counts digests, zero-byte markers and files outside the window.
+	Skipped  int
+	Problems []investigate.Problem
+	// Pruning says which accounts' and regions' folders were left out.
+	Pruning Pruning
+}
+
+// List walks paths like ListFiles, and leaves out the folders of the S3 layout outside
+// the scope's accounts and regions without walking them.
+func List(paths []string, sc Scope) Listing {
+	w := sc.Window
+	var (
+		files    []File
+		skipped  int
+		problems []investigate.Problem
+	)
+	pr := Pruning{Scope: sc}
+	narrowed := sc.Narrowed()
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
@@ -85,6 +116,9 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 				if n := d.Name(); strings.HasPrefix(n, ".") && p != root {
 					return fs.SkipDir
 				}
+				if narrowed && !pr.Admit(LayoutFolder(p)) {
+					return fs.SkipDir
+				}
 				return nil
 			}
 			if !isLogName(d.Name()) {
@@ -109,6 +143,9 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 					skipped++
 					return nil
 				}
+				if narrowed && !pr.Admit(lf.Account, lf.Region) {
+					return nil
+				}
 				f.Layout = &lf
 			}
 			files = append(files, f)
@@ -119,7 +156,7 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 		}
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	return files, skipped, problems
+	return Listing{Files: files, Skipped: skipped, Problems: problems, Pruning: pr}
 }
 
 func isLogName(n string) bool {
@@ -135,8 +172,12 @@ func isLogName(n string) bool {
 // Events implements investigate.EventSource.
 func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
-	files, skipped, problems := ListFiles(s.Paths, q.Window)
-	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Skipped: skipped, Problems: problems}
+	l := List(s.Paths, Scope{Window: q.Window, Accounts: s.Accounts, Regions: s.Regions})
+	files, problems := l.Files, l.Problems
+	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Skipped: l.Skipped, Problems: problems}
+	if n := l.Pruning.Note(); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	if len(files) == 0 && len(problems) > 0 {
 		return rep, fmt.Errorf("no readable CloudTrail files in %s", strings.Join(s.Paths, ", "))
 	}
@@ -247,11 +288,17 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 			w.retain = int(min(max(budget/int64(2*workers), 1<<20), retainBuffer))
 			for i := range jobs {
 				f := &files[i]
+				var sp *shapeProblem
 				switch {
 				case !m.MayMatchLayout(f.Layout):
 					ruledOut.Add(1)
-				case indexRulesOut(opts.Index, f, m):
+				case indexRulesOut(opts.Index, f, m, &sp):
 					fromIndex.Add(1)
+					if sp != nil {
+						mu.Lock()
+						problems = append(problems, investigate.Problem{Where: f.Path + sp.where, Message: sp.message})
+						mu.Unlock()
+					}
 				default:
 					weight := memoryWeight(f, budget)
 					if err := mem.Acquire(ctx, weight); err != nil {
@@ -262,7 +309,10 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 					mu.Lock()
 					rep.Files++
 					rep.Bytes += st.Bytes
-					rep.Records += st.Records
+					if st.Records > 0 && investigate.CountRecordsOnce(ctx, f.Path) {
+						// A file decoded again by a later round of a pivot counts once.
+						rep.Records += st.Records
+					}
 					rep.Matched += st.Matched
 					problems = append(problems, probs...)
 					mu.Unlock()
@@ -298,9 +348,15 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	return rep
 }
 
-func indexRulesOut(x *Index, f *File, m *Matcher) bool {
+// indexRulesOut reports whether the index rules f out; sp receives the file's shape
+// problem then, so that a file answered from the index is reported as when it was read.
+func indexRulesOut(x *Index, f *File, m *Matcher, sp **shapeProblem) bool {
 	t, ok := x.lookup(f)
-	return ok && !m.MayMatchTokens(t)
+	if !ok || m.MayMatchTokens(t) {
+		return false
+	}
+	*sp = t.shape
+	return true
 }
 
 func describeQuery(q investigate.EventQuery) string {

@@ -19,6 +19,9 @@ type Tokens struct {
 	OpaqueNames bool
 	// RunInstances is set when the file mentions RunInstances.
 	RunInstances bool
+	// shape is what is wrong with the file's shape (checkShape): reported whenever the
+	// tokens rule the file out, from a fresh scan or from the index.
+	shape *shapeProblem
 }
 
 var tokenSeed = maphash.MakeSeed()
@@ -36,7 +39,7 @@ func isKeyChar(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9
 
 // scanTokens fills t from b, reusing t's storage.
 func scanTokens(b []byte, t *Tokens) {
-	t.Keys, t.Names, t.OpaqueNames, t.RunInstances = t.Keys[:0], t.Names[:0], false, false
+	t.Keys, t.Names, t.OpaqueNames, t.RunInstances, t.shape = t.Keys[:0], t.Names[:0], false, false, nil
 	// Every key id contains "IA" at offset 2; the pair is rare elsewhere in CloudTrail.
 	for i := 0; ; {
 		j := bytes.Index(b[i:], iaNeedle)
@@ -154,7 +157,13 @@ func containsHash(sorted []uint64, h uint64) bool {
 
 // clone copies t for keeping in an index.
 func (t *Tokens) clone() *Tokens {
-	return &Tokens{Keys: slices.Clip(slices.Clone(t.Keys)), Names: slices.Clip(slices.Clone(t.Names)), OpaqueNames: t.OpaqueNames, RunInstances: t.RunInstances}
+	return &Tokens{Keys: slices.Clip(slices.Clone(t.Keys)), Names: slices.Clip(slices.Clone(t.Names)), OpaqueNames: t.OpaqueNames, RunInstances: t.RunInstances, shape: t.shape}
 }
 
-func (t *Tokens) size() int64 { return int64(8*(len(t.Keys)+len(t.Names))) + 96 }
+func (t *Tokens) size() int64 {
+	n := int64(8*(len(t.Keys)+len(t.Names))) + 96
+	if t.shape != nil {
+		n += int64(len(t.shape.where) + len(t.shape.message) + 48)
+	}
+	return n
+}
