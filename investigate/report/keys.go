@@ -121,6 +121,9 @@ func statsLine(r *investigate.Ranking) string {
 		}
 		line += "; not counted: " + strings.Join(parts, ", ")
 	}
+	if s.Unchecked > 0 {
+		line += fmt.Sprintf("; %d counted without a workflow status or event.kind in the export (Elastic's rule checks both)", s.Unchecked)
+	}
 	return line
 }
 
