@@ -13,7 +13,7 @@ import (
 type AWSFlags struct {
 	Profile         string            `name:"profile" placeholder:"NAME" help:"AWS profile (default: AWS_PROFILE, then the default chain)."`
 	Region          string            `name:"region" placeholder:"REGION" help:"AWS region for global calls (default: AWS_REGION, the profile's, then us-east-1)."`
-	Regions         string            `name:"regions" placeholder:"all|r1,r2" default:"all" help:"Regions searched by CloudTrail lookups, GuardDuty and Security Hub (all: every enabled region; Security Hub then follows its finding aggregator; us-east-1 is always searched by lookups)."`
+	Regions         string            `name:"regions" placeholder:"all|r1,r2" default:"all" help:"Regions searched by CloudTrail lookups, GuardDuty and Security Hub, and read in trail archives (all: every enabled region; Security Hub then follows its finding aggregator; us-east-1 is always searched by lookups)."`
 	Live            bool              `name:"live" help:"Look up the key's owner and the follow-ups' live state in AWS even when no AWS source is used."`
 	AccountProfiles map[string]string `name:"account-profile" placeholder:"ACCOUNT=PROFILE" help:"Profile for another account (repeatable): keys, sessions and instances of that account are read and acted on with it."`
 }

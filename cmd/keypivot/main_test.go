@@ -236,3 +236,45 @@ func TestWindowBackwardsIsAUsageError(t *testing.T) {
 		t.Fatalf("exit %d stderr %q", r.code, r.stderr)
 	}
 }
+
+// --accounts and --regions prune a local archive's listing: the demo's us-east-1 folder
+// alone holds most of the key's events, another region's folder none of them.
+func TestArchivePrunedToAccountsAndRegions(t *testing.T) {
+	ds := demo.Generate(demo.DefaultAnchor())
+	dir := t.TempDir()
+	accounts := map[string]bool{}
+	for name, b := range ds.Files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, b, 0o644)
+		accounts[strings.Split(name, "/")[1]] = true
+	}
+	pivot := func(args ...string) investigate.Case {
+		t.Helper()
+		r := kp(t, nil, append([]string{"pivot", ds.CompromisedKey, "--trail", dir, "--format", "json"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%v: exit %d %s", args, r.code, r.stderr)
+		}
+		var c investigate.Case
+		if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	all := pivot()
+	east := pivot("--regions", "us-east-1", "--accounts", ds.Facts.ProdAccount)
+	if east.EventCount == 0 || east.EventCount >= all.EventCount || east.Coverage.Sources[0].Files >= all.Coverage.Sources[0].Files {
+		t.Errorf("us-east-1 of %s: %d events in %d files; all: %d in %d", ds.Facts.ProdAccount, east.EventCount, east.Coverage.Sources[0].Files, all.EventCount, all.Coverage.Sources[0].Files)
+	}
+	for _, r := range east.Coverage.Regions {
+		if r != "us-east-1" {
+			t.Errorf("region %s read despite --regions us-east-1", r)
+		}
+	}
+	if len(accounts) < 2 {
+		t.Fatalf("the demo should span accounts: %v", accounts)
+	}
+	if r := kp(t, nil, "pivot", ds.CompromisedKey, "--trail", dir, "--accounts", "12345"); r.code != exitUsage {
+		t.Errorf("a bad account id: exit %d %s", r.code, r.stderr)
+	}
+}

@@ -21,7 +21,11 @@ func init() {
 		if err := checkPath("--trail", spec); err != nil {
 			return nil, true, err
 		}
-		src := &cloudtrail.FileSource{Paths: []string{spec}, Workers: e.g.Workers}
+		accounts, regions, err := e.g.archiveScope()
+		if err != nil {
+			return nil, true, err
+		}
+		src := &cloudtrail.FileSource{Paths: []string{spec}, Workers: e.g.Workers, Accounts: accounts, Regions: regions}
 		if e.g.Progress && stderrIsTerminal() {
 			src.OnProgress = scanProgressPrinter(spec)
 		}

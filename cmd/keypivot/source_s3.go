@@ -28,7 +28,11 @@ func init() {
 		if err != nil {
 			return nil, true, err
 		}
-		src := &s3archive.Source{Client: s3Client(e.ctx, cfg, bucket), Bucket: bucket, Prefix: prefix, Workers: e.g.Workers}
+		accounts, regions, err := e.g.archiveScope()
+		if err != nil {
+			return nil, true, err
+		}
+		src := &s3archive.Source{Client: s3Client(e.ctx, cfg, bucket), Bucket: bucket, Prefix: prefix, Workers: e.g.Workers, Accounts: accounts, Regions: regions}
 		if e.g.Progress && stderrIsTerminal() {
 			src.OnProgress = scanProgressPrinter(spec)
 		}
