@@ -21,9 +21,6 @@ const accessKeyField = "aws.cloudtrail.user_identity.access_key_id"
 // the same alert as mapping the whole one.
 var alertSourceFields = alertdoc.ElasticSourceFields()
 
-// maxProblems bounds the bad documents reported one by one.
-const maxProblems = 10
-
 // AlertSource reads Elastic Security alerts from .alerts-security.alerts-<space>. It
 // implements investigate.AlertSource.
 type AlertSource struct {
@@ -50,7 +47,7 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 	rep.Notes = append(rep.Notes, s.c.describe())
 	body := s.query(q)
 	var batch []investigate.Alert
-	bad := problems{rep: &rep}
+	var bad investigate.ProblemLog
 	st, err := s.c.scan(ctx, s.index, "alerts", body, func(hits []hit) error {
 		batch = batch[:0]
 		for i := range hits {
@@ -58,12 +55,12 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 			rep.Records++
 			var doc map[string]any
 			if err := json.Unmarshal(h.Source, &doc); err != nil {
-				bad.add(h.Index+"/"+h.ID, "unreadable _source: "+err.Error())
+				bad.Add(h.Index+"/"+h.ID, "unreadable _source: "+err.Error())
 				continue
 			}
 			a, err := alertdoc.FromElastic(doc, h.ID, h.Index)
 			if err != nil {
-				bad.add(h.Index+"/"+h.ID, err.Error())
+				bad.Add(h.Index+"/"+h.ID, err.Error())
 				continue
 			}
 			a.Origin = s.c.URL + "/" + h.Index + "/_doc/" + h.ID
@@ -77,7 +74,7 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 		}
 		return nil
 	})
-	bad.close(s.index, "alerts")
+	bad.Report(&rep, s.index, "documents", "alerts")
 	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d alerts read in %d pages", s.index, st.Hits, st.Pages))
 	rep.Elapsed = time.Since(start)
 	if err != nil {

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
-
-	"github.com/keypivot/keypivot/investigate"
 )
 
 // hit is one search hit; its _source is decoded by the caller.
@@ -251,25 +249,4 @@ func (c *Client) count(ctx context.Context, index string) (int64, error) {
 		return 0, fmt.Errorf("count %s: %v", index, err)
 	}
 	return v.Count, nil
-}
-
-// problems reports the first maxProblems bad documents of a source one by one, and
-// counts the rest.
-type problems struct {
-	rep *investigate.SourceReport
-	n   int
-}
-
-func (p *problems) add(where, msg string) {
-	p.n++
-	if p.n <= maxProblems {
-		p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: where, Message: msg})
-	}
-}
-
-// close adds the count of the documents not reported one by one.
-func (p *problems) close(where, what string) {
-	if p.n > maxProblems {
-		p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: where, Message: fmt.Sprintf("%d more documents could not be read as %s", p.n-maxProblems, what)})
-	}
 }

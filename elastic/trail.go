@@ -53,7 +53,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 		return rep, nil
 	}
 	var digests, unflattened int
-	bad := problems{rep: &rep}
+	var bad investigate.ProblemLog
 	st, err := s.c.scan(ctx, s.index, "CloudTrail documents", body, func(hits []hit) error {
 		batch := make([]investigate.Event, 0, len(hits))
 		for i := range hits {
@@ -62,7 +62,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 			where := h.Index + "/" + h.ID
 			var doc map[string]any
 			if err := json.Unmarshal(h.Source, &doc); err != nil {
-				bad.add(where, "unreadable _source: "+err.Error())
+				bad.Add(where, "unreadable _source: "+err.Error())
 				continue
 			}
 			raw, info, err := recordFromIntegration(doc)
@@ -71,7 +71,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 					digests++
 					continue
 				}
-				bad.add(where, err.Error())
+				bad.Add(where, err.Error())
 				continue
 			}
 			if info.unflattened {
@@ -79,7 +79,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 			}
 			ev, err := investigate.DecodeRecord(raw)
 			if err != nil {
-				bad.add(where, err.Error())
+				bad.Add(where, err.Error())
 				continue
 			}
 			ev.Origin = "elastic " + where
@@ -91,7 +91,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 		}
 		return nil
 	})
-	bad.close(s.index, "CloudTrail events")
+	bad.Report(&rep, s.index, "documents", "CloudTrail events")
 	if digests > 0 {
 		rep.Skipped += digests
 	}

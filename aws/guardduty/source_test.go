@@ -213,7 +213,7 @@ func TestUnreadableFindingsAreProblems(t *testing.T) {
 	keyless["id"] = "keyless0000000000000000000000000"
 	delete(keyless["resource"].(map[string]any)["accessKeyDetails"].(map[string]any), "accessKeyId")
 	findings = append(findings, keyless)
-	for i := range maxProblems + 3 {
+	for i := range investigate.DefaultMaxProblems + 3 {
 		bad := clone(findings[1])
 		bad["id"] = fmt.Sprintf("unreadable%022d", i)
 		bad["type"] = "" // GuardDuty always names a type; without one keypivot cannot read it
@@ -226,15 +226,15 @@ func TestUnreadableFindingsAreProblems(t *testing.T) {
 	if len(got) != 3 || rep.Matched != 3 || rep.Records != int64(len(findings)) {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}
-	if len(rep.Problems) != maxProblems+1 {
+	if len(rep.Problems) != investigate.DefaultMaxProblems+1 {
 		t.Fatalf("%d problems: %+v", len(rep.Problems), rep.Problems)
 	}
-	for _, p := range rep.Problems[:maxProblems] {
+	for _, p := range rep.Problems[:investigate.DefaultMaxProblems] {
 		if !strings.HasPrefix(p.Where, "guardduty us-east-1 detector ") || !strings.Contains(p.Where, " finding unreadable") || !strings.Contains(p.Message, "Type") {
 			t.Errorf("problem %+v", p)
 		}
 	}
-	if last := rep.Problems[maxProblems]; !strings.Contains(last.Message, "3 more findings") {
+	if last := rep.Problems[investigate.DefaultMaxProblems]; !strings.Contains(last.Message, "3 more findings") {
 		t.Errorf("last problem %+v", last)
 	}
 	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "1 finding names no access key") }) {

@@ -389,26 +389,17 @@ func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.
 	return a, keep, nil
 }
 
-// maxProblems bounds the unreadable findings reported one by one.
-const maxProblems = 10
-
 // skipped gathers, across the regions searched at once, the findings that were not
-// kept for a reason the analyst must hear: the first maxProblems unreadable findings
-// one by one, the count of the others, and the count of findings that name no key.
+// kept for a reason the analyst must hear: unreadable findings (the first ones one by
+// one, then a count) and the count of findings that name no key.
 type skipped struct {
-	mu       sync.Mutex
-	problems []investigate.Problem
-	bad      int
-	noKey    int
+	bad   investigate.ProblemLog
+	mu    sync.Mutex
+	noKey int
 }
 
 func (s *skipped) unreadable(where string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.bad++
-	if s.bad <= maxProblems {
-		s.problems = append(s.problems, investigate.Problem{Where: where, Message: "unreadable finding: " + err.Error()})
-	}
+	s.bad.Add(where, "unreadable finding: "+err.Error())
 }
 
 func (s *skipped) noAccessKey() {
@@ -419,12 +410,9 @@ func (s *skipped) noAccessKey() {
 
 // report adds what was skipped to rep.
 func (s *skipped) report(rep *investigate.SourceReport) {
+	s.bad.Report(rep, "securityhub", "findings", "Security Hub (ASFF) findings")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rep.Problems = append(rep.Problems, s.problems...)
-	if s.bad > maxProblems {
-		rep.Problems = append(rep.Problems, investigate.Problem{Where: "securityhub", Message: fmt.Sprintf("%d more findings could not be read as Security Hub (ASFF) findings", s.bad-maxProblems)})
-	}
 	if s.noKey > 0 {
 		n := fmt.Sprintf("%d findings name", s.noKey)
 		if s.noKey == 1 {

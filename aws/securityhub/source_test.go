@@ -531,7 +531,7 @@ func TestUnreadableFindingsAreProblems(t *testing.T) {
 	srv := moto.Start(t)
 	samples := asffSamples(t) // two access-key findings, one user finding, one archived
 	var bad []map[string]any
-	for i := range maxProblems + 3 {
+	for i := range investigate.DefaultMaxProblems + 3 {
 		b := regionalFinding(t, "us-east-1")
 		b["Id"] = fmt.Sprintf("%s/unreadable-%02d", b["Id"], i)
 		b["GeneratorId"] = "" // Security Hub requires it; neither it nor Types: not ASFF keypivot can read
@@ -544,15 +544,15 @@ func TestUnreadableFindingsAreProblems(t *testing.T) {
 	if len(got) != 2 || rep.Matched != 2 || rep.Records != int64(len(samples)+len(bad)) {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}
-	if len(rep.Problems) != maxProblems+1 {
+	if len(rep.Problems) != investigate.DefaultMaxProblems+1 {
 		t.Fatalf("%d problems: %+v", len(rep.Problems), rep.Problems)
 	}
-	for _, p := range rep.Problems[:maxProblems] {
+	for _, p := range rep.Problems[:investigate.DefaultMaxProblems] {
 		if !strings.HasPrefix(p.Where, "securityhub us-east-1 finding ") || !strings.Contains(p.Where, "/unreadable-") || !strings.Contains(p.Message, "GeneratorId") {
 			t.Errorf("problem %+v", p)
 		}
 	}
-	if last := rep.Problems[maxProblems]; !strings.Contains(last.Message, "3 more findings") {
+	if last := rep.Problems[investigate.DefaultMaxProblems]; !strings.Contains(last.Message, "3 more findings") {
 		t.Errorf("last problem %+v", last)
 	}
 	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "1 finding names no access key") }) {
