@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/journal"
 	"github.com/keypivot/keypivot/investigate/sanitize"
@@ -326,13 +325,9 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 		if g.Elastic == "" || g.Kibana == "" {
 			fmt.Printf("%d interrupted Kibana actions: add --elastic URL and --kibana URL (or --cloud-id) to resume them\n", kibana)
 		} else {
-			client, err := elastic.Connect(ctx, g.elasticConfig())
+			kb, err := kibanaClient(ctx, g)
 			if err != nil {
-				return withCode(exitError, fmt.Errorf("Elasticsearch: %w", err))
-			}
-			kb, err := client.Kibana()
-			if err != nil {
-				return usageErr("%v", err)
+				return err
 			}
 			r := &investigate.Runner{Remediator: kb, Journal: actionJournal{File: j, kibana: true}, ReadOnly: g.ReadOnly}
 			outs, err := r.Resume(ctx, confirm)

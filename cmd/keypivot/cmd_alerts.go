@@ -103,13 +103,9 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 		return err
 	}
 	defer w.Close()
-	client, err := elastic.Connect(ctx, g.elasticConfig())
+	kb, err := kibanaClient(ctx, g)
 	if err != nil {
-		return withCode(exitError, fmt.Errorf("Elasticsearch: %w", err))
-	}
-	kb, err := client.Kibana()
-	if err != nil {
-		return usageErr("%v", err)
+		return err
 	}
 	out := os.Stderr
 	a, err := plan(cs, investigate.KibanaTarget{URL: kb.URL(), Space: g.KibanaSpace})
@@ -145,6 +141,19 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	o := r.Run(ctx, a, typed, again)
 	printOutcome(out, o, w.JournalPath)
 	return withCode(exitError, o.Err)
+}
+
+// kibanaClient connects to Elasticsearch and returns the Kibana write-back it names.
+func kibanaClient(ctx context.Context, g *Globals) (*elastic.Kibana, error) {
+	client, err := elastic.Connect(ctx, g.elasticConfig())
+	if err != nil {
+		return nil, withCode(exitError, fmt.Errorf("Elasticsearch: %w", err))
+	}
+	kb, err := client.Kibana()
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return kb, nil
 }
 
 // maxAffects bounds the lines of what an action affects that are printed.
