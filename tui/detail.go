@@ -181,6 +181,6 @@ func (d *detailView) keys() help.KeyMap {
 	short = append(short, copyEv, km.Back, km.Help)
 	return bindings{
 		short: short,
-		full:  [][]key.Binding{km.nav(), {km.NextEvent, km.PrevEvent, copyEv, km.CopyKey, km.Remediate, km.Export, km.Back, km.Quit}},
+		full:  [][]key.Binding{km.nav(), {km.NextEvent, km.PrevEvent, copyEv, km.CopyKey, km.Remediate, km.Export, km.Back, km.Help, km.Quit}},
 	}
 }

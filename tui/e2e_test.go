@@ -80,7 +80,7 @@ func TestEndToEndInTmux(t *testing.T) {
 
 	s.waitFor("keys", "access keys correlated", "[DEMO]", "▸   1 "+key, "correlated keys")
 	s.keys("Enter")
-	s.waitFor("workbench", key+" │ user", "[1 Overview]", "ACTIVITY", "events by the key")
+	s.waitFor("workbench", key+" │ user", "[1 Overview]", "ASSESSMENT", "events by the key", "acting as user/incident-responder in ")
 	s.keys("3")
 	scr := s.waitFor("timeline", "[3 Timeline", "TIME (UTC)", "event 1 of")
 	if !strings.Contains(scr, "▸ 03-") {

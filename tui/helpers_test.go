@@ -147,7 +147,7 @@ func (d *driver) run(cmd tea.Cmd) {
 			d.run(c)
 		}
 	case spinner.TickMsg:
-	case caseMsg, rankMsg, remSetupMsg, outcomeMsg, exportedMsg:
+	case caseMsg, rankMsg, remSetupMsg, outcomeMsg, exportedMsg, callerMsg:
 		d.send(m)
 	default:
 		if s := fmt.Sprintf("%T", m); strings.Contains(s, "setClipboardMsg") {

@@ -339,10 +339,13 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 		k.input.CursorEnd()
 		return k.input.Focus()
 	case key.Matches(m, km.Back):
+		// There is nothing to go back to: esc clears the filter, when there is one.
 		if k.query != "" {
+			sel := k.selectedKey()
 			k.query = ""
 			k.input.SetValue("")
 			k.refilter()
+			k.selectKey(sel)
 		}
 	case key.Matches(m, km.FirstSeen):
 		sel := k.selectedKey()
@@ -350,7 +353,10 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 		k.refilter()
 		k.selectKey(sel)
 	case key.Matches(m, km.Sort):
-		k.sortBy((max(k.table.sortCol, 0) + 1) % len(k.table.cols))
+		// The next column on screen: a column the width hides is never sorted unseen.
+		vis := k.table.visible
+		i := max(slices.Index(vis, max(k.table.sortCol, kcRank)), 0)
+		k.sortBy(vis[(i+1)%len(vis)])
 	case key.Matches(m, km.SortReverse):
 		if k.table.sortCol < 0 {
 			k.table.sortCol = kcRank
@@ -360,9 +366,10 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 	case key.Matches(m, km.Reload):
 		return k.load(a.ctx)
 	default:
+		// 1-9 number the columns on screen, left to right.
 		if s := m.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
-			col := int(s[0] - '1')
-			if col < len(k.table.cols) {
+			if n := int(s[0] - '1'); n < len(k.table.visible) {
+				col := k.table.visible[n]
 				if col == k.table.sortCol {
 					k.table.sortDesc = !k.table.sortDesc
 					k.resort()
@@ -461,6 +468,13 @@ func (k *keysScreen) statusLine(a *App) string {
 	if len(k.rows) != corr && !(k.firstSeenOnly && len(k.rows) == corr+fso) {
 		line += fmt.Sprintf(" · %d shown", len(k.rows))
 	}
+	if c := k.table.sortCol; c >= 0 && !slices.Contains(k.table.visible, c) {
+		dir := "▲"
+		if k.table.sortDesc {
+			dir = "▼"
+		}
+		line += " · sorted by " + k.table.cols[c].title + dir + " (hidden at this width; s sorts by a shown one)"
+	}
 	line += fmt.Sprintf(" · %d alerts read, %d eligible", r.Stats.Alerts, r.Stats.Eligible)
 	problems := 0
 	for _, s := range r.Sources {
@@ -483,12 +497,20 @@ func (k *keysScreen) keys() help.KeyMap {
 		return bindings{short: []key.Binding{done, clear}, full: [][]key.Binding{{done, clear}}}
 	}
 	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open key"))
+	// The numbers are those of the columns on screen (▲▼ marks the sorting one).
+	sortKey := "s/1-" + itoa(min(len(k.table.visible), 9))
+	sortShort := key.NewBinding(key.WithKeys("s"), key.WithHelp(sortKey, "sort by column"))
+	sortFull := key.NewBinding(key.WithKeys("s"), key.WithHelp(sortKey, "sort: next/Nth column (▲▼)"))
+	last := []key.Binding{km.Copy, km.Export, km.Help}
+	if k.query != "" {
+		last = append(last, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")))
+	}
 	return bindings{
-		short: []key.Binding{open, km.Filter, km.Sort, km.FirstSeen, km.Copy, km.Help, km.Quit},
+		short: []key.Binding{open, km.Filter, sortShort, km.FirstSeen, km.Copy, km.Help, km.Quit},
 		full: [][]key.Binding{
-			{open, km.Filter, km.Sort, km.SortReverse, km.FirstSeen, km.Reload},
+			{open, km.Filter, sortFull, km.SortReverse, km.FirstSeen, km.Reload},
 			km.nav(),
-			{km.Copy, km.Export, km.Help, km.Back, km.Quit},
+			append(last, km.Quit),
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -74,21 +75,43 @@ func newRemedyScreen(u *ui, c *investigate.Case, gen int, partial bool) *remedyS
 // setup asks the remediator who acts, then plans.
 func (r *remedyScreen) setup(ctx context.Context) tea.Cmd {
 	factory := r.ui.opts.Remediator
-	c, gen := r.c, r.gen
+	c, gen, u := r.c, r.gen, r.ui
 	return func() tea.Msg {
 		if factory == nil {
-			return remSetupMsg{gen: gen, err: errors.New("no account to act on: configure AWS (--profile, --region) or use --demo")}
+			return remSetupMsg{gen: gen, err: errNoAccount}
 		}
-		rem, err := factory(ctx, c)
-		if err != nil {
-			return remSetupMsg{gen: gen, err: err}
-		}
-		caller, err := rem.Caller(ctx)
-		if err != nil {
-			return remSetupMsg{gen: gen, rem: rem, err: fmt.Errorf("cannot tell who would act: %w", err)}
-		}
-		return remSetupMsg{gen: gen, rem: rem, caller: &caller}
+		rem, caller, err := u.whoActs(ctx, factory, c)
+		return remSetupMsg{gen: gen, rem: rem, caller: caller, err: err}
 	}
+}
+
+var errNoAccount = errors.New("no account to act on: configure AWS (--profile, --region) or use --demo")
+
+// cannotAct says why no action of the plan can run here ("" when they can): read-only
+// mode, no account to act on, no journal to record the writes. It is said before the
+// analyst is asked to type anything.
+func (r *remedyScreen) cannotAct() string {
+	switch {
+	case r.ui.opts.ReadOnly:
+		return investigate.ErrReadOnly.Error()
+	case r.setting:
+		return ""
+	case r.rem == nil || r.caller == nil:
+		if r.setupErr != nil {
+			return clean(r.setupErr.Error())
+		}
+		return errNoAccount.Error()
+	case r.ui.opts.Journal == nil:
+		return "no journal: refusing to write without a record (is the journal file writable?)"
+	}
+	return ""
+}
+
+// keyStatus is the status part of a key's state as a remediator reads it: "Inactive"
+// of "Inactive; last used 2026-03-11T13:11:10Z (iam, us-east-1)".
+func keyStatus(state string) string {
+	s, _, _ := strings.Cut(state, ";")
+	return strings.TrimSpace(s)
 }
 
 func (r *remedyScreen) inputActive() bool {
@@ -104,7 +127,7 @@ func (r *remedyScreen) setSize(w, h int) {
 // layout sizes the details pane: what is left under the title, the action list and
 // the prompt.
 func (r *remedyScreen) layout() {
-	used := 2 + len(r.actions) + 1 + r.promptHeight()
+	used := len(r.top("")) + len(r.actions) + 1 + r.promptHeight()
 	r.detail.setSize(r.width, r.height-used)
 	r.refresh()
 }
@@ -136,8 +159,8 @@ func (r *remedyScreen) update(msg tea.Msg) tea.Cmd {
 		out := m.out
 		r.outcomes[m.action] = &out
 		r.stage = stageList
-		if k := out.Action.Kind; out.Err == nil && (k == investigate.ActDeactivateKey || k == investigate.ActReactivateKey) && out.StateAfter != "" {
-			r.c.Owner.Status = out.StateAfter // the header shows the key's new status
+		if k := out.Action.Kind; out.Err == nil && (k == investigate.ActDeactivateKey || k == investigate.ActReactivateKey) && keyStatus(out.StateAfter) != "" {
+			r.c.Owner.Status = keyStatus(out.StateAfter) // the header shows the key's new status
 		}
 		r.typed = ""
 		switch {
@@ -209,6 +232,16 @@ func (r *remedyScreen) key(m tea.KeyPressMsg) tea.Cmd {
 			r.note = ""
 			r.refresh()
 		}
+	case key.Matches(m, km.Top, km.Bottom):
+		c := 0
+		if key.Matches(m, km.Bottom) {
+			c = max(len(r.actions)-1, 0)
+		}
+		if c != r.cursor {
+			r.cursor = c
+			r.note = ""
+			r.refresh()
+		}
 	case key.Matches(m, km.PageDown, km.HalfDown):
 		r.detail.nav(actPageDown)
 	case key.Matches(m, km.PageUp, km.HalfUp):
@@ -230,12 +263,8 @@ func (r *remedyScreen) begin() tea.Cmd {
 		r.note, r.noteErr = investigate.ErrReadOnly.Error(), true
 	case a.Refusal != "":
 		r.note, r.noteErr = "refused: "+clean(a.Refusal), true
-	case r.rem == nil:
-		msg := "no account to act on"
-		if r.setupErr != nil {
-			msg = clean(r.setupErr.Error())
-		}
-		r.note, r.noteErr = msg, true
+	case r.cannotAct() != "":
+		r.note, r.noteErr = "nothing can run: "+r.cannotAct(), true
 	case r.outcomes[r.cursor] != nil && r.outcomes[r.cursor].Err == nil:
 		r.note, r.noteErr = "this action has run; its undo is listed below it", false
 	default:
@@ -357,37 +386,65 @@ func (r *remedyScreen) status(i int) string {
 		return "[done]"
 	case a.Refusal != "":
 		return "[refused]"
-	case r.ui.opts.ReadOnly:
+	case r.cannotAct() != "":
 		return "[plan only]"
 	}
 	return "[ ]"
 }
 
+// top is what the screen says above the actions: the plan's key, who acts (in full,
+// wrapped), and what enter does here.
+func (r *remedyScreen) top(spin string) []string {
+	st := &r.ui.st
+	title := st.title.Render("REMEDIATION PLAN") + " for " + r.c.Key
+	if r.setting {
+		title += "  " + spin + " asking who would act…"
+	}
+	out := []string{truncate(title, r.width)}
+	add := func(s string, style *lipgloss.Style) {
+		for _, l := range wrapText(s, max(r.width, 10)) {
+			out = append(out, style.Render(l))
+		}
+	}
+	switch {
+	case r.caller != nil:
+		who := []string{"acting as " + clean(r.caller.ARN)}
+		if r.caller.Profile != "" {
+			who = append(who, "profile "+clean(r.caller.Profile))
+		}
+		if r.caller.Region != "" {
+			who = append(who, "region "+clean(r.caller.Region))
+		}
+		if len(r.caller.OtherAccounts) > 0 {
+			who = append(who, "also acts in "+clean(strings.Join(r.caller.OtherAccounts, ", ")))
+		}
+		out = append(out, wrapParts("", 0, who, max(r.width, 10), &st.app)...)
+	case r.setupErr != nil:
+		add("nobody can act: "+clean(r.setupErr.Error()), &st.danger)
+	}
+	switch why := r.cannotAct(); {
+	case r.ui.opts.ReadOnly:
+		add("READ-ONLY: the plan is shown; nothing can run", &st.badgeWarn)
+	case why != "":
+		add("PLAN ONLY: nothing can run here; the plan shows the calls to make", &st.warn)
+		if r.setupErr == nil {
+			add(why, &st.warn)
+		}
+	default:
+		add("select an action, enter, then type the key id to confirm", &st.dim)
+	}
+	if r.partial {
+		add("the case was still loading when planned: sessions or instances may be missing", &st.warn)
+	}
+	return out
+}
+
 func (r *remedyScreen) view(a *App) string {
 	st := &r.ui.st
 	var b strings.Builder
-	title := st.title.Render("REMEDIATION PLAN") + " for " + r.c.Key
-	switch {
-	case r.setting:
-		title += "  " + a.spin.View() + " asking who would act…"
-	case r.caller != nil:
-		title += st.dim.Render(" · acting as " + clean(r.caller.ARN))
-		if r.caller.Profile != "" {
-			title += st.dim.Render(" (" + clean(r.caller.Profile) + ")")
-		}
-	case r.setupErr != nil:
-		title += " · " + st.danger.Render(clean(r.setupErr.Error()))
+	for _, l := range r.top(a.spin.View()) {
+		b.WriteString(l + "\n")
 	}
-	b.WriteString(truncate(title, r.width) + "\n")
-	switch {
-	case r.ui.opts.ReadOnly:
-		b.WriteString(st.badgeWarn.Render(truncate("READ-ONLY: the plan is shown; nothing can run", r.width)))
-	case r.partial:
-		b.WriteString(st.warn.Render(truncate("the case was still loading when planned: sessions or instances may be missing", r.width)))
-	default:
-		b.WriteString(st.dim.Render(truncate("select an action, enter, then type the key id to confirm", r.width)))
-	}
-	b.WriteString("\n")
 	for i, act := range r.actions {
 		line := fit(r.status(i), 12, false) + clean(act.Title)
 		if i == r.cursor {
@@ -437,9 +494,19 @@ func (r *remedyScreen) keys() help.KeyMap {
 		return bindings{short: []key.Binding{submit, cancel}, full: [][]key.Binding{{submit, cancel}}}
 	}
 	run := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm…"))
+	switch {
+	case r.ui.opts.ReadOnly:
+		run.SetHelp("enter", "read-only: plan only, nothing runs")
+	case r.cannotAct() != "":
+		run.SetHelp("enter", "plan only: nothing can run")
+	}
+	top := key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first action"))
+	bottom := key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last action"))
+	pgup := key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup/b", "details up"))
+	pgdn := key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn/space", "details down"))
 	return bindings{
-		short: []key.Binding{km.Up, km.Down, run, km.PageDown, km.Back, km.Help},
-		full:  [][]key.Binding{{km.Up, km.Down, run, km.PageUp, km.PageDown}, {km.CopyKey, km.Export, km.Back, km.Quit}},
+		short: []key.Binding{km.Up, km.Down, run, pgdn, km.Back, km.Help},
+		full:  [][]key.Binding{{km.Up, km.Down, top, bottom, run, pgup, pgdn}, {km.Copy, km.CopyKey, km.Export, km.Back, km.Help, km.Quit}},
 	}
 }
 
@@ -451,6 +518,11 @@ func (r *remedyScreen) statusLine() string {
 		}
 	}
 	s := plural(len(r.plan.Actions), "action") + fmt.Sprintf(" planned, %d run", done)
+	if r.ui.opts.ReadOnly {
+		s = plural(len(r.plan.Actions), "action") + " planned · read-only: nothing runs"
+	} else if r.cannotAct() != "" {
+		s = plural(len(r.plan.Actions), "action") + " planned · plan only: nothing can run"
+	}
 	if r.ui.opts.JournalPath != "" {
 		s += " · journal " + r.ui.opts.JournalPath
 	}

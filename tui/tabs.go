@@ -115,21 +115,28 @@ func commas(n int) string {
 	return s
 }
 
-// overviewLines is what the analyst needs to decide, on one screen: in two columns
-// when the terminal is wide, one after the other when it is not.
+// overviewLines is what the analyst needs to decide, most decisive first: the
+// assessment, the key's owner, its activity and the riskiest findings; then sessions,
+// launches, created identities and what the sources covered. In two columns when the
+// terminal is wide, one after the other when it is not.
 func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
+	// blocks joins blocks with one blank line between them.
+	blocks := func(bs ...[]textLine) []textLine {
+		var out []textLine
+		for i, b := range bs {
+			if i > 0 {
+				out = append(out, textLine{ref: -1})
+			}
+			out = append(out, b...)
+		}
+		return out
+	}
 	if width < 140 {
-		// Counts and the riskiest things first; the narrative and the coverage after.
-		out := overviewActivity(st, c, width)
-		out = append(out, textLine{ref: -1})
-		out = append(out, overviewRight(st, c, width, 6)...)
-		out = append(out, overviewAssessment(st, c, width)...)
-		return append(out, overviewCoverage(st, c, width)...)
+		return blocks(overviewAssessment(st, c, width), overviewOwner(st, c, width), overviewActivity(st, c, width),
+			overviewRight(st, c, width, 6), overviewCoverage(st, c, width))
 	}
 	colw := (width - 3) / 2
-	left := overviewActivity(st, c, colw)
-	left = append(left, overviewAssessment(st, c, colw)...)
-	left = append(left, overviewCoverage(st, c, colw)...)
+	left := blocks(overviewAssessment(st, c, colw), overviewOwner(st, c, colw), overviewActivity(st, c, colw), overviewCoverage(st, c, colw))
 	right := overviewRight(st, c, width-colw-3, 10)
 	out := make([]textLine, max(len(left), len(right)))
 	for i := range out {
@@ -143,6 +150,103 @@ func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 		out[i] = textLine{text: fit(truncate(l, colw), colw, false) + " │ " + r, ref: -1}
 	}
 	return out
+}
+
+// overviewOwner is who the key belongs to and what IAM says of it now: status, last
+// use, and the owner's other keys (a live owner lookup fills these; without one the
+// block says they are unknown).
+func overviewOwner(st *styles, c *investigate.Case, width int) []textLine {
+	b := &lineBuilder{st: st, width: width}
+	b.section("OWNER")
+	ow := c.Owner
+	user := orDash(clean(ow.User))
+	if ow.Root {
+		user = st.danger.Render("ROOT ACCOUNT KEY")
+	} else if ow.Type != "" {
+		user += " (" + clean(ow.Type) + ")"
+	}
+	b.kv("user", user)
+	b.kv("arn", orDash(clean(ow.ARN)))
+	b.kv("account", orDash(clean(ow.Account)))
+	// A live lookup (IAM) knows the key's status, last use and the owner's other keys.
+	// Without one, the status may still be known: keypivot's own action set it.
+	live := slices.Contains(ow.Sources, "iam") || ow.LastUsed != nil || len(ow.OtherKeys) > 0
+	unknown, hint := "unknown: no live IAM lookup", " (with AWS, --profile reads it)"
+	if ow.Error != "" {
+		unknown, hint = "unknown: the live IAM lookup failed", " (below)"
+	}
+	status := clean(ow.Status)
+	switch {
+	case status == "Active":
+		status = st.warn.Render(status)
+	case status == "" && live:
+		status = "not listed by IAM"
+	case status == "":
+		status = unknown + hint
+	}
+	if !ow.Created.IsZero() {
+		status += " · created " + fullTime(ow.Created) + " UTC"
+	}
+	b.kv("key status", status)
+	if !live {
+		b.kv("last used", unknown)
+		b.kv("other keys", unknown)
+	} else {
+		if ow.LastUsed != nil {
+			b.kv("last used", lastUsedText(ow.LastUsed))
+		} else {
+			b.kv("last used", "not reported by IAM")
+		}
+		n := 0
+		for _, k := range ow.OtherKeys {
+			if k.AccessKeyID == c.Key {
+				continue
+			}
+			label := ""
+			if n == 0 {
+				label = "other keys"
+			}
+			n++
+			s := clean(k.AccessKeyID) + " " + orDash(clean(k.Status))
+			if k.Status == "Active" {
+				s = clean(k.AccessKeyID) + " " + st.warn.Render("Active")
+			}
+			if !k.Created.IsZero() {
+				s += " · created " + shortTime(k.Created)
+			}
+			lu := lastUsedText(k.LastUsed)
+			if k.LastUsed != nil && !k.LastUsed.Date.IsZero() {
+				lu = "last used " + lu
+			}
+			b.kv(label, s+" · "+lu)
+		}
+		if n == 0 {
+			b.kv("other keys", "none")
+		}
+	}
+	if ow.Error != "" {
+		b.kv("lookup", st.warn.Render(clean(ow.Error)))
+	}
+	if len(ow.Sources) > 0 {
+		b.kv("from", clean(strings.Join(ow.Sources, ", ")))
+	}
+	return b.lines
+}
+
+// lastUsedText is IAM's last use of a key: when, with which service and region, or
+// that it was never used.
+func lastUsedText(l *investigate.LastUsed) string {
+	switch {
+	case l == nil:
+		return "last use unknown"
+	case l.Date.IsZero():
+		return "never used"
+	}
+	s := fullTime(l.Date) + " UTC"
+	if l.Service != "" || l.Region != "" {
+		s += " (" + clean(strings.Join(slices.DeleteFunc([]string{l.Service, l.Region}, func(x string) bool { return x == "" }), ", ")) + ")"
+	}
+	return s
 }
 
 func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
@@ -203,7 +307,7 @@ func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 }
 
 func overviewAssessment(st *styles, c *investigate.Case, width int) []textLine {
-	b := &lineBuilder{st: st, width: width, lines: []textLine{{ref: -1}}}
+	b := &lineBuilder{st: st, width: width}
 	b.section("ASSESSMENT")
 	for _, a := range c.Assessment {
 		b.bullet(clean(a), nil)
@@ -216,7 +320,7 @@ func overviewAssessment(st *styles, c *investigate.Case, width int) []textLine {
 }
 
 func overviewCoverage(st *styles, c *investigate.Case, width int) []textLine {
-	b := &lineBuilder{st: st, width: width, lines: []textLine{{ref: -1}}}
+	b := &lineBuilder{st: st, width: width}
 	cv := c.Coverage
 	b.section("COVERAGE")
 	var srcs []string
@@ -416,14 +520,20 @@ type sessionsTab struct {
 	table  *table
 	rows   []investigate.Session
 	detail textList
-	width  int
-	height int
+	// chained is the widest depth marker (one · per hop beyond the first): sessions
+	// issued by another derived session (role chaining). A legend explains it.
+	chained int
+	width   int
+	height  int
 }
+
+// sessionKeyWidth is the width of an ASIA... key id.
+const sessionKeyWidth = 20
 
 func newSessionsTab(u *ui) *sessionsTab {
 	t := &sessionsTab{ui: u, detail: textList{st: &u.st}}
 	t.table = newTable(&u.st, []column{
-		{title: "SESSION KEY", width: 20},
+		{title: "SESSION KEY", width: sessionKeyWidth},
 		{title: "ISSUED BY", width: 18},
 		{title: "ISSUED", width: 11},
 		{title: "EXPIRES", width: 11, prio: 2},
@@ -442,18 +552,50 @@ func newSessionsTab(u *ui) *sessionsTab {
 	return t
 }
 
+// depthMark is a session's marker: one · per hop beyond the key's own sessions (at most 3).
+func depthMark(s *investigate.Session) string {
+	return strings.Repeat("·", min(max(s.Depth-1, 0), 3))
+}
+
 func (t *sessionsTab) setCase(c *investigate.Case, width int) {
 	t.rows = append(t.rows[:0], c.Sessions...)
+	t.chained = 0
+	for i := range t.rows {
+		t.chained = max(t.chained, len([]rune(depthMark(&t.rows[i]))))
+	}
+	// The key column holds the whole key id after its depth marker.
+	t.table.cols[0].width = sessionKeyWidth + t.chained
 	t.table.setLen(len(t.rows))
+	t.resize()
 	t.refreshDetail()
 }
 
 func (t *sessionsTab) setSize(w, h int) {
 	t.width, t.height = w, h
-	th := min(max(len(t.rows)+2, 4), h/2)
-	t.table.setSize(w, th)
-	t.detail.setSize(w, h-th)
+	t.resize()
 	t.refreshDetail()
+}
+
+// resize shares the height between the table (as tall as its rows, up to half), the
+// depth legend when a session is chained, and the selected session's details.
+func (t *sessionsTab) resize() {
+	th := min(max(len(t.rows)+2, 4), t.height/2)
+	if t.chained > 0 {
+		th = max(th-1, 2)
+	}
+	t.table.setSize(t.width, th)
+	t.detail.setSize(t.width, t.height-th-t.legendHeight())
+}
+
+func (t *sessionsTab) legendHeight() int {
+	if t.chained > 0 {
+		return 1
+	}
+	return 0
+}
+
+func (t *sessionsTab) legend() string {
+	return t.ui.st.dim.Render(truncate("  · before a key: issued by another derived session, not the key (one · per hop)", t.width))
 }
 
 func (t *sessionsTab) nav(act string) {
@@ -473,10 +615,6 @@ func (t *sessionsTab) refreshDetail() {
 	if s == nil {
 		t.detail.setLines(nil)
 		return
-	}
-	if th := min(max(len(t.rows)+2, 4), t.height/2); th != t.table.h+1 && t.height > 0 {
-		t.table.setSize(t.width, th)
-		t.detail.setSize(t.width, t.height-th)
 	}
 	b := &lineBuilder{st: &t.ui.st, width: t.width}
 	b.section("SESSION " + clean(s.AccessKeyID))
@@ -502,13 +640,18 @@ func (t *sessionsTab) refreshDetail() {
 	t.detail.setLines(b.lines)
 }
 
-func (t *sessionsTab) view() string { return t.table.view() + "\n" + t.detail.view() }
+func (t *sessionsTab) view() string {
+	if t.chained > 0 {
+		return t.table.view() + "\n" + t.legend() + "\n" + t.detail.view()
+	}
+	return t.table.view() + "\n" + t.detail.view()
+}
 
 func (t *sessionsTab) cell(row, col int) string {
 	s := &t.rows[row]
 	switch col {
 	case 0:
-		return strings.Repeat("·", min(max(s.Depth-1, 0), 3)) + s.AccessKeyID
+		return depthMark(s) + s.AccessKeyID
 	case 1:
 		return s.IssuedBy
 	case 2:
@@ -661,15 +804,17 @@ func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []tar
 		ipw = max(ipw, min(ansi.StringWidth(clean(ip.IP)), 39))
 	}
 	b.add(st.colHeader.Render(fit("  "+fit("IP", ipw, false)+" "+fit("KIND", 11, false)+" "+fit("EVENTS", 7, true)+" "+fit("ERRORS", 6, true)+" "+fit("FIRST", 11, false)+" "+fit("LAST", 11, false)+" NETWORK", width, false)))
+	marked := false
 	for _, ip := range c.SourceIPs {
 		kind := ip.Kind
 		if ip.FirstSeenAlert != "" {
 			kind += "*"
+			marked = true
 		}
 		s := "  " + fit(clean(ip.IP), ipw, false) + " " + fit(clean(kind), 11, false) + " " + fit(commas(ip.Count), 7, true) + " " + fit(commas(ip.Errors), 6, true) + " " + shortTime(ip.First) + " " + shortTime(ip.Last) + " " + clean(ip.ASOrg)
 		b.addTarget(s, targetIP, ip.IP)
 	}
-	if len(c.SourceIPs) > 0 {
+	if marked {
 		b.add(st.dim.Render("  * a first-seen alert fired for this address"))
 	}
 	b.section(fmt.Sprintf("USER AGENTS (%d)", len(c.UserAgents)))

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -43,7 +44,9 @@ type Options struct {
 	ReadOnly bool
 	// Mouse turns mouse reporting (the wheel scrolls) on.
 	Mouse bool
-	// Header is shown under the title: the AWS profile and region, for example.
+	// Header is the AWS profile and region, for example: the keys list shows it with the
+	// sources, a key's header with who would act until the remediator says (its caller
+	// carries the profile and region it acts with).
 	Header string
 	// Key, when set, opens that key's workbench at start.
 	Key string
@@ -98,6 +101,24 @@ type ui struct {
 	st   styles
 	km   keyMap
 	opts Options
+	// remMu serialises calls of opts.Remediator: the header and the remediation screen
+	// both ask it, and the command line's factories keep their accounts in a map.
+	remMu sync.Mutex
+}
+
+// whoActs makes the case's remediator and asks who it acts as.
+func (u *ui) whoActs(ctx context.Context, factory func(context.Context, *investigate.Case) (investigate.Remediator, error), c *investigate.Case) (investigate.Remediator, *investigate.Caller, error) {
+	u.remMu.Lock()
+	defer u.remMu.Unlock()
+	rem, err := factory(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	caller, err := rem.Caller(ctx)
+	if err != nil {
+		return rem, nil, fmt.Errorf("cannot tell who would act: %w", err)
+	}
+	return rem, &caller, nil
 }
 
 // now is the workspace's clock (the demo's fixed "now"), so revocation cut-offs and
@@ -180,12 +201,12 @@ func (a *App) layout() {
 	a.keys.setSize(a.width, h)
 	if a.wb != nil {
 		a.wb.setSize(a.width, h)
-	}
-	if a.detail != nil {
-		a.detail.setSize(a.width, h-headerLines)
-	}
-	if a.rem != nil {
-		a.rem.setSize(a.width, h-headerLines)
+		if a.detail != nil {
+			a.detail.setSize(a.width, h-a.wb.headerHeight())
+		}
+		if a.rem != nil {
+			a.rem.setSize(a.width, h-len(a.wb.headerLines(false)))
+		}
 	}
 }
 
@@ -219,7 +240,24 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.detail.refresh(a.wb.c)
 		}
 		return a, cmd
-	case remSetupMsg, outcomeMsg:
+	case callerMsg:
+		if a.wb == nil || msg.gen != a.gen {
+			return a, nil
+		}
+		a.wb.setCaller(msg.caller, msg.err)
+		a.layout() // the acting line may wrap differently
+		return a, nil
+	case remSetupMsg:
+		if a.rem == nil || msg.gen != a.rem.gen {
+			return a, nil
+		}
+		cmd := a.rem.update(msg)
+		if a.wb != nil && msg.caller != nil {
+			a.wb.setCaller(msg.caller, nil)
+			a.layout()
+		}
+		return a, cmd
+	case outcomeMsg:
 		if a.rem == nil {
 			return a, nil
 		}
@@ -364,6 +402,7 @@ func (a *App) back() tea.Cmd {
 		a.rem = nil
 		a.remGen++
 		a.screen = screenWorkbench
+		a.wb.rebuild() // an action may have changed the key's status
 	case screenWorkbench:
 		a.wb.stop()
 		a.wb = nil
@@ -467,9 +506,9 @@ func (a *App) render() string {
 		case screenWorkbench:
 			body = a.wb.view(a)
 		case screenDetail:
-			body = a.wb.header(a) + "\n" + a.detail.view(a)
+			body = a.wb.header() + "\n" + a.detail.view(a)
 		case screenRemediation:
-			body = a.wb.header(a) + "\n" + a.rem.view(a)
+			body = strings.Join(a.wb.headerLines(false), "\n") + "\n" + a.rem.view(a)
 		}
 	}
 	body = fitHeight(body, h)

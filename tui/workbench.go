@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -27,9 +30,6 @@ const (
 
 var tabNames = [numTabs]string{"Overview", "Alerts", "Timeline", "Sessions", "Follow-ups", "Network"}
 
-// headerLines is the height of the header every screen about a key shows.
-const headerLines = 2
-
 // workbench is the case of one key: a header that always says which key, whose, and
 // from which sources, and six tabs.
 type workbench struct {
@@ -37,6 +37,7 @@ type workbench struct {
 	key string
 	gen int
 
+	ctx      context.Context
 	cancel   context.CancelFunc
 	c        *investigate.Case
 	progress investigate.Progress
@@ -45,6 +46,12 @@ type workbench struct {
 	started  time.Time
 	took     time.Duration
 	updates  int
+
+	// Who would act on the case (asked once the case is built, or when the remediation
+	// screen asks first): the header's acting line shows it.
+	caller      *investigate.Caller
+	callerErr   error
+	callerAsked bool
 
 	tab       int
 	overview  *textList
@@ -80,7 +87,7 @@ func (w *workbench) start(parent context.Context) tea.Cmd {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(parent)
-	w.cancel = cancel
+	w.ctx, w.cancel = ctx, cancel
 	w.loading, w.started = true, time.Now()
 	box := investigateKey(ctx, ws, w.key, w.ui.opts.UpdateInterval)
 	return box.wait(w.gen)
@@ -93,7 +100,8 @@ func (w *workbench) stop() {
 	}
 }
 
-// apply takes a snapshot; it returns the command waiting for the next one.
+// apply takes a snapshot; it returns the command waiting for the next one (and, once
+// the case is built, the one asking who would act on it).
 func (w *workbench) apply(m caseMsg) tea.Cmd {
 	if m.has && m.upd.Case != nil {
 		w.updates++
@@ -112,9 +120,43 @@ func (w *workbench) apply(m caseMsg) tea.Cmd {
 		if m.err != nil && !errors.Is(m.err, context.Canceled) {
 			w.err = m.err
 		}
-		return nil
+		return w.askCaller()
+	}
+	if !w.loading {
+		return tea.Batch(m.box.wait(m.gen), w.askCaller())
 	}
 	return m.box.wait(m.gen)
+}
+
+// callerMsg says who would act on the case of the workbench opened as gen.
+type callerMsg struct {
+	gen    int
+	caller *investigate.Caller
+	err    error
+}
+
+// askCaller asks the remediator, once the case is built, who would act on it, so the
+// header can say so before the analyst opens the plan. The remediator is asked with the
+// whole case (the demo's simulated account is made from it); nothing is written.
+func (w *workbench) askCaller() tea.Cmd {
+	factory := w.ui.opts.Remediator
+	if factory == nil || w.c == nil || w.callerAsked || w.ctx == nil {
+		return nil
+	}
+	w.callerAsked = true
+	ctx, c, gen, u := w.ctx, w.c, w.gen, w.ui
+	return func() tea.Msg {
+		_, caller, err := u.whoActs(ctx, factory, c)
+		return callerMsg{gen: gen, caller: caller, err: err}
+	}
+}
+
+// setCaller records who would act (from askCaller or the remediation screen's setup).
+func (w *workbench) setCaller(c *investigate.Caller, err error) {
+	w.callerAsked = true
+	if c != nil || w.caller == nil {
+		w.caller, w.callerErr = c, err
+	}
 }
 
 func (w *workbench) setCase(c *investigate.Case) {
@@ -137,7 +179,7 @@ func (w *workbench) rebuild() {
 
 func (w *workbench) setSize(width, h int) {
 	w.width, w.height = width, h
-	ch := h - headerLines - 1
+	ch := h - w.headerHeight() - 1
 	w.overview.setSize(width, ch)
 	w.alerts.setSize(width, ch)
 	w.timeline.setSize(width, ch)
@@ -256,8 +298,19 @@ func (w *workbench) follow(a *App, t *target) tea.Cmd {
 	return nil
 }
 
-// header is the key's identity: shown on every screen about the key.
-func (w *workbench) header(a *App) string {
+// header is the key's identity, who would act on it, and the sources: shown on every
+// screen about the key. Its first line says which key and whose; the acting line(s)
+// say who would act, with which profile and region, and whether writes are off, and
+// are never cut (they wrap instead); the last line is the owner's ARN and the sources,
+// cut to the width.
+func (w *workbench) header() string { return strings.Join(w.headerLines(true), "\n") }
+
+// headerHeight is the number of lines the header takes at the current width.
+func (w *workbench) headerHeight() int { return len(w.headerLines(true)) }
+
+// headerLines is the header; without acting, it leaves out who would act (the
+// remediation screen says that itself, in full).
+func (w *workbench) headerLines(acting bool) []string {
 	st := &w.ui.st
 	sep := st.headerDim.Render(" │ ")
 	parts := []string{st.headerKey.Render(w.key)}
@@ -288,20 +341,152 @@ func (w *workbench) header(a *App) string {
 	if (ws != nil && ws.Demo) || (w.c != nil && w.c.Demo) {
 		line += " " + badge(st.badge, "DEMO")
 	}
-	if w.ui.opts.ReadOnly {
-		line += " " + badge(st.badgeWarn, "READ-ONLY")
+	out := []string{truncate(line, w.width)}
+	if acting {
+		out = append(out, w.actingLines()...)
 	}
 	src := []string{}
+	if ow.ARN != "" {
+		src = append(src, ow.ARN)
+	}
 	if ws != nil && ws.Describe != "" {
 		src = append(src, ws.Describe)
 	}
-	if w.ui.opts.Header != "" {
-		src = append(src, w.ui.opts.Header)
+	return append(out, st.headerDim.Render(truncate(clean(strings.Join(src, " · ")), w.width)))
+}
+
+// actingLines is who would act on the key (the caller's ARN, or its resource name and
+// account when the full ARN does not fit), the AWS profile and region, and a
+// READ-ONLY marker. Nothing on it is cut: what does not fit wraps.
+func (w *workbench) actingLines() []string {
+	st := &w.ui.st
+	opts := &w.ui.opts
+	var who, whoShort string
+	var rest []string
+	bad := false
+	switch {
+	case w.caller != nil:
+		c := w.caller
+		who = "acting as " + clean(c.ARN)
+		whoShort = "acting as " + clean(shortIdentity(c.ARN, c.Account))
+		if c.Profile != "" {
+			rest = append(rest, "profile "+clean(c.Profile))
+		}
+		if c.Region != "" {
+			rest = append(rest, "region "+clean(c.Region))
+		}
+	case opts.Remediator == nil:
+		who, bad = "nobody can act: no AWS account to act on (plan only)", true
+	case w.callerErr != nil:
+		who, bad = "nobody can act: "+clean(w.callerErr.Error()), true
+	case w.c == nil && w.err != nil:
+		who = "acting as … (unknown: the case did not build)"
+	default:
+		who = "acting as … (asked once the case is built)"
 	}
-	if ow.ARN != "" {
-		src = append([]string{ow.ARN}, src...)
+	if w.caller == nil && opts.Header != "" {
+		rest = append(rest, clean(opts.Header))
 	}
-	return truncate(line, w.width) + "\n" + st.headerDim.Render(truncate(clean(strings.Join(src, " · ")), w.width))
+	if whoShort == "" {
+		whoShort = who
+	}
+	marker, mw := "", 0
+	if opts.ReadOnly {
+		marker = badge(st.badgeWarn, "READ-ONLY") + " "
+		mw = width("[READ-ONLY] ")
+	}
+	style := st.app
+	if bad {
+		style = st.danger
+	}
+	for _, first := range []string{who, whoShort} {
+		if l := strings.Join(append([]string{first}, rest...), " · "); mw+width(l) <= w.width {
+			return []string{marker + style.Render(l)}
+		}
+	}
+	return wrapParts(marker, mw, append([]string{whoShort}, rest...), w.width, &style)
+}
+
+// wrapParts joins parts with " · " on as few lines as width allows, nothing cut: a
+// part that does not fit where the line is starts a new, indented line when it fits
+// there whole; else it wraps at spaces ("in ACCOUNT" kept together), and a word wider
+// than a line is split. lead (taking leadW cells) starts the first line.
+func wrapParts(lead string, leadW int, parts []string, width int, style *lipgloss.Style) []string {
+	const indent = "  "
+	var out []string
+	cur, cw, content := lead, leadW, false
+	newline := func() {
+		out = append(out, cur)
+		cur, cw, content = indent, len(indent), false
+	}
+	put := func(s string) {
+		if content {
+			cur += " "
+			cw++
+		}
+		cur += style.Render(s)
+		cw += ansi.StringWidth(s)
+		content = true
+	}
+	for i, p := range parts {
+		if i > 0 {
+			p = "· " + p
+		}
+		pw := ansi.StringWidth(p)
+		switch {
+		case cw+1+pw <= width || (!content && cw+pw <= width):
+			put(p)
+			continue
+		case i > 0 && len(indent)+pw <= width:
+			newline()
+			put(p)
+			continue
+		}
+		words := strings.Split(p, " ")
+		for j := 0; j < len(words); j++ {
+			word := words[j]
+			if word == "in" && j+1 < len(words) {
+				word += " " + words[j+1]
+				j++
+			}
+			ww, sep := ansi.StringWidth(word), 0
+			if content {
+				sep = 1
+			}
+			if cw+sep+ww > width && (content || cw > len(indent)) {
+				newline()
+			}
+			for room := width - len(indent); ww > room && room > 0; ww = ansi.StringWidth(word) {
+				put(ansi.Cut(word, 0, room))
+				newline()
+				word = ansi.Cut(word, room, ww)
+			}
+			if ww > 0 {
+				put(word)
+			}
+		}
+	}
+	return append(out, cur)
+}
+
+// shortIdentity is an ARN's resource name and account: "user/alice in 111122223333",
+// "role/Responder/jane in 111122223333" for an assumed role.
+func shortIdentity(arn, account string) string {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) < 6 || f[0] != "arn" {
+		return arn
+	}
+	res := f[5]
+	switch {
+	case strings.HasPrefix(res, "assumed-role/"):
+		res = "role/" + strings.TrimPrefix(res, "assumed-role/")
+	case strings.HasPrefix(res, "user/"):
+		res = "user/" + res[strings.LastIndex(res, "/")+1:] // the path is dropped
+	}
+	if a := cmp.Or(f[4], account); a != "" {
+		res += " in " + a
+	}
+	return res
 }
 
 func (w *workbench) tabBar() string {
@@ -365,7 +550,7 @@ func (w *workbench) view(a *App) string {
 			body = w.network.list.view()
 		}
 	}
-	return w.header(a) + "\n" + w.tabBar() + "\n" + body
+	return w.header() + "\n" + w.tabBar() + "\n" + body
 }
 
 func (w *workbench) statusLine(a *App) string {
