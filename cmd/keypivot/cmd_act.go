@@ -256,7 +256,7 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 	return withCode(exitError, o.Err)
 }
 
-func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
+func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	path := g.JournalPath
 	if path == "" {
 		path = journal.DefaultPath()
@@ -296,16 +296,25 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) error {
 		return nil
 	}
 	prompt := newPrompter()
+	declined := 0
 	confirm := func(a investigate.Action) bool {
 		fmt.Println("\ninterrupted:")
 		printAction(os.Stdout, a)
 		typed, again, err := confirmation(a, c.ActFlags, prompt)
+		ok := err == nil && a.Confirmed(typed) && (a.SecondConfirm == "" || a.Confirmed(again))
 		if err != nil {
 			fmt.Println(" ", err)
-			return false
 		}
-		return a.Confirmed(typed) && (a.SecondConfirm == "" || a.Confirmed(again))
+		if !ok {
+			declined++
+		}
+		return ok
 	}
+	defer func() {
+		if declined > 0 && err == nil {
+			err = withCode(exitRefused, fmt.Errorf("%d interrupted actions not confirmed: nothing was done for them", declined))
+		}
+	}()
 	report := func(outs []investigate.Outcome) {
 		for _, o := range outs {
 			fmt.Printf("resumed %s\n", sanitize.Clean(o.Action.Title))

@@ -218,7 +218,7 @@ func TestInterruptedActionIsResumedOnlyWhenConfirmedAgain(t *testing.T) {
 		t.Fatalf("--plan with a pending action: exit %d, %d journal lines\n%s", plan.code, count(), plan.stderr)
 	}
 	refused := kp(t, env, "journal", "--demo", "--resume")
-	if refused.code != 0 || !strings.Contains(refused.stdout, "interrupted:") || !strings.Contains(refused.stdout, "no terminal to confirm on") || count() != 1 {
+	if refused.code != exitRefused || !strings.Contains(refused.stdout, "interrupted:") || !strings.Contains(refused.stdout, "no terminal to confirm on") || count() != 1 {
 		t.Fatalf("resume without confirmation: exit %d, %d journal lines\n%s\n%s", refused.code, count(), refused.stdout, refused.stderr)
 	}
 	done := kp(t, env, "journal", "--demo", "--resume", "--yes")
