@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -124,6 +125,9 @@ type Collection struct {
 	Errors []error
 }
 
+// pivots numbers the Collect calls (EventQuery.Pivot).
+var pivots atomic.Uint64
+
 // Collect reads the events of key from every source, then widens the query to the
 // sessions derived from the key and to launches with its key pairs, until nothing new
 // appears. Sources are read concurrently. Events stream into the returned set as they
@@ -147,6 +151,7 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 	queriedKeys := map[string]bool{}
 	queriedPairs := map[string]bool{}
 	start := time.Now()
+	pivot := pivots.Add(1)
 	nextKeys := []string{key}
 	var nextPairs []KeyPairRef
 	for round := 1; round <= maxRounds && (len(nextKeys) > 0 || len(nextPairs) > 0); round++ {
@@ -159,7 +164,7 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 		for _, p := range nextPairs {
 			queriedPairs[p.Region+"/"+p.Name] = true
 		}
-		q := EventQuery{AccessKeys: nextKeys, KeyPairs: nextPairs, Window: opts.Window}
+		q := EventQuery{AccessKeys: nextKeys, KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot}
 		var mu sync.Mutex
 		g, gctx := errgroup.WithContext(ctx)
 		for i, src := range sources {

@@ -45,6 +45,10 @@ type EventQuery struct {
 	// OnScan, when set, receives the advance of sources that read files (archives on disk
 	// or in S3): files, bytes, rate, estimate. It may be called from several goroutines.
 	OnScan func(ScanProgress) `json:"-"`
+	// Pivot identifies the rounds of one Collect (0: a query on its own). A source may
+	// reuse for a later round what it learned in an earlier round of the same pivot, such
+	// as the listing of a directory tree: a pivot reads a snapshot.
+	Pivot uint64 `json:"-"`
 }
 
 // ScanProgress reports a file scan's advance.

@@ -311,3 +311,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The rounds of one pivot share a listing of the tree (no second walk); another pivot
+// lists again and sees a file that arrived meanwhile.
+func TestListingIsReusedWithinAPivotOnly(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, id string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"Records":[`+record(id, testKey)+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.json", "a1")
+	src := &FileSource{Paths: []string{dir}}
+	run := func(pivot uint64) int {
+		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{testKey}, Pivot: pivot}, func([]investigate.Event) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep.Files + rep.Skipped
+	}
+	if n := run(7); n != 1 {
+		t.Fatalf("first round: %d files", n)
+	}
+	write("b.json", "b1")
+	if n := run(7); n != 1 {
+		t.Errorf("a later round of the same pivot listed again: %d files", n)
+	}
+	if n := run(8); n != 2 {
+		t.Errorf("another pivot did not list again: %d files", n)
+	}
+	if n := run(0); n != 2 {
+		t.Errorf("a query on its own must list: %d files", n)
+	}
+}

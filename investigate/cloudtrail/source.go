@@ -36,6 +36,27 @@ type FileSource struct {
 
 	indexOnce sync.Once
 	index     *Index
+
+	// The listing of the last pivot, reused by its later rounds: walking a large tree (a
+	// stat per file) costs as much as a round answered from the index.
+	listMu      sync.Mutex
+	listed      *Listing
+	listedPivot uint64
+	listedScope string
+}
+
+// cachedList lists the scope, or reuses the listing of an earlier round of the same
+// pivot (never across pivots, so that a file changed since is seen as changed).
+func (s *FileSource) cachedList(sc Scope, pivot uint64) Listing {
+	s.listMu.Lock()
+	defer s.listMu.Unlock()
+	key := fmt.Sprint(s.Paths, sc.Accounts, sc.Regions, sc.Window)
+	if pivot != 0 && s.listed != nil && s.listedPivot == pivot && s.listedScope == key {
+		return *s.listed
+	}
+	l := List(s.Paths, sc)
+	s.listed, s.listedPivot, s.listedScope = &l, pivot, key
+	return l
 }
 
 // ScanProgress reports an archive scan's advance.
@@ -172,7 +193,7 @@ func isLogName(n string) bool {
 // Events implements investigate.EventSource.
 func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
-	l := List(s.Paths, Scope{Window: q.Window, Accounts: s.Accounts, Regions: s.Regions})
+	l := s.cachedList(Scope{Window: q.Window, Accounts: s.Accounts, Regions: s.Regions}, q.Pivot)
 	files, problems := l.Files, l.Problems
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Skipped: l.Skipped, Problems: problems}
 	if n := l.Pruning.Note(); n != "" {
