@@ -125,59 +125,100 @@ func List(paths []string, sc Scope) Listing {
 			files = append(files, f)
 			continue
 		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
+		var mu sync.Mutex // guards files, skipped, problems and pr across the walk's workers
+		walkErrs := walkTree(root, func(p string) bool {
+			if narrowed {
+				mu.Lock()
+				defer mu.Unlock()
+				return pr.Admit(LayoutFolder(p))
 			}
-			if d.IsDir() {
-				if n := d.Name(); strings.HasPrefix(n, ".") && p != root {
-					return fs.SkipDir
-				}
-				if narrowed && !pr.Admit(LayoutFolder(p)) {
-					return fs.SkipDir
-				}
-				return nil
-			}
+			return true
+		}, func(p string, d fs.DirEntry) {
 			if !isLogName(d.Name()) {
-				return nil
+				return
 			}
 			if strings.Contains(d.Name(), "CloudTrail-Digest") || strings.Contains(d.Name(), "CloudTrail-Insight") {
+				mu.Lock()
 				skipped++ // digest and Insights files hold no management events
-				return nil
+				mu.Unlock()
+				return
+			}
+			lf, inLayout := ParseLayout(p)
+			if inLayout && (lf.Digest || !lf.InWindow(w.Since, w.Until)) {
+				mu.Lock()
+				skipped++ // outside the window: not even stat'ed
+				mu.Unlock()
+				return
 			}
 			info, err := d.Info()
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-				return nil
+				return
 			}
 			if info.Size() == 0 {
 				skipped++ // zero-byte folder markers
-				return nil
+				return
 			}
 			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
-			if lf, ok := ParseLayout(p); ok {
-				if lf.Digest || !lf.InWindow(w.Since, w.Until) {
-					skipped++
-					return nil
-				}
+			if inLayout {
 				if narrowed && !pr.Admit(lf.Account, lf.Region) {
-					return nil
+					return
 				}
 				f.Layout = &lf
 			}
 			files = append(files, f)
-			return nil
 		})
-		if err != nil {
-			problems = append(problems, investigate.Problem{Where: root, Message: err.Error()})
-		}
+		problems = append(problems, walkErrs...)
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return Listing{Files: files, Skipped: skipped, Problems: problems, Pruning: pr}
+}
+
+// walkTree walks root's directories on several goroutines at once (a stat per file
+// waits on the kernel; a trail archive has tens of thousands), calling enter for each
+// directory below root (false leaves it out) and visit for each other entry. Hidden
+// directories are left out. Unreadable directories are returned as problems. enter and
+// visit are called concurrently.
+func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.DirEntry)) []investigate.Problem {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		problems []investigate.Problem
+		sem      = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
+	)
+	var walk func(dir string)
+	walk = func(dir string) {
+		defer wg.Done()
+		sem <- struct{}{}
+		entries, err := os.ReadDir(dir)
+		var subdirs []string
+		if err != nil {
+			mu.Lock()
+			problems = append(problems, investigate.Problem{Where: dir, Message: err.Error()})
+			mu.Unlock()
+		}
+		for _, d := range entries {
+			p := filepath.Join(dir, d.Name())
+			if d.IsDir() {
+				if !strings.HasPrefix(d.Name(), ".") && enter(p) {
+					subdirs = append(subdirs, p)
+				}
+				continue
+			}
+			visit(p, d)
+		}
+		<-sem
+		for _, sub := range subdirs {
+			wg.Add(1)
+			go walk(sub)
+		}
+	}
+	wg.Add(1)
+	walk(root)
+	wg.Wait()
+	return problems
 }
 
 func isLogName(n string) bool {
