@@ -244,7 +244,7 @@ func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink 
 		return rep, fmt.Errorf("no readable CloudTrail files in %s", strings.Join(s.Paths, ", "))
 	}
 	r := ScanFiles(ctx, files, q, func(name string) Opener {
-		return func() (io.ReadCloser, error) { return os.Open(name) }
+		return func() (io.ReadCloser, error) { return openLocal(name) }
 	}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index()})
 	rep.Merge(r)
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-files"
