@@ -15,6 +15,8 @@
 # Targets (issue 6): >= 5x faster than zcat | jq, faster than rg -z, within 1.5x of the
 # floor, peak RSS under 300 MB on a 1 GB archive. The pivot's result is checked against
 # the generator's manifest, so a fast wrong answer fails.
+# To see where a pivot spends its time: KEYPIVOT_CPUPROFILE=cpu.prof keypivot pivot ...,
+# then go tool pprof -top keypivot cpu.prof.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${SIZE:-1GB}

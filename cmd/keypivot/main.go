@@ -80,6 +80,7 @@ func main() {
 }
 
 func run(args []string) int {
+	defer startProfile()()
 	var cli CLI
 	parser, err := kong.New(&cli,
 		kong.Name("keypivot"),
