@@ -83,7 +83,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	}
 	statuses := make([]investigate.RegionStatus, len(regions))
 	read := make([]int64, len(regions))
-	skips := &skipped{}
+	skips := &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings", NoKey: "resource.accessKeyDetails.accessKeyId is empty"}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	workers := s.Workers
@@ -113,7 +113,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: "guardduty " + st.Region, Message: st.Error})
 		}
 	}
-	skips.report(&rep)
+	skips.Report(&rep)
 	rep.Elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -148,7 +148,7 @@ func criteria(q investigate.AlertQuery) *types.FindingCriteria {
 // searchRegion reads the findings of every detector of the region, a page of ids and
 // their findings at a time. A finding that cannot be mapped is recorded in skips,
 // never dropped unsaid.
-func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *skipped, sink func([]investigate.Alert)) (st investigate.RegionStatus, read int64) {
+func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *alertdoc.Skips, sink func([]investigate.Alert)) (st investigate.RegionStatus, read int64) {
 	st = investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}
 	c := s.client(region)
 	var detectors []string
@@ -189,9 +189,9 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 					a, verdict, err := toAlert(f, q)
 					switch verdict {
 					case unreadable:
-						skips.unreadable("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), err)
+						skips.Unreadable("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), err)
 					case noAccessKey:
-						skips.noAccessKey()
+						skips.NoAccessKey()
 					case keep:
 						a.Origin = "guardduty " + region + " detector " + det
 						batch = append(batch, a)
@@ -242,39 +242,6 @@ func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, verd
 		return investigate.Alert{}, leftOut, nil
 	}
 	return a, keep, nil
-}
-
-// skipped gathers, across the regions searched at once, the findings that were not
-// kept for a reason the analyst must hear: unreadable findings (the first ones one by
-// one, then a count) and the count of findings that name no key.
-type skipped struct {
-	bad   investigate.ProblemLog
-	mu    sync.Mutex
-	noKey int
-}
-
-func (s *skipped) unreadable(where string, err error) {
-	s.bad.Add(where, "unreadable finding: "+err.Error())
-}
-
-func (s *skipped) noAccessKey() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.noKey++
-}
-
-// report adds what was skipped to rep.
-func (s *skipped) report(rep *investigate.SourceReport) {
-	s.bad.Report(rep, "guardduty", "findings", "GuardDuty findings")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.noKey > 0 {
-		n := fmt.Sprintf("%d findings name", s.noKey)
-		if s.noKey == 1 {
-			n = "1 finding names"
-		}
-		rep.Notes = append(rep.Notes, n+" no access key (resource.accessKeyDetails.accessKeyId is empty): skipped")
-	}
 }
 
 // classify records why a region could not be searched.

@@ -246,7 +246,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	}
 	statuses := make([]investigate.RegionStatus, len(plan.regions))
 	counts := make([][2]int64, len(plan.regions))
-	skips := &skipped{}
+	skips := &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings", NoKey: "no AwsIamAccessKey resource with a key id"}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	workers := s.Workers
@@ -277,7 +277,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: "securityhub " + st.Region, Message: st.Error})
 		}
 	}
-	skips.report(&rep)
+	skips.Report(&rep)
 	rep.Elapsed = time.Since(start)
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -318,7 +318,7 @@ func filters(q investigate.AlertQuery) *types.AwsSecurityFindingFilters {
 // archived record or a time outside the window is left out), so that the result does
 // not depend on how strictly an endpoint applies the filters. A finding that cannot be
 // mapped is recorded in skips, never dropped unsaid.
-func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *skipped, sink func([]investigate.Alert)) (st investigate.RegionStatus, read, kept int64) {
+func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *alertdoc.Skips, sink func([]investigate.Alert)) (st investigate.RegionStatus, read, kept int64) {
 	st = investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}
 	p := sh.NewGetFindingsPaginator(s.clientFor(region), &sh.GetFindingsInput{Filters: filters(q), MaxResults: aws.Int32(maxResults)})
 	for p.HasMorePages() {
@@ -334,10 +334,10 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 			a, verdict, err := toAlert(f, q)
 			switch verdict {
 			case unreadable:
-				skips.unreadable("securityhub "+region+" finding "+aws.ToString(f.Id), err)
+				skips.Unreadable("securityhub "+region+" finding "+aws.ToString(f.Id), err)
 				continue
 			case noAccessKey:
-				skips.noAccessKey()
+				skips.NoAccessKey()
 				continue
 			case leftOut:
 				continue
@@ -387,39 +387,6 @@ func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.
 		return investigate.Alert{}, leftOut, nil
 	}
 	return a, keep, nil
-}
-
-// skipped gathers, across the regions searched at once, the findings that were not
-// kept for a reason the analyst must hear: unreadable findings (the first ones one by
-// one, then a count) and the count of findings that name no key.
-type skipped struct {
-	bad   investigate.ProblemLog
-	mu    sync.Mutex
-	noKey int
-}
-
-func (s *skipped) unreadable(where string, err error) {
-	s.bad.Add(where, "unreadable finding: "+err.Error())
-}
-
-func (s *skipped) noAccessKey() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.noKey++
-}
-
-// report adds what was skipped to rep.
-func (s *skipped) report(rep *investigate.SourceReport) {
-	s.bad.Report(rep, "securityhub", "findings", "Security Hub (ASFF) findings")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.noKey > 0 {
-		n := fmt.Sprintf("%d findings name", s.noKey)
-		if s.noKey == 1 {
-			n = "1 finding names"
-		}
-		rep.Notes = append(rep.Notes, n+" no access key (no AwsIamAccessKey resource with a key id): skipped")
-	}
 }
 
 // asDoc turns an SDK finding into the ASFF document alertdoc reads: the SDK's field
