@@ -116,10 +116,10 @@ func TestNoAccountToActOnIsSaidBeforeAnythingIsTyped(t *testing.T) {
 	trail := &memTrail{events: fixtureEvents(t, "aws-cli/2.15")}
 	d := newDriver(t, Options{Workspace: fixtureWorkspace(trail), NoColor: true, Journal: &memJournal{}, Now: func() time.Time { return testClock }}, 80, 24)
 	d.press("enter")
-	d.mustShow("nobody can act: no AWS account to act on (plan only)")
+	d.mustShow("plan only: no AWS account to act on (--profile)")
 	d.press("a")
 	checkFits(t, d, 80, 24)
-	d.mustShow("nobody can act: no account to act on", "PLAN ONLY", "[plan only]", "plan only: nothing can run")
+	d.mustShow("plan only: no account to act on", "PLAN ONLY", "[plan only]", "plan only: nothing can run")
 	d.mustNotShow("enter confirm…", "type the key id to confirm")
 	d.press("enter")
 	if d.app.rem.inputActive() {

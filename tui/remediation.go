@@ -420,7 +420,7 @@ func (r *remedyScreen) top(spin string) []string {
 		}
 		out = append(out, wrapParts("", 0, who, max(r.width, 10), &st.app)...)
 	case r.setupErr != nil:
-		add("nobody can act: "+clean(r.setupErr.Error()), &st.danger)
+		add("plan only: "+clean(r.setupErr.Error()), &st.danger)
 	}
 	switch why := r.cannotAct(); {
 	case r.ui.opts.ReadOnly:

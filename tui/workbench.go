@@ -376,9 +376,9 @@ func (w *workbench) actingLines() []string {
 			rest = append(rest, "region "+clean(c.Region))
 		}
 	case opts.Remediator == nil:
-		who, bad = "nobody can act: no AWS account to act on (plan only)", true
+		who, bad = "plan only: no AWS account to act on (--profile)", true
 	case w.callerErr != nil:
-		who, bad = "nobody can act: "+clean(w.callerErr.Error()), true
+		who, bad = "plan only: "+clean(w.callerErr.Error()), true
 	case w.c == nil && w.err != nil:
 		who = "acting as … (unknown: the case did not build)"
 	default:
