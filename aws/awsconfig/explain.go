@@ -152,7 +152,8 @@ var errorTranslation = middleware.InitializeMiddlewareFunc("keypivot.ExplainErro
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
 	out, md, err := next.HandleInitialize(ctx, in)
 	if err != nil {
-		err = Explain(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), err)
+		svc, op := operationNames(ctx)
+		err = Explain(svc, op, err)
 	}
 	return out, md, err
 })

@@ -70,12 +70,26 @@ func (e *ReadOnlyError) Is(target error) bool { return target == investigate.Err
 var readOnlyGuard = middleware.InitializeMiddlewareFunc("keypivot.ReadOnlyGuard", func(
 	ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
 ) (middleware.InitializeOutput, middleware.Metadata, error) {
-	svc, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+	svc, op := operationNames(ctx)
 	if !IsReadOperation(svc, op) {
 		return middleware.InitializeOutput{}, middleware.Metadata{}, &ReadOnlyError{Service: svc, Operation: op}
 	}
 	return next.HandleInitialize(ctx, in)
 })
+
+// operationNames are the service and operation of the call: from the aws middleware
+// metadata most clients set before Initialize, else from smithy-go's, which some
+// clients (GuardDuty, Security Hub) register only there at that point.
+func operationNames(ctx context.Context) (service, operation string) {
+	service, operation = awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
+	if service == "" {
+		service = middleware.GetServiceID(ctx)
+	}
+	if operation == "" {
+		operation = middleware.GetOperationName(ctx)
+	}
+	return service, operation
+}
 
 func addReadOnlyGuard(s *middleware.Stack) error {
 	return s.Initialize.Add(readOnlyGuard, middleware.Before)

@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	gd "github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty/types"
-	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
@@ -48,9 +46,7 @@ type Source struct {
 func (s *Source) Name() string { return "guardduty" }
 
 func (s *Source) client(region string) *gd.Client {
-	return gd.NewFromConfig(s.Session.ForRegion(region), func(o *gd.Options) {
-		o.APIOptions = append(o.APIOptions, nameOperation)
-	})
+	return gd.NewFromConfig(s.Session.ForRegion(region))
 }
 
 func (s *Source) regionList(ctx context.Context) ([]string, string) {
@@ -255,22 +251,4 @@ func classify(st *investigate.RegionStatus, err error) {
 	default:
 		st.Status = investigate.RegionFailed
 	}
-}
-
-// nameOperation puts the service and operation names where awsconfig's read-only guard
-// reads them (aws middleware metadata), ahead of it. This client registers them only
-// after the guard has run, which then refuses every call, reads included, under
-// --read-only. To be removed once the guard also reads smithy-go's names.
-func nameOperation(s *middleware.Stack) error {
-	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("keypivot.NameOperation", func(
-		ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
-	) (middleware.InitializeOutput, middleware.Metadata, error) {
-		if awsmiddleware.GetServiceID(ctx) == "" {
-			ctx = awsmiddleware.SetServiceID(ctx, middleware.GetServiceID(ctx))
-		}
-		if awsmiddleware.GetOperationName(ctx) == "" {
-			ctx = awsmiddleware.SetOperationName(ctx, middleware.GetOperationName(ctx))
-		}
-		return next.HandleInitialize(ctx, in)
-	}), middleware.Before)
 }

@@ -19,10 +19,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
-	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
@@ -62,27 +60,7 @@ type regionPlan struct {
 func (s *Source) Name() string { return "securityhub" }
 
 func (s *Source) clientFor(region string) *sh.Client {
-	return sh.NewFromConfig(s.Session.ForRegion(region), func(o *sh.Options) {
-		o.APIOptions = append(o.APIOptions, nameOperation)
-	})
-}
-
-// nameOperation puts the service and operation names where awsconfig's read-only guard
-// reads them (aws middleware metadata), ahead of it. This client registers them only
-// after the guard has run, which then refuses every call, reads included, under
-// --read-only. To be removed once the guard also reads smithy-go's names.
-func nameOperation(s *middleware.Stack) error {
-	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("keypivot.NameOperation", func(
-		ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
-	) (middleware.InitializeOutput, middleware.Metadata, error) {
-		if awsmiddleware.GetServiceID(ctx) == "" {
-			ctx = awsmiddleware.SetServiceID(ctx, middleware.GetServiceID(ctx))
-		}
-		if awsmiddleware.GetOperationName(ctx) == "" {
-			ctx = awsmiddleware.SetOperationName(ctx, middleware.GetOperationName(ctx))
-		}
-		return next.HandleInitialize(ctx, in)
-	}), middleware.Before)
+	return sh.NewFromConfig(s.Session.ForRegion(region))
 }
 
 // regions decides, once, where to search.
