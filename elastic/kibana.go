@@ -90,9 +90,9 @@ func (k *Kibana) State(ctx context.Context, a investigate.Action) (string, bool,
 		if err != nil {
 			return "", false, err
 		}
-		ids := paramStrings(call.Params["signal_ids"])
+		ids := call.ParamList("signal_ids")
 		want, _ := call.Params["status"].(string)
-		statuses, err := k.c.alertStatuses(ctx, paramSpace(call), ids)
+		statuses, err := k.c.alertStatuses(ctx, call.Param("space"), ids)
 		if err != nil {
 			return "", false, err
 		}
@@ -179,7 +179,7 @@ func (k *Kibana) createCase(ctx context.Context, a investigate.Action) ([]string
 	if len(alerts) == 0 {
 		return ids, nil
 	}
-	space := paramSpace(create)
+	space := create.Param("space")
 	groups, err := k.c.alertRules(ctx, space, alerts)
 	if err != nil {
 		return ids, fmt.Errorf("case %s: reading the alerts to attach: %w", cs.ID, err)
@@ -258,7 +258,7 @@ func (k *Kibana) findCase(ctx context.Context, a investigate.Action) (*kibanaCas
 	space := ""
 	for _, c := range a.Calls {
 		if c.Operation == investigate.OpCreateCase {
-			space = paramSpace(c)
+			space = c.Param("space")
 		}
 	}
 	q := url.Values{"owner": {investigate.KibanaCaseOwner}, "tags": {investigate.KibanaCaseTag(a.Key)}, "perPage": {"100"},
@@ -375,29 +375,6 @@ func spacePrefix(space string) string {
 		return ""
 	}
 	return "/s/" + url.PathEscape(space)
-}
-
-func paramSpace(c investigate.APICall) string {
-	s, _ := c.Params["space"].(string)
-	return s
-}
-
-// paramStrings reads a list of strings from an action's parameters, as planned
-// ([]string) or as read back from the journal ([]any).
-func paramStrings(v any) []string {
-	switch x := v.(type) {
-	case []string:
-		return x
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // paramAlerts reads the alerts of an AttachAlerts call, as planned or from the journal.

@@ -32,6 +32,32 @@ type APICall struct {
 	Params    map[string]any `json:"params"`
 }
 
+// Param reads a string parameter ("" when absent or not a string).
+func (c APICall) Param(name string) string {
+	s, _ := c.Params[name].(string)
+	return s
+}
+
+// ParamList reads a list of strings, as planned ([]string) or as read back from the
+// journal's JSON ([]any); a lone string is a list of one.
+func (c APICall) ParamList(name string) []string {
+	switch x := c.Params[name].(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case string:
+		return []string{x}
+	}
+	return nil
+}
+
 // String renders the call as the AWS CLI would spell it.
 func (c APICall) String() string {
 	var b strings.Builder

@@ -278,3 +278,17 @@ func TestLiveInstancesWithTheKeysKeyPairJoinTheCase(t *testing.T) {
 		t.Fatalf("plan does not stop the live instance: %+v", a)
 	}
 }
+
+// Call parameters read the same as planned and as read back from the journal's JSON.
+func TestCallParamsAsPlannedAndFromTheJournal(t *testing.T) {
+	planned := investigate.APICall{Params: map[string]any{"UserName": "alice", "InstanceIds": []string{"i-1", "i-2"}, "space": "soc"}}
+	back := investigate.APICall{Params: map[string]any{"UserName": "alice", "InstanceIds": []any{"i-1", "i-2"}}}
+	for _, c := range []investigate.APICall{planned, back} {
+		if c.Param("UserName") != "alice" || strings.Join(c.ParamList("InstanceIds"), ",") != "i-1,i-2" || c.Param("missing") != "" || c.ParamList("missing") != nil {
+			t.Errorf("params of %+v", c.Params)
+		}
+	}
+	if got := planned.ParamList("space"); len(got) != 1 || got[0] != "soc" {
+		t.Errorf("a lone string as a list: %v", got)
+	}
+}

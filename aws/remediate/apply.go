@@ -28,7 +28,7 @@ func (r *Remediator) Apply(ctx context.Context, a investigate.Action) ([]string,
 	}
 	signing := r.Session.Identity.AccessKeyID
 	for _, c := range a.Calls {
-		if c.Service == "iam" && c.Operation == "UpdateAccessKey" && str(c.Params["Status"]) == "Inactive" && str(c.Params["AccessKeyId"]) == signing {
+		if c.Service == "iam" && c.Operation == "UpdateAccessKey" && c.Param("Status") == "Inactive" && c.Param("AccessKeyId") == signing {
 			return nil, fmt.Errorf("refused: keypivot is signing with %s: deactivating it would lock this session out; act with another principal", signing)
 		}
 	}
@@ -50,32 +50,32 @@ func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middlewar
 	iamc := iam.NewFromConfig(r.Session.Config)
 	switch c.Service + ":" + c.Operation {
 	case "iam:UpdateAccessKey":
-		user := str(c.Params["UserName"])
+		user := c.Param("UserName")
 		if user == "" {
 			return middleware.Metadata{}, errors.New("refused: UpdateAccessKey without the key's UserName would act on the caller's own keys")
 		}
 		out, err := iamc.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
-			AccessKeyId: aws.String(str(c.Params["AccessKeyId"])), UserName: aws.String(user), Status: iamtypes.StatusType(str(c.Params["Status"]))})
+			AccessKeyId: aws.String(c.Param("AccessKeyId")), UserName: aws.String(user), Status: iamtypes.StatusType(c.Param("Status"))})
 		if err != nil {
 			return middleware.Metadata{}, err
 		}
 		return out.ResultMetadata, nil
 	case "iam:PutUserPolicy":
 		out, err := iamc.PutUserPolicy(ctx, &iam.PutUserPolicyInput{
-			UserName: aws.String(str(c.Params["UserName"])), PolicyName: aws.String(str(c.Params["PolicyName"])), PolicyDocument: aws.String(str(c.Params["PolicyDocument"]))})
+			UserName: aws.String(c.Param("UserName")), PolicyName: aws.String(c.Param("PolicyName")), PolicyDocument: aws.String(c.Param("PolicyDocument"))})
 		if err != nil {
 			return middleware.Metadata{}, err
 		}
 		return out.ResultMetadata, nil
 	case "iam:PutRolePolicy":
 		out, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
-			RoleName: aws.String(str(c.Params["RoleName"])), PolicyName: aws.String(str(c.Params["PolicyName"])), PolicyDocument: aws.String(str(c.Params["PolicyDocument"]))})
+			RoleName: aws.String(c.Param("RoleName")), PolicyName: aws.String(c.Param("PolicyName")), PolicyDocument: aws.String(c.Param("PolicyDocument"))})
 		if err != nil {
 			return middleware.Metadata{}, err
 		}
 		return out.ResultMetadata, nil
 	case "ec2:StopInstances":
-		in := &ec2.StopInstancesInput{InstanceIds: strs(c.Params["InstanceIds"])}
+		in := &ec2.StopInstancesInput{InstanceIds: c.ParamList("InstanceIds")}
 		if len(in.InstanceIds) == 0 {
 			return middleware.Metadata{}, errors.New("no instance ids")
 		}
@@ -97,29 +97,4 @@ func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middlewar
 		return out.ResultMetadata, nil
 	}
 	return middleware.Metadata{}, fmt.Errorf("keypivot does not make %s:%s", c.Service, c.Operation)
-}
-
-// str reads a string parameter.
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-// strs reads a list parameter, as planned ([]string) or as read back from the journal ([]any).
-func strs(v any) []string {
-	switch x := v.(type) {
-	case []string:
-		return x
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	case string:
-		return []string{x}
-	}
-	return nil
 }
