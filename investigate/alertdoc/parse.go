@@ -226,7 +226,7 @@ func (p *parser) run(r io.Reader) {
 	if magic, _ := raw.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, release, err := gunzip(raw)
 		if err != nil {
-			p.problem(p.name, "not a readable gzip file: %s", describeReadErr(err))
+			p.problem(p.name, "not a readable gzip file: %s", investigate.DescribeReadError(err))
 			return
 		}
 		defer release()
@@ -265,7 +265,7 @@ func (p *parser) finish() {
 		p.rep.Truncated = true
 		p.rep.Problems = slices.Insert(p.rep.Problems, 0, investigate.Problem{
 			Where:   p.name,
-			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", describeReadErr(p.in.err), p.in.n, p.rep.Records),
+			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", investigate.DescribeReadError(p.in.err), p.in.n, p.rep.Records),
 		})
 		if len(p.rep.Problems) > MaxProblemsPerFile {
 			p.extra += len(p.rep.Problems) - MaxProblemsPerFile
@@ -301,17 +301,6 @@ func (p *parser) cloudTrailCount() string {
 	return fmt.Sprintf("its %d records are CloudTrail events", p.cloudTrail)
 }
 
-func describeReadErr(err error) string {
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated gzip (unexpected end of data)"
-	case errors.Is(err, gzip.ErrChecksum):
-		return "gzip checksum mismatch (corrupt data)"
-	case errors.Is(err, gzip.ErrHeader):
-		return "corrupt gzip header"
-	}
-	return "read error: " + err.Error()
-}
 
 func skipBOMAndSpace(br *bufio.Reader) {
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xef, 0xbb, 0xbf}) {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -226,7 +225,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	p.buf = content
 	if readErr != nil {
 		// A truncated gzip still yields what was decompressed before the damage.
-		p.problem(p.name, "%s after %d bytes; reading the records before it", describeReadErr(readErr), n)
+		p.problem(p.name, "%s after %d bytes; reading the records before it", investigate.DescribeReadError(readErr), n)
 	}
 	if len(bytes.TrimSpace(p.buf)) == 0 {
 		if readErr == nil {
@@ -282,17 +281,6 @@ func (p *parser) parseBuffer(truncated bool) {
 	p.parseReader(bytes.NewReader(p.buf), truncated)
 }
 
-func describeReadErr(err error) string {
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated gzip (unexpected end of data)"
-	case errors.Is(err, gzip.ErrChecksum):
-		return "gzip checksum mismatch"
-	case errors.Is(err, gzip.ErrHeader):
-		return "corrupt gzip header"
-	}
-	return "read error: " + err.Error()
-}
 
 // stream parses a file too large to hold, record by record.
 func (p *parser) stream(r io.Reader) {
