@@ -301,7 +301,6 @@ func (p *parser) cloudTrailCount() string {
 	return fmt.Sprintf("its %d records are CloudTrail events", p.cloudTrail)
 }
 
-
 func skipBOMAndSpace(br *bufio.Reader) {
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xef, 0xbb, 0xbf}) {
 		_, _ = br.Discard(3)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -280,7 +279,6 @@ func (p *parser) parseBuffer(truncated bool) {
 	}
 	p.parseReader(bytes.NewReader(p.buf), truncated)
 }
-
 
 // stream parses a file too large to hold, record by record.
 func (p *parser) stream(r io.Reader) {
