@@ -271,17 +271,9 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	}
 	for _, s := range cv.Sources {
 		p("- trail %s: %d files, %d records, %d matched\n", code(s.Source), s.Files, s.Records, s.Matched)
-		var quiet []string
-		for _, r := range s.Regions {
-			where := r.Region
-			if r.Account != "" {
-				where = r.Account + "/" + r.Region
-			}
-			if r.Status == investigate.RegionSearched && r.Events == 0 && r.Retries == 0 && !r.Truncated {
-				quiet = append(quiet, where)
-				continue
-			}
-			p("  - %s %s: %d events %s\n", md(where), md(r.Status), r.Events, md(r.Error))
+		notable, quiet := splitRegions(s.Regions)
+		for _, r := range notable {
+			p("  - %s %s: %d events %s\n", md(regionWhere(r)), md(r.Status), r.Events, md(r.Error))
 		}
 		if len(quiet) > 0 {
 			p("  - searched, no events: %s\n", md(strings.Join(quiet, ", ")))

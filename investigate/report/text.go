@@ -539,17 +539,9 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 			line += fmt.Sprintf(", %.1f MB", float64(s.Bytes)/1e6)
 		}
 		o.wrapped("  ", line, 4)
-		var quiet []string
-		for _, r := range s.Regions {
-			where := r.Region
-			if r.Account != "" {
-				where = r.Account + "/" + r.Region
-			}
-			if r.Status == investigate.RegionSearched && r.Events == 0 && r.Retries == 0 && !r.Truncated {
-				quiet = append(quiet, where)
-				continue
-			}
-			rl := fmt.Sprintf("%s %s: %d events", where, r.Status, r.Events)
+		notable, quiet := splitRegions(s.Regions)
+		for _, r := range notable {
+			rl := fmt.Sprintf("%s %s: %d events", regionWhere(r), r.Status, r.Events)
 			if r.Retries > 0 {
 				rl += fmt.Sprintf(", %d retries", r.Retries)
 			}
@@ -589,4 +581,26 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 		}
 		o.wrapped("  ! ", p.Where+": "+p.Message, 4)
 	}
+}
+
+// splitRegions separates the regions worth a line of their own (failed, skipped,
+// throttled, retried, truncated, or with events) from the quiet ones, searched without
+// finding anything, which reports name in one line.
+func splitRegions(regions []investigate.RegionStatus) (notable []investigate.RegionStatus, quiet []string) {
+	for _, r := range regions {
+		if r.Status == investigate.RegionSearched && r.Events == 0 && r.Retries == 0 && !r.Truncated {
+			quiet = append(quiet, regionWhere(r))
+			continue
+		}
+		notable = append(notable, r)
+	}
+	return notable, quiet
+}
+
+// regionWhere names a region, with its account when there is one.
+func regionWhere(r investigate.RegionStatus) string {
+	if r.Account != "" {
+		return r.Account + "/" + r.Region
+	}
+	return r.Region
 }
