@@ -64,7 +64,7 @@ type Server struct {
 	pits   map[string]*pit
 	pitSeq uint64
 
-	faults []*Fault
+	faults reqlog.Faults[Fault]
 }
 
 // Option configures a Server.
@@ -227,37 +227,13 @@ type Fault struct {
 }
 
 // InjectFault adds a fault; faults apply in the order they were added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) InjectFault(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes all faults.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 func (s *Server) takeFault(endpoint string) *Fault {
-	for i, f := range s.faults {
-		if f.Endpoint != "" && f.Endpoint != endpoint {
-			continue
-		}
-		c := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-		}
-		return &c
-	}
-	return nil
+	return s.faults.Take(func(f *Fault) bool { return f.Endpoint == "" || f.Endpoint == endpoint })
 }
 
 func faultError(f *Fault) *Error {

@@ -56,7 +56,7 @@ type Server struct {
 	regions   map[string]*region
 	optedOut  map[string]bool
 
-	faults []*Fault
+	faults reqlog.Faults[Fault]
 }
 
 type region struct {
@@ -302,37 +302,15 @@ type Fault struct {
 }
 
 // InjectFault adds a fault; faults apply in the order they were added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) InjectFault(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes all faults.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 func (s *Server) takeFault(regionName, op string) *Fault {
-	for i, f := range s.faults {
-		if (f.Region != "" && f.Region != regionName) || (f.Operation != "" && f.Operation != op) {
-			continue
-		}
-		c := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-		}
-		return &c
-	}
-	return nil
+	return s.faults.Take(func(f *Fault) bool {
+		return (f.Region == "" || f.Region == regionName) && (f.Operation == "" || f.Operation == op)
+	})
 }
 
 // apiError is an error answer in the rest-json shape the SDK decodes.

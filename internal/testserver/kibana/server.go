@@ -47,7 +47,7 @@ type Server struct {
 
 	cases   map[string]map[string]*kcase // space -> id -> case
 	caseSeq int
-	faults  []*Fault
+	faults  reqlog.Faults[Fault]
 }
 
 // Option configures a Server.
@@ -135,39 +135,13 @@ type Fault struct {
 }
 
 // InjectFault adds a fault; faults apply in the order they were added.
-func (s *Server) InjectFault(f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.Times == 0 {
-		f.Times = 1
-	}
-	s.faults = append(s.faults, &f)
-}
+func (s *Server) InjectFault(f Fault) { s.faults.Add(f, f.Times) }
 
 // ClearFaults removes all faults.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
+func (s *Server) ClearFaults() { s.faults.Clear() }
 
 func (s *Server) takeFault(endpoint string) *Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, f := range s.faults {
-		if f.Endpoint != "" && f.Endpoint != endpoint {
-			continue
-		}
-		c := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-		}
-		return &c
-	}
-	return nil
+	return s.faults.Take(func(f *Fault) bool { return f.Endpoint == "" || f.Endpoint == endpoint })
 }
 
 // user is the authenticated caller, as Kibana records it on cases and alerts.

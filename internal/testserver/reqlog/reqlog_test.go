@@ -1,6 +1,7 @@
 package reqlog
 
 import (
+	"strings"
 	"sync"
 	"testing"
 )
@@ -27,5 +28,27 @@ func TestCountsEveryNameAndKeepsOrder(t *testing.T) {
 	l.ResetCounters()
 	if l.Requests("op") != 0 || len(l.RequestLog()) != 0 {
 		t.Fatal("ResetCounters left something")
+	}
+}
+
+func TestFaultsApplyInOrderForTheirTimes(t *testing.T) {
+	var q Faults[string]
+	q.Add("once", 0)
+	q.Add("twice", 2)
+	q.Add("forever", -1)
+	any := func(*string) bool { return true }
+	var got []string
+	for range 5 {
+		got = append(got, *q.Take(any))
+	}
+	if want := "once twice twice forever forever"; strings.Join(got, " ") != want {
+		t.Fatalf("faults taken: %v, want %s", got, want)
+	}
+	if f := q.Take(func(f *string) bool { return *f == "once" }); f != nil {
+		t.Fatalf("a used-up fault was taken again: %s", *f)
+	}
+	q.Clear()
+	if f := q.Take(any); f != nil {
+		t.Fatalf("a fault survived Clear: %s", *f)
 	}
 }
