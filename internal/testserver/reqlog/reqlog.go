@@ -1,5 +1,6 @@
-// Package reqlog is the request log the Go test servers share: requests counted by
-// endpoint (or any name the server picks) and kept in order, for tests to assert on.
+// Package reqlog is the plumbing the Go test servers share: requests counted by
+// endpoint (or any name the server picks) and kept in order for tests to assert on, and
+// the faults tests inject.
 package reqlog
 
 import "sync"
