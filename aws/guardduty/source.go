@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	gd "github.com/aws/aws-sdk-go-v2/service/guardduty"
 	"github.com/aws/aws-sdk-go-v2/service/guardduty/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/fanout"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
@@ -77,47 +77,15 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	if note != "" {
 		rep.Notes = append(rep.Notes, note)
 	}
-	statuses := make([]investigate.RegionStatus, len(regions))
-	read := make([]int64, len(regions))
 	skips := &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings", NoKey: "resource.accessKeyDetails.accessKeyId is empty"}
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	workers := s.Workers
-	if workers <= 0 {
-		workers = 4
-	}
-	g.SetLimit(workers)
-	for i, region := range regions {
-		g.Go(func() error {
-			statuses[i], read[i] = s.searchRegion(gctx, region, q, skips, func(b []investigate.Alert) {
-				mu.Lock()
-				defer mu.Unlock()
-				sink(b)
-			})
-			return nil
+	err := fanout.Search(ctx, &rep, fanout.Service{ID: "guardduty", Name: "GuardDuty", Account: s.Session.Identity.Account, Workers: s.Workers}, regions, sink,
+		func(ctx context.Context, region string, sink func([]investigate.Alert)) fanout.Region {
+			st, read := s.searchRegion(ctx, region, q, skips, sink)
+			return fanout.Region{Status: st, Read: read, Kept: int64(st.Events)}
 		})
-	}
-	_ = g.Wait()
-	failed := 0
-	for i, st := range statuses {
-		st.Account = s.Session.Identity.Account
-		rep.Regions = append(rep.Regions, st)
-		rep.Records += read[i]
-		rep.Matched += int64(st.Events)
-		if st.Status == investigate.RegionFailed {
-			failed++
-			rep.Problems = append(rep.Problems, investigate.Problem{Where: "guardduty " + st.Region, Message: st.Error})
-		}
-	}
 	skips.Report(&rep)
 	rep.Elapsed = time.Since(start)
-	if err := ctx.Err(); err != nil {
-		return rep, err
-	}
-	if failed > 0 && failed == len(statuses) {
-		return rep, fmt.Errorf("GuardDuty could not be read in any region: %s", statuses[0].Error)
-	}
-	return rep, nil
+	return rep, err
 }
 
 // criteria are the ListFindings criteria of q.

@@ -21,9 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/fanout"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
@@ -222,48 +222,15 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	if plan.note != "" {
 		rep.Notes = append(rep.Notes, plan.note)
 	}
-	statuses := make([]investigate.RegionStatus, len(plan.regions))
-	counts := make([][2]int64, len(plan.regions))
 	skips := &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings", NoKey: "no AwsIamAccessKey resource with a key id"}
-	var mu sync.Mutex
-	g, gctx := errgroup.WithContext(ctx)
-	workers := s.Workers
-	if workers <= 0 {
-		workers = 4
-	}
-	g.SetLimit(workers)
-	for i, region := range plan.regions {
-		g.Go(func() error {
-			st, read, kept := s.searchRegion(gctx, region, q, skips, func(b []investigate.Alert) {
-				mu.Lock()
-				defer mu.Unlock()
-				sink(b)
-			})
-			statuses[i], counts[i] = st, [2]int64{read, kept}
-			return nil
+	err := fanout.Search(ctx, &rep, fanout.Service{ID: "securityhub", Name: "Security Hub", Account: s.Session.Identity.Account, Workers: s.Workers}, plan.regions, sink,
+		func(ctx context.Context, region string, sink func([]investigate.Alert)) fanout.Region {
+			st, read, kept := s.searchRegion(ctx, region, q, skips, sink)
+			return fanout.Region{Status: st, Read: read, Kept: kept}
 		})
-	}
-	_ = g.Wait()
-	failed := 0
-	for i, st := range statuses {
-		st.Account = s.Session.Identity.Account
-		rep.Regions = append(rep.Regions, st)
-		rep.Records += counts[i][0]
-		rep.Matched += counts[i][1]
-		if st.Status == investigate.RegionFailed {
-			failed++
-			rep.Problems = append(rep.Problems, investigate.Problem{Where: "securityhub " + st.Region, Message: st.Error})
-		}
-	}
 	skips.Report(&rep)
 	rep.Elapsed = time.Since(start)
-	if err := ctx.Err(); err != nil {
-		return rep, err
-	}
-	if failed > 0 && failed == len(statuses) {
-		return rep, fmt.Errorf("Security Hub could not be read in any region: %s", statuses[0].Error)
-	}
-	return rep, nil
+	return rep, err
 }
 
 // filters are the GetFindings filters of q.
