@@ -47,6 +47,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/keypivot/keypivot/internal/testserver/loopback"
 )
 
 // Credentials every config from AWSConfig signs with. moto accepts any credentials; these
@@ -190,7 +192,7 @@ func (s *Server) AWSConfig(t testing.TB, region string) aws.Config {
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.url),
-		HTTPClient:   httpClient(),
+		HTTPClient:   loopback.HTTPClient(),
 		Retryer: func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 3
