@@ -19,16 +19,6 @@ import (
 	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
 )
 
-type dirSink string
-
-func (d dirSink) Put(p string, data []byte) error {
-	full := filepath.Join(string(d), filepath.FromSlash(p))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(full, data, 0o644)
-}
-
 func main() {
 	var (
 		size     = flag.String("size", "256MB", "decompressed size of the log files, at least (KB, MB, GB)")
@@ -61,7 +51,7 @@ func main() {
 	m, err := trailgen.Generate(trailgen.Config{
 		Seed: *seed, Size: n, Start: st, Days: *days, Accounts: *accounts,
 		Regions: strings.Split(*regions, ","), Org: *org, Digests: *digests, Level: *level,
-	}, dirSink(*out))
+	}, trailgen.Dir(*out))
 	if err != nil {
 		fail(err)
 	}

@@ -17,23 +17,13 @@ import (
 	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
 )
 
-type dirSink string
-
-func (d dirSink) Put(p string, data []byte) error {
-	full := filepath.Join(string(d), filepath.FromSlash(p))
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(full, data, 0o644)
-}
-
 // TestPivotOverAGeneratedArchive runs the whole pivot over a generated S3-layout archive
 // and checks it against what the generator put in: every event of the key and of its
 // sessions, launches with its key pairs by other signers, not the decoy; later rounds
 // answered from the index; files without the key never decoded.
 func TestPivotOverAGeneratedArchive(t *testing.T) {
 	dir := t.TempDir()
-	m, err := trailgen.Generate(trailgen.Config{Seed: 3, Size: 3 << 20, Accounts: 4, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"}, Digests: true}, dirSink(dir))
+	m, err := trailgen.Generate(trailgen.Config{Seed: 3, Size: 3 << 20, Accounts: 4, Regions: []string{"us-east-1", "us-west-2", "eu-west-1"}, Digests: true}, trailgen.Dir(dir))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -50,6 +52,18 @@ type Config struct {
 // (AWSLogs/...), data is the gzip content. Put is called from several goroutines.
 type Sink interface {
 	Put(path string, data []byte) error
+}
+
+// Dir is a Sink that writes each file under the directory it names, creating folders.
+type Dir string
+
+// Put writes data at path (slash-separated, relative to the directory).
+func (d Dir) Put(path string, data []byte) error {
+	full := filepath.Join(string(d), filepath.FromSlash(path))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(full, data, 0o644)
 }
 
 // KeyPair is an EC2 key pair of the attack.
