@@ -475,50 +475,127 @@ type Remediator interface {
 
 // JournalEntry is one line of the remediation journal.
 type JournalEntry struct {
-	Time        time.Time `json:"time"`
-	Phase       string    `json:"phase"` // intent, done, failed, skipped
-	ActionID    string    `json:"action_id"`
-	Action      string    `json:"action"`
-	Key         string    `json:"key"`
-	CallerARN   string    `json:"caller_arn"`
-	Profile     string    `json:"profile,omitempty"`
-	Region      string    `json:"region,omitempty"`
-	Calls       []APICall `json:"calls"`
-	RequestIDs  []string  `json:"request_ids,omitempty"`
-	StateBefore string    `json:"state_before,omitempty"`
-	StateAfter  string    `json:"state_after,omitempty"`
-	Result      string    `json:"result,omitempty"`
-	Undo        string    `json:"undo,omitempty"`
+	Time      time.Time `json:"time"`
+	Phase     string    `json:"phase"` // planned, intent, done, failed, skipped, cancelled
+	ActionID  string    `json:"action_id"`
+	Action    string    `json:"action"`
+	Key       string    `json:"key"`
+	CallerARN string    `json:"caller_arn"`
+	// CallerAccount is the account of the caller the action was planned or made by;
+	// Account the account it acts in (the key's, or a role's). A resume checks that
+	// its caller can act there, whatever its profile is called.
+	CallerAccount string    `json:"caller_account,omitempty"`
+	Account       string    `json:"account,omitempty"`
+	Profile       string    `json:"profile,omitempty"`
+	Region        string    `json:"region,omitempty"`
+	Calls         []APICall `json:"calls"`
+	RequestIDs    []string  `json:"request_ids,omitempty"`
+	StateBefore   string    `json:"state_before,omitempty"`
+	StateAfter    string    `json:"state_after,omitempty"`
+	Result        string    `json:"result,omitempty"`
+	Undo          string    `json:"undo,omitempty"`
 	// Spec is the whole action, so that an interrupted run can be completed as planned.
 	Spec *Action `json:"spec,omitempty"`
 }
 
-// Journal phases.
+// Journal phases. Planned and intent open an action; the others are its outcome.
 const (
+	// PhasePlanned is written for every confirmed action of a batch before the first
+	// one runs: nothing of it has been called yet.
+	PhasePlanned = "planned"
+	// PhaseIntent is written right before an action's first call.
 	PhaseIntent  = "intent"
 	PhaseDone    = "done"
 	PhaseFailed  = "failed"
 	PhaseSkipped = "skipped"
+	// PhaseCancelled closes a planned action that was not run after all (a journal
+	// failure before the first call): nothing of it was called.
+	PhaseCancelled = "cancelled"
 )
+
+// IsOutcome reports whether phase closes an action (done, failed, skipped, cancelled).
+func IsOutcome(phase string) bool {
+	switch phase {
+	case PhaseDone, PhaseFailed, PhaseSkipped, PhaseCancelled:
+		return true
+	}
+	return false
+}
+
+// PendingEntries returns the actions of a journal that were planned or started and have
+// no outcome since: for each, its latest planned or intent record, in the order they
+// were first journalled. A phase it does not know neither opens nor closes an action.
+func PendingEntries(entries []JournalEntry) []JournalEntry {
+	open := map[string]int{}
+	listed := map[string]bool{}
+	var order []string
+	for i, e := range entries {
+		switch {
+		case e.Phase == PhasePlanned || e.Phase == PhaseIntent:
+			if !listed[e.ActionID] {
+				listed[e.ActionID] = true
+				order = append(order, e.ActionID)
+			}
+			open[e.ActionID] = i
+		case IsOutcome(e.Phase):
+			delete(open, e.ActionID)
+		}
+	}
+	var out []JournalEntry
+	for _, id := range order {
+		if i, ok := open[id]; ok {
+			out = append(out, entries[i])
+		}
+	}
+	return out
+}
 
 // Journal is an append-only, durable record of remediation.
 type Journal interface {
 	Append(e JournalEntry) error
-	// Pending returns intents that have no outcome (a crash mid-action).
+	// Pending returns the actions planned or started that have no outcome (a crash
+	// mid-batch or mid-action): PendingEntries of the journal.
 	Pending() ([]JournalEntry, error)
 }
 
 // ErrReadOnly is returned for every write when read-only mode is on.
 var ErrReadOnly = errors.New("read-only mode: no write is made (remove --read-only to act)")
 
+// ErrWrongAccount is wrapped by the refusal to resume an action with a caller that cannot
+// act in the account it was planned for.
+var ErrWrongAccount = errors.New("wrong account")
+
+// WrongAccountError refuses to resume an action in another account than planned (or,
+// for a Kibana action, against another Kibana).
+type WrongAccountError struct {
+	Action   string // the action's title
+	Planned  string // the account the action was planned for (a Kibana URL for Kibana)
+	PlanBy   string // the caller that planned it
+	Current  string // the resuming caller's account (Kibana URL)
+	CallerBy string // the resuming caller
+	Kibana   bool
+}
+
+func (e *WrongAccountError) Error() string {
+	if e.Kibana {
+		return fmt.Sprintf("refused: %s was planned against Kibana %s (by %s) but this run writes to Kibana %s (%s): resume it with --kibana %s",
+			e.Action, e.Planned, orDash(e.PlanBy), e.Current, orDash(e.CallerBy), e.Planned)
+	}
+	return fmt.Sprintf("refused: %s was planned for account %s (by %s) but the caller is in account %s (%s): resume it with credentials of account %s (--profile, or --account-profile %s=PROFILE)",
+		e.Action, e.Planned, orDash(e.PlanBy), e.Current, orDash(e.CallerBy), e.Planned, e.Planned)
+}
+
+func (e *WrongAccountError) Unwrap() error { return ErrWrongAccount }
+
 // Runner executes confirmed actions: it refuses in read-only mode, journals intent
 // before and outcome after each write, re-reads state, and never repeats an action found
-// already in effect.
+// already in effect. A batch (RunAll) is journalled as planned before its first call.
 type Runner struct {
 	Remediator Remediator
 	Journal    Journal
 	ReadOnly   bool
-	Now        func() time.Time
+	// Now is the clock of revocation cut-offs and journal times (time.Now when nil).
+	Now func() time.Time
 }
 
 // Outcome is what running an action did.
@@ -532,6 +609,11 @@ type Outcome struct {
 	Error       string   `json:"error,omitempty"`
 }
 
+func (o *Outcome) fail(err error) Outcome {
+	o.Err, o.Error = err, err.Error()
+	return *o
+}
+
 func (r *Runner) now() time.Time {
 	if r.Now != nil {
 		return r.Now().UTC()
@@ -539,40 +621,133 @@ func (r *Runner) now() time.Time {
 	return time.Now().UTC()
 }
 
+// check is what must hold before a confirmed action is run (or planned).
+func (r *Runner) check(a Action, typed, typedAgain string) error {
+	switch {
+	case r.ReadOnly:
+		return ErrReadOnly
+	case a.Refusal != "":
+		return errors.New("refused: " + a.Refusal)
+	case !a.Confirmed(typed):
+		return errors.New("not confirmed: type the key id " + a.ConfirmToken + " to confirm")
+	case a.SecondConfirm != "" && !a.Confirmed(typedAgain):
+		return errors.New("not confirmed twice: " + a.SecondConfirm)
+	case r.Journal == nil:
+		return errors.New("no journal: refusing to write without a record")
+	}
+	return nil
+}
+
+// checkCaller refuses what the acting caller must not do: deactivate its own key.
+func checkCaller(a Action, caller Caller) error {
+	if a.Kind == ActDeactivateKey && caller.AccessKeyID != "" && caller.AccessKeyID == a.Key {
+		return errors.New("refused: keypivot is signing with this very key")
+	}
+	return nil
+}
+
 // Run executes a once typed confirms it (and typedAgain, when the action asks for a
 // second confirmation).
 func (r *Runner) Run(ctx context.Context, a Action, typed, typedAgain string) Outcome {
 	out := Outcome{Action: a}
-	fail := func(err error) Outcome {
-		out.Err = err
-		out.Error = err.Error()
-		return out
-	}
-	switch {
-	case r.ReadOnly:
-		return fail(ErrReadOnly)
-	case a.Refusal != "":
-		return fail(errors.New("refused: " + a.Refusal))
-	case !a.Confirmed(typed):
-		return fail(errors.New("not confirmed: type the key id " + a.ConfirmToken + " to confirm"))
-	case a.SecondConfirm != "" && !a.Confirmed(typedAgain):
-		return fail(errors.New("not confirmed twice: " + a.SecondConfirm))
-	case r.Journal == nil:
-		return fail(errors.New("no journal: refusing to write without a record"))
+	if err := r.check(a, typed, typedAgain); err != nil {
+		return out.fail(err)
 	}
 	caller, err := r.Remediator.Caller(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("cannot tell who is acting: %w", err))
+		return out.fail(fmt.Errorf("cannot tell who is acting: %w", err))
 	}
-	if a.Kind == ActDeactivateKey && caller.AccessKeyID == a.Key {
-		return fail(errors.New("refused: keypivot is signing with this very key"))
+	if err := checkCaller(a, caller); err != nil {
+		return out.fail(err)
 	}
 	return r.execute(ctx, a.AtConfirmation(r.now()), caller)
 }
 
+// Confirmed is an action of a batch with what the analyst typed to confirm it.
+type Confirmed struct {
+	Action     Action
+	Typed      string
+	TypedAgain string
+}
+
+// RunAll runs a batch of confirmed actions in order, each as Run does, after journalling
+// every one that passes Run's checks as planned: a crash at any point leaves each action
+// that did not finish pending, so that a resume offers exactly the rest. An action that
+// fails the checks (refused, not confirmed) is never planned; its outcome says why. A
+// batch of one is not planned: its intent, written before its first call, is its plan.
+// When ctx ends between actions, the ones not started stay planned (pending).
+func (r *Runner) RunAll(ctx context.Context, batch []Confirmed) []Outcome {
+	outs := make([]Outcome, len(batch))
+	var run []int
+	for i, c := range batch {
+		outs[i] = Outcome{Action: c.Action}
+		if err := r.check(c.Action, c.Typed, c.TypedAgain); err != nil {
+			outs[i].fail(err)
+			continue
+		}
+		run = append(run, i)
+	}
+	if len(run) == 0 {
+		return outs
+	}
+	caller, err := r.Remediator.Caller(ctx)
+	if err != nil {
+		for _, i := range run {
+			outs[i].fail(fmt.Errorf("cannot tell who is acting: %w", err))
+		}
+		return outs
+	}
+	run = slices.DeleteFunc(run, func(i int) bool {
+		err := checkCaller(batch[i].Action, caller)
+		if err != nil {
+			outs[i].fail(err)
+		}
+		return err != nil
+	})
+	if len(run) > 1 {
+		for n, i := range run {
+			a := batch[i].Action
+			e := r.entry(a, caller)
+			e.Time, e.Phase, e.Spec = r.now(), PhasePlanned, &a
+			if err := r.Journal.Append(e); err != nil {
+				// Nothing was called: close what was planned, and run nothing.
+				for _, k := range run[:n] {
+					c := r.entry(batch[k].Action, caller)
+					c.Time, c.Phase, c.Result = r.now(), PhaseCancelled, "the journal failed while planning: nothing was called"
+					_ = r.Journal.Append(c)
+				}
+				for _, k := range run {
+					outs[k].fail(fmt.Errorf("journal: %w (nothing was called)", err))
+				}
+				return outs
+			}
+		}
+	}
+	for n, i := range run {
+		if err := ctx.Err(); err != nil {
+			for _, k := range run[n:] {
+				outs[k].fail(fmt.Errorf("interrupted before it started (%w): it stays planned; keypivot journal --resume offers it", err))
+			}
+			break
+		}
+		outs[i] = r.execute(ctx, batch[i].Action.AtConfirmation(r.now()), caller)
+	}
+	return outs
+}
+
+// entry is the journal record of a made by caller, without its phase.
+func (r *Runner) entry(a Action, caller Caller) JournalEntry {
+	acct := a.Account
+	if acct == "" {
+		acct = caller.Account
+	}
+	return JournalEntry{ActionID: a.ID, Action: a.Kind, Key: a.Key, CallerARN: caller.ARN, CallerAccount: caller.Account, Account: acct,
+		Profile: caller.Profile, Region: caller.Region, Calls: a.Calls, Undo: a.Undo}
+}
+
 func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
 	out := Outcome{Action: a}
-	entry := JournalEntry{ActionID: a.ID, Action: a.Kind, Key: a.Key, CallerARN: caller.ARN, Profile: caller.Profile, Region: caller.Region, Calls: a.Calls, Undo: a.Undo}
+	entry := r.entry(a, caller)
 	before, applied, err := r.Remediator.State(ctx, a)
 	out.StateBefore = before
 	if err != nil {
@@ -616,11 +791,57 @@ func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
 	return out
 }
 
-// Resume completes the actions a crash left half done: for each journalled intent
-// without an outcome that confirm accepts, it re-reads the state and calls only if the
-// action is not in effect. confirm sees each pending action and must ask the analyst
-// again (a resume is a write like any other). With keys, only actions on those keys are
-// considered.
+// PlannedAccount is the account a journalled action was planned to act in: the one it
+// names, else its planner's (an older journal names it only in the caller's ARN).
+func PlannedAccount(e JournalEntry) string {
+	switch {
+	case e.Account != "":
+		return e.Account
+	case e.Spec != nil && e.Spec.Account != "":
+		return e.Spec.Account
+	case e.CallerAccount != "":
+		return e.CallerAccount
+	}
+	return arnAccount(e.CallerARN)
+}
+
+// CheckResume says whether caller may complete the journalled action e: it must be able
+// to act in the account e was planned for (its own, or through --account-profile),
+// whatever its profile is called. The error wraps ErrWrongAccount.
+// A Kibana action must be resumed against the Kibana it was planned against (its
+// caller's Profile names it: "kibana URL").
+func CheckResume(e JournalEntry, caller Caller) error {
+	title := e.Action + " " + e.Key
+	if e.Spec != nil && e.Spec.Title != "" {
+		title = e.Spec.Title
+	}
+	if strings.HasPrefix(e.Action, "kibana-") {
+		planned, ok := strings.CutPrefix(e.Profile, "kibana ")
+		current, ok2 := strings.CutPrefix(caller.Profile, "kibana ")
+		if ok && ok2 && strings.TrimSuffix(planned, "/") != strings.TrimSuffix(current, "/") {
+			return &WrongAccountError{Action: title, Planned: planned, PlanBy: e.CallerARN, Current: current, CallerBy: caller.ARN, Kibana: true}
+		}
+		return nil
+	}
+	acct := PlannedAccount(e)
+	if caller.CanActIn(acct) {
+		return nil
+	}
+	by := caller.ARN
+	if caller.Profile != "" {
+		by += ", profile " + caller.Profile
+	}
+	return &WrongAccountError{Action: title, Planned: acct, PlanBy: e.CallerARN, Current: caller.Account, CallerBy: by}
+}
+
+// Resume completes the actions a crash left planned or half done: for each journalled
+// action without an outcome, it checks that the caller can act in the account it was
+// planned for (an outcome wrapping ErrWrongAccount when not, before any question), asks
+// confirm, then re-reads the state and calls only if the action is not in effect.
+// confirm sees each pending action and must ask the analyst again (a resume is a write
+// like any other); a declined action stays pending. An action only planned (never
+// started) is confirmed now: a revocation's cut-off moves to now. With keys, only
+// actions on those keys are considered.
 func (r *Runner) Resume(ctx context.Context, confirm func(Action) bool, keys ...string) ([]Outcome, error) {
 	if r.ReadOnly {
 		return nil, ErrReadOnly
@@ -641,10 +862,23 @@ func (r *Runner) Resume(ctx context.Context, confirm func(Action) bool, keys ...
 		if p.Spec == nil || (len(keys) > 0 && !slices.Contains(keys, p.Key)) {
 			continue
 		}
-		if confirm == nil || !confirm(*p.Spec) {
+		a := *p.Spec
+		o := Outcome{Action: a}
+		if err := CheckResume(p, caller); err != nil {
+			outs = append(outs, o.fail(err))
 			continue
 		}
-		outs = append(outs, r.execute(ctx, *p.Spec, caller))
+		if err := checkCaller(a, caller); err != nil {
+			outs = append(outs, o.fail(err))
+			continue
+		}
+		if confirm == nil || !confirm(a) {
+			continue
+		}
+		if p.Phase == PhasePlanned {
+			a = a.AtConfirmation(r.now())
+		}
+		outs = append(outs, r.execute(ctx, a, caller))
 	}
 	return outs, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,250 @@ func TestCallParamsAsPlannedAndFromTheJournal(t *testing.T) {
 	}
 	if got := planned.ParamList("space"); len(got) != 1 || got[0] != "soc" {
 		t.Errorf("a lone string as a list: %v", got)
+	}
+}
+
+// crashAt is the account with a crash at the first Apply of an action kind: the process
+// dies mid-call (a panic the test recovers), after the intent, before any outcome.
+type crashAt struct {
+	*simaccount.Account
+	kind string
+}
+
+type crash struct{}
+
+func (c *crashAt) Apply(ctx context.Context, a investigate.Action) ([]string, error) {
+	if a.Kind == c.kind {
+		c.kind = ""
+		panic(crash{})
+	}
+	return c.Account.Apply(ctx, a)
+}
+
+func runCrashing(r *investigate.Runner, batch []investigate.Confirmed) (crashed bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if _, ok := v.(crash); !ok {
+				panic(v)
+			}
+			crashed = true
+		}
+	}()
+	r.RunAll(context.Background(), batch)
+	return false
+}
+
+func phases(t *testing.T, j *journal.File) []string {
+	t.Helper()
+	entries, err := j.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Phase+" "+e.Action)
+	}
+	return out
+}
+
+// A batch is journalled as planned before its first call: a crash during the first
+// action leaves it and every later one pending, and a resume (each confirmed again)
+// completes exactly those. A revocation only planned gets the resume's cut-off.
+func TestBatchIsPlannedSoAResumeOffersTheRest(t *testing.T) {
+	c := demoCase()
+	_, acct, j := runner(t, c, analyst)
+	plan := investigate.PlanRemediation(c, &analyst, cutoff)
+	batch := []investigate.Confirmed{
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
+		{Action: action(plan, investigate.ActRevokeUserSessions), Typed: c.Key},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+	}
+	r := &investigate.Runner{Remediator: &crashAt{Account: acct, kind: investigate.ActDeactivateKey}, Journal: j, Now: func() time.Time { return cutoff }}
+	if !runCrashing(r, batch) {
+		t.Fatal("no crash")
+	}
+	want := []string{"planned deactivate-key", "planned revoke-user-sessions", "planned stop-instances", "intent deactivate-key"}
+	if got := phases(t, j); !slices.Equal(got, want) {
+		t.Fatalf("journal after the crash: %v, want %v", got, want)
+	}
+	pending, _ := j.Pending()
+	if len(pending) != 3 || pending[0].Phase != investigate.PhaseIntent || pending[1].Phase != investigate.PhasePlanned ||
+		pending[1].CallerAccount != analyst.Account || pending[1].Account != c.Owner.Account {
+		t.Fatalf("pending: %+v", pending)
+	}
+
+	// The resume: one confirmation each, in plan order, at a later time.
+	resumed := cutoff.Add(time.Hour)
+	r = &investigate.Runner{Remediator: acct, Journal: j, Now: func() time.Time { return resumed }}
+	var asked []string
+	outs, err := r.Resume(context.Background(), func(a investigate.Action) bool { asked = append(asked, a.Kind); return true })
+	if err != nil || len(outs) != 3 {
+		t.Fatalf("resume: %+v %v", outs, err)
+	}
+	if !slices.Equal(asked, []string{investigate.ActDeactivateKey, investigate.ActRevokeUserSessions, investigate.ActStopInstances}) {
+		t.Errorf("asked %v", asked)
+	}
+	for _, o := range outs {
+		if o.Err != nil {
+			t.Errorf("%s: %v", o.Action.Kind, o.Err)
+		}
+	}
+	if acct.KeyStatus(c.Key) != "Inactive" || acct.InstanceState("i-0abc") != "stopped" {
+		t.Errorf("key %s, instance %s", acct.KeyStatus(c.Key), acct.InstanceState("i-0abc"))
+	}
+	doc := acct.UserPolicy(c.Owner.User, investigate.RevokePolicyName)
+	if !strings.Contains(doc, resumed.Format("2006-01-02T15:04:05Z")) {
+		t.Errorf("a revocation confirmed at the resume must cut at the resume: %s", doc)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Errorf("still pending: %+v", p)
+	}
+}
+
+// Only what the analyst confirmed is planned: a declined or refused action is never
+// journalled, and a batch of one is not planned (its intent is its plan).
+func TestOnlyConfirmedActionsArePlanned(t *testing.T) {
+	c := demoCase()
+	r, acct, j := runner(t, c, analyst)
+	plan := investigate.PlanRemediation(c, &analyst, cutoff)
+	refused := action(plan, investigate.ActRevokeRoleSessions)
+	refused.Refusal = "the role lives elsewhere"
+	outs := r.RunAll(context.Background(), []investigate.Confirmed{
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
+		{Action: action(plan, investigate.ActRevokeUserSessions), Typed: "no"},
+		{Action: refused, Typed: c.Key},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+	})
+	if outs[0].Err != nil || outs[3].Err != nil || !strings.Contains(outs[1].Error, "not confirmed") || !strings.Contains(outs[2].Error, "refused") {
+		t.Fatalf("outcomes: %+v", outs)
+	}
+	want := []string{"planned deactivate-key", "planned stop-instances", "intent deactivate-key", "done deactivate-key", "intent stop-instances", "done stop-instances"}
+	if got := phases(t, j); !slices.Equal(got, want) {
+		t.Fatalf("journal %v, want %v", got, want)
+	}
+	if acct.UserPolicy(c.Owner.User, investigate.RevokePolicyName) != "" {
+		t.Error("the declined revocation ran")
+	}
+
+	r2, _, j2 := runner(t, c, analyst)
+	if o := r2.RunAll(context.Background(), []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key}}); o[0].Err != nil {
+		t.Fatal(o[0].Err)
+	}
+	if got := phases(t, j2); !slices.Equal(got, []string{"intent deactivate-key", "done deactivate-key"}) {
+		t.Errorf("a batch of one: %v", got)
+	}
+
+	r3, acct3, j3 := runner(t, c, analyst)
+	r3.ReadOnly = true
+	if o := r3.RunAll(context.Background(), []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key}, {Action: action(plan, investigate.ActStopInstances), Typed: c.Key}}); !errors.Is(o[0].Err, investigate.ErrReadOnly) || !errors.Is(o[1].Err, investigate.ErrReadOnly) {
+		t.Fatalf("read-only: %+v", o)
+	}
+	if got := phases(t, j3); len(got) != 0 || acct3.Writes() != 0 {
+		t.Errorf("read-only planned %v, %d writes", got, acct3.Writes())
+	}
+}
+
+// A journal that fails while planning runs nothing, and closes what it had planned.
+func TestPlanningFailureRunsNothing(t *testing.T) {
+	c := demoCase()
+	r, acct, j := runner(t, c, analyst)
+	r.Journal = &failingJournal{File: j, n: 1}
+	plan := investigate.PlanRemediation(c, &analyst, cutoff)
+	outs := r.RunAll(context.Background(), []investigate.Confirmed{
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+	})
+	if outs[0].Err == nil || outs[1].Err == nil || !strings.Contains(outs[0].Error, "nothing was called") || acct.Writes() != 0 {
+		t.Fatalf("outcomes %+v, writes %d", outs, acct.Writes())
+	}
+	// The cancellation could not be written either (the journal is down): the planned
+	// action stays pending, and nothing of it ran: a resume offers it.
+	if p, _ := j.Pending(); len(p) != 1 || p[0].Phase != investigate.PhasePlanned {
+		t.Errorf("pending %+v", p)
+	}
+}
+
+// When the context ends between actions, the ones not started stay planned.
+func TestCancelledBatchLeavesTheRestPlanned(t *testing.T) {
+	c := demoCase()
+	_, acct, j := runner(t, c, analyst)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &investigate.Runner{Remediator: &cancelAfter{Account: acct, cancel: cancel}, Journal: j, Now: func() time.Time { return cutoff }}
+	plan := investigate.PlanRemediation(c, &analyst, cutoff)
+	outs := r.RunAll(ctx, []investigate.Confirmed{
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+	})
+	if outs[0].Err != nil || outs[1].Err == nil || !strings.Contains(outs[1].Error, "stays planned") {
+		t.Fatalf("outcomes %+v", outs)
+	}
+	if p, _ := j.Pending(); len(p) != 1 || p[0].Action != investigate.ActStopInstances || p[0].Phase != investigate.PhasePlanned {
+		t.Errorf("pending %+v", p)
+	}
+}
+
+// cancelAfter ends the context once its first Apply is made (an analyst's Ctrl-C).
+type cancelAfter struct {
+	*simaccount.Account
+	cancel func()
+}
+
+func (c *cancelAfter) Apply(ctx context.Context, a investigate.Action) ([]string, error) {
+	defer c.cancel()
+	return c.Account.Apply(ctx, a)
+}
+
+// A resume checks the account an action was planned for: a caller of another account is
+// refused before it is asked, whatever its profile is called, and the action stays
+// pending; the account's own caller completes it.
+func TestResumeRefusesAnotherAccount(t *testing.T) {
+	c := demoCase()
+	_, acct, j := runner(t, c, analyst)
+	plan := investigate.PlanRemediation(c, &analyst, cutoff)
+	r := &investigate.Runner{Remediator: &crashAt{Account: acct, kind: investigate.ActDeactivateKey}, Journal: j, Now: func() time.Time { return cutoff }}
+	runCrashing(r, []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key}, {Action: action(plan, investigate.ActRevokeUserSessions), Typed: c.Key}})
+
+	elsewhere := analyst
+	elsewhere.Account, elsewhere.ARN = "999988887777", "arn:aws:iam::999988887777:user/analyst" // same profile name
+	other := simaccount.FromCase(c, elsewhere)
+	asked := 0
+	outs, err := (&investigate.Runner{Remediator: other, Journal: j, Now: func() time.Time { return cutoff }}).Resume(context.Background(), func(investigate.Action) bool { asked++; return true })
+	if err != nil || len(outs) != 2 || asked != 0 || other.Writes() != 0 {
+		t.Fatalf("resume from another account: %+v %v, asked %d, writes %d", outs, err, asked, other.Writes())
+	}
+	for _, o := range outs {
+		var wa *investigate.WrongAccountError
+		if !errors.Is(o.Err, investigate.ErrWrongAccount) || !errors.As(o.Err, &wa) || wa.Planned != "111122223333" || wa.Current != "999988887777" ||
+			!strings.Contains(o.Error, "111122223333") || !strings.Contains(o.Error, "999988887777") {
+			t.Errorf("refusal: %v", o.Err)
+		}
+	}
+	if p, _ := j.Pending(); len(p) != 2 {
+		t.Fatalf("a refused resume must leave the actions pending: %+v", p)
+	}
+	// An --account-profile for the planned account makes the caller able to act there.
+	elsewhere.OtherAccounts = []string{"111122223333"}
+	if err := investigate.CheckResume(investigate.JournalEntry{CallerARN: analyst.ARN, Account: "111122223333"}, elsewhere); err != nil {
+		t.Errorf("with a session in the account: %v", err)
+	}
+	// An older journal names the account only in the caller's ARN.
+	if err := investigate.CheckResume(investigate.JournalEntry{CallerARN: "arn:aws:sts::111122223333:assumed-role/ir/x"}, investigate.Caller{Account: "999988887777"}); !errors.Is(err, investigate.ErrWrongAccount) {
+		t.Errorf("from the ARN: %v", err)
+	}
+	outs, err = (&investigate.Runner{Remediator: acct, Journal: j, Now: func() time.Time { return cutoff }}).Resume(context.Background(), func(investigate.Action) bool { return true })
+	if err != nil || len(outs) != 2 || outs[0].Err != nil || outs[1].Err != nil || acct.KeyStatus(c.Key) != "Inactive" {
+		t.Fatalf("resume in the account: %+v %v", outs, err)
+	}
+}
+
+// A Kibana action is resumed only against the Kibana it was planned against.
+func TestKibanaResumeChecksTheKibana(t *testing.T) {
+	e := investigate.JournalEntry{Action: investigate.ActKibanaSetStatus, Key: "AKIAEXAMPLEKEY000001", Account: "111122223333", Profile: "kibana https://kb-a.example:5601", CallerARN: "elastic:analyst"}
+	err := investigate.CheckResume(e, investigate.Caller{ARN: "elastic:analyst", Profile: "kibana https://kb-b.example:5601"})
+	if !errors.Is(err, investigate.ErrWrongAccount) || !strings.Contains(err.Error(), "https://kb-a.example:5601") || !strings.Contains(err.Error(), "https://kb-b.example:5601") {
+		t.Errorf("another Kibana: %v", err)
+	}
+	if err := investigate.CheckResume(e, investigate.Caller{ARN: "elastic:other", Profile: "kibana https://kb-a.example:5601/"}); err != nil {
+		t.Errorf("the same Kibana: %v", err)
 	}
 }

@@ -10,13 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -24,6 +24,7 @@ import (
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
 	"github.com/keypivot/keypivot/aws/owner"
+	"github.com/keypivot/keypivot/internal/testserver/loopback"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/journal"
@@ -59,6 +60,12 @@ func (w *wire) count(action string) int {
 	return w.n[action]
 }
 
+// clock is the fixed "now" of every plan, cut-off and journal time in these tests: a
+// revocation's cut-off never depends on when the test happens to run.
+var clock = time.Date(2026, time.March, 12, 16, 0, 0, 0, time.UTC)
+
+func fixed() time.Time { return clock }
+
 type env struct {
 	srv   *moto.Server
 	admin *iam.Client
@@ -70,7 +77,7 @@ type env struct {
 // setup: user alice with a leaked key in moto, and an admin client to check with.
 func setup(t *testing.T) *env {
 	t.Helper()
-	e := &env{srv: moto.Start(t), wire: &wire{next: awshttp.NewBuildableClient()}, dir: t.TempDir()}
+	e := &env{srv: moto.Start(t), wire: &wire{next: loopback.HTTPClient()}, dir: t.TempDir()}
 	e.admin = iam.NewFromConfig(e.srv.AWSConfig(t, "us-east-1"))
 	ctx := context.Background()
 	if _, err := e.admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
@@ -125,7 +132,7 @@ func caseFor(t *testing.T, s *awsconfig.Session, key string) *investigate.Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return investigate.BuildCase(investigate.CaseInput{Key: key, Owner: &info, Now: time.Now()})
+	return investigate.BuildCase(investigate.CaseInput{Key: key, Owner: &info, Now: clock})
 }
 
 func action(t *testing.T, p investigate.Plan, kind string) investigate.Action {
@@ -156,7 +163,7 @@ func TestDeactivateVerifyJournalReactivate(t *testing.T) {
 	if cs.Owner.User != "alice" || cs.Owner.Status != "Active" {
 		t.Fatalf("owner = %+v", cs.Owner)
 	}
-	plan := investigate.PlanRemediation(cs, &caller, time.Now())
+	plan := investigate.PlanRemediation(cs, &caller, clock)
 	deact := action(t, plan, investigate.ActDeactivateKey)
 	if deact.Refusal != "" || deact.SecondConfirm != "" {
 		t.Fatalf("deactivate: %+v", deact)
@@ -166,7 +173,7 @@ func TestDeactivateVerifyJournalReactivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := &investigate.Runner{Remediator: rem, Journal: j}
+	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
 
 	if o := run.Run(ctx, deact, "", ""); o.Err == nil || e.wire.count("UpdateAccessKey") != 0 {
 		t.Fatalf("an unconfirmed action ran: %+v", o)
@@ -229,17 +236,17 @@ func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
 	s := e.session(t, "", false)
 	rem := &Remediator{Session: s}
 	caller, _ := rem.Caller(ctx)
-	deact := action(t, investigate.PlanRemediation(caseFor(t, s, e.key), &caller, time.Now()), investigate.ActDeactivateKey)
+	deact := action(t, investigate.PlanRemediation(caseFor(t, s, e.key), &caller, clock), investigate.ActDeactivateKey)
 	j, err := journal.Open(filepath.Join(e.dir, "journal.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Crash 1: intent written, nothing called. The spec goes through JSON as on disk.
 	spec := deact
-	if err := j.Append(investigate.JournalEntry{Time: time.Now(), Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
+	if err := j.Append(investigate.JournalEntry{Time: clock, Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
 		t.Fatal(err)
 	}
-	run := &investigate.Runner{Remediator: rem, Journal: j}
+	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
 	outs, err := run.Resume(ctx, func(investigate.Action) bool { return true })
 	if err != nil || len(outs) != 1 || outs[0].Err != nil || outs[0].Skipped {
 		t.Fatalf("resume: %+v, %v", outs, err)
@@ -248,7 +255,7 @@ func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
 		t.Fatalf("after resume: %s, %d calls", e.status(t, e.key), e.wire.count("UpdateAccessKey"))
 	}
 	// Crash 2: the call was made, the outcome never journalled.
-	if err := j.Append(investigate.JournalEntry{Time: time.Now(), Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
+	if err := j.Append(investigate.JournalEntry{Time: clock, Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
 		t.Fatal(err)
 	}
 	outs, err = run.Resume(ctx, func(investigate.Action) bool { return true })
@@ -283,12 +290,12 @@ func TestSelfLockoutIsRefusedAndSameUserConfirmsTwice(t *testing.T) {
 	}
 	rem := &Remediator{Session: self}
 	caller, _ := rem.Caller(ctx)
-	deact := action(t, investigate.PlanRemediation(caseFor(t, self, e.key), &caller, time.Now()), investigate.ActDeactivateKey)
+	deact := action(t, investigate.PlanRemediation(caseFor(t, self, e.key), &caller, clock), investigate.ActDeactivateKey)
 	if !strings.Contains(deact.Refusal, "signing with this very key") {
 		t.Errorf("plan: refusal %q", deact.Refusal)
 	}
 	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	run := &investigate.Runner{Remediator: rem, Journal: j}
+	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
 	if o := run.Run(ctx, deact, e.key, e.key); o.Err == nil || !strings.Contains(o.Error, "refused") {
 		t.Errorf("runner: %+v", o)
 	}
@@ -305,7 +312,7 @@ func TestSelfLockoutIsRefusedAndSameUserConfirmsTwice(t *testing.T) {
 	same := e.session(t, second, false)
 	rem = &Remediator{Session: same}
 	caller, _ = rem.Caller(ctx)
-	deact = action(t, investigate.PlanRemediation(caseFor(t, same, e.key), &caller, time.Now()), investigate.ActDeactivateKey)
+	deact = action(t, investigate.PlanRemediation(caseFor(t, same, e.key), &caller, clock), investigate.ActDeactivateKey)
 	if deact.Refusal != "" || !strings.Contains(deact.SecondConfirm, "alice") {
 		t.Fatalf("same user: %+v", deact)
 	}
@@ -328,13 +335,13 @@ func TestReadOnlySessionWritesNothingEvenPastTheRunner(t *testing.T) {
 	rem := &Remediator{Session: ro}
 	caller, _ := rem.Caller(ctx)
 	cs := caseFor(t, ro, e.key) // reads work
-	deact := action(t, investigate.PlanRemediation(cs, &caller, time.Now()), investigate.ActDeactivateKey)
+	deact := action(t, investigate.PlanRemediation(cs, &caller, clock), investigate.ActDeactivateKey)
 
 	if _, err := rem.Apply(ctx, deact); !errors.Is(err, investigate.ErrReadOnly) {
 		t.Errorf("Apply on a read-only session: err = %v, want ErrReadOnly", err)
 	}
 	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	o := (&investigate.Runner{Remediator: rem, Journal: j, ReadOnly: false}).Run(ctx, deact, e.key, "")
+	o := (&investigate.Runner{Remediator: rem, Journal: j, ReadOnly: false, Now: fixed}).Run(ctx, deact, e.key, "")
 	if !errors.Is(o.Err, investigate.ErrReadOnly) || !strings.HasPrefix(o.StateAfter, "Active") {
 		t.Errorf("runner without its own read-only flag: %+v", o)
 	}
@@ -367,7 +374,7 @@ func TestRevokeSessionsAndStopInstances(t *testing.T) {
 	}
 	ids := []string{aws.ToString(out.Instances[0].InstanceId), aws.ToString(out.Instances[1].InstanceId)}
 
-	cut := time.Now().UTC().Truncate(time.Second)
+	cut := clock
 	cs := caseFor(t, s, e.key)
 	cs.Sessions = []investigate.Session{{AccessKeyID: "ASIAEXAMPLESESSION01", RoleARN: "arn:aws:iam::" + moto.Account + ":role/Deployer", ValidAtGeneration: true}}
 	cs.FollowUps.Instances = []investigate.Instance{{InstanceID: ids[0], Region: "eu-west-1", State: "running"}, {InstanceID: ids[1], Region: "eu-west-1", State: "running"}}
@@ -375,7 +382,7 @@ func TestRevokeSessionsAndStopInstances(t *testing.T) {
 	caller, _ := rem.Caller(ctx)
 	plan := investigate.PlanRemediation(cs, &caller, cut)
 	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	run := &investigate.Runner{Remediator: rem, Journal: j}
+	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
 
 	for _, kind := range []string{investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions, investigate.ActStopInstances} {
 		a := action(t, plan, kind)
@@ -446,7 +453,7 @@ func TestRoleOfAnotherAccountIsRevokedWithItsProfile(t *testing.T) {
 	}
 	cs := caseFor(t, s, e.key)
 	cs.Sessions = []investigate.Session{{AccessKeyID: "ASIAEXAMPLESESSION02", RoleARN: "arn:aws:iam::" + other + ":role/Deployer", ValidAtGeneration: true}}
-	cut := time.Now().UTC().Truncate(time.Second)
+	cut := clock
 
 	alone := &Remediator{Session: s}
 	caller, _ := alone.Caller(ctx)
@@ -464,7 +471,7 @@ func TestRoleOfAnotherAccountIsRevokedWithItsProfile(t *testing.T) {
 		t.Fatalf("refused: %s", a.Refusal)
 	}
 	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	o := (&investigate.Runner{Remediator: rem, Journal: j}).Run(ctx, a, e.key, "")
+	o := (&investigate.Runner{Remediator: rem, Journal: j, Now: fixed}).Run(ctx, a, e.key, "")
 	if o.Err != nil {
 		t.Fatalf("revoke: %v", o.Err)
 	}
@@ -473,5 +480,138 @@ func TestRoleOfAnotherAccountIsRevokedWithItsProfile(t *testing.T) {
 	}
 	if _, applied, err := rem.State(ctx, a); err != nil || !applied {
 		t.Errorf("state read back: applied %v, %v", applied, err)
+	}
+}
+
+// crashing is the remediator with a crash at the first Apply of one action kind: the
+// call is made (when after is set) and the process dies before its outcome is
+// journalled (a panic the test recovers).
+type crashing struct {
+	*Remediator
+	kind  string
+	after bool
+}
+
+type crash struct{}
+
+func (c *crashing) Apply(ctx context.Context, a investigate.Action) ([]string, error) {
+	if a.Kind != c.kind {
+		return c.Remediator.Apply(ctx, a)
+	}
+	c.kind = ""
+	if c.after {
+		c.Remediator.Apply(ctx, a)
+	}
+	panic(crash{})
+}
+
+// runUntilCrash runs a batch that must crash.
+func runUntilCrash(t *testing.T, r *investigate.Runner, batch []investigate.Confirmed) {
+	t.Helper()
+	defer func() {
+		if _, ok := recover().(crash); !ok {
+			t.Fatal("the batch did not crash")
+		}
+	}()
+	r.RunAll(context.Background(), batch)
+}
+
+// deactivate --revoke-sessions killed during UpdateAccessKey (the call reached AWS, its
+// outcome was never journalled): both actions were planned before the first call, so a
+// resume offers the revocation as well, completes it, and does not repeat the
+// deactivation. moto holds the result.
+func TestInterruptedRevokeSessionsIsResumed(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	rem := &Remediator{Session: e.session(t, "", false)}
+	caller, _ := rem.Caller(ctx)
+	plan := investigate.PlanRemediation(caseFor(t, rem.Session, e.key), &caller, clock)
+	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
+	runUntilCrash(t, &investigate.Runner{Remediator: &crashing{Remediator: rem, kind: investigate.ActDeactivateKey, after: true}, Journal: j, Now: fixed},
+		[]investigate.Confirmed{{Action: action(t, plan, investigate.ActDeactivateKey), Typed: e.key}, {Action: action(t, plan, investigate.ActRevokeUserSessions), Typed: e.key}})
+	if e.status(t, e.key) != "Inactive" || e.wire.count("PutUserPolicy") != 0 {
+		t.Fatalf("before the resume: key %s, %d PutUserPolicy", e.status(t, e.key), e.wire.count("PutUserPolicy"))
+	}
+	pending, err := j.Pending()
+	if err != nil || len(pending) != 2 || pending[1].Action != investigate.ActRevokeUserSessions || pending[1].Phase != investigate.PhasePlanned {
+		t.Fatalf("pending after the crash: %+v %v", pending, err)
+	}
+
+	resumed := clock.Add(time.Hour)
+	var offered []string
+	outs, err := (&investigate.Runner{Remediator: rem, Journal: j, Now: func() time.Time { return resumed }}).Resume(ctx, func(a investigate.Action) bool {
+		offered = append(offered, a.Kind)
+		return true
+	})
+	if err != nil || len(outs) != 2 || !slices.Equal(offered, []string{investigate.ActDeactivateKey, investigate.ActRevokeUserSessions}) {
+		t.Fatalf("resume: offered %v, %+v %v", offered, outs, err)
+	}
+	if !outs[0].Skipped || outs[1].Err != nil || outs[1].Skipped {
+		t.Fatalf("resume outcomes: %+v", outs)
+	}
+	if n := e.wire.count("UpdateAccessKey"); n != 1 {
+		t.Errorf("%d UpdateAccessKey calls, want 1: the resume repeated the deactivation", n)
+	}
+	pol, err := e.admin.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)})
+	if err != nil {
+		t.Fatalf("no revocation policy in moto after the resume: %v", err)
+	}
+	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
+	if !strings.Contains(doc, resumed.Format(time.RFC3339)) {
+		t.Errorf("the revocation confirmed at the resume cuts at the resume: %s", doc)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Errorf("pending after the resume: %+v", p)
+	}
+}
+
+// An interrupted action resumed with credentials of another account, under the same
+// profile name, is refused before anything is asked or called; credentials of the
+// account it was planned for complete it.
+func TestResumeFromAnotherAccountIsRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	rem := &Remediator{Session: e.session(t, "", false)}
+	caller, _ := rem.Caller(ctx)
+	plan := investigate.PlanRemediation(caseFor(t, rem.Session, e.key), &caller, clock)
+	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
+	runUntilCrash(t, &investigate.Runner{Remediator: &crashing{Remediator: rem, kind: investigate.ActDeactivateKey}, Journal: j, Now: fixed},
+		[]investigate.Confirmed{{Action: action(t, plan, investigate.ActDeactivateKey), Typed: e.key}, {Action: action(t, plan, investigate.ActRevokeUserSessions), Typed: e.key}})
+
+	const other = "210987654321"
+	otherCfg := e.srv.AWSConfigFor(t, "us-east-1", other)
+	otherCfg.HTTPClient = e.wire
+	so, err := awsconfig.FromConfig(ctx, otherCfg, awsconfig.Options{Profile: "responder"}) // the same profile name
+	if err != nil || so.Identity.Account != other {
+		t.Fatalf("session in %s: %v", other, err)
+	}
+	asked := 0
+	outs, err := (&investigate.Runner{Remediator: &Remediator{Session: so}, Journal: j, Now: fixed}).Resume(ctx, func(investigate.Action) bool { asked++; return true })
+	if err != nil || len(outs) != 2 || asked != 0 {
+		t.Fatalf("resume from %s: asked %d, %+v %v", other, asked, outs, err)
+	}
+	for _, o := range outs {
+		if !errors.Is(o.Err, investigate.ErrWrongAccount) || !strings.Contains(o.Error, moto.Account) || !strings.Contains(o.Error, other) {
+			t.Errorf("%s: %v", o.Action.Kind, o.Err)
+		}
+	}
+	if e.wire.count("UpdateAccessKey")+e.wire.count("PutUserPolicy") != 0 || e.status(t, e.key) != "Active" {
+		t.Fatalf("written from the wrong account: key %s", e.status(t, e.key))
+	}
+	if p, _ := j.Pending(); len(p) != 2 {
+		t.Fatalf("a refused resume must leave both pending: %+v", p)
+	}
+
+	outs, err = (&investigate.Runner{Remediator: rem, Journal: j, Now: fixed}).Resume(ctx, func(investigate.Action) bool { return true })
+	if err != nil || len(outs) != 2 || outs[0].Err != nil || outs[1].Err != nil {
+		t.Fatalf("resume in %s: %+v %v", moto.Account, outs, err)
+	}
+	if e.status(t, e.key) != "Inactive" {
+		t.Errorf("key %s after the resume", e.status(t, e.key))
+	}
+	if _, err := e.admin.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)}); err != nil {
+		t.Errorf("no revocation policy: %v", err)
 	}
 }

@@ -24,7 +24,7 @@ type ActFlags struct {
 // DeactivateCmd contains a key: deactivate it, then, each separately confirmed, revoke
 // its derived sessions and stop the instances launched through it.
 type DeactivateCmd struct {
-	Key string `arg:"" help:"The access key id to deactivate."`
+	Key investigate.AccessKeyID `arg:"" help:"The access key id to deactivate."`
 	ActFlags
 	RevokeSessions bool `name:"revoke-sessions" help:"Also revoke sessions derived from the key (separately confirmed)."`
 	StopInstances  bool `name:"stop-instances" help:"Also stop instances launched through the key's follow-ups (separately confirmed)."`
@@ -33,8 +33,8 @@ type DeactivateCmd struct {
 
 // ReactivateCmd undoes a deactivation.
 type ReactivateCmd struct {
-	Key  string `arg:"" help:"The access key id to reactivate."`
-	User string `name:"user" placeholder:"NAME" help:"The key's IAM user (default: from the sources or a live lookup)."`
+	Key  investigate.AccessKeyID `arg:"" help:"The access key id to reactivate."`
+	User string                  `name:"user" placeholder:"NAME" help:"The key's IAM user (default: from the sources or a live lookup)."`
 	ActFlags
 }
 
@@ -167,11 +167,15 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if w.ReadOnly {
 		fmt.Fprintln(out, "Read-only mode: the plan is shown, nothing will be written.")
 	}
-	notePending(out, r, c.Key)
+	notePending(out, r, c.Key.String())
 	plan := investigate.PlanRemediation(cs, &caller, w.Workspace.CurrentTime())
 	p := newPrompter()
 	code := exitOK
 	var firstErr error
+	// Every action is confirmed before any runs, and the confirmed ones are journalled
+	// as planned before the first call: a crash part way leaves exactly the rest to
+	// keypivot journal --resume. A declined or refused action is never planned.
+	var batch []investigate.Confirmed
 	for _, a := range plan.Actions {
 		switch a.Kind {
 		case investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions:
@@ -198,11 +202,19 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 		}
 		typed, again, err := confirmation(a, c.ActFlags, p)
 		if err != nil {
-			fmt.Fprintln(out, " ", err)
+			fmt.Fprintln(out, " ", errText(err))
 			code, firstErr = exitRefused, err
 			continue
 		}
-		o := r.Run(ctx, a, typed, again)
+		batch = append(batch, investigate.Confirmed{Action: a, Typed: typed, TypedAgain: again})
+	}
+	if len(batch) > 1 {
+		fmt.Fprintf(out, "\nRunning %d confirmed actions, journalled as planned first (a crash leaves the rest to keypivot journal --resume):\n", len(batch))
+	}
+	for _, o := range r.RunAll(ctx, batch) {
+		if len(batch) > 1 {
+			fmt.Fprintf(out, "\n%s\n", sanitize.Clean(o.Action.Title))
+		}
 		printOutcome(out, o, w.JournalPath)
 		if o.Err != nil && firstErr == nil {
 			code, firstErr = exitError, o.Err
@@ -230,13 +242,13 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 		cs.Owner.User = c.User
 	}
 	if cs.Owner.User == "" {
-		return usageErr("the user of %s is unknown: pass --user", c.Key)
+		return usageErr("the user of %s is unknown: pass --user", c.Key.String())
 	}
 	r, caller, err := runner(ctx, w, cs)
 	if err != nil {
 		return err
 	}
-	a := investigate.ReactivateAction(c.Key, cs.Owner.User, cs.Owner.Account)
+	a := investigate.ReactivateAction(c.Key.String(), cs.Owner.User, cs.Owner.Account)
 	if caller.Account != "" && cs.Owner.Account != "" && caller.Account != cs.Owner.Account {
 		a.Refusal = fmt.Sprintf("the key belongs to account %s but the caller is in %s: use a profile for that account", cs.Owner.Account, caller.Account)
 	}
@@ -271,7 +283,8 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	}
 	entries, err := j.Entries()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "warning:", err)
+		// A torn tail or a bad line, with its byte offset: every other record is listed.
+		fmt.Fprintln(os.Stderr, "warning:", errText(err))
 	}
 	if len(entries) == 0 {
 		fmt.Printf("journal %s is empty\n", path)
@@ -282,28 +295,42 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		}
 	}
 	for _, e := range entries {
-		fmt.Printf("%s  %-8s %-22s %s  %s -> %s  %s  by %s\n", e.Time.Format(time.RFC3339), e.Phase, e.Action, e.Key,
-			sanitize.Clean(e.StateBefore), sanitize.Clean(e.StateAfter), sanitize.Clean(e.Result), sanitize.Clean(e.CallerARN))
+		state := ""
+		if e.StateBefore != "" || e.StateAfter != "" {
+			state = sanitize.Clean(e.StateBefore) + " -> " + sanitize.Clean(e.StateAfter) + "  "
+		}
+		fmt.Printf("%s  %-9s %-22s %s  %s%s  by %s\n", e.Time.Format(time.RFC3339), e.Phase, sanitize.Clean(e.Action), sanitize.Clean(e.Key),
+			state, sanitize.Clean(e.Result), sanitize.Clean(e.CallerARN))
 		if e.Phase == investigate.PhaseDone && e.Undo != "" {
 			fmt.Printf("%22s undo: %s\n", "", sanitize.Clean(e.Undo))
 		}
 	}
-	pending, _ := j.Pending()
+	pending := investigate.PendingEntries(entries)
 	if len(pending) > 0 && !c.Resume {
-		fmt.Printf("%d interrupted actions: run keypivot journal --resume (with the same --profile) to complete them\n", len(pending))
+		planned := 0
+		for _, p := range pending {
+			if p.Phase == investigate.PhasePlanned {
+				planned++
+			}
+		}
+		note := ""
+		if planned > 0 {
+			note = fmt.Sprintf(" (%d planned, never started)", planned)
+		}
+		fmt.Printf("%d interrupted actions%s: run keypivot journal --resume (with credentials of the account they were planned for) to complete them\n", len(pending), note)
 	}
 	if !c.Resume || len(pending) == 0 {
 		return nil
 	}
 	prompt := newPrompter()
-	declined := 0
+	declined, wrongAccount, failed := 0, 0, 0
 	confirm := func(a investigate.Action) bool {
 		fmt.Println("\ninterrupted:")
 		printAction(os.Stdout, a)
 		typed, again, err := confirmation(a, c.ActFlags, prompt)
 		ok := err == nil && a.Confirmed(typed) && (a.SecondConfirm == "" || a.Confirmed(again))
 		if err != nil {
-			fmt.Println(" ", err)
+			fmt.Println(" ", errText(err))
 		}
 		if !ok {
 			declined++
@@ -311,12 +338,26 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		return ok
 	}
 	defer func() {
-		if declined > 0 && err == nil {
+		switch {
+		case err != nil:
+		case wrongAccount > 0:
+			err = withCode(exitRefused, fmt.Errorf("%d interrupted actions refused: they were planned for another account (or Kibana) than this run acts in; nothing was done for them", wrongAccount))
+		case declined > 0:
 			err = withCode(exitRefused, fmt.Errorf("%d interrupted actions not confirmed: nothing was done for them", declined))
+		case failed > 0:
+			err = withCode(exitError, fmt.Errorf("%d resumed actions failed (see above and the journal)", failed))
 		}
 	}()
 	report := func(outs []investigate.Outcome) {
 		for _, o := range outs {
+			if errors.Is(o.Err, investigate.ErrWrongAccount) {
+				wrongAccount++
+				fmt.Printf("\nnot resumed: %s\n  REFUSED: %s\n", sanitize.Clean(o.Action.Title), sanitize.Clean(strings.TrimPrefix(o.Error, "refused: ")))
+				continue
+			}
+			if o.Err != nil {
+				failed++
+			}
 			fmt.Printf("resumed %s\n", sanitize.Clean(o.Action.Title))
 			printOutcome(os.Stdout, o, path)
 		}
@@ -368,6 +409,8 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 			return err
 		}
 		r.Journal = actionJournal{File: j}
+		// Resume refuses, before asking, an action planned for an account the caller
+		// cannot act in, whatever its profile is called (exit 4 below).
 		outs, err := r.Resume(ctx, confirm, key)
 		report(outs)
 		if err != nil {
@@ -385,13 +428,21 @@ func notePending(out io.Writer, r *investigate.Runner, key string) {
 	}
 	pending, err := r.Journal.Pending()
 	if err != nil {
-		fmt.Fprintln(out, "warning: journal:", err)
+		fmt.Fprintln(out, "warning: journal:", errText(err))
 		return
 	}
 	for _, p := range pending {
-		if p.Key == key {
-			fmt.Fprintf(out, "interrupted earlier: %s %s (started %s): keypivot journal --resume completes it, after you confirm again\n",
-				sanitize.Clean(p.Action), p.Key, p.Time.Format(time.RFC3339))
+		if p.Key != key {
+			continue
 		}
+		what, when := "interrupted earlier", "started"
+		if p.Phase == investigate.PhasePlanned {
+			what, when = "planned earlier, never started", "planned"
+		}
+		fmt.Fprintf(out, "%s: %s %s (%s %s): keypivot journal --resume completes it, after you confirm again\n",
+			what, sanitize.Clean(p.Action), p.Key, when, p.Time.Format(time.RFC3339))
 	}
 }
+
+// errText is an error as the terminal may show it: secrets masked, controls made inert.
+func errText(err error) string { return sanitize.Clean(sanitize.Redact(err.Error())) }

@@ -28,7 +28,7 @@ type AlertsCmd struct {
 
 // alertsTarget are the arguments every write-back command shares.
 type alertsTarget struct {
-	Key string `arg:"" help:"The access key id whose alerts to update."`
+	Key investigate.AccessKeyID `arg:"" help:"The access key id whose alerts to update."`
 	ActFlags
 	PlanOnly bool `name:"plan" help:"Print what would be written and exit without writing."`
 }
@@ -89,9 +89,6 @@ func (c *AlertsCaseCmd) Run(ctx context.Context, g *Globals) error {
 // run builds the key's case from the configured sources, plans one Kibana action with
 // plan, shows it, and runs it once the analyst has typed the key id.
 func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investigate.Case, investigate.KibanaTarget) (investigate.Action, error)) error {
-	if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
-		return withCode(exitUsage, err) // before the flags, so that a bad key is named first
-	}
 	if g.Elastic == "" || g.Demo {
 		return usageErr("write-back goes to Kibana: give --elastic URL (or --cloud-id) and --kibana URL (the demo has no Kibana)")
 	}
@@ -127,18 +124,20 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	r := &investigate.Runner{Remediator: kb, Journal: actionJournal{File: j, kibana: true}, ReadOnly: w.ReadOnly}
+	r := &investigate.Runner{Remediator: kb, Journal: actionJournal{File: j, kibana: true}, ReadOnly: w.ReadOnly, Now: w.Workspace.CurrentTime}
 	caller, err := kb.Caller(ctx)
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("cannot tell who would act: %w", err))
 	}
 	fmt.Fprintf(out, "\nActing as %s through %s\n", sanitize.Clean(caller.ARN), sanitize.Clean(kb.URL()))
-	notePending(out, r, c.Key)
+	notePending(out, r, c.Key.String())
 	typed, again, err := confirmation(a, c.ActFlags, newPrompter())
 	if err != nil {
 		return err
 	}
-	o := r.Run(ctx, a, typed, again)
+	// Through RunAll like deactivate's batch: planned before the first call when a
+	// command runs more than one action (a batch of one has its intent as its plan).
+	o := r.RunAll(ctx, []investigate.Confirmed{{Action: a, Typed: typed, TypedAgain: again}})[0]
 	printOutcome(out, o, w.JournalPath)
 	return withCode(exitError, o.Err)
 }

@@ -225,7 +225,11 @@ func (a *Account) Apply(_ context.Context, act investigate.Action) ([]string, er
 			put(a.rolePolicies, r, call)
 			req()
 		case "ec2:StopInstances":
-			idsParam, _ := call.Params["InstanceIds"].([]string)
+			// As planned ([]string) or as read back from the journal ([]any).
+			idsParam := call.ParamList("InstanceIds")
+			if len(idsParam) == 0 {
+				return ids, errors.New("InvalidParameterCombination: no instance ids")
+			}
 			for _, id := range idsParam {
 				if _, ok := a.instances[id]; !ok {
 					return ids, fmt.Errorf("InvalidInstanceID.NotFound: %s", id)

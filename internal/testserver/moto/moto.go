@@ -30,10 +30,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -244,34 +244,19 @@ func inCI() bool {
 	return err != nil || b // any value that is not a false boolean counts
 }
 
-// launch starts a moto_server on a free loopback port and waits until it answers. Picking
-// a port and binding it are two steps, so another process can take the port in between:
-// when moto exits before answering, launch tries again on a new port.
+// launch starts a moto_server on a loopback port it binds itself (-p 0) and waits until
+// it answers on the port it printed. Picking a free port first and handing it over would
+// leave a gap in which another test process could take it, and the two would then share
+// one moto without knowing.
 func launch(path string) (*Server, error) {
-	var lastErr error
-	for range 3 {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		s, err := launchOn(path, port)
-		if err == nil {
-			return s, nil
-		}
-		lastErr = err
-		if !errors.Is(err, errExited) {
-			break
-		}
-	}
-	return nil, lastErr
-}
-
-var errExited = errors.New("moto_server exited before it answered")
-
-func launchOn(path string, port int) (*Server, error) {
-	p, err := startProcess(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	p, err := startProcess(path, "-H", "127.0.0.1", "-p", "0")
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	port, err := p.boundPort(StartTimeout)
+	if err != nil {
+		p.kill()
+		return nil, err
 	}
 	s := &Server{
 		url:    "http://127.0.0.1:" + strconv.Itoa(port),
@@ -318,13 +303,24 @@ func (s *Server) kill() {
 	s.client.CloseIdleConnections()
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
+var errExited = errors.New("moto_server exited before it answered")
+
+// runningOn is the line werkzeug prints once moto listens: " * Running on http://127.0.0.1:PORT".
+var runningOn = regexp.MustCompile(`Running on http://127\.0\.0\.1:(\d+)`)
+
+// boundPort waits for moto to say which port it bound.
+func (p *process) boundPort(timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if m := runningOn.FindStringSubmatch(p.out.String()); m != nil {
+			return strconv.Atoi(m[1])
+		}
+		if p.exited() {
+			return 0, fmt.Errorf("%w%s", errExited, p.describe())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("moto_server did not say which port it bound within %v%s", timeout, p.describe())
 }
 
 // process is a running moto_server and the tail of its output.

@@ -167,9 +167,9 @@ func TestLaunchReportsMotoOutputWhenItExits(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho 'OSError: [Errno 98] Address already in use' >&2\nexit 1\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	_, err := launchOn(script, 1)
+	_, err := launch(script)
 	if !errors.Is(err, errExited) {
-		t.Fatalf("launchOn a failing command: err = %v, want errExited", err)
+		t.Fatalf("launch a failing command: err = %v, want errExited", err)
 	}
 	if !strings.Contains(err.Error(), "Address already in use") {
 		t.Errorf("error does not carry moto's output: %v", err)
