@@ -30,6 +30,8 @@ import (
 
 	es "github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // Defaults.
@@ -260,15 +262,26 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			cfg.KibanaURL = ep.Kibana
 		}
 	}
+	RegisterSecrets(cfg)
 	if url == "" {
 		return nil, errors.New("no Elasticsearch URL: give --elastic URL or --cloud-id")
 	}
 	if err := checkURL("Elasticsearch", url); err != nil {
 		return nil, err
 	}
+	var err error
+	if url, err = cfg.takeURLCredentials("Elasticsearch", url); err != nil {
+		return nil, err
+	}
+	if cfg.URL != "" {
+		cfg.URL = url
+	}
 	if cfg.KibanaURL != "" {
 		cfg.KibanaURL = strings.TrimRight(strings.TrimSpace(cfg.KibanaURL), "/")
 		if err := checkURL("Kibana", cfg.KibanaURL); err != nil {
+			return nil, err
+		}
+		if cfg.KibanaURL, err = cfg.takeURLCredentials("Kibana", cfg.KibanaURL); err != nil {
 			return nil, err
 		}
 	}
@@ -321,9 +334,65 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 func checkURL(what, s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s URL %q: want http(s)://host[:port]", what, s)
+		return fmt.Errorf("%s URL %q: want http(s)://host[:port]", what, sanitize.RedactURL(s))
 	}
 	return nil
+}
+
+// takeURLCredentials moves the credentials of a URL (http://user:password@host) into
+// the configuration, as basic authentication, and returns the URL without them: the
+// URL keypivot shows, names in reports and alert origins, and journals holds no
+// password. Credentials in the URL and --elastic-api-key or --elastic-user at once are
+// refused (which would win is not obvious), as are two URLs with different ones:
+// Elasticsearch and Kibana are called with the same credentials.
+func (c *Config) takeURLCredentials(what, s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s, nil
+	}
+	user := u.User.Username()
+	pass, _ := u.User.Password()
+	u.User = nil
+	clean := u.String()
+	switch {
+	case c.APIKey != "":
+		return "", fmt.Errorf("the %s URL %s holds a user and password, and an API key is given too (--elastic-api-key, KEYPIVOT_ELASTIC_API_KEY): give one", what, sanitize.RedactURL(s))
+	case c.Username == user && c.Password == pass:
+	case c.Username != "" || c.Password != "":
+		return "", fmt.Errorf("the %s URL %s holds a user and password other than those given by --elastic-user and --elastic-password (or the other URL): give one", what, sanitize.RedactURL(s))
+	}
+	c.Username, c.Password = user, pass
+	return clean, nil
+}
+
+// RegisterSecrets registers the credentials of cfg with sanitize, in every form they are
+// given or sent in (an API key as given, encoded and its secret half; a password and its
+// Basic header value; the passwords of the URLs), so that no error, report or screen
+// shows them. Connect calls it; the command line calls it as soon as its flags are read.
+func RegisterSecrets(cfg Config) {
+	if k := strings.TrimSpace(cfg.APIKey); k != "" {
+		enc := encodeAPIKey(k)
+		sanitize.RegisterSecret(cfg.APIKey, k, enc)
+		if raw, err := base64.StdEncoding.DecodeString(enc); err == nil {
+			if _, secret, ok := strings.Cut(string(raw), ":"); ok {
+				sanitize.RegisterSecret(string(raw), secret)
+			}
+		}
+	}
+	if cfg.Password != "" {
+		sanitize.RegisterSecret(cfg.Password, base64.StdEncoding.EncodeToString([]byte(cfg.Username+":"+cfg.Password)))
+	}
+	for _, u := range []string{cfg.URL, cfg.KibanaURL} {
+		if u == "" {
+			continue
+		}
+		sanitize.RegisterURLSecrets(u)
+		if p, err := url.Parse(strings.TrimSpace(u)); err == nil && p.User != nil {
+			if pw, ok := p.User.Password(); ok {
+				sanitize.RegisterSecret(base64.StdEncoding.EncodeToString([]byte(p.User.Username() + ":" + pw)))
+			}
+		}
+	}
 }
 
 func (c *Client) newES(tr http.RoundTripper, compat bool) (*es.Client, error) {
@@ -331,7 +400,7 @@ func (c *Client) newES(tr http.RoundTripper, compat bool) (*es.Client, error) {
 		Addresses:               []string{c.URL},
 		Transport:               tr,
 		RetryOnStatus:           []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
-		MaxRetries:              3,
+		MaxRetries:              maxRetries,
 		RetryBackoff:            backoff,
 		EnableCompatibilityMode: compat,
 	}
@@ -348,8 +417,16 @@ func (c *Client) newES(tr http.RoundTripper, compat bool) (*es.Client, error) {
 	return client, nil
 }
 
-// backoff waits 250 ms, 500 ms, 1 s... between retries, at most 4 s.
+// maxRetries is how many times a request is retried (a network error, 429, 502-504).
+const maxRetries = 3
+
+// backoff waits 250 ms, 500 ms, 1 s... between retries, at most 4 s. The transport also
+// calls it after the last attempt has failed, before it gives up: no wait then (it
+// would only delay the error by 2 s).
 func backoff(attempt int) time.Duration {
+	if attempt > maxRetries {
+		return 0
+	}
 	d := 250 * time.Millisecond << (attempt - 1)
 	if d > 4*time.Second || d <= 0 {
 		d = 4 * time.Second

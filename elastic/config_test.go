@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseCloudID(t *testing.T) {
@@ -75,5 +76,19 @@ func TestParseCloudIDRefusesBadIDs(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseCloudID(%q): err = %v, want it to say %q", tc.id, err, tc.want)
 		}
+	}
+}
+
+// The transport asks for a backoff after every failed attempt, the last one included:
+// that one must not wait (an unreachable server's error would come 2 s later for nothing).
+func TestBackoffStopsAfterTheLastRetry(t *testing.T) {
+	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+	for i, w := range want {
+		if got := backoff(i + 1); got != w {
+			t.Errorf("backoff(%d) = %v, want %v", i+1, got, w)
+		}
+	}
+	if len(want) != maxRetries || backoff(maxRetries+1) != 0 {
+		t.Errorf("after the last of %d retries: backoff %v, want none", maxRetries, backoff(maxRetries+1))
 	}
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
-// detailView shows one full record, pretty-printed, sanitised and scrollable.
+// detailView shows one full record, pretty-printed, its secrets redacted, sanitised and
+// scrollable.
 type detailView struct {
 	ui    *ui
 	gen   int
@@ -31,13 +32,16 @@ type detailView struct {
 	width int
 }
 
-// eventJSON is the record as an analyst copies it: indented, with every character that
-// could act on a terminal written as a JSON escape (the same string once decoded).
+// eventJSON is the record as an analyst copies it: indented, its secrets redacted (the
+// session token and secret key of an AssumeRole or GetSessionToken answer, passwords),
+// with every character that could act on a terminal written as a JSON escape (the same
+// string once decoded).
 func eventJSON(e *investigate.Event) []byte {
+	raw := sanitize.RedactRecord(e.Raw)
 	var out bytes.Buffer
-	if err := json.Indent(&out, e.Raw, "", "  "); err != nil {
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
 		// Not JSON (should not happen for a decoded record): show it as read.
-		return sanitize.JSON(e.Raw)
+		return sanitize.JSON(raw)
 	}
 	return sanitize.JSON(out.Bytes())
 }
@@ -72,7 +76,7 @@ func (d *detailView) show(i int) {
 		if origin == "" {
 			origin = "unknown"
 		}
-		d.body = sanitize.Multiline("eventID " + e.ID + " · read from " + origin + "\n\n" + string(prettyJSON(e.Raw)))
+		d.body = sanitize.Multiline("eventID " + e.ID + " · read from " + sanitize.Redact(origin) + "\n\n" + string(prettyJSON(sanitize.RedactRecord(e.Raw))))
 	}
 	d.list.offset = 0
 	d.wrap()
@@ -92,7 +96,7 @@ func newJSONDetail(u *ui, gen int, title string, v any) *detailView {
 	if err != nil {
 		b = []byte(err.Error())
 	}
-	d.body = sanitize.Multiline(string(b))
+	d.body = sanitize.Multiline(string(sanitize.RedactRecord(b)))
 	d.wrap()
 	return d
 }

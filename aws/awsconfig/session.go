@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // DefaultRegion is the region global calls (IAM, STS, DescribeRegions) use when neither
@@ -111,6 +112,7 @@ func Load(ctx context.Context, o Options) (*Session, error) {
 	if err != nil {
 		return nil, explainLoad(o.Profile, err)
 	}
+	registerConfiguredSecrets(cfg.ConfigSources)
 	s, err := FromConfig(ctx, cfg, o)
 	gate.seal()
 	if err != nil {
@@ -142,6 +144,9 @@ func FromConfig(ctx context.Context, cfg aws.Config, o Options) (*Session, error
 	if cfg.Credentials == nil {
 		return nil, errors.New("no AWS credentials found: configure a profile (--profile, AWS_PROFILE), SSO (aws sso login), or AWS_ACCESS_KEY_ID")
 	}
+	// The secret key and session token of every credentials the SDK retrieves (these, and
+	// any refreshed later) are registered with sanitize: no error, report or screen shows them.
+	cfg.Credentials = secretRegistering{cfg.Credentials}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		return nil, explainLoad(o.Profile, err)
@@ -273,4 +278,46 @@ func explainLoad(profile string, err error) error {
 		return fmt.Errorf("assuming the role of profile %s needs a valid MFA code: %w", p, err)
 	}
 	return fmt.Errorf("AWS credentials of profile %s: %w", p, err)
+}
+
+// secretRegistering registers the secrets of the credentials its provider retrieves.
+type secretRegistering struct{ aws.CredentialsProvider }
+
+func (p secretRegistering) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c, err := p.CredentialsProvider.Retrieve(ctx)
+	if err == nil {
+		sanitize.RegisterSecret(c.SecretAccessKey, c.SessionToken)
+	}
+	return c, err
+}
+
+// IsCredentialsProvider lets aws.IsCredentialsProvider see the provider it wraps (the
+// SDK asks whether the credentials are anonymous).
+func (p secretRegistering) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(p.CredentialsProvider, target)
+}
+
+// ProviderSources reports the wrapped provider's sources (the SDK's user agent names them).
+func (p secretRegistering) ProviderSources() []aws.CredentialSource {
+	if s, ok := p.CredentialsProvider.(aws.CredentialProviderSource); ok {
+		return s.ProviderSources()
+	}
+	return nil
+}
+
+// registerConfiguredSecrets registers the secret keys and session tokens the environment
+// and the shared files hold for the profile and its source profiles: an assume-role
+// profile's source credentials sign only the STS call, never through the session's own
+// provider.
+func registerConfiguredSecrets(sources []any) {
+	for _, src := range sources {
+		switch c := src.(type) {
+		case config.EnvConfig:
+			sanitize.RegisterSecret(c.Credentials.SecretAccessKey, c.Credentials.SessionToken)
+		case config.SharedConfig:
+			for sc, n := &c, 0; sc != nil && n < 16; sc, n = sc.Source, n+1 {
+				sanitize.RegisterSecret(sc.Credentials.SecretAccessKey, sc.Credentials.SessionToken)
+			}
+		}
+	}
 }

@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 
+	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // Exit codes (documented in README.md).
@@ -81,6 +84,7 @@ func main() {
 
 func run(args []string) int {
 	defer startProfile()()
+	registerSecrets(args)
 	var cli CLI
 	parser, err := kong.New(&cli,
 		kong.Name("keypivot"),
@@ -92,7 +96,7 @@ func run(args []string) int {
 		kong.Exit(func(code int) { panic(exitPanic(code)) }),
 	)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "keypivot:", err)
+		printError(err)
 		return exitError
 	}
 	code := exitOK
@@ -107,8 +111,11 @@ func run(args []string) int {
 			}
 		}()
 		kctx, err := parser.Parse(args)
+		// The flags, environment and configuration file are read (even when the command
+		// line is refused): their secrets are masked in everything printed from now on.
+		elastic.RegisterSecrets(cli.elasticConfig())
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "keypivot:", err)
+			printError(err)
 			code = exitUsage
 			return
 		}
@@ -120,11 +127,11 @@ func run(args []string) int {
 			if errors.As(err, &ec) {
 				code = ec.code
 				if ec.err != nil && ec.err.Error() != "" {
-					fmt.Fprintln(os.Stderr, "keypivot:", ec.err)
+					printError(ec.err)
 				}
 				return
 			}
-			fmt.Fprintln(os.Stderr, "keypivot:", err)
+			printError(err)
 			code = exitError
 		}
 	}()
@@ -132,6 +139,52 @@ func run(args []string) int {
 }
 
 type exitPanic int
+
+// printError prints an error line. Errors quote what they were given, and wrapped
+// net/http, SDK and Elasticsearch errors quote URLs: every line is redacted (passwords
+// in URLs, Authorization values, registered secrets) and made safe for the terminal.
+func printError(err error) {
+	fmt.Fprintln(os.Stderr, "keypivot:", sanitize.Multiline(sanitize.Redact(err.Error())))
+}
+
+// secretEnv are the variables that hold a secret keypivot or the AWS SDK reads.
+var secretEnv = []string{
+	"KEYPIVOT_ELASTIC_API_KEY", "KEYPIVOT_ELASTIC_PASSWORD",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+}
+
+// secretFlags are the flags whose value is a secret.
+var secretFlags = map[string]bool{"--elastic-api-key": true, "--elastic-password": true}
+
+// registerSecrets registers, before anything can print, the secrets the process was given:
+// the secret variables, the passwords of URLs in any variable (AWS_ENDPOINT_URL,
+// HTTPS_PROXY, KEYPIVOT_ELASTIC_URL, ...) and on the command line, and the values of the
+// secret flags. (The configuration file's are registered once kong has read it.)
+func registerSecrets(args []string) {
+	for _, v := range secretEnv {
+		sanitize.RegisterSecret(os.Getenv(v))
+	}
+	for _, kv := range os.Environ() {
+		if _, v, ok := strings.Cut(kv, "="); ok && strings.Contains(v, "://") && strings.Contains(v, "@") {
+			sanitize.RegisterURLSecrets(v)
+		}
+	}
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(a, "=")
+		switch {
+		case secretFlags[name] && hasValue:
+			sanitize.RegisterSecret(value)
+		case secretFlags[a] && i+1 < len(args):
+			sanitize.RegisterSecret(args[i+1])
+		}
+		if !hasValue || !strings.HasPrefix(a, "-") {
+			value = a
+		}
+		if strings.Contains(value, "://") && strings.Contains(value, "@") {
+			sanitize.RegisterURLSecrets(value)
+		}
+	}
+}
 
 // VersionCmd prints the version.
 type VersionCmd struct{}

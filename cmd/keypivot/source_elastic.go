@@ -5,6 +5,7 @@ import (
 
 	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // Keys of env.shared.
@@ -50,7 +51,8 @@ func init() {
 		if _, opened := e.shared[sharedElasticAlerts].(bool); !opened {
 			ws.Alerts = append(ws.Alerts, c.AlertSource())
 		}
-		desc := "Elastic " + c.URL
+		// Connect took any credentials out of the URL; RedactURL keeps it so.
+		desc := "Elastic " + sanitize.RedactURL(c.URL)
 		if c.Version != "" {
 			desc += " (" + c.Version + ")"
 		}

@@ -34,9 +34,10 @@ func dangerous(r rune) bool {
 }
 
 // Clean returns s with every control, bidi and zero-width character replaced by a visible
-// escape, and invalid UTF-8 bytes shown as \xNN. Clean text passes unchanged, without
-// allocating.
+// escape, and invalid UTF-8 bytes shown as \xNN. Every secret registered with
+// RegisterSecret is masked first. Clean text passes unchanged, without allocating.
 func Clean(s string) string {
+	s = maskSecrets(s)
 	if !needsCleaning(s) {
 		return s
 	}
@@ -109,7 +110,9 @@ func Multiline(s string) string {
 // JSON makes encoded JSON safe to print: C1 controls, bidi, line separators and
 // zero-width characters inside strings become \uXXXX escapes, which decode to the same
 // string. (encoding/json already escapes C0 controls.) Invalid UTF-8 is replaced.
+// Every secret registered with RegisterSecret is masked, in the forms JSON writes it.
 func JSON(b []byte) []byte {
+	b = maskSecretsBytes(b)
 	needs := false
 	for i := 0; i < len(b); i++ {
 		if b[i] >= 0x80 || b[i] < 0x20 && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' || b[i] == 0x7f {
