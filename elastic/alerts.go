@@ -43,7 +43,7 @@ func (s *AlertSource) Name() string { return "elastic:" + s.index }
 // first-seen alerts (kibana.alert.new_terms, indexed) and every higher-order alert.
 func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, error) {
 	start := time.Now()
-	rep := investigate.SourceReport{Source: s.Name(), Kind: "elasticsearch"}
+	rep := investigate.SourceReport{Source: s.Name(), Kind: "elasticsearch", Span: q.Window}
 	rep.Notes = append(rep.Notes, s.c.describe())
 	body := s.query(q)
 	var batch []investigate.Alert
@@ -58,7 +58,10 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 				bad.Add(h.Index+"/"+h.ID, "unreadable _source: "+err.Error())
 				continue
 			}
-			a, err := alertdoc.FromElastic(doc, h.ID, h.Index)
+			a, probs, err := alertdoc.MapElastic(doc, h.ID, h.Index)
+			for _, p := range probs {
+				bad.Add(h.Index+"/"+h.ID, p.String()+": ignored, the alert is kept without it")
+			}
 			if err != nil {
 				bad.Add(h.Index+"/"+h.ID, err.Error())
 				continue

@@ -150,7 +150,8 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 				batch := make([]investigate.Alert, 0, len(out.Findings))
 				for _, f := range out.Findings {
 					read++
-					a, verdict, err := toAlert(f, q)
+					a, probs, verdict, err := toAlert(f, q)
+					skips.FieldProblems("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), probs)
 					switch verdict {
 					case unreadable:
 						skips.Unreadable("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), err)
@@ -183,29 +184,29 @@ const (
 
 // toAlert maps a finding and checks it against q: an access key, one of q's keys, in
 // the window.
-func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, verdict, error) {
+func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, []alertdoc.FieldProblem, verdict, error) {
 	b, err := json.Marshal(f)
 	if err != nil {
-		return investigate.Alert{}, unreadable, err
+		return investigate.Alert{}, nil, unreadable, err
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return investigate.Alert{}, unreadable, err
+		return investigate.Alert{}, nil, unreadable, err
 	}
-	a, err := alertdoc.FromGuardDuty(doc)
+	a, probs, err := alertdoc.MapGuardDuty(doc)
 	if err != nil {
-		return investigate.Alert{}, unreadable, err
+		return investigate.Alert{}, probs, unreadable, err
 	}
 	if a.AccessKeyID == "" {
-		return investigate.Alert{}, noAccessKey, nil
+		return investigate.Alert{}, probs, noAccessKey, nil
 	}
 	if len(q.AccessKeys) > 0 && !slices.Contains(q.AccessKeys, a.AccessKeyID) {
-		return investigate.Alert{}, leftOut, nil
+		return investigate.Alert{}, probs, leftOut, nil
 	}
 	if !q.Window.Contains(a.Time) {
-		return investigate.Alert{}, leftOut, nil
+		return investigate.Alert{}, probs, leftOut, nil
 	}
-	return a, keep, nil
+	return a, probs, keep, nil
 }
 
 // classify records why a region could not be searched.

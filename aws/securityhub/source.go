@@ -276,7 +276,8 @@ func (s *Source) searchRegion(ctx context.Context, region string, q investigate.
 		batch := make([]investigate.Alert, 0, len(out.Findings))
 		for _, f := range out.Findings {
 			read++
-			a, verdict, err := toAlert(f, q)
+			a, probs, verdict, err := toAlert(f, q)
+			skips.FieldProblems("securityhub "+region+" finding "+aws.ToString(f.Id), probs)
 			switch verdict {
 			case unreadable:
 				skips.Unreadable("securityhub "+region+" finding "+aws.ToString(f.Id), err)
@@ -310,28 +311,28 @@ const (
 )
 
 // toAlert maps a finding and checks it against q.
-func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.Alert, verdict, error) {
+func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.Alert, []alertdoc.FieldProblem, verdict, error) {
 	if f.RecordState == types.RecordStateArchived {
-		return investigate.Alert{}, leftOut, nil
+		return investigate.Alert{}, nil, leftOut, nil
 	}
 	doc, err := asDoc(f)
 	if err != nil {
-		return investigate.Alert{}, unreadable, err
+		return investigate.Alert{}, nil, unreadable, err
 	}
-	a, err := alertdoc.FromASFF(doc)
+	a, probs, err := alertdoc.MapASFF(doc)
 	if err != nil {
-		return investigate.Alert{}, unreadable, err
+		return investigate.Alert{}, probs, unreadable, err
 	}
 	if a.AccessKeyID == "" {
-		return investigate.Alert{}, noAccessKey, nil
+		return investigate.Alert{}, probs, noAccessKey, nil
 	}
 	if len(q.AccessKeys) > 0 && !slices.Contains(q.AccessKeys, a.AccessKeyID) {
-		return investigate.Alert{}, leftOut, nil
+		return investigate.Alert{}, probs, leftOut, nil
 	}
 	if !q.Window.Contains(a.Time) {
-		return investigate.Alert{}, leftOut, nil
+		return investigate.Alert{}, probs, leftOut, nil
 	}
-	return a, keep, nil
+	return a, probs, keep, nil
 }
 
 // asDoc turns an SDK finding into the ASFF document alertdoc reads: the SDK's field

@@ -1,6 +1,7 @@
 package alertdoc
 
 import (
+	"net/netip"
 	"strings"
 
 	"github.com/keypivot/keypivot/investigate"
@@ -25,27 +26,45 @@ const accessKeyResourcePrefix = "AWS::IAM::AccessKey:"
 // is open, NOTIFIED acknowledged, RESOLVED and SUPPRESSED closed (the deprecated
 // WorkflowState is read when Workflow is absent); RecordState ARCHIVED is closed.
 // The key is the Id of the AwsIamAccessKey resource, "AWS::IAM::AccessKey:" stripped.
+//
+// FromASFF is MapASFF without the problems of the fields it left unset.
 func FromASFF(finding map[string]any) (investigate.Alert, error) {
-	d := Doc(finding)
-	id := d.Str("Id")
-	gen := d.Str("GeneratorId")
-	types := d.Strs("Types")
+	a, _, err := MapASFF(finding)
+	return a, err
+}
+
+// MapASFF is FromASFF that also returns the fields it could not read. Per field: Id
+// identifies the finding and GeneratorId or Types name its rule, and its time
+// (UpdatedAt, else LastObservedAt, else CreatedAt) places it: when one of them is
+// present but unreadable and nothing else stands in, the finding is dropped
+// (*UnusableError). Severity.Normalized must be a number or numeric string,
+// Severity.Label a severity, Workflow.Status, WorkflowState and RecordState the values
+// Security Hub writes (else the finding counts as open), addresses IP addresses; every
+// other field a string, else it is left unset.
+func MapASFF(finding map[string]any) (investigate.Alert, []FieldProblem, error) {
+	d := newReader(finding, true, false)
+	id := d.keyword("Id")
+	gen := d.keyword("GeneratorId")
+	types := d.keywords("Types")
 	if id == "" || (gen == "" && len(types) == 0) {
-		m := missing(d, "Id", "GeneratorId")
+		if bad := d.problems(); len(bad) > 0 {
+			return investigate.Alert{}, bad, &UnusableError{Want: "a Security Hub (ASFF) finding", Reason: "no usable id or rule", Problems: bad}
+		}
+		m := missing(Doc(finding), "Id", "GeneratorId")
 		if gen == "" {
 			m = append(m, "Types")
 		}
-		return investigate.Alert{}, &NotAlertError{Want: "a Security Hub (ASFF) finding", Missing: m, Looks: looksLike(d)}
+		return investigate.Alert{}, nil, &NotAlertError{Want: "a Security Hub (ASFF) finding", Missing: m, Looks: looksLike(Doc(finding))}
 	}
 	a := investigate.Alert{
 		ID:       id,
 		Provider: investigate.ProviderSecurityHub,
 		RuleID:   gen,
-		RuleName: d.Str("Title"),
-		Reason:   d.Str("Description"),
+		RuleName: d.keyword("Title"),
+		Reason:   d.keyword("Description"),
 		Kind:     investigate.ElasticSignalKind,
-		Account:  d.Str("AwsAccountId"),
-		Region:   d.Str("Region"),
+		Account:  d.keyword("AwsAccountId"),
+		Region:   d.keyword("Region"),
 	}
 	if t := asffGuardDutyType(d, types); t != "" {
 		a.RuleID = t
@@ -53,10 +72,18 @@ func FromASFF(finding map[string]any) (investigate.Alert, error) {
 		a.RuleID = types[0]
 	}
 
-	norm, hasNorm := d.Float("Severity.Normalized")
-	if label := d.Str("Severity.Label"); label != "" {
-		a.Severity, _ = investigate.ParseSeverity(label)
-	} else if hasNorm {
+	norm, hasNorm := d.number("Severity.Normalized")
+	label := d.keyword("Severity.Label")
+	sev, err := investigate.ParseSeverity(label)
+	switch {
+	case err != nil:
+		d.report("Severity.Label", quoteShort(label), "a severity label (INFORMATIONAL, LOW, MEDIUM, HIGH or CRITICAL)")
+		if hasNorm {
+			a.Severity = normalizedSeverity(norm)
+		}
+	case label != "":
+		a.Severity = sev
+	case hasNorm:
 		a.Severity = normalizedSeverity(norm)
 	}
 	if hasNorm {
@@ -64,78 +91,103 @@ func FromASFF(finding map[string]any) (investigate.Alert, error) {
 	}
 
 	a.Status = asffStatus(d)
-	a.Time, _ = d.TimeAny("UpdatedAt", "LastObservedAt", "CreatedAt")
+	t, unusable := d.timeAny("UpdatedAt", "LastObservedAt", "CreatedAt")
+	if unusable {
+		return investigate.Alert{}, d.problems(), &UnusableError{Want: "a Security Hub (ASFF) finding", Reason: "no usable time", Problems: d.problems()}
+	}
+	a.Time = t
 
-	for _, r := range d.Objects("Resources") {
-		typ := r.Str("Type")
+	for _, r := range d.objects("Resources") {
+		typ := r.keyword("Type")
 		switch {
 		case strings.EqualFold(typ, "AwsIamAccessKey") || strings.EqualFold(typ, "AWS::IAM::AccessKey"):
 			if a.AccessKeyID != "" {
 				continue
 			}
-			a.AccessKeyID = accessKeyFromResourceID(r.Str("Id"))
-			det := r.Object("Details.AwsIamAccessKey")
+			a.AccessKeyID = accessKeyFromResourceID(r.keyword("Id"))
+			det := r.object("Details.AwsIamAccessKey")
 			if a.AccessKeyID == "" {
-				a.AccessKeyID = det.Str("AccessKeyId")
+				a.AccessKeyID = strings.TrimSpace(det.keyword("AccessKeyId"))
 			}
 			if a.UserName == "" {
-				a.UserName = det.StrAny("UserName", "PrincipalName", "PrincipalId")
+				a.UserName = det.keywordAny("UserName", "PrincipalName", "PrincipalId")
 			}
 			if a.IdentityType == "" {
-				a.IdentityType = det.Str("PrincipalType")
+				a.IdentityType = det.keyword("PrincipalType")
 			}
 			if a.Region == "" {
-				a.Region = r.Str("Region")
+				a.Region = r.keyword("Region")
 			}
 		case strings.EqualFold(typ, "AwsIamUser"):
-			if rid := r.Str("Id"); a.UserARN == "" && strings.HasPrefix(rid, "arn:") {
+			if rid := r.keyword("Id"); a.UserARN == "" && strings.HasPrefix(rid, "arn:") {
 				a.UserARN = rid
 			}
 		}
 	}
 	if a.Region == "" {
-		a.Region = d.Str("Resources.Region")
+		a.Region = d.firstKeyword("Resources.Region")
 	}
 
-	action := d.Object("Action")
+	action := d.object("Action")
 	r := readRemoteIP(action)
-	a.SourceIP = d.StrAny("Network.SourceIpV4", "Network.SourceIpV6")
+	a.SourceIP = d.ipAny(false, "Network.SourceIpV4", "Network.SourceIpV6")
 	if a.SourceIP == "" {
 		a.SourceIP = r.IP
 	}
 	a.ASOrg, a.Country = r.ASOrg, r.Country
-	a.Action = action.Str("AwsApiCallAction.Api")
+	a.Action = action.keyword("AwsApiCallAction.Api")
 
 	// GuardDuty findings carry their action in ProductFields too, and older ones only there.
-	pf := d.Object("ProductFields")
-	a.SourceIP = orStr(a.SourceIP, productField(pf, "action/awsApiCallAction/remoteIpDetails/ipAddressV4"))
+	pf := d.object("ProductFields")
+	if a.SourceIP == "" {
+		if ip := productField(pf, "action/awsApiCallAction/remoteIpDetails/ipAddressV4"); ip != "" {
+			if _, err := netip.ParseAddr(ip); err != nil {
+				pf.report("action/awsApiCallAction/remoteIpDetails/ipAddressV4", quoteShort(ip), "an IP address")
+			} else {
+				a.SourceIP = ip
+			}
+		}
+	}
 	a.ASOrg = orStr(a.ASOrg, productField(pf, "action/awsApiCallAction/remoteIpDetails/organization/asnOrg"))
 	a.Country = orStr(a.Country, productField(pf, "action/awsApiCallAction/remoteIpDetails/country/countryName"))
 	a.Action = orStr(a.Action, productField(pf, "action/awsApiCallAction/api"))
 	a.UserAgent = productField(pf, "additionalInfo/userAgent/fullUserAgent")
-	return a, nil
+	return a, d.problems(), nil
 }
 
 // asffStatus maps Workflow.Status (or the deprecated WorkflowState) and RecordState.
-func asffStatus(d Doc) string {
-	if strings.EqualFold(d.Str("RecordState"), "ARCHIVED") {
+// A value Security Hub does not write is a problem and counts as no status (open).
+func asffStatus(d fieldReader) string {
+	switch rs := strings.ToUpper(d.keyword("RecordState")); rs {
+	case "ARCHIVED":
 		return investigate.WorkflowClosed
+	case "", "ACTIVE":
+	default:
+		d.report("RecordState", quoteShort(rs), "a record state (ACTIVE or ARCHIVED)")
 	}
-	s := d.Str("Workflow.Status")
-	if s == "" {
-		switch strings.ToUpper(d.Str("WorkflowState")) {
-		case "ASSIGNED", "IN_PROGRESS":
-			s = "NOTIFIED"
-		case "DEFERRED":
-			s = "SUPPRESSED"
-		default:
-			s = d.Str("WorkflowState")
-		}
-	}
-	if s == "" {
+	switch s := strings.ToUpper(strings.TrimSpace(d.keyword("Workflow.Status"))); s {
+	case "NEW":
+		return investigate.WorkflowOpen
+	case "NOTIFIED":
+		return investigate.WorkflowAcknowledged
+	case "RESOLVED", "SUPPRESSED":
+		return investigate.WorkflowClosed
+	case "":
+	default:
+		d.report("Workflow.Status", quoteShort(s), "a workflow status (NEW, NOTIFIED, RESOLVED or SUPPRESSED)")
 		return investigate.WorkflowOpen
 	}
-	return investigate.NormalizeWorkflowStatus(s)
+	switch s := strings.ToUpper(strings.TrimSpace(d.keyword("WorkflowState"))); s {
+	case "", "NEW":
+		return investigate.WorkflowOpen
+	case "ASSIGNED", "IN_PROGRESS":
+		return investigate.WorkflowAcknowledged
+	case "DEFERRED", "RESOLVED":
+		return investigate.WorkflowClosed
+	default:
+		d.report("WorkflowState", quoteShort(s), "a workflow state (NEW, ASSIGNED, IN_PROGRESS, DEFERRED or RESOLVED)")
+		return investigate.WorkflowOpen
+	}
 }
 
 // normalizedSeverity buckets ASFF's Severity.Normalized as Security Hub derives labels:
@@ -174,7 +226,7 @@ func accessKeyFromResourceID(id string) string {
 // Security Hub, or "" for other products. ASFF Types use "/" as their hierarchy
 // separator, so GuardDuty writes the type's own "/" as "-": ThreatPurpose:ResourceType-
 // ThreatFamily... ResourceType never contains "-", so the first "-" after the ":" is it.
-func asffGuardDutyType(d Doc, types []string) string {
+func asffGuardDutyType(d fieldReader, types []string) string {
 	if !isFromGuardDuty(d) {
 		return ""
 	}
@@ -192,23 +244,33 @@ func asffGuardDutyType(d Doc, types []string) string {
 	return ""
 }
 
-func isFromGuardDuty(d Doc) bool {
-	if strings.HasSuffix(d.Str("ProductArn"), ":product/aws/guardduty") {
+func isFromGuardDuty(d fieldReader) bool {
+	if strings.HasSuffix(d.keyword("ProductArn"), ":product/aws/guardduty") {
 		return true
 	}
-	return strings.EqualFold(d.StrAny("ProductName", "ProductFields.aws/securityhub/ProductName"), "GuardDuty")
+	return strings.EqualFold(d.keywordAny("ProductName", "ProductFields.aws/securityhub/ProductName"), "GuardDuty")
 }
 
 // productField reads a GuardDuty value from ASFF ProductFields, whose keys appear with
 // and without the "aws/guardduty/service/" prefix.
-func productField(pf Doc, key string) string {
-	if pf == nil {
+func productField(pf fieldReader, key string) string {
+	if pf.m == nil {
 		return ""
 	}
-	if s := scalarString(pf["aws/guardduty/service/"+key]); s != "" {
-		return s
+	for _, k := range []string{"aws/guardduty/service/" + key, key} {
+		v := pf.m[k]
+		switch v.(type) {
+		case nil:
+			continue
+		case string, float64, bool:
+			if s := scalarString(v); s != "" {
+				return s
+			}
+		default:
+			pf.report(k, describe(v), "a string")
+		}
 	}
-	return scalarString(pf[key])
+	return ""
 }
 
 // isASFFFinding recognises an ASFF finding by the fields only ASFF has.

@@ -81,6 +81,32 @@ func BenchmarkParseNDJSON(b *testing.B) {
 	b.Run("Parse/filtered-one-key", func(b *testing.B) {
 		measure(b, data, parse(data, investigate.AlertQuery{AccessKeys: []string{"AKIA0000000000000007"}}))
 	})
+	b.Run("Parse/_search-response", func(b *testing.B) {
+		benchSearchOnce.Do(func() { benchSearch = searchResponse(data) })
+		measure(b, data, parse(benchSearch, investigate.AlertQuery{}))
+	})
+}
+
+var (
+	benchSearchOnce sync.Once
+	benchSearch     []byte
+)
+
+// searchResponse wraps the NDJSON documents of data as the hits of one _search
+// response on one line, the form that is streamed hit by hit.
+func searchResponse(data []byte) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`{"took":12,"timed_out":false,"hits":{"total":{"value":100000,"relation":"eq"},"hits":[`)
+	for i, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"_index":".internal.alerts-security.alerts-default-000001","_id":"%d","_score":1.0,"_source":`, i)
+		buf.Write(line)
+		buf.WriteByte('}')
+	}
+	buf.WriteString("]}}")
+	return buf.Bytes()
 }
 
 // baseline decodes every line of data into a map, and nothing else.

@@ -4,6 +4,9 @@
 //
 // The mapping functions (FromElastic, FromESQL, FromGuardDuty, FromASFF) take decoded JSON
 // and know nothing of files, so live adapters can call them on what their APIs return.
+// Their Map* forms (MapElastic, MapESQL, MapGuardDuty, MapASFF) also return the fields
+// of the wrong type they left unset (FieldProblem); an alert that cannot be used without
+// such a field (no usable time) is an *UnusableError. Parse and FileSource report both.
 // Doc is the lenient field getter they share: alert documents mix flat dotted keys
 // ("kibana.alert.rule.name") with nested objects ({"source":{"ip":...}}), wrap values in
 // arrays, and AWS prints the same finding PascalCase or camelCase.

@@ -84,7 +84,36 @@ func (e *NotAlertError) Error() string {
 // Field names match case-sensitively, as in Elasticsearch ("Source.IP" is not source.ip).
 // A document with neither a rule name, a rule id, nor any kibana.* (or legacy signal.*)
 // field is not an alert: the error names the fields looked for.
+//
+// FromElastic is MapElastic without the problems of the fields it left unset: callers
+// that report problems call MapElastic.
 func FromElastic(doc map[string]any, id, index string) (investigate.Alert, error) {
+	a, _, err := MapElastic(doc, id, index)
+	return a, err
+}
+
+// MapElastic is FromElastic that also returns the fields it could not read. Values are
+// read as Elasticsearch coerces them (see fieldReader); what cannot be coerced is a
+// FieldProblem, and per field:
+//
+//   - the time (@timestamp, else kibana.alert.original_time, else the legacy
+//     signal.original_time): a number or a numeric string is epoch milliseconds; a time
+//     before 2006 is misread (seconds?) and unusable. When a time field is present and
+//     none is usable, the alert cannot be placed in the timeline or the window: it is
+//     dropped (*UnusableError). An alert with no time field at all is kept without one.
+//   - risk score: a number or numeric string; anything else leaves it 0 (unset), and
+//     the severity still ranks the alert.
+//   - severity: low, medium, high or critical; anything else leaves it unknown.
+//   - workflow status: open, acknowledged, closed (in-progress); anything else leaves it
+//     unset, which the correlator treats as an export without the status column.
+//   - source.ip: an IP address (the first of several for a higher-order alert, which
+//     groups them); anything else leaves it unset.
+//   - every other field (ids, rule fields, the access key, user, account, ...): a string,
+//     number or boolean; an object or several values leave it unset.
+//
+// Only the time drops an alert: every other field can be missing from a real alert,
+// and an alert without it still says what fired.
+func MapElastic(doc map[string]any, id, index string) (investigate.Alert, []FieldProblem, error) {
 	d := exactDoc(doc)
 	if src, ok := doc["_source"].(map[string]any); ok {
 		id, index = orStr(id, d.str("_id")), orStr(index, d.str("_index"))
@@ -94,52 +123,78 @@ func FromElastic(doc map[string]any, id, index string) (investigate.Alert, error
 		d = fields
 	}
 	if !isElasticAlert(d) {
-		return investigate.Alert{}, &NotAlertError{
+		return investigate.Alert{}, nil, &NotAlertError{
 			Want:    "an Elastic alert",
 			Missing: []string{fRuleName, fRuleID, "kibana.* fields"},
 			Looks:   looksLike(Doc(d)),
 		}
 	}
+	r := newReader(d, false, true)
 	a := investigate.Alert{
-		ID:           d.strAny(fAlertUUID, "_id"),
+		ID:           r.keywordAny(fAlertUUID, "_id"),
 		Index:        index,
 		Provider:     investigate.ProviderElastic,
-		RuleID:       d.strAny(fRuleID, "signal.rule.rule_id"),
-		RuleName:     d.strAny(fRuleName, "signal.rule.name"),
-		RuleUUID:     d.strAny(fRuleUUID, "signal.rule.id"),
-		RuleType:     d.strAny(fRuleType, "signal.rule.type"),
-		Tags:         d.strs(fRuleTags),
-		Reason:       d.strAny(fReason, "signal.reason"),
-		Kind:         d.str(fEventKind),
-		SourceIP:     d.str(fSourceIP),
-		ASOrg:        d.str(fASOrg),
-		Country:      d.strAny(fCountryName, fCountryISO),
-		UserAgent:    d.str(fUserAgent),
-		UserName:     d.str(fUserName),
-		UserARN:      d.str(fUserARN),
-		IdentityType: d.str(fIdentityType),
-		Account:      d.str(fAccount),
-		Region:       d.str(fRegion),
-		Action:       d.str(fAction),
-		AccessKeyID:  d.str(fAccessKeyID),
-		NewTerms:     d.strs(fNewTerms),
+		RuleID:       r.keywordAny(fRuleID, "signal.rule.rule_id"),
+		RuleName:     r.keywordAny(fRuleName, "signal.rule.name"),
+		RuleUUID:     r.keywordAny(fRuleUUID, "signal.rule.id"),
+		RuleType:     r.keywordAny(fRuleType, "signal.rule.type"),
+		Tags:         r.keywords(fRuleTags),
+		Reason:       r.keywordAny(fReason, "signal.reason"),
+		Kind:         r.keyword(fEventKind),
+		ASOrg:        r.keyword(fASOrg),
+		Country:      r.keywordAny(fCountryName, fCountryISO),
+		UserAgent:    r.keyword(fUserAgent),
+		UserName:     r.keyword(fUserName),
+		UserARN:      r.keyword(fUserARN),
+		IdentityType: r.keyword(fIdentityType),
+		Account:      r.keyword(fAccount),
+		Region:       r.keyword(fRegion),
+		Action:       r.keyword(fAction),
+		AccessKeyID:  strings.TrimSpace(r.keyword(fAccessKeyID)),
+		NewTerms:     r.keywords(fNewTerms),
 	}
 	if a.ID == "" {
 		a.ID = id
 	}
 	if a.Tags == nil {
-		a.Tags = d.strs("signal.rule.tags")
+		a.Tags = r.keywords("signal.rule.tags")
 	}
-	if s := d.strAny(fSeverity, "signal.rule.severity"); s != "" {
-		a.Severity, _ = investigate.ParseSeverity(s) // an unknown name stays SeverityUnknown
+	for _, p := range []string{fSeverity, "signal.rule.severity"} {
+		s := r.keyword(p)
+		if s == "" {
+			continue
+		}
+		sev, err := investigate.ParseSeverity(s)
+		if err != nil {
+			r.report(p, quoteShort(s), "a severity (low, medium, high or critical)")
+			continue
+		}
+		a.Severity = sev
+		break
 	}
-	if f, ok := d.float(fRiskScore); ok {
-		a.RiskScore = f
-	} else if f, ok := d.float("signal.rule.risk_score"); ok {
-		a.RiskScore = f
+	for _, p := range []string{fRiskScore, "signal.rule.risk_score"} {
+		if f, ok := r.number(p); ok {
+			a.RiskScore = f
+			break
+		}
 	}
-	a.Status = investigate.NormalizeWorkflowStatus(d.strAny(fWorkflowStatus, "signal.status"))
-	a.Time, _ = d.timeAny(fTimestamp, fOriginalTime, "signal.original_time")
+	for _, p := range []string{fWorkflowStatus, "signal.status"} {
+		s := r.keyword(p)
+		if s == "" {
+			continue
+		}
+		if !isKibanaWorkflowStatus(s) {
+			r.report(p, quoteShort(s), "a workflow status (open, acknowledged or closed)")
+			continue
+		}
+		a.Status = investigate.NormalizeWorkflowStatus(s)
+		break
+	}
+	t, unusable := r.timeAny(fTimestamp, fOriginalTime, "signal.original_time")
+	if unusable {
+		return investigate.Alert{}, r.problems(), &UnusableError{Want: "an Elastic alert", Reason: "no usable time", Problems: r.problems()}
+	}
+	a.Time = t
 	if a.AccessKeyID == "" {
 		// ES|QL cannot read the unmapped aws.cloudtrail.* fields of the alerts index; a
 		// first-seen alert still names its key in kibana.alert.new_terms (facts §1).
@@ -152,10 +207,23 @@ func FromElastic(doc map[string]any, id, index string) (investigate.Alert, error
 	}
 	if a.RuleID == investigate.CorrelatedKeyRuleID || a.HasTag(investigate.HigherOrderRuleTag) || d.has(fEsqlFirstSeenCount) {
 		a.HigherOrder = true
-		a.GroupedIPs = uniqueStrings(d.strs(fSourceIP))
-		a.SiblingRuleIDs = uniqueStrings(d.strs(fEsqlRuleIDs))
+		a.SourceIP = r.ip(fSourceIP, true)
+		a.GroupedIPs = uniqueStrings(r.keywords(fSourceIP))
+		a.SiblingRuleIDs = uniqueStrings(r.keywords(fEsqlRuleIDs))
+	} else {
+		a.SourceIP = r.ip(fSourceIP, false)
 	}
-	return a, nil
+	return a, r.problems(), nil
+}
+
+// isKibanaWorkflowStatus reports whether s is a workflow status Kibana writes:
+// open, acknowledged, closed, or the legacy in-progress.
+func isKibanaWorkflowStatus(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case investigate.WorkflowOpen, investigate.WorkflowAcknowledged, investigate.WorkflowClosed, "in-progress":
+		return true
+	}
+	return false
 }
 
 // isElasticAlert reports whether d carries a rule name, a rule id, or any kibana.* or
@@ -197,8 +265,14 @@ func esqlColumns(raw []any) []Column {
 // Alert: it builds a flat document from the column names and calls FromElastic. The
 // _id and _index metadata columns (FROM ... METADATA _id, _index) name the alert.
 func FromESQL(columns []Column, row []any) (investigate.Alert, error) {
+	a, _, err := MapESQL(columns, row)
+	return a, err
+}
+
+// MapESQL is FromESQL that also returns the fields it could not read (see MapElastic).
+func MapESQL(columns []Column, row []any) (investigate.Alert, []FieldProblem, error) {
 	if len(row) != len(columns) {
-		return investigate.Alert{}, fmt.Errorf("ES|QL row has %d values for %d columns", len(row), len(columns))
+		return investigate.Alert{}, nil, fmt.Errorf("ES|QL row has %d values for %d columns", len(row), len(columns))
 	}
 	doc := make(map[string]any, len(columns))
 	for i, c := range columns {
@@ -208,7 +282,7 @@ func FromESQL(columns []Column, row []any) (investigate.Alert, error) {
 	}
 	id := exactDoc(doc).str("_id")
 	index := exactDoc(doc).str("_index")
-	return FromElastic(doc, id, index)
+	return MapElastic(doc, id, index)
 }
 
 // looksLike names a few documents people pass by mistake, for error messages.

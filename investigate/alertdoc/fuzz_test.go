@@ -2,7 +2,9 @@ package alertdoc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +31,10 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		[]byte("\ufeff\x1f\x8b"),
 		[]byte(""),
 		[]byte("not json"),
+		[]byte(`{"kibana.alert.rule.name":"R","@timestamp":1772442887,"kibana.alert.risk_score":"high","source.ip":["1.1.1.1","2.2.2.2"]}` + "\n"),
+		[]byte(`[{"Id":"x","Type":"T","Service":{"EventLastSeen":{}},"Severity":"9"},{"Id":{},"Type":"T","Service":{}}]`),
+		[]byte(`{"took":1,"hits":{"hits":[{"_id":"a","_source":{"kibana.alert.rule.name":"R","x":"` + strings.Repeat("y", 100) + `"}}]}}`),
+		[]byte("{\"kibana.alert.rule.name\":\"R\",\"" + strings.Repeat("k", 80) + "\":1}\n[1,\"\\\"\"]"),
 	}
 	for _, name := range []string{"alert-first-seen.json", "alert-higher-order.json", "esql-response.json", "guardduty-get-findings.json", "guardduty-rest.json", "securityhub-get-findings.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
@@ -48,35 +54,42 @@ func FuzzParse(f *testing.F) {
 		f.Add(gz(f, s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		check := func(data []byte) investigate.SourceReport {
+		check := func(data []byte, limit int) investigate.SourceReport {
 			var n int64
-			rep := Parse("f", bytes.NewReader(data), investigate.AlertQuery{}, func(b []investigate.Alert) {
+			rep, _ := parseFile(context.Background(), "f", bytes.NewReader(data), investigate.AlertQuery{}, func(b []investigate.Alert) {
 				n += int64(len(b))
 				for _, a := range b {
 					if !strings.HasPrefix(a.Origin, "f") {
 						t.Fatalf("origin %q", a.Origin)
 					}
 				}
-			})
+			}, limit)
 			if n != rep.Matched || rep.Matched > rep.Records {
 				t.Fatalf("sink got %d, Matched %d, Records %d", n, rep.Matched, rep.Records)
+			}
+			if rep.Records > 0 && rep.Span.Since.After(rep.Span.Until) {
+				t.Fatalf("span %v", rep.Span)
 			}
 			if len(rep.Problems) > MaxProblemsPerFile+1 {
 				t.Fatalf("%d problems", len(rep.Problems))
 			}
 			for _, p := range rep.Problems {
-				if strings.Contains(p.Message, "internal error") {
+				if strings.Contains(p.Message, "internal error while reading this file") { // parseFile's recover
 					t.Fatalf("panic: %s", p.Message)
 				}
 			}
 			return rep
 		}
-		plain := check(data)
+		plain := check(data, 0)
 		if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 			// gzip is transparent: the same alerts come out.
-			if zipped := check(gz(t, data)); zipped.Records != plain.Records || zipped.Matched != plain.Matched {
+			if zipped := check(gz(t, data), 0); zipped.Records != plain.Records || zipped.Matched != plain.Matched {
 				t.Fatalf("plain read %d/%d, gzip %d/%d", plain.Records, plain.Matched, zipped.Records, zipped.Matched)
 			}
+		}
+		// A small record limit only ever leaves records out.
+		if small := check(data, 64); small.Records > plain.Records {
+			t.Fatalf("with a 64-byte limit %d records, without %d", small.Records, plain.Records)
 		}
 	})
 }
@@ -114,14 +127,21 @@ func FuzzDoc(f *testing.F) {
 		d.Time(path)
 		d.Object(path)
 		d.Objects(path)
-		for _, from := range []func(map[string]any) (investigate.Alert, error){
-			func(m map[string]any) (investigate.Alert, error) { return FromElastic(m, "id", "ix") },
-			FromGuardDuty,
-			FromASFF,
+		for _, mapper := range []func(map[string]any) (investigate.Alert, []FieldProblem, error){
+			func(m map[string]any) (investigate.Alert, []FieldProblem, error) { return MapElastic(m, "id", "ix") },
+			MapGuardDuty,
+			MapASFF,
 		} {
-			a, err := from(m)
+			a, bad, err := mapper(m)
 			if err == nil && a.Provider == "" {
 				t.Fatal("mapped alert without provider")
+			}
+			var ue *UnusableError
+			if errors.As(err, &ue) && (len(ue.Problems) == 0 || len(bad) != len(ue.Problems)) {
+				t.Fatalf("dropped without a reason: %v", err)
+			}
+			if err == nil && !a.Time.IsZero() && a.Time.Before(minAlertTime) {
+				t.Fatalf("implausible time kept: %v", a.Time)
 			}
 		}
 	})

@@ -26,17 +26,17 @@ type remoteIP struct {
 
 // readRemoteIP reads the first RemoteIpDetails under action (GuardDuty's Service.Action,
 // ASFF's Action) that holds an address.
-func readRemoteIP(action Doc) remoteIP {
-	if action == nil {
+func readRemoteIP(action fieldReader) remoteIP {
+	if action.m == nil {
 		return remoteIP{}
 	}
 	for _, p := range remoteIPPaths {
-		for _, r := range action.Objects(p) {
-			if ip := r.StrAny("IpAddressV4", "IpAddressV6"); ip != "" {
+		for _, r := range action.objects(p) {
+			if ip := r.ipAny(false, "IpAddressV4", "IpAddressV6"); ip != "" {
 				return remoteIP{
 					IP:      ip,
-					ASOrg:   r.StrAny("Organization.AsnOrg", "Organization.Org", "Organization.Isp"),
-					Country: r.StrAny("Country.CountryName", "Country.CountryCode"),
+					ASOrg:   r.keywordAny("Organization.AsnOrg", "Organization.Org", "Organization.Isp"),
+					Country: r.keywordAny("Country.CountryName", "Country.CountryCode"),
 				}
 			}
 		}
@@ -53,46 +53,70 @@ func readRemoteIP(action Doc) remoteIP {
 // the key Resource.AccessKeyDetails.AccessKeyId, the caller the first RemoteIpDetails
 // of Service.Action. Severity 0.1-3.9 is low, 4-6.9 medium, 7-8.9 high, 9 and above
 // critical; RiskScore is severity x 10. An archived finding is closed, others open.
+//
+// FromGuardDuty is MapGuardDuty without the problems of the fields it left unset.
 func FromGuardDuty(finding map[string]any) (investigate.Alert, error) {
-	d := Doc(finding)
-	if det := d.Object("detail"); det != nil && strings.EqualFold(d.Str("source"), "aws.guardduty") {
-		d = det
+	a, _, err := MapGuardDuty(finding)
+	return a, err
+}
+
+// MapGuardDuty is FromGuardDuty that also returns the fields it could not read. Per
+// field: Id and Type identify the finding and name its rule, and its time
+// (Service.EventLastSeen, else UpdatedAt, else CreatedAt; ISO 8601, or epoch seconds or
+// milliseconds) places it: when one of them is present but unreadable (and, for the
+// time, no other time is usable) the finding is dropped (*UnusableError). Severity must
+// be a number or numeric string (else severity and risk stay unset), Service.Archived
+// true or false (else the finding counts as open), addresses IP addresses; every other
+// field a string, else it is left unset.
+func MapGuardDuty(finding map[string]any) (investigate.Alert, []FieldProblem, error) {
+	d := newReader(finding, true, false)
+	if strings.EqualFold(Doc(finding).Str("source"), "aws.guardduty") {
+		if det := d.object("detail"); det.m != nil {
+			d = det
+		}
 	}
-	id, typ := d.Str("Id"), d.Str("Type")
+	id, typ := d.keyword("Id"), d.keyword("Type")
 	if id == "" || typ == "" {
-		return investigate.Alert{}, &NotAlertError{Want: "a GuardDuty finding", Missing: missing(d, "Id", "Type"), Looks: looksLike(d)}
+		if bad := d.problems(); len(bad) > 0 {
+			return investigate.Alert{}, bad, &UnusableError{Want: "a GuardDuty finding", Reason: "no usable id or type", Problems: bad}
+		}
+		return investigate.Alert{}, nil, &NotAlertError{Want: "a GuardDuty finding", Missing: missing(Doc(d.m), "Id", "Type"), Looks: looksLike(Doc(d.m))}
 	}
 	a := investigate.Alert{
 		ID:           id,
 		Provider:     investigate.ProviderGuardDuty,
 		RuleID:       typ,
-		RuleName:     d.Str("Title"),
-		Reason:       d.Str("Description"),
+		RuleName:     d.keyword("Title"),
+		Reason:       d.keyword("Description"),
 		Kind:         investigate.ElasticSignalKind,
-		Account:      d.Str("AccountId"),
-		Region:       d.Str("Region"),
-		AccessKeyID:  d.Str("Resource.AccessKeyDetails.AccessKeyId"),
-		UserName:     d.StrAny("Resource.AccessKeyDetails.UserName", "Resource.AccessKeyDetails.PrincipalId"),
-		IdentityType: d.Str("Resource.AccessKeyDetails.UserType"),
+		Account:      d.keyword("AccountId"),
+		Region:       d.keyword("Region"),
+		AccessKeyID:  strings.TrimSpace(d.keyword("Resource.AccessKeyDetails.AccessKeyId")),
+		UserName:     d.keywordAny("Resource.AccessKeyDetails.UserName", "Resource.AccessKeyDetails.PrincipalId"),
+		IdentityType: d.keyword("Resource.AccessKeyDetails.UserType"),
 	}
-	if sev, ok := d.Float("Severity"); ok {
+	if sev, ok := d.number("Severity"); ok {
 		a.Severity = guardDutySeverity(sev)
 		a.RiskScore = math.Round(sev*1000) / 100 // severity x 10, without float noise (8.9 -> 89)
 	}
 	a.Status = investigate.WorkflowOpen
-	if archived, _ := d.Bool("Service.Archived"); archived {
+	if archived, _ := d.boolean("Service.Archived"); archived {
 		a.Status = investigate.WorkflowClosed
 	}
-	a.Time, _ = d.TimeAny("Service.EventLastSeen", "UpdatedAt", "CreatedAt")
-	action := d.Object("Service.Action")
+	t, unusable := d.timeAny("Service.EventLastSeen", "UpdatedAt", "CreatedAt")
+	if unusable {
+		return investigate.Alert{}, d.problems(), &UnusableError{Want: "a GuardDuty finding", Reason: "no usable time", Problems: d.problems()}
+	}
+	a.Time = t
+	action := d.object("Service.Action")
 	r := readRemoteIP(action)
 	a.SourceIP, a.ASOrg, a.Country = r.IP, r.ASOrg, r.Country
-	a.Action = action.Str("AwsApiCallAction.Api")
-	a.UserAgent = action.StrAny("AwsApiCallAction.UserAgent", "KubernetesApiCallAction.UserAgent")
+	a.Action = action.keyword("AwsApiCallAction.Api")
+	a.UserAgent = action.keywordAny("AwsApiCallAction.UserAgent", "KubernetesApiCallAction.UserAgent")
 	if a.UserAgent == "" {
-		a.UserAgent = additionalInfoUserAgent(d.Object("Service.AdditionalInfo"))
+		a.UserAgent = additionalInfoUserAgent(d.object("Service.AdditionalInfo"))
 	}
-	return a, nil
+	return a, d.problems(), nil
 }
 
 // guardDutySeverity buckets GuardDuty's 0.1-10 severity (facts §4).
@@ -112,22 +136,24 @@ func guardDutySeverity(s float64) investigate.Severity {
 
 // additionalInfoUserAgent reads the user agent GuardDuty keeps in Service.AdditionalInfo:
 // an object in EventBridge events, a JSON string in AdditionalInfo.Value in API output.
-func additionalInfoUserAgent(info Doc) string {
-	if info == nil {
+func additionalInfoUserAgent(info fieldReader) string {
+	if info.m == nil {
 		return ""
 	}
-	if ua := info.StrAny("userAgent.fullUserAgent", "UserAgent.FullUserAgent"); ua != "" {
+	if ua := info.keywordAny("userAgent.fullUserAgent", "UserAgent.FullUserAgent"); ua != "" {
 		return ua
 	}
-	raw := info.Str("Value")
+	raw := info.keyword("Value")
 	if !strings.HasPrefix(strings.TrimSpace(raw), "{") {
 		return ""
 	}
 	var m map[string]any
 	if json.Unmarshal([]byte(raw), &m) != nil {
+		info.report("Value", quoteShort(raw), "a JSON object")
 		return ""
 	}
-	return Doc(m).Str("userAgent.fullUserAgent")
+	sub := fieldReader{m: m, fold: true, prefix: info.prefix + "Value.", bad: info.bad}
+	return sub.keyword("userAgent.fullUserAgent")
 }
 
 // isGuardDutyFinding recognises a GuardDuty finding by its fields: a Type, and a

@@ -36,10 +36,6 @@ const (
 	kindAlertFiles = "alert-files"
 )
 
-// maxLineBytes is the longest NDJSON line read; longer lines are reported and skipped.
-// A variable for tests.
-var maxLineBytes = 64 << 20
-
 // Record kinds, as counted in a file's summary.
 const (
 	kindElasticDoc = "Elastic alert documents"
@@ -59,10 +55,13 @@ const (
 //
 // q.Window filters on alert time; q.AccessKeys, when set, keeps alerts of those keys and
 // every higher-order alert. Records counts the alerts read, Matched those passed to sink.
-// Malformed records are problems and the rest still loads; a truncated gzip keeps what
-// was read before the damage. Parse never panics on any input.
+// Malformed records are problems and the rest still loads; so is a field of the wrong
+// type (see MapElastic, MapGuardDuty, MapASFF), named with its record. A record larger
+// than DefaultMaxRecordBytes is reported and skipped without being held. A truncated
+// gzip keeps what was read before the damage. Span covers the time of every alert read,
+// matched or not. Parse never panics on any input.
 func Parse(name string, r io.Reader, q investigate.AlertQuery, sink func([]investigate.Alert)) investigate.SourceReport {
-	rep, sum := parseFile(context.Background(), name, r, q, sink)
+	rep, sum := parseFile(context.Background(), name, r, q, sink, DefaultMaxRecordBytes)
 	if s := sum.String(); s != "" {
 		rep.Notes = append(rep.Notes, name+": "+s)
 	}
@@ -98,15 +97,20 @@ func kindsString(kinds map[string]int) string {
 	return b.String()
 }
 
-func parseFile(ctx context.Context, name string, r io.Reader, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, fileSummary) {
+// parseFile reads one file; maxRecord bounds the bytes of one record (<= 0: the default).
+func parseFile(ctx context.Context, name string, r io.Reader, q investigate.AlertQuery, sink func([]investigate.Alert), maxRecord int) (investigate.SourceReport, fileSummary) {
 	start := time.Now()
+	if maxRecord <= 0 {
+		maxRecord = DefaultMaxRecordBytes
+	}
 	p := &parser{
-		ctx:  ctx,
-		name: name,
-		q:    q,
-		sink: sink,
-		rep:  investigate.SourceReport{Source: name, Kind: kindAlertFiles, Files: 1},
-		sum:  fileSummary{kinds: map[string]int{}},
+		ctx:   ctx,
+		name:  name,
+		q:     q,
+		sink:  sink,
+		limit: maxRecord,
+		rep:   investigate.SourceReport{Source: name, Kind: kindAlertFiles, Files: 1},
+		sum:   fileSummary{kinds: map[string]int{}},
 	}
 	if len(q.AccessKeys) > 0 {
 		p.keys = make(map[string]struct{}, len(q.AccessKeys))
@@ -130,17 +134,24 @@ func parseFile(ctx context.Context, name string, r io.Reader, q investigate.Aler
 }
 
 type parser struct {
-	ctx  context.Context
-	name string
-	q    investigate.AlertQuery
-	keys map[string]struct{}
-	sink func([]investigate.Alert)
+	ctx   context.Context
+	name  string
+	q     investigate.AlertQuery
+	keys  map[string]struct{}
+	sink  func([]investigate.Alert)
+	limit int // the largest record read, in bytes
 
 	batch []investigate.Alert
 	rep   investigate.SourceReport
 	sum   fileSummary
 	in    *readTracker
-	extra int // problems past the cap
+	sc    *valueScanner // JSON documents and arrays; nil for NDJSON
+	buf   []byte        // a record's bytes, reused
+	// lastSize is the size of the last record read from a document or array.
+	lastSize int64
+	extra    int // problems past the cap
+	// extraFields counts the problems past the cap by field, to name them in the count.
+	extraFields map[string]int
 
 	// Records that are valid JSON but not alerts: counted, and the first few kept, so
 	// that a file of them gives one problem, not one per record.
@@ -148,8 +159,9 @@ type parser struct {
 	cloudTrail    int
 	nonAlertProbs []investigate.Problem
 
-	stopped bool
-	seen    int // records dispatched, for cancellation checks
+	stopped  bool
+	trailLog bool // the file is a CloudTrail log ({"Records":[...]})
+	seen     int  // records dispatched, for cancellation checks
 }
 
 // readTracker counts decompressed bytes and keeps the first read error other than EOF
@@ -175,6 +187,48 @@ func (p *parser) problem(where, format string, args ...any) {
 		return
 	}
 	p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: where, Message: fmt.Sprintf(format, args...)})
+}
+
+// fieldProblem reports a field of a kept alert that could not be read.
+func (p *parser) fieldProblem(where string, fp FieldProblem) {
+	if len(p.rep.Problems) >= MaxProblemsPerFile {
+		if p.extraFields == nil {
+			p.extraFields = map[string]int{}
+		}
+		p.extraFields[fp.Field]++
+	}
+	p.problem(where, "%s: ignored, the alert is kept without it", fp)
+}
+
+// tooLarge reports a record over the size limit.
+func (p *parser) tooLarge(where string, n int64, at string) {
+	p.problem(where, "record of %s%s is larger than the %s limit: skipped, not read (raise the limit with --max-record-size)", sizeString(n), at, sizeString(int64(p.limit)))
+}
+
+// sizeString formats a byte count for a message: "100 MiB", "1.5 KiB", "12 bytes".
+func sizeString(n int64) string {
+	f := func(v float64, unit string) string {
+		s := strconv.FormatFloat(v, 'f', 1, 64)
+		return strings.TrimSuffix(s, ".0") + " " + unit
+	}
+	switch {
+	case n >= 1<<30:
+		return f(float64(n)/(1<<30), "GiB")
+	case n >= 1<<20:
+		return f(float64(n)/(1<<20), "MiB")
+	case n >= 1<<10:
+		return f(float64(n)/(1<<10), "KiB")
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// releaseBuf keeps the record buffer for the next record unless it grew large.
+func (p *parser) releaseBuf(b []byte) {
+	if cap(b) > 4<<20 {
+		p.buf = nil
+		return
+	}
+	p.buf = b[:0]
 }
 
 func (p *parser) flush() {
@@ -236,7 +290,7 @@ func (p *parser) run(r io.Reader) {
 	defer func() { p.rep.Bytes = p.in.n }()
 	br, releaseBig := getReader(&peekReaders, p.in)
 	defer releaseBig()
-	skipBOMAndSpace(br)
+	at := skipBOMAndSpace(br)
 	head, _ := br.Peek(1)
 	if len(head) == 0 {
 		if p.in.err == nil {
@@ -251,9 +305,9 @@ func (p *parser) run(r io.Reader) {
 			p.lines(br)
 			return
 		}
-		p.stream(br)
+		p.stream(br, at)
 	case '[':
-		p.stream(br)
+		p.stream(br, at)
 	default:
 		p.problem(p.name+":1", "not JSON: the file starts with %s", quoteStart(br))
 	}
@@ -287,7 +341,15 @@ func (p *parser) finish() {
 		}
 	}
 	if p.extra > 0 {
-		p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: p.name, Message: fmt.Sprintf("%d more problems in this file", p.extra)})
+		msg := fmt.Sprintf("%d more problems in this file", p.extra)
+		if len(p.extraFields) > 0 {
+			var parts []string
+			for _, f := range slices.Sorted(maps.Keys(p.extraFields)) {
+				parts = append(parts, fmt.Sprintf("%s: %d", f, p.extraFields[f]))
+			}
+			msg += " (fields ignored: " + strings.Join(parts, ", ") + ")"
+		}
+		p.rep.Problems = append(p.rep.Problems, investigate.Problem{Where: p.name, Message: msg})
 	}
 }
 
@@ -301,20 +363,29 @@ func (p *parser) cloudTrailCount() string {
 	return fmt.Sprintf("its %d records are CloudTrail events", p.cloudTrail)
 }
 
-func skipBOMAndSpace(br *bufio.Reader) {
+// skipBOMAndSpace discards a UTF-8 byte order mark and leading whitespace, and returns
+// a scanner's position after them.
+func skipBOMAndSpace(br *bufio.Reader) valueScanner {
+	var s valueScanner
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xef, 0xbb, 0xbf}) {
 		_, _ = br.Discard(3)
+		s.off = 3
 	}
 	for {
 		b, err := br.Peek(1)
 		if err != nil || len(b) == 0 {
-			return
+			return s
 		}
 		switch b[0] {
 		case ' ', '\t', '\r', '\n':
 			_, _ = br.Discard(1)
+			s.off++
+			if b[0] == '\n' {
+				s.line++
+				s.lineStart = s.off
+			}
 		default:
-			return
+			return s
 		}
 	}
 }
@@ -350,31 +421,40 @@ func looksNDJSON(br *bufio.Reader) bool {
 	return false
 }
 
-// lines reads NDJSON, one value a line; a bad line is reported and skipped.
+// lines reads NDJSON, one value a line; a bad line is reported and skipped. A line over
+// the record limit is read past, never held: only up to the limit is kept while its
+// end is not in sight.
 func (p *parser) lines(br *bufio.Reader) {
-	var (
-		long []byte
-		bulk bulkMeta
-	)
+	var bulk bulkMeta
 	for lineNo := 1; !p.stopped && !p.cancelled(); lineNo++ {
 		line, err := br.ReadSlice('\n')
-		tooLong := false
+		size := int64(len(line))
+		over := false
 		if err == bufio.ErrBufferFull {
-			long = append(long[:0], line...)
+			g := growBuf{head: p.buf[:0]}
+			g.write(line)
 			for err == bufio.ErrBufferFull {
 				line, err = br.ReadSlice('\n')
-				if len(long)+len(line) > maxLineBytes {
-					tooLong = true
-				}
-				if !tooLong {
-					long = append(long, line...)
+				size += int64(len(line))
+				switch {
+				case over:
+				case size > int64(p.limit)+1: // +1: the newline
+					over = true
+					g.drop() // the collector may have the blocks now
+				default:
+					g.write(line)
 				}
 			}
-			line = long
+			line = g.bytes()
+			p.releaseBuf(g.head) // reused by the next long line, after this one is done
+		}
+		if bytes.HasSuffix(line, []byte("\n")) {
+			size--
 		}
 		lastLine := err != nil
-		if tooLong {
-			p.problem(lineWhere(p.name, lineNo), "line longer than %d MiB: skipped", maxLineBytes>>20)
+		if over || size > int64(p.limit) {
+			bulk.set = false
+			p.tooLarge(lineWhere(p.name, lineNo), size, "")
 		} else if t := bytes.TrimSpace(line); len(t) > 0 {
 			p.line(t, lineNo, lastLine, &bulk)
 		}
@@ -443,16 +523,22 @@ func bulkAction(m map[string]any) (bulkMeta, bool) {
 	return bulkMeta{}, false
 }
 
-// stream reads JSON documents and arrays token by token, so that a large _search
-// response, ES|QL response or findings list is never held whole.
-func (p *parser) stream(br *bufio.Reader) {
-	dec := json.NewDecoder(br)
+// stream reads JSON documents and arrays record by record, so that a large _search
+// response, ES|QL response or findings list is never held whole, and no record is held
+// past the limit. at is the position after what run skipped (BOM, space).
+//
+// Documents are named by index ("f", "f#1", ...); a document that is a record itself
+// and fills one line (NDJSON whose first line is too long to tell it by) is named by
+// its line, as NDJSON is.
+func (p *parser) stream(br *bufio.Reader, at valueScanner) {
+	at.br = br
+	p.sc = &at
 	for i := 0; !p.stopped; i++ {
 		where := p.name
 		if i > 0 {
 			where = p.name + "#" + strconv.Itoa(i)
 		}
-		tok, err := dec.Token()
+		c, err := p.sc.peekByte()
 		if err == io.EOF {
 			return
 		}
@@ -460,22 +546,25 @@ func (p *parser) stream(br *bufio.Reader) {
 			p.jsonError(where, err, "")
 			return
 		}
-		switch tok {
-		case json.Delim('['):
+		line, lineStart := p.sc.line, p.sc.off == p.sc.lineStart
+		switch c {
+		case '[':
 			p.setContainer(i, "JSON array")
-			p.streamArray(dec, where)
-		case json.Delim('{'):
+			p.sc.skipByte()
+			p.streamArray(where, p.element)
+		case '{':
 			p.setContainer(i, "JSON document")
-			p.streamObject(dec, where)
+			p.sc.skipByte()
+			p.streamObject(where, func() string {
+				if lineStart && p.sc.line == line && p.sc.endsLine() {
+					return lineWhere(p.name, line+1)
+				}
+				return where
+			})
 		default:
-			p.problem(where, "a JSON %s, not an alert document", jsonKind(tok))
-		}
-		if p.stopped {
-			return
-		}
-		if _, err := dec.Token(); err != nil && err != io.EOF { // the closing delimiter
-			p.jsonError(where, err, "")
-			return
+			if v, ok := p.record(where); ok {
+				p.problem(where, "a JSON %s, not an alert document", jsonKind(v))
+			}
 		}
 	}
 }
@@ -496,13 +585,25 @@ func (p *parser) jsonError(where string, err error, after string) {
 		return // the truncated stream; finish reports it once
 	}
 	msg := "invalid JSON: " + jsonErrString(err)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
 		msg = "invalid JSON: the document ends early (was the file truncated?)"
 	}
 	if after != "" {
 		msg += "; " + after
 	}
 	p.problem(where, "%s", msg)
+}
+
+// syntaxError ends the reading of a document at a byte that cannot be where it is.
+func (p *parser) syntaxError(where string, c byte, context string) {
+	p.jsonError(where, fmt.Errorf("invalid character %s %s (at byte %d)", quoteChar(c), context, p.sc.off), "the rest of the document was not read")
+}
+
+func quoteChar(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return "'" + string(rune(c)) + "'"
+	}
+	return fmt.Sprintf("0x%02x", c)
 }
 
 func jsonErrString(err error) string {
@@ -513,177 +614,277 @@ func jsonErrString(err error) string {
 	return err.Error()
 }
 
-// streamArray reads the elements of an array whose '[' was read, up to its ']'.
-func (p *parser) streamArray(dec *json.Decoder, base string) {
-	for i := 0; dec.More(); i++ {
+// record reads and decodes one record of a document or array: the next JSON value. A
+// value over the limit is reported and skipped; one that is not valid JSON is reported
+// and skipped (its brackets and quotes balance, so the next one is found). ok is false
+// for both, and for a read error, which stops the reading.
+func (p *parser) record(where string) (v any, ok bool) {
+	if _, err := p.sc.peekByte(); err != nil {
+		p.jsonError(where, err, "")
+		return nil, false
+	}
+	start := p.sc.off
+	raw, n, over, err := p.sc.value(p.buf[:0], p.limit)
+	defer p.releaseBuf(raw)
+	p.lastSize = n
+	switch {
+	case err != nil:
+		p.jsonError(where, err, "the records after it were not read")
+		return nil, false
+	case n == 0:
+		c, _ := p.sc.peekByte()
+		p.syntaxError(where, c, "looking for the beginning of a value")
+		return nil, false
+	case over:
+		p.tooLarge(where, n, fmt.Sprintf(" at byte %d", start))
+		return nil, false
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			p.problem(where, "invalid JSON: %s (at byte %d)", se.Error(), start+se.Offset)
+		} else {
+			p.problem(where, "invalid JSON: %s", err)
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+// skipValue consumes the next value without keeping it.
+func (p *parser) skipValue(where string) bool {
+	if _, _, _, err := p.sc.value(nil, -1); err != nil {
+		p.jsonError(where, err, "")
+		return false
+	}
+	return true
+}
+
+// element maps one record of an array.
+func (p *parser) element(v any, where string) { p.value(v, where, "", "", 0) }
+
+// streamArray reads the elements of an array whose '[' was read, up to its ']', and
+// hands each to fn, named base#index.
+func (p *parser) streamArray(base string, fn func(v any, where string)) {
+	for i := 0; !p.stopped; i++ {
 		if p.cancelled() {
 			return
 		}
-		where := base + "#" + strconv.Itoa(i)
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			p.jsonError(where, err, "the records after it were not read")
+		c, err := p.sc.peekByte()
+		if err != nil {
+			p.jsonError(base+"#"+strconv.Itoa(i), err, "")
 			return
 		}
-		p.value(v, where, "", "", 0)
-		if p.stopped {
+		if c == ']' {
+			p.sc.skipByte()
 			return
+		}
+		if i > 0 {
+			if c != ',' {
+				p.syntaxError(base+"#"+strconv.Itoa(i), c, "after an array element")
+				return
+			}
+			p.sc.skipByte()
+		}
+		where := base + "#" + strconv.Itoa(i)
+		if v, ok := p.record(where); ok {
+			fn(v, where)
 		}
 	}
 }
 
-// streamObject reads an object whose '{' was read, streaming the arrays of the wrappers
-// it knows (hits.hits, Findings, ES|QL values) and keeping its other members; an object
-// that wraps nothing is one document. It stops before the closing '}'.
-func (p *parser) streamObject(dec *json.Decoder, where string) {
-	rest := map[string]any{}
-	wrapped := false
-	var (
-		cols    []Column
-		colsSet bool
-		early   [][]any // ES|QL rows read before the columns
-	)
-	for dec.More() && !p.stopped {
-		kt, err := dec.Token()
+// members reads the members of an object whose '{' was read, up to its '}': for each,
+// fn gets the key, with the scanner at the value, and must consume the value. Keys
+// longer than the record limit are skipped with their values and reported as over.
+func (p *parser) members(where string, fn func(key string, first byte) bool) (overKey int64) {
+	for i := 0; !p.stopped; i++ {
+		c, err := p.sc.peekByte()
 		if err != nil {
 			p.jsonError(where, err, "")
 			return
 		}
-		key, _ := kt.(string)
-		switch {
-		case key == "hits" && p.peekDelim(dec) == '{':
-			if p.streamHits(dec, where) {
-				wrapped = true
-			}
-			continue
-		case strings.EqualFold(key, "Findings") && p.peekDelim(dec) == '[':
-			wrapped = true
-			_, _ = dec.Token()
-			p.streamArray(dec, where)
-			p.closeDelim(dec, where)
-			continue
-		case key == "Records" && p.peekDelim(dec) == '[':
-			p.problem(where, "a CloudTrail log file ({\"Records\":[...]}), not an alert export: read it as a trail source")
-			p.stopped = true
+		if c == '}' {
+			p.sc.skipByte()
 			return
-		case key == "columns" && p.peekDelim(dec) == '[':
-			var raw []any
-			if err := dec.Decode(&raw); err != nil {
+		}
+		if i > 0 {
+			if c != ',' {
+				p.syntaxError(where, c, "after an object member")
+				return
+			}
+			p.sc.skipByte()
+			if c, err = p.sc.peekByte(); err != nil {
 				p.jsonError(where, err, "")
 				return
 			}
-			rest[key] = raw // in case "values" is read whole below
-			cols, colsSet = esqlColumns(raw), true
-			for i, row := range early {
-				p.esqlRow(cols, row, where+"#"+strconv.Itoa(i))
-			}
-			early = nil
-			continue
-		case key == "values" && p.peekDelim(dec) == '[':
-			wrapped = true
-			_, _ = dec.Token()
-			for i := 0; dec.More() && !p.stopped; i++ {
-				if p.cancelled() {
-					return
-				}
-				rw := where + "#" + strconv.Itoa(i)
-				var row []any
-				if err := dec.Decode(&row); err != nil {
-					var te *json.UnmarshalTypeError
-					if errors.As(err, &te) {
-						p.problem(rw, "ES|QL row is not an array")
-						continue
-					}
-					p.jsonError(rw, err, "the rows after it were not read")
-					return
-				}
-				if colsSet {
-					p.esqlRow(cols, row, rw)
-				} else {
-					early = append(early, row)
-				}
-			}
-			p.closeDelim(dec, where)
-			continue
 		}
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			p.jsonError(where, err, "")
+		if c != '"' {
+			p.syntaxError(where, c, "looking for an object key")
 			return
 		}
-		rest[key] = v
-	}
-	if len(early) > 0 {
-		raw, ok := rest["columns"].([]any)
-		if !ok {
-			p.problem(where, "ES|QL response without columns: its %d rows cannot be read", len(early))
-			return
-		}
-		for i, row := range early {
-			p.esqlRow(esqlColumns(raw), row, where+"#"+strconv.Itoa(i))
-		}
-	}
-	if !wrapped && !p.stopped {
-		p.value(rest, where, "", "", 0)
-	}
-}
-
-// streamHits reads a "hits" object whose key was read: its "hits" array is streamed,
-// its other members skipped. It reports whether there was a hits array.
-func (p *parser) streamHits(dec *json.Decoder, where string) bool {
-	_, _ = dec.Token() // {
-	found := false
-	for dec.More() && !p.stopped {
-		kt, err := dec.Token()
+		raw, n, over, err := p.sc.value(nil, p.limit)
 		if err != nil {
 			p.jsonError(where, err, "")
-			return found
+			return
 		}
-		if k, _ := kt.(string); k == "hits" && p.peekDelim(dec) == '[' {
-			found = true
-			_, _ = dec.Token()
-			p.streamArray(dec, where)
-			p.closeDelim(dec, where)
+		var key string
+		if !over {
+			if err := json.Unmarshal(raw, &key); err != nil {
+				p.problem(where, "invalid JSON: %s", jsonErrString(err))
+			}
+		}
+		if c, err = p.sc.peekByte(); err != nil || c != ':' {
+			if err != nil {
+				p.jsonError(where, err, "")
+			} else {
+				p.syntaxError(where, c, "after an object key")
+			}
+			return
+		}
+		p.sc.skipByte()
+		if c, err = p.sc.peekByte(); err != nil {
+			p.jsonError(where, err, "")
+			return
+		}
+		if over {
+			overKey += n
+			if !p.skipValue(where) {
+				return
+			}
 			continue
 		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			p.jsonError(where, err, "")
-			return found
+		if !fn(key, c) {
+			return
 		}
 	}
-	p.closeDelim(dec, where)
-	return found
+	return overKey
 }
 
-func (p *parser) closeDelim(dec *json.Decoder, where string) {
+// streamObject reads an object whose '{' was read, up to its '}', streaming the arrays
+// of the wrappers it knows (hits.hits, Findings, ES|QL values) and keeping its other
+// members, within the record limit; an object that wraps nothing is one document.
+//
+// named names the document when it is a record, once it has been read.
+func (p *parser) streamObject(where string, named func() string) {
+	start := p.sc.off - 1
+	rest := map[string]any{}
+	var (
+		restBytes int64
+		restOver  bool
+		wrapped   bool
+		cols      []Column
+		colsSet   bool
+		early     [][]any // ES|QL rows read before the columns
+		earlyN    int64
+		earlyOver int // rows dropped: the rows before the columns grew past the limit
+	)
+	row := func(v any, rw string) {
+		r, ok := v.([]any)
+		switch {
+		case !ok:
+			p.problem(rw, "ES|QL row is not an array")
+		case colsSet:
+			p.esqlRow(cols, r, rw)
+		case earlyOver > 0 || earlyN > int64(p.limit):
+			earlyOver++
+		default:
+			early = append(early, r)
+			earlyN += p.lastSize // rows are held until the columns come: within the limit
+		}
+	}
+	overKeys := p.members(where, func(key string, c byte) bool {
+		switch {
+		case key == "hits" && c == '{':
+			p.sc.skipByte()
+			if p.streamHits(where) {
+				wrapped = true
+			}
+			return !p.stopped
+		case strings.EqualFold(key, "Findings") && c == '[':
+			wrapped = true
+			p.sc.skipByte()
+			p.streamArray(where, p.element)
+			return !p.stopped
+		case key == "Records" && c == '[':
+			p.problem(where, "a CloudTrail log file ({\"Records\":[...]}), not an alert export: read it as a trail source")
+			p.stopped, p.trailLog = true, true
+			return false
+		case key == "values" && c == '[':
+			wrapped = true
+			p.sc.skipByte()
+			p.streamArray(where, row)
+			return !p.stopped
+		case key == "columns" && c == '[':
+			v, ok := p.record(where)
+			if !ok {
+				return !p.stopped
+			}
+			raw, _ := v.([]any)
+			rest[key] = raw
+			cols, colsSet = esqlColumns(raw), true
+			for i, r := range early {
+				p.esqlRow(cols, r, where+"#"+strconv.Itoa(i))
+			}
+			early = nil
+			return !p.stopped
+		}
+		if restOver {
+			return p.skipValue(where)
+		}
+		raw, n, over, err := p.sc.value(p.buf[:0], max(p.limit-int(restBytes), 0))
+		defer p.releaseBuf(raw)
+		restBytes += n
+		switch {
+		case err != nil:
+			p.jsonError(where, err, "")
+			return false
+		case over:
+			restOver, rest = true, nil
+			return true
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			p.problem(where, "invalid JSON in %s: %s", strconv.Quote(key), jsonErrString(err))
+			return true
+		}
+		rest[key] = v
+		return true
+	})
 	if p.stopped {
 		return
 	}
-	if _, err := dec.Token(); err != nil {
-		p.jsonError(where, err, "")
+	if earlyOver > 0 {
+		p.problem(where, "ES|QL response with its rows before its columns: %d rows past the %s limit not read", earlyOver, sizeString(int64(p.limit)))
 	}
+	if len(early) > 0 && !colsSet {
+		p.problem(where, "ES|QL response without columns: its %d rows cannot be read", len(early))
+		return
+	}
+	if wrapped {
+		return
+	}
+	where = named()
+	if restOver || overKeys > 0 {
+		p.tooLarge(where, p.sc.off-start, fmt.Sprintf(" at byte %d", start))
+		return
+	}
+	p.value(rest, where, "", "", 0)
 }
 
-// peekDelim returns the first byte of the next value in dec's buffer ('{', '[', ...)
-// without consuming it, or 0 when the buffer ends first. Callers then decode the value
-// whole into the document's other members, which object() reads the same way: only
-// the streaming is lost, never the data.
-func (p *parser) peekDelim(dec *json.Decoder) byte {
-	buf := dec.Buffered()
-	br, ok := buf.(*bytes.Reader)
-	if !ok {
-		return 0
-	}
-	for br.Len() > 0 {
-		c, _ := br.ReadByte()
-		switch c {
-		case ' ', '\t', '\r', '\n', ':':
-			continue
+// streamHits reads a "hits" object whose '{' was read: its "hits" array is streamed,
+// its other members skipped. It reports whether there was a hits array.
+func (p *parser) streamHits(where string) bool {
+	found := false
+	p.members(where, func(key string, c byte) bool {
+		if key == "hits" && c == '[' {
+			found = true
+			p.sc.skipByte()
+			p.streamArray(where, p.element)
+			return !p.stopped
 		}
-		return c
-	}
-	return 0
+		return p.skipValue(where)
+	})
+	return found
 }
 
 func (p *parser) cancelled() bool {
@@ -794,8 +995,8 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 	s := classify(m)
 	switch {
 	case s.source != nil || (s.fields != nil && !s.kibana && (m["_id"] != nil || m["_index"] != nil)):
-		a, err := FromElastic(m, id, index)
-		p.mapped(a, err, where, kindElasticHit)
+		a, bad, err := MapElastic(m, id, index)
+		p.mapped(a, bad, err, where, kindElasticHit)
 	case s.hits != nil:
 		for i, h := range s.hits {
 			if p.stopped || p.cancelled() {
@@ -825,23 +1026,24 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 			p.value(f, where+"#"+strconv.Itoa(i), "", "", depth+1)
 		}
 	case s.records:
+		p.trailLog = true
 		p.problem(where, "a CloudTrail log ({\"Records\":[...]}), not alerts: read it as a trail source")
 	case s.detail != nil && s.detailType != "":
 		p.eventBridge(m, s, where, depth)
 	case s.kibana || exactDoc(m).has(fRuleName) || exactDoc(m).has(fRuleID):
-		a, err := FromElastic(m, id, index)
-		p.mapped(a, err, where, kindElasticDoc)
+		a, bad, err := MapElastic(m, id, index)
+		p.mapped(a, bad, err, where, kindElasticDoc)
 	case isASFFFinding(m):
-		a, err := FromASFF(m)
-		p.mapped(a, err, where, kindASFF)
+		a, bad, err := MapASFF(m)
+		p.mapped(a, bad, err, where, kindASFF)
 	case isGuardDutyFinding(m):
-		a, err := FromGuardDuty(m)
-		p.mapped(a, err, where, kindGuardDuty)
+		a, bad, err := MapGuardDuty(m)
+		p.mapped(a, bad, err, where, kindGuardDuty)
 	case s.eventName && s.eventSourceKey, isCloudTrailRecord(m):
 		p.nonAlert(where, errors.New("a CloudTrail event, not an alert"), true)
 	default:
-		a, err := FromElastic(m, id, index) // legacy signals, or an error naming the fields
-		p.mapped(a, err, where, kindElasticDoc)
+		a, bad, err := MapElastic(m, id, index) // legacy signals, or an error naming the fields
+		p.mapped(a, bad, err, where, kindElasticDoc)
 	}
 }
 
@@ -850,8 +1052,8 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int) {
 	switch {
 	case strings.EqualFold(s.eventSource, "aws.guardduty"):
-		a, err := FromGuardDuty(m)
-		p.mapped(a, err, where, kindGuardDuty)
+		a, bad, err := MapGuardDuty(m)
+		p.mapped(a, bad, err, where, kindGuardDuty)
 	case strings.EqualFold(s.eventSource, "aws.securityhub"):
 		fs, _ := Doc(s.detail).Get("findings")
 		arr, ok := fs.([]any)
@@ -866,8 +1068,8 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 				p.nonAlert(fw, fmt.Errorf("a JSON %s, not a finding", jsonKind(f)), false)
 				continue
 			}
-			a, err := FromASFF(fm)
-			p.mapped(a, err, fw, kindASFF)
+			a, bad, err := MapASFF(fm)
+			p.mapped(a, bad, err, fw, kindASFF)
 		}
 	default:
 		p.nonAlert(where, fmt.Errorf("an EventBridge event of %q (%q), not a GuardDuty or Security Hub finding", s.eventSource, s.detailType), false)
@@ -875,11 +1077,13 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 }
 
 func (p *parser) esqlRow(cols []Column, row []any, where string) {
-	a, err := FromESQL(cols, row)
-	p.mapped(a, err, where, kindESQLRow)
+	a, bad, err := MapESQL(cols, row)
+	p.mapped(a, bad, err, where, kindESQLRow)
 }
 
-func (p *parser) mapped(a investigate.Alert, err error, where, kind string) {
+// mapped counts one mapped record: an alert (with the fields it could not read), or the
+// error that made it none.
+func (p *parser) mapped(a investigate.Alert, bad []FieldProblem, err error, where, kind string) {
 	if err != nil {
 		var na *NotAlertError
 		if errors.As(err, &na) {
@@ -889,7 +1093,11 @@ func (p *parser) mapped(a investigate.Alert, err error, where, kind string) {
 		p.problem(where, "%v", err)
 		return
 	}
+	for _, fp := range bad {
+		p.fieldProblem(where, fp)
+	}
 	p.rep.Records++
+	p.rep.Span.Widen(a.Time)
 	p.sum.kinds[kind]++
 	if !p.q.Window.Contains(a.Time) {
 		return

@@ -2,6 +2,7 @@ package alertdoc
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,6 +34,19 @@ func (p parsed) origins() []string {
 	var out []string
 	for _, a := range p.alerts {
 		out = append(out, a.Origin)
+	}
+	return out
+}
+
+// parseLimited parses data with a record limit of limit bytes.
+func parseLimited(t testing.TB, name string, data []byte, limit int) parsed {
+	t.Helper()
+	var out parsed
+	out.rep, _ = parseFile(context.Background(), name, bytes.NewReader(data), investigate.AlertQuery{}, func(b []investigate.Alert) {
+		out.alerts = append(out.alerts, b...)
+	}, limit)
+	if out.rep.Matched != int64(len(out.alerts)) {
+		t.Errorf("Matched = %d, sink got %d alerts", out.rep.Matched, len(out.alerts))
 	}
 	return out
 }
@@ -347,13 +361,29 @@ func TestParseMalformed(t *testing.T) {
 		hasProblem(t, got.rep, "a.ndjson:2", "a JSON number, not an alert document")
 		hasProblem(t, got.rep, "a.ndjson:3", "a JSON string, not an alert document")
 	})
-	t.Run("array element with a syntax error: named by index, those before kept", func(t *testing.T) {
-		data := []byte("[" + string(compact(t, docs[0])) + ",\n {\"kibana.alert.rule.name\": tru},\n" + string(compact(t, docs[1])) + "]")
+	t.Run("array element with a syntax error: named by index, the rest loads", func(t *testing.T) {
+		first := string(compact(t, docs[0]))
+		data := []byte("[" + first + ",\n {\"kibana.alert.rule.name\": tru},\n" + string(compact(t, docs[1])) + "]")
+		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
+		if !slices.Equal(got.ids(), alertIDs[:2]) {
+			t.Errorf("ids = %v", got.ids())
+		}
+		// The offset is the file's, counted as encoding/json counts it (the bytes read up
+		// to and including the bad one): the element starts after "[", the first
+		// document and ",\n ".
+		at := 1 + len(first) + 3 + len(`{"kibana.alert.rule.name": tru}`)
+		hasProblem(t, got.rep, "a.json#1", fmt.Sprintf("invalid JSON: invalid character '}' in literal true (expecting 'e') (at byte %d)", at))
+		if len(got.rep.Problems) != 1 {
+			t.Errorf("problems: %+v", got.rep.Problems)
+		}
+	})
+	t.Run("array with a broken separator: the rest of the document is not read", func(t *testing.T) {
+		data := []byte("[" + string(compact(t, docs[0])) + " x " + string(compact(t, docs[1])) + "]")
 		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
 		if !slices.Equal(got.ids(), alertIDs[:1]) {
 			t.Errorf("ids = %v", got.ids())
 		}
-		hasProblem(t, got.rep, "a.json#1", "the records after it were not read")
+		hasProblem(t, got.rep, "a.json#1", "invalid character 'x' after an array element")
 	})
 	t.Run("array element that is not an object: the rest loads", func(t *testing.T) {
 		data := []byte("[" + string(compact(t, docs[0])) + ", 7, null, " + string(compact(t, docs[1])) + "]")
@@ -474,15 +504,18 @@ func TestParseMalformed(t *testing.T) {
 			t.Errorf("ids = %v", got.ids())
 		}
 	})
-	t.Run("line too long", func(t *testing.T) {
-		defer func(n int) { maxLineBytes = n }(maxLineBytes)
-		maxLineBytes = peekBytes + 10
+	t.Run("line over the record limit", func(t *testing.T) {
 		long := map[string]any{"kibana.alert.rule.name": "R", "kibana.alert.uuid": "long", "x": strings.Repeat("y", 2*peekBytes)}
-		got := parseBytes(t, "l.ndjson", join(lines[0], ndjson(t, long), lines[1]), investigate.AlertQuery{})
+		data := join(lines[0], ndjson(t, long), lines[1])
+		got := parseLimited(t, "l.ndjson", data, peekBytes+10)
 		if !slices.Equal(got.ids(), alertIDs[:2]) {
 			t.Errorf("ids = %v", got.ids())
 		}
-		hasProblem(t, got.rep, "l.ndjson:2", "line longer than")
+		size := len(ndjson(t, long)) - 1
+		hasProblem(t, got.rep, "l.ndjson:2", fmt.Sprintf("record of %s is larger than the 1 MiB limit: skipped, not read (raise the limit with --max-record-size)", sizeString(int64(size))))
+		if len(got.rep.Problems) != 1 {
+			t.Errorf("problems: %+v", got.rep.Problems)
+		}
 	})
 	t.Run("long lines under the cap are read", func(t *testing.T) {
 		long := map[string]any{"kibana.alert.rule.name": "R", "kibana.alert.uuid": "long", "x": strings.Repeat("y", 3*peekBytes)}
@@ -594,4 +627,66 @@ func TestParseElapsed(t *testing.T) {
 	if got.rep.Elapsed <= 0 || got.rep.Elapsed > time.Minute {
 		t.Errorf("Elapsed = %v", got.rep.Elapsed)
 	}
+}
+
+// A record over the limit is reported by file and line or index, with its size and the
+// limit, and skipped; the records after it load, whatever the shape of the file.
+func TestParseRecordLimit(t *testing.T) {
+	const limit = 4 << 10
+	huge := fixture(t, "alert-sibling.json")
+	huge["kibana.alert.uuid"] = "huge"
+	huge["padding"] = strings.Repeat("p", 3*limit)
+	hugeLen := len(compact(t, huge))
+	small := func(id string) map[string]any {
+		return map[string]any{"kibana.alert.rule.name": "R", "kibana.alert.uuid": id, "@timestamp": "2026-03-02T09:14:47Z"}
+	}
+	hitsOf := func(ds ...map[string]any) []any {
+		var hs []any
+		for i, d := range ds {
+			hs = append(hs, hit(d, fmt.Sprint("h", i)))
+		}
+		return hs
+	}
+	arr := compact(t, []any{small("a"), huge, small("b")})
+	search := compact(t, map[string]any{"took": 1, "hits": map[string]any{"hits": hitsOf(small("a"), huge, small("b"))}})
+	tests := []struct {
+		name  string
+		data  []byte
+		where string
+		msg   string
+		ids   []string
+	}{
+		{"NDJSON line", ndjson(t, small("a"), huge, small("b")), "f:2", fmt.Sprintf("record of %s is larger than the 4 KiB limit", sizeString(int64(hugeLen))), []string{"a", "b"}},
+		{"first NDJSON line too long to tell NDJSON by: still named by line", ndjson(t, huge, small("a"), small("b")), "f:1", "is larger than the 4 KiB limit", []string{"a", "b"}},
+		{"one-line array", arr, "f#1", fmt.Sprintf("record of %s at byte %d is larger", sizeString(int64(hugeLen)), bytes.Index(arr, []byte(`,{"@timestamp":"2026-03-02T09:21`))+1), []string{"a", "b"}},
+		{"_search response hit", search, "f#1", "is larger than the 4 KiB limit", []string{"a", "b"}},
+		{"findings", compact(t, map[string]any{"Findings": []any{findingWith(t, "g1", ""), findingWith(t, "g2", strings.Repeat("x", 2*limit)), findingWith(t, "g3", "")}}), "f#1", "is larger", []string{"g1", "g3"}},
+		{"ES|QL row", []byte(`{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}],"values":[["R","a"],["` + strings.Repeat("R", 2*limit) + `","x"],["R","b"]]}`), "f#1", "is larger", []string{"a", "b"}},
+		{"pretty document, then another", append(append(pretty(t, huge), '\n'), pretty(t, small("b"))...), "f", "at byte 0 is larger", []string{"b"}},
+		{"a key over the limit", append([]byte(`{"`+strings.Repeat("k", 2*limit)+`":1,"kibana.alert.rule.name":"R"}`+"\n"), ndjson(t, small("b"))...), "f:1", "is larger", []string{"b"}},
+		{"gzip", gz(t, ndjson(t, small("a"), huge, small("b"))), "f:2", "is larger", []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseLimited(t, "f", tt.data, limit)
+			if !slices.Equal(got.ids(), tt.ids) {
+				t.Errorf("ids = %v, want %v", got.ids(), tt.ids)
+			}
+			hasProblem(t, got.rep, tt.where, tt.msg)
+			hasProblem(t, got.rep, tt.where, "skipped, not read (raise the limit with --max-record-size)")
+			if len(got.rep.Problems) != 1 {
+				t.Errorf("problems: %+v", got.rep.Problems)
+			}
+		})
+	}
+}
+
+// findingWith is a GuardDuty finding with id, padded with a description.
+func findingWith(t *testing.T, id, desc string) map[string]any {
+	f := findings(t, "guardduty-get-findings.json")[0]
+	f["Id"] = id
+	if desc != "" {
+		f["Description"] = desc
+	}
+	return f
 }

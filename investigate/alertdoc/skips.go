@@ -26,6 +26,14 @@ func (s *Skips) Unreadable(where string, err error) {
 	s.bad.Add(where, "unreadable finding: "+err.Error())
 }
 
+// FieldProblems records the fields of a finding that were of the wrong type: the
+// finding was kept without them.
+func (s *Skips) FieldProblems(where string, probs []FieldProblem) {
+	for _, p := range probs {
+		s.bad.Add(where, p.String()+": ignored, the finding is kept without it")
+	}
+}
+
 // NoAccessKey counts a finding that names no access key.
 func (s *Skips) NoAccessKey() {
 	s.mu.Lock()

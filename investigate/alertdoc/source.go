@@ -3,6 +3,7 @@ package alertdoc
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -20,15 +21,30 @@ import (
 // FileSource reads alert exports from files and directory trees. It implements
 // investigate.AlertSource.
 //
-// A path named explicitly is read whatever its name; in directories, files ending in
-// .json, .ndjson or .jsonl, optionally .gz, are read (hidden directories skipped). Each
-// file's shape is detected from its content (see Parse). Files are read in parallel: sink
-// may be called from several goroutines at once.
+// A path named explicitly is read whatever its name. In directories, files are chosen
+// by name and content: .json, .ndjson, .jsonl and .log (the name Filebeat and Elastic
+// exports use), each optionally .gz, and any other .gz are read; a file without an
+// extension is read when its start sniffs as an alert export (what Parse reads:
+// NDJSON of documents or hits, a _search or ES|QL response, GuardDuty or Security Hub
+// findings); everything else is counted as skipped, not a log (investigate.SkipNotLog),
+// and zero-byte files as empty (SkipEmptyFile). Links to files and to directories are
+// followed (each directory once); hidden directories are not searched, and named in a
+// note. Each file's shape is detected from its content (see Parse). Files are read in
+// parallel: sink may be called from several goroutines at once.
+//
+// The report's Files counts the files read, Span the time of every alert read (matched
+// or not), Skips the files left out by reason.
 type FileSource struct {
 	Paths []string
 	// Workers bounds parallel file reads (default GOMAXPROCS).
 	Workers int
+	// MaxRecordBytes bounds the bytes of one record (DefaultMaxRecordBytes when 0): a
+	// larger one is reported and skipped without being held.
+	MaxRecordBytes int
 }
+
+// maxHiddenNamed bounds the hidden directories a note names.
+const maxHiddenNamed = 5
 
 // Name names the source in reports.
 func (s *FileSource) Name() string { return "alerts:" + strings.Join(s.Paths, ",") }
@@ -37,14 +53,28 @@ func (s *FileSource) Name() string { return "alerts:" + strings.Join(s.Paths, ",
 // file at all; unreadable files and bad records are problems in the report.
 func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, error) {
 	start := time.Now()
-	files, problems := listFiles(s.Paths)
-	rep := investigate.SourceReport{Source: s.Name(), Kind: kindAlertFiles, Problems: problems}
+	ls := listFiles(s.Paths)
+	rep := investigate.SourceReport{Source: s.Name(), Kind: kindAlertFiles, Problems: ls.problems}
+	for _, sk := range ls.skips {
+		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
+	}
+	if n := len(ls.hidden); n > 0 {
+		shown := ls.hidden[:min(n, maxHiddenNamed)]
+		note := "hidden directories not searched: " + strings.Join(shown, ", ")
+		if n > len(shown) {
+			note += fmt.Sprintf(" and %d more", n-len(shown))
+		}
+		rep.Notes = append(rep.Notes, note)
+	}
+	files := ls.files
 	if len(files) == 0 {
 		rep.Elapsed = time.Since(start)
-		if len(problems) > 0 {
-			return rep, fmt.Errorf("no readable alert files in %s", strings.Join(s.Paths, ", "))
+		if len(ls.problems) > 0 {
+			err := fmt.Errorf("no readable alert files in %s", strings.Join(s.Paths, ", "))
+			rep.Failed = err.Error()
+			return rep, err
 		}
-		rep.Notes = append(rep.Notes, "no alert files (.json, .ndjson, .jsonl, optionally .gz) found")
+		rep.Notes = append(rep.Notes, "no alert files (.json, .ndjson, .jsonl, .log, optionally .gz, or alert exports without an extension) found")
 		return rep, nil
 	}
 	workers := s.Workers
@@ -56,7 +86,7 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	read := make([]bool, len(files))
 	var g errgroup.Group
 	g.SetLimit(workers)
-	for i, path := range files {
+	for i, file := range files {
 		if ctx.Err() != nil {
 			break
 		}
@@ -64,14 +94,7 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 			if ctx.Err() != nil {
 				return nil
 			}
-			f, err := os.Open(path)
-			if err != nil {
-				reports[i] = investigate.SourceReport{Problems: []investigate.Problem{{Where: path, Message: err.Error()}}}
-				return nil
-			}
-			defer f.Close()
-			reports[i], sums[i] = parseFile(ctx, path, f, q, sink)
-			read[i] = true
+			reports[i], sums[i], read[i] = s.readFile(ctx, file, q, sink)
 			return nil
 		})
 	}
@@ -104,6 +127,31 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	return rep, ctx.Err()
 }
 
+// readFile reads one file: read is false when it could not be opened or, chosen by
+// content, turned out not to be an alert export (a skip in the report).
+func (s *FileSource) readFile(ctx context.Context, file fileEntry, q investigate.AlertQuery, sink func([]investigate.Alert)) (rep investigate.SourceReport, sum fileSummary, read bool) {
+	f, err := os.Open(file.path)
+	if err != nil {
+		return investigate.SourceReport{Problems: []investigate.Problem{{Where: file.path, Message: err.Error()}}}, sum, false
+	}
+	defer f.Close()
+	if file.sniff {
+		ok, err := sniffAlerts(f)
+		if err != nil {
+			return investigate.SourceReport{Problems: []investigate.Problem{{Where: file.path, Message: err.Error()}}}, sum, false
+		}
+		if !ok {
+			rep.AddSkip(investigate.SkipNotLog, 1, file.path)
+			return rep, sum, false
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return investigate.SourceReport{Problems: []investigate.Problem{{Where: file.path, Message: err.Error()}}}, sum, false
+		}
+	}
+	rep, sum = parseFile(ctx, file.path, f, q, sink, s.MaxRecordBytes)
+	return rep, sum, true
+}
+
 func summaryNote(files int, containers, kinds map[string]int) string {
 	var parts []string
 	for _, c := range slices.Sorted(maps.Keys(containers)) {
@@ -123,59 +171,148 @@ func summaryNote(files int, containers, kinds map[string]int) string {
 	return s + kindsString(kinds)
 }
 
-// listFiles expands paths into the files to read, in a stable order, and reports the
-// paths it could not read.
-func listFiles(paths []string) (files []string, problems []investigate.Problem) {
+// fileEntry is a file to read; sniff: its name does not say, its content must.
+type fileEntry struct {
+	path  string
+	sniff bool
+}
+
+// fileList is what the paths hold: the files to read, the files left out by reason,
+// the paths that could not be read, and the hidden directories not searched.
+type fileList struct {
+	files    []fileEntry
+	skips    []investigate.Skip
+	problems []investigate.Problem
+	hidden   []string
+}
+
+func (l *fileList) skip(reason, path string) {
+	for i := range l.skips {
+		if l.skips[i].Reason == reason {
+			l.skips[i].Count++
+			return
+		}
+	}
+	l.skips = append(l.skips, investigate.Skip{Reason: reason, Count: 1, Example: path})
+}
+
+func (l *fileList) problem(path string, err error) {
+	l.problems = append(l.problems, investigate.Problem{Where: path, Message: err.Error()})
+}
+
+// listFiles expands paths into the files to read, in a stable order, and reports what
+// it left out and the paths it could not read.
+func listFiles(paths []string) fileList {
+	var (
+		l       fileList
+		visited []string // directories walked, by real path: links cannot loop
+	)
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
-			problems = append(problems, investigate.Problem{Where: root, Message: err.Error()})
+			l.problem(root, err)
 			continue
 		}
 		if !info.IsDir() {
-			files = append(files, root)
+			l.files = append(l.files, fileEntry{path: root}) // named: read whatever its name
 			continue
 		}
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				if p != root && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if !isAlertFileName(d.Name()) {
-				return nil
-			}
-			switch {
-			case d.Type().IsRegular():
-				files = append(files, p)
-			case d.Type()&fs.ModeSymlink != 0:
-				// Follow links to files (not to directories, which could loop).
-				info, err := os.Stat(p)
-				if err != nil {
-					problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-				} else if info.Mode().IsRegular() {
-					files = append(files, p)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			problems = append(problems, investigate.Problem{Where: root, Message: err.Error()})
-		}
+		l.walk(root, &visited)
 	}
-	slices.Sort(files)
-	return slices.Compact(files), problems
+	slices.SortFunc(l.files, func(a, b fileEntry) int { return strings.Compare(a.path, b.path) })
+	l.files = slices.CompactFunc(l.files, func(a, b fileEntry) bool { return a.path == b.path })
+	return l
 }
 
-func isAlertFileName(n string) bool {
-	l := strings.TrimSuffix(strings.ToLower(n), ".gz")
-	return strings.HasSuffix(l, ".json") || strings.HasSuffix(l, ".ndjson") || strings.HasSuffix(l, ".jsonl")
+// within reports whether path is dir or under it.
+func within(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+// walk lists the files under the directory root (a link to one, perhaps), naming them
+// under root. A directory already walked, or under one, is not walked again.
+func (l *fileList) walk(root string, visited *[]string) {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		l.problem(root, err)
+		return
+	}
+	for _, v := range *visited {
+		if within(real, v) {
+			return
+		}
+	}
+	*visited = append(*visited, real)
+	err = filepath.WalkDir(real, func(rp string, d fs.DirEntry, err error) error {
+		p := root + rp[len(real):]
+		if err != nil {
+			l.problem(p, err)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if rp != real && strings.HasPrefix(d.Name(), ".") {
+				l.hidden = append(l.hidden, p)
+				return fs.SkipDir
+			}
+			return nil
+		}
+		var info fs.FileInfo
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			info, err = os.Stat(rp)
+			if err != nil {
+				l.problem(p, err)
+				return nil
+			}
+			if info.IsDir() {
+				if strings.HasPrefix(d.Name(), ".") {
+					l.hidden = append(l.hidden, p)
+				} else {
+					l.walk(p, visited)
+				}
+				return nil
+			}
+		case d.Type().IsRegular():
+			info, err = d.Info()
+			if err != nil {
+				l.problem(p, err)
+				return nil
+			}
+		default: // a pipe, socket or device
+			l.skip(investigate.SkipNotLog, p)
+			return nil
+		}
+		switch read, sniff := alertFileName(d.Name()); {
+		case !info.Mode().IsRegular():
+			l.skip(investigate.SkipNotLog, p)
+		case info.Size() == 0:
+			l.skip(investigate.SkipEmptyFile, p)
+		case read || sniff:
+			l.files = append(l.files, fileEntry{path: p, sniff: sniff})
+		default:
+			l.skip(investigate.SkipNotLog, p)
+		}
+		return nil
+	})
+	if err != nil {
+		l.problem(root, err)
+	}
+}
+
+// alertFileName says what a file's name tells: read (an alert export's extension, or
+// any .gz), or sniff (no extension: the content decides).
+func alertFileName(n string) (read, sniff bool) {
+	l := strings.ToLower(n)
+	if strings.HasSuffix(l, ".gz") {
+		return true, false
+	}
+	for _, ext := range []string{".json", ".ndjson", ".jsonl", ".log"} {
+		if strings.HasSuffix(l, ext) {
+			return true, false
+		}
+	}
+	return false, !strings.Contains(strings.TrimPrefix(n, "."), ".")
 }

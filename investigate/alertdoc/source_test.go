@@ -58,7 +58,7 @@ func TestFileSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Files != 7 || rep.Records != 3+3+2+3 || rep.Matched != rep.Records || int(rep.Matched) != len(alerts) {
+	if rep.Files != 6 || rep.Records != 3+3+2+3 || rep.Matched != rep.Records || int(rep.Matched) != len(alerts) {
 		t.Errorf("Files %d, Records %d, Matched %d, alerts %d", rep.Files, rep.Records, rep.Matched, len(alerts))
 	}
 	byProvider := map[string]int{}
@@ -72,15 +72,24 @@ func TestFileSource(t *testing.T) {
 		t.Errorf("providers: %v", byProvider)
 	}
 	hasProblem(t, rep, filepath.Join(dir, "aws", "broken.json")+"#0", "the document ends early")
-	hasProblem(t, rep, filepath.Join(dir, "aws", "empty.ndjson"), "empty file")
 	hasProblem(t, rep, filepath.Join(dir, "missing"), "no such file")
-	if len(rep.Problems) != 3 {
+	if len(rep.Problems) != 2 {
 		t.Errorf("problems: %+v", rep.Problems)
+	}
+	wantSkips := []investigate.Skip{
+		{Reason: investigate.SkipNotLog, Count: 1, Example: filepath.Join(dir, "README.md")},
+		{Reason: investigate.SkipEmptyFile, Count: 1, Example: filepath.Join(dir, "aws", "empty.ndjson")},
+	}
+	if !slices.Equal(rep.Skips, wantSkips) || rep.Skipped != 2 {
+		t.Errorf("skips = %+v (%d), want %+v", rep.Skips, rep.Skipped, wantSkips)
+	}
+	if !slices.Contains(rep.Notes, "hidden directories not searched: "+filepath.Join(dir, ".cache")) {
+		t.Errorf("notes = %q", rep.Notes)
 	}
 	if rep.Source != src.Name() || rep.Kind != "alert-files" || rep.Bytes <= 0 {
 		t.Errorf("report: %+v", rep)
 	}
-	want := "read 7 files (4 JSON documents, 2 NDJSON): 3 ES|QL rows, 3 Elastic alert documents, 3 GuardDuty findings, 2 Security Hub findings"
+	want := "read 6 files (4 JSON documents, 2 NDJSON): 3 ES|QL rows, 3 Elastic alert documents, 3 GuardDuty findings, 2 Security Hub findings"
 	if !slices.Contains(rep.Notes, want) {
 		t.Errorf("notes = %q, want %q", rep.Notes, want)
 	}
@@ -102,12 +111,145 @@ func TestFileSource(t *testing.T) {
 
 func TestFileSourceNothingReadable(t *testing.T) {
 	_, rep, err := collect(t, &FileSource{Paths: []string{filepath.Join(t.TempDir(), "nope")}}, investigate.AlertQuery{})
-	if err == nil || !strings.Contains(err.Error(), "no readable alert files") || len(rep.Problems) != 1 {
-		t.Errorf("err = %v, problems %+v", err, rep.Problems)
+	if err == nil || !strings.Contains(err.Error(), "no readable alert files") || len(rep.Problems) != 1 || rep.Failed != err.Error() {
+		t.Errorf("err = %v, failed %q, problems %+v", err, rep.Failed, rep.Problems)
 	}
-	_, rep, err = collect(t, &FileSource{Paths: []string{t.TempDir()}}, investigate.AlertQuery{})
-	if err != nil || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "no alert files") {
-		t.Errorf("empty directory: err %v, notes %q", err, rep.Notes)
+	t.Run("empty directory: nothing to search, no problem", func(t *testing.T) {
+		_, rep, err := collect(t, &FileSource{Paths: []string{t.TempDir()}}, investigate.AlertQuery{})
+		if err != nil || rep.Files != 0 || len(rep.Problems) != 0 || rep.Skipped != 0 || rep.Failed != "" ||
+			len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "no alert files") {
+			t.Errorf("err %v, report %+v", err, rep)
+		}
+	})
+	t.Run("only text and CSV files: each counted as not a log", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, n := range []string{"a.txt", "b.csv", "c.csv", "sub/d.txt", "sub/e.md"} {
+			writeFile(t, filepath.Join(dir, n), []byte("alert,id\n1,2\n"))
+		}
+		_, rep, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{})
+		want := []investigate.Skip{{Reason: investigate.SkipNotLog, Count: 5, Example: filepath.Join(dir, "a.txt")}}
+		if err != nil || rep.Files != 0 || len(rep.Problems) != 0 || rep.Skipped != 5 || !slices.Equal(rep.Skips, want) {
+			t.Errorf("err %v, report %+v", err, rep)
+		}
+	})
+}
+
+// Directories are read by content: the names exports take, any .gz, and files without
+// an extension whose start is an alert export; the rest is counted by reason.
+func TestFileSourceReadsByContent(t *testing.T) {
+	dir := t.TempDir()
+	docs := alertDocs(t)
+	var hits []any
+	for i, d := range docs {
+		hits = append(hits, hit(d, alertIDs[i]))
+	}
+	search := map[string]any{"took": 3, "hits": map[string]any{"total": map[string]any{"value": 3}, "hits": hits}}
+	big := fixture(t, "alert-sibling.json")
+	big["kibana.alert.uuid"] = "big"
+	big["padding"] = strings.Repeat("p", 2*sniffBytes) // the first record does not fit in the sniffed start
+	// A CloudTrail log whose events carry keys an alert export has ("findings").
+	ct := `{"Records":[{"eventVersion":"1.08","eventName":"BatchImportFindings","eventSource":"securityhub.amazonaws.com","requestParameters":{"findings":[{"Id":"x"}]}}]}`
+
+	files := map[string][]byte{
+		"filebeat/alerts-2026.03.02.log": ndjson(t, docs[0], docs[1]),                             // Filebeat's name: 2
+		"b.jsonl":                        ndjson(t, docs[2]),                                      // 1
+		"c.ndjson.gz":                    gz(t, ndjson(t, docs[0])),                               // 1
+		"d.log.gz":                       gz(t, ndjson(t, docs[1])),                               // 1
+		"e.gz":                           gz(t, readTestdata(t, "esql-response.json")),            // any .gz: 3
+		"export":                         ndjson(t, hits...),                                      // no extension, NDJSON of hits: 3
+		"search":                         pretty(t, search),                                       // _search response: 3
+		"guardduty":                      readTestdata(t, "guardduty-get-findings.json"),          // 3
+		"securityhub":                    gz(t, readTestdata(t, "securityhub-get-findings.json")), // gzip without a name: 2
+		"esql":                           readTestdata(t, "esql-response.json"),                   // 3
+		"bigfirst":                       ndjson(t, big, docs[0]),                                 // by its keys: 2
+		"notes":                          []byte("alert triage notes\n"),                          // not JSON: skipped
+		"config":                         []byte(`{"log_level":"debug","paths":["/var/log"]}`),    // JSON, no alert: skipped
+		"trail":                          []byte(ct),                                              // CloudTrail: skipped
+		"trail-line":                     []byte(ct + "\n"),                                       // the same as one NDJSON line
+		"x.txt":                          ndjson(t, docs[0]),                                      // alerts, but a text file's name: skipped
+		"y.csv":                          []byte("a,b\n"),                                         // skipped
+		"z.json":                         nil,                                                     // empty
+		"marker":                         nil,                                                     // empty
+		"corrupt":                        {0x1f, 0x8b, 0, 1, 2, 3},                                // unreadable: a problem
+	}
+	for n, b := range files {
+		writeFile(t, filepath.Join(dir, n), b)
+	}
+	alerts, rep, err := collect(t, &FileSource{Paths: []string{dir}, Workers: 4}, investigate.AlertQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Files != 11 || rep.Records != 2+1+1+1+3+3+3+3+2+3+2 || int(rep.Matched) != len(alerts) {
+		t.Errorf("Files %d, Records %d, Matched %d, alerts %d", rep.Files, rep.Records, rep.Matched, len(alerts))
+	}
+	wantSkips := []investigate.Skip{
+		{Reason: investigate.SkipEmptyFile, Count: 2, Example: filepath.Join(dir, "marker")},
+		{Reason: investigate.SkipNotLog, Count: 6, Example: filepath.Join(dir, "x.txt")},
+	}
+	slices.SortFunc(rep.Skips, func(a, b investigate.Skip) int { return strings.Compare(a.Reason, b.Reason) })
+	if rep.Skipped != 8 || !slices.Equal(rep.Skips, wantSkips) {
+		t.Errorf("skips = %+v (%d), want %+v", rep.Skips, rep.Skipped, wantSkips)
+	}
+	hasProblem(t, rep, filepath.Join(dir, "corrupt"), "not a readable gzip file")
+	if len(rep.Problems) != 1 {
+		t.Errorf("problems: %+v", rep.Problems)
+	}
+	var origins []string
+	for _, a := range alerts {
+		origins = append(origins, strings.TrimPrefix(a.Origin, dir+string(filepath.Separator)))
+	}
+	for _, o := range []string{"export:1", "search#2", "bigfirst:1", "bigfirst:2", "securityhub#1", "filebeat/alerts-2026.03.02.log:2"} {
+		if !slices.Contains(origins, o) {
+			t.Errorf("no alert from %s in %q", o, origins)
+		}
+	}
+}
+
+// Span is the earliest and latest time of every alert read, of every file; Files counts
+// the files read.
+func TestFileSourceSpan(t *testing.T) {
+	dir := t.TempDir()
+	docs := alertDocs(t)
+	old := fixture(t, "alert-sibling.json")
+	old["kibana.alert.uuid"] = "old"
+	old["@timestamp"] = "2025-12-24T18:00:00Z"
+	writeFile(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], docs[1]))
+	writeFile(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], old}))
+	_, rep, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{AccessKeys: []string{"AKIANOBODY0000000000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Span.Since.Equal(mustTime(t, "2025-12-24T18:00:00Z")) || !rep.Span.Until.Equal(mustTime(t, "2026-03-02T09:25:00.117Z")) {
+		t.Errorf("Span = %v – %v", rep.Span.Since, rep.Span.Until)
+	}
+	if rep.Files != 2 || rep.Records != 4 || rep.Matched != 1 { // the higher-order alert matches any key
+		t.Errorf("Files %d, Records %d, Matched %d", rep.Files, rep.Records, rep.Matched)
+	}
+}
+
+func TestFileSourceRecordLimit(t *testing.T) {
+	dir := t.TempDir()
+	docs := alertDocs(t)
+	huge := fixture(t, "alert-sibling.json")
+	huge["padding"] = strings.Repeat("p", 3<<20)
+	writeFile(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], huge, docs[1]))
+	writeFile(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], huge, docs[0]}))
+	alerts, rep, err := collect(t, &FileSource{Paths: []string{dir}, MaxRecordBytes: 2 << 20}, investigate.AlertQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 4 || rep.Records != 4 {
+		t.Errorf("%d alerts, %d records", len(alerts), rep.Records)
+	}
+	hasProblem(t, rep, filepath.Join(dir, "a.ndjson")+":2", "is larger than the 2 MiB limit: skipped")
+	hasProblem(t, rep, filepath.Join(dir, "b.json")+"#1", "is larger than the 2 MiB limit: skipped")
+	if len(rep.Problems) != 2 {
+		t.Errorf("problems: %+v", rep.Problems)
+	}
+	// The default limit reads it.
+	alerts, rep, err = collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{})
+	if err != nil || len(alerts) != 6 || len(rep.Problems) != 0 {
+		t.Errorf("default limit: %d alerts, problems %+v, err %v", len(alerts), rep.Problems, err)
 	}
 }
 
@@ -146,6 +288,51 @@ func TestFileSourceSymlinks(t *testing.T) {
 		t.Errorf("alerts through the link: %d", len(alerts))
 	}
 	hasProblem(t, rep, filepath.Join(dir, "dangling.json"), "no such file")
+}
+
+// Links to directories are followed, each directory once, so that a loop ends.
+func TestFileSourceDirectoryLinks(t *testing.T) {
+	root := t.TempDir()
+	real := filepath.Join(root, "real")
+	writeFile(t, filepath.Join(real, "a.ndjson"), ndjson(t, alertDocs(t)[0]))
+	top := filepath.Join(root, "top")
+	writeFile(t, filepath.Join(top, "b.ndjson"), ndjson(t, alertDocs(t)[1]))
+	if err := os.Symlink(real, filepath.Join(top, "linked")); err != nil {
+		t.Skip(err)
+	}
+	if err := os.Symlink(top, filepath.Join(real, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	alerts, rep, err := collect(t, &FileSource{Paths: []string{top}}, investigate.AlertQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var origins []string
+	for _, a := range alerts {
+		origins = append(origins, a.Origin)
+	}
+	want := []string{filepath.Join(top, "b.ndjson") + ":1", filepath.Join(top, "linked", "a.ndjson") + ":1"}
+	if !slices.Equal(origins, want) || rep.Files != 2 || len(rep.Problems) != 0 {
+		t.Errorf("origins %q, files %d, problems %+v", origins, rep.Files, rep.Problems)
+	}
+}
+
+// A file named explicitly is read whatever its name, and an empty one is a problem:
+// the analyst asked for it.
+func TestFileSourceNamedFiles(t *testing.T) {
+	dir := t.TempDir()
+	notes := filepath.Join(dir, "alerts.txt")
+	writeFile(t, notes, ndjson(t, alertDocs(t)[0]))
+	empty := filepath.Join(dir, "empty.csv")
+	writeFile(t, empty, nil)
+	alerts, rep, err := collect(t, &FileSource{Paths: []string{notes, empty}}, investigate.AlertQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 || rep.Files != 2 || rep.Skipped != 0 {
+		t.Errorf("%d alerts, files %d, skipped %d", len(alerts), rep.Files, rep.Skipped)
+	}
+	hasProblem(t, rep, empty, "empty file")
 }
 
 func TestFileSourceCancelled(t *testing.T) {
