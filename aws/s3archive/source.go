@@ -2,10 +2,14 @@
 // as an investigate.EventSource. It lists only the prefixes a query needs: the accounts
 // (organisation trails included) and regions found by delimiter listing, narrowed to
 // Source.Accounts and Source.Regions when set, and the YYYY/MM/DD folders that can hold
-// events of the window, padded for delivery lag. Digest
-// objects and zero-byte markers are skipped; objects are fetched in parallel and parsed by
-// the local parser (cloudtrail.ScanFiles), which keeps an index of what it read so that a
-// pivot's later rounds fetch only the objects that can hold the new keys.
+// events of the window, padded for delivery lag. Objects are taken by name like the files of
+// a local directory (cloudtrail.ClassifyName: .json, .jsonl, .ndjson, .log, each .gz, any
+// .gz), objects without an extension by content (a ranged read of their beginning,
+// cloudtrail.Sniff); digests, zero-byte markers, other objects and the folders left out
+// by the window or the scope are counted in the report by reason. Objects are fetched in
+// parallel and parsed by the local parser (cloudtrail.ScanFiles), which keeps an index of
+// what it read so that a pivot's later rounds fetch only the objects that can hold the
+// new keys.
 package s3archive
 
 import (
@@ -53,6 +57,9 @@ type Source struct {
 	Regions  []string
 	// OnProgress receives the scan's advance (files, bytes, events, rate, estimate).
 	OnProgress func(cloudtrail.ScanProgress)
+	// MaxRecordBytes bounds the size of one record (0: cloudtrail.DefaultMaxRecordBytes):
+	// a larger record is reported with its object and place, and never held whole.
+	MaxRecordBytes int
 
 	indexOnce sync.Once
 	index     *cloudtrail.Index
@@ -115,17 +122,18 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		rep.Elapsed = time.Since(start)
 		return rep, err
 	}
+	// Every round reports what the listing left out (a pivot's rounds share the listing;
+	// merging its rounds keeps the largest count of each reason, not the sum).
+	l.skips.Into(&rep)
+	rep.Problems = append(rep.Problems, l.problems...)
 	if !reused {
-		// Counted once per pivot, not once per round.
-		rep.Skipped = l.skipped
-		rep.Problems = append(rep.Problems, l.problems...)
 		rep.Notes = append(rep.Notes, l.describe())
 	}
 	workers := s.Workers
 	if workers <= 0 {
 		workers = max(16, 8*runtime.GOMAXPROCS(0))
 	}
-	r := cloudtrail.ScanFiles(ctx, l.files, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: workers, Progress: s.OnProgress, Index: s.idx()})
+	r := cloudtrail.ScanFiles(ctx, l.files, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: workers, Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
 	rep.Merge(r)
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-s3"
 	rep.Elapsed = time.Since(start)
@@ -149,8 +157,9 @@ func (s *Source) opener(ctx context.Context) func(string) cloudtrail.Opener {
 
 // listing is what the listing found.
 type listing struct {
-	files    []cloudtrail.File
-	skipped  int
+	files []cloudtrail.File
+	// skips counts what was left out unread, by reason.
+	skips    cloudtrail.SkipTally
 	problems []investigate.Problem
 	calls    int
 	orgs     map[string]bool
@@ -164,14 +173,19 @@ type listing struct {
 	mu    sync.Mutex
 }
 
-// admit decides an account's or a region's folder (or an object's place) by the scope.
-func (l *listing) admit(account, region string) bool {
+// admit decides an account's or a region's folder by the scope; a folder left out is
+// counted (once, whatever it holds: it is never listed).
+func (l *listing) admit(prefix, account, region string) bool {
 	if !l.prune.Scope.Narrowed() {
 		return true
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.prune.Admit(account, region)
+	ok := l.prune.Admit(account, region)
+	l.mu.Unlock()
+	if !ok {
+		l.skips.Add(investigate.SkipPruned, 1, prefix+" (a folder not listed: each counts once, whatever it holds)")
+	}
+	return ok
 }
 
 func (l *listing) describe() string {
@@ -180,8 +194,18 @@ func (l *listing) describe() string {
 	if len(l.orgs) > 0 {
 		fmt.Fprintf(&b, "organisation %s, ", strings.Join(keys(l.orgs), ","))
 	}
-	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects, %d skipped (digests, markers, outside the window); %d date folders outside the window not listed",
-		len(l.accounts), len(l.regions), len(l.days), len(l.files), l.skipped, l.prunedFolders)
+	var r investigate.SourceReport
+	l.skips.Into(&r)
+	left := "nothing left out"
+	if len(r.Skips) > 0 {
+		var parts []string
+		for _, sk := range r.Skips {
+			parts = append(parts, fmt.Sprintf("%d %s", sk.Count, sk.Reason))
+		}
+		left = "left out: " + strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects; %s (%d date folders outside the window not listed)",
+		len(l.accounts), len(l.regions), len(l.days), len(l.files), left, l.prunedFolders)
 	if n := l.prune.Note(); n != "" {
 		b.WriteString("; " + n)
 	}
@@ -279,7 +303,8 @@ func (s *Source) list(ctx context.Context, w investigate.Window) (*listing, erro
 		return l, err
 	}
 	// A prefix that names an account or a region outside the scope: nothing to list.
-	if !l.admit(cloudtrail.LayoutFolder(root.prefix[:strings.LastIndex(root.prefix, "/")+1])) {
+	folder := root.prefix[:strings.LastIndex(root.prefix, "/")+1]
+	if a, r := cloudtrail.LayoutFolder(folder); !l.admit("s3://"+s.Bucket+"/"+folder, a, r) {
 		return l, nil
 	}
 	workers := s.ListWorkers
@@ -335,14 +360,16 @@ func (s *Source) expand(ctx context.Context, n node, w investigate.Window, l *li
 		if err != nil {
 			return nil, err
 		}
+		// Objects: every object below a day folder, and any object beside the layout's
+		// folders (an export dropped into AWSLogs/ is read by its name and content too).
+		for _, o := range out.Contents {
+			s.object(ctx, o.Key, o.Size, o.ETag, w, l)
+		}
 		if n.lv == lvObjects {
-			for _, o := range out.Contents {
-				s.object(o.Key, o.Size, o.ETag, w, l)
-			}
 			continue
 		}
 		for _, cp := range out.CommonPrefixes {
-			if c, ok := child(n, aws.ToString(cp.Prefix), w, l); ok {
+			if c, ok := s.child(n, aws.ToString(cp.Prefix), w, l); ok {
 				children = append(children, c)
 			}
 		}
@@ -356,7 +383,8 @@ func lastSeg(prefix string) string {
 }
 
 // child decides whether a folder found by listing n is worth listing.
-func child(n node, prefix string, w investigate.Window, l *listing) (node, bool) {
+func (s *Source) child(n node, prefix string, w investigate.Window, l *listing) (node, bool) {
+	url := "s3://" + s.Bucket + "/" + prefix
 	seg := lastSeg(prefix)
 	note := func(m map[string]bool, v string) {
 		l.mu.Lock()
@@ -369,11 +397,11 @@ func child(n node, prefix string, w investigate.Window, l *listing) (node, bool)
 			note(l.orgs, seg)
 			return node{prefix: prefix, lv: lvOrg}, true
 		}
-		return accountNode(prefix, seg, l)
+		return accountNode(url, prefix, seg, l)
 	case lvOrg:
-		return accountNode(prefix, seg, l)
+		return accountNode(url, prefix, seg, l)
 	case lvRegions:
-		if !l.admit("", seg) {
+		if !l.admit(url, "", seg) {
 			return node{}, false
 		}
 		note(l.regions, seg)
@@ -385,7 +413,7 @@ func child(n node, prefix string, w investigate.Window, l *listing) (node, bool)
 		}
 		from := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 		c := node{prefix: prefix, lv: lvMonth, from: from, to: from.AddDate(1, 0, 0)}
-		return c, mayHold(c, w, l, seg)
+		return c, mayHold(c, w, l, url)
 	case lvMonth:
 		m, err := strconv.Atoi(seg)
 		if err != nil || m < 1 || m > 12 {
@@ -393,7 +421,7 @@ func child(n node, prefix string, w investigate.Window, l *listing) (node, bool)
 		}
 		from := time.Date(n.from.Year(), time.Month(m), 1, 0, 0, 0, 0, time.UTC)
 		c := node{prefix: prefix, lv: lvDay, from: from, to: from.AddDate(0, 1, 0)}
-		return c, mayHold(c, w, l, seg)
+		return c, mayHold(c, w, l, url)
 	case lvDay:
 		d, err := strconv.Atoi(seg)
 		if err != nil || d < 1 || d > 31 {
@@ -401,7 +429,7 @@ func child(n node, prefix string, w investigate.Window, l *listing) (node, bool)
 		}
 		from := time.Date(n.from.Year(), n.from.Month(), d, 0, 0, 0, 0, time.UTC)
 		c := node{prefix: prefix, lv: lvObjects, from: from, to: from.AddDate(0, 0, 1)}
-		if !mayHold(c, w, l, seg) {
+		if !mayHold(c, w, l, url) {
 			return node{}, false
 		}
 		note(l.days, from.Format("2006-01-02"))
@@ -412,21 +440,22 @@ func child(n node, prefix string, w investigate.Window, l *listing) (node, bool)
 
 // mayHold reports whether a date folder can hold events of the window: files delivered
 // in [from, to) hold events from [from-DeliveryLag, to). A folder ruled out counts as
-// skipped (its objects are not even listed).
-func mayHold(n node, w investigate.Window, l *listing, _ string) bool {
+// skipped, once (its objects are not even listed).
+func mayHold(n node, w investigate.Window, l *listing, url string) bool {
 	ok := (w.Since.IsZero() || n.to.After(w.Since)) && (w.Until.IsZero() || n.from.Add(-cloudtrail.DeliveryLag).Before(w.Until))
 	if !ok {
 		l.mu.Lock()
 		l.prunedFolders++
 		l.mu.Unlock()
+		l.skips.Add(investigate.SkipOutsideWindow, 1, url+" (a date folder not listed: each counts once, whatever it holds)")
 	}
 	return ok
 }
 
 // accountNode goes straight to an account's CloudTrail/ folder: CloudTrail-Digest/ and
 // CloudTrail-Insight/ are never listed.
-func accountNode(prefix, seg string, l *listing) (node, bool) {
-	if !isAccount(seg) || !l.admit(seg, "") {
+func accountNode(url, prefix, seg string, l *listing) (node, bool) {
+	if !isAccount(seg) || !l.admit(url, seg, "") {
 		return node{}, false
 	}
 	l.mu.Lock()
@@ -447,26 +476,64 @@ func isAccount(s string) bool {
 	return true
 }
 
-// object records one listed object, or counts it as skipped.
-func (s *Source) object(key *string, size *int64, etag *string, w investigate.Window, l *listing) {
+// object records one listed object, or counts it as left out by reason. An object
+// without an extension is taken when its beginning looks like CloudTrail (a ranged read;
+// one that fails is a problem).
+func (s *Source) object(ctx context.Context, key *string, size *int64, etag *string, w investigate.Window, l *listing) {
 	k := aws.ToString(key)
 	sz := aws.ToInt64(size)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lower := strings.ToLower(k)
-	if sz == 0 || strings.HasSuffix(k, "/") || !(strings.HasSuffix(lower, ".json.gz") || strings.HasSuffix(lower, ".json")) {
-		l.skipped++
+	url := "s3://" + s.Bucket + "/" + k
+	if strings.HasSuffix(k, "/") {
+		l.skips.Add(investigate.SkipEmptyFile, 1, url) // a folder marker
 		return
 	}
-	f := cloudtrail.File{Path: "s3://" + s.Bucket + "/" + k, Size: sz, Sig: aws.ToString(etag)}
-	if lf, ok := cloudtrail.ParseLayout(k); ok {
-		if lf.Digest || !lf.InWindow(w.Since, w.Until) {
-			l.skipped++
+	kind := cloudtrail.ClassifyName(k)
+	switch kind {
+	case cloudtrail.NameDigest:
+		l.skips.Add(investigate.SkipDigest, 1, url)
+		return
+	case cloudtrail.NameOther:
+		l.skips.Add(investigate.SkipNotLog, 1, url)
+		return
+	}
+	lf, inLayout := cloudtrail.ParseLayout(k)
+	switch {
+	case inLayout && lf.Digest:
+		l.skips.Add(investigate.SkipDigest, 1, url)
+		return
+	case inLayout && !lf.InWindow(w.Since, w.Until):
+		l.skips.Add(investigate.SkipOutsideWindow, 1, url)
+		return
+	case sz == 0:
+		l.skips.Add(investigate.SkipEmptyFile, 1, url)
+		return
+	}
+	if inLayout && l.prune.Scope.Narrowed() {
+		l.mu.Lock()
+		ok := l.prune.Admit(lf.Account, lf.Region)
+		l.mu.Unlock()
+		if !ok {
+			l.skips.Add(investigate.SkipPruned, 1, url)
 			return
 		}
-		if l.prune.Scope.Narrowed() && !l.prune.Admit(lf.Account, lf.Region) {
-			return // l.mu is held
+	}
+	if kind == cloudtrail.NameSniff {
+		ok, err := s.sniff(ctx, k)
+		if err != nil {
+			l.mu.Lock()
+			l.problems = append(l.problems, investigate.Problem{Where: url, Message: "cannot read: " + describeErr(err)})
+			l.mu.Unlock()
+			return
 		}
+		if !ok {
+			l.skips.Add(investigate.SkipNotLog, 1, url)
+			return
+		}
+	}
+	f := cloudtrail.File{Path: url, Size: sz, Sig: aws.ToString(etag)}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if inLayout {
 		f.Layout = &lf
 		l.accounts[lf.Account] = true
 		l.regions[lf.Region] = true
@@ -475,6 +542,20 @@ func (s *Source) object(key *string, size *int64, etag *string, w investigate.Wi
 		}
 	}
 	l.files = append(l.files, f)
+}
+
+// sniffRange is the part of an object without an extension read to decide whether it
+// is CloudTrail: enough compressed bytes for cloudtrail.SniffBytes of content.
+const sniffRange = 64 << 10
+
+// sniff reads the beginning of an object: is it CloudTrail?
+func (s *Source) sniff(ctx context.Context, key string) (bool, error) {
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key), Range: aws.String(fmt.Sprintf("bytes=0-%d", sniffRange-1))})
+	if err != nil {
+		return false, err
+	}
+	defer out.Body.Close()
+	return cloudtrail.Sniff(out.Body)
 }
 
 // describeErr shortens SDK errors to what an analyst can act on.

@@ -2,11 +2,14 @@ package s3archive
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -271,7 +274,7 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	for _, r := range col.Rounds[0] {
 		fetched += r.Files
 	}
-	if len(col.Rounds[0]) < 2 || fetched <= rep.Files || !strings.Contains(strings.Join(rep.Notes, "\n"), fmt.Sprintf(": %d log objects,", rep.Files)) {
+	if len(col.Rounds[0]) < 2 || fetched <= rep.Files || !strings.Contains(strings.Join(rep.Notes, "\n"), fmt.Sprintf(": %d log objects;", rep.Files)) {
 		t.Errorf("files %d over %d rounds that read %d: want the listing's log objects, once (notes %q)", rep.Files, len(col.Rounds[0]), fetched, rep.Notes)
 	}
 }
@@ -279,8 +282,8 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 func testLaterRounds(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/"}
 	ctx := context.Background()
-	var n int
-	sink := func(b []investigate.Event) { n += len(b) }
+	var n atomic.Int64
+	sink := func(b []investigate.Event) { n.Add(int64(len(b))) } // called from several goroutines
 	r1, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{m.Attack.Key}}, sink)
 	if err != nil {
 		t.Fatal(err)
@@ -339,4 +342,91 @@ func contains(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestObjectsAreTakenByNameAndContent: objects are read by name like the files of a
+// directory, objects without an extension by their content (a ranged read), and
+// everything left out is counted by reason; the report says what was searched.
+func TestObjectsAreTakenByNameAndContent(t *testing.T) {
+	srv := moto.Start(t)
+	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trail")}); err != nil {
+		t.Fatal(err)
+	}
+	const key = "AKIAOBJECTTEST000001"
+	rec := func(id, at, extra string) string {
+		return `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","accessKeyId":"` + key + `","accountId":"111122223333"},"eventTime":"` + at +
+			`","eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1","eventID":"` + id + `","recipientAccountId":"111122223333"` + extra + `}`
+	}
+	gzip := func(s string) string {
+		var b bytes.Buffer
+		w := stdgzip.NewWriter(&b)
+		w.Write([]byte(s))
+		w.Close()
+		return b.String()
+	}
+	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/"
+	objects := map[string]string{
+		day + "111122223333_CloudTrail_us-east-1_20261120T0905Z_a.json.gz":   gzip(`{"Records":[` + rec("s1", "2026-11-20T09:01:00Z", "") + `]}`),
+		day + "111122223333_CloudTrail_us-east-1_20261120T0910Z_big.json.gz": gzip(`{"Records":[` + rec("big", "2026-11-20T09:06:00Z", `,"requestParameters":{"p":"`+strings.Repeat("x", 8<<10)+`"}`) + `,` + rec("s2", "2026-11-20T09:07:00Z", "") + `]}`),
+		day + "export":     rec("s3", "2026-11-20T08:00:00Z", "") + "\n" + rec("s4", "2026-11-20T10:00:00Z", "") + "\n",
+		day + "blob":       gzip(strings.Repeat("\x00\x01", 1000)),
+		day + "notes.txt":  "x",
+		day:                "",
+		day + "empty.json": "",
+		day + "111122223333_CloudTrail-Digest_us-east-1_x.json.gz":                                                          "{}",
+		"AWSLogs/111122223333/CloudTrail/us-east-1/2025/01/01/111122223333_CloudTrail_us-east-1_20250101T0905Z_old.json.gz": gzip(`{"Records":[]}`),
+		"AWSLogs/222233334444/CloudTrail/us-east-1/2026/11/20/222233334444_CloudTrail_us-east-1_20261120T0905Z_b.json.gz":   gzip(`{"Records":[]}`),
+		"AWSLogs/filebeat.log": rec("s5", "2026-11-20T09:30:00Z", "") + "\n",
+	}
+	for k, body := range objects {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trail"), Key: aws.String(k), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &Source{Client: c, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
+	var ids []string
+	var mu sync.Mutex
+	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
+	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}, Window: w}, func(b []investigate.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range b {
+			ids = append(ids, e.ID)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(ids)
+	if want := []string{"s1", "s2", "s3", "s4", "s5"}; !slices.Equal(ids, want) {
+		t.Errorf("events %v, want %v", ids, want)
+	}
+	skips, total := map[string]int{}, 0
+	for _, s := range rep.Skips {
+		skips[s.Reason] = s.Count
+		total += s.Count
+	}
+	want := map[string]int{
+		investigate.SkipNotLog:        2, // notes.txt, blob
+		investigate.SkipEmptyFile:     2, // the folder marker, empty.json
+		investigate.SkipDigest:        1,
+		investigate.SkipOutsideWindow: 1, // the 2025 folder, not listed
+		investigate.SkipPruned:        1, // account 222233334444's folder, not listed
+	}
+	if fmt.Sprint(skips) != fmt.Sprint(want) || total != rep.Skipped {
+		t.Errorf("skips %v (Skipped %d), want %v", skips, rep.Skipped, want)
+	}
+	// Three log objects, the export without an extension and the one beside the layout.
+	if rep.Files != 4 {
+		t.Errorf("files %d, want 4", rep.Files)
+	}
+	if len(rep.Problems) != 1 || !strings.HasSuffix(rep.Problems[0].Where, "_big.json.gz#record 1") || !strings.Contains(rep.Problems[0].Message, "over the record size limit of 4.0 KiB") {
+		t.Errorf("problems %+v", rep.Problems)
+	}
+	if !rep.Span.Since.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) || !rep.Span.Until.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) ||
+		!slices.Equal(rep.Accounts, []string{"111122223333"}) || !slices.Equal(rep.AWSRegions, []string{"us-east-1"}) {
+		t.Errorf("span %v..%v accounts %v regions %v", rep.Span.Since, rep.Span.Until, rep.Accounts, rep.AWSRegions)
+	}
 }

@@ -25,7 +25,7 @@ func init() {
 		if err != nil {
 			return nil, true, err
 		}
-		src := &cloudtrail.FileSource{Paths: []string{spec}, Workers: e.g.Workers, Accounts: accounts, Regions: regions}
+		src := &cloudtrail.FileSource{Paths: []string{spec}, Workers: e.g.Workers, Accounts: accounts, Regions: regions, MaxRecordBytes: int(e.g.MaxRecordSize)}
 		if e.g.Progress && stderrIsTerminal() {
 			src.OnProgress = scanProgressPrinter(spec)
 		}
@@ -35,7 +35,7 @@ func init() {
 		if err := checkPath("--alerts", spec); err != nil {
 			return nil, true, err
 		}
-		return &alertdoc.FileSource{Paths: []string{spec}}, true, nil
+		return &alertdoc.FileSource{Paths: []string{spec}, MaxRecordBytes: int(e.g.MaxRecordSize)}, true, nil
 	}
 }
 

@@ -32,7 +32,7 @@ func init() {
 		if err != nil {
 			return nil, true, err
 		}
-		src := &s3archive.Source{Client: s3Client(e.ctx, cfg, bucket), Bucket: bucket, Prefix: prefix, Workers: e.g.Workers, Accounts: accounts, Regions: regions}
+		src := &s3archive.Source{Client: s3Client(e.ctx, cfg, bucket), Bucket: bucket, Prefix: prefix, Workers: e.g.Workers, Accounts: accounts, Regions: regions, MaxRecordBytes: int(e.g.MaxRecordSize)}
 		if e.g.Progress && stderrIsTerminal() {
 			src.OnProgress = scanProgressPrinter(spec)
 		}

@@ -44,7 +44,7 @@ var (
 
 // archiveForBench generates the benchmark's archive once: KEYPIVOT_BENCH_SIZE
 // decompressed (default 128MB; bench/archive.sh runs 1 GB against the command-line tools).
-func archiveForBench(b *testing.B) *memArchive {
+func archiveForBench(b testing.TB) *memArchive {
 	benchOnce.Do(func() {
 		size := int64(128 << 20)
 		if s := os.Getenv("KEYPIVOT_BENCH_SIZE"); s != "" {
@@ -237,10 +237,12 @@ func BenchmarkArchive(b *testing.B) {
 	})
 }
 
-// BenchmarkPreScan measures, on one core, the two passes every file read makes before any
+// BenchmarkPreScan measures, on one core, the passes every file read makes before any
 // JSON is decoded, over the archive's decompressed files: the token scan that decides
-// the whole-file skip, and the shape check that reports files the skip would hide (not
-// CloudTrail, cut short). Compare both with inflate/* per core.
+// the whole-file skip, the shape check that reports files the skip would hide (not
+// CloudTrail, cut short), and the search for eventTime values that says what the file
+// covers (times; facts-share is its cost against the rest, file by file with the
+// buffer hot, as in a scan). Compare them with inflate/* per core.
 func BenchmarkPreScan(b *testing.B) {
 	a := archiveForBench(b)
 	var plain [][]byte
@@ -265,6 +267,45 @@ func BenchmarkPreScan(b *testing.B) {
 				}
 			}
 		}
+	})
+	b.Run("times", func(b *testing.B) {
+		b.SetBytes(a.m.Bytes)
+		var f facts
+		for b.Loop() {
+			for _, p := range plain {
+				f.reset()
+				f.scanTimes(p)
+				if !f.has {
+					b.Fatal("no eventTime found")
+				}
+			}
+		}
+	})
+	// The coverage facts' share of the work a file costs when it is read, measured file by
+	// file on one core with the buffer hot from inflating it, as in a scan: the search
+	// for eventTime values against inflate, token scan and shape check (facts-%).
+	b.Run("facts-share", func(b *testing.B) {
+		b.SetBytes(a.m.Bytes)
+		var (
+			buf         []byte
+			tok         Tokens
+			f           facts
+			base, extra time.Duration
+		)
+		for b.Loop() {
+			for _, lf := range a.list {
+				t0 := time.Now()
+				buf = klauspostGunzip(buf, a.files[lf.Path])
+				scanTokens(buf, &tok)
+				checkShape(buf, true)
+				t1 := time.Now()
+				f.reset()
+				f.scanTimes(buf)
+				base += t1.Sub(t0)
+				extra += time.Since(t1)
+			}
+		}
+		b.ReportMetric(100*float64(extra)/float64(base), "facts-%")
 	})
 	b.Run("inflate-one-core", func(b *testing.B) {
 		b.SetBytes(a.m.Bytes)

@@ -224,8 +224,11 @@ func TestIndexAnswersLaterQueries(t *testing.T) {
 		t.Fatalf("first pass read %d files, found %v", rep.Files, ids)
 	}
 	rep, ids := run(later)
-	if rep.Files != 1 || len(ids) != 1 || ids[0] != "b1" {
-		t.Fatalf("second pass read %d files (want only b.json), found %v; notes %q", rep.Files, ids, rep.Notes)
+	// Every file is searched (Files), only b.json is read (Bytes): the others are
+	// answered from the index.
+	if rep.Files != 3 || rep.Bytes != int64(len(files["b.json"])) || len(ids) != 1 || ids[0] != "b1" ||
+		!strings.Contains(strings.Join(rep.Notes, "\n"), "2 of 3 files answered from the index") {
+		t.Fatalf("second pass searched %d files, read %d bytes (want only b.json's %d), found %v; notes %q", rep.Files, rep.Bytes, len(files["b.json"]), ids, rep.Notes)
 	}
 	// c.json changes: the index must not answer for it any more.
 	time.Sleep(10 * time.Millisecond)
@@ -295,9 +298,28 @@ func FuzzParse(f *testing.F) {
 		f.Add(gz(f, []byte(s)))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
 		for _, m := range []*Matcher{NewMatcher(q(testKey)), NewMatcher(investigate.EventQuery{}),
 			NewMatcher(investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "k", Region: "us-east-1"}}})} {
-			Parse("f.json", func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, m, func([]investigate.Event) {})
+			var whole, streamed []string
+			Parse("f.json", open, m, func(b []investigate.Event) {
+				for _, e := range b {
+					whole = append(whole, e.ID+"@"+e.Origin)
+				}
+			})
+			// The same file streamed (as one too large to hold), and with a small record
+			// limit: never a panic, and the same events when nothing is over the limit.
+			w := newWorker()
+			w.parse(&File{Path: "f.json", Size: MaxBuffered + 1}, open, m, func(b []investigate.Event) {
+				for _, e := range b {
+					streamed = append(streamed, e.ID+"@"+e.Origin)
+				}
+			}, nil, 0)
+			if !isGzip(b) && !slices.Equal(whole, streamed) {
+				t.Fatalf("whole %q, streamed %q", whole, streamed)
+			}
+			w.parse(&File{Path: "f.json", Size: MaxBuffered + 1}, open, m, func([]investigate.Event) {}, nil, 16)
+			w.parse(&File{Path: "f.json"}, open, m, func([]investigate.Event) {}, nil, 16)
 		}
 	})
 }

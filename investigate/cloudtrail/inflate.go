@@ -68,7 +68,7 @@ func gzipReader(r io.Reader) (*gzip.Reader, error) {
 func putGzipReader(zr *gzip.Reader) { gzPool.Put(zr) }
 
 // readUpTo reads r into buf's storage until EOF or until more than limit bytes were
-// read. It returns what was read and the first error other than EOF.
+// read (limit+1 then). It returns what was read and the first error other than EOF.
 func readUpTo(buf []byte, r io.Reader, limit int) ([]byte, error) {
 	b := buf[:0]
 	for {
@@ -76,7 +76,9 @@ func readUpTo(buf []byte, r io.Reader, limit int) ([]byte, error) {
 			if len(b) > limit {
 				return b, nil
 			}
-			n := max(cap(b)*2, 64<<10)
+			// Grown by doubling, but never past limit+1: a file too large to hold costs
+			// one buffer of the limit, not twice that.
+			n := min(max(cap(b)*2, 64<<10), limit+1)
 			nb := make([]byte, len(b), n)
 			copy(nb, b)
 			b = nb

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -17,18 +19,32 @@ import (
 type Stats struct {
 	Bytes      int64 // decompressed bytes read
 	Compressed int64 // bytes read from the file as stored
-	Records    int64 // records decoded
+	Records    int64 // records split from the file (decoded when they may match)
 	Matched    int64 // records the matcher wanted
 	// Skipped is true when the whole file was skipped without decoding: it holds no key
 	// of interest.
 	Skipped bool
 	// Indexed is true when the file's tokens went into the index.
 	Indexed bool
+	// Searched is true when the file's content was read (false: it could not be opened,
+	// or is not readable gzip).
+	Searched bool
+	// Span is the earliest and latest eventTime of the file's records, matched or not;
+	// Accounts and Regions their recipientAccountId and awsRegion values (filled for
+	// files outside the S3 layout, whose folders say them otherwise).
+	Span              investigate.Window
+	Accounts, Regions []string
 }
 
 // MaxBuffered is the decompressed size up to which a file is held in memory, so that it
 // can be skipped whole when no key of interest appears in it. Larger files are streamed.
 const MaxBuffered = 64 << 20
+
+// DefaultMaxRecordBytes is the default limit on the size of one record (one NDJSON line,
+// one element of an array or of Records). A record over the limit is reported, with its
+// file and place, and never held whole: the reader scans on to its end and goes on with
+// the next record. The limit bounds the memory a hostile or broken file can take.
+const DefaultMaxRecordBytes = 64 << 20
 
 // retainBuffer is the largest buffer a worker keeps between files; larger ones (rare
 // huge files) go back to the garbage collector, so idle memory stays small.
@@ -51,6 +67,7 @@ type worker struct {
 	buf    []byte
 	spans  []span
 	tokens Tokens
+	facts  facts
 	whole  wholeInflater
 }
 
@@ -82,25 +99,33 @@ func (w *worker) done() {
 }
 
 // Parse reads one log file and passes the events m wants to emit, in batches. name is
-// used in problems ("name:line", "name#record"). A file whose content is gzip (by its
-// magic bytes, whatever its name) is decompressed. Problems never stop the parse of
-// the rest of the file when the format allows resynchronising (NDJSON, arrays of
-// well-formed records).
+// used in problems and origins: "name:line" for NDJSON, "name#record 3" for the records
+// of arrays and Records documents. A file whose content is gzip (by its magic bytes,
+// whatever its name) is decompressed. Problems never stop the parse of the rest of the
+// file when the format allows resynchronising (NDJSON, arrays of well-formed records).
+// Records over DefaultMaxRecordBytes are reported and left out.
 func Parse(name string, open Opener, m *Matcher, emit func([]investigate.Event)) (Stats, []investigate.Problem) {
 	w := workerPool.Get().(*worker)
 	defer workerPool.Put(w)
-	return w.parse(&File{Path: name}, open, m, emit, nil)
+	return w.parse(&File{Path: name}, open, m, emit, nil, 0)
 }
 
 // parse reads one file with the worker's buffers; idx, when set, receives the file's
-// tokens.
-func (w *worker) parse(f *File, open Opener, m *Matcher, emit func([]investigate.Event), idx *Index) (Stats, []investigate.Problem) {
+// tokens; limit bounds a record's size (0: DefaultMaxRecordBytes).
+func (w *worker) parse(f *File, open Opener, m *Matcher, emit func([]investigate.Event), idx *Index, limit int) (Stats, []investigate.Problem) {
 	defer w.done()
-	p := &parser{name: f.Path, m: m, emit: emit, w: w}
+	if limit <= 0 {
+		limit = DefaultMaxRecordBytes
+	}
+	w.facts.reset()
+	p := &parser{name: f.Path, base: f.Path, m: m, emit: emit, w: w, limit: limit, places: f.Layout == nil}
 	p.run(open, f, idx)
 	p.flush()
 	if p.extra > 0 {
 		p.problems = append(p.problems, investigate.Problem{Where: f.Path, Message: fmt.Sprintf("%d more unreadable records in this file", p.extra)})
+	}
+	if p.stats.Searched && !p.notTrail {
+		p.stats.Span, p.stats.Accounts, p.stats.Regions = p.coverage()
 	}
 	return p.stats, p.problems
 }
@@ -115,8 +140,34 @@ type parser struct {
 	problems []investigate.Problem
 	extra    int
 	buf      []byte // the whole decompressed file, when buffered
-	line     int
-	lineOff  int64
+	limit    int    // the largest record read
+
+	// Coverage facts: places asks for accounts and regions (files outside the layout);
+	// perRecord takes the facts from each record (streamed files) rather than from the
+	// whole buffer; notTrail drops them (the file is not CloudTrail).
+	places, perRecord, notTrail bool
+
+	// Naming: base is the file's name, or "name:LINE" while the records of a Records
+	// document on an NDJSON line are read; recNo numbers the records of arrays and
+	// documents (from 1); valueLine and onLine name top-level values by their line.
+	base              string
+	recNo             int
+	valueLine, onLine int
+}
+
+// place names a record: its line (NDJSON and other top-level values), its index in an
+// array or a Records document (from 1), or both.
+type place struct{ line, rec int }
+
+func (p *parser) at(pl place) string {
+	s := p.base
+	if pl.line > 0 {
+		s += ":" + strconv.Itoa(pl.line)
+	}
+	if pl.rec > 0 {
+		s += "#record " + strconv.Itoa(pl.rec)
+	}
+	return s
 }
 
 func (p *parser) problem(where, format string, args ...any) {
@@ -132,6 +183,12 @@ func (p *parser) flush() {
 		p.emit(p.batch)
 		p.batch = nil
 	}
+}
+
+// coverage is what the file's records cover, from the facts gathered so far.
+func (p *parser) coverage() (investigate.Window, []string, []string) {
+	f := &p.w.facts
+	return f.window(), slices.Clone(f.accounts), slices.Clone(f.regions)
 }
 
 // decompress wraps r in a pooled gzip reader when its content starts with gzip magic.
@@ -180,6 +237,11 @@ func (w *worker) gunzip(src []byte) ([]byte, error) {
 	return out, err
 }
 
+// maxDeflateRatio is the most a deflate stream inflates (258-byte matches in a few bits):
+// a gzip size field beyond it for the stored size is not to be believed (a cut-short file
+// ends in compressed data, not in its size field).
+const maxDeflateRatio = 1032
+
 func (p *parser) run(open Opener, f *File, idx *Index) {
 	rc, err := open()
 	if err != nil {
@@ -187,6 +249,11 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		return
 	}
 	defer rc.Close()
+	if f.Size > MaxBuffered {
+		// Known to be too large to hold (its size as listed): stream it from the start.
+		p.stream(rc)
+		return
+	}
 	raw, rerr := readUpTo(p.w.raw, rc, MaxBuffered)
 	p.w.raw = raw
 	p.stats.Compressed = int64(len(raw))
@@ -203,6 +270,12 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		readErr = rerr
 	}
 	if isGzip(raw) {
+		if hint := gzipSizeHint(raw); hint > MaxBuffered && hint/maxDeflateRatio <= len(raw) {
+			// A small file that inflates past what is held (a gzip bomb, a huge export):
+			// stream it rather than inflate it into a buffer first.
+			p.stream(bytes.NewReader(raw))
+			return
+		}
 		out, err := p.w.gunzip(raw)
 		var he errGzipHeader
 		if errors.As(err, &he) {
@@ -219,6 +292,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		}
 		whole = readErr == nil
 	}
+	p.stats.Searched = true
 	n := int64(len(content))
 	p.stats.Bytes = n
 	p.buf = content
@@ -238,7 +312,13 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	} else if p.buf[i] != '{' && p.buf[i] != '[' {
 		// Not JSON at all: say so even when no key of interest occurs in it.
 		p.problem(p.name+":1", "not JSON: file starts with %q", printable(p.buf[i:]))
+		p.notTrail = true
 		return
+	}
+	// What the records cover, matched or not: one more search over bytes in cache.
+	p.w.facts.scanTimes(p.buf)
+	if p.places {
+		p.w.facts.scanPlaces(p.buf)
 	}
 	if p.m.All() {
 		p.parseBuffer(readErr != nil)
@@ -248,8 +328,14 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	if readErr == nil {
 		// The file's shape, checked without decoding: a file ruled out below is never
 		// parsed, so this is the only place its damage can be seen.
-		p.w.tokens.shape = checkShape(p.buf, whole)
+		sp := checkShape(p.buf, whole)
+		p.w.tokens.shape = sp
+		p.notTrail = sp != nil && sp.notTrail
 		if idx != nil {
+			if !p.notTrail {
+				w, accounts, regions := p.coverage()
+				p.w.tokens.span, p.w.tokens.accounts, p.w.tokens.regions = spanOf(w), accounts, regions
+			}
 			idx.add(f, &p.w.tokens)
 			p.stats.Indexed = true
 		}
@@ -266,32 +352,41 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 
 // parseBuffer reads the records of the buffered file: {"Records":[...]} documents, the
 // S3 layout's shape, are split into records without decoding them; everything else, and
-// any document that is not well formed, goes through the general parser.
+// any document that is not well formed, goes through the general reader.
 func (p *parser) parseBuffer(truncated bool) {
 	if !truncated {
 		if spans, ok := recordSpans(p.buf, p.w.spans[:0]); ok {
 			p.w.spans = spans
 			for i, s := range spans {
-				p.record(p.buf[s.start:s.end], i, int64(s.start))
+				p.record(p.buf[s.start:s.end], int64(s.end-s.start), place{rec: i + 1}, true)
 			}
 			return
 		}
 	}
-	p.parseReader(bytes.NewReader(p.buf), truncated)
+	p.parseStream(newByteStream(p.buf, p.limit), truncated)
 }
 
-// stream parses a file too large to hold, record by record.
+// stream parses a file too large to hold, record by record: memory stays within the
+// record size limit and the reader's window, whatever the file's size.
 func (p *parser) stream(r io.Reader) {
-	dr, release, err := decompress(r)
+	cr := &countingReader{r: r}
+	dr, release, err := decompress(cr)
 	if err != nil {
 		p.problem(p.name, "not a readable gzip file: %v", err)
 		return
 	}
 	defer release()
-	cr := &countingReader{r: dr}
+	p.stats.Searched = true
+	out := &countingReader{r: dr}
 	p.buf = nil
-	p.parseReader(cr, false)
-	p.stats.Bytes = cr.n
+	p.perRecord = true
+	s := newReaderStream(out, p.limit)
+	p.parseStream(s, false)
+	p.stats.Bytes = out.n
+	p.stats.Compressed = cr.n
+	if s.err != nil {
+		p.problem(p.name, "%s after %d bytes; the records before it were read", investigate.DescribeReadError(s.err), out.n)
+	}
 }
 
 type countingReader struct {
@@ -305,60 +400,230 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// parseReader detects the file's shape and reads its records.
-func (p *parser) parseReader(r io.Reader, truncated bool) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	skipBOMAndSpace(br)
-	head, _ := br.Peek(1)
-	if len(head) == 0 {
+// parseStream detects the input's shape and reads its records: NDJSON (one record, or
+// one Records document, a line: a bad line is reported and skipped), arrays of records,
+// {"Records":[...]} and lookup-events {"Events":[...]} documents, and concatenated or
+// pretty-printed records, in any mix.
+func (p *parser) parseStream(s *jsonStream, truncated bool) {
+	c, ok := s.peek()
+	if !ok {
 		return
 	}
-	switch head[0] {
-	case '[':
-		p.array(json.NewDecoder(br), "", truncated)
+	switch c {
 	case '{':
-		peek, _ := br.Peek(64 << 10)
-		if line, ok := firstLine(peek); ok && json.Valid(line) && moreAfterFirstLine(peek) {
-			// NDJSON: one record (or one Records document) a line; a bad line is skipped.
-			p.lines(br, truncated)
+		head := s.head(64 << 10)
+		if line, ok := firstLine(head); ok && json.Valid(line) && moreAfterFirstLine(head) {
+			p.lines(s, truncated)
 			return
 		}
-		switch firstKey(peek) {
-		case "Records", "Events":
-			p.wrappers(json.NewDecoder(br), truncated)
-			return
-		}
-		p.values(json.NewDecoder(br), truncated)
+		p.values(s, truncated)
+	case '[':
+		p.values(s, truncated)
 	default:
-		p.problem(p.name+":1", "not JSON: file starts with %q", printable(head))
+		p.problem(p.name+":1", "not JSON: file starts with %q", printable(s.head(16)))
 	}
 }
 
-func firstByte(b []byte) byte {
-	b = bytes.TrimPrefix(b, []byte{0xef, 0xbb, 0xbf})
-	b = bytes.TrimLeft(b, " \t\r\n")
-	if len(b) == 0 {
-		return 0
-	}
-	return b[0]
-}
-
-func skipBOMAndSpace(br *bufio.Reader) {
-	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xef, 0xbb, 0xbf}) {
-		br.Discard(3)
-	}
+// values reads top-level values: records (named by the line they start on), arrays of
+// records and Records/Events documents (their records named by index).
+func (p *parser) values(s *jsonStream, truncated bool) {
 	for {
-		b, err := br.Peek(1)
-		if err != nil || len(b) == 0 {
+		c, ok := s.peek()
+		if !ok {
 			return
 		}
-		switch b[0] {
-		case ' ', '\t', '\r', '\n':
-			br.Discard(1)
+		line := s.lineNo()
+		switch c {
+		case '[':
+			if !p.array(s, truncated) {
+				return
+			}
+		case '{':
+			switch firstKey(s.head(4096)) {
+			case "Records", "Events":
+				if !p.document(s, truncated) {
+					return
+				}
+				continue
+			}
+			if line == p.valueLine {
+				p.onLine++
+			} else {
+				p.valueLine, p.onLine = line, 1
+			}
+			at := place{line: line}
+			if p.onLine > 1 {
+				at.rec = p.onLine // several values on one line
+			}
+			raw, size, complete := s.value()
+			if !complete {
+				p.cut(s, truncated, at)
+				return
+			}
+			p.record(raw, size, at, false)
 		default:
+			p.problem(p.at(place{line: line}), "invalid JSON: %q where a record should start; the rest of the line is skipped", printable(s.head(16)))
+			s.skipLine()
+		}
+	}
+}
+
+// next moves to the next item of a list (an array's elements, an object's members) after
+// n items, past the comma, and returns its first byte; ok is false when the list closes
+// (closer consumed; closed is set) or cannot go on (reported).
+func (p *parser) next(s *jsonStream, n int, closer byte, truncated bool) (c byte, ok, closed bool) {
+	c, ok = s.peek()
+	if ok && c == closer {
+		s.skip(1)
+		return c, false, true
+	}
+	if ok && n > 0 {
+		if c != ',' {
+			if closer == ']' {
+				p.problem(p.at(place{rec: p.recNo}), "invalid JSON after this record: %q where \",\" or \"]\" should be", printable(s.head(16)))
+			} else {
+				p.problem(p.at(place{line: s.lineNo()}), "invalid JSON: %q where \",\" or \"}\" should be", printable(s.head(16)))
+			}
+			return c, false, false
+		}
+		s.skip(1)
+		c, ok = s.peek()
+	}
+	if !ok {
+		p.cut(s, truncated, place{rec: p.recNo + 1})
+	}
+	return c, ok, false
+}
+
+// array reads an array of records (or of lookup events) from its '['.
+func (p *parser) array(s *jsonStream, truncated bool) bool {
+	s.skip(1)
+	for n := 0; ; n++ {
+		c, ok, closed := p.next(s, n, ']', truncated)
+		if !ok {
+			return closed
+		}
+		p.recNo++
+		at := place{rec: p.recNo}
+		if c == ']' || c == ',' {
+			p.problem(p.at(at), "invalid JSON: %q where a record should be", string(c))
+			return false
+		}
+		raw, size, complete := s.value()
+		if !complete {
+			p.cut(s, truncated, at)
+			return false
+		}
+		p.record(raw, size, at, false)
+	}
+}
+
+// document reads {"Records":[...]} and lookup-events' {"Events":[...], "NextToken":...}
+// from its '{', the records as they stream by; other members are skipped.
+func (p *parser) document(s *jsonStream, truncated bool) bool {
+	s.skip(1)
+	for n := 0; ; n++ {
+		c, ok, closed := p.next(s, n, '}', truncated)
+		if !ok {
+			return closed
+		}
+		if c != '"' {
+			p.problem(p.at(place{line: s.lineNo()}), "invalid JSON: %q where a member name should be", printable(s.head(16)))
+			return false
+		}
+		key, _, complete := s.value()
+		name := string(key)
+		if c, ok = s.peek(); !complete || !ok || c != ':' {
+			if complete && ok {
+				p.problem(p.at(place{line: s.lineNo()}), "invalid JSON: %q where \":\" should be", printable(s.head(16)))
+			} else {
+				p.cut(s, truncated, place{rec: p.recNo + 1})
+			}
+			return false
+		}
+		s.skip(1)
+		if c, ok = s.peek(); !ok {
+			p.cut(s, truncated, place{rec: p.recNo + 1})
+			return false
+		}
+		if c == '[' && (name == `"Records"` || name == `"Events"`) {
+			if !p.array(s, truncated) {
+				return false
+			}
+			continue
+		}
+		if _, _, complete := s.value(); !complete {
+			p.cut(s, truncated, place{rec: p.recNo + 1})
+			return false
+		}
+	}
+}
+
+// lines reads NDJSON: one record, or one Records document, a line. A bad line is
+// reported and skipped; a line over the limit is scanned past without being held.
+func (p *parser) lines(s *jsonStream, truncated bool) {
+	for s.ahead(1) {
+		lineNo := s.lineNo()
+		raw, size, last := s.readLine()
+		if raw == nil {
+			p.tooLarge(place{line: lineNo}, size)
+		} else if t := bytes.TrimSpace(raw); len(t) > 0 {
+			if !json.Valid(t) {
+				if !last || !(truncated || s.err != nil) { // a truncated file's last line was reported already
+					p.problem(p.at(place{line: lineNo}), "invalid JSON line")
+				}
+			} else {
+				p.line(t, lineNo)
+			}
+		}
+		if last {
 			return
 		}
 	}
+}
+
+// line handles one NDJSON line: a record, or a Records document.
+func (p *parser) line(raw []byte, line int) {
+	switch firstKey(raw) {
+	case "Records", "Events":
+		if raw[0] == '{' {
+			base, recNo := p.base, p.recNo
+			p.base, p.recNo = p.at(place{line: line}), 0
+			sub := newByteStream(raw, p.limit)
+			sub.peek()
+			p.document(sub, false)
+			p.base, p.recNo = base, recNo
+			return
+		}
+	}
+	p.record(raw, int64(len(raw)), place{line: line}, true)
+}
+
+// cut reports a value the input ended inside, unless the read error that ended it is
+// reported already.
+func (p *parser) cut(s *jsonStream, truncated bool, at place) {
+	if truncated || s.err != nil {
+		return
+	}
+	p.problem(p.at(at), "truncated at byte %d: the value is never closed; records after the cut are missing", s.offset())
+}
+
+// tooLarge reports a record over the size limit.
+func (p *parser) tooLarge(at place, size int64) {
+	p.problem(p.at(at), "record of %s is over the record size limit of %s: not read (raise the limit with --max-record-size)", sizeString(size), sizeString(int64(p.limit)))
+}
+
+// sizeString says a size in bytes the way a person reads it.
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // firstKey returns the first object key of a JSON document's beginning.
@@ -399,177 +664,34 @@ func printable(b []byte) string {
 	return strings.ToValidUTF8(string(b), "?")
 }
 
-// where names a record: path:line when the line is known, else path#index. Lines are
-// counted incrementally, so naming records in order costs one pass over the buffer.
-func (p *parser) where(index int, offset int64) string {
-	if p.buf != nil && offset >= 0 && offset <= int64(len(p.buf)) {
-		if offset < p.lineOff {
-			p.lineOff, p.line = 0, 0
-		}
-		p.line += bytes.Count(p.buf[p.lineOff:offset], []byte{'\n'})
-		p.lineOff = offset
-		return fmt.Sprintf("%s:%d", p.name, 1+p.line)
-	}
-	return fmt.Sprintf("%s#%d", p.name, index)
-}
-
-// array reads a JSON array of records (or of lookup events).
-func (p *parser) array(dec *json.Decoder, ctx string, truncated bool) bool {
-	if _, err := dec.Token(); err != nil { // [
-		p.problem(p.where(0, 0), "invalid JSON: %v", err)
-		return false
-	}
-	for i := 0; dec.More(); i++ {
-		off := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			if !truncated { // a truncated file was reported already
-				p.problem(p.where(i, off), "record %d%s: invalid JSON: %v", i, ctx, err)
-			}
-			return false
-		}
-		p.record(raw, i, off)
-	}
-	if _, err := dec.Token(); err != nil { // ]
-		if !truncated {
-			p.problem(p.name, "invalid JSON at the end of the array: %v", err)
-		}
-		return false
-	}
-	return true
-}
-
-// wrappers reads one or more concatenated Records/Events documents.
-func (p *parser) wrappers(dec *json.Decoder, truncated bool) {
-	for p.wrapper(dec, truncated) && dec.More() {
-	}
-}
-
-// wrapper reads {"Records":[...]} and lookup-events' {"Events":[...], "NextToken":...}.
-func (p *parser) wrapper(dec *json.Decoder, truncated bool) bool {
-	if _, err := dec.Token(); err != nil { // {
-		p.problem(p.where(0, 0), "invalid JSON: %v", err)
-		return false
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			if !truncated {
-				p.problem(p.name, "invalid JSON: %v", err)
-			}
-			return false
-		}
-		key, _ := t.(string)
-		if key == "Records" || key == "Events" {
-			if !p.array(dec, " of "+key, truncated) {
-				return false
-			}
-			continue
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			if !truncated {
-				p.problem(p.name, "invalid JSON in %q: %v", key, err)
-			}
-			return false
-		}
-	}
-	if _, err := dec.Token(); err != nil { // }
-		if !truncated {
-			p.problem(p.name, "invalid JSON at the end of the document: %v", err)
-		}
-		return false
-	}
-	return true
-}
-
-// values reads one or more concatenated JSON values (a pretty-printed record, or several).
-func (p *parser) values(dec *json.Decoder, truncated bool) {
-	for i := 0; ; i++ {
-		off := dec.InputOffset()
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			if !truncated {
-				p.problem(p.where(i, off), "invalid JSON: %v", err)
-			}
-			return
-		}
-		p.value(raw, i, off)
-	}
-}
-
-// lines reads NDJSON: one value a line. A bad line is reported and skipped.
-func (p *parser) lines(br *bufio.Reader, truncated bool) {
-	lineNo := 0
-	for {
-		line, err := br.ReadBytes('\n')
-		lineNo++
-		if t := bytes.TrimSpace(line); len(t) > 0 {
-			if !json.Valid(t) {
-				if err == nil || !truncated { // a truncated file's last line was reported already
-					p.problem(fmt.Sprintf("%s:%d", p.name, lineNo), "invalid JSON line")
-				}
-			} else {
-				p.valueAtLine(t, lineNo)
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// value handles one top-level value: a record, a lookup event, or a nested document.
-func (p *parser) value(raw []byte, index int, off int64) {
-	switch firstKey(raw) {
-	case "Records", "Events":
-		if bytes.HasPrefix(bytes.TrimSpace(raw), []byte{'{'}) {
-			save := p.buf
-			p.buf = nil
-			p.wrapper(json.NewDecoder(bytes.NewReader(raw)), false)
-			p.buf = save
-			return
-		}
-	}
-	p.record(raw, index, off)
-}
-
-func (p *parser) valueAtLine(raw []byte, line int) {
-	where := fmt.Sprintf("%s:%d", p.name, line)
-	switch firstKey(raw) {
-	case "Records", "Events":
-		save, name := p.buf, p.name
-		p.buf, p.name = nil, where
-		p.wrapper(json.NewDecoder(bytes.NewReader(raw)), false)
-		p.buf, p.name = save, name
+// record handles one record (raw is nil when it is over the size limit): counted, its
+// facts taken when the file is streamed, and decoded when the matcher may want it.
+// checked says raw is known to be valid JSON; other records the matcher rules out are
+// validated, so that a damaged record is reported whether or not it holds the key.
+func (p *parser) record(raw []byte, size int64, at place, checked bool) {
+	if raw == nil || size > int64(p.limit) {
+		p.tooLarge(at, size)
 		return
 	}
-	p.recordAt(raw, where)
-}
-
-func (p *parser) record(raw []byte, index int, off int64) {
 	p.stats.Records++
+	if p.perRecord {
+		p.w.facts.scanTimes(raw)
+		if p.places {
+			p.w.facts.scanPlaces(raw)
+		}
+	}
 	if !p.m.MayMatch(raw) {
+		if !checked && !json.Valid(raw) {
+			p.problem(p.at(at), "invalid JSON")
+		}
 		return
 	}
-	p.decode(raw, func() string { return p.where(index, off) })
-}
-
-func (p *parser) recordAt(raw []byte, where string) {
-	p.stats.Records++
-	if !p.m.MayMatch(raw) {
-		return
-	}
-	p.decode(raw, func() string { return where })
+	p.decode(raw, at)
 }
 
 var cloudTrailEventKey = []byte(`"CloudTrailEvent"`)
 
-func (p *parser) decode(raw []byte, where func() string) {
+func (p *parser) decode(raw []byte, at place) {
 	var rec []byte
 	if bytes.Contains(raw, cloudTrailEventKey) {
 		// A LookupEvents result: the record is a JSON string inside it.
@@ -585,13 +707,13 @@ func (p *parser) decode(raw []byte, where func() string) {
 	}
 	e, err := investigate.DecodeRecord(rec)
 	if err != nil {
-		p.problem(where(), "%v", err)
+		p.problem(p.at(at), "%v", err)
 		return
 	}
 	if !p.m.Match(&e) {
 		return
 	}
-	e.Origin = where()
+	e.Origin = p.at(at)
 	p.stats.Matched++
 	p.batch = append(p.batch, e)
 	if len(p.batch) >= batchSize {

@@ -40,6 +40,8 @@ var (
 // file's name.
 type shapeProblem struct {
 	where, message string
+	// notTrail: the file holds no CloudTrail records at all (not merely damaged ones).
+	notTrail bool
 }
 
 // checkShape checks b, a whole decompressed file that starts (after a BOM and white space)
@@ -68,9 +70,10 @@ func checkShape(b []byte, whole bool) *shapeProblem {
 	}
 	// Not CloudTrail. Say whether it is JSON at all, and what it starts with.
 	if p := firstSyntaxError(b, i); p != nil {
+		p.notTrail = true
 		return p
 	}
-	return &shapeProblem{message: fmt.Sprintf("not CloudTrail (no records with eventID/eventTime): file starts with %s", quoteHead(b[i:]))}
+	return &shapeProblem{message: fmt.Sprintf("not CloudTrail (no records with eventID/eventTime): file starts with %s", quoteHead(b[i:])), notTrail: true}
 }
 
 // checkComplete is the completeness test: the cheap ending and counts, then, when they

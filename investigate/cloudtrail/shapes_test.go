@@ -156,7 +156,7 @@ func TestBadInputIsReportedAndTheRestLoads(t *testing.T) {
 		"not-json.json:1: not JSON",
 		"alerts.ndjson:1: not a CloudTrail record: no eventTime, eventName, eventSource",
 		"bad-line.ndjson:2: invalid JSON line",
-		`bad-time.json:1: eventTime "yesterday" is not an RFC 3339 time`,
+		`bad-time.json#record 1: eventTime "yesterday" is not an RFC 3339 time`,
 		"corrupt-header.json: not a readable gzip file",
 	} {
 		if !strings.Contains(all, want) {

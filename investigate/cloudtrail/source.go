@@ -33,6 +33,9 @@ type FileSource struct {
 	// OnProgress, when set, is called as files finish (at most every few milliseconds
 	// per worker, and for the last file).
 	OnProgress func(ScanProgress)
+	// MaxRecordBytes bounds the size of one record (0: DefaultMaxRecordBytes); see
+	// ScanOptions.
+	MaxRecordBytes int
 
 	indexOnce sync.Once
 	index     *Index
@@ -82,8 +85,8 @@ type File struct {
 }
 
 // ListFiles walks paths and returns the log files to read, in a stable order, with the
-// files it skipped (digests, zero-byte markers, files outside the window) counted and the
-// paths it could not read reported.
+// files it skipped (digests, zero-byte markers, files outside the window, files that are
+// not logs) counted and the paths it could not read reported.
 func ListFiles(paths []string, w investigate.Window) (files []File, skipped int, problems []investigate.Problem) {
 	l := List(paths, Scope{Window: w})
 	return l.Files, l.Skipped, l.Problems
@@ -92,24 +95,66 @@ func ListFiles(paths []string, w investigate.Window) (files []File, skipped int,
 // Listing is what List found.
 type Listing struct {
 	Files []File
-	// Skipped counts digests, zero-byte markers and files outside the window.
-	Skipped  int
+	// Skips counts what was left out unread, by reason (investigate.Skip*); Skipped is
+	// their total.
+	Skips   []investigate.Skip
+	Skipped int
+	// Problems are paths that could not be read (never counted as skips).
 	Problems []investigate.Problem
 	// Pruning says which accounts' and regions' folders were left out.
 	Pruning Pruning
 }
 
+// SkipTally counts what a listing leaves out, by reason, with the first path (in
+// order) of each as the example, whatever order the listing's workers visit in. It is
+// safe for concurrent use.
+type SkipTally struct {
+	mu      sync.Mutex
+	count   map[string]int
+	example map[string]string
+}
+
+// Add counts n inputs left out for reason.
+func (t *SkipTally) Add(reason string, n int, example string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.count == nil {
+		t.count, t.example = map[string]int{}, map[string]string{}
+	}
+	t.count[reason] += n
+	if e, ok := t.example[reason]; !ok || example < e {
+		t.example[reason] = example
+	}
+}
+
+// skipOrder is the order reasons are reported in.
+var skipOrder = []string{investigate.SkipNotLog, investigate.SkipEmptyFile, investigate.SkipDigest, investigate.SkipOutsideWindow, investigate.SkipPruned}
+
+// Into adds the tally to a report, reasons in a fixed order.
+func (t *SkipTally) Into(r *investigate.SourceReport) {
+	for _, reason := range skipOrder {
+		r.AddSkip(reason, t.count[reason], t.example[reason])
+	}
+}
+
 // List walks paths like ListFiles, and leaves out the folders of the S3 layout outside
-// the scope's accounts and regions without walking them.
+// the scope's accounts and regions without walking them. A directory is read by content:
+// files named like logs (ClassifyName) are listed, files without an extension are
+// listed when their beginning looks like CloudTrail (Sniff), and everything else is
+// counted as left out, by reason: not a log, empty, digest, outside the window, pruned
+// (folders left unwalked count one each, and the example says so). A file named
+// explicitly in paths is listed whatever its name.
 func List(paths []string, sc Scope) Listing {
 	w := sc.Window
 	var (
 		files    []File
-		skipped  int
 		problems []investigate.Problem
+		tally    SkipTally
 	)
 	pr := Pruning{Scope: sc}
 	narrowed := sc.Narrowed()
+	prunedFolders := 0
+	prunedExample := ""
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
@@ -125,55 +170,103 @@ func List(paths []string, sc Scope) Listing {
 			files = append(files, f)
 			continue
 		}
-		var mu sync.Mutex // guards files, skipped, problems and pr across the walk's workers
+		var mu sync.Mutex // guards files, problems, pr and the pruned folders across the walk's workers
 		walkErrs := walkTree(root, func(p string) bool {
-			if narrowed {
-				mu.Lock()
-				defer mu.Unlock()
-				return pr.Admit(LayoutFolder(p))
+			if !narrowed {
+				return true
 			}
-			return true
+			mu.Lock()
+			defer mu.Unlock()
+			if pr.Admit(LayoutFolder(p)) {
+				return true
+			}
+			prunedFolders++
+			if prunedExample == "" || p < prunedExample {
+				prunedExample = p
+			}
+			return false
 		}, func(p string, d fs.DirEntry) {
-			if !isLogName(d.Name()) {
+			kind := ClassifyName(d.Name())
+			switch kind {
+			case NameDigest:
+				tally.Add(investigate.SkipDigest, 1, p) // digest and Insights files hold no management events
 				return
-			}
-			if strings.Contains(d.Name(), "CloudTrail-Digest") || strings.Contains(d.Name(), "CloudTrail-Insight") {
-				mu.Lock()
-				skipped++ // digest and Insights files hold no management events
-				mu.Unlock()
+			case NameOther:
+				tally.Add(investigate.SkipNotLog, 1, p)
 				return
 			}
 			lf, inLayout := ParseLayout(p)
-			if inLayout && (lf.Digest || !lf.InWindow(w.Since, w.Until)) {
+			if inLayout {
+				switch {
+				case lf.Digest:
+					tally.Add(investigate.SkipDigest, 1, p)
+					return
+				case !lf.InWindow(w.Since, w.Until):
+					tally.Add(investigate.SkipOutsideWindow, 1, p) // not even stat'ed
+					return
+				}
+				if narrowed {
+					mu.Lock()
+					ok := pr.Admit(lf.Account, lf.Region)
+					mu.Unlock()
+					if !ok {
+						tally.Add(investigate.SkipPruned, 1, p)
+						return
+					}
+				}
+			}
+			info, err := d.Info()
+			if err != nil {
 				mu.Lock()
-				skipped++ // outside the window: not even stat'ed
+				problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
 				mu.Unlock()
 				return
 			}
-			info, err := d.Info()
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
+			if info.Size() == 0 {
+				tally.Add(investigate.SkipEmptyFile, 1, p) // zero-byte folder markers
 				return
 			}
-			if info.Size() == 0 {
-				skipped++ // zero-byte folder markers
-				return
+			if kind == NameSniff {
+				ok, err := sniffFile(p)
+				if err != nil {
+					mu.Lock()
+					problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
+					mu.Unlock()
+					return
+				}
+				if !ok {
+					tally.Add(investigate.SkipNotLog, 1, p)
+					return
+				}
 			}
 			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
 			if inLayout {
-				if narrowed && !pr.Admit(lf.Account, lf.Region) {
-					return
-				}
 				f.Layout = &lf
 			}
+			mu.Lock()
 			files = append(files, f)
+			mu.Unlock()
 		})
 		problems = append(problems, walkErrs...)
 	}
+	if prunedFolders > 0 {
+		tally.Add(investigate.SkipPruned, prunedFolders, prunedExample+string(filepath.Separator)+" (a folder left unwalked: each counts once, whatever it holds)")
+	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	return Listing{Files: files, Skipped: skipped, Problems: problems, Pruning: pr}
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Where < problems[j].Where })
+	var r investigate.SourceReport
+	tally.Into(&r)
+	return Listing{Files: files, Skips: r.Skips, Skipped: r.Skipped, Problems: problems, Pruning: pr}
+}
+
+// sniffFile reads the beginning of a file without an extension: is it CloudTrail?
+func sniffFile(p string) (bool, error) {
+	f, err := openLocal(p)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return Sniff(f)
 }
 
 // walkTree walks root's directories on several goroutines at once (a stat per file
@@ -221,22 +314,15 @@ func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.
 	return problems
 }
 
-func isLogName(n string) bool {
-	l := strings.ToLower(n)
-	for _, ext := range []string{".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz"} {
-		if strings.HasSuffix(l, ext) {
-			return true
-		}
-	}
-	return false
-}
-
 // Events implements investigate.EventSource.
 func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
 	l := s.cachedList(Scope{Window: q.Window, Accounts: s.Accounts, Regions: s.Regions}, q.Pivot)
 	files, problems := l.Files, l.Problems
-	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Skipped: l.Skipped, Problems: problems}
+	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Problems: problems}
+	for _, sk := range l.Skips {
+		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
+	}
 	if n := l.Pruning.Note(); n != "" {
 		rep.Notes = append(rep.Notes, n)
 	}
@@ -245,7 +331,7 @@ func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink 
 	}
 	r := ScanFiles(ctx, files, q, func(name string) Opener {
 		return func() (io.ReadCloser, error) { return openLocal(name) }
-	}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index()})
+	}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index(), MaxRecordBytes: s.MaxRecordBytes})
 	rep.Merge(r)
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-files"
 	rep.Elapsed = time.Since(start)
@@ -265,6 +351,9 @@ type ScanOptions struct {
 	// DefaultMemoryBudget): many workers waiting on S3 never add up to more, whatever the
 	// archive's size.
 	MemoryBudget int64
+	// MaxRecordBytes bounds the size of one record (0: DefaultMaxRecordBytes): a larger
+	// record is reported as a problem, with its file and place, and never held whole.
+	MaxRecordBytes int
 }
 
 // DefaultMemoryBudget is the default ScanOptions.MemoryBudget.
@@ -285,6 +374,12 @@ func memoryWeight(f *File, budget int64) int64 {
 // source: files are split among workers that each reuse their buffers; a file whose
 // layout or indexed tokens rule it out is not read; a file read is decompressed whole
 // and scanned for tokens, and decoded only when it can hold a record of interest.
+//
+// The report's Files counts every file searched for the query: read (those that turn out
+// unreadable too, which are also Problems), ruled out by its tokens after reading,
+// answered from the index without reading, or ruled out by its place in the layout. Its
+// Span, Accounts and AWSRegions say what those files cover, matched or not: from their
+// records when read (or from the index, which keeps them), from the layout otherwise.
 func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open func(string) Opener, sink func([]investigate.Event), opts ScanOptions) investigate.SourceReport {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -307,6 +402,7 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		events    atomic.Int64
 		fromIndex atomic.Int64
 		ruledOut  atomic.Int64
+		searched  atomic.Int64
 		lastProg  atomic.Int64
 		start     = time.Now()
 		total     int64
@@ -342,21 +438,32 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		sink(b)
 	}
 	jobs := make(chan int)
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		cover []*coverage
+	)
 	for range workers {
 		wg.Go(func() {
 			w := newWorker()
+			cov := &coverage{}
 			// Idle buffers of all workers stay within half the budget.
 			w.retain = int(min(max(budget/int64(2*workers), 1<<20), retainBuffer))
 			for i := range jobs {
 				f := &files[i]
-				var sp *shapeProblem
+				var (
+					sp *shapeProblem
+					t  *Tokens
+				)
 				switch {
 				case !m.MayMatchLayout(f.Layout):
 					ruledOut.Add(1)
-				case indexRulesOut(opts.Index, f, m, &sp):
+					searched.Add(1)
+					cov.add(layoutSpan(f.Layout), f.Layout, nil, nil)
+				case indexRulesOut(opts.Index, f, m, &t):
 					fromIndex.Add(1)
-					if sp != nil {
+					searched.Add(1)
+					cov.add(t.span, f.Layout, t.accounts, t.regions)
+					if sp = t.shape; sp != nil {
 						mu.Lock()
 						problems = append(problems, investigate.Problem{Where: f.Path + sp.where, Message: sp.message})
 						mu.Unlock()
@@ -366,10 +473,13 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 					if err := mem.Acquire(ctx, weight); err != nil {
 						break // cancelled
 					}
-					st, probs := w.parse(f, open(f.Path), m, emit, opts.Index)
+					st, probs := w.parse(f, open(f.Path), m, emit, opts.Index, opts.MaxRecordBytes)
 					mem.Release(weight)
+					searched.Add(1)
+					if st.Searched {
+						cov.add(spanOf(st.Span), f.Layout, st.Accounts, st.Regions)
+					}
 					mu.Lock()
-					rep.Files++
 					rep.Bytes += st.Bytes
 					if st.Records > 0 && investigate.CountRecordsOnce(ctx, f.Path) {
 						// A file decoded again by a later round of a pivot counts once.
@@ -384,6 +494,9 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 				done.Add(1)
 				report(false)
 			}
+			mu.Lock()
+			cover = append(cover, cov)
+			mu.Unlock()
 		})
 	}
 	for i := range files {
@@ -397,6 +510,8 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	report(true)
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Where < problems[j].Where })
 	rep.Problems = problems
+	rep.Files = int(searched.Load())
+	fillCoverage(&rep, cover)
 	if n := fromIndex.Load(); n > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d of %d files answered from the index of an earlier pass without reading them", describeQuery(q), n, len(files)))
 	}
@@ -410,14 +525,15 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	return rep
 }
 
-// indexRulesOut reports whether the index rules f out; sp receives the file's shape
-// problem then, so that a file answered from the index is reported as when it was read.
-func indexRulesOut(x *Index, f *File, m *Matcher, sp **shapeProblem) bool {
+// indexRulesOut reports whether the index rules f out; out receives the file's indexed
+// tokens then, so that a file answered from the index is reported as when it was read
+// (its shape problem) and still says what it covers.
+func indexRulesOut(x *Index, f *File, m *Matcher, out **Tokens) bool {
 	t, ok := x.lookup(f)
 	if !ok || m.MayMatchTokens(t) {
 		return false
 	}
-	*sp = t.shape
+	*out = t
 	return true
 }
 

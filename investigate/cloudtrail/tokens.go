@@ -22,6 +22,10 @@ type Tokens struct {
 	// shape is what is wrong with the file's shape (checkShape): reported whenever the
 	// tokens rule the file out, from a fresh scan or from the index.
 	shape *shapeProblem
+	// span, accounts and regions are the file's coverage facts (Stats), kept in the
+	// index so that a file answered from it still says what it covers.
+	span              timeSpan
+	accounts, regions []string
 }
 
 var tokenSeed = maphash.MakeSeed()
@@ -40,6 +44,7 @@ func isKeyChar(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9
 // scanTokens fills t from b, reusing t's storage.
 func scanTokens(b []byte, t *Tokens) {
 	t.Keys, t.Names, t.OpaqueNames, t.RunInstances, t.shape = t.Keys[:0], t.Names[:0], false, false, nil
+	t.span, t.accounts, t.regions = timeSpan{}, nil, nil
 	// Every key id contains "IA" at offset 2; the pair is rare elsewhere in CloudTrail.
 	for i := 0; ; {
 		j := bytes.Index(b[i:], iaNeedle)
@@ -157,11 +162,18 @@ func containsHash(sorted []uint64, h uint64) bool {
 
 // clone copies t for keeping in an index.
 func (t *Tokens) clone() *Tokens {
-	return &Tokens{Keys: slices.Clip(slices.Clone(t.Keys)), Names: slices.Clip(slices.Clone(t.Names)), OpaqueNames: t.OpaqueNames, RunInstances: t.RunInstances, shape: t.shape}
+	return &Tokens{Keys: slices.Clip(slices.Clone(t.Keys)), Names: slices.Clip(slices.Clone(t.Names)), OpaqueNames: t.OpaqueNames, RunInstances: t.RunInstances, shape: t.shape,
+		span: t.span, accounts: slices.Clip(slices.Clone(t.accounts)), regions: slices.Clip(slices.Clone(t.regions))}
 }
 
 func (t *Tokens) size() int64 {
-	n := int64(8*(len(t.Keys)+len(t.Names))) + 96
+	n := int64(8*(len(t.Keys)+len(t.Names))) + 96 + 72
+	for _, s := range t.accounts {
+		n += int64(len(s)) + 16
+	}
+	for _, s := range t.regions {
+		n += int64(len(s)) + 16
+	}
 	if t.shape != nil {
 		n += int64(len(t.shape.where) + len(t.shape.message) + 48)
 	}
