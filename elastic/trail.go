@@ -92,9 +92,9 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 		return nil
 	})
 	bad.Report(&rep, s.index, "documents", "CloudTrail events")
-	if digests > 0 {
-		rep.Skipped += digests
-	}
+	rep.AddSkip(investigate.SkipDigest, digests, "")
+	// What was searched: the window the query asked for (open ends: the whole index).
+	rep.Span = q.Window
 	if unflattened > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d events had request parameters or response elements over 32 KB, which the integration keeps only as text: their sessions, key pairs and launches cannot be read", unflattened))
 	}

@@ -148,6 +148,10 @@ func BuildCase(in CaseInput) *Case {
 			ErrorCode: e.ErrorCode, Write: e.IsWrite(), Category: category, Origin: e.Origin,
 		})
 	}
+	c.Completeness = NewCompleteness(
+		AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
+		AssessKind(in.AlertReports, in.Window, "alert", len(c.Siblings)+len(c.HigherOrderAlerts), "alert"),
+	)
 	c.Coverage = buildCoverage(c, events, in)
 	c.Assessment = assess(c, now)
 	normaliseEmpty(c)
@@ -648,7 +652,23 @@ func buildCoverage(c *Case, events []*Event, in CaseInput) Coverage {
 		}
 	}
 	if n := len(cv.Problems); n > 0 {
-		cv.Gaps = append(cv.Gaps, fmt.Sprintf("%d files or records could not be read (see problems)", n))
+		cv.Gaps = append(cv.Gaps, fmt.Sprintf("%s: unreadable files, records or fields (see problems)", plural(n, "problem")))
+	}
+	// Sources that could not be searched at all, or only over part of the window, are
+	// gaps of their own (failed regions and unreadable inputs are listed above).
+	for _, k := range []KindCompleteness{c.Completeness.Events, c.Completeness.Alerts} {
+		for _, s := range k.Sources {
+			switch s.Status {
+			case SearchNothing, SearchFailed:
+				cv.Gaps = append(cv.Gaps, fmt.Sprintf("%s %s: %s", s.Source, statusWords(s.Status), strings.Join(s.Reasons, "; ")))
+			case SearchPartial:
+				for _, r := range s.Reasons {
+					if strings.HasPrefix(r, "window not covered") || strings.HasPrefix(r, "not searched") {
+						cv.Gaps = append(cv.Gaps, s.Source+": "+r)
+					}
+				}
+			}
+		}
 	}
 	for _, s := range c.Sessions {
 		if s.EventCount == 0 {
@@ -677,7 +697,15 @@ func assess(c *Case, now time.Time) []string {
 	if who == "" {
 		who = "unknown owner"
 	}
+	if len(c.Events) == 0 && len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
+		// A key that appears nowhere: say where it was looked for, or that it was not.
+		out = append(out, fmt.Sprintf("%s (%s): %s.", c.Key, who, notSeen(c.Completeness)))
+		return append(out, assessRest(c)...)
+	}
 	line := fmt.Sprintf("%s (%s): %s", c.Key, who, plural(c.EventCount, "event"))
+	if len(c.Events) == 0 {
+		line = fmt.Sprintf("%s (%s): %s", c.Key, who, c.Completeness.Events.Summary)
+	}
 	if len(c.Sessions) > 0 {
 		line += fmt.Sprintf(", %d more by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session"))
 	}
@@ -688,6 +716,37 @@ func assess(c *Case, now time.Time) []string {
 		line += fmt.Sprintf(", %s to %s", c.FirstActivity.Format(time.DateTime), c.LastActivity.Format(time.DateTime))
 	}
 	out = append(out, line+".")
+	return append(out, assessRest(c)...)
+}
+
+// notSeen says that a key appears in no source, with what was searched: "not seen in
+// 1,872 files covering ...", or that nothing could be searched.
+func notSeen(cm Completeness) string {
+	var parts []string
+	for _, k := range []KindCompleteness{cm.Events, cm.Alerts} {
+		switch k.Status {
+		case SearchComplete, SearchPartial:
+			var in []string
+			for _, s := range k.Sources {
+				if s.Status == SearchComplete || s.Status == SearchPartial {
+					in = append(in, s.Searched)
+				}
+			}
+			p := "not seen in " + strings.Join(in, "; ")
+			if k.Status == SearchPartial {
+				p += " (PARTIAL: " + strings.Join(k.Reasons, "; ") + ")"
+			}
+			parts = append(parts, p)
+		default:
+			parts = append(parts, k.Summary)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// assessRest writes the assessment after its first line.
+func assessRest(c *Case) []string {
+	var out []string
 	if c.Owner.Root {
 		out = append(out, "This is a ROOT access key: treat any misuse as full account compromise.")
 	}
@@ -803,12 +862,14 @@ func assess(c *Case, now time.Time) []string {
 	case eligible > 0:
 		out = append(out, fmt.Sprintf("Recommendation: review; %s share this key.", plural(eligible, "elevated alert")))
 	}
-	_ = now
 	return out
 }
 
 // plural writes "1 launch", "2 launches".
 func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, noun)) }
+
+// Plural writes a count with its noun: "1 launch", "2 launches", "1,872 files".
+func Plural(n int, noun string) string { return Thousands(n) + " " + pluralWord(n, noun) }
 
 func pluralWord(n int, noun string) string {
 	if n == 1 {

@@ -54,6 +54,9 @@ type Case struct {
 	// TimelineEntry in reports; the full records stay in Events.
 	Timeline []TimelineEntry `json:"timeline"`
 	Coverage Coverage        `json:"coverage"`
+	// Completeness says whether what was asked was searched: a negative ("0 events")
+	// is an answer only with it.
+	Completeness Completeness `json:"completeness"`
 
 	// Events are the case's events, oldest first (not serialised: see Timeline).
 	// Events[i] is the record of Timeline[i], always.

@@ -19,11 +19,16 @@ type EventSet struct {
 	mu     sync.Mutex
 	events []*Event
 	ids    map[string]string // id -> origin of the copy held
+	// copies are the other copies counted as duplicates, by id and origin, so that a
+	// later round reading the same copy again does not count it again.
+	copies map[[2]string]bool
 	dups   int
 }
 
 // NewEventSet returns an empty set.
-func NewEventSet() *EventSet { return &EventSet{ids: map[string]string{}} }
+func NewEventSet() *EventSet {
+	return &EventSet{ids: map[string]string{}, copies: map[[2]string]bool{}}
+}
 
 // Add adds events not already in the set and returns how many were new.
 func (s *EventSet) Add(batch []Event) int {
@@ -35,8 +40,12 @@ func (s *EventSet) Add(batch []Event) int {
 		id := dedupID(&e)
 		if origin, ok := s.ids[id]; ok {
 			// The same record read again (a later round of the same source) is not a
-			// duplicate in the sources; another copy elsewhere is.
-			if origin != e.Origin || origin == "" {
+			// duplicate in the sources; another copy elsewhere is, once.
+			switch c := [2]string{id, e.Origin}; {
+			case e.Origin == "":
+				s.dups++
+			case origin != e.Origin && !s.copies[c]:
+				s.copies[c] = true
 				s.dups++
 			}
 			continue
@@ -204,6 +213,7 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 				if err != nil && ctx.Err() == nil {
 					col.Errors = append(col.Errors, fmt.Errorf("%s: %w", src.Name(), err))
 					r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
+					r.Failed = err.Error()
 				}
 				rounds[i] = append(rounds[i], r)
 				return nil
@@ -241,13 +251,33 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 // mergeRounds makes one report of a source's rounds (see Collection.Reports).
 func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 	var out SourceReport
-	var files, skipped int
+	var files int
 	var bytes int64
+	skips := map[string]Skip{}
+	var reasons []string
 	for _, r := range rounds {
-		files, skipped, bytes = max(files, r.Files), max(skipped, r.Skipped), max(bytes, r.Bytes)
+		files, bytes = max(files, r.Files), max(bytes, r.Bytes)
+		rs := r.Skips
+		if n := r.Skipped - skipTotal(r.Skips); n > 0 {
+			rs = append(slices.Clone(rs), Skip{Reason: "other", Count: n})
+		}
+		for _, s := range rs {
+			if _, ok := skips[s.Reason]; !ok {
+				reasons = append(reasons, s.Reason)
+			}
+			if s.Count > skips[s.Reason].Count {
+				skips[s.Reason] = s
+			}
+		}
+		r.Skips, r.Skipped = nil, 0
 		out.Merge(r)
 	}
-	out.Files, out.Skipped, out.Bytes = files, skipped, bytes
+	out.Files, out.Bytes = files, bytes
+	// Every round lists the same inputs: a reason's count is the largest of any round.
+	for _, reason := range reasons {
+		s := skips[reason]
+		out.AddSkip(s.Reason, s.Count, s.Example)
+	}
 	out.Matched = matched
 	// The same problem seen again by a later round (a file that cannot be read is tried
 	// again) is one problem.
@@ -261,6 +291,14 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 	}
 	out.Problems = problems
 	return out
+}
+
+func skipTotal(skips []Skip) int {
+	n := 0
+	for _, s := range skips {
+		n += s.Count
+	}
+	return n
 }
 
 // matchCounter counts the distinct events one source delivered over the rounds.

@@ -165,3 +165,21 @@ func TestDemoCoverageCountsTrailFiles(t *testing.T) {
 		t.Fatalf("files %d skipped %d over %d rounds (adding up to %d files), want %d files, %d skipped", rep.Files, rep.Skipped, len(col.Rounds[0]), sum, logs, skipped)
 	}
 }
+
+// A duplicate copy (same eventID, another place) read again by a later round is still
+// one duplicate; the copy held read again is none.
+func TestDuplicateCopiesCountOnceOverRounds(t *testing.T) {
+	s := investigate.NewEventSet()
+	held := investigate.Event{ID: "e1", Origin: "a.json#record 1"}
+	copy := investigate.Event{ID: "e1", Origin: "a.json#record 3"}
+	other := investigate.Event{ID: "e1", Origin: "b.json:7"}
+	s.Add([]investigate.Event{held, copy})
+	s.Add([]investigate.Event{held, copy}) // a later round reads the file again
+	if s.Duplicates() != 1 || s.Len() != 1 {
+		t.Fatalf("after two rounds: %d duplicates, %d events; want 1 and 1", s.Duplicates(), s.Len())
+	}
+	s.Add([]investigate.Event{other})
+	if s.Duplicates() != 2 {
+		t.Fatalf("a copy in another file: %d duplicates, want 2", s.Duplicates())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -32,7 +33,10 @@ type Event struct {
 	Response json.RawMessage `json:"-"`
 	// Raw is the whole record as it was read.
 	Raw json.RawMessage `json:"-"`
-	// Origin says where the record was read: "path:line", "path#record", "lookup us-east-1".
+	// Origin says where the record was read, unique to the record within its source:
+	// "path:line" (NDJSON), "path#record N" (arrays, Records documents),
+	// "path:line#record N" (a Records document on an NDJSON line), "lookup ACCOUNT
+	// REGION", "elastic INDEX/ID", "athena QUERY row N".
 	Origin string `json:"origin,omitempty"`
 }
 
@@ -156,9 +160,57 @@ func (b *flexBool) UnmarshalJSON(p []byte) error {
 	case "null", "":
 		*b = flexBool{}
 	default:
-		return fmt.Errorf("want a boolean, got %s", p)
+		// A type error, so that encoding/json names the field it was found in.
+		return &json.UnmarshalTypeError{Value: jsonKind(p), Type: reflect.TypeFor[bool]()}
 	}
 	return nil
+}
+
+// jsonKind names the kind of a JSON value: "string \"maybe\"", "number", "object".
+func jsonKind(p []byte) string {
+	p = bytes.TrimSpace(p)
+	if len(p) == 0 {
+		return "nothing"
+	}
+	switch p[0] {
+	case '"':
+		if len(p) > 40 {
+			return "string"
+		}
+		return "string " + string(p)
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// kindOf names what a Go type holds, as JSON would: "an object", "a string".
+func kindOf(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Pointer:
+		return kindOf(t.Elem())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
 
 // DecodeRecord turns one CloudTrail record (a JSON object) into an Event. The returned
@@ -239,7 +291,7 @@ func jsonErr(err error) error {
 		return fmt.Errorf("invalid JSON at byte %d: %v", e.Offset, e)
 	case *json.UnmarshalTypeError:
 		if e.Field != "" {
-			return fmt.Errorf("field %s: want %s, got JSON %s", e.Field, e.Type, e.Value)
+			return fmt.Errorf("field %s: want %s, got JSON %s", e.Field, kindOf(e.Type), e.Value)
 		}
 		return fmt.Errorf("want a JSON object, got JSON %s", e.Value)
 	}

@@ -30,22 +30,55 @@ func IsLongTermKey(key string) bool { return strings.HasPrefix(key, "AKIA") && I
 // IsSessionKey reports whether key is a temporary (STS) key (ASIA...).
 func IsSessionKey(key string) bool { return strings.HasPrefix(key, "ASIA") && IsAccessKeyID(key) }
 
-// ParseAccessKeyID validates a key id typed by a user and explains what is wrong with it.
-func ParseAccessKeyID(s string) (string, error) {
+// AccessKeyID is an access key id that has been checked: ParseAccessKeyID (and
+// UnmarshalText, which calls it) is its only constructor, so a value of this type is
+// always trimmed and well formed, and the zero value means "no key".
+type AccessKeyID struct{ id string }
+
+// String is the key id ("" for the zero value).
+func (k AccessKeyID) String() string { return k.id }
+
+// IsZero reports whether no key is held.
+func (k AccessKeyID) IsZero() bool { return k.id == "" }
+
+// LongTerm reports whether the key is an IAM user's long-term key (AKIA...).
+func (k AccessKeyID) LongTerm() bool { return strings.HasPrefix(k.id, "AKIA") }
+
+// MarshalText writes the key id.
+func (k AccessKeyID) MarshalText() ([]byte, error) { return []byte(k.id), nil }
+
+// UnmarshalText parses a key id typed on the command line or read from a file; an empty
+// text is the zero value.
+func (k *AccessKeyID) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*k = AccessKeyID{}
+		return nil
+	}
+	v, err := ParseAccessKeyID(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
+}
+
+// ParseAccessKeyID checks a key id typed by a user (surrounding spaces are dropped) and
+// explains what is wrong with it.
+func ParseAccessKeyID(s string) (AccessKeyID, error) {
 	t := strings.TrimSpace(s)
 	if IsAccessKeyID(t) {
-		return t, nil
+		return AccessKeyID{t}, nil
 	}
 	switch {
 	case t == "":
-		return "", fmt.Errorf("empty access key id")
+		return AccessKeyID{}, fmt.Errorf("empty access key id")
 	case IsAccessKeyID(strings.ToUpper(t)):
-		return "", fmt.Errorf("access key id %q must be upper case (did you mean %s?)", s, strings.ToUpper(t))
+		return AccessKeyID{}, fmt.Errorf("access key id %q must be upper case (did you mean %s?)", s, strings.ToUpper(t))
 	case len(t) != 20:
-		return "", fmt.Errorf("access key id %q has %d characters, want 20 (AKIA or ASIA followed by 16 of A-Z0-9)", s, len(t))
+		return AccessKeyID{}, fmt.Errorf("access key id %q has %d characters, want 20 (AKIA or ASIA followed by 16 of A-Z0-9)", s, len(t))
 	case !strings.HasPrefix(t, "AKIA") && !strings.HasPrefix(t, "ASIA"):
-		return "", fmt.Errorf("access key id %q must start with AKIA (long-term) or ASIA (temporary)", s)
+		return AccessKeyID{}, fmt.Errorf("access key id %q must start with AKIA (long-term) or ASIA (temporary)", s)
 	default:
-		return "", fmt.Errorf("access key id %q may contain only A-Z and 0-9 after its prefix", s)
+		return AccessKeyID{}, fmt.Errorf("access key id %q may contain only A-Z and 0-9 after its prefix", s)
 	}
 }

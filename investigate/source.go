@@ -133,13 +133,17 @@ const (
 
 // SourceReport is what one source read and could not read.
 type SourceReport struct {
-	Source  string `json:"source"` // the source's Name()
-	Kind    string `json:"kind"`   // cloudtrail-files, cloudtrail-lookup, alert-files, elasticsearch, ...
-	Files   int    `json:"files,omitempty"`
-	Skipped int    `json:"files_skipped,omitempty"` // digest files, zero-byte markers, files outside the window
-	Bytes   int64  `json:"bytes,omitempty"`
-	Records int64  `json:"records"`
-	Matched int64  `json:"matched"`
+	Source string `json:"source"` // the source's Name()
+	Kind   string `json:"kind"`   // cloudtrail-files, cloudtrail-lookup, alert-files, elasticsearch, ...
+	// Files counts the files searched: read (those found unreadable too, which are also
+	// Problems), ruled out by their tokens after reading, answered from the index without
+	// reading, or ruled out by their place in the archive layout.
+	Files int `json:"files,omitempty"`
+	// Skipped counts the inputs left out unsearched: the total of Skips.
+	Skipped int   `json:"files_skipped,omitempty"`
+	Bytes   int64 `json:"bytes,omitempty"`
+	Records int64 `json:"records"`
+	Matched int64 `json:"matched"`
 	// Regions lists the regional searches of a regional source.
 	Regions   []RegionStatus `json:"regions,omitempty"`
 	Truncated bool           `json:"truncated,omitempty"`
@@ -149,6 +153,74 @@ type SourceReport struct {
 	Notes        []string      `json:"notes,omitempty"`
 	Problems     []Problem     `json:"problems,omitempty"`
 	Elapsed      time.Duration `json:"elapsed_ns,omitempty"`
+
+	// Failed is set when the source could not be read at all: why.
+	Failed string `json:"failed,omitempty"`
+	// Skips counts the inputs left out without being searched, by reason; Skipped is
+	// their total. An input that could not be read is a Problem, not a skip.
+	Skips []Skip `json:"skips,omitempty"`
+	// Span is the time the records read cover, matched or not: for file sources the
+	// earliest and latest record of every file searched (from the archive layout's file
+	// times for files ruled out without decoding); for queries the window they asked.
+	Span Window `json:"span,omitzero"`
+	// Accounts and AWSRegions are the accounts and regions whose records were searched.
+	Accounts   []string `json:"accounts,omitempty"`
+	AWSRegions []string `json:"aws_regions,omitempty"`
+}
+
+// Skip counts the inputs a source left out for one reason.
+type Skip struct {
+	Reason  string `json:"reason"` // one of the Skip* reasons
+	Count   int    `json:"count"`
+	Example string `json:"example,omitempty"` // one input left out for this reason
+}
+
+// Reasons an input is left out without being searched.
+const (
+	SkipDigest        = "digest"         // CloudTrail digest and Insights files: no management events
+	SkipNotLog        = "not-a-log"      // neither its name nor its content is a log or alert export
+	SkipOutsideWindow = "outside-window" // its place in the archive layout is outside --since/--until
+	SkipPruned        = "pruned"         // its account or region is outside --accounts/--regions
+	SkipEmptyFile     = "empty-file"     // zero bytes (S3 folder markers)
+)
+
+// AddSkip counts n inputs left out for reason (example names one of them) and keeps
+// Skipped equal to the total.
+func (r *SourceReport) AddSkip(reason string, n int, example string) {
+	if n <= 0 {
+		return
+	}
+	r.Skipped += n
+	for i := range r.Skips {
+		if r.Skips[i].Reason == reason {
+			r.Skips[i].Count += n
+			if r.Skips[i].Example == "" {
+				r.Skips[i].Example = example
+			}
+			return
+		}
+	}
+	r.Skips = append(r.Skips, Skip{Reason: reason, Count: n, Example: example})
+}
+
+// Widen extends the span to cover t.
+func (w *Window) Widen(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if w.Since.IsZero() || t.Before(w.Since) {
+		w.Since = t
+	}
+	if w.Until.IsZero() || t.After(w.Until) {
+		w.Until = t
+	}
+}
+
+// Union is the smallest span covering w and o (a zero span covers nothing).
+func (w Window) Union(o Window) Window {
+	w.Widen(o.Since)
+	w.Widen(o.Until)
+	return w
 }
 
 // Merge adds the counts and findings of o (a later pass of the same source) to r.
@@ -174,6 +246,16 @@ func (r *SourceReport) Merge(o SourceReport) {
 	r.Notes = appendUnique(r.Notes, o.Notes...)
 	r.Problems = append(r.Problems, o.Problems...)
 	r.Regions = mergeRegions(r.Regions, o.Regions)
+	if r.Failed == "" {
+		r.Failed = o.Failed
+	}
+	for _, s := range o.Skips {
+		r.Skipped -= s.Count // AddSkip adds it back
+		r.AddSkip(s.Reason, s.Count, s.Example)
+	}
+	r.Span = r.Span.Union(o.Span)
+	r.Accounts = appendUnique(r.Accounts, o.Accounts...)
+	r.AWSRegions = appendUnique(r.AWSRegions, o.AWSRegions...)
 }
 
 func mergeRegions(a, b []RegionStatus) []RegionStatus {

@@ -31,6 +31,9 @@ type Ranking struct {
 	Stats         CorrelationStats `json:"stats"`
 	Unmapped      []string         `json:"unmapped_higher_order"`
 	Sources       []SourceReport   `json:"sources"`
+	// Completeness says whether every alert source was searched: "no correlated key"
+	// is an answer only with it.
+	Completeness Completeness `json:"completeness"`
 }
 
 // Workspace is the engine behind both faces: where alerts and events come from and how
@@ -84,6 +87,7 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", src.Name(), err))
 				r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
+				r.Failed = err.Error()
 			}
 			reports[i] = r
 			return nil
@@ -102,6 +106,9 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 	if rk.Unmapped == nil {
 		rk.Unmapped = []string{}
 	}
+	alerts := AssessKind(reports, w.Window, "alert", rk.Stats.Alerts, "alert")
+	rk.Completeness = NewCompleteness(KindCompleteness{Status: SearchNotAsked, Summary: "events not searched (ranking reads alerts only)", Reasons: []string{}, Sources: []SourceCompleteness{}}, alerts)
+	rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", plural(len(rk.Keys), "key"), alerts.Summary)
 	if len(errs) == len(w.Alerts) && len(errs) > 0 {
 		return rk, errs[0]
 	}
@@ -146,9 +153,11 @@ type CaseUpdate struct {
 // case snapshots as events stream in (at most every interval) and the final case. It
 // returns the final case; errors of single sources are in the case's coverage.
 func (w *Workspace) Investigate(ctx context.Context, key string, interval time.Duration, onUpdate func(CaseUpdate)) (*Case, error) {
-	if _, err := ParseAccessKeyID(key); err != nil {
+	k, err := ParseAccessKeyID(key)
+	if err != nil {
 		return nil, err
 	}
+	key = k.String() // the checked value, trimmed, is the one that flows on
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
@@ -199,6 +208,7 @@ func (w *Workspace) Investigate(ctx context.Context, key string, interval time.D
 				}
 				if err != nil {
 					r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
+					r.Failed = err.Error()
 				}
 				alertReports[i].Merge(r)
 				return nil

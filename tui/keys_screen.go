@@ -114,6 +114,7 @@ func (k *keysScreen) setRanking(m rankMsg) {
 	}
 	k.refilter()
 	k.selectKey(sel)
+	k.setSize(k.width, k.height) // the warning lines, if any, take room from the list
 }
 
 func (k *keysScreen) keysOf() []investigate.KeySummary {
@@ -146,7 +147,8 @@ func (k *keysScreen) refilter() {
 	case !k.firstSeenOnly && len(keys) > 0:
 		k.table.empty = "no correlated key: press f to list first-seen-only keys"
 	default:
-		k.table.empty = "no key has a first-seen alert in the alert sources"
+		// A negative carries what was searched, or says that nothing could be.
+		k.table.empty = "no key has a first-seen alert: " + clean(k.ranking.Completeness.Alerts.Summary)
 	}
 }
 
@@ -283,9 +285,24 @@ func (k *keysScreen) nav(act string) { k.table.nav(act) }
 
 const keysChrome = 2 // title and sources lines
 
+// searchWarning says, before the list and whole (up to 3 lines), that the alert
+// sources were not all searched: a short or empty list is no answer without it.
+func (k *keysScreen) searchWarning() []string {
+	r := k.ranking
+	if r == nil || r.Completeness.Complete() || k.width <= 0 {
+		return nil
+	}
+	lines := wrapText(r.Completeness.Mark()+": "+clean(r.Completeness.Alerts.Summary), k.width)
+	if len(lines) > 3 {
+		lines = lines[:3]
+		lines[2] = truncate(lines[2]+" …", k.width)
+	}
+	return lines
+}
+
 func (k *keysScreen) setSize(w, h int) {
 	k.width, k.height = w, h
-	k.table.setSize(w, h-keysChrome-1) // one line for the filter field
+	k.table.setSize(w, h-keysChrome-len(k.searchWarning())-1) // one line for the filter field
 	k.input.SetWidth(max(w-12, 10))
 }
 
@@ -427,6 +444,9 @@ func (k *keysScreen) sources() string {
 func (k *keysScreen) view(a *App) string {
 	var b strings.Builder
 	b.WriteString(k.title(a) + "\n" + k.sources() + "\n")
+	for _, l := range k.searchWarning() {
+		b.WriteString(k.ui.st.warn.Render(l) + "\n")
+	}
 	b.WriteString(k.table.view())
 	b.WriteString("\n")
 	switch {

@@ -253,6 +253,10 @@ func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 	b := &lineBuilder{st: st, width: width}
 	b.section("ACTIVITY")
 	ev := commas(c.EventCount) + " by the key"
+	if len(c.Events) == 0 {
+		// No bare zero: what was searched, or that nothing could be.
+		ev = clean(c.Completeness.Events.Summary)
+	}
 	if len(c.Sessions) > 0 {
 		ev += fmt.Sprintf(" · %s by %d derived sessions", commas(c.SessionEventCount), len(c.Sessions))
 	}
@@ -323,6 +327,12 @@ func overviewCoverage(st *styles, c *investigate.Case, width int) []textLine {
 	b := &lineBuilder{st: st, width: width}
 	cv := c.Coverage
 	b.section("COVERAGE")
+	cm := c.Completeness
+	style := (*lipgloss.Style)(nil)
+	if !cm.Complete() {
+		style = &st.warn
+	}
+	b.bullet("searched: "+clean(cm.Headline), style)
 	var srcs []string
 	for _, s := range cv.Sources {
 		srcs = append(srcs, fmt.Sprintf("%s (%s records, %s matched)", clean(s.Source), commas(int(s.Records)), commas(int(s.Matched))))
@@ -471,6 +481,21 @@ func (t *alertsTab) setCase(c *investigate.Case) {
 		t.ho = append(t.ho, true)
 	}
 	t.table.setLen(len(t.rows))
+	t.table.empty = "no alert for this key or its sessions: " + clean(c.Completeness.Alerts.Summary)
+}
+
+// emptyEvents is what an empty event list says: where the events were looked for, or
+// that they could not be.
+func emptyEvents(c *investigate.Case) string {
+	if c == nil {
+		return "no event yet"
+	}
+	ev := c.Completeness.Events
+	switch ev.Status {
+	case investigate.SearchComplete, investigate.SearchPartial:
+		return "no event of this key: " + clean(ev.Summary)
+	}
+	return clean(ev.Summary)
 }
 
 func (t *alertsTab) setSize(w, h int) { t.table.setSize(w, h) }
@@ -566,6 +591,7 @@ func (t *sessionsTab) setCase(c *investigate.Case, width int) {
 	// The key column holds the whole key id after its depth marker.
 	t.table.cols[0].width = sessionKeyWidth + t.chained
 	t.table.setLen(len(t.rows))
+	t.table.empty = "no session was derived from this key (AssumeRole, GetSessionToken, GetFederationToken): " + clean(c.Completeness.Events.Summary)
 	t.resize()
 	t.refreshDetail()
 }

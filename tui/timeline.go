@@ -174,7 +174,8 @@ func (t *timelineView) refilter() {
 	t.table.setLen(len(t.rows))
 	t.table.empty = "no event matches the filters (c clears them)"
 	if !t.filtered() {
-		t.table.empty = "no event in the trail sources for this key"
+		// A negative carries what was searched.
+		t.table.empty = emptyEvents(t.c)
 	}
 }
 

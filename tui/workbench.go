@@ -82,10 +82,12 @@ func (w *workbench) start(parent context.Context) tea.Cmd {
 		w.err = errors.New("no workspace")
 		return nil
 	}
-	if _, err := investigate.ParseAccessKeyID(w.key); err != nil {
+	k, err := investigate.ParseAccessKeyID(w.key)
+	if err != nil {
 		w.err = err
 		return nil
 	}
+	w.key = k.String()
 	ctx, cancel := context.WithCancel(parent)
 	w.ctx, w.cancel = ctx, cancel
 	w.loading, w.started = true, time.Now()
@@ -161,6 +163,10 @@ func (w *workbench) setCaller(c *investigate.Caller, err error) {
 
 func (w *workbench) setCase(c *investigate.Case) {
 	w.c = c
+	if w.width > 0 {
+		w.setSize(w.width, w.height) // the header's search line(s) may have changed height
+		return
+	}
 	w.rebuild()
 }
 
@@ -352,7 +358,33 @@ func (w *workbench) headerLines(acting bool) []string {
 	if ws != nil && ws.Describe != "" {
 		src = append(src, ws.Describe)
 	}
-	return append(out, st.headerDim.Render(truncate(clean(strings.Join(src, " · ")), w.width)))
+	out = append(out, st.headerDim.Render(truncate(clean(strings.Join(src, " · ")), w.width)))
+	return append(out, w.searchedLines()...)
+}
+
+// searchedLines say what the case was searched in, in the words of the reports'
+// headline: one dim line, cut to the width, when the search was complete (the Overview
+// has it whole); when it was not, a warning that wraps over up to three lines, so that
+// a negative is never read without its coverage.
+func (w *workbench) searchedLines() []string {
+	st := &w.ui.st
+	if w.c == nil {
+		return []string{st.headerDim.Render(truncate("searched: …", w.width))}
+	}
+	cm := w.c.Completeness
+	text := "searched: " + clean(cm.Headline)
+	if cm.Complete() {
+		return []string{st.headerDim.Render(truncate(text, w.width))}
+	}
+	lines := wrapText(cm.Mark()+": "+clean(cm.Headline), w.width)
+	if len(lines) > 3 {
+		lines = lines[:3]
+		lines[2] = truncate(lines[2]+" …", w.width)
+	}
+	for i := range lines {
+		lines[i] = st.warn.Render(lines[i])
+	}
+	return lines
 }
 
 // actingLines is who would act on the key (the caller's ARN, or its resource name and
@@ -579,11 +611,14 @@ func (w *workbench) statusLine(a *App) string {
 		return w.timeline.statusLine()
 	}
 	s := fmt.Sprintf("%s by the key, %s by %s", plural(c.EventCount, "event"), commas(c.SessionEventCount), plural(len(c.Sessions), "session"))
+	if m := c.Completeness.Mark(); m != "" {
+		s = m + " (header) · " + s // a count is no answer without it
+	}
 	if n := len(c.Coverage.Problems); n > 0 {
-		s += fmt.Sprintf(" · %d unreadable inputs", n)
+		s += " · " + plural(n, "problem")
 	}
 	if n := len(c.Coverage.Gaps); n > 0 {
-		s += fmt.Sprintf(" · %d gaps (Overview)", n)
+		s += " · " + plural(n, "gap") + " (Overview)"
 	}
 	switch w.tab {
 	case tabOverview:

@@ -122,6 +122,8 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		return rep, err
 	}
 	rep.Query = sql
+	// What the query searched: the window it asked for (open ends: the whole table).
+	rep.Span = q.Window
 	id, exec, err := s.run(ctx, sql)
 	if exec != nil && exec.Statistics != nil {
 		rep.BytesScanned = aws.ToInt64(exec.Statistics.DataScannedInBytes)

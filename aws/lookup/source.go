@@ -203,8 +203,19 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	results := s.run(ctx, tasks, from, to, sink)
 	var failed, searched int
 	var firstErr error
+	// What was searched: the window LookupEvents was asked for, and the accounts and
+	// regions that answered.
+	rep.Span = investigate.Window{Since: from, Until: to}
 	for i, r := range results {
 		t := tasks[i]
+		if r.status == investigate.RegionSearched {
+			if t.account != "" && !slices.Contains(rep.Accounts, t.account) {
+				rep.Accounts = append(rep.Accounts, t.account)
+			}
+			if !slices.Contains(rep.AWSRegions, t.region) {
+				rep.AWSRegions = append(rep.AWSRegions, t.region)
+			}
+		}
 		rep.Records += int64(r.records)
 		rep.Matched += int64(r.events)
 		rep.Problems = append(rep.Problems, r.problems...)

@@ -45,12 +45,5 @@ func (c *KeysCmd) Run(ctx context.Context, g *Globals) error {
 	if c.Output != "" {
 		fmt.Fprintf(os.Stderr, "ranking written to %s\n", c.Output)
 	}
-	var probs int
-	for _, s := range rk.Sources {
-		probs += len(s.Problems)
-	}
-	if probs > 0 {
-		return withCode(exitPartial, fmt.Errorf("partial result: %d alert inputs could not be read", probs))
-	}
-	return nil
+	return completenessExit(rk.Completeness)
 }

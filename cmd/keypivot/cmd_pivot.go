@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/keypivot/keypivot/investigate"
@@ -57,23 +58,18 @@ func (o *OutputFlags) writer() (io.Writer, func() error, error) {
 
 // PivotCmd prints the case for one key.
 type PivotCmd struct {
-	Key string `arg:"" optional:"" help:"Access key id (AKIA... or ASIA...). Default: the top correlated key."`
+	Key investigate.AccessKeyID `arg:"" optional:"" help:"Access key id (AKIA... or ASIA...). Default: the top correlated key."`
 	OutputFlags
 	Timeline string `name:"timeline" enum:"notable,all,none" default:"notable" help:"Timeline in text and Markdown: notable events (read-only runs collapsed), all, or none. JSON always has all."`
 }
 
 func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
-	if c.Key != "" {
-		if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
-			return withCode(exitUsage, err)
-		}
-	}
 	w, err := wire(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	key := c.Key
+	key := c.Key.String()
 	if key == "" {
 		rk, err := w.Workspace.Rank(ctx, false)
 		if err != nil {
@@ -111,39 +107,44 @@ func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
 	if c.Output != "" {
 		fmt.Fprintf(os.Stderr, "case written to %s\n", c.Output)
 	}
-	return partial(cs.Coverage.Problems, cs.Coverage.Sources, cs.Coverage.AlertSources)
+	return completenessExit(cs.Completeness)
 }
 
-// partial returns the exit-3 error when some input could not be read.
-func partial(problems []investigate.Problem, reports ...[]investigate.SourceReport) error {
-	n := len(problems)
-	failed := 0
-	for _, rs := range reports {
-		for _, r := range rs {
-			for _, reg := range r.Regions {
-				if reg.Status == investigate.RegionFailed || reg.Status == investigate.RegionThrottled {
-					failed++
-				}
-			}
+// completenessExit turns what was searched into the exit code the README documents: 1
+// when a kind of source asked for could not be searched at all (every source of it
+// failed or held nothing to search), 3 when it was searched in part, 0 when what was
+// asked was searched.
+func completenessExit(c investigate.Completeness) error {
+	var kinds []investigate.KindCompleteness
+	for _, k := range []investigate.KindCompleteness{c.Events, c.Alerts} {
+		if k.Status != investigate.SearchNotAsked && k.Status != investigate.SearchComplete {
+			kinds = append(kinds, k)
 		}
 	}
-	if n+failed == 0 {
+	if len(kinds) == 0 {
 		return nil
 	}
-	return withCode(exitPartial, fmt.Errorf("partial result: %d unreadable inputs, %d failed regions (see coverage)", n, failed))
+	var why []string
+	for _, k := range kinds {
+		why = append(why, k.Summary)
+	}
+	if c.Unanswered() {
+		return withCode(exitError, fmt.Errorf("no answer: %s", strings.Join(why, "; ")))
+	}
+	return withCode(exitPartial, fmt.Errorf("partial result: %s", strings.Join(why, "; ")))
 }
 
 // keyCase checks key, wires the sources with open and builds the key's case. The caller
 // closes the wiring.
-func keyCase(ctx context.Context, g *Globals, key string, open func(context.Context, *Globals) (*Wiring, error)) (*Wiring, *investigate.Case, error) {
-	if _, err := investigate.ParseAccessKeyID(key); err != nil {
-		return nil, nil, withCode(exitUsage, err)
+func keyCase(ctx context.Context, g *Globals, key investigate.AccessKeyID, open func(context.Context, *Globals) (*Wiring, error)) (*Wiring, *investigate.Case, error) {
+	if key.IsZero() {
+		return nil, nil, usageErr("name the access key (AKIA... or ASIA...)")
 	}
 	w, err := open(ctx, g)
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := investigateWithProgress(ctx, w.Workspace, key)
+	cs, err := investigateWithProgress(ctx, w.Workspace, key.String())
 	if err != nil {
 		w.Close()
 		return nil, nil, withCode(exitError, err)

@@ -12,17 +12,12 @@ import (
 
 // TUICmd opens the workbench.
 type TUICmd struct {
-	Key     string `arg:"" optional:"" help:"Open this access key's workbench directly (AKIA... or ASIA...)."`
-	NoMouse bool   `name:"no-mouse" env:"KEYPIVOT_NO_MOUSE" help:"Do not capture the mouse (the wheel then scrolls the terminal, and text can be selected as usual)."`
-	Export  string `name:"export-dir" placeholder:"DIR" help:"Where the workbench's e key writes exports (default: the working directory)."`
+	Key     investigate.AccessKeyID `arg:"" optional:"" help:"Open this access key's workbench directly (AKIA... or ASIA...)."`
+	NoMouse bool                    `name:"no-mouse" env:"KEYPIVOT_NO_MOUSE" help:"Do not capture the mouse (the wheel then scrolls the terminal, and text can be selected as usual)."`
+	Export  string                  `name:"export-dir" placeholder:"DIR" help:"Where the workbench's e key writes exports (default: the working directory)."`
 }
 
 func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
-	if c.Key != "" {
-		if _, err := investigate.ParseAccessKeyID(c.Key); err != nil {
-			return withCode(exitUsage, err)
-		}
-	}
 	if !stdinIsTerminal() || !stdoutIsTerminal() {
 		return withCode(exitUsage, errors.New("the workbench needs a terminal: use keypivot keys or keypivot pivot in scripts"))
 	}
@@ -54,7 +49,7 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 		ReadOnly:    w.ReadOnly,
 		Mouse:       !c.NoMouse,
 		Header:      strings.Join(where, ", "),
-		Key:         c.Key,
+		Key:         c.Key.String(),
 		ExportDir:   c.Export,
 	})
 }

@@ -41,8 +41,14 @@ func (s *trailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 		case !ok:
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: name, Message: "not in the CloudTrail S3 layout"})
 			continue
-		case lf.Digest || len(data) == 0 || !lf.InWindow(q.Window.Since, q.Window.Until):
-			rep.Skipped++
+		case lf.Digest:
+			rep.AddSkip(investigate.SkipDigest, 1, name)
+			continue
+		case len(data) == 0:
+			rep.AddSkip(investigate.SkipEmptyFile, 1, name)
+			continue
+		case !lf.InWindow(q.Window.Since, q.Window.Until):
+			rep.AddSkip(investigate.SkipOutsideWindow, 1, name)
 			continue
 		}
 		files = append(files, cloudtrail.File{Path: name, Size: int64(len(data)), Sig: s.sig, Layout: &lf})

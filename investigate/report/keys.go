@@ -18,8 +18,12 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	if r.Demo {
 		title += "   [DEMO DATA]"
 	}
+	if m := r.Completeness.Mark(); m != "" {
+		title += "   [" + m + "]"
+	}
 	out.line(title)
 	out.line(strings.Repeat("=", width))
+	out.wrapped("Searched: ", cell(r.Completeness.Headline), 10)
 	if len(r.Keys) == 0 {
 		out.wrapped("", "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.", 0)
 	}
@@ -131,7 +135,12 @@ func statsLine(r *investigate.Ranking) string {
 func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, inert(args)...) }
-	b.WriteString("# Access keys correlated with elevated alerts\n\n")
+	b.WriteString("# Access keys correlated with elevated alerts")
+	if m := r.Completeness.Mark(); m != "" {
+		b.WriteString(" — " + m)
+	}
+	b.WriteString("\n\n")
+	p("**Searched:** %s\n\n", md(r.Completeness.Headline))
 	b.WriteString("| Key | Correlated | Basis | Max severity | Siblings | Rules | First seen from | User | Account | Last alert (UTC) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, k := range r.Keys {
 		var ips []string

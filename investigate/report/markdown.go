@@ -60,6 +60,9 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if c.Demo {
 		title += " (demo data)"
 	}
+	if m := c.Completeness.Mark(); m != "" {
+		title += " — " + m
+	}
 	p("# %s\n\n", title)
 	ow := c.Owner
 	p("| | |\n|---|---|\n")
@@ -94,8 +97,11 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if c.Context != "" {
 		p("| Sources | %s |\n", md(c.Context))
 	}
-	p("| Events | %d by the key, %d by %d derived sessions |\n", c.EventCount, c.SessionEventCount, len(c.Sessions))
-	p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
+	if len(c.Events) > 0 {
+		p("| Events | %d by the key, %d by %d derived sessions |\n", c.EventCount, c.SessionEventCount, len(c.Sessions))
+		p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
+	}
+	p("| Searched | %s |\n", md(c.Completeness.Headline))
 	p("| Generated | %s UTC |\n\n", ts(c.GeneratedAt))
 
 	if len(c.Assessment) > 0 {
@@ -266,11 +272,12 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 
 	cv := c.Coverage
 	p("\n## Coverage\n\n")
-	for _, s := range cv.AlertSources {
-		p("- alerts %s: %d read, %d kept\n", code(s.Source), s.Records, s.Matched)
+	p("- **searched:** %s\n", md(c.Completeness.Headline))
+	for i, s := range cv.AlertSources {
+		p("- alerts %s: %s, %d read, %d kept%s\n", code(s.Source), md(sourceStatus(c.Completeness.Alerts.Sources, i)), s.Records, s.Matched, md(skips(s)))
 	}
-	for _, s := range cv.Sources {
-		p("- trail %s: %d files, %d records, %d matched\n", code(s.Source), s.Files, s.Records, s.Matched)
+	for i, s := range cv.Sources {
+		p("- trail %s: %s, %d files%s, %d records, %d matched\n", code(s.Source), md(sourceStatus(c.Completeness.Events.Sources, i)), s.Files, md(skips(s)), s.Records, s.Matched)
 		notable, quiet := splitRegions(s.Regions)
 		for _, r := range notable {
 			p("  - %s %s: %d events %s\n", md(regionWhere(r)), md(r.Status), r.Events, md(r.Error))

@@ -64,6 +64,21 @@ func shortTS(t time.Time) string {
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
+// activity writes the case's event counts and their span.
+func activity(c *investigate.Case) string {
+	act := plural(c.EventCount, "event") + " by the key"
+	if len(c.Sessions) > 0 {
+		act += fmt.Sprintf(", %d by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session"))
+	}
+	if c.OtherEventCount > 0 {
+		act += fmt.Sprintf(", %s by others with its key pairs", plural(c.OtherEventCount, "launch"))
+	}
+	if !c.FirstActivity.IsZero() {
+		act += fmt.Sprintf("; %s to %s UTC", ts(c.FirstActivity), ts(c.LastActivity))
+	}
+	return act
+}
+
 // Text writes the case for a terminal.
 func Text(w io.Writer, c *investigate.Case, o Options) error {
 	width := o.width()
@@ -71,6 +86,9 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	title := "keypivot case " + c.Key
 	if c.Demo {
 		title += "   [DEMO DATA]"
+	}
+	if m := c.Completeness.Mark(); m != "" {
+		title += "   [" + m + "]"
 	}
 	out.line(title)
 	out.line(strings.Repeat("=", width))
@@ -112,14 +130,11 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	if c.Context != "" {
 		kv("Sources", cell(c.Context))
 	}
-	act := fmt.Sprintf("%d events by the key", c.EventCount)
-	if len(c.Sessions) > 0 {
-		act += fmt.Sprintf(", %d by %d derived sessions", c.SessionEventCount, len(c.Sessions))
+	if len(c.Events) > 0 {
+		kv("Activity", activity(c))
 	}
-	if !c.FirstActivity.IsZero() {
-		act += fmt.Sprintf("; %s to %s UTC", ts(c.FirstActivity), ts(c.LastActivity))
-	}
-	kv("Activity", act)
+	// What was searched: with it, a negative is an answer; without it, never shown.
+	kv("Searched", cell(c.Completeness.Headline))
 
 	if len(c.Assessment) > 0 {
 		out.section("ASSESSMENT")
@@ -526,15 +541,17 @@ func appendUnique(dst []string, s string) []string {
 func writeCoverage(o *textOut, c *investigate.Case) {
 	cv := c.Coverage
 	o.section("COVERAGE")
-	for _, s := range cv.AlertSources {
-		o.wrapped("  ", fmt.Sprintf("alerts %s: %d read, %d kept", s.Source, s.Records, s.Matched), 4)
-	}
-	for _, s := range cv.Sources {
-		line := fmt.Sprintf("trail %s: %d files", s.Source, s.Files)
-		if s.Skipped > 0 {
-			line += fmt.Sprintf(" (+%d skipped)", s.Skipped)
+	o.wrapped("  ", "searched: "+cell(c.Completeness.Headline), 4)
+	for i, s := range cv.AlertSources {
+		line := fmt.Sprintf("alerts %s: %s, %d read, %d kept", s.Source, sourceStatus(c.Completeness.Alerts.Sources, i), s.Records, s.Matched)
+		if s.Files > 0 {
+			line += fmt.Sprintf(", %s", plural(s.Files, "file"))
 		}
-		line += fmt.Sprintf(", %d records, %d matched", s.Records, s.Matched)
+		o.wrapped("  ", line+skips(s), 4)
+	}
+	for i, s := range cv.Sources {
+		line := fmt.Sprintf("trail %s: %s, %s%s", s.Source, sourceStatus(c.Completeness.Events.Sources, i), plural(s.Files, "file"), skips(s))
+		line += fmt.Sprintf(", %s, %d matched", plural(int(s.Records), "record"), s.Matched)
 		if s.Bytes > 0 {
 			line += fmt.Sprintf(", %.1f MB", float64(s.Bytes)/1e6)
 		}
@@ -582,6 +599,33 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 		o.wrapped("  ! ", p.Where+": "+p.Message, 4)
 	}
 }
+
+// sourceStatus is the completeness status of the i-th source of a kind.
+func sourceStatus(scs []investigate.SourceCompleteness, i int) string {
+	if i < len(scs) {
+		return scs[i].Status
+	}
+	return "?"
+}
+
+// skips says what a source left out, by reason: " (+3 left out: 2 digests, 1 file not a log)".
+func skips(s investigate.SourceReport) string {
+	if s.Skipped == 0 {
+		return ""
+	}
+	var parts []string
+	n := 0
+	for _, k := range s.Skips {
+		parts = append(parts, fmt.Sprintf("%d %s", k.Count, investigate.SkipWords(k.Reason, k.Count)))
+		n += k.Count
+	}
+	if rest := s.Skipped - n; rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d other", rest))
+	}
+	return fmt.Sprintf(" (+%d left out: %s)", s.Skipped, strings.Join(parts, ", "))
+}
+
+func plural(n int, noun string) string { return investigate.Plural(n, noun) }
 
 // splitRegions separates the regions worth a line of their own (failed, skipped,
 // throttled, retried, truncated, or with events) from the quiet ones, searched without
