@@ -302,7 +302,7 @@ func (p *parser) run(r io.Reader) {
 	case '{':
 		if looksNDJSON(br) {
 			p.sum.container = "NDJSON"
-			p.lines(br)
+			p.lines(br, at.line+1) // blank lines before the first record count
 			return
 		}
 		p.stream(br, at)
@@ -424,9 +424,9 @@ func looksNDJSON(br *bufio.Reader) bool {
 // lines reads NDJSON, one value a line; a bad line is reported and skipped. A line over
 // the record limit is read past, never held: only up to the limit is kept while its
 // end is not in sight.
-func (p *parser) lines(br *bufio.Reader) {
+func (p *parser) lines(br *bufio.Reader, first int) {
 	var bulk bulkMeta
-	for lineNo := 1; !p.stopped && !p.cancelled(); lineNo++ {
+	for lineNo := first; !p.stopped && !p.cancelled(); lineNo++ {
 		line, err := br.ReadSlice('\n')
 		size := int64(len(line))
 		over := false

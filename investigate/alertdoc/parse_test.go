@@ -182,7 +182,7 @@ func TestParseElasticShapes(t *testing.T) {
 		{"bare array of hits", compact(t, hits), []string{"f#0", "f#1", "f#2"}, "JSON array: 3 Elastic hits"},
 		{"array of _search responses (pages)", pretty(t, []any{search}), []string{"f#0#0", "f#0#1", "f#0#2"}, "JSON array: 3 Elastic hits"},
 		{"concatenated pretty documents (jq . output)", concatenated.Bytes(), []string{"f", "f#1", "f#2"}, "concatenated JSON documents: 3 Elastic alert documents"},
-		{"UTF-8 BOM and leading space", append([]byte("\ufeff \n"), ndjson(t, docs[0], docs[1], docs[2])...), []string{"f:1", "f:2", "f:3"}, "NDJSON"},
+		{"UTF-8 BOM and leading space", append([]byte("\ufeff \n"), ndjson(t, docs[0], docs[1], docs[2])...), []string{"f:2", "f:3", "f:4"}, "NDJSON"}, // the records start on line 2
 		{"gzip, whatever the name", gz(t, ndjson(t, docs[0], docs[1], docs[2])), []string{"f:1", "f:2", "f:3"}, "NDJSON"},
 	}
 	for _, tt := range tests {
@@ -337,6 +337,13 @@ func TestParseMalformed(t *testing.T) {
 		}
 		if got.alerts[1].Origin != "a.ndjson:3" {
 			t.Errorf("origin after the bad line = %s", got.alerts[1].Origin)
+		}
+	})
+	t.Run("blank lines before the first record count in line numbers", func(t *testing.T) {
+		got := parseBytes(t, "a.ndjson", join([]byte("\n\n\n"), lines[0], []byte("{\"kibana.alert.rule.name\": oops}\n"), lines[1], lines[2]), investigate.AlertQuery{})
+		hasProblem(t, got.rep, "a.ndjson:5", "invalid JSON")
+		if len(got.alerts) != 3 || got.alerts[0].Origin != "a.ndjson:4" {
+			t.Errorf("alerts %d, first origin %q", len(got.alerts), got.alerts[0].Origin)
 		}
 	})
 	t.Run("bad first NDJSON line does not hide the NDJSON", func(t *testing.T) {

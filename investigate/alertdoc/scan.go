@@ -206,25 +206,30 @@ func (s *valueScanner) scan(g *growBuf, max int) (out []byte, n int64, over bool
 		if escape {
 			i, escape = 1, false
 		}
+		// quote is where the next '"' at or after i is (len(buf): none in this chunk),
+		// searched again only once i has passed it: a string of many escapes is scanned
+		// once, not once per escape.
+		quote := -1
 		for i < len(buf) && !done {
 			if inStr {
-				q := bytes.IndexByte(buf[i:], '"')
-				seg := buf[i:]
-				if q >= 0 {
-					seg = buf[i : i+q]
+				if quote < i {
+					quote = len(buf)
+					if q := bytes.IndexByte(buf[i:], '"'); q >= 0 {
+						quote = i + q
+					}
 				}
-				if bs := bytes.IndexByte(seg, '\\'); bs >= 0 {
+				if bs := bytes.IndexByte(buf[i:quote], '\\'); bs >= 0 {
 					i += bs + 2
 					if i > len(buf) {
 						i, escape = len(buf), true
 					}
 					continue
 				}
-				if q < 0 {
+				if quote == len(buf) {
 					i = len(buf)
 					break
 				}
-				i += q + 1
+				i = quote + 1
 				inStr = false
 				done = depth == 0
 				continue
