@@ -228,7 +228,8 @@ type level int
 const lvAccount level = -1
 
 const (
-	lvAWSLogs level = iota // children: o-... or accounts
+	lvTop     level = iota // a prefix above AWSLogs/: children: AWSLogs/, or other folders
+	lvAWSLogs              // children: o-... or accounts
 	lvOrg                  // children: accounts
 	lvRegions              // children: regions
 	lvYear                 // children: YYYY/
@@ -249,13 +250,19 @@ func (s *Source) start() (node, error) {
 	p := s.Prefix
 	i := strings.Index(p, "AWSLogs/")
 	if i < 0 {
+		if strings.HasSuffix(p, "AWSLogs") {
+			return node{prefix: p + "/", lv: lvAWSLogs}, nil
+		}
 		if p != "" && !strings.HasSuffix(p, "/") {
-			p += "/"
+			if k := cloudtrail.ClassifyName(lastSeg(p)); k == cloudtrail.NameLog || k == cloudtrail.NameDigest {
+				// An object's key (an export): that object.
+				return node{prefix: p, lv: lvObjects}, nil
+			}
+			p += "/" // a folder named without its slash
 		}
-		if strings.HasSuffix(p, "AWSLogs/") {
-			return node{prefix: p, lv: lvAWSLogs}, nil
-		}
-		return node{prefix: p + "AWSLogs/", lv: lvAWSLogs}, nil
+		// The bucket, or a folder above the layout: its objects are read, AWSLogs/ is
+		// walked by the layout, and other folders as child decides.
+		return node{prefix: p, lv: lvTop}, nil
 	}
 	if !strings.HasSuffix(p, "/") {
 		// A partial name: list everything under it and let the layout decide.
@@ -391,7 +398,22 @@ func (s *Source) child(n node, prefix string, w investigate.Window, l *listing) 
 		m[v] = true
 		l.mu.Unlock()
 	}
+	// A folder that does not fit the layout where it is found (a backup/ folder beside
+	// the regions, an export folder) is read whole, every object by its name and content,
+	// as a local copy of the tree would be.
+	outside := node{prefix: prefix, lv: lvObjects}
 	switch n.lv {
+	case lvTop:
+		switch {
+		case seg == "AWSLogs":
+			return node{prefix: prefix, lv: lvAWSLogs}, true
+		case s.Prefix == "":
+			// At the bucket's root, other folders are other services' logs: counted,
+			// not listed.
+			l.skips.Add(investigate.SkipNotLog, 1, url+" (a folder beside AWSLogs/: not listed; name it in --trail to read it)")
+			return node{}, false
+		}
+		return outside, true
 	case lvAWSLogs:
 		if strings.HasPrefix(seg, "o-") {
 			note(l.orgs, seg)
@@ -409,7 +431,7 @@ func (s *Source) child(n node, prefix string, w investigate.Window, l *listing) 
 	case lvYear:
 		y, err := strconv.Atoi(seg)
 		if err != nil || len(seg) != 4 {
-			return node{}, false
+			return outside, true
 		}
 		from := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 		c := node{prefix: prefix, lv: lvMonth, from: from, to: from.AddDate(1, 0, 0)}
@@ -417,7 +439,7 @@ func (s *Source) child(n node, prefix string, w investigate.Window, l *listing) 
 	case lvMonth:
 		m, err := strconv.Atoi(seg)
 		if err != nil || m < 1 || m > 12 {
-			return node{}, false
+			return outside, true
 		}
 		from := time.Date(n.from.Year(), time.Month(m), 1, 0, 0, 0, 0, time.UTC)
 		c := node{prefix: prefix, lv: lvDay, from: from, to: from.AddDate(0, 1, 0)}
@@ -425,7 +447,7 @@ func (s *Source) child(n node, prefix string, w investigate.Window, l *listing) 
 	case lvDay:
 		d, err := strconv.Atoi(seg)
 		if err != nil || d < 1 || d > 31 {
-			return node{}, false
+			return outside, true
 		}
 		from := time.Date(n.from.Year(), n.from.Month(), d, 0, 0, 0, 0, time.UTC)
 		c := node{prefix: prefix, lv: lvObjects, from: from, to: from.AddDate(0, 0, 1)}
@@ -455,7 +477,10 @@ func mayHold(n node, w investigate.Window, l *listing, url string) bool {
 // accountNode goes straight to an account's CloudTrail/ folder: CloudTrail-Digest/ and
 // CloudTrail-Insight/ are never listed.
 func accountNode(url, prefix, seg string, l *listing) (node, bool) {
-	if !isAccount(seg) || !l.admit(url, seg, "") {
+	if !isAccount(seg) {
+		return node{prefix: prefix, lv: lvObjects}, true // not an account: read whole
+	}
+	if !l.admit(url, seg, "") {
 		return node{}, false
 	}
 	l.mu.Lock()

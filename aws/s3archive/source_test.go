@@ -379,6 +379,11 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 		"AWSLogs/111122223333/CloudTrail/us-east-1/2025/01/01/111122223333_CloudTrail_us-east-1_20250101T0905Z_old.json.gz": gzip(`{"Records":[]}`),
 		"AWSLogs/222233334444/CloudTrail/us-east-1/2026/11/20/222233334444_CloudTrail_us-east-1_20261120T0905Z_b.json.gz":   gzip(`{"Records":[]}`),
 		"AWSLogs/filebeat.log": rec("s5", "2026-11-20T09:30:00Z", "") + "\n",
+		// A folder beside the layout's date folders is read whole; a folder beside
+		// AWSLogs/ at the bucket's root is another service's: counted, not listed.
+		"AWSLogs/111122223333/CloudTrail/us-east-1/backup/copy.ndjson": rec("s6", "2026-11-20T09:40:00Z", "") + "\n",
+		"elb/app.log":              "not cloudtrail\n",
+		"exports/case-1234.ndjson": rec("s7", "2026-11-20T09:50:00Z", "") + "\n",
 	}
 	for k, body := range objects {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trail"), Key: aws.String(k), Body: strings.NewReader(body)}); err != nil {
@@ -400,7 +405,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Strings(ids)
-	if want := []string{"s1", "s2", "s3", "s4", "s5"}; !slices.Equal(ids, want) {
+	if want := []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
 		t.Errorf("events %v, want %v", ids, want)
 	}
 	skips, total := map[string]int{}, 0
@@ -409,7 +414,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 		total += s.Count
 	}
 	want := map[string]int{
-		investigate.SkipNotLog:        2, // notes.txt, blob
+		investigate.SkipNotLog:        4, // notes.txt, blob, the elb/ and exports/ folders
 		investigate.SkipEmptyFile:     2, // the folder marker, empty.json
 		investigate.SkipDigest:        1,
 		investigate.SkipOutsideWindow: 1, // the 2025 folder, not listed
@@ -418,12 +423,23 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	if fmt.Sprint(skips) != fmt.Sprint(want) || total != rep.Skipped {
 		t.Errorf("skips %v (Skipped %d), want %v", skips, rep.Skipped, want)
 	}
-	// Three log objects, the export without an extension and the one beside the layout.
-	if rep.Files != 4 {
-		t.Errorf("files %d, want 4", rep.Files)
+	// Three log objects, the export without an extension, the one beside the layout and
+	// the one in a folder beside the date folders.
+	if rep.Files != 5 {
+		t.Errorf("files %d, want 5", rep.Files)
 	}
 	if len(rep.Problems) != 1 || !strings.HasSuffix(rep.Problems[0].Where, "_big.json.gz#record 1") || !strings.Contains(rep.Problems[0].Message, "over the record size limit of 4.0 KiB") {
 		t.Errorf("problems %+v", rep.Problems)
+	}
+	// An export named by its key is read.
+	one := &Source{Client: c, Bucket: "trail", Prefix: "exports/case-1234.ndjson"}
+	var got []string
+	if _, err := one.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}}, func(b []investigate.Event) {
+		for _, e := range b {
+			got = append(got, e.ID)
+		}
+	}); err != nil || !slices.Equal(got, []string{"s7"}) {
+		t.Errorf("the export named by its key: %v, %v", got, err)
 	}
 	if !rep.Span.Since.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) || !rep.Span.Until.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) ||
 		!slices.Equal(rep.Accounts, []string{"111122223333"}) || !slices.Equal(rep.AWSRegions, []string{"us-east-1"}) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -437,5 +438,42 @@ func TestUnreadableFileWithoutExtensionIsAProblem(t *testing.T) {
 	l := List([]string{dir}, Scope{})
 	if len(l.Problems) != 1 || l.Problems[0].Where != p || l.Skipped != 0 || len(l.Files) != 0 {
 		t.Fatalf("problems %v skipped %d files %v", l.Problems, l.Skipped, l.Files)
+	}
+}
+
+// TestLinksHiddenFoldersAndSpecialFiles: a linked folder is walked once (a loop ends), a
+// linked file is read with its target's size, a hidden folder and a named pipe are
+// counted as left out, never silently dropped nor opened.
+func TestLinksHiddenFoldersAndSpecialFiles(t *testing.T) {
+	root := t.TempDir()
+	other := t.TempDir()
+	body := ndjson(record("l1", testKey), record("l2", testKey))
+	writeFile(t, filepath.Join(other, "linked.ndjson"), body)
+	writeFile(t, filepath.Join(root, ".git", "x.json"), body)
+	if err := os.Symlink(other, filepath.Join(root, "archive")); err != nil {
+		t.Skip(err)
+	}
+	os.Symlink(root, filepath.Join(other, "loop"))
+	os.Symlink(filepath.Join(other, "linked.ndjson"), filepath.Join(root, "file.ndjson"))
+	if err := syscall.Mkfifo(filepath.Join(root, "pipe.log"), 0o600); err != nil {
+		t.Skip(err)
+	}
+	l := List([]string{root}, Scope{})
+	var paths []string
+	for _, f := range l.Files {
+		paths = append(paths, strings.TrimPrefix(f.Path, root+"/"))
+		if f.Size != int64(len(body)) {
+			t.Errorf("%s: size %d, want the target's %d", f.Path, f.Size, len(body))
+		}
+	}
+	if !slices.Equal(paths, []string{"archive/linked.ndjson", "file.ndjson"}) {
+		t.Errorf("files %v", paths)
+	}
+	got := map[string]int{}
+	for _, s := range l.Skips {
+		got[s.Reason] = s.Count
+	}
+	if got[investigate.SkipHidden] != 1 || got[investigate.SkipNotLog] != 1 || len(l.Problems) != 0 {
+		t.Errorf("skips %+v, problems %+v; want one hidden folder and the pipe as not a log", l.Skips, l.Problems)
 	}
 }

@@ -229,3 +229,43 @@ func TestStreamSplitsValues(t *testing.T) {
 		t.Errorf("lines %v, want %v", lines, want)
 	}
 }
+
+// TestDamagedFirstLineOfNDJSON: an NDJSON file whose first line is cut short is still
+// read line by line: the damage is one problem at :1, and every line after it loads,
+// held whole or streamed. Values run together on one line are still read as values.
+func TestDamagedFirstLineOfNDJSON(t *testing.T) {
+	r := func(id string) string { return record(id, testKey) }
+	cut := r("cut")
+	files := map[string][]byte{
+		"damaged.ndjson": ndjson(cut[:len(cut)/2], r("d2"), r("d3"), r("d4")),
+		"together.json":  []byte(r("t1") + r("t2") + "\n" + r("t3") + "\n"),
+	}
+	want := map[string][]string{
+		"damaged.ndjson": {"damaged.ndjson:1", "d2", "d3", "d4"},
+		"together.json":  {"", "t1", "t2", "t3"},
+	}
+	for _, stream := range []bool{false, true} {
+		for name, body := range files {
+			a := &memArchive{files: map[string][]byte{name: body}}
+			size := int64(len(body))
+			if stream {
+				size = MaxBuffered + 1
+			}
+			var ids []string
+			rep := ScanFiles(context.Background(), []File{{Path: name, Size: size}}, q(testKey), a.open, func(b []investigate.Event) {
+				for _, e := range b {
+					ids = append(ids, e.ID)
+				}
+			}, ScanOptions{Workers: 1})
+			slices.Sort(ids)
+			w := want[name]
+			var where []string
+			for _, p := range rep.Problems {
+				where = append(where, p.Where)
+			}
+			if !slices.Equal(ids, w[1:]) || (w[0] == "") != (len(where) == 0) || (w[0] != "" && (len(where) != 1 || where[0] != w[0])) {
+				t.Errorf("%s (streamed %v): events %v, problems %v; want %v and a problem at %q", name, stream, ids, rep.Problems, w[1:], w[0])
+			}
+		}
+	}
+}

@@ -411,8 +411,7 @@ func (p *parser) parseStream(s *jsonStream, truncated bool) {
 	}
 	switch c {
 	case '{':
-		head := s.head(64 << 10)
-		if line, ok := firstLine(head); ok && json.Valid(line) && moreAfterFirstLine(head) {
+		if looksNDJSON(s.head(ndjsonHead)) {
 			p.lines(s, truncated)
 			return
 		}
@@ -643,18 +642,44 @@ func firstKey(b []byte) string {
 	return string(rest[1 : 1+end])
 }
 
-// moreAfterFirstLine reports whether anything but white space follows the first line.
-func moreAfterFirstLine(b []byte) bool {
-	i := bytes.IndexByte(b, '\n')
-	return i >= 0 && len(bytes.TrimSpace(b[i+1:])) > 0
+// ndjsonHead is how much of a file's start tells NDJSON from other shapes: enough for a
+// few lines of Records documents (a CloudTrail file on one line is often 100 KB).
+const ndjsonHead = 1 << 20
+
+// looksNDJSON reports whether head, the start of a file that starts with '{', is one
+// JSON value a line: its first line is a whole value and more follows; or its first line
+// is damaged (neither a value nor values run together) and other lines start values, so
+// that the lines after the damage are still read one by one.
+func looksNDJSON(head []byte) bool {
+	nl := bytes.IndexByte(head, '\n')
+	if nl < 0 {
+		return false // one line, or a first line longer than the head: read as values
+	}
+	first, rest := bytes.TrimSpace(head[:nl]), head[nl+1:]
+	switch {
+	case len(first) <= 1:
+		return false // "{" alone: pretty-printed
+	case json.Valid(first):
+		return len(bytes.TrimSpace(rest)) > 0
+	case valuesRunTogether(first):
+		return false // concatenated values (Firehose writes them so): read as values
+	}
+	return bytes.Contains(head[nl:], []byte("\n{"))
 }
 
-func firstLine(b []byte) ([]byte, bool) {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return nil, false
+// valuesRunTogether reports whether b is several whole JSON values one after another.
+func valuesRunTogether(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	n := 0
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err == io.EOF {
+			return n > 1
+		} else if err != nil {
+			return false
+		}
+		n++
 	}
-	return bytes.TrimSpace(b[:i]), true
 }
 
 func printable(b []byte) string {

@@ -128,7 +128,7 @@ func (t *SkipTally) Add(reason string, n int, example string) {
 }
 
 // skipOrder is the order reasons are reported in.
-var skipOrder = []string{investigate.SkipNotLog, investigate.SkipEmptyFile, investigate.SkipDigest, investigate.SkipOutsideWindow, investigate.SkipPruned}
+var skipOrder = []string{investigate.SkipNotLog, investigate.SkipEmptyFile, investigate.SkipHidden, investigate.SkipDigest, investigate.SkipOutsideWindow, investigate.SkipPruned}
 
 // Into adds the tally to a report, reasons in a fixed order.
 func (t *SkipTally) Into(r *investigate.SourceReport) {
@@ -246,7 +246,7 @@ func List(paths []string, sc Scope) Listing {
 			mu.Lock()
 			files = append(files, f)
 			mu.Unlock()
-		})
+		}, func(reason, p string) { tally.Add(reason, 1, p) })
 		problems = append(problems, walkErrs...)
 	}
 	if prunedFolders > 0 {
@@ -274,13 +274,22 @@ func sniffFile(p string) (bool, error) {
 // directory below root (false leaves it out) and visit for each other entry. Hidden
 // directories are left out. Unreadable directories are returned as problems. enter and
 // visit are called concurrently.
-func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.DirEntry)) []investigate.Problem {
+func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.DirEntry), skip func(reason, p string)) []investigate.Problem {
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		problems []investigate.Problem
 		sem      = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
+		visited  = map[string]bool{} // real paths of the linked folders entered
 	)
+	problem := func(p string, err error) {
+		mu.Lock()
+		problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
+		mu.Unlock()
+	}
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		visited[real] = true
+	}
 	var walk func(dir string)
 	walk = func(dir string) {
 		defer wg.Done()
@@ -288,19 +297,46 @@ func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.
 		entries, err := os.ReadDir(dir)
 		var subdirs []string
 		if err != nil {
-			mu.Lock()
-			problems = append(problems, investigate.Problem{Where: dir, Message: err.Error()})
-			mu.Unlock()
+			problem(dir, err)
 		}
 		for _, d := range entries {
 			p := filepath.Join(dir, d.Name())
-			if d.IsDir() {
-				if !strings.HasPrefix(d.Name(), ".") && enter(p) {
+			if d.Type()&fs.ModeSymlink != 0 {
+				// A link is what it points to: a folder is walked (once, whatever the
+				// links to it), a file is read with its own size and time.
+				info, err := os.Stat(p)
+				if err != nil {
+					problem(p, err)
+					continue
+				}
+				if info.IsDir() {
+					real, err := filepath.EvalSymlinks(p)
+					if err != nil {
+						problem(p, err)
+						continue
+					}
+					mu.Lock()
+					seen := visited[real]
+					visited[real] = true
+					mu.Unlock()
+					if seen {
+						continue // a loop, or a folder already walked through another link
+					}
+				}
+				d = fs.FileInfoToDirEntry(info)
+			}
+			switch {
+			case d.IsDir() && strings.HasPrefix(d.Name(), "."):
+				skip(investigate.SkipHidden, p)
+			case d.IsDir():
+				if enter(p) {
 					subdirs = append(subdirs, p)
 				}
-				continue
+			case !d.Type().IsRegular():
+				skip(investigate.SkipNotLog, p) // a pipe, socket or device: never opened
+			default:
+				visit(p, d)
 			}
-			visit(p, d)
 		}
 		<-sem
 		for _, sub := range subdirs {
@@ -361,11 +397,15 @@ const DefaultMemoryBudget = 192 << 20
 
 // memoryWeight estimates the memory a file takes while it is read: its stored size and
 // its decompressed size (gzip CloudTrail inflates about ten times), capped at what a
-// worker buffers before streaming.
-func memoryWeight(f *File, budget int64) int64 {
+// worker holds: a buffered file, or a streamed one's window of up to one record (the
+// record limit, raised by --max-record-size) and its copy.
+func memoryWeight(f *File, budget int64, limit int) int64 {
+	if limit <= 0 {
+		limit = DefaultMaxRecordBytes
+	}
 	w := f.Size * 12
 	w = max(w, 256<<10)
-	w = min(w, 2*MaxBuffered+(1<<20), budget)
+	w = min(w, max(2*MaxBuffered, 2*int64(limit))+(1<<20), budget)
 	return w
 }
 
@@ -469,7 +509,7 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 						mu.Unlock()
 					}
 				default:
-					weight := memoryWeight(f, budget)
+					weight := memoryWeight(f, budget, opts.MaxRecordBytes)
 					if err := mem.Acquire(ctx, weight); err != nil {
 						break // cancelled
 					}
