@@ -2,7 +2,6 @@ package tui
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/keypivot/keypivot/investigate/report"
-	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // exportedMsg says where an export was written.
@@ -45,7 +43,7 @@ func (a *App) export(format string) tea.Cmd {
 			if format == "md" {
 				return report.KeysMarkdown(w, r)
 			}
-			return redactedJSON(w, func(w io.Writer) error { return report.JSON(w, r) })
+			return report.JSON(w, r)
 		}
 	} else {
 		c := a.wb.c
@@ -59,7 +57,7 @@ func (a *App) export(format string) tea.Cmd {
 			if format == "md" {
 				return report.Markdown(w, c, report.Options{})
 			}
-			return redactedJSON(w, func(w io.Writer) error { return report.CaseJSON(w, c) })
+			return report.CaseJSON(w, c)
 		}
 	}
 	a.setStatus("exporting "+what+"…", false)
@@ -70,19 +68,6 @@ func (a *App) export(format string) tea.Cmd {
 		}
 		return exportedMsg{note: fmt.Sprintf("exported %s as %s to %s", what, label, path), path: path}
 	}
-}
-
-// redactedJSON writes what write writes, with the values of secret-named members
-// (sessionToken, secretAccessKey, password...) redacted: an export leaves the machine.
-// (The report renderers already mask the secrets keypivot was given, through
-// sanitize.Clean and sanitize.JSON.)
-func redactedJSON(w io.Writer, write func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return err
-	}
-	_, err := w.Write(sanitize.RedactRecord(buf.Bytes()))
-	return err
 }
 
 // createExport writes a new file dir/name.ext (name-2.ext, ... when taken): an export

@@ -76,7 +76,7 @@ func (j *File) Append(e investigate.JournalEntry) error {
 		return err
 	}
 	// A last line of defence: no secret the process was given is ever written down.
-	line = append(sanitize.RedactRecord(line), '\n')
+	line = append(sanitize.MaskSecrets(line), '\n')
 	_, statErr := os.Stat(j.Path)
 	f, err := os.OpenFile(j.Path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {

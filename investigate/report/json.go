@@ -41,8 +41,11 @@ func CaseJSON(w io.Writer, c *investigate.Case) error {
 	return writeJSON(w, out.Bytes())
 }
 
+// writeJSON writes a document with the values of secret-named members (sessionToken,
+// secretAccessKey, password, ...) redacted and every character that could act on a
+// terminal escaped: the one exit of every JSON output, CLI and TUI exports alike.
 func writeJSON(w io.Writer, b []byte) error {
-	b = append(sanitize.JSON(b), '\n')
+	b = append(sanitize.JSON(sanitize.RedactRecord(b)), '\n')
 	_, err := w.Write(b)
 	return err
 }
