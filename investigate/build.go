@@ -656,20 +656,7 @@ func buildCoverage(c *Case, events []*Event, in CaseInput) Coverage {
 	}
 	// Sources that could not be searched at all, or only over part of the window, are
 	// gaps of their own (failed regions and unreadable inputs are listed above).
-	for _, k := range []KindCompleteness{c.Completeness.Events, c.Completeness.Alerts} {
-		for _, s := range k.Sources {
-			switch s.Status {
-			case SearchNothing, SearchFailed:
-				cv.Gaps = append(cv.Gaps, fmt.Sprintf("%s %s: %s", s.Source, statusWords(s.Status), strings.Join(s.Reasons, "; ")))
-			case SearchPartial:
-				for _, r := range s.Reasons {
-					if strings.HasPrefix(r, "window not covered") || strings.HasPrefix(r, "not searched") {
-						cv.Gaps = append(cv.Gaps, s.Source+": "+r)
-					}
-				}
-			}
-		}
-	}
+	cv.Gaps = append(cv.Gaps, c.Completeness.gapLines()...)
 	for _, s := range c.Sessions {
 		if s.EventCount == 0 {
 			where := ""
@@ -722,26 +709,7 @@ func assess(c *Case, now time.Time) []string {
 // notSeen says that a key appears in no source, with what was searched: "not seen in
 // 1,872 files covering ...", or that nothing could be searched.
 func notSeen(cm Completeness) string {
-	var parts []string
-	for _, k := range []KindCompleteness{cm.Events, cm.Alerts} {
-		switch k.Status {
-		case SearchComplete, SearchPartial:
-			var in []string
-			for _, s := range k.Sources {
-				if s.Status == SearchComplete || s.Status == SearchPartial {
-					in = append(in, s.Searched)
-				}
-			}
-			p := "not seen in " + strings.Join(in, "; ")
-			if k.Status == SearchPartial {
-				p += " (PARTIAL: " + strings.Join(k.Reasons, "; ") + ")"
-			}
-			parts = append(parts, p)
-		default:
-			parts = append(parts, k.Summary)
-		}
-	}
-	return strings.Join(parts, "; ")
+	return cm.Events.NoneIn("not seen") + "; " + cm.Alerts.NoneIn("not seen")
 }
 
 // assessRest writes the assessment after its first line.

@@ -255,13 +255,13 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 	var bytes int64
 	skips := map[string]Skip{}
 	var reasons []string
-	for _, r := range rounds {
+	// A region searched by one round and failing in a later one (the derived keys) was
+	// searched in part, not "failed": its worst status would say it found nothing.
+	searchedIn := map[[2]string]bool{}
+	failedRounds := 0
+	for i, r := range rounds {
 		files, bytes = max(files, r.Files), max(bytes, r.Bytes)
-		rs := r.Skips
-		if n := r.Skipped - skipTotal(r.Skips); n > 0 {
-			rs = append(slices.Clone(rs), Skip{Reason: "other", Count: n})
-		}
-		for _, s := range rs {
+		for _, s := range r.Skips {
 			if _, ok := skips[s.Reason]; !ok {
 				reasons = append(reasons, s.Reason)
 			}
@@ -269,10 +269,36 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 				skips[s.Reason] = s
 			}
 		}
-		r.Skips, r.Skipped = nil, 0
+		if r.Failed != "" {
+			failedRounds++
+		}
+		regions := r.Regions
+		if i > 0 {
+			regions = nil
+			for _, rs := range r.Regions {
+				k := [2]string{rs.Account, rs.Region}
+				if searchedIn[k] && (rs.Status == RegionFailed || rs.Status == RegionThrottled) {
+					out.Problems = append(out.Problems, Problem{Where: r.Source + " region " + regionName(rs),
+						Message: fmt.Sprintf("%s for the keys of round %d (derived sessions, key pairs): %s", rs.Status, i+1, rs.Error)})
+					rs.Status, rs.Error = RegionSearched, ""
+				}
+				regions = append(regions, rs)
+			}
+		}
+		for _, rs := range r.Regions {
+			if rs.Status == RegionSearched {
+				searchedIn[[2]string{rs.Account, rs.Region}] = true
+			}
+		}
+		r.Skips, r.Skipped, r.Regions = nil, 0, regions
 		out.Merge(r)
 	}
 	out.Files, out.Bytes = files, bytes
+	if failedRounds < len(rounds) {
+		// Failed is for a source that could not be read at all; a later round's failure
+		// is in its Problems, which make it partial.
+		out.Failed = ""
+	}
 	// Every round lists the same inputs: a reason's count is the largest of any round.
 	for _, reason := range reasons {
 		s := skips[reason]
@@ -291,14 +317,6 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 	}
 	out.Problems = problems
 	return out
-}
-
-func skipTotal(skips []Skip) int {
-	n := 0
-	for _, s := range skips {
-		n += s.Count
-	}
-	return n
 }
 
 // matchCounter counts the distinct events one source delivered over the rounds.

@@ -42,6 +42,8 @@ type KindCompleteness struct {
 	Found int `json:"found"`
 	// Summary is the kind's part of the headline: "0 events in 1,872 files covering ...".
 	Summary string `json:"summary"`
+	// Searched says what the sources that could be searched covered ("" when none could).
+	Searched string `json:"searched"`
 	// Reasons say what was not searched, or why nothing was.
 	Reasons []string             `json:"reasons"`
 	Sources []SourceCompleteness `json:"sources"`
@@ -56,6 +58,9 @@ type SourceCompleteness struct {
 	// 11:45–12:40 UTC, account 123456789012, region us-east-1".
 	Searched string   `json:"searched"`
 	Reasons  []string `json:"reasons"`
+	// gaps are the reasons the coverage section lists as gaps of their own (the failed
+	// regions and unreadable inputs it lists anyway are left out).
+	gaps []string
 }
 
 // Complete reports whether the status is an answer on its own.
@@ -87,15 +92,15 @@ func (c Completeness) Unanswered() bool {
 	return false
 }
 
-// Gaps lists, for the coverage section, each source not searched completely.
-func (c Completeness) Gaps() []string {
+// gapLines are the coverage section's gap lines for the sources: each source that could
+// not be searched at all, or only in part for a reason the section lists nowhere else.
+func (c Completeness) gapLines() []string {
 	var out []string
 	for _, k := range []KindCompleteness{c.Events, c.Alerts} {
 		for _, s := range k.Sources {
-			if s.Status == SearchComplete {
-				continue
+			for _, g := range s.gaps {
+				out = append(out, fmt.Sprintf("%s %s: %s", s.Source, statusWords(s.Status), g))
 			}
-			out = append(out, fmt.Sprintf("%s %s: %s", s.Source, statusWords(s.Status), strings.Join(s.Reasons, "; ")))
 		}
 	}
 	return out
@@ -133,7 +138,13 @@ func AssessSource(r SourceReport, window Window) SourceCompleteness {
 			sc.Reasons = append(sc.Reasons, reason)
 		}
 	}
-	var failed, throttled, skipped, truncated, searched, codes []string
+	gap := func(status, reason string) {
+		worse(status, reason)
+		sc.gaps = append(sc.gaps, reason)
+	}
+	var failed, throttled, truncated, searched, codes []string
+	skipped := map[string][]string{} // why -> regions
+	var skipWhy []string
 	for _, rs := range r.Regions {
 		if (rs.Status == RegionFailed || rs.Status == RegionThrottled) && rs.Error != "" {
 			codes = appendUnique(codes, ShortError(rs.Error))
@@ -145,7 +156,10 @@ func AssessSource(r SourceReport, window Window) SourceCompleteness {
 		case RegionThrottled:
 			throttled = append(throttled, where)
 		case RegionSkipped:
-			skipped = append(skipped, where+skippedWhy(rs))
+			if _, ok := skipped[rs.Error]; !ok {
+				skipWhy = append(skipWhy, rs.Error)
+			}
+			skipped[rs.Error] = append(skipped[rs.Error], where)
 		case RegionSearched:
 			searched = append(searched, where)
 		}
@@ -161,11 +175,25 @@ func AssessSource(r SourceReport, window Window) SourceCompleteness {
 		}
 		worse(SearchFailed, fmt.Sprintf("failed in every region (%s)%s", strings.Join(append(failed, throttled...), ", "), why))
 	case r.Failed != "":
-		worse(SearchFailed, ShortError(r.Failed))
+		gap(SearchFailed, ShortError(r.Failed))
+	case len(r.Regions) > 0 && len(searched) == 0 && len(skipped) > 0:
+		gap(SearchNothing, "searched in no region: "+regionsBy(skipWhy, skipped))
+		skipped = nil
 	case isFileKind(r.Kind) && r.Files == 0 && len(r.Problems) == 0:
-		worse(SearchNothing, "no log file in it"+skipsText(r.Skips, true))
+		what := "no log file in it"
+		if r.Kind == "alert-files" {
+			what = "no alert export in it"
+		}
+		if s := SkipsText(r.Skips, true); s != "" {
+			what += " (" + s + ")"
+		}
+		gap(SearchNothing, what)
 	case isFileKind(r.Kind) && r.Files > 0 && r.Records == 0 && r.Matched == 0 && len(r.Problems) >= r.Files:
-		worse(SearchFailed, fmt.Sprintf("none of its %s could be read", plural(r.Files, "file")))
+		why := fmt.Sprintf("none of its %s could be read", Plural(r.Files, "file"))
+		if r.Files == 1 {
+			why = "its only file could not be read"
+		}
+		gap(SearchFailed, why)
 	}
 	if sc.Status != SearchFailed {
 		if len(failed) > 0 {
@@ -176,7 +204,7 @@ func AssessSource(r SourceReport, window Window) SourceCompleteness {
 		}
 	}
 	if len(skipped) > 0 {
-		worse(SearchPartial, "not searched: "+strings.Join(skipped, ", "))
+		gap(SearchPartial, "not searched: "+regionsBy(skipWhy, skipped))
 	}
 	if len(truncated) > 0 {
 		worse(SearchPartial, "pages missing in "+strings.Join(truncated, ", "))
@@ -185,22 +213,23 @@ func AssessSource(r SourceReport, window Window) SourceCompleteness {
 		worse(SearchPartial, "results truncated (see notes)")
 	}
 	if n := len(r.Problems); n > 0 && sc.Status != SearchFailed {
-		worse(SearchPartial, fmt.Sprintf("%s (unreadable files, records or fields: see problems)", plural(n, "problem")))
+		worse(SearchPartial, fmt.Sprintf("%s (unreadable files, records or fields: see problems)", Plural(n, "problem")))
 	}
 	if reason := uncovered(r, window); reason != "" && sc.Status != SearchFailed && sc.Status != SearchNothing {
-		worse(SearchPartial, reason)
+		gap(SearchPartial, reason)
 	}
 	return sc
 }
 
-// coverSlack is how far an archive's files may stop short of the window's ends before
-// the window counts as not covered (CloudTrail delivers a file about every 5 minutes).
+// coverSlack is how far a source's span may stop short of the window's ends before the
+// window counts as not covered: an archive's files (CloudTrail delivers one about every
+// 5 minutes), or a query the source had to narrow (LookupEvents keeps 90 days).
 const coverSlack = time.Hour
 
 // uncovered says how a file source's span falls short of the window asked, if it does.
 func uncovered(r SourceReport, w Window) string {
-	if !isFileKind(r.Kind) || r.Kind == "alert-files" || r.Span.Since.IsZero() || w.IsZero() {
-		return ""
+	if r.Kind == "alert-files" || r.Span.Since.IsZero() || w.IsZero() {
+		return "" // an alert export's span is its alerts', not what it was asked for
 	}
 	var parts []string
 	if !w.Since.IsZero() && r.Span.Since.Sub(w.Since) > coverSlack {
@@ -252,27 +281,32 @@ func regionName(rs RegionStatus) string {
 	return rs.Region
 }
 
-func skippedWhy(rs RegionStatus) string {
-	if rs.Error == "" {
-		return ""
+// regionsBy names regions grouped by why they were skipped: "us-east-1, eu-west-1 (the
+// window is older than ...); account 2222 (no profile ...)".
+func regionsBy(whys []string, regions map[string][]string) string {
+	var parts []string
+	for _, why := range whys {
+		p := strings.Join(regions[why], ", ")
+		if why != "" {
+			p += " (" + why + ")"
+		}
+		parts = append(parts, p)
 	}
-	return " (" + rs.Error + ")"
+	return strings.Join(parts, "; ")
 }
 
-// skipsText names the skip reasons: " (3 not logs, e.g. notes.txt; 2 outside the window)".
-func skipsText(skips []Skip, examples bool) string {
-	if len(skips) == 0 {
-		return ""
-	}
+// SkipsText names what was left out, by reason: "3 files not logs, e.g. notes.txt; 2
+// outside the window" ("" when nothing was).
+func SkipsText(skips []Skip, examples bool) string {
 	var parts []string
 	for _, s := range skips {
-		p := fmt.Sprintf("%d %s", s.Count, SkipWords(s.Reason, s.Count))
+		p := Thousands(s.Count) + " " + SkipWords(s.Reason, s.Count)
 		if examples && s.Example != "" {
 			p += ", e.g. " + s.Example
 		}
 		parts = append(parts, p)
 	}
-	return " (" + strings.Join(parts, "; ") + ")"
+	return strings.Join(parts, "; ")
 }
 
 // SkipWords names a skip reason for n inputs: "not logs", "digests", "outside the window".
@@ -291,6 +325,8 @@ func SkipWords(reason string, n int) string {
 		return "pruned by --accounts/--regions"
 	case SkipEmptyFile:
 		return pluralWord(n, "empty file")
+	case SkipHidden:
+		return pluralWord(n, "hidden folder") + " left unread"
 	}
 	return "skipped (" + reason + ")"
 }
@@ -346,7 +382,7 @@ func describeSearched(r SourceReport) string {
 	case "alert-files":
 		head = fmt.Sprintf("%s %s (%s %s)", Thousands(r.Files), pluralWord(r.Files, "alert file"), Thousands(int(r.Records)), pluralWord(int(r.Records), "record"))
 	case "cloudtrail-lookup":
-		head = fmt.Sprintf("LookupEvents in %s", plural(len(regions), "region"))
+		head = fmt.Sprintf("LookupEvents in %s", Plural(len(regions), "region"))
 		regions = nil // named by the count; the coverage section lists them
 	case "cloudtrail-athena":
 		head = "an Athena query"
@@ -359,7 +395,7 @@ func describeSearched(r SourceReport) string {
 	case "elasticsearch":
 		head = fmt.Sprintf("%s %s in Elasticsearch", Thousands(int(r.Records)), pluralWord(int(r.Records), "document"))
 	case "securityhub", "guardduty":
-		head = fmt.Sprintf("%s %s in %s", Thousands(int(r.Records)), pluralWord(int(r.Records), "finding"), plural(len(regions), "region"))
+		head = fmt.Sprintf("%s %s in %s", Thousands(int(r.Records)), pluralWord(int(r.Records), "finding"), Plural(len(regions), "region"))
 		regions = nil
 	default:
 		head = fmt.Sprintf("%s %s in %s", Thousands(int(r.Records)), pluralWord(int(r.Records), "record"), r.Kind)
@@ -429,17 +465,32 @@ func AssessKind(reports []SourceReport, window Window, noun string, found int, k
 		k.Status = SearchPartial
 	}
 	what := strings.Join(searched, "; ")
+	k.Searched = what
 	switch k.Status {
 	case SearchComplete:
-		k.Summary = fmt.Sprintf("%s in %s", plural(found, noun), what)
+		k.Summary = fmt.Sprintf("%s in %s", Plural(found, noun), what)
 	case SearchPartial:
-		k.Summary = fmt.Sprintf("%s in %s; PARTIAL: %s", plural(found, noun), what, strings.Join(k.Reasons, "; "))
+		k.Summary = fmt.Sprintf("%s in %s; PARTIAL: %s", Plural(found, noun), what, strings.Join(k.Reasons, "; "))
 	case SearchNothing:
 		k.Summary = fmt.Sprintf("NO %s SEARCHED: nothing to search: %s", strings.ToUpper(pluralWord(2, noun)), strings.Join(k.Reasons, "; "))
 	case SearchFailed:
 		k.Summary = fmt.Sprintf("NO %s SEARCHED: %s", strings.ToUpper(pluralWord(2, noun)), strings.Join(k.Reasons, "; "))
 	}
 	return k
+}
+
+// NoneIn phrases a negative with what was searched: "no session in 35 files covering
+// ...", with the reasons when the search was partial; or, when nothing of the kind could
+// be searched, the kind's summary ("NO EVENTS SEARCHED: ...", "alerts not searched: no
+// alert source"), which is no negative at all.
+func (k KindCompleteness) NoneIn(none string) string {
+	switch k.Status {
+	case SearchComplete:
+		return none + " in " + k.Searched
+	case SearchPartial:
+		return none + " in " + k.Searched + "; PARTIAL: " + strings.Join(k.Reasons, "; ")
+	}
+	return k.Summary
 }
 
 // NewCompleteness folds the two kinds into one: the headline joins their summaries, and

@@ -209,6 +209,9 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	switch {
 	case user == "" && !c.Owner.Root:
 		deact.Refusal = "the key's user name is unknown: UpdateAccessKey needs it (configure a live owner lookup or a trail source)"
+		if len(c.Events) == 0 {
+			deact.Refusal += "; " + c.Completeness.Events.NoneIn("the key was not seen")
+		}
 	case c.Owner.Root:
 		deact.Refusal = "a root access key cannot be deactivated through IAM UpdateAccessKey by another principal: sign in as root and delete it"
 	case c.Owner.Status == "Inactive":
@@ -649,18 +652,7 @@ func checkCaller(a Action, caller Caller) error {
 // Run executes a once typed confirms it (and typedAgain, when the action asks for a
 // second confirmation).
 func (r *Runner) Run(ctx context.Context, a Action, typed, typedAgain string) Outcome {
-	out := Outcome{Action: a}
-	if err := r.check(a, typed, typedAgain); err != nil {
-		return out.fail(err)
-	}
-	caller, err := r.Remediator.Caller(ctx)
-	if err != nil {
-		return out.fail(fmt.Errorf("cannot tell who is acting: %w", err))
-	}
-	if err := checkCaller(a, caller); err != nil {
-		return out.fail(err)
-	}
-	return r.execute(ctx, a.AtConfirmation(r.now()), caller)
+	return r.RunAll(ctx, []Confirmed{{Action: a, Typed: typed, TypedAgain: typedAgain}})[0]
 }
 
 // Confirmed is an action of a batch with what the analyst typed to confirm it.

@@ -182,6 +182,7 @@ const (
 	SkipOutsideWindow = "outside-window" // its place in the archive layout is outside --since/--until
 	SkipPruned        = "pruned"         // its account or region is outside --accounts/--regions
 	SkipEmptyFile     = "empty-file"     // zero bytes (S3 folder markers)
+	SkipHidden        = "hidden"         // a hidden folder (.git, .cache), left unwalked
 )
 
 // AddSkip counts n inputs left out for reason (example names one of them) and keeps
@@ -229,7 +230,6 @@ func (r *SourceReport) Merge(o SourceReport) {
 		r.Source, r.Kind = o.Source, o.Kind
 	}
 	r.Files += o.Files
-	r.Skipped += o.Skipped
 	r.Bytes += o.Bytes
 	r.Records += o.Records
 	r.Matched += o.Matched
@@ -250,7 +250,6 @@ func (r *SourceReport) Merge(o SourceReport) {
 		r.Failed = o.Failed
 	}
 	for _, s := range o.Skips {
-		r.Skipped -= s.Count // AddSkip adds it back
 		r.AddSkip(s.Reason, s.Count, s.Example)
 	}
 	r.Span = r.Span.Union(o.Span)

@@ -108,7 +108,10 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 	}
 	alerts := AssessKind(reports, w.Window, "alert", rk.Stats.Alerts, "alert")
 	rk.Completeness = NewCompleteness(KindCompleteness{Status: SearchNotAsked, Summary: "events not searched (ranking reads alerts only)", Reasons: []string{}, Sources: []SourceCompleteness{}}, alerts)
-	rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", plural(len(rk.Keys), "key"), alerts.Summary)
+	rk.Completeness.Headline = alerts.Summary
+	if alerts.Status == SearchComplete || alerts.Status == SearchPartial {
+		rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", Plural(len(rk.Keys), "key"), alerts.Summary)
+	}
 	if len(errs) == len(w.Alerts) && len(errs) > 0 {
 		return rk, errs[0]
 	}

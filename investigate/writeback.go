@@ -129,7 +129,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	}
 	all := ElasticAlerts(c)
 	if len(all) == 0 {
-		return Action{}, fmt.Errorf("%w: the case of %s has no Elastic alert", ErrNothingToChange, c.Key)
+		return Action{}, fmt.Errorf("%w: the case of %s has no Elastic alert: %s", ErrNothingToChange, c.Key, c.Completeness.Alerts.NoneIn("none"))
 	}
 	var targets []AlertRef
 	for _, a := range all {

@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/keypivot/keypivot/investigate"
 )
 
 // Navigation actions shared by tables, lists and pagers.
@@ -153,10 +155,5 @@ func (b bindings) FullHelp() [][]key.Binding { return b.full }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// plural is "1 key", "2 keys", "1,234 events".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return commas(n) + " " + word + "s"
-}
+// plural is "1 key", "2 keys", "1,234 events", "2 launches": the domain's wording.
+func plural(n int, word string) string { return investigate.Plural(n, word) }

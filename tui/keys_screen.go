@@ -148,7 +148,7 @@ func (k *keysScreen) refilter() {
 		k.table.empty = "no correlated key: press f to list first-seen-only keys"
 	default:
 		// A negative carries what was searched, or says that nothing could be.
-		k.table.empty = "no key has a first-seen alert: " + clean(k.ranking.Completeness.Alerts.Summary)
+		k.table.empty = clean(k.ranking.Completeness.Alerts.NoneIn("no key has a first-seen alert"))
 	}
 }
 
@@ -478,6 +478,9 @@ func (k *keysScreen) statusLine(a *App) string {
 		}
 	}
 	line := plural(corr, "correlated key")
+	if m := r.Completeness.Mark(); m != "" {
+		line = m + " (above) · " + line // a count is no answer without it
+	}
 	if fso > 0 {
 		if k.firstSeenOnly {
 			line += fmt.Sprintf(" + %d first-seen only (·)", fso)

@@ -52,6 +52,13 @@ func (b *lineBuilder) kv(label, value string) {
 	}
 }
 
+// none adds a wrapped "  text": a negative, which says what was searched.
+func (b *lineBuilder) none(s string) {
+	for _, l := range wrapText(clean(s), max(b.width-2, 20)) {
+		b.add("  " + l)
+	}
+}
+
 // bullet adds a wrapped "  • text".
 func (b *lineBuilder) bullet(s string, style *lipgloss.Style) {
 	for i, l := range wrapText(s, max(b.width-4, 20)) {
@@ -104,16 +111,7 @@ func wrapText(s string, w int) []string {
 	return out
 }
 
-func commas(n int) string {
-	s := itoa(n)
-	if n < 0 {
-		return s
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func commas(n int) string { return investigate.Thousands(n) }
 
 // overviewLines is what the analyst needs to decide, most decisive first: the
 // assessment, the key's owner, its activity and the riskiest findings; then sessions,
@@ -338,8 +336,10 @@ func overviewCoverage(st *styles, c *investigate.Case, width int) []textLine {
 		srcs = append(srcs, fmt.Sprintf("%s (%s records, %s matched)", clean(s.Source), commas(int(s.Records)), commas(int(s.Matched))))
 	}
 	b.kv("trail", orDash(strings.Join(srcs, "; ")))
-	b.kv("span", fullTime(cv.FirstEvent)+" → "+fullTime(cv.LastEvent)+" UTC")
-	b.kv("accounts", orDash(clean(strings.Join(cv.Accounts, ", "))))
+	if len(c.Events) > 0 {
+		b.kv("events span", fullTime(cv.FirstEvent)+" → "+fullTime(cv.LastEvent)+" UTC")
+		b.kv("accounts", orDash(clean(strings.Join(cv.Accounts, ", "))))
+	}
 	for _, g := range cv.Gaps {
 		b.bullet("gap: "+clean(g), &st.warn)
 	}
@@ -364,7 +364,7 @@ func overviewRight(st *styles, c *investigate.Case, width, maxFindings int) []te
 		return fsorted[i].Time.Before(fsorted[j].Time)
 	})
 	if len(fsorted) == 0 {
-		b.add("  none")
+		b.none(c.Completeness.Events.NoneIn("nothing notable"))
 	}
 	for i, f := range fsorted {
 		if i == maxFindings {
@@ -382,7 +382,7 @@ func overviewRight(st *styles, c *investigate.Case, width, maxFindings int) []te
 
 	b.section("DERIVED SESSIONS")
 	if len(c.Sessions) == 0 {
-		b.add("  none issued to this key in the data")
+		b.none(c.Completeness.Events.NoneIn("no session issued to this key"))
 	}
 	for _, s := range c.Sessions {
 		who := clean(s.RoleARN)
@@ -399,7 +399,7 @@ func overviewRight(st *styles, c *investigate.Case, width, maxFindings int) []te
 	b.section("LAUNCHES AND INSTANCES")
 	fu := c.FollowUps
 	if len(fu.KeyPairs)+len(fu.Launches)+len(fu.Instances) == 0 {
-		b.add("  no key pairs or launches")
+		b.none(c.Completeness.Events.NoneIn("no key pairs or launches"))
 	} else {
 		failed := 0
 		for _, l := range fu.Launches {
@@ -434,7 +434,7 @@ func overviewRight(st *styles, c *investigate.Case, width, maxFindings int) []te
 		}
 	}
 	if !any {
-		b.add("  none")
+		b.none(c.Completeness.Events.NoneIn("no user, key or login profile created"))
 	}
 
 	return b.lines
@@ -481,7 +481,7 @@ func (t *alertsTab) setCase(c *investigate.Case) {
 		t.ho = append(t.ho, true)
 	}
 	t.table.setLen(len(t.rows))
-	t.table.empty = "no alert for this key or its sessions: " + clean(c.Completeness.Alerts.Summary)
+	t.table.empty = clean(c.Completeness.Alerts.NoneIn("no alert of this key or its sessions"))
 }
 
 // emptyEvents is what an empty event list says: where the events were looked for, or
@@ -490,12 +490,7 @@ func emptyEvents(c *investigate.Case) string {
 	if c == nil {
 		return "no event yet"
 	}
-	ev := c.Completeness.Events
-	switch ev.Status {
-	case investigate.SearchComplete, investigate.SearchPartial:
-		return "no event of this key: " + clean(ev.Summary)
-	}
-	return clean(ev.Summary)
+	return clean(c.Completeness.Events.NoneIn("no event of this key"))
 }
 
 func (t *alertsTab) setSize(w, h int) { t.table.setSize(w, h) }
@@ -591,7 +586,7 @@ func (t *sessionsTab) setCase(c *investigate.Case, width int) {
 	// The key column holds the whole key id after its depth marker.
 	t.table.cols[0].width = sessionKeyWidth + t.chained
 	t.table.setLen(len(t.rows))
-	t.table.empty = "no session was derived from this key (AssumeRole, GetSessionToken, GetFederationToken): " + clean(c.Completeness.Events.Summary)
+	t.table.empty = clean(c.Completeness.Events.NoneIn("no session derived from this key (AssumeRole, GetSessionToken, GetFederationToken)"))
 	t.resize()
 	t.refreshDetail()
 }
@@ -735,7 +730,7 @@ func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 	b := &lineBuilder{st: st, width: width}
 	fu := c.FollowUps
 	if len(fu.KeyPairs)+len(fu.Launches)+len(fu.Instances) == 0 {
-		b.add("  no CreateKeyPair, ImportKeyPair or RunInstances by the key or its sessions")
+		b.none(c.Completeness.Events.NoneIn("no CreateKeyPair, ImportKeyPair or RunInstances by the key or its sessions"))
 		return b.lines, b.targets
 	}
 	live := false
@@ -840,6 +835,9 @@ func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []tar
 		s := "  " + fit(clean(ip.IP), ipw, false) + " " + fit(clean(kind), 11, false) + " " + fit(commas(ip.Count), 7, true) + " " + fit(commas(ip.Errors), 6, true) + " " + shortTime(ip.First) + " " + shortTime(ip.Last) + " " + clean(ip.ASOrg)
 		b.addTarget(s, targetIP, ip.IP)
 	}
+	if len(c.SourceIPs) == 0 {
+		b.none(c.Completeness.Events.NoneIn("no source address"))
+	}
 	if marked {
 		b.add(st.dim.Render("  * a first-seen alert fired for this address"))
 	}
@@ -852,6 +850,9 @@ func networkLines(st *styles, c *investigate.Case, width int) ([]textLine, []tar
 			s = st.danger.Render(s)
 		}
 		b.addTarget(s, targetAgent, u.UserAgent)
+	}
+	if len(c.UserAgents) == 0 {
+		b.none(c.Completeness.Events.NoneIn("no user agent"))
 	}
 	return b.lines, b.targets
 }

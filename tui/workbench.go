@@ -108,13 +108,17 @@ func (w *workbench) apply(m caseMsg) tea.Cmd {
 	if m.has && m.upd.Case != nil {
 		w.updates++
 		w.progress = m.upd.Progress
-		w.setCase(m.upd.Case)
 		if m.upd.Done {
-			w.loading = false
+			w.loading = false // before setCase: the header then says what was searched
 			w.took = time.Since(w.started)
 		}
+		w.setCase(m.upd.Case)
 	}
 	if m.done {
+		if w.loading && w.width > 0 {
+			w.loading = false
+			w.setSize(w.width, w.height) // the header's search line(s) may change height
+		}
 		w.loading = false
 		if w.took == 0 {
 			w.took = time.Since(w.started)
@@ -162,9 +166,10 @@ func (w *workbench) setCaller(c *investigate.Caller, err error) {
 }
 
 func (w *workbench) setCase(c *investigate.Case) {
+	h := w.headerHeight()
 	w.c = c
-	if w.width > 0 {
-		w.setSize(w.width, w.height) // the header's search line(s) may have changed height
+	if w.width > 0 && w.headerHeight() != h {
+		w.setSize(w.width, w.height) // the header's search line(s) changed height
 		return
 	}
 	w.rebuild()
@@ -368,8 +373,9 @@ func (w *workbench) headerLines(acting bool) []string {
 // a negative is never read without its coverage.
 func (w *workbench) searchedLines() []string {
 	st := &w.ui.st
-	if w.c == nil {
-		return []string{st.headerDim.Render(truncate("searched: …", w.width))}
+	if w.c == nil || w.loading {
+		// A snapshot's coverage is not the search's: its sources have not all answered.
+		return []string{st.headerDim.Render(truncate("searching… (what was searched is said when every source has answered)", w.width))}
 	}
 	cm := w.c.Completeness
 	text := "searched: " + clean(cm.Headline)

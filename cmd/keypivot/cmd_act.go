@@ -164,6 +164,7 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 		fmt.Fprintln(out, "DEMO: acting on a simulated account; nothing leaves this process.")
 	}
 	fmt.Fprintf(out, "Acting as %s (%s)\n", sanitize.Clean(caller.ARN), sanitize.Clean(caller.Profile))
+	fmt.Fprintf(out, "Searched: %s\n", sanitize.Clean(cs.Completeness.Headline))
 	if w.ReadOnly {
 		fmt.Fprintln(out, "Read-only mode: the plan is shown, nothing will be written.")
 	}
@@ -282,12 +283,19 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		return withCode(exitError, err)
 	}
 	entries, err := j.Entries()
+	var damage *journal.DamageError
+	if err != nil && !errors.As(err, &damage) {
+		return withCode(exitError, fmt.Errorf("cannot read the journal: %s", errText(err)))
+	}
 	if err != nil {
 		// A torn tail or a bad line, with its byte offset: every other record is listed.
 		fmt.Fprintln(os.Stderr, "warning:", errText(err))
 	}
-	if len(entries) == 0 {
-		fmt.Printf("journal %s is empty\n", path)
+	switch {
+	case len(entries) == 0 && damage != nil:
+		fmt.Printf("journal %s holds no complete record (see the warning above)\n", path)
+	case len(entries) == 0:
+		fmt.Printf("journal %s is empty: no action was journalled there\n", path)
 		if demo := demoJournalPath(real); !g.Demo {
 			if st, err := os.Stat(demo); err == nil && st.Size() > 0 {
 				fmt.Printf("the demo's actions are in %s: keypivot journal --demo\n", demo)
@@ -374,6 +382,14 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	if kibana > 0 {
 		if g.Elastic == "" || g.Kibana == "" {
 			fmt.Printf("%d interrupted Kibana actions: add --elastic URL and --kibana URL (or --cloud-id) to resume them\n", kibana)
+			if len(awsKeys) == 0 {
+				return usageErr("%d interrupted Kibana actions not resumed: give --elastic and --kibana", kibana)
+			}
+			defer func() {
+				if err == nil {
+					err = usageErr("%d interrupted Kibana actions not resumed: give --elastic and --kibana", kibana)
+				}
+			}()
 		} else {
 			kb, err := kibanaClient(ctx, g)
 			if err != nil {

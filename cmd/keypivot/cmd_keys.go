@@ -21,9 +21,11 @@ func (c *KeysCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	defer w.Close()
 	rk, err := w.Workspace.Rank(ctx, c.FirstSeenOnly)
-	if err != nil {
+	if rk == nil {
 		return withCode(exitError, err)
 	}
+	// Every alert source failing still prints the ranking: it says what could not be
+	// searched, and the exit code follows from it.
 	out, closeOut, err := c.writer()
 	if err != nil {
 		return err

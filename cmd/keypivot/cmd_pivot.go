@@ -72,11 +72,18 @@ func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
 	key := c.Key.String()
 	if key == "" {
 		rk, err := w.Workspace.Rank(ctx, false)
-		if err != nil {
+		if rk == nil {
 			return withCode(exitError, err)
 		}
 		if len(rk.Keys) == 0 {
-			return usageErr("no key is correlated with elevated alerts in the sources: name one (keypivot pivot AKIA...)")
+			if !rk.Completeness.Complete() {
+				// No key because the alerts could not be searched is no answer.
+				return completenessExit(rk.Completeness)
+			}
+			if len(w.Workspace.Alerts) == 0 {
+				return usageErr("no alert source to pick the top correlated key from: name the key (keypivot pivot AKIA...)")
+			}
+			return usageErr("no key is correlated with elevated alerts in %s: name one (keypivot pivot AKIA...)", rk.Completeness.Alerts.Searched)
 		}
 		key = rk.Keys[0].Key
 		fmt.Fprintf(os.Stderr, "pivoting on the top correlated key %s\n", key)

@@ -23,7 +23,7 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	}
 	out.line(title)
 	out.line(strings.Repeat("=", width))
-	out.wrapped("Searched: ", cell(r.Completeness.Headline), 10)
+	out.wrapped("Searched: ", r.Completeness.Headline, 10)
 	if len(r.Keys) == 0 {
 		out.wrapped("", "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.", 0)
 	}

@@ -114,7 +114,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 
 	p("## Alerts\n\n")
 	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
-		p("None in the alert sources.\n\n")
+		p("%s.\n\n", md(c.Completeness.Alerts.NoneIn("No alert of this key or its sessions")))
 	} else {
 		p("| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Source | Counted |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, s := range c.Siblings {
@@ -138,7 +138,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 
 	p("## Findings\n\n")
 	if len(c.Findings) == 0 {
-		p("None.\n\n")
+		p("%s.\n\n", md(c.Completeness.Events.NoneIn("Nothing notable")))
 	} else {
 		p("| Time (UTC) | Severity | Category | What | Detail | Signer |\n|---|---|---|---|---|---|\n")
 		for _, f := range c.Findings {
@@ -149,7 +149,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 
 	p("## Derived sessions\n\n")
 	if len(c.Sessions) == 0 {
-		p("None issued to this key in the data.\n\n")
+		p("%s.\n\n", md(c.Completeness.Events.NoneIn("No session issued to this key")))
 	} else {
 		p("| Session key | Issued by | Issued (UTC) | Expires (UTC) | Role / federated user | Account | Events | From |\n|---|---|---|---|---|---|---|---|\n")
 		for _, s := range c.Sessions {
@@ -176,7 +176,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	f := c.FollowUps
 	p("## EC2 follow-ups\n\n")
 	if len(f.KeyPairs)+len(f.Launches) == 0 {
-		p("No key pairs or launches.\n\n")
+		p("%s.\n\n", md(c.Completeness.Events.NoneIn("No key pairs or launches")))
 	} else {
 		if len(f.KeyPairs) > 0 {
 			p("| Key pair | Id | Region | Created (UTC) | Result |\n|---|---|---|---|---|\n")
@@ -219,6 +219,24 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		}
 	}
 
+	if len(c.Events) == 0 {
+		none := md(c.Completeness.Events.NoneIn("No event"))
+		p("## Source addresses, user agents, errors\n\n%s.\n", none)
+		if o.Timeline != TimelineNone {
+			p("\n## Timeline\n\n%s.\n", none)
+		}
+	} else {
+		writeMarkdownEvents(&b, c, o)
+	}
+	writeMarkdownCoverage(&b, c)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeMarkdownEvents writes the sections drawn from the events: addresses, user
+// agents, errors and the timeline.
+func writeMarkdownEvents(b *strings.Builder, c *investigate.Case, o Options) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, inert(args)...) }
 	p("## Source addresses\n\n| Address | Events | Kind | First (UTC) | Last (UTC) | Network | First-seen alert |\n|---|---|---|---|---|---|---|\n")
 	for i, ip := range c.SourceIPs {
 		if i >= o.maxRows() {
@@ -237,7 +255,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	}
 	p("\n## Errors\n\n")
 	if len(c.Errors) == 0 {
-		p("None.\n")
+		p("None failed.\n")
 	}
 	for _, e := range c.Errors {
 		denied := ""
@@ -269,7 +287,11 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			p("\n%d routine or read-only calls not shown (`--timeline all` shows them).\n", skipped)
 		}
 	}
+}
 
+// writeMarkdownCoverage writes what was searched and what could not be.
+func writeMarkdownCoverage(b *strings.Builder, c *investigate.Case) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, inert(args)...) }
 	cv := c.Coverage
 	p("\n## Coverage\n\n")
 	p("- **searched:** %s\n", md(c.Completeness.Headline))
@@ -277,7 +299,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("- alerts %s: %s, %d read, %d kept%s\n", code(s.Source), md(sourceStatus(c.Completeness.Alerts.Sources, i)), s.Records, s.Matched, md(skips(s)))
 	}
 	for i, s := range cv.Sources {
-		p("- trail %s: %s, %d files%s, %d records, %d matched\n", code(s.Source), md(sourceStatus(c.Completeness.Events.Sources, i)), s.Files, md(skips(s)), s.Records, s.Matched)
+		p("- trail %s: %s, %s%s, %s, %d matched\n", code(s.Source), md(sourceStatus(c.Completeness.Events.Sources, i)), plural(s.Files, "file"), md(skips(s)), plural(int(s.Records), "record"), s.Matched)
 		notable, quiet := splitRegions(s.Regions)
 		for _, r := range notable {
 			p("  - %s %s: %d events %s\n", md(regionWhere(r)), md(r.Status), r.Events, md(r.Error))
@@ -290,15 +312,15 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			b.WriteString("\n```sql\n" + strings.ReplaceAll(sanitize.Multiline(s.Query), "```", "'''") + "\n```\n\n")
 		}
 	}
-	p("- span %s to %s UTC; accounts %s; regions %s\n", ts(cv.FirstEvent), ts(cv.LastEvent), md(strings.Join(cv.Accounts, ", ")), md(strings.Join(cv.Regions, ", ")))
+	if len(c.Events) > 0 {
+		p("- events span %s to %s UTC; accounts %s; regions %s\n", ts(cv.FirstEvent), ts(cv.LastEvent), md(strings.Join(cv.Accounts, ", ")), md(strings.Join(cv.Regions, ", ")))
+	}
 	for _, g := range cv.Gaps {
 		p("- **gap:** %s\n", md(g))
 	}
 	for _, pr := range cv.Problems {
 		p("- problem %s: %s\n", code(pr.Where), md(pr.Message))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // providerName names where an alert came from.

@@ -64,6 +64,16 @@ func shortTS(t time.Time) string {
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
+// counted is a section title with its counts, or, when its kind of source could not be
+// searched, with no count at all: a zero there would be no answer.
+func counted(title string, k investigate.KindCompleteness, counts string) string {
+	switch k.Status {
+	case investigate.SearchComplete, investigate.SearchPartial:
+		return title + "  " + counts
+	}
+	return title + "  (not searched)"
+}
+
 // activity writes the case's event counts and their span.
 func activity(c *investigate.Case) string {
 	act := plural(c.EventCount, "event") + " by the key"
@@ -134,7 +144,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 		kv("Activity", activity(c))
 	}
 	// What was searched: with it, a negative is an answer; without it, never shown.
-	kv("Searched", cell(c.Completeness.Headline))
+	kv("Searched", c.Completeness.Headline)
 
 	if len(c.Assessment) > 0 {
 		out.section("ASSESSMENT")
@@ -163,9 +173,9 @@ func writeAlerts(o *textOut, c *investigate.Case) {
 			eligible++
 		}
 	}
-	o.section(fmt.Sprintf("ALERTS  %d for this key, %d elevated and open", len(c.Siblings), eligible))
-	if len(c.Siblings) == 0 {
-		o.line("  none in the alert sources")
+	o.section(counted("ALERTS", c.Completeness.Alerts, fmt.Sprintf("%d for this key, %d elevated and open", len(c.Siblings), eligible)))
+	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
+		o.wrapped("  ", c.Completeness.Alerts.NoneIn("no alert of this key or its sessions"), 2)
 	}
 	for _, s := range c.Siblings {
 		mark := " "
@@ -208,9 +218,9 @@ func writeAlerts(o *textOut, c *investigate.Case) {
 }
 
 func writeFindings(o *textOut, c *investigate.Case) {
-	o.section(fmt.Sprintf("FINDINGS  %d", len(c.Findings)))
+	o.section(counted("FINDINGS", c.Completeness.Events, strconv.Itoa(len(c.Findings))))
 	if len(c.Findings) == 0 {
-		o.line("  none")
+		o.wrapped("  ", c.Completeness.Events.NoneIn("nothing notable"), 2)
 		return
 	}
 	for _, f := range c.Findings {
@@ -232,9 +242,9 @@ func writeFindings(o *textOut, c *investigate.Case) {
 }
 
 func writeSessions(o *textOut, c *investigate.Case) {
-	o.section(fmt.Sprintf("DERIVED SESSIONS  %d", len(c.Sessions)))
+	o.section(counted("DERIVED SESSIONS", c.Completeness.Events, strconv.Itoa(len(c.Sessions))))
 	if len(c.Sessions) == 0 {
-		o.line("  none issued to this key in the data")
+		o.wrapped("  ", c.Completeness.Events.NoneIn("no session issued to this key"), 2)
 	}
 	for _, s := range c.Sessions {
 		valid := "expired"
@@ -288,9 +298,9 @@ func writeSessions(o *textOut, c *investigate.Case) {
 
 func writeFollowUps(o *textOut, c *investigate.Case) {
 	f := c.FollowUps
-	o.section(fmt.Sprintf("EC2 FOLLOW-UPS  %d key pairs, %d launches, %d instances", len(f.KeyPairs), len(f.Launches), len(f.Instances)))
+	o.section(counted("EC2 FOLLOW-UPS", c.Completeness.Events, fmt.Sprintf("%d key pairs, %d launches, %d instances", len(f.KeyPairs), len(f.Launches), len(f.Instances))))
 	if len(f.KeyPairs)+len(f.Launches) == 0 {
-		o.line("  no key pairs or launches")
+		o.wrapped("  ", c.Completeness.Events.NoneIn("no key pairs or launches"), 2)
 		return
 	}
 	for _, k := range f.KeyPairs {
@@ -369,6 +379,11 @@ func orDash(s string) string {
 }
 
 func writeNetwork(o *textOut, c *investigate.Case, maxRows int) {
+	if len(c.Events) == 0 {
+		o.section("SOURCE IPS, USER AGENTS, SERVICES")
+		o.wrapped("  ", c.Completeness.Events.NoneIn("no event"), 2)
+		return
+	}
 	o.section(fmt.Sprintf("SOURCE IPS  %d", len(c.SourceIPs)))
 	t := &table{width: o.width, indent: 2, widths: []int{15, 6, 11, 14, 0}, header: []string{"ADDRESS", "EVENTS", "KIND", "FIRST", "LAST"}}
 	for i, ip := range c.SourceIPs {
@@ -446,6 +461,11 @@ func writeNetwork(o *textOut, c *investigate.Case, maxRows int) {
 }
 
 func writeTimeline(o *textOut, c *investigate.Case, mode string) {
+	if len(c.Timeline) == 0 {
+		o.section("TIMELINE")
+		o.wrapped("  ", c.Completeness.Events.NoneIn("no event"), 2)
+		return
+	}
 	title := fmt.Sprintf("TIMELINE  %d events", len(c.Timeline))
 	if mode != TimelineAll {
 		title += " (routine and read-only runs collapsed: --timeline all)"
@@ -541,7 +561,7 @@ func appendUnique(dst []string, s string) []string {
 func writeCoverage(o *textOut, c *investigate.Case) {
 	cv := c.Coverage
 	o.section("COVERAGE")
-	o.wrapped("  ", "searched: "+cell(c.Completeness.Headline), 4)
+	o.wrapped("  ", "searched: "+c.Completeness.Headline, 4)
 	for i, s := range cv.AlertSources {
 		line := fmt.Sprintf("alerts %s: %s, %d read, %d kept", s.Source, sourceStatus(c.Completeness.Alerts.Sources, i), s.Records, s.Matched)
 		if s.Files > 0 {
@@ -580,11 +600,9 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 			o.wrapped("      ", n, 6)
 		}
 	}
-	span := "no events"
-	if !cv.FirstEvent.IsZero() {
-		span = ts(cv.FirstEvent) + " to " + ts(cv.LastEvent) + " UTC"
+	if len(c.Events) > 0 {
+		o.wrapped("  ", fmt.Sprintf("events span %s to %s UTC; accounts %s; regions %s", ts(cv.FirstEvent), ts(cv.LastEvent), orDash(strings.Join(cv.Accounts, ", ")), orDash(strings.Join(cv.Regions, ", "))), 4)
 	}
-	o.wrapped("  ", fmt.Sprintf("span %s; accounts %s; regions %s", span, orDash(strings.Join(cv.Accounts, ", ")), orDash(strings.Join(cv.Regions, ", "))), 4)
 	if cv.Duplicates > 0 {
 		o.linef("  %d duplicate records dropped (same eventID)", cv.Duplicates)
 	}
@@ -608,21 +626,12 @@ func sourceStatus(scs []investigate.SourceCompleteness, i int) string {
 	return "?"
 }
 
-// skips says what a source left out, by reason: " (+3 left out: 2 digests, 1 file not a log)".
+// skips says what a source left out, by reason: " (left out: 2 digests; 1 file not a log)".
 func skips(s investigate.SourceReport) string {
-	if s.Skipped == 0 {
-		return ""
+	if t := investigate.SkipsText(s.Skips, false); t != "" {
+		return " (left out: " + t + ")"
 	}
-	var parts []string
-	n := 0
-	for _, k := range s.Skips {
-		parts = append(parts, fmt.Sprintf("%d %s", k.Count, investigate.SkipWords(k.Reason, k.Count)))
-		n += k.Count
-	}
-	if rest := s.Skipped - n; rest > 0 {
-		parts = append(parts, fmt.Sprintf("%d other", rest))
-	}
-	return fmt.Sprintf(" (+%d left out: %s)", s.Skipped, strings.Join(parts, ", "))
+	return ""
 }
 
 func plural(n int, noun string) string { return investigate.Plural(n, noun) }
