@@ -272,6 +272,16 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 		if r.Failed != "" {
 			failedRounds++
 		}
+		if i > 0 && r.Failed != "" {
+			// Said of the round it happened in: the key's own events were searched.
+			probs := slices.Clone(r.Problems)
+			for j := range probs {
+				if probs[j].Message == r.Failed {
+					probs[j].Message = fmt.Sprintf("round %d (derived sessions, key pairs): %s", i+1, r.Failed)
+				}
+			}
+			r.Problems = probs
+		}
 		regions := r.Regions
 		if i > 0 {
 			regions = nil

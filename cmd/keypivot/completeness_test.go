@@ -317,3 +317,32 @@ func TestWrongTypedAlertFieldsAreReported(t *testing.T) {
 		t.Errorf("%d siblings, want 3 (the wrong field is dropped, not the alert)", len(c.Siblings))
 	}
 }
+
+// Every "none" of the text report says what was searched: a padded key over an empty
+// trail, and pivot without a key over alerts that hold nothing to search.
+func TestNegativesSayWhatWasSearched(t *testing.T) {
+	empty := t.TempDir()
+	r := kp(t, nil, "pivot", "  "+backdoorKey+" ", "--trail", empty, "--format", "text", "--width", "200")
+	if r.code != exitError || !strings.Contains(r.stdout, "keypivot case "+backdoorKey) {
+		t.Fatalf("exit %d:\n%s", r.code, r.stdout)
+	}
+	for _, l := range strings.Split(r.stdout, "\n") {
+		s := strings.TrimSpace(l)
+		if s == "none" || strings.HasPrefix(s, "none ") || strings.HasSuffix(s, "  0") || strings.Contains(s, "in the data") {
+			// a bare negative or count
+			r.stderr += "\nbare: " + l
+		}
+	}
+	if strings.Contains(r.stderr, "bare: ") {
+		t.Errorf("bare negatives:%s", r.stderr[strings.Index(r.stderr, "\nbare: "):])
+	}
+	if n := strings.Count(r.stdout, "NO EVENTS SEARCHED"); n < 5 {
+		t.Errorf("%d sections say nothing was searched:\n%s", n, r.stdout)
+	}
+	alerts := t.TempDir()
+	os.WriteFile(filepath.Join(alerts, "notes.txt"), []byte("x\n"), 0o644)
+	r = kp(t, nil, "pivot", "--alerts", alerts)
+	if r.code != exitError || !strings.Contains(r.stderr, "NO ALERTS SEARCHED") {
+		t.Errorf("pivot without a key over an empty alert folder: exit %d, %q", r.code, r.stderr)
+	}
+}
