@@ -164,6 +164,7 @@ func TestKeyIsTrimmedOnceAndTheTrimmedKeyFlowsOn(t *testing.T) {
 }
 
 func TestLookupFailingEverywhereIsNoAnswer(t *testing.T) {
+	t.Parallel() // LookupEvents' retries take a while: let the other tests run meanwhile
 	srv := moto.Start(t)
 	ct := cttest.New(t, cttest.Options{})
 	recs := corpusRecords(t, backdoorCorpus)
@@ -181,7 +182,11 @@ func TestLookupFailingEverywhereIsNoAnswer(t *testing.T) {
 		ct.SetFault(region, cttest.FaultInternalError)
 	}
 	env := awsEnv(t, srv, moto.AccessKeyID, "AWS_ENDPOINT_URL_CLOUDTRAIL="+ct.URL(), "AWS_MAX_ATTEMPTS=1")
-	c, r := faces(t, env, backdoorKey, "--trail", "lookup", "--regions", "eu-west-1,eu-north-1")
+	// A window fixed once (its end before now, so LookupEvents is not clamped to the clock):
+	// the three faces' runs must search the same window to say the same words.
+	until := time.Now().UTC().Truncate(time.Hour)
+	window := []string{"--since", until.Add(-24 * time.Hour).Format(time.RFC3339), "--until", until.Format(time.RFC3339)}
+	c, r := faces(t, env, append([]string{backdoorKey, "--trail", "lookup", "--regions", "eu-west-1,eu-north-1"}, window...)...)
 	if r.code != exitError {
 		t.Errorf("exit %d, want 1: %s", r.code, r.stderr)
 	}
@@ -192,7 +197,7 @@ func TestLookupFailingEverywhereIsNoAnswer(t *testing.T) {
 
 	// One region answering is a partial search: exit 3, said in the headline.
 	ct.ClearFault("eu-west-1")
-	c, r = faces(t, env, backdoorKey, "--trail", "lookup", "--regions", "eu-west-1,eu-north-1")
+	c, r = faces(t, env, append([]string{backdoorKey, "--trail", "lookup", "--regions", "eu-west-1,eu-north-1"}, window...)...)
 	if r.code != exitPartial || c.Completeness.Status != investigate.SearchPartial || !strings.Contains(c.Completeness.Headline, "PARTIAL") {
 		t.Errorf("exit %d, completeness %+v", r.code, c.Completeness)
 	}
