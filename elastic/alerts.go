@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 // accessKeyField is where Elastic Security alerts copy the signing key from the source

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/files/alertdoc"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 // Keys of the test server's sample alerts (real Stratus Red Team detonations).

@@ -15,8 +15,8 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
+	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 // kibanaAPIVersion is the public API version keypivot speaks (required by serverless

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/files/journal"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	kbtest "github.com/keypivot/keypivot/internal/testserver/kibana"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 	"github.com/keypivot/keypivot/investigate/report"
 )
 

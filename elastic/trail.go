@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 // Fields of Elastic's AWS CloudTrail integration (logs-aws.cloudtrail-*) that queries use.

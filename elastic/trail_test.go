@@ -16,9 +16,9 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/keypivot/keypivot/internal/demo"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 const corpusDir = "../../shared/corpus/stratus-detonation-logs"

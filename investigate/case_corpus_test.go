@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/files/cloudtrail"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
 )
 
 const corpusDir = "../../shared/corpus/stratus-detonation-logs"

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keypivot/keypivot/files/cloudtrail"
+	"github.com/keypivot/keypivot/internal/demo"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
-	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 const (

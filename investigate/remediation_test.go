@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/files/journal"
+	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
-	"github.com/keypivot/keypivot/investigate/simaccount"
 )
 
 func demoCase() *investigate.Case {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/keypivot/keypivot/files/cloudtrail"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
 )
 
 // A workbench over a trail directory that holds no log file: the header, the Overview and

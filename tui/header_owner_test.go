@@ -11,8 +11,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/simaccount"
 )
 
 // responderARN is a long SSO caller ARN: at 80 columns it cannot fit beside the profile,

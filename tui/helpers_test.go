@@ -16,9 +16,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/keypivot/keypivot/internal/demo"
+	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/demo"
-	"github.com/keypivot/keypivot/investigate/simaccount"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -13,8 +13,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/simaccount"
 )
 
 // rowsOf returns the table's rows as the screen shows them, from the column header on.

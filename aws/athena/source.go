@@ -21,8 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 
+	"github.com/keypivot/keypivot/files/cloudtrail"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
 )
 
 // API is the part of the Athena client the source uses (*athena.Client implements it).

@@ -20,8 +20,8 @@ import (
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
 	"github.com/keypivot/keypivot/aws/fanout"
+	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 // batchSize is the most finding ids ListFindings returns a page and GetFindings takes.

@@ -13,10 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/files/alertdoc"
 	gdtest "github.com/keypivot/keypivot/internal/testserver/guardduty"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 const userKey = "AKIAGGWFBBHBE7D3M9WI" // the IAM user key of the sample findings

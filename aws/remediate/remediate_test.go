@@ -24,10 +24,10 @@ import (
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
 	"github.com/keypivot/keypivot/aws/owner"
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/internal/testserver/loopback"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 )
 
 // wire counts the API actions that reach moto: what a test asserts was (not) written.

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/keypivot/keypivot/internal/testserver/moto"
+	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
 )
 
 // recorder is the real S3 client, with the prefixes listed and objects fetched noted.

@@ -24,8 +24,8 @@ import (
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
 	"github.com/keypivot/keypivot/aws/fanout"
+	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 // resourcePrefix prefixes the key in an AwsIamAccessKey resource's Id (facts §4).

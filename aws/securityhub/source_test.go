@@ -24,9 +24,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
 )
 
 const (
@@ -40,7 +40,7 @@ const (
 // another key, and an archived one.
 func asffSamples(t *testing.T) []map[string]any {
 	t.Helper()
-	b, err := os.ReadFile("../../investigate/alertdoc/testdata/securityhub-get-findings.json")
+	b, err := os.ReadFile("../../files/alertdoc/testdata/securityhub-get-findings.json")
 	if err != nil {
 		t.Fatal(err)
 	}

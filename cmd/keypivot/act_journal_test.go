@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/keypivot/keypivot/investigate/demo"
+	"github.com/keypivot/keypivot/internal/demo"
 )
 
 // A journal whose last line a crash tore: keypivot journal warns with the byte offset and

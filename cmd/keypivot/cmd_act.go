@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 

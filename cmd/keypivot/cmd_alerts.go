@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/keypivot/keypivot/elastic"
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 	"github.com/keypivot/keypivot/investigate/report"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )

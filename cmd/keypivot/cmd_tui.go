@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 	"github.com/keypivot/keypivot/tui"
 )
 

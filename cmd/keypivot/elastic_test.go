@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keypivot/keypivot/internal/demo"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	gdtest "github.com/keypivot/keypivot/internal/testserver/guardduty"
 	kbtest "github.com/keypivot/keypivot/internal/testserver/kibana"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 // The binary against the Elasticsearch and Kibana test servers, holding the demo's alerts

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keypivot/keypivot/internal/demo"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 var binary string

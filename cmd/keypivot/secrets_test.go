@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keypivot/keypivot/internal/demo"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	kbtest "github.com/keypivot/keypivot/internal/testserver/kibana"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
-	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 // The secrets keypivot is given or reads, each a marker: a password in the --elastic and

@@ -9,11 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keypivot/keypivot/files/alertdoc"
+	"github.com/keypivot/keypivot/files/cloudtrail"
+	"github.com/keypivot/keypivot/internal/demo"
+	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
-	"github.com/keypivot/keypivot/investigate/demo"
-	"github.com/keypivot/keypivot/investigate/simaccount"
 )
 
 func init() {

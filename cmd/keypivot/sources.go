@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 )
 
 // Wiring is what a command runs on: the workspace, and how to act.

@@ -11,8 +11,8 @@ import (
 	"github.com/keypivot/keypivot/aws/ec2live"
 	"github.com/keypivot/keypivot/aws/owner"
 	"github.com/keypivot/keypivot/aws/remediate"
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/journal"
 )
 
 // Keys of env.shared.

@@ -14,10 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/keypivot/keypivot/internal/demo"
 	cttest "github.com/keypivot/keypivot/internal/testserver/cloudtrail"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/demo"
 )
 
 // awsEnv is what an analyst's shell would hold to point keypivot at moto: the endpoint,

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
+	"github.com/keypivot/keypivot/internal/trailgen"
 )
 
 func main() {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/keypivot/keypivot/internal/demo"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/demo"
 	"github.com/keypivot/keypivot/investigate/report"
 )
 

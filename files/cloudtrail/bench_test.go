@@ -14,8 +14,8 @@ import (
 
 	"github.com/klauspost/pgzip"
 
+	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
 )
 
 // memArchive is a generated archive held in memory.

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/simaccount"
 )
 
 // clock is the fixed time of every plan and journal record in these tests.

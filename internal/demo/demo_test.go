@@ -18,8 +18,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/keypivot/keypivot/files/cloudtrail"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/keypivot/keypivot/files"
+
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -298,7 +300,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	p.buf = content
 	if readErr != nil {
 		// A truncated gzip still yields what was decompressed before the damage.
-		p.problem(p.name, "%s after %d bytes; reading the records before it", investigate.DescribeReadError(readErr), n)
+		p.problem(p.name, "%s after %d bytes; reading the records before it", files.DescribeReadError(readErr), n)
 	}
 	if len(bytes.TrimSpace(p.buf)) == 0 {
 		if readErr == nil {
@@ -385,7 +387,7 @@ func (p *parser) stream(r io.Reader) {
 	p.stats.Bytes = out.n
 	p.stats.Compressed = cr.n
 	if s.err != nil {
-		p.problem(p.name, "%s after %d bytes; the records before it were read", investigate.DescribeReadError(s.err), out.n)
+		p.problem(p.name, "%s after %d bytes; the records before it were read", files.DescribeReadError(s.err), out.n)
 	}
 }
 

@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/keypivot/keypivot/files/alertdoc"
+	"github.com/keypivot/keypivot/files/cloudtrail"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/alertdoc"
-	"github.com/keypivot/keypivot/investigate/cloudtrail"
 )
 
 // TrailSource reads the dataset's CloudTrail files through the real archive reader: the

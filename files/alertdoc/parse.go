@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/keypivot/keypivot/files"
+
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/keypivot/keypivot/investigate"
@@ -280,7 +282,7 @@ func (p *parser) run(r io.Reader) {
 	if magic, _ := raw.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, release, err := gunzip(raw)
 		if err != nil {
-			p.problem(p.name, "not a readable gzip file: %s", investigate.DescribeReadError(err))
+			p.problem(p.name, "not a readable gzip file: %s", files.DescribeReadError(err))
 			return
 		}
 		defer release()
@@ -319,7 +321,7 @@ func (p *parser) finish() {
 		p.rep.Truncated = true
 		p.rep.Problems = slices.Insert(p.rep.Problems, 0, investigate.Problem{
 			Where:   p.name,
-			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", investigate.DescribeReadError(p.in.err), p.in.n, p.rep.Records),
+			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", files.DescribeReadError(p.in.err), p.in.n, p.rep.Records),
 		})
 		if len(p.rep.Problems) > MaxProblemsPerFile {
 			p.extra += len(p.rep.Problems) - MaxProblemsPerFile

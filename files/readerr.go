@@ -1,4 +1,4 @@
-package investigate
+package files
 
 import (
 	"errors"

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
 )
 
 // skipsOf is a report's skips as reason -> count, checking that Skipped is their total.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"regexp"
 
+	"github.com/keypivot/keypivot/files"
+
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -30,7 +32,7 @@ func sniffAlerts(r io.Reader) (bool, error) {
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, release, err := gunzip(br)
 		if err != nil {
-			return false, fmt.Errorf("not a readable gzip file: %s", investigate.DescribeReadError(err))
+			return false, fmt.Errorf("not a readable gzip file: %s", files.DescribeReadError(err))
 		}
 		defer release()
 		src = zr
@@ -39,7 +41,7 @@ func sniffAlerts(r io.Reader) (bool, error) {
 	n, err := io.ReadFull(src, head)
 	head = head[:n]
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF && n == 0 {
-		return false, fmt.Errorf("cannot read: %s", investigate.DescribeReadError(err))
+		return false, fmt.Errorf("cannot read: %s", files.DescribeReadError(err))
 	}
 	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xef, 0xbb, 0xbf}), " \t\r\n")
 	if len(t) == 0 || (t[0] != '{' && t[0] != '[') {

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
-	"github.com/keypivot/keypivot/investigate/cloudtrail/trailgen"
 )
 
 // TestPivotOverAGeneratedArchive runs the whole pivot over a generated S3-layout archive
