@@ -72,7 +72,7 @@ func TestRankingFromElasticsearchCorrelatesByKey(t *testing.T) {
 	var keys []string
 	for _, k := range rk.Keys {
 		if k.Correlated {
-			keys = append(keys, k.Key)
+			keys = append(keys, k.Key.String())
 		}
 	}
 	slices.Sort(keys)
@@ -83,7 +83,7 @@ func TestRankingFromElasticsearchCorrelatesByKey(t *testing.T) {
 		t.Errorf("stats = %+v: want 6 alerts, one closed, one low", rk.Stats)
 	}
 	for _, k := range rk.Keys {
-		if k.Key == keyBackdoor && (k.SiblingCount != 1 || k.FirstSeenCount != 1 || k.User != "christophe" || k.Account != "946986569305") {
+		if k.Key.String() == keyBackdoor && (k.SiblingCount != 1 || k.FirstSeenCount != 1 || k.User != "christophe" || k.Account != "946986569305") {
 			t.Errorf("%s: %+v", keyBackdoor, k)
 		}
 	}
@@ -158,7 +158,7 @@ func TestAlertsOfKeysReadTheUnindexedKeyFromSource(t *testing.T) {
 	}
 	c := connect(t, s)
 	s.ResetCounters()
-	alerts, _ := collect(t, c.AlertSource(), investigate.AlertQuery{AccessKeys: []string{keyBackdoor}})
+	alerts, _ := collect(t, c.AlertSource(), investigate.AlertQuery{AccessKeys: investigate.KeyIDs(keyBackdoor)})
 	var ids []string
 	for _, a := range alerts {
 		ids = append(ids, a.ID)
@@ -222,7 +222,7 @@ func TestHigherOrderAlertIsMappedBackToItsKey(t *testing.T) {
 	}
 	found := false
 	for _, k := range rk.Keys {
-		if k.Key == keyBackdoor {
+		if k.Key.String() == keyBackdoor {
 			found = slices.Equal(k.HigherOrderAlerts, []string{"ho-mapped"})
 		}
 	}

@@ -48,7 +48,7 @@ func newKibanaEnv(t *testing.T, space string) *kibanaEnv {
 func (e *kibanaEnv) caseOf(t *testing.T, key string) *investigate.Case {
 	t.Helper()
 	ws := &investigate.Workspace{Alerts: []investigate.AlertSource{e.c.AlertSource()}}
-	cs, err := ws.Investigate(context.Background(), key, 0, nil)
+	cs, err := ws.Investigate(context.Background(), investigate.MustParseAccessKeyID(key), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

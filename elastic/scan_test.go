@@ -89,7 +89,7 @@ func TestPointInTimeExpiringMidTrailScanMarksTheEventsIncomplete(t *testing.T) {
 	}
 	c := connect(t, s, func(c *Config) { c.PageSize = 1 })
 	pages := 0
-	rep, err := c.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {
+	rep, err := c.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func([]investigate.Event) {
 		pages++
 		s.ExpirePITs()
 	})

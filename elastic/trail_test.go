@@ -245,11 +245,11 @@ func TestCaseFromElasticsearchEqualsCaseFromFiles(t *testing.T) {
 	now := func() time.Time { return ds.Anchor }
 	fromES := &investigate.Workspace{Alerts: []investigate.AlertSource{c.AlertSource()}, Trails: []investigate.EventSource{c.TrailSource()}, Now: now}
 	fromFiles := &investigate.Workspace{Alerts: []investigate.AlertSource{demo.AlertSource(ds)}, Trails: []investigate.EventSource{demo.TrailSource(ds)}, Now: now}
-	got, err := fromES.Investigate(context.Background(), key, 0, nil)
+	got, err := fromES.Investigate(context.Background(), investigate.MustParseAccessKeyID(key), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := fromFiles.Investigate(context.Background(), key, 0, nil)
+	want, err := fromFiles.Investigate(context.Background(), investigate.MustParseAccessKeyID(key), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestTrailSourceNotesWhatItCouldNotRead(t *testing.T) {
 	}
 	c := connect(t, s)
 	var events []investigate.Event
-	rep, err := c.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func(b []investigate.Event) { events = append(events, b...) })
+	rep, err := c.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func(b []investigate.Event) { events = append(events, b...) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestTrailSourceNotesWhatItCouldNotRead(t *testing.T) {
 	}
 	// Without the integration installed the error says so.
 	c2 := connect(t, estest.New(t))
-	_, err = c2.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
+	_, err = c2.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func([]investigate.Event) {})
 	if err == nil || !strings.Contains(err.Error(), "--elastic-trail-index") {
 		t.Errorf("err = %v", err)
 	}

@@ -13,7 +13,7 @@ import (
 // key: BuildCase selects the events of the key, of its derived sessions, and the launches
 // that used the key's key pairs.
 type CaseInput struct {
-	Key          string
+	Key          AccessKeyID
 	Events       []*Event
 	Alerts       []Alert
 	Reports      []SourceReport
@@ -41,6 +41,7 @@ type LiveState struct {
 // BuildCase computes the case for one key. It is a pure function of its input; the TUI
 // calls it again as events stream in.
 func BuildCase(in CaseInput) *Case {
+	key := in.Key.String()
 	now := in.Now
 	if now.IsZero() {
 		now = time.Now().UTC()
@@ -69,7 +70,7 @@ func BuildCase(in CaseInput) *Case {
 	for _, e := range events {
 		bySigner[e.Signer()] = append(bySigner[e.Signer()], e)
 	}
-	sessions, depth := deriveSessions(in.Key, bySigner)
+	sessions, depth := deriveSessions(key, bySigner)
 
 	// The case's own events: signed by the key or a derived session.
 	var own []*Event
@@ -82,7 +83,7 @@ func BuildCase(in CaseInput) *Case {
 			continue
 		}
 		own = append(own, e)
-		if e.Signer() == in.Key {
+		if e.Signer() == key {
 			c.EventCount++
 		} else {
 			c.SessionEventCount++
@@ -103,7 +104,7 @@ func BuildCase(in CaseInput) *Case {
 		c.FirstActivity, c.LastActivity = own[0].Time, own[len(own)-1].Time
 	}
 
-	c.Owner = buildOwner(in.Key, bySigner[in.Key], in.Alerts, in.Owner)
+	c.Owner = buildOwner(key, bySigner[key], in.Alerts, in.Owner)
 	c.FollowUps, c.OtherEventCount = buildFollowUps(own, events, depth, in.Live)
 	c.CreatedAccessKeys = createdKeys(own)
 	c.Findings = buildFindings(own, &c.Owner)
@@ -112,7 +113,7 @@ func BuildCase(in CaseInput) *Case {
 			c.Quarantined = true
 		}
 	}
-	c.Siblings, c.HigherOrderAlerts = buildSiblings(in.Key, depth, in.Alerts, in.Correlation)
+	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
 	summarise(c, own)
 
 	// Timeline: own events plus launches by other signers with the case's key pairs.
@@ -144,7 +145,7 @@ func BuildCase(in CaseInput) *Case {
 		c.Timeline = append(c.Timeline, TimelineEntry{
 			Time: e.Time, EventID: e.ID, EventName: e.Name, Service: e.Service(), Region: e.Region,
 			SourceIP: e.SourceIP, UserAgent: e.UserAgent, Signer: e.Signer(),
-			Session: mine && e.Signer() != in.Key, Other: !mine,
+			Session: mine && e.Signer() != key, Other: !mine,
 			ErrorCode: e.ErrorCode, Write: e.IsWrite(), Category: category, Origin: e.Origin,
 		})
 	}

@@ -10,11 +10,11 @@ const SchemaVersion = 1
 // Case is everything keypivot knows about one access key. Its JSON form is keypivot's
 // stable, documented output (docs/case-schema.md).
 type Case struct {
-	SchemaVersion int       `json:"schema_version"`
-	Key           string    `json:"key"`
-	GeneratedAt   time.Time `json:"generated_at"`
-	Window        Window    `json:"window"`
-	Demo          bool      `json:"demo"`
+	SchemaVersion int         `json:"schema_version"`
+	Key           AccessKeyID `json:"key"`
+	GeneratedAt   time.Time   `json:"generated_at"`
+	Window        Window      `json:"window"`
+	Demo          bool        `json:"demo"`
 	// Context names the sources, AWS profile, region and caller the case was built with.
 	Context string `json:"context"`
 

@@ -32,12 +32,12 @@ func caseFor(t *testing.T, file, key string) *investigate.Case {
 		missingCorpus(t, err)
 	}
 	src := &cloudtrail.FileSource{Paths: []string{p}}
-	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{})
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
 	}
 	return investigate.BuildCase(investigate.CaseInput{
-		Key: key, Events: col.Set.Events(), Reports: col.Reports,
+		Key: investigate.MustParseAccessKeyID(key), Events: col.Set.Events(), Reports: col.Reports,
 		Now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
 	})
 }
@@ -160,7 +160,7 @@ func TestCorpusAssessmentsDoNotPanicOnEveryKey(t *testing.T) {
 		t.Fatalf("only %d long-term keys in %d files", len(keys), len(entries))
 	}
 	for k := range keys {
-		c := investigate.BuildCase(investigate.CaseInput{Key: k, Events: set.Events()})
+		c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(k), Events: set.Events()})
 		if c.EventCount == 0 || len(c.Assessment) == 0 {
 			t.Fatalf("%s: empty case", k)
 		}

@@ -141,7 +141,7 @@ var pivots atomic.Uint64
 // sessions derived from the key and to launches with its key pairs, until nothing new
 // appears. Sources are read concurrently. Events stream into the returned set as they
 // arrive; the set is also passed to OnProgress's caller through Collection.
-func Collect(ctx context.Context, key string, sources []EventSource, set *EventSet, opts CollectOptions) *Collection {
+func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set *EventSet, opts CollectOptions) *Collection {
 	if set == nil {
 		set = NewEventSet()
 	}
@@ -161,6 +161,7 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 	queriedPairs := map[string]bool{}
 	start := time.Now()
 	pivot := pivots.Add(1)
+	key := keyID.String()
 	nextKeys := []string{key}
 	var nextPairs []KeyPairRef
 	for round := 1; round <= maxRounds && (len(nextKeys) > 0 || len(nextPairs) > 0); round++ {
@@ -173,7 +174,7 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 		for _, p := range nextPairs {
 			queriedPairs[p.Region+"/"+p.Name] = true
 		}
-		q := EventQuery{AccessKeys: nextKeys, KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot}
+		q := EventQuery{AccessKeys: KeyIDs(nextKeys...), KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot}
 		var mu sync.Mutex
 		g, gctx := errgroup.WithContext(ctx)
 		for i, src := range sources {
@@ -186,7 +187,7 @@ func Collect(ctx context.Context, key string, sources []EventSource, set *EventS
 					scanMu.Lock()
 					sp := scan
 					scanMu.Unlock()
-					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: q.AccessKeys, Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
+					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: nextKeysText(q.AccessKeys), Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
 				}
 				sq := q
 				if opts.OnProgress != nil {
@@ -376,3 +377,6 @@ func CountRecordsOnce(ctx context.Context, file string) bool {
 	l.files[file] = true
 	return true
 }
+
+// nextKeysText is a round's keys as progress shows them.
+func nextKeysText(ks []AccessKeyID) []string { return KeyStrings(ks) }

@@ -66,7 +66,7 @@ func TestCoverageCountsEachFileOnce(t *testing.T) {
 		map[string]any{"EventId": "e2", "EventName": "GetCallerIdentity", "CloudTrailEvent": trailRecord("e2", roundsSession, "GetCallerIdentity")},
 	}})
 	dir := writeFiles(t, map[string][]byte{"lookup.json": lookup})
-	col := investigate.Collect(context.Background(), roundsKey, []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(roundsKey), []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
 	}
@@ -105,7 +105,7 @@ func TestCoverageOverRoundsOfADirectory(t *testing.T) {
 		"marker.json": {},
 	}
 	dir := writeFiles(t, files)
-	col := investigate.Collect(context.Background(), roundsKey, []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(roundsKey), []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
 	}
@@ -155,7 +155,7 @@ func TestDemoCoverageCountsTrailFiles(t *testing.T) {
 			logs++
 		}
 	}
-	col := investigate.Collect(context.Background(), ds.CompromisedKey, []investigate.EventSource{demo.TrailSource(ds)}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(ds.CompromisedKey), []investigate.EventSource{demo.TrailSource(ds)}, nil, investigate.CollectOptions{})
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
 	}

@@ -17,7 +17,7 @@ func (s *regionalSource) Name() string { return "lookup" }
 func (s *regionalSource) Events(_ context.Context, q EventQuery, sink func([]Event)) (SourceReport, error) {
 	rep := SourceReport{Source: s.Name(), Kind: "cloudtrail-lookup"}
 	regions := []string{"us-east-1", "eu-west-1"}
-	if q.AccessKeys[0] != "AKIAREGIONALTEST0001" {
+	if q.AccessKeys[0].String() != "AKIAREGIONALTEST0001" {
 		if s.failLater {
 			for _, r := range regions {
 				rep.Regions = append(rep.Regions, RegionStatus{Region: r, Status: RegionThrottled, Error: "ThrottlingException"})
@@ -28,7 +28,7 @@ func (s *regionalSource) Events(_ context.Context, q EventQuery, sink func([]Eve
 	for _, r := range regions {
 		rep.Regions = append(rep.Regions, RegionStatus{Region: r, Status: RegionSearched})
 	}
-	if q.AccessKeys[0] == "AKIAREGIONALTEST0001" {
+	if q.AccessKeys[0].String() == "AKIAREGIONALTEST0001" {
 		e, err := DecodeRecord([]byte(`{"eventID":"e1","eventTime":"2026-11-20T09:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetSessionToken","awsRegion":"us-east-1",
 			"userIdentity":{"type":"IAMUser","accessKeyId":"AKIAREGIONALTEST0001","accountId":"111122223333","userName":"u"},
 			"responseElements":{"credentials":{"accessKeyId":"ASIAREGIONALTEST0002","expiration":"Nov 20, 2026, 9:00:00 PM"}}}`))
@@ -44,7 +44,7 @@ func (s *regionalSource) Events(_ context.Context, q EventQuery, sink func([]Eve
 // A later round failing (the derived session's keys) leaves the source searched in part,
 // never "failed": the key's own events were found.
 func TestLaterRoundFailureIsPartialNotFailed(t *testing.T) {
-	col := Collect(context.Background(), "AKIAREGIONALTEST0001", []EventSource{&regionalSource{failLater: true}}, nil, CollectOptions{})
+	col := Collect(context.Background(), MustParseAccessKeyID("AKIAREGIONALTEST0001"), []EventSource{&regionalSource{failLater: true}}, nil, CollectOptions{})
 	if len(col.Keys) != 2 {
 		t.Fatalf("keys %v: the session was not followed", col.Keys)
 	}
@@ -61,7 +61,7 @@ func TestLaterRoundFailureIsPartialNotFailed(t *testing.T) {
 	if len(r.Problems) != 3 || !strings.Contains(r.Problems[0].Message, "round 2") || !strings.Contains(r.Problems[2].Message, "round 2") {
 		t.Errorf("problems %+v", r.Problems)
 	}
-	ok := Collect(context.Background(), "AKIAREGIONALTEST0001", []EventSource{&regionalSource{}}, nil, CollectOptions{})
+	ok := Collect(context.Background(), MustParseAccessKeyID("AKIAREGIONALTEST0001"), []EventSource{&regionalSource{}}, nil, CollectOptions{})
 	if sc := AssessSource(ok.Reports[0], Window{}); sc.Status != SearchComplete {
 		t.Errorf("without a fault: %s %v", sc.Status, sc.Reasons)
 	}

@@ -3,7 +3,6 @@ package investigate
 import (
 	"slices"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -154,7 +153,7 @@ type RuleCount struct {
 // KeySummary is one access key's standing after correlation. Its size depends on the
 // number of distinct rules and first-seen addresses of the key, never on its alert count.
 type KeySummary struct {
-	Key string `json:"key"`
+	Key AccessKeyID `json:"key"`
 	// Correlated keys are ranked. Basis says why: Elastic's rule (a first-seen alert and
 	// elevated siblings), or an elevated GuardDuty or Security Hub finding about the key,
 	// which is itself a detection of the key's misuse.
@@ -288,7 +287,8 @@ func (c *Correlator) add(a *Alert) {
 		c.stats.Ineligible[ReasonNoAccessKey]++
 		return
 	}
-	if !IsAccessKeyID(key) {
+	keyID, err := ParseAccessKeyID(key)
+	if err != nil || keyID.String() != key {
 		c.stats.Ineligible[ReasonBadAccessKey]++
 		return
 	}
@@ -298,7 +298,7 @@ func (c *Correlator) add(a *Alert) {
 	}
 	k := c.keys[key]
 	if k == nil {
-		k = &keyAgg{KeySummary: KeySummary{Key: key}, rules: map[string]*RuleCount{}}
+		k = &keyAgg{KeySummary: KeySummary{Key: keyID}, rules: map[string]*RuleCount{}}
 		c.keys[key] = k
 	}
 	if k.FirstAlert.IsZero() || a.Time.Before(k.FirstAlert) {
@@ -368,7 +368,8 @@ func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 			for key := range c.ipKey[ip] {
 				k := c.keys[key]
 				if k == nil {
-					k = &keyAgg{KeySummary: KeySummary{Key: key}, rules: map[string]*RuleCount{}}
+					// ipKey holds only keys that passed add's check.
+					k = &keyAgg{KeySummary: KeySummary{Key: MustParseAccessKeyID(key)}, rules: map[string]*RuleCount{}}
 					c.keys[key] = k
 				}
 				if !slices.Contains(k.HigherOrderAlerts, h.id) {
@@ -438,6 +439,6 @@ func SortKeys(keys []KeySummary) {
 		if !a.LastAlert.Equal(b.LastAlert) {
 			return a.LastAlert.After(b.LastAlert)
 		}
-		return strings.Compare(a.Key, b.Key) < 0
+		return a.Key.Compare(b.Key) < 0
 	})
 }

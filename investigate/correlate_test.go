@@ -66,7 +66,7 @@ func TestCorrelatorNeedsFirstSeenAndSibling(t *testing.T) {
 		sibling("s3", "AKIACCCCCCCCCCCCCCC3"), // sibling only
 	})
 	res := c.Result(false)
-	if len(res.Keys) != 1 || res.Keys[0].Key != keyA {
+	if len(res.Keys) != 1 || res.Keys[0].Key.String() != keyA {
 		t.Fatalf("correlated keys = %+v, want only %s", res.Keys, keyA)
 	}
 	k := res.Keys[0]
@@ -77,7 +77,7 @@ func TestCorrelatorNeedsFirstSeenAndSibling(t *testing.T) {
 		t.Fatalf("first-seen ip = %q", k.FirstSeen[0].IP)
 	}
 	with := c.Result(true)
-	if len(with.Keys) != 2 || with.Keys[1].Key != keyB || with.Keys[1].Correlated {
+	if len(with.Keys) != 2 || with.Keys[1].Key.String() != keyB || with.Keys[1].Correlated {
 		t.Fatalf("with first-seen-only keys: %+v", with.Keys)
 	}
 }
@@ -126,7 +126,7 @@ func TestHigherOrderAlertMapsBackToKeysByIP(t *testing.T) {
 	}
 	var a, b KeySummary
 	for _, k := range res.Keys {
-		switch k.Key {
+		switch k.Key.String() {
 		case keyA:
 			a = k
 		case keyB:
@@ -156,7 +156,7 @@ func TestRankingOrder(t *testing.T) {
 	crit.Severity, crit.RiskScore = SeverityCritical, 99
 	c.Add([]Alert{firstSeen(keyA, "198.51.100.9", 0), crit, firstSeen(keyB, "192.0.2.44", 0), med})
 	res := c.Result(false)
-	if len(res.Keys) != 2 || res.Keys[0].Key != keyA {
+	if len(res.Keys) != 2 || res.Keys[0].Key.String() != keyA {
 		t.Fatalf("ranking = %v", res.Keys)
 	}
 }
@@ -230,7 +230,7 @@ func TestAWSFindingsRankTheirKeys(t *testing.T) {
 	res := c.Result(false)
 	got := map[string]string{}
 	for _, k := range res.Keys {
-		got[k.Key] = k.Basis
+		got[k.Key.String()] = k.Basis
 	}
 	want := map[string]string{keyA: BasisFirstSeen, keyB: BasisAWSFinding, "AKIADDDDDDDDDDDDDDD4": BasisAWSFinding}
 	if len(got) != len(want) {
@@ -241,7 +241,7 @@ func TestAWSFindingsRankTheirKeys(t *testing.T) {
 			t.Errorf("%s: basis %q, want %q", k, got[k], b)
 		}
 	}
-	if res.Keys[0].Key != "AKIADDDDDDDDDDDDDDD4" || res.Keys[0].AWSFindings != 1 {
+	if res.Keys[0].Key.String() != "AKIADDDDDDDDDDDDDDD4" || res.Keys[0].AWSFindings != 1 {
 		t.Errorf("the critical Security Hub finding should rank first: %+v", res.Keys[0])
 	}
 }

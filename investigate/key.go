@@ -82,3 +82,37 @@ func ParseAccessKeyID(s string) (AccessKeyID, error) {
 		return AccessKeyID{}, fmt.Errorf("access key id %q may contain only A-Z and 0-9 after its prefix", s)
 	}
 }
+
+// MustParseAccessKeyID is ParseAccessKeyID for ids known to be well formed (constants,
+// tests); it panics on anything else.
+func MustParseAccessKeyID(s string) AccessKeyID {
+	k, err := ParseAccessKeyID(s)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// KeyIDs parses the well-formed ids of ss, in order, and drops the others (an id read
+// from a record that is not a key id names no key to search for).
+func KeyIDs(ss ...string) []AccessKeyID {
+	out := make([]AccessKeyID, 0, len(ss))
+	for _, s := range ss {
+		if k, err := ParseAccessKeyID(s); err == nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// KeyStrings is the ids of ks as strings, for wire formats and queries.
+func KeyStrings(ks []AccessKeyID) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.id
+	}
+	return out
+}
+
+// Compare orders key ids as strings, for sorting.
+func (k AccessKeyID) Compare(o AccessKeyID) int { return strings.Compare(k.id, o.id) }

@@ -173,24 +173,25 @@ type Plan struct {
 // through the follow-ups. caller, when known, drives the self-lockout checks. now is the
 // revocation cut-off.
 func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
+	key := c.Key.String()
 	now = now.UTC().Truncate(time.Second)
-	p := Plan{Key: c.Key, Notes: []string{}}
+	p := Plan{Key: key, Notes: []string{}}
 	user := c.Owner.User
 	acct := c.Owner.Account
 
 	deact := Action{
-		ID: ActDeactivateKey + ":" + c.Key, Kind: ActDeactivateKey, Key: c.Key, User: user, Account: acct, ConfirmToken: c.Key,
-		Title:     fmt.Sprintf("Deactivate access key %s of %s", c.Key, orUnknown(user)),
-		Calls:     []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Inactive"}}},
-		Undo:      "reactivate the key: keypivot reactivate " + c.Key,
-		UndoCalls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": c.Key, "UserName": user, "Status": "Active"}}},
+		ID: ActDeactivateKey + ":" + key, Kind: ActDeactivateKey, Key: key, User: user, Account: acct, ConfirmToken: key,
+		Title:     fmt.Sprintf("Deactivate access key %s of %s", key, orUnknown(user)),
+		Calls:     []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": key, "UserName": user, "Status": "Inactive"}}},
+		Undo:      "reactivate the key: keypivot reactivate " + key,
+		UndoCalls: []APICall{{Service: "iam", Operation: "UpdateAccessKey", Params: map[string]any{"AccessKeyId": key, "UserName": user, "Status": "Active"}}},
 	}
-	deact.Affects = append(deact.Affects, "every caller using "+c.Key+" gets InvalidClientTokenId from now on (the key is kept, not deleted)")
+	deact.Affects = append(deact.Affects, "every caller using "+key+" gets InvalidClientTokenId from now on (the key is kept, not deleted)")
 	if c.Owner.LastUsed != nil && !c.Owner.LastUsed.Date.IsZero() {
 		deact.Affects = append(deact.Affects, fmt.Sprintf("last used %s by %s in %s", c.Owner.LastUsed.Date.Format(time.RFC3339), c.Owner.LastUsed.Service, c.Owner.LastUsed.Region))
 	}
 	for _, k := range c.Owner.OtherKeys {
-		if k.AccessKeyID != c.Key {
+		if k.AccessKeyID != key {
 			deact.Untouched = append(deact.Untouched, fmt.Sprintf("the user's other key %s (%s) stays usable", k.AccessKeyID, k.Status))
 		}
 	}
@@ -225,7 +226,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		// GetFederationToken sessions may exist that the sources did not cover.
 		policy := RevocationPolicy(now)
 		a := Action{
-			ID: ActRevokeUserSessions + ":" + user, Kind: ActRevokeUserSessions, Key: c.Key, User: user, Account: acct, ConfirmToken: c.Key,
+			ID: ActRevokeUserSessions + ":" + user, Kind: ActRevokeUserSessions, Key: key, User: user, Account: acct, ConfirmToken: key,
 			IssuedBefore: now,
 			Title:        revokeTitle(ActRevokeUserSessions, user, now),
 			Calls:        []APICall{{Service: "iam", Operation: "PutUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName, "PolicyDocument": policy}}},
@@ -252,7 +253,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	for _, role := range roles {
 		name := role[strings.LastIndex(role, "/")+1:]
 		a := Action{
-			ID: ActRevokeRoleSessions + ":" + role, Kind: ActRevokeRoleSessions, Key: c.Key, Account: arnAccount(role), ConfirmToken: c.Key,
+			ID: ActRevokeRoleSessions + ":" + role, Kind: ActRevokeRoleSessions, Key: key, Account: arnAccount(role), ConfirmToken: key,
 			Roles: []string{role}, IssuedBefore: now,
 			Title:     revokeTitle(ActRevokeRoleSessions, name, now),
 			Calls:     []APICall{{Service: "iam", Operation: "PutRolePolicy", Params: map[string]any{"RoleName": name, "PolicyName": RevokePolicyName, "PolicyDocument": RevocationPolicy(now)}}},
@@ -283,7 +284,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	}
 	if len(byRegion) > 0 {
 		a := Action{
-			ID: ActStopInstances + ":" + c.Key, Kind: ActStopInstances, Key: c.Key, Account: acct, ConfirmToken: c.Key, Instances: byRegion,
+			ID: ActStopInstances + ":" + key, Kind: ActStopInstances, Key: key, Account: acct, ConfirmToken: key, Instances: byRegion,
 			Title: fmt.Sprintf("Stop %d instances launched through the key's follow-ups", countIDs(byRegion)),
 			Undo:  "start the instances again (aws ec2 start-instances); their disks and addresses are kept, public IPs may change",
 			Affects: []string{"stops the instances (not terminate: disks stay for forensics)",
@@ -315,7 +316,7 @@ func applyCallerChecks(a *Action, c *Case, caller *Caller) {
 	if caller == nil {
 		return
 	}
-	if caller.AccessKeyID != "" && caller.AccessKeyID == c.Key && a.Kind == ActDeactivateKey {
+	if caller.AccessKeyID != "" && caller.AccessKeyID == c.Key.String() && a.Kind == ActDeactivateKey {
 		a.Refusal = "keypivot is signing with this very key: deactivating it would lock this session out; use another principal"
 		return
 	}

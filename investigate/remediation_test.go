@@ -16,7 +16,7 @@ import (
 
 func demoCase() *investigate.Case {
 	return &investigate.Case{
-		Key:   "AKIAEXAMPLEKEY000001",
+		Key:   investigate.MustParseAccessKeyID("AKIAEXAMPLEKEY000001"),
 		Owner: investigate.Owner{User: "svc-reporting", Account: "111122223333", Type: "IAMUser"},
 		Sessions: []investigate.Session{
 			{AccessKeyID: "ASIAEXAMPLESESSION01", IssuedBy: "GetSessionToken", ValidAtGeneration: true},
@@ -101,8 +101,8 @@ func TestDeactivateJournalsAndReactivateUndoes(t *testing.T) {
 	if out := r.Run(context.Background(), a, "", ""); out.Err == nil || acct.Writes() != 0 {
 		t.Fatalf("ran without confirmation: %+v", out)
 	}
-	out := r.Run(context.Background(), a, c.Key, "")
-	if out.Err != nil || out.StateBefore != "Active" || out.StateAfter != "Inactive" || acct.KeyStatus(c.Key) != "Inactive" || len(out.RequestIDs) != 1 {
+	out := r.Run(context.Background(), a, c.Key.String(), "")
+	if out.Err != nil || out.StateBefore != "Active" || out.StateAfter != "Inactive" || acct.KeyStatus(c.Key.String()) != "Inactive" || len(out.RequestIDs) != 1 {
 		t.Fatalf("outcome = %+v", out)
 	}
 	entries, _ := j.Entries()
@@ -111,12 +111,12 @@ func TestDeactivateJournalsAndReactivateUndoes(t *testing.T) {
 		t.Fatalf("journal = %+v", entries)
 	}
 	// Running it again does nothing twice.
-	again := r.Run(context.Background(), a, c.Key, "")
+	again := r.Run(context.Background(), a, c.Key.String(), "")
 	if !again.Skipped || acct.Writes() != 1 {
 		t.Fatalf("second run = %+v, writes %d", again, acct.Writes())
 	}
-	re := investigate.ReactivateAction(c.Key, c.Owner.User, c.Owner.Account)
-	if out := r.Run(context.Background(), re, c.Key, ""); out.Err != nil || acct.KeyStatus(c.Key) != "Active" {
+	re := investigate.ReactivateAction(c.Key.String(), c.Owner.User, c.Owner.Account)
+	if out := r.Run(context.Background(), re, c.Key.String(), ""); out.Err != nil || acct.KeyStatus(c.Key.String()) != "Active" {
 		t.Fatalf("reactivate = %+v", out)
 	}
 }
@@ -126,7 +126,7 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 	r, acct, j := runner(t, c, analyst)
 	r.ReadOnly = true
 	for _, a := range investigate.PlanRemediation(c, &analyst, cutoff).Actions {
-		if out := r.Run(context.Background(), a, c.Key, c.Key); !errors.Is(out.Err, investigate.ErrReadOnly) {
+		if out := r.Run(context.Background(), a, c.Key.String(), c.Key.String()); !errors.Is(out.Err, investigate.ErrReadOnly) {
 			t.Fatalf("%s: %v", a.Kind, out.Err)
 		}
 	}
@@ -138,10 +138,10 @@ func TestReadOnlyRefusesEveryWrite(t *testing.T) {
 func TestSelfLockoutRefusedAndSameUserAskedTwice(t *testing.T) {
 	c := demoCase()
 	self := analyst
-	self.AccessKeyID = c.Key
+	self.AccessKeyID = c.Key.String()
 	a := action(investigate.PlanRemediation(c, &self, cutoff), investigate.ActDeactivateKey)
 	r, acct, _ := runner(t, c, self)
-	if a.Refusal == "" || r.Run(context.Background(), a, c.Key, c.Key).Err == nil || acct.Writes() != 0 {
+	if a.Refusal == "" || r.Run(context.Background(), a, c.Key.String(), c.Key.String()).Err == nil || acct.Writes() != 0 {
 		t.Fatalf("deactivated the signing key: %+v", a)
 	}
 	same := analyst
@@ -151,10 +151,10 @@ func TestSelfLockoutRefusedAndSameUserAskedTwice(t *testing.T) {
 	if a.SecondConfirm == "" {
 		t.Fatal("no second confirmation for the same user")
 	}
-	if out := r.Run(context.Background(), a, c.Key, ""); out.Err == nil || acct.Writes() != 0 {
+	if out := r.Run(context.Background(), a, c.Key.String(), ""); out.Err == nil || acct.Writes() != 0 {
 		t.Fatal("same user deactivated without a second confirmation")
 	}
-	if out := r.Run(context.Background(), a, c.Key, c.Key); out.Err != nil {
+	if out := r.Run(context.Background(), a, c.Key.String(), c.Key.String()); out.Err != nil {
 		t.Fatal(out.Err)
 	}
 	other := analyst
@@ -184,7 +184,7 @@ func TestCrashMidActionIsCompletedWithoutRepeating(t *testing.T) {
 	r.Journal = &failingJournal{File: j, n: 1} // the intent lands, the outcome does not
 	plan := investigate.PlanRemediation(c, &analyst, cutoff)
 	stop := action(plan, investigate.ActStopInstances)
-	if out := r.Run(context.Background(), stop, c.Key, ""); out.Err == nil {
+	if out := r.Run(context.Background(), stop, c.Key.String(), ""); out.Err == nil {
 		t.Fatal("lost outcome not reported")
 	}
 	pending, _ := j.Pending()
@@ -213,10 +213,10 @@ func TestCrashMidActionIsCompletedWithoutRepeating(t *testing.T) {
 	acct2.FailApply = errors.New("connection reset")
 	deact := action(plan, investigate.ActDeactivateKey)
 	r2.Journal = &failingJournal{File: j2, n: 1}
-	r2.Run(context.Background(), deact, c.Key, "")
+	r2.Run(context.Background(), deact, c.Key.String(), "")
 	r2.Journal = j2
 	outs, _ = r2.Resume(context.Background(), yes)
-	if len(outs) != 1 || outs[0].Skipped || acct2.KeyStatus(c.Key) != "Inactive" || acct2.Writes() != 1 {
+	if len(outs) != 1 || outs[0].Skipped || acct2.KeyStatus(c.Key.String()) != "Inactive" || acct2.Writes() != 1 {
 		t.Fatalf("resume after failed call = %+v writes %d", outs, acct2.Writes())
 	}
 }
@@ -232,7 +232,7 @@ func TestRevocationCutOffIsTheConfirmation(t *testing.T) {
 	if !strings.Contains(strings.Join(a.Affects, "\n"), "the moment you confirm") {
 		t.Errorf("the plan does not say when the cut-off is: %v", a.Affects)
 	}
-	out := r.Run(context.Background(), a, c.Key, "")
+	out := r.Run(context.Background(), a, c.Key.String(), "")
 	if out.Err != nil || acct.Writes() != 1 {
 		t.Fatalf("revoke = %+v", out)
 	}
@@ -271,7 +271,7 @@ func TestLiveInstancesWithTheKeysKeyPairJoinTheCase(t *testing.T) {
 		"i-other": {Region: "eu-west-1", KeyName: "someone-elses", State: "running"},
 		"i-wrong": {Region: "us-east-1", KeyName: "ops", State: "running"},
 	}}
-	c := investigate.BuildCase(investigate.CaseInput{Key: "AKIAEXAMPLEKEY000001", Events: []*investigate.Event{&e}, Live: live, Context: "profile ir"})
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID("AKIAEXAMPLEKEY000001"), Events: []*investigate.Event{&e}, Live: live, Context: "profile ir"})
 	if len(c.FollowUps.Instances) != 1 || c.FollowUps.Instances[0].InstanceID != "i-live" || c.FollowUps.Instances[0].LaunchEvent != "" || c.Context != "profile ir" {
 		t.Fatalf("instances %+v context %q", c.FollowUps.Instances, c.Context)
 	}
@@ -345,9 +345,9 @@ func TestBatchIsPlannedSoAResumeOffersTheRest(t *testing.T) {
 	_, acct, j := runner(t, c, analyst)
 	plan := investigate.PlanRemediation(c, &analyst, cutoff)
 	batch := []investigate.Confirmed{
-		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
-		{Action: action(plan, investigate.ActRevokeUserSessions), Typed: c.Key},
-		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()},
+		{Action: action(plan, investigate.ActRevokeUserSessions), Typed: c.Key.String()},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key.String()},
 	}
 	r := &investigate.Runner{Remediator: &crashAt{Account: acct, kind: investigate.ActDeactivateKey}, Journal: j, Now: func() time.Time { return cutoff }}
 	if !runCrashing(r, batch) {
@@ -379,8 +379,8 @@ func TestBatchIsPlannedSoAResumeOffersTheRest(t *testing.T) {
 			t.Errorf("%s: %v", o.Action.Kind, o.Err)
 		}
 	}
-	if acct.KeyStatus(c.Key) != "Inactive" || acct.InstanceState("i-0abc") != "stopped" {
-		t.Errorf("key %s, instance %s", acct.KeyStatus(c.Key), acct.InstanceState("i-0abc"))
+	if acct.KeyStatus(c.Key.String()) != "Inactive" || acct.InstanceState("i-0abc") != "stopped" {
+		t.Errorf("key %s, instance %s", acct.KeyStatus(c.Key.String()), acct.InstanceState("i-0abc"))
 	}
 	doc := acct.UserPolicy(c.Owner.User, investigate.RevokePolicyName)
 	if !strings.Contains(doc, resumed.Format("2006-01-02T15:04:05Z")) {
@@ -400,10 +400,10 @@ func TestOnlyConfirmedActionsArePlanned(t *testing.T) {
 	refused := action(plan, investigate.ActRevokeRoleSessions)
 	refused.Refusal = "the role lives elsewhere"
 	outs := r.RunAll(context.Background(), []investigate.Confirmed{
-		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()},
 		{Action: action(plan, investigate.ActRevokeUserSessions), Typed: "no"},
-		{Action: refused, Typed: c.Key},
-		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+		{Action: refused, Typed: c.Key.String()},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key.String()},
 	})
 	if outs[0].Err != nil || outs[3].Err != nil || !strings.Contains(outs[1].Error, "not confirmed") || !strings.Contains(outs[2].Error, "refused") {
 		t.Fatalf("outcomes: %+v", outs)
@@ -417,7 +417,7 @@ func TestOnlyConfirmedActionsArePlanned(t *testing.T) {
 	}
 
 	r2, _, j2 := runner(t, c, analyst)
-	if o := r2.RunAll(context.Background(), []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key}}); o[0].Err != nil {
+	if o := r2.RunAll(context.Background(), []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()}}); o[0].Err != nil {
 		t.Fatal(o[0].Err)
 	}
 	if got := phases(t, j2); !slices.Equal(got, []string{"intent deactivate-key", "done deactivate-key"}) {
@@ -426,7 +426,7 @@ func TestOnlyConfirmedActionsArePlanned(t *testing.T) {
 
 	r3, acct3, j3 := runner(t, c, analyst)
 	r3.ReadOnly = true
-	if o := r3.RunAll(context.Background(), []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key}, {Action: action(plan, investigate.ActStopInstances), Typed: c.Key}}); !errors.Is(o[0].Err, investigate.ErrReadOnly) || !errors.Is(o[1].Err, investigate.ErrReadOnly) {
+	if o := r3.RunAll(context.Background(), []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()}, {Action: action(plan, investigate.ActStopInstances), Typed: c.Key.String()}}); !errors.Is(o[0].Err, investigate.ErrReadOnly) || !errors.Is(o[1].Err, investigate.ErrReadOnly) {
 		t.Fatalf("read-only: %+v", o)
 	}
 	if got := phases(t, j3); len(got) != 0 || acct3.Writes() != 0 {
@@ -441,8 +441,8 @@ func TestPlanningFailureRunsNothing(t *testing.T) {
 	r.Journal = &failingJournal{File: j, n: 1}
 	plan := investigate.PlanRemediation(c, &analyst, cutoff)
 	outs := r.RunAll(context.Background(), []investigate.Confirmed{
-		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
-		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key.String()},
 	})
 	if outs[0].Err == nil || outs[1].Err == nil || !strings.Contains(outs[0].Error, "nothing was called") || acct.Writes() != 0 {
 		t.Fatalf("outcomes %+v, writes %d", outs, acct.Writes())
@@ -462,8 +462,8 @@ func TestCancelledBatchLeavesTheRestPlanned(t *testing.T) {
 	r := &investigate.Runner{Remediator: &cancelAfter{Account: acct, cancel: cancel}, Journal: j, Now: func() time.Time { return cutoff }}
 	plan := investigate.PlanRemediation(c, &analyst, cutoff)
 	outs := r.RunAll(ctx, []investigate.Confirmed{
-		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key},
-		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key},
+		{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()},
+		{Action: action(plan, investigate.ActStopInstances), Typed: c.Key.String()},
 	})
 	if outs[0].Err != nil || outs[1].Err == nil || !strings.Contains(outs[1].Error, "stays planned") {
 		t.Fatalf("outcomes %+v", outs)
@@ -492,7 +492,7 @@ func TestResumeRefusesAnotherAccount(t *testing.T) {
 	_, acct, j := runner(t, c, analyst)
 	plan := investigate.PlanRemediation(c, &analyst, cutoff)
 	r := &investigate.Runner{Remediator: &crashAt{Account: acct, kind: investigate.ActDeactivateKey}, Journal: j, Now: func() time.Time { return cutoff }}
-	runCrashing(r, []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key}, {Action: action(plan, investigate.ActRevokeUserSessions), Typed: c.Key}})
+	runCrashing(r, []investigate.Confirmed{{Action: action(plan, investigate.ActDeactivateKey), Typed: c.Key.String()}, {Action: action(plan, investigate.ActRevokeUserSessions), Typed: c.Key.String()}})
 
 	elsewhere := analyst
 	elsewhere.Account, elsewhere.ARN = "999988887777", "arn:aws:iam::999988887777:user/analyst" // same profile name
@@ -522,7 +522,7 @@ func TestResumeRefusesAnotherAccount(t *testing.T) {
 		t.Errorf("from the ARN: %v", err)
 	}
 	outs, err = (&investigate.Runner{Remediator: acct, Journal: j, Now: func() time.Time { return cutoff }}).Resume(context.Background(), func(investigate.Action) bool { return true })
-	if err != nil || len(outs) != 2 || outs[0].Err != nil || outs[1].Err != nil || acct.KeyStatus(c.Key) != "Inactive" {
+	if err != nil || len(outs) != 2 || outs[0].Err != nil || outs[1].Err != nil || acct.KeyStatus(c.Key.String()) != "Inactive" {
 		t.Fatalf("resume in the account: %+v %v", outs, err)
 	}
 }

@@ -35,7 +35,7 @@ type KeyPairRef struct {
 // EventQuery asks a trail source for the events of a case.
 type EventQuery struct {
 	// AccessKeys: events signed by any of these keys.
-	AccessKeys []string
+	AccessKeys []AccessKeyID
 	// KeyPairs: RunInstances calls, by any signer, that launched with one of these key
 	// pairs (matched on name and region). Sources that cannot search by key name
 	// (CloudTrail LookupEvents) may ignore it and say so in their report.
@@ -95,7 +95,27 @@ type AlertQuery struct {
 	Window Window
 	// AccessKeys, when set, restricts the result to alerts of these keys (plus
 	// higher-order alerts, which carry no key). Sources may return more; the caller filters.
-	AccessKeys []string
+	AccessKeys []AccessKeyID
+}
+
+// HasKey reports whether the query asks for key's alerts: one of its keys, or any key
+// when it names none.
+func (q AlertQuery) HasKey(key string) bool {
+	if len(q.AccessKeys) == 0 {
+		return true
+	}
+	for _, k := range q.AccessKeys {
+		if k.String() == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Matches reports whether a source's alert answers the query: raised in its window, for
+// one of its keys. Sources that cannot filter at the server filter with it.
+func (q AlertQuery) Matches(a *Alert) bool {
+	return q.Window.Contains(a.Time) && q.HasKey(a.AccessKeyID)
 }
 
 // AlertSource reads security alerts: alert exports, Elasticsearch, Security Hub, GuardDuty.

@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -128,7 +129,7 @@ func (w *Workspace) fillKeyStatus(ctx context.Context, keys []KeySummary) {
 	g.SetLimit(4)
 	for i := range keys {
 		g.Go(func() error {
-			info, err := w.Owner.LookupOwner(ctx, keys[i].Key)
+			info, err := w.Owner.LookupOwner(ctx, keys[i].Key.String())
 			if err != nil {
 				return nil // the case shows the lookup's error; the ranking stays usable
 			}
@@ -155,12 +156,11 @@ type CaseUpdate struct {
 // Investigate builds the case for key from every source. onUpdate, when set, receives
 // case snapshots as events stream in (at most every interval) and the final case. It
 // returns the final case; errors of single sources are in the case's coverage.
-func (w *Workspace) Investigate(ctx context.Context, key string, interval time.Duration, onUpdate func(CaseUpdate)) (*Case, error) {
-	k, err := ParseAccessKeyID(key)
-	if err != nil {
-		return nil, err
+func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval time.Duration, onUpdate func(CaseUpdate)) (*Case, error) {
+	if keyID.IsZero() {
+		return nil, errors.New("no access key id to investigate")
 	}
-	key = k.String() // the checked value, trimmed, is the one that flows on
+	key := keyID.String()
 	if interval <= 0 {
 		interval = 250 * time.Millisecond
 	}
@@ -176,7 +176,7 @@ func (w *Workspace) Investigate(ctx context.Context, key string, interval time.D
 	build := func(live *LiveState, reports []SourceReport) *Case {
 		mu.Lock()
 		in := CaseInput{
-			Key: key, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports,
+			Key: keyID, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports,
 			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live,
 			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo, Context: w.Describe,
 		}
@@ -195,11 +195,12 @@ func (w *Workspace) Investigate(ctx context.Context, key string, interval time.D
 		var g errgroup.Group
 		for i, src := range w.Alerts {
 			g.Go(func() error {
-				r, err := src.Alerts(ctx, AlertQuery{Window: w.Window, AccessKeys: keys}, func(b []Alert) {
+				q := AlertQuery{Window: w.Window, AccessKeys: KeyIDs(keys...)}
+				r, err := src.Alerts(ctx, q, func(b []Alert) {
 					mu.Lock()
 					defer mu.Unlock()
 					for _, a := range b {
-						if slices.Contains(keys, a.AccessKeyID) || w.Correlation.IsHigherOrder(&a) || a.HigherOrder {
+						if q.HasKey(a.AccessKeyID) || w.Correlation.IsHigherOrder(&a) || a.HigherOrder {
 							alerts = append(alerts, a)
 						}
 					}
@@ -236,7 +237,7 @@ func (w *Workspace) Investigate(ctx context.Context, key string, interval time.D
 	}
 	var col *Collection
 	g.Go(func() error {
-		col = Collect(gctx, key, w.Trails, set, CollectOptions{Window: w.Window, OnProgress: func(p Progress) {
+		col = Collect(gctx, keyID, w.Trails, set, CollectOptions{Window: w.Window, OnProgress: func(p Progress) {
 			mu.Lock()
 			progress = p
 			due := time.Since(last) >= interval

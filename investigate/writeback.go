@@ -129,7 +129,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	}
 	all := ElasticAlerts(c)
 	if len(all) == 0 {
-		return Action{}, fmt.Errorf("%w: the case of %s has no Elastic alert: %s", ErrNothingToChange, c.Key, c.Completeness.Alerts.NoneIn("none"))
+		return Action{}, fmt.Errorf("%w: the case of %s has no Elastic alert: %s", ErrNothingToChange, c.Key.String(), c.Completeness.Alerts.NoneIn("none"))
 	}
 	var targets []AlertRef
 	for _, a := range all {
@@ -143,7 +143,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		targets = append(targets, a)
 	}
 	if len(targets) == 0 {
-		return Action{}, fmt.Errorf("%w: the %d Elastic alerts of %s are already %s", ErrNothingToChange, len(all), c.Key, describeStatus(status))
+		return Action{}, fmt.Errorf("%w: the %d Elastic alerts of %s are already %s", ErrNothingToChange, len(all), c.Key.String(), describeStatus(status))
 	}
 	ids := make([]string, len(targets))
 	for i, a := range targets {
@@ -155,9 +155,9 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	}
 	verb := map[string]string{WorkflowOpen: "Reopen", WorkflowAcknowledged: "Acknowledge", WorkflowClosed: "Close"}[status]
 	a := Action{
-		ID: ActKibanaSetStatus + ":" + t.space() + ":" + c.Key + ":" + status, Kind: ActKibanaSetStatus, Key: c.Key,
-		User: c.Owner.User, Account: c.Owner.Account, ConfirmToken: c.Key,
-		Title: fmt.Sprintf("%s %s of %s in Kibana (space %s)", verb, plural(len(targets), "Elastic alert"), c.Key, t.space()),
+		ID: ActKibanaSetStatus + ":" + t.space() + ":" + c.Key.String() + ":" + status, Kind: ActKibanaSetStatus, Key: c.Key.String(),
+		User: c.Owner.User, Account: c.Owner.Account, ConfirmToken: c.Key.String(),
+		Title: fmt.Sprintf("%s %s of %s in Kibana (space %s)", verb, plural(len(targets), "Elastic alert"), c.Key.String(), t.space()),
 		Calls: []APICall{{Service: KibanaService, Operation: OpSetAlertStatus, Params: params}},
 	}
 	if reason != "" {
@@ -192,7 +192,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		a.UndoCalls = append(a.UndoCalls, APICall{Service: KibanaService, Operation: OpSetAlertStatus,
 			Params: map[string]any{"space": t.space(), "status": prev, "signal_ids": byPrev[prev]}})
 	}
-	a.Undo = "set the alerts back to their former status (the undo calls); `keypivot alerts open " + c.Key + "` reopens them all"
+	a.Undo = "set the alerts back to their former status (the undo calls); `keypivot alerts open " + c.Key.String() + "` reopens them all"
 	if status == WorkflowOpen {
 		a.Undo = "set the alerts back to their former status (the undo calls)"
 	}
@@ -237,7 +237,7 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 	}
 	title := o.Title
 	if title == "" {
-		title = "AWS access key " + c.Key
+		title = "AWS access key " + c.Key.String()
 		if c.Owner.User != "" {
 			title += " of " + c.Owner.User
 		}
@@ -246,7 +246,7 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 		}
 	}
 	title = truncateRunes(sanitize.Clean(title), KibanaMaxTitle)
-	tags := []string{"keypivot", KibanaCaseTag(c.Key), "AWS access key"}
+	tags := []string{"keypivot", KibanaCaseTag(c.Key.String()), "AWS access key"}
 	for _, tg := range o.Tags {
 		if tg = strings.TrimSpace(tg); tg != "" && !slices.Contains(tags, tg) {
 			tags = append(tags, truncateRunes(tg, 256))
@@ -256,9 +256,9 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 	sev := caseSeverity(c)
 	space := t.space()
 	a := Action{
-		ID: ActKibanaCreateCase + ":" + space + ":" + c.Key, Kind: ActKibanaCreateCase, Key: c.Key,
-		User: c.Owner.User, Account: c.Owner.Account, ConfirmToken: c.Key,
-		Title: fmt.Sprintf("Create a Kibana case for %s in space %s", c.Key, space),
+		ID: ActKibanaCreateCase + ":" + space + ":" + c.Key.String(), Kind: ActKibanaCreateCase, Key: c.Key.String(),
+		User: c.Owner.User, Account: c.Owner.Account, ConfirmToken: c.Key.String(),
+		Title: fmt.Sprintf("Create a Kibana case for %s in space %s", c.Key.String(), space),
 		Calls: []APICall{{Service: KibanaService, Operation: OpCreateCase, Params: map[string]any{
 			"space": space, "owner": KibanaCaseOwner, "title": title, "description": description,
 			"tags": tags, "severity": sev, "sync_alerts": o.SyncAlerts,
@@ -279,7 +279,7 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 			Params: map[string]any{"space": space, "alerts": alerts}})
 	}
 	a.Affects = append(a.Affects,
-		fmt.Sprintf("creates the case %q (severity %s) tagged %s in space %s of %s: a rerun completes this case, never a second one", title, sev, KibanaCaseTag(c.Key), space, orDash(t.URL)),
+		fmt.Sprintf("creates the case %q (severity %s) tagged %s in space %s of %s: a rerun completes this case, never a second one", title, sev, KibanaCaseTag(c.Key.String()), space, orDash(t.URL)),
 		fmt.Sprintf("the description holds the case report (%d characters)", utf8.RuneCountInString(report)))
 	if len(parts) > 0 {
 		a.Affects = append(a.Affects, fmt.Sprintf("the report is longer than a description (%d characters): it follows in %s", KibanaMaxText, plural(len(parts), "comment")))
@@ -324,7 +324,7 @@ func splitReport(c *Case, report string) (string, []string) {
 		parts[i] = fmt.Sprintf("**keypivot case report, part %d/%d**\n\n%s", i+1, len(chunks), ch)
 	}
 	desc := fmt.Sprintf("keypivot case report for AWS access key `%s`: the report is %d characters long, more than a case description holds, so it follows in %d comments.\n",
-		c.Key, utf8.RuneCountInString(report), len(parts))
+		c.Key.String(), utf8.RuneCountInString(report), len(parts))
 	return desc, parts
 }
 

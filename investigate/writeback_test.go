@@ -11,7 +11,7 @@ import (
 
 func writebackCase() *Case {
 	return &Case{
-		Key:   "AKIAIOSFODNN7EXAMPLE",
+		Key:   MustParseAccessKeyID("AKIAIOSFODNN7EXAMPLE"),
 		Owner: Owner{User: "alice", Account: "111122223333"},
 		Siblings: []Sibling{
 			{AlertID: "fs-1", RuleName: "AWS IAM Long-Term Access Key First Seen from Source IP", Provider: ProviderElastic, Status: "open", Index: ".internal.alerts-security.alerts-default-000001", Severity: SeverityMedium, Eligible: true, FirstSeen: true},
@@ -43,7 +43,7 @@ func TestAcknowledgeAddressesOnlyOpenElasticAlerts(t *testing.T) {
 	if want := []string{"fs-1", "ho-1", "sess-1", "sib-open"}; !slices.Equal(ids(a), want) {
 		t.Fatalf("acknowledges %v, want %v", ids(a), want)
 	}
-	if a.Kind != ActKibanaSetStatus || a.ConfirmToken != c.Key || !a.Confirmed(c.Key) || a.Confirmed("") {
+	if a.Kind != ActKibanaSetStatus || a.ConfirmToken != c.Key.String() || !a.Confirmed(c.Key.String()) || a.Confirmed("") {
 		t.Errorf("action %+v", a)
 	}
 	aff := strings.Join(a.Affects, "\n")
@@ -127,10 +127,10 @@ func TestKibanaCaseHoldsTheReportAndTheAlerts(t *testing.T) {
 	}
 	p := a.Calls[0].Params
 	tags := p["tags"].([]string)
-	if p["description"] != report || p["severity"] != "high" || p["owner"] != KibanaCaseOwner || !slices.Contains(tags, KibanaCaseTag(c.Key)) || !slices.Contains(tags, "INC-42") {
+	if p["description"] != report || p["severity"] != "high" || p["owner"] != KibanaCaseOwner || !slices.Contains(tags, KibanaCaseTag(c.Key.String())) || !slices.Contains(tags, "INC-42") {
 		t.Errorf("create params %v", p)
 	}
-	if title := p["title"].(string); !strings.Contains(title, c.Key) || !strings.Contains(title, "alice") {
+	if title := p["title"].(string); !strings.Contains(title, c.Key.String()) || !strings.Contains(title, "alice") {
 		t.Errorf("title %q", title)
 	}
 	alerts := a.Calls[1].Params["alerts"].([]AlertRef)

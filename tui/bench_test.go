@@ -69,7 +69,7 @@ func bigCase(tb testing.TB, n int) *investigate.Case {
 		return c
 	}
 	before := heapBytes()
-	c := investigate.BuildCase(investigate.CaseInput{Key: fxKey, Events: bigEvents(n), Now: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)})
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(fxKey), Events: bigEvents(n), Now: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)})
 	if len(c.Timeline) != n || len(c.Sessions) != 1 {
 		tb.Fatalf("the benchmark case has %d events and %d sessions", len(c.Timeline), len(c.Sessions))
 	}

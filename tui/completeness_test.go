@@ -24,7 +24,7 @@ func TestWorkbenchSaysNothingWasSearched(t *testing.T) {
 		Now:         func() time.Time { return testClock },
 		Describe:    "trail " + dir,
 	}
-	opts := Options{Workspace: ws, NoColor: true, Journal: &memJournal{}, Now: func() time.Time { return testClock }, Key: fxKey}
+	opts := Options{Workspace: ws, NoColor: true, Journal: &memJournal{}, Now: func() time.Time { return testClock }, Key: investigate.MustParseAccessKeyID(fxKey)}
 	d := newDriver(t, opts, 80, 24)
 	if d.app.wb == nil || d.app.wb.c == nil {
 		t.Fatalf("the workbench did not build the case:\n%s", d.screen())

@@ -48,8 +48,8 @@ func (a *App) export(format string) tea.Cmd {
 	} else {
 		c := a.wb.c
 		partial := a.wb.loading
-		name = "keypivot-" + c.Key + "-" + stamp
-		what = "the case of " + c.Key
+		name = "keypivot-" + c.Key.String() + "-" + stamp
+		what = "the case of " + c.Key.String()
 		if partial {
 			what += " (still loading: partial)"
 		}

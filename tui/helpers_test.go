@@ -77,14 +77,14 @@ func demoOptions(j *memJournal) Options {
 		Remediator: func(_ context.Context, c *investigate.Case) (investigate.Remediator, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			if a := accounts[c.Key]; a != nil {
+			if a := accounts[c.Key.String()]; a != nil {
 				return a, nil
 			}
 			a := simaccount.FromCase(c, investigate.Caller{
 				ARN: "arn:aws:iam::" + c.Owner.Account + ":user/incident-responder", Account: c.Owner.Account,
 				UserName: "incident-responder", AccessKeyID: "AKIADEMORESPONDER001", Profile: "demo (simulated account)",
 			})
-			accounts[c.Key] = a
+			accounts[c.Key.String()] = a
 			return a, nil
 		},
 		Journal:        j,
@@ -367,7 +367,7 @@ func (m *memTrail) Events(ctx context.Context, q investigate.EventQuery, sink fu
 	for _, e := range m.events {
 		match := false
 		for _, k := range q.AccessKeys {
-			match = match || e.Signer() == k
+			match = match || e.Signer() == k.String()
 		}
 		if e.Name == "RunInstances" {
 			for _, kn := range investigate.RunInstancesKeyNames(&e) {

@@ -103,7 +103,7 @@ func (k *keysScreen) setRanking(m rankMsg) {
 	k.ranking = m.r
 	k.hay = make([]string, len(m.r.Keys))
 	for i, s := range m.r.Keys {
-		parts := []string{s.Key, s.User, s.UserARN, s.Account, s.Status, s.MaxSeverity.String()}
+		parts := []string{s.Key.String(), s.User, s.UserARN, s.Account, s.Status, s.MaxSeverity.String()}
 		for _, f := range s.FirstSeen {
 			parts = append(parts, f.IP, f.ASOrg, f.Country)
 		}
@@ -162,7 +162,7 @@ func (k *keysScreen) sortRows() {
 		x, y := &keys[a], &keys[b]
 		switch col {
 		case kcKey:
-			return cmp.Compare(x.Key, y.Key)
+			return x.Key.Compare(y.Key)
 		case kcUser:
 			return cmp.Compare(x.User, y.User)
 		case kcAccount:
@@ -220,7 +220,7 @@ func (k *keysScreen) cell(row, col int) string {
 		}
 		return itoa(k.rows[row] + 1)
 	case kcKey:
-		return s.Key
+		return s.Key.String()
 	case kcUser:
 		return orDash(s.User)
 	case kcAccount:
@@ -265,14 +265,14 @@ func (k *keysScreen) cellStyle(row, col int) *lipgloss.Style {
 	return nil
 }
 
-func (k *keysScreen) selectedKey() string {
+func (k *keysScreen) selectedKey() investigate.AccessKeyID {
 	if s := k.summary(k.table.cursor); s != nil {
 		return s.Key
 	}
-	return ""
+	return investigate.AccessKeyID{}
 }
 
-func (k *keysScreen) selectKey(key string) {
+func (k *keysScreen) selectKey(key investigate.AccessKeyID) {
 	for i, r := range k.rows {
 		if k.ranking.Keys[r].Key == key {
 			k.table.set(i)
@@ -347,7 +347,7 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(m, km.Enter):
-		if key := k.selectedKey(); key != "" {
+		if key := k.selectedKey(); !key.IsZero() {
 			return a.openKey(key)
 		}
 	case key.Matches(m, km.Filter):

@@ -72,7 +72,7 @@ func (b *mailbox) wait(gen int) tea.Cmd {
 
 // investigate starts building the case of key under ctx; snapshots arrive through the
 // returned mailbox.
-func investigateKey(ctx context.Context, ws *investigate.Workspace, key string, interval time.Duration) *mailbox {
+func investigateKey(ctx context.Context, ws *investigate.Workspace, key investigate.AccessKeyID, interval time.Duration) *mailbox {
 	box := newMailbox()
 	go func() {
 		_, err := ws.Investigate(ctx, key, interval, box.put)

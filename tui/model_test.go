@@ -21,7 +21,7 @@ import (
 func keyOrder(d *driver) []string {
 	var out []string
 	for _, r := range d.app.keys.rows {
-		out = append(out, d.app.keys.ranking.Keys[r].Key)
+		out = append(out, d.app.keys.ranking.Keys[r].Key.String())
 	}
 	return out
 }
@@ -31,7 +31,7 @@ func TestKeysScreenListsSortsFiltersAndToggles(t *testing.T) {
 	d := newDriver(t, demoOptions(&memJournal{}), 120, 30)
 	d.mustShow("access keys correlated", "[DEMO]", f.CompromisedKey, "first-seen only hidden (f)")
 	d.mustNotShow(f.DeveloperKey)
-	if got := d.app.keys.selectedKey(); got != f.CompromisedKey {
+	if got := d.app.keys.selectedKey(); got.String() != f.CompromisedKey {
 		t.Fatalf("the top-ranked key should be selected first: %s, want %s", got, f.CompromisedKey)
 	}
 	correlated := len(d.app.keys.rows)
@@ -48,11 +48,11 @@ func TestKeysScreenListsSortsFiltersAndToggles(t *testing.T) {
 	// Navigation: j and down move, k and up move back, G and g jump.
 	d.press("j")
 	second := keyOrder(d)[1]
-	if got := d.app.keys.selectedKey(); got != second {
+	if got := d.app.keys.selectedKey(); got.String() != second {
 		t.Fatalf("j should select the second key %s, got %s", second, got)
 	}
 	d.press("k")
-	if got := d.app.keys.selectedKey(); got != f.CompromisedKey {
+	if got := d.app.keys.selectedKey(); got.String() != f.CompromisedKey {
 		t.Fatalf("k should go back to %s, got %s", f.CompromisedKey, got)
 	}
 	d.press("G")
@@ -94,7 +94,7 @@ func TestKeysScreenListsSortsFiltersAndToggles(t *testing.T) {
 	d.press("backspace")
 	for _, r := range d.app.keys.rows {
 		s := d.app.keys.ranking.Keys[r]
-		if !strings.Contains(strings.ToLower(s.User+s.Key+s.UserARN), strings.ToLower(f.BackdoorUser[:6])) {
+		if !strings.Contains(strings.ToLower(s.User+s.Key.String()+s.UserARN), strings.ToLower(f.BackdoorUser[:6])) {
 			t.Fatalf("filter %q let %s (%s) through", d.app.keys.query, s.Key, s.User)
 		}
 	}
@@ -397,7 +397,7 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 	trail := &memTrail{events: fixtureEvents(t, "aws-cli/2.15"), gate: make(chan struct{})}
 	d := newDriver(t, Options{Workspace: fixtureWorkspace(trail), NoColor: true, UpdateInterval: 1}, 120, 30)
 	d.press("f") // both fixture keys
-	if got := d.app.keys.selectedKey(); got != fxKey {
+	if got := d.app.keys.selectedKey(); got.String() != fxKey {
 		t.Fatalf("selected %s, want %s", got, fxKey)
 	}
 	// Open the first key without running its work: the trail is held at the gate.
@@ -423,7 +423,7 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 	}
 	d.press("j")
 	_, newWait := d.app.Update(keyMsg("enter"))
-	if d.app.wb.key != fxOther || d.app.gen == oldGen {
+	if d.app.wb.key.String() != fxOther || d.app.gen == oldGen {
 		t.Fatalf("the second key should be open with a new generation")
 	}
 	close(trail.gate) // both investigations may now finish (the first was cancelled)
@@ -432,15 +432,15 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 	if stale.gen != oldGen {
 		t.Fatalf("the old command answered for generation %d, want %d", stale.gen, oldGen)
 	}
-	if stale.has && stale.upd.Case != nil && stale.upd.Case.Key == fxOther {
+	if stale.has && stale.upd.Case != nil && stale.upd.Case.Key.String() == fxOther {
 		t.Fatal("the stale result should be the first key's")
 	}
 	d.send(stale)
-	if d.app.wb.key != fxOther || (d.app.wb.c != nil && d.app.wb.c.Key != fxOther) {
+	if d.app.wb.key.String() != fxOther || (d.app.wb.c != nil && d.app.wb.c.Key.String() != fxOther) {
 		t.Fatalf("a stale result replaced the open case")
 	}
 	d.run(newWait)
-	if d.app.wb.c == nil || d.app.wb.c.Key != fxOther || d.app.wb.loading {
+	if d.app.wb.c == nil || d.app.wb.c.Key.String() != fxOther || d.app.wb.loading {
 		t.Fatalf("the second key's case should have loaded")
 	}
 	d.mustShow(fxOther)
@@ -580,12 +580,12 @@ var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 
 func TestKeyOnTheCommandLineOpensItsWorkbench(t *testing.T) {
 	opts := demoOptions(&memJournal{})
-	opts.Key = demoSet().Facts.DeveloperKey
+	opts.Key = investigate.MustParseAccessKeyID(demoSet().Facts.DeveloperKey)
 	d := newDriver(t, opts, 100, 30)
 	if d.app.screen != screenWorkbench || d.app.wb.key != opts.Key || d.app.wb.c == nil {
 		t.Fatalf("Options.Key should open that key's workbench:\n%s", d.screen())
 	}
-	d.mustShow(opts.Key, "user "+demoSet().Facts.DeveloperUser)
+	d.mustShow(opts.Key.String(), "user "+demoSet().Facts.DeveloperUser)
 	d.press("esc")
 	d.mustShow("access keys correlated")
 }

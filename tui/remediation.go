@@ -396,7 +396,7 @@ func (r *remedyScreen) status(i int) string {
 // wrapped), and what enter does here.
 func (r *remedyScreen) top(spin string) []string {
 	st := &r.ui.st
-	title := st.title.Render("REMEDIATION PLAN") + " for " + r.c.Key
+	title := st.title.Render("REMEDIATION PLAN") + " for " + r.c.Key.String()
 	if r.setting {
 		title += "  " + spin + " asking who would act…"
 	}

@@ -197,7 +197,7 @@ func overviewOwner(st *styles, c *investigate.Case, width int) []textLine {
 		}
 		n := 0
 		for _, k := range ow.OtherKeys {
-			if k.AccessKeyID == c.Key {
+			if k.AccessKeyID == c.Key.String() {
 				continue
 			}
 			label := ""

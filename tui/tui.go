@@ -49,7 +49,7 @@ type Options struct {
 	// carries the profile and region it acts with).
 	Header string
 	// Key, when set, opens that key's workbench at start.
-	Key string
+	Key investigate.AccessKeyID
 	// NoColor draws without any colour (NO_COLOR): emphasis is bold and reverse only.
 	NoColor bool
 	// ExportDir is where `e` writes case exports (default: the working directory).
@@ -182,7 +182,7 @@ func (a *App) close() {
 // Init starts ranking keys (and opens the key asked for on the command line).
 func (a *App) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, a.keys.load(a.ctx), a.spin.Tick}
-	if a.ui.opts.Key != "" {
+	if !a.ui.opts.Key.IsZero() {
 		cmds = append(cmds, a.openKey(a.ui.opts.Key))
 	}
 	return tea.Batch(cmds...)
@@ -380,7 +380,7 @@ func (a *App) routeKey(msg tea.Msg) tea.Cmd {
 }
 
 // openKey opens the workbench of key and starts building its case.
-func (a *App) openKey(k string) tea.Cmd {
+func (a *App) openKey(k investigate.AccessKeyID) tea.Cmd {
 	if a.wb != nil {
 		a.wb.stop()
 	}
@@ -431,19 +431,19 @@ func (a *App) openRemediation() tea.Cmd {
 }
 
 func (a *App) copyKey() tea.Cmd {
-	k := ""
+	var k investigate.AccessKeyID
 	switch {
 	case a.wb != nil && a.screen != screenKeys:
 		k = a.wb.key
 	default:
 		k = a.keys.selectedKey()
 	}
-	if k == "" {
+	if k.IsZero() {
 		a.setStatus("no key selected", true)
 		return nil
 	}
-	a.setStatus("copied key id "+k+" to the clipboard (OSC 52)", false)
-	return tea.SetClipboard(k)
+	a.setStatus("copied key id "+k.String()+" to the clipboard (OSC 52)", false)
+	return tea.SetClipboard(k.String())
 }
 
 // copy copies the selected event's JSON where an event is selected, else the key id.

@@ -34,7 +34,7 @@ var tabNames = [numTabs]string{"Overview", "Alerts", "Timeline", "Sessions", "Fo
 // from which sources, and six tabs.
 type workbench struct {
 	ui  *ui
-	key string
+	key investigate.AccessKeyID
 	gen int
 
 	ctx      context.Context
@@ -64,7 +64,7 @@ type workbench struct {
 	width, height int
 }
 
-func newWorkbench(u *ui, key string, gen int) *workbench {
+func newWorkbench(u *ui, key investigate.AccessKeyID, gen int) *workbench {
 	w := &workbench{ui: u, key: key, gen: gen}
 	w.overview = &textList{st: &u.st}
 	w.alerts = newAlertsTab(u)
@@ -82,12 +82,10 @@ func (w *workbench) start(parent context.Context) tea.Cmd {
 		w.err = errors.New("no workspace")
 		return nil
 	}
-	k, err := investigate.ParseAccessKeyID(w.key)
-	if err != nil {
-		w.err = err
+	if w.key.IsZero() {
+		w.err = errors.New("no access key id to investigate")
 		return nil
 	}
-	w.key = k.String()
 	ctx, cancel := context.WithCancel(parent)
 	w.ctx, w.cancel = ctx, cancel
 	w.loading, w.started = true, time.Now()
@@ -324,7 +322,7 @@ func (w *workbench) headerHeight() int { return len(w.headerLines(true)) }
 func (w *workbench) headerLines(acting bool) []string {
 	st := &w.ui.st
 	sep := st.headerDim.Render(" │ ")
-	parts := []string{st.headerKey.Render(w.key)}
+	parts := []string{st.headerKey.Render(w.key.String())}
 	var ow investigate.Owner
 	if w.c != nil {
 		ow = w.c.Owner
@@ -571,7 +569,7 @@ func (w *workbench) view(a *App) string {
 	case w.c == nil && w.err != nil:
 		body = w.ui.st.statusErr.Render("cannot build the case: " + clean(w.err.Error()))
 	case w.c == nil:
-		body = "  " + a.spin.View() + " reading the trail for " + w.key + "…"
+		body = "  " + a.spin.View() + " reading the trail for " + w.key.String() + "…"
 	default:
 		switch w.tab {
 		case tabOverview:

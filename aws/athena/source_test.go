@@ -121,7 +121,7 @@ func TestPivotThroughAthena(t *testing.T) {
 	)
 	src := &Source{Client: client, Database: "security", Table: "cloudtrail_logs_pp", PollInterval: 20 * time.Millisecond, MaxPoll: 100 * time.Millisecond}
 	w := investigate.Window{Since: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)}
-	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
 	if len(col.Errors) > 0 {
 		t.Fatalf("errors: %v", col.Errors)
 	}
@@ -159,7 +159,7 @@ func TestFailedQueryIsAnError(t *testing.T) {
 	srv := moto.Start(t)
 	client := athena.NewFromConfig(srv.AWSConfig(t, "us-east-1"))
 	src := &Source{Client: client, Database: "security", Table: "t", Workgroup: "no-such-workgroup", PollInterval: 10 * time.Millisecond}
-	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
+	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func([]investigate.Event) {})
 	if err == nil {
 		t.Skip("moto accepted an unknown workgroup")
 	}

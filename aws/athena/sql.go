@@ -246,7 +246,7 @@ func BuildSQL(t Table, q investigate.EventQuery) (string, error) {
 	}
 	var who []string
 	if len(q.AccessKeys) > 0 {
-		keys := append([]string(nil), q.AccessKeys...)
+		keys := investigate.KeyStrings(q.AccessKeys)
 		sort.Strings(keys)
 		var lits []string
 		for _, k := range keys {

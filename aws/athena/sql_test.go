@@ -49,7 +49,7 @@ func stripLiterals(t *testing.T, sql string) string {
 }
 
 func TestSQLForAPartitionProjectedTable(t *testing.T) {
-	sql, err := BuildSQL(projected, investigate.EventQuery{AccessKeys: []string{session, key}, Window: window})
+	sql, err := BuildSQL(projected, investigate.EventQuery{AccessKeys: investigate.KeyIDs(session, key), Window: window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestSQLForAPartitionProjectedTable(t *testing.T) {
 
 func TestSQLForYearMonthDayPartitionsAndNoPartitions(t *testing.T) {
 	ymd := Table{Database: "db", Name: "ct", PartitionKeys: []string{"region", "year", "month", "day"}}
-	sql, err := BuildSQL(ymd, investigate.EventQuery{AccessKeys: []string{key}, Window: window})
+	sql, err := BuildSQL(ymd, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestSQLForYearMonthDayPartitionsAndNoPartitions(t *testing.T) {
 		t.Errorf("layout %+v", l)
 	}
 	plain := Table{Database: "db", Name: "ct"}
-	sql, _ = BuildSQL(plain, investigate.EventQuery{AccessKeys: []string{key}, Window: window})
+	sql, _ = BuildSQL(plain, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: window})
 	if strings.Contains(sql, "year") || strings.Contains(sql, `"timestamp"`) || !strings.Contains(sql, "eventtime >= ") {
 		t.Errorf("unpartitioned table:\n%s", sql)
 	}
@@ -97,7 +97,7 @@ func TestSQLForYearMonthDayPartitionsAndNoPartitions(t *testing.T) {
 	// A projected date key under another name and format.
 	hourly := Table{Database: "db", Name: "ct", PartitionKeys: []string{"account", "dt"},
 		Params: map[string]string{"projection.dt.type": "date", "projection.dt.format": "yyyy-MM-dd-HH"}}
-	sql, _ = BuildSQL(hourly, investigate.EventQuery{AccessKeys: []string{key}, Window: window})
+	sql, _ = BuildSQL(hourly, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: window})
 	if !strings.Contains(sql, `"dt" >= '2026-03-02-00'`) || !strings.Contains(sql, `"dt" <= '2026-03-05-18'`) {
 		t.Errorf("hourly projection:\n%s", sql)
 	}
@@ -110,7 +110,7 @@ func TestAttackerControlledKeyPairNamesCannotChangeTheStatement(t *testing.T) {
 		{Name: "new\nline\u202e'; DROP TABLE t; --", Region: "us-east-1"},
 		{Name: "ops-2026", Region: "us-east-1"},
 	}
-	sql, err := BuildSQL(projected, investigate.EventQuery{AccessKeys: []string{key}, KeyPairs: evil, Window: window})
+	sql, err := BuildSQL(projected, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), KeyPairs: evil, Window: window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestAttackerControlledKeyPairNamesCannotChangeTheStatement(t *testing.T) {
 			t.Errorf("missing %s in:\n%s", want, sql)
 		}
 	}
-	if _, err := BuildSQL(projected, investigate.EventQuery{AccessKeys: []string{"AKIA' OR 1=1 --"}}); err == nil {
+	if _, err := BuildSQL(projected, investigate.EventQuery{AccessKeys: investigate.KeyIDs("AKIA' OR 1=1 --")}); err == nil {
 		t.Error("a malformed key reached the SQL")
 	}
 	if _, err := BuildSQL(projected, investigate.EventQuery{}); err == nil {
@@ -143,7 +143,7 @@ func TestMissingColumnsAreSelectedAsNull(t *testing.T) {
 	tb := projected
 	tb.Columns = map[string]string{"eventtime": "string", "eventname": "string", "eventsource": "string",
 		"useridentity": "struct<type:string,arn:string,accountid:string,accesskeyid:string>"}
-	sql, _ := BuildSQL(tb, investigate.EventQuery{AccessKeys: []string{key}})
+	sql, _ := BuildSQL(tb, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
 	if !strings.Contains(sql, "useridentity.accesskeyid AS ui_accesskeyid") || !strings.Contains(sql, "CAST(NULL AS varchar) AS ui_sc_creationdate") ||
 		!strings.Contains(sql, "CAST(NULL AS varchar) AS requestparameters") {
 		t.Errorf("columns:\n%s", sql)

@@ -103,7 +103,7 @@ func TestLiveInstanceStateOfTheFollowUps(t *testing.T) {
 			map[string]any{"instanceType": "p3dn.24xlarge", "instancesSet": map[string]any{"items": []any{map[string]any{"imageId": ami, "keyName": "miner", "minCount": 3, "maxCount": 3}}}},
 			map[string]any{"instancesSet": items(append(ids, ghost)...)}),
 	}
-	in := investigate.CaseInput{Key: leaked, Events: events, Now: time.Now()}
+	in := investigate.CaseInput{Key: investigate.MustParseAccessKeyID(leaked), Events: events, Now: time.Now()}
 	c0 := investigate.BuildCase(in)
 	if len(c0.FollowUps.Instances) != 3 || len(c0.FollowUps.KeyPairs) != 2 {
 		t.Fatalf("the trail's follow-ups: %+v", c0.FollowUps)

@@ -92,7 +92,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 func criteria(q investigate.AlertQuery) *types.FindingCriteria {
 	c := map[string]types.Condition{}
 	if len(q.AccessKeys) > 0 {
-		c["resource.accessKeyDetails.accessKeyId"] = types.Condition{Equals: q.AccessKeys}
+		c["resource.accessKeyDetails.accessKeyId"] = types.Condition{Equals: investigate.KeyStrings(q.AccessKeys)}
 	} else {
 		c["resource.resourceType"] = types.Condition{Equals: []string{"AccessKey"}}
 	}
@@ -200,10 +200,7 @@ func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, []al
 	if a.AccessKeyID == "" {
 		return investigate.Alert{}, probs, noAccessKey, nil
 	}
-	if len(q.AccessKeys) > 0 && !slices.Contains(q.AccessKeys, a.AccessKeyID) {
-		return investigate.Alert{}, probs, leftOut, nil
-	}
-	if !q.Window.Contains(a.Time) {
+	if !q.Matches(&a) {
 		return investigate.Alert{}, probs, leftOut, nil
 	}
 	return a, probs, keep, nil

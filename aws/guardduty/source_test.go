@@ -122,7 +122,7 @@ func TestKeyQueryUsesTheAccessKeyCriterionAndBatchesOf50(t *testing.T) {
 	if err := g.AddFindings("us-east-1", append(many, other)...); err != nil {
 		t.Fatal(err)
 	}
-	got, rep := read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{AccessKeys: []string{userKey}})
+	got, rep := read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(userKey)})
 	if len(got) != 120 || rep.Matched != 120 {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}

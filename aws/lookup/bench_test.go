@@ -35,7 +35,7 @@ func BenchmarkLookupFanOut(b *testing.B) {
 	perRegion := copies * len(recs)
 	pages := (perRegion + PageSize - 1) / PageSize
 	ceiling := float64(len(regions)) * float64(Rate)
-	q := investigate.EventQuery{AccessKeys: []string{"AKIAW9X2Q2U25SK79UCX"}}
+	q := investigate.EventQuery{AccessKeys: investigate.KeyIDs("AKIAW9X2Q2U25SK79UCX")}
 
 	limiters := NewLimiters(Rate, 1) // one per process, as in keypivot: both runs share it
 	run := func(name string, per, total int) (rate, frac float64) {

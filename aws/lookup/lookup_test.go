@@ -173,7 +173,7 @@ func TestAllEventsFoundAcrossRegionsUnderThrottling(t *testing.T) {
 
 	src := f.source(now, regions[1:]...) // us-east-1 is always added
 	var c collector
-	rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, c.sink)
+	rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, c.sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestFailingAndThrottledRegionsAreReportedInTheCoverage(t *testing.T) {
 	src := f.source(now, "eu-west-1", "eu-west-2", "eu-north-1", "ap-south-1", "ca-central-1")
 	src.Retry = RetryPolicy{Throttles: 3, Errors: 2, Base: 20 * time.Millisecond, Max: 100 * time.Millisecond, Timeout: 300 * time.Millisecond}
 
-	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{})
 	if len(col.Errors) != 0 {
 		t.Fatalf("partial failure must not fail the source: %v", col.Errors)
 	}
@@ -259,7 +259,7 @@ func TestFailingAndThrottledRegionsAreReportedInTheCoverage(t *testing.T) {
 	if got := col.Set.Len(); got != 2*len(recs) {
 		t.Errorf("%d events, want the %d of us-east-1 and eu-west-1", got, 2*len(recs))
 	}
-	c := investigate.BuildCase(investigate.CaseInput{Key: key, Events: col.Set.Events(), Reports: col.Reports, Now: now})
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: col.Set.Events(), Reports: col.Reports, Now: now})
 	gaps := strings.Join(c.Coverage.Gaps, "\n")
 	for _, want := range []string{"region eu-west-2 failed", "region eu-north-1 throttled", "region ap-south-1 failed"} {
 		if !strings.Contains(gaps, want) {
@@ -271,7 +271,7 @@ func TestFailingAndThrottledRegionsAreReportedInTheCoverage(t *testing.T) {
 	f.ct.SetFault("eu-west-1", cttest.FaultAccessDenied)
 	f.ct.SetFault("eu-north-1", cttest.FaultAccessDenied)
 	f.ct.SetFault("ca-central-1", cttest.FaultAccessDenied)
-	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
+	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func([]investigate.Event) {})
 	if err == nil || !awsconfig.IsDenied(err) {
 		t.Errorf("every region denied: err = %v, want a denial naming the permission", err)
 	}
@@ -296,7 +296,7 @@ func TestDerivedSessionKeysAreLookedUpInLaterRounds(t *testing.T) {
 	region := recs[0]["awsRegion"].(string)
 	src := f.source(now, region)
 	var rounds [][]string
-	col := investigate.Collect(context.Background(), "AKIA6V1GNZTT65XQH36M", []investigate.EventSource{&recording{src, &rounds}}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID("AKIA6V1GNZTT65XQH36M"), []investigate.EventSource{&recording{src, &rounds}}, nil, investigate.CollectOptions{})
 	if !slices.Contains(col.Keys, "ASIASTJKC5GCM7ZE6LUP") {
 		t.Fatalf("keys %v: the federation token's ASIA key was not derived", col.Keys)
 	}
@@ -319,7 +319,7 @@ type recording struct {
 
 func (r *recording) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	if len(q.AccessKeys) > 0 {
-		*r.rounds = append(*r.rounds, q.AccessKeys)
+		*r.rounds = append(*r.rounds, investigate.KeyStrings(q.AccessKeys))
 	}
 	return r.Source.Events(ctx, q, sink)
 }
@@ -355,7 +355,7 @@ func TestKeysAreSearchedInTheirOwnAccount(t *testing.T) {
 
 	// Without a session for the other account: a gap, and the caller's account searched.
 	src := f.source(now, "eu-west-1")
-	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}}, func([]investigate.Event) {})
+	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func([]investigate.Event) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestKeysAreSearchedInTheirOwnAccount(t *testing.T) {
 	src = f.source(now, "eu-west-1")
 	src.Accounts = map[string]*awsconfig.Session{other: osess}
 	var c collector
-	rep, err = src.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}}, c.sink)
+	rep, err = src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, c.sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func TestRegionsWindowAndKeyPairNotes(t *testing.T) {
 	}
 	src := f.source(now)
 	q := investigate.EventQuery{
-		AccessKeys: []string{"AKIAW9X2Q2U25SK79UCX"},
+		AccessKeys: investigate.KeyIDs("AKIAW9X2Q2U25SK79UCX"),
 		KeyPairs:   []investigate.KeyPairRef{{Name: "miner", Region: "eu-west-1"}},
 		Window:     investigate.Window{Since: now.Add(-200 * 24 * time.Hour)},
 	}
@@ -474,7 +474,7 @@ func TestConcurrentLookupsShareTheRegionsLimiter(t *testing.T) {
 	var wg sync.WaitGroup
 	var errA, errB error
 	var repA, repB investigate.SourceReport
-	q := investigate.EventQuery{AccessKeys: []string{"AKIAW9X2Q2U25SK79UCX"}}
+	q := investigate.EventQuery{AccessKeys: investigate.KeyIDs("AKIAW9X2Q2U25SK79UCX")}
 	wg.Go(func() { repA, errA = a.Events(context.Background(), q, func([]investigate.Event) {}) })
 	wg.Go(func() { repB, errB = b.Events(context.Background(), q, func([]investigate.Event) {}) })
 	wg.Wait()
@@ -527,7 +527,7 @@ func TestLaunchesWithTheKeysKeyPairsAreFound(t *testing.T) {
 	if err := f.ct.AddRecords("", recs); err != nil {
 		t.Fatal(err)
 	}
-	col := investigate.Collect(context.Background(), key, []investigate.EventSource{f.source(now, region)}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{f.source(now, region)}, nil, investigate.CollectOptions{})
 	ids := map[string]bool{}
 	for _, e := range col.Set.Events() {
 		ids[e.ID] = true
@@ -535,7 +535,7 @@ func TestLaunchesWithTheKeysKeyPairsAreFound(t *testing.T) {
 	if !ids["kp-1"] || !ids["run-1"] || ids["run-2"] {
 		t.Fatalf("events %v: want the key pair and the launch with it, not the other launch", ids)
 	}
-	c := investigate.BuildCase(investigate.CaseInput{Key: key, Events: col.Set.Events(), Reports: col.Reports, Now: now})
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: col.Set.Events(), Reports: col.Reports, Now: now})
 	if len(c.FollowUps.Launches) != 1 || c.FollowUps.Launches[0].MatchedBy != investigate.MatchedByKeyPair || c.FollowUps.Launches[0].Signer != backdoor {
 		t.Errorf("launches: %+v", c.FollowUps.Launches)
 	}

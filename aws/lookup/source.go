@@ -160,7 +160,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	byAccount := map[string][]string{}
 	var order []string
 	for _, k := range q.AccessKeys {
-		acct, n := s.keyAccount(ctx, k)
+		acct, n := s.keyAccount(ctx, k.String())
 		if n != "" {
 			rep.Notes = append(rep.Notes, n)
 		}
@@ -174,7 +174,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		if _, ok := byAccount[acct]; !ok {
 			order = append(order, acct)
 		}
-		byAccount[acct] = append(byAccount[acct], k)
+		byAccount[acct] = append(byAccount[acct], k.String())
 	}
 
 	var tasks []task

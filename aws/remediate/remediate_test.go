@@ -132,7 +132,7 @@ func caseFor(t *testing.T, s *awsconfig.Session, key string) *investigate.Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return investigate.BuildCase(investigate.CaseInput{Key: key, Owner: &info, Now: clock})
+	return investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Owner: &info, Now: clock})
 }
 
 func action(t *testing.T, p investigate.Plan, kind string) investigate.Action {

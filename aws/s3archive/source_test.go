@@ -99,7 +99,7 @@ func archive(t *testing.T) (*recorder, trailgen.Manifest) {
 
 func collect(t *testing.T, src investigate.EventSource, key string, w investigate.Window) *investigate.Collection {
 	t.Helper()
-	col := investigate.Collect(context.Background(), key, []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
 	if len(col.Errors) > 0 {
 		t.Fatalf("errors: %v", col.Errors)
 	}
@@ -132,7 +132,7 @@ func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	if len(others) != 2 || len(m.Regions) != 2 {
 		t.Fatalf("archive has accounts %v regions %v", m.Accounts, m.Regions)
 	}
-	q := investigate.EventQuery{AccessKeys: []string{m.Attack.Key}}
+	q := investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)}
 	var mu sync.Mutex
 	var events []investigate.Event
 	sink := func(b []investigate.Event) {
@@ -284,13 +284,13 @@ func testLaterRounds(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	ctx := context.Background()
 	var n atomic.Int64
 	sink := func(b []investigate.Event) { n.Add(int64(len(b))) } // called from several goroutines
-	r1, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{m.Attack.Key}}, sink)
+	r1, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)}, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := len(rec.fetched)
 	rec.reset()
-	if _, err := src.Events(ctx, investigate.EventQuery{AccessKeys: m.Attack.SessionKeys[:1]}, sink); err != nil {
+	if _, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.SessionKeys[:1]...)}, sink); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.fetched) == 0 || len(rec.fetched) > 6 || first < 50 {
@@ -311,7 +311,7 @@ func TestMissingBucketIsAnError(t *testing.T) {
 	srv := moto.Start(t)
 	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
 	src := &Source{Client: c, Bucket: "no-such-bucket"}
-	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{"AKIAIOSFODNN7EXAMPLE"}}, func([]investigate.Event) {})
+	_, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs("AKIAIOSFODNN7EXAMPLE")}, func([]investigate.Event) {})
 	if err == nil || !strings.Contains(err.Error(), "no such bucket") {
 		t.Fatalf("err = %v", err)
 	}
@@ -394,7 +394,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	var ids []string
 	var mu sync.Mutex
 	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
-	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}, Window: w}, func(b []investigate.Event) {
+	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: w}, func(b []investigate.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, e := range b {
@@ -434,7 +434,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	// An export named by its key is read.
 	one := &Source{Client: c, Bucket: "trail", Prefix: "exports/case-1234.ndjson"}
 	var got []string
-	if _, err := one.Events(ctx, investigate.EventQuery{AccessKeys: []string{key}}, func(b []investigate.Event) {
+	if _, err := one.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func(b []investigate.Event) {
 		for _, e := range b {
 			got = append(got, e.ID)
 		}

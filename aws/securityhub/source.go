@@ -243,7 +243,7 @@ func filters(q investigate.AlertQuery) *types.AwsSecurityFindingFilters {
 		RecordState:  []types.StringFilter{eq("ACTIVE")},
 	}
 	for _, k := range q.AccessKeys {
-		f.ResourceId = append(f.ResourceId, eq(resourcePrefix+k), eq(k))
+		f.ResourceId = append(f.ResourceId, eq(resourcePrefix+k.String()), eq(k.String()))
 	}
 	if !q.Window.IsZero() {
 		df := types.DateFilter{}
@@ -326,10 +326,7 @@ func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.
 	if a.AccessKeyID == "" {
 		return investigate.Alert{}, probs, noAccessKey, nil
 	}
-	if len(q.AccessKeys) > 0 && !slices.Contains(q.AccessKeys, a.AccessKeyID) {
-		return investigate.Alert{}, probs, leftOut, nil
-	}
-	if !q.Window.Contains(a.Time) {
+	if !q.Matches(&a) {
 		return investigate.Alert{}, probs, leftOut, nil
 	}
 	return a, probs, keep, nil

@@ -144,11 +144,11 @@ func TestKeyQueryKeepsOnlyThatKey(t *testing.T) {
 	srv := moto.Start(t)
 	importFindings(t, srv, "us-east-1", asffSamples(t))
 	src := &Source{Session: session(t, srv), Regions: []string{"us-east-1"}}
-	got, _ := read(t, src, investigate.AlertQuery{AccessKeys: []string{otherKey}})
+	got, _ := read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(otherKey)})
 	if len(got) != 1 || got[0].AccessKeyID != otherKey || got[0].Severity != investigate.SeverityHigh {
 		t.Fatalf("%+v", got)
 	}
-	f := filters(investigate.AlertQuery{AccessKeys: []string{otherKey}})
+	f := filters(investigate.AlertQuery{AccessKeys: investigate.KeyIDs(otherKey)})
 	var ids []string
 	for _, r := range f.ResourceId {
 		ids = append(ids, aws.ToString(r.Value))
@@ -482,7 +482,7 @@ func TestGetFindingsFiltersOnTheWire(t *testing.T) {
 	f := startFront(t, srv)
 	src := &Source{Session: frontSession(t, srv, f), Regions: []string{"us-east-1"}}
 	since := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	read(t, src, investigate.AlertQuery{AccessKeys: []string{gdKey, otherKey}, Window: investigate.Window{Since: since, Until: since.Add(48 * time.Hour)}})
+	read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(gdKey, otherKey), Window: investigate.Window{Since: since, Until: since.Add(48 * time.Hour)}})
 	read(t, src, investigate.AlertQuery{})
 
 	type strFilter struct{ Comparison, Value string }

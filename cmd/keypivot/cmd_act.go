@@ -416,7 +416,11 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		return withCode(exitRefused, fmt.Errorf("%s holds actions planned against AWS (by %s): resume them with the AWS profile they were planned with (--profile)", path, sanitize.Clean(pending[0].CallerARN)))
 	}
 	for _, key := range awsKeys {
-		cs, err := investigateWithProgress(ctx, w.Workspace, key)
+		id, err := investigate.ParseAccessKeyID(key)
+		if err != nil {
+			return withCode(exitError, fmt.Errorf("journal %s: an interrupted action names no key to resume: %v", path, err))
+		}
+		cs, err := investigateWithProgress(ctx, w.Workspace, id)
 		if err != nil {
 			return withCode(exitError, err)
 		}

@@ -69,8 +69,8 @@ func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer w.Close()
-	key := c.Key.String()
-	if key == "" {
+	key := c.Key
+	if key.IsZero() {
 		rk, err := w.Workspace.Rank(ctx, false)
 		if rk == nil {
 			return withCode(exitError, err)
@@ -151,7 +151,7 @@ func keyCase(ctx context.Context, g *Globals, key investigate.AccessKeyID, open 
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := investigateWithProgress(ctx, w.Workspace, key.String())
+	cs, err := investigateWithProgress(ctx, w.Workspace, key)
 	if err != nil {
 		w.Close()
 		return nil, nil, withCode(exitError, err)
@@ -160,7 +160,7 @@ func keyCase(ctx context.Context, g *Globals, key investigate.AccessKeyID, open 
 }
 
 // investigateWithProgress builds a case, showing progress on a terminal's stderr.
-func investigateWithProgress(ctx context.Context, ws *investigate.Workspace, key string) (*investigate.Case, error) {
+func investigateWithProgress(ctx context.Context, ws *investigate.Workspace, key investigate.AccessKeyID) (*investigate.Case, error) {
 	show := stderrIsTerminal()
 	start := time.Now()
 	var shown bool

@@ -49,7 +49,7 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 		ReadOnly:    w.ReadOnly,
 		Mouse:       !c.NoMouse,
 		Header:      strings.Join(where, ", "),
-		Key:         c.Key.String(),
+		Key:         c.Key,
 		ExportDir:   c.Export,
 	})
 }

@@ -39,7 +39,7 @@ func TestElasticKeysAndWriteBack(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rk); err != nil {
 		t.Fatal(err)
 	}
-	if rk.Demo || len(rk.Keys) == 0 || rk.Keys[0].Key != ds.CompromisedKey {
+	if rk.Demo || len(rk.Keys) == 0 || rk.Keys[0].Key.String() != ds.CompromisedKey {
 		t.Fatalf("ranking from Elasticsearch: %+v", rk.Keys)
 	}
 	if es.Requests(estest.EndpointOpenPIT) == 0 {
@@ -169,7 +169,7 @@ func TestKeysRankedAcrossElasticAndGuardDuty(t *testing.T) {
 	}
 	got := map[string]investigate.KeySummary{}
 	for _, k := range rk.Keys {
-		got[k.Key] = k
+		got[k.Key.String()] = k
 	}
 	if k := got[ds.CompromisedKey]; k.Basis != investigate.BasisFirstSeen {
 		t.Errorf("demo key: %+v", k)

@@ -67,7 +67,7 @@ func TestPivotDemoJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	ds := demo.Generate(demo.DefaultAnchor())
-	if c.Key != ds.CompromisedKey || !c.Demo || len(c.Sessions) < 4 || len(c.FollowUps.Launches) < 5 || len(c.CreatedAccessKeys) != 1 {
+	if c.Key.String() != ds.CompromisedKey || !c.Demo || len(c.Sessions) < 4 || len(c.FollowUps.Launches) < 5 || len(c.CreatedAccessKeys) != 1 {
 		t.Fatalf("case: key %s demo %v sessions %d launches %d created %d", c.Key, c.Demo, len(c.Sessions), len(c.FollowUps.Launches), len(c.CreatedAccessKeys))
 	}
 	if !strings.Contains(r.stderr, "top correlated key") {
@@ -146,7 +146,7 @@ func TestKeysFromAnAlertExport(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rk); err != nil {
 		t.Fatal(err)
 	}
-	if len(rk.Keys) < 3 || rk.Keys[0].Key != ds.CompromisedKey || rk.Keys[len(rk.Keys)-1].Correlated || rk.Stats.Ineligible[investigate.ReasonDeprecated] != 1 {
+	if len(rk.Keys) < 3 || rk.Keys[0].Key.String() != ds.CompromisedKey || rk.Keys[len(rk.Keys)-1].Correlated || rk.Stats.Ineligible[investigate.ReasonDeprecated] != 1 {
 		t.Fatalf("ranking %+v", rk)
 	}
 	text := kp(t, nil, "keys", "--alerts", f, "--format", "text", "--width", "80")

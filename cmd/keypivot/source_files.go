@@ -83,11 +83,11 @@ func wireDemo(ctx context.Context, g *Globals, w *Wiring) error {
 	// One simulated account per key for the process: actions in the TUI see each other.
 	accounts := map[string]*simaccount.Account{}
 	w.Remediator = func(_ context.Context, c *investigate.Case) (investigate.Remediator, error) {
-		if a := accounts[c.Key]; a != nil {
+		if a := accounts[c.Key.String()]; a != nil {
 			return a, nil
 		}
 		a := simaccount.FromCase(c, demoCaller(c.Owner.Account))
-		accounts[c.Key] = a
+		accounts[c.Key.String()] = a
 		return a, nil
 	}
 	return nil

@@ -79,7 +79,7 @@ func BenchmarkParseNDJSON(b *testing.B) {
 		measure(b, data, parse(benchGzip, investigate.AlertQuery{}))
 	})
 	b.Run("Parse/filtered-one-key", func(b *testing.B) {
-		measure(b, data, parse(data, investigate.AlertQuery{AccessKeys: []string{"AKIA0000000000000007"}}))
+		measure(b, data, parse(data, investigate.AlertQuery{AccessKeys: investigate.KeyIDs("AKIA0000000000000007")}))
 	})
 	b.Run("Parse/_search-response", func(b *testing.B) {
 		benchSearchOnce.Do(func() { benchSearch = searchResponse(data) })

@@ -132,7 +132,7 @@ func TestFromElasticFeedsCorrelator(t *testing.T) {
 	c := investigate.NewCorrelator(investigate.DefaultCorrelationOptions())
 	c.Add(alerts)
 	res := c.Result(false)
-	if len(res.Keys) != 1 || res.Keys[0].Key != testKey || !res.Keys[0].Correlated {
+	if len(res.Keys) != 1 || res.Keys[0].Key.String() != testKey || !res.Keys[0].Correlated {
 		t.Fatalf("keys = %+v, want %s correlated", res.Keys, testKey)
 	}
 	if got := res.Keys[0].HigherOrderAlerts; len(got) != 1 || got[0] != higherUUID {

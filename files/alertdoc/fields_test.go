@@ -336,7 +336,7 @@ func TestParseSpan(t *testing.T) {
 	other["@timestamp"] = "2026-03-01T00:00:00Z"
 	other["aws"] = map[string]any{"cloudtrail": map[string]any{"user_identity": map[string]any{"access_key_id": "AKIAOTHERKEY00000000"}}}
 	q := investigate.AlertQuery{
-		AccessKeys: []string{testKey},
+		AccessKeys: investigate.KeyIDs(testKey),
 		Window:     investigate.Window{Since: mustTime(t, "2026-03-02T09:00:00Z"), Until: mustTime(t, "2026-03-02T09:22:00Z")},
 	}
 	got := parseBytes(t, "f", ndjson(t, docs[0], docs[1], docs[2], other), q)

@@ -117,7 +117,7 @@ func parseFile(ctx context.Context, name string, r io.Reader, q investigate.Aler
 	if len(q.AccessKeys) > 0 {
 		p.keys = make(map[string]struct{}, len(q.AccessKeys))
 		for _, k := range q.AccessKeys {
-			p.keys[k] = struct{}{}
+			p.keys[k.String()] = struct{}{}
 		}
 	}
 	func() {

@@ -282,7 +282,7 @@ func TestParseFilters(t *testing.T) {
 	data := ndjson(t, docs[0], docs[1], docs[2], other)
 
 	t.Run("access keys keep their alerts and every higher-order alert", func(t *testing.T) {
-		got := parseBytes(t, "f", data, investigate.AlertQuery{AccessKeys: []string{"AKIAOTHERKEY00000000"}})
+		got := parseBytes(t, "f", data, investigate.AlertQuery{AccessKeys: investigate.KeyIDs("AKIAOTHERKEY00000000")})
 		if !slices.Equal(got.ids(), []string{higherUUID, "other-key-alert"}) {
 			t.Errorf("ids = %v", got.ids())
 		}

@@ -95,7 +95,7 @@ func TestFileSource(t *testing.T) {
 	}
 
 	t.Run("query filters apply", func(t *testing.T) {
-		alerts, _, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{AccessKeys: []string{"ASIA4XQJ7ZK3PSESSION"}})
+		alerts, _, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{AccessKeys: investigate.KeyIDs("ASIA4XQJ7ZK3PSESSION")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestFileSourceSpan(t *testing.T) {
 	old["@timestamp"] = "2025-12-24T18:00:00Z"
 	writeFile(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], docs[1]))
 	writeFile(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], old}))
-	_, rep, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{AccessKeys: []string{"AKIANOBODY0000000000"}})
+	_, rep, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{AccessKeys: investigate.KeyIDs("AKIANOBODY0000000000")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,7 +212,7 @@ func BenchmarkArchive(b *testing.B) {
 		for b.Loop() {
 			var mu sync.Mutex
 			events = 0
-			rep := ScanFiles(context.Background(), a.list, investigate.EventQuery{AccessKeys: []string{a.m.Attack.Key}}, a.open, func(ev []investigate.Event) {
+			rep := ScanFiles(context.Background(), a.list, investigate.EventQuery{AccessKeys: investigate.KeyIDs(a.m.Attack.Key)}, a.open, func(ev []investigate.Event) {
 				mu.Lock()
 				events += int64(len(ev))
 				mu.Unlock()
@@ -229,10 +229,10 @@ func BenchmarkArchive(b *testing.B) {
 	})
 	b.Run("scan/later-round-from-index", func(b *testing.B) {
 		idx := &Index{}
-		ScanFiles(context.Background(), a.list, investigate.EventQuery{AccessKeys: []string{a.m.Attack.Key}}, a.open, func([]investigate.Event) {}, ScanOptions{Workers: n, Index: idx})
+		ScanFiles(context.Background(), a.list, investigate.EventQuery{AccessKeys: investigate.KeyIDs(a.m.Attack.Key)}, a.open, func([]investigate.Event) {}, ScanOptions{Workers: n, Index: idx})
 		b.SetBytes(a.m.Bytes)
 		for b.Loop() {
-			ScanFiles(context.Background(), a.list, investigate.EventQuery{AccessKeys: a.m.Attack.SessionKeys}, a.open, func([]investigate.Event) {}, ScanOptions{Workers: n, Index: idx})
+			ScanFiles(context.Background(), a.list, investigate.EventQuery{AccessKeys: investigate.KeyIDs(a.m.Attack.SessionKeys...)}, a.open, func([]investigate.Event) {}, ScanOptions{Workers: n, Index: idx})
 		}
 	})
 }

@@ -122,7 +122,7 @@ func TestDirectoriesAreReadByContent(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "LICENSE"), []byte("MIT"))                                                                                        // not a log (sniffed)
 		src := &FileSource{Paths: []string{dir}, Accounts: []string{"111122223333"}, Regions: []string{"us-east-1"}}
 		w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
-		rep, events := scanWith(t, src, investigate.EventQuery{AccessKeys: []string{testKey}, Window: w})
+		rep, events := scanWith(t, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(testKey), Window: w})
 		got := skipsOf(t, rep)
 		want := map[string]int{
 			investigate.SkipNotLog:        3,
@@ -140,7 +140,7 @@ func TestDirectoriesAreReadByContent(t *testing.T) {
 			}
 		}
 		// The same tree without a scope: the folders are read, nothing is pruned.
-		rep, _ = scanWith(t, &FileSource{Paths: []string{dir}}, investigate.EventQuery{AccessKeys: []string{testKey}, Window: w})
+		rep, _ = scanWith(t, &FileSource{Paths: []string{dir}}, investigate.EventQuery{AccessKeys: investigate.KeyIDs(testKey), Window: w})
 		if got := skipsOf(t, rep); got[investigate.SkipPruned] != 0 || rep.Files != 7 {
 			t.Fatalf("unscoped: files %d skips %v", rep.Files, got)
 		}

@@ -32,7 +32,7 @@ func TestPivotOverAGeneratedArchive(t *testing.T) {
 		mu    sync.Mutex
 		scans []investigate.ScanProgress
 	)
-	col := investigate.Collect(context.Background(), m.Attack.Key, []investigate.EventSource{src}, nil, investigate.CollectOptions{OnProgress: func(p investigate.Progress) {
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(m.Attack.Key), []investigate.EventSource{src}, nil, investigate.CollectOptions{OnProgress: func(p investigate.Progress) {
 		if p.Scan != nil {
 			mu.Lock()
 			scans = append(scans, *p.Scan)
@@ -123,14 +123,14 @@ func TestTokensFindEveryKeyThatOccurs(t *testing.T) {
 			if !containsHash(tok.Keys, hashToken(cand)) {
 				t.Fatalf("key %s at %d not found in %q", cand, i, b)
 			}
-			m := NewMatcher(investigate.EventQuery{AccessKeys: []string{string(cand)}})
+			m := NewMatcher(investigate.EventQuery{AccessKeys: investigate.KeyIDs(string(cand))})
 			if !m.MayMatchTokens(&tok) || !m.MayMatch(b) {
 				t.Fatalf("matcher disagrees on %s", cand)
 			}
 		}
 	}
 	scanTokens([]byte(`{"a":"AKIAIOSFODNN7EXAMPLE"}`), &tok)
-	if m := NewMatcher(investigate.EventQuery{AccessKeys: []string{"AKIAIOSFODNN7EXAMPLF"}}); m.MayMatchTokens(&tok) {
+	if m := NewMatcher(investigate.EventQuery{AccessKeys: investigate.KeyIDs("AKIAIOSFODNN7EXAMPLF")}); m.MayMatchTokens(&tok) {
 		t.Error("a key that does not occur matched")
 	}
 }
@@ -208,7 +208,7 @@ func TestIndexAnswersLaterQueries(t *testing.T) {
 	run := func(keys ...string) (investigate.SourceReport, []string) {
 		var mu sync.Mutex
 		var ids []string
-		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: keys}, func(b []investigate.Event) {
+		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(keys...)}, func(b []investigate.Event) {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, e := range b {
@@ -336,7 +336,7 @@ func TestListingIsReusedWithinAPivotOnly(t *testing.T) {
 	write("a.json", "a1")
 	src := &FileSource{Paths: []string{dir}}
 	run := func(pivot uint64) int {
-		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: []string{testKey}, Pivot: pivot}, func([]investigate.Event) {})
+		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(testKey), Pivot: pivot}, func([]investigate.Event) {})
 		if err != nil {
 			t.Fatal(err)
 		}

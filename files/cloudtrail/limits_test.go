@@ -29,7 +29,7 @@ func TestDuplicatesAreCountedInEveryShape(t *testing.T) {
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, filepath.Join(dir, name), body)
-			col := investigate.Collect(context.Background(), testKey, []investigate.EventSource{&FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
+			col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(testKey), []investigate.EventSource{&FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
 			if len(col.Errors) > 0 {
 				t.Fatal(col.Errors)
 			}

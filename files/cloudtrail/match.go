@@ -33,9 +33,9 @@ var runInstancesNeedle = []byte(`RunInstances`)
 func NewMatcher(q investigate.EventQuery) *Matcher {
 	m := &Matcher{keys: map[string]bool{}, pairs: map[string]bool{}, window: q.Window}
 	for _, k := range q.AccessKeys {
-		if !m.keys[k] {
-			m.keys[k] = true
-			m.needles = append(m.needles, []byte(k))
+		if !m.keys[k.String()] {
+			m.keys[k.String()] = true
+			m.needles = append(m.needles, []byte(k.String()))
 		}
 	}
 	m.regions = map[string]bool{}

@@ -68,7 +68,9 @@ func scanDir(t *testing.T, files map[string][]byte, q investigate.EventQuery) sc
 	return s
 }
 
-func q(keys ...string) investigate.EventQuery { return investigate.EventQuery{AccessKeys: keys} }
+func q(keys ...string) investigate.EventQuery {
+	return investigate.EventQuery{AccessKeys: investigate.KeyIDs(keys...)}
+}
 
 func TestEveryShapeIsRead(t *testing.T) {
 	r1, r2 := record("a1", testKey), record("a2", testKey)
@@ -111,7 +113,7 @@ func TestS3LayoutDigestsMarkersAndWindow(t *testing.T) {
 		"AWSLogs/o-abc123def4/222233334444/CloudTrail/eu-west-1/2026/11/21/222233334444_CloudTrail_eu-west-1_20261121T0005Z_x.json.gz": doc("org"),
 	}
 	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
-	s := scanDir(t, files, investigate.EventQuery{AccessKeys: []string{testKey}, Window: w})
+	s := scanDir(t, files, investigate.EventQuery{AccessKeys: investigate.KeyIDs(testKey), Window: w})
 	ids := map[string]bool{}
 	for _, e := range s.events {
 		ids[e.ID] = true

@@ -27,7 +27,7 @@ var analyst = investigate.Caller{ARN: "arn:aws:iam::111122223333:user/analyst", 
 
 func testCase() *investigate.Case {
 	return &investigate.Case{
-		Key:   "AKIAEXAMPLEKEY000001",
+		Key:   investigate.MustParseAccessKeyID("AKIAEXAMPLEKEY000001"),
 		Owner: investigate.Owner{User: "svc-reporting", Account: "111122223333", Type: "IAMUser"},
 		FollowUps: investigate.FollowUps{Instances: []investigate.Instance{
 			{InstanceID: "i-0abc", Region: "us-east-1", State: "running"},
@@ -139,7 +139,7 @@ func TestTornIntentAtEveryOffsetLosesNothing(t *testing.T) {
 	scratch := filepath.Join(t.TempDir(), "scratch.jsonl")
 	sj, _ := Open(scratch)
 	acct := simaccount.FromCase(c, analyst)
-	out := (&investigate.Runner{Remediator: acct, Journal: sj, Now: fixed}).Run(context.Background(), deact, c.Key, "")
+	out := (&investigate.Runner{Remediator: acct, Journal: sj, Now: fixed}).Run(context.Background(), deact, c.Key.String(), "")
 	if out.Err != nil {
 		t.Fatal(out.Err)
 	}
@@ -164,7 +164,7 @@ func TestTornIntentAtEveryOffsetLosesNothing(t *testing.T) {
 		// The action: two confirmed actions, so the batch is planned first.
 		acct := simaccount.FromCase(c, analyst)
 		run := &investigate.Runner{Remediator: acct, Journal: j, Now: fixed}
-		outs := run.RunAll(context.Background(), []investigate.Confirmed{{Action: deact, Typed: c.Key}, {Action: stop, Typed: c.Key}})
+		outs := run.RunAll(context.Background(), []investigate.Confirmed{{Action: deact, Typed: c.Key.String()}, {Action: stop, Typed: c.Key.String()}})
 		if outs[0].Err != nil || outs[1].Err != nil {
 			t.Fatalf("cut %d: %v / %v", cut, outs[0].Err, outs[1].Err)
 		}

@@ -281,7 +281,7 @@ type investigation struct {
 func investigateKey(t testing.TB, ds *Dataset, key string) investigation {
 	t.Helper()
 	ctx := context.Background()
-	col := investigate.Collect(ctx, key, []investigate.EventSource{TrailSource(ds)}, nil, investigate.CollectOptions{})
+	col := investigate.Collect(ctx, investigate.MustParseAccessKeyID(key), []investigate.EventSource{TrailSource(ds)}, nil, investigate.CollectOptions{})
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
 	}
@@ -296,7 +296,7 @@ func investigateKey(t testing.TB, ds *Dataset, key string) investigation {
 		t.Fatalf("alerts: %d of %d, %v %v", len(alerts), ds.Facts.Alerts.Total, err, arep.Problems)
 	}
 	c := investigate.BuildCase(investigate.CaseInput{
-		Key: key, Events: col.Set.Events(), Alerts: alerts, Reports: col.Reports,
+		Key: investigate.MustParseAccessKeyID(key), Events: col.Set.Events(), Alerts: alerts, Reports: col.Reports,
 		AlertReports: []investigate.SourceReport{arep}, Duplicates: col.Set.Duplicates(),
 		Correlation: investigate.DefaultCorrelationOptions(), Now: ds.Anchor, Demo: true,
 	})
@@ -533,7 +533,7 @@ func TestCorrelationRanksTheCompromisedKeyFirst(t *testing.T) {
 	cor := investigate.NewCorrelator(investigate.DefaultCorrelationOptions())
 	cor.Add(alerts)
 	res := cor.Result(true)
-	if len(res.Keys) == 0 || res.Keys[0].Key != f.CompromisedKey || !res.Keys[0].Correlated {
+	if len(res.Keys) == 0 || res.Keys[0].Key.String() != f.CompromisedKey || !res.Keys[0].Correlated {
 		t.Fatalf("ranking %+v", res.Keys)
 	}
 	top := res.Keys[0]
@@ -543,7 +543,7 @@ func TestCorrelationRanksTheCompromisedKeyFirst(t *testing.T) {
 	}
 	// The developer's key: first seen from the new office, nothing else; after every
 	// correlated key, and absent when first-seen-only keys are not asked for.
-	pos := slices.IndexFunc(res.Keys, func(k investigate.KeySummary) bool { return k.Key == f.DeveloperKey })
+	pos := slices.IndexFunc(res.Keys, func(k investigate.KeySummary) bool { return k.Key.String() == f.DeveloperKey })
 	if pos < 0 {
 		t.Fatal("developer key not listed as first-seen-only")
 	}
@@ -556,17 +556,17 @@ func TestCorrelationRanksTheCompromisedKeyFirst(t *testing.T) {
 		}
 	}
 	for _, k := range cor.Result(false).Keys {
-		if k.Key == f.DeveloperKey || !k.Correlated {
+		if k.Key.String() == f.DeveloperKey || !k.Correlated {
 			t.Errorf("Result(false) lists %s (correlated %v)", k.Key, k.Correlated)
 		}
 	}
 	// The backdoor key is new too, so it correlates on its own; no automation key shows.
-	back := slices.IndexFunc(res.Keys, func(k investigate.KeySummary) bool { return k.Key == f.BackdoorKey })
+	back := slices.IndexFunc(res.Keys, func(k investigate.KeySummary) bool { return k.Key.String() == f.BackdoorKey })
 	if back < 1 || !res.Keys[back].Correlated || len(res.Keys[back].HigherOrderAlerts) != 1 {
 		t.Errorf("backdoor key at %d: %+v", back, res.Keys)
 	}
 	for _, k := range res.Keys {
-		if slices.Contains(f.AutomationKeys, k.Key) {
+		if slices.Contains(f.AutomationKeys, k.Key.String()) {
 			t.Errorf("automation key %s listed", k.Key)
 		}
 	}
@@ -588,7 +588,7 @@ func TestBenignKeysStayBenign(t *testing.T) {
 	// GetSessionToken session would. They are in the data, and not linked to her key.
 	signed := map[string]int{}
 	var mu sync.Mutex
-	all, _ := TrailSource(ds).Events(context.Background(), investigate.EventQuery{AccessKeys: f.ConsoleSessionKeys}, func(b []investigate.Event) {
+	all, _ := TrailSource(ds).Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(f.ConsoleSessionKeys...)}, func(b []investigate.Event) {
 		mu.Lock() // sinks are called from several goroutines
 		defer mu.Unlock()
 		for i := range b {

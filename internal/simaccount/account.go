@@ -55,7 +55,7 @@ func FromCase(c *investigate.Case, caller investigate.Caller) *Account {
 	if st == "" {
 		st = "Active"
 	}
-	a.AddKey(c.Key, c.Owner.User, st)
+	a.AddKey(c.Key.String(), c.Owner.User, st)
 	for _, k := range c.Owner.OtherKeys {
 		a.AddKey(k.AccessKeyID, c.Owner.User, k.Status)
 	}

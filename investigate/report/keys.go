@@ -29,7 +29,7 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	}
 	t := &table{width: width, widths: []int{20, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
 	for _, k := range r.Keys {
-		key := k.Key
+		key := k.Key.String()
 		if !k.Correlated && len(key) >= 4 {
 			key = strings.ToLower(key[:4]) + key[4:] // first-seen only: visibly different
 		}
@@ -155,7 +155,7 @@ func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 		for _, ru := range k.Rules {
 			rules = append(rules, ru.RuleName)
 		}
-		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key), k.Correlated, md(orDash(k.Basis)), k.MaxSeverity, k.SiblingCount,
+		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key.String()), k.Correlated, md(orDash(k.Basis)), k.MaxSeverity, k.SiblingCount,
 			md(strings.Join(rules, "; ")), md(strings.Join(ips, ", ")), md(k.User), code(k.Account), ts(k.LastAlert))
 	}
 	b.WriteString("\n" + md(statsLine(r)) + "\n")

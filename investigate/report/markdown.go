@@ -56,7 +56,7 @@ func inert(args []any) []any {
 func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, inert(args)...) }
-	title := "Access key " + code(c.Key)
+	title := "Access key " + code(c.Key.String())
 	if c.Demo {
 		title += " (demo data)"
 	}
@@ -90,7 +90,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("| Last used | %s |\n", md(lastUsed(ow.LastUsed)))
 	}
 	for _, k := range ow.OtherKeys {
-		if k.AccessKeyID != c.Key {
+		if k.AccessKeyID != c.Key.String() {
 			p("| Other key | %s %s, %s |\n", code(k.AccessKeyID), md(k.Status), md(lastUsed(k.LastUsed)))
 		}
 	}

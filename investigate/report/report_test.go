@@ -69,7 +69,7 @@ func testCase(t *testing.T) *investigate.Case {
 		Severity: investigate.SeverityMedium, RiskScore: 47, Status: "open", Time: time.Date(2026, 11, 20, 9, 1, 0, 0, time.UTC),
 		AccessKeyID: key, SourceIP: "198.51.100.9", ASOrg: "Evil \x1b[5mVPS",
 	}}
-	return investigate.BuildCase(investigate.CaseInput{Key: key, Events: events, Alerts: alerts, Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
+	return investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: events, Alerts: alerts, Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
 }
 
 func assertInert(t *testing.T, out string) {
@@ -196,7 +196,7 @@ func lookup(t *testing.T, doc map[string]any, path string) map[string]any {
 
 // A key no source knows: the reports say so instead of printing empty cells.
 func TestUnknownOwnerIsSaid(t *testing.T) {
-	c := investigate.BuildCase(investigate.CaseInput{Key: key, Now: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)})
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Now: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)})
 	var m, x bytes.Buffer
 	if err := report.Markdown(&m, c, report.Options{}); err != nil {
 		t.Fatal(err)

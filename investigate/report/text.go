@@ -93,7 +93,7 @@ func activity(c *investigate.Case) string {
 func Text(w io.Writer, c *investigate.Case, o Options) error {
 	width := o.width()
 	out := &textOut{width: width}
-	title := "keypivot case " + c.Key
+	title := "keypivot case " + c.Key.String()
 	if c.Demo {
 		title += "   [DEMO DATA]"
 	}
@@ -127,7 +127,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 		kv("Status", strings.TrimPrefix(ow.Status+", "+lastUsed(ow.LastUsed), ", "))
 	}
 	for _, k := range ow.OtherKeys {
-		if k.AccessKeyID != c.Key {
+		if k.AccessKeyID != c.Key.String() {
 			kv("Other key", fmt.Sprintf("%s %s, created %s, %s", k.AccessKeyID, k.Status, ts(k.Created), lastUsed(k.LastUsed)))
 		}
 	}
@@ -229,7 +229,7 @@ func writeFindings(o *textOut, c *investigate.Case) {
 		if f.Detail != "" {
 			extra = append(extra, f.Detail)
 		}
-		if f.Signer != "" && f.Signer != c.Key {
+		if f.Signer != "" && f.Signer != c.Key.String() {
 			extra = append(extra, "by "+f.Signer)
 		}
 		if f.Region != "" {
@@ -254,7 +254,7 @@ func writeSessions(o *textOut, c *investigate.Case) {
 		o.linef("  %s%s  %s %s  (%s)", strings.Repeat("  ", max(s.Depth-1, 0)), s.AccessKeyID, s.IssuedBy, shortTS(s.IssuedAt), valid)
 		ind := 6 + 2*max(s.Depth-1, 0)
 		var lines []string
-		if s.ParentKey != c.Key {
+		if s.ParentKey != c.Key.String() {
 			lines = append(lines, "issued to "+s.ParentKey)
 		}
 		switch {
@@ -402,7 +402,7 @@ func writeNetwork(o *textOut, c *investigate.Case, maxRows int) {
 			notes = append(notes, fmt.Sprintf("%d errors", ip.Errors))
 		}
 		for _, k := range ip.Keys {
-			if k != c.Key {
+			if k != c.Key.String() {
 				notes = append(notes, "used by a derived session")
 				break
 			}
