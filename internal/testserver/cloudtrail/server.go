@@ -29,21 +29,18 @@
 package cloudtrail
 
 import (
-	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // Target is the X-Amz-Target of LookupEvents as the service model names it (botocore and
@@ -83,13 +80,12 @@ type Options struct {
 	Account string
 }
 
-// Server is a LookupEvents server. It is an http.Handler; New also runs it on a loopback
-// httptest server.
+// Server is a LookupEvents server, an http.Handler that New runs on a loopback port.
 type Server struct {
+	*httpkit.Server // URL (for BaseEndpoint), Close
+
 	opts   Options
 	secret []byte // signs NextTokens
-	done   chan struct{}
-	url    string
 
 	mu       sync.Mutex
 	now      func() time.Time
@@ -147,18 +143,6 @@ var (
 // New runs a Server on a loopback port until the test ends.
 func New(t testing.TB, o Options) *Server {
 	t.Helper()
-	s := NewHandler(o)
-	ts := httptest.NewServer(s)
-	s.url = ts.URL
-	t.Cleanup(func() {
-		close(s.done) // ends delayed requests, so Close does not wait for them
-		ts.Close()
-	})
-	return s
-}
-
-// NewHandler is a Server that is not listening anywhere: serve it yourself.
-func NewHandler(o Options) *Server {
 	if o.Rate == 0 {
 		o.Rate = DefaultRate
 	}
@@ -173,10 +157,9 @@ func NewHandler(o Options) *Server {
 	if _, err := rand.Read(secret); err != nil {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
-	return &Server{
+	s := &Server{
 		opts:     o,
 		secret:   secret,
-		done:     make(chan struct{}),
 		now:      now,
 		stores:   map[scope]*store{},
 		keys:     map[string]string{},
@@ -184,10 +167,9 @@ func NewHandler(o Options) *Server {
 		faults:   map[string]*Fault{},
 		counts:   map[string]*Counts{},
 	}
+	s.Server = httpkit.Listen(t, s)
+	return s
 }
-
-// URL is the server's base URL (empty for NewHandler): set it as the client's BaseEndpoint.
-func (s *Server) URL() string { return s.url }
 
 // SetNow fixes the server's clock at t.
 func (s *Server) SetNow(t time.Time) {
@@ -242,7 +224,7 @@ func (s *Server) Counts(region string) Counts {
 
 // ServeHTTP answers one AWS JSON 1.1 request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", requestID())
+	w.Header().Set("x-amzn-RequestId", httpkit.UUID())
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		writeError(w, http.StatusNotFound, "UnknownOperationException", "LookupEvents is served by POST /")
 		return
@@ -273,7 +255,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fault := s.takeFault(region)
 	s.mu.Unlock()
 
-	if fault.Delay > 0 && !s.sleep(r.Context(), fault.Delay) {
+	if !s.Sleep(r.Context(), fault.Delay) {
 		return // the client gave up or the server is closing
 	}
 	if fault.Status != 0 {
@@ -299,8 +281,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(region, func(c *Counts) { c.Served++ })
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	json.NewEncoder(w).Encode(out)
+	httpkit.WriteJSON(w, http.StatusOK, "application/x-amz-json-1.1", out)
 }
 
 // takeFault returns the fault of region (zero when none), using up one of its Times.
@@ -317,19 +298,6 @@ func (s *Server) takeFault(region string) Fault {
 		}
 	}
 	return out
-}
-
-// sleep waits d, or less when the request is cancelled or the server closes.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-s.done:
-	}
-	return false
 }
 
 func (s *Server) limiter(sc scope) *rate.Limiter {
@@ -372,10 +340,8 @@ func badRequest(code, format string, args ...any) *apiError {
 // writeError answers the way AWS JSON 1.1 services do: the code in X-Amzn-ErrorType and
 // in the body's __type, the message in the body.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", code)
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(struct {
+	httpkit.WriteJSON(w, status, "application/x-amz-json-1.1", struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{code, message})
@@ -388,30 +354,16 @@ func parseAuthorization(h string) (keyID, region string, _ *apiError) {
 	if h == "" {
 		return "", "", badRequest("MissingAuthenticationTokenException", "Missing Authentication Token")
 	}
-	algo, rest, _ := strings.Cut(h, " ")
-	if algo != "AWS4-HMAC-SHA256" {
-		return "", "", badRequest("IncompleteSignatureException", "Unsupported Authorization algorithm %q", algo)
+	a := httpkit.ParseSigV4(h)
+	if a.Algorithm != httpkit.SigV4Algorithm {
+		return "", "", badRequest("IncompleteSignatureException", "Unsupported Authorization algorithm %q", a.Algorithm)
 	}
-	var cred string
-	for _, part := range strings.Split(rest, ",") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "Credential="); ok {
-			cred = v
-		}
-	}
-	f := strings.Split(cred, "/")
-	if len(f) != 5 || f[0] == "" || f[2] == "" || f[4] != "aws4_request" {
+	if !a.Scoped() {
 		return "", "", badRequest("IncompleteSignatureException",
-			"Authorization header requires a Credential of the form <key>/<date>/<region>/<service>/aws4_request, got %q", cred)
+			"Authorization header requires a Credential of the form <key>/<date>/<region>/<service>/aws4_request, got %q", a.Credential)
 	}
-	if f[3] != "cloudtrail" {
+	if a.Service != "cloudtrail" {
 		return "", "", badRequest("InvalidSignatureException", "Credential should be scoped to correct service: 'cloudtrail'.")
 	}
-	return f[0], f[2], nil
-}
-
-func requestID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return a.KeyID, a.Region, nil
 }

@@ -1107,34 +1107,23 @@ func (ps *exprParser) off() int {
 	return 0
 }
 
-func (ps *exprParser) parseOr() (esqlExpr, error) {
-	l, err := ps.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for ps.peekWord("OR") {
-		ps.i++
-		r, err := ps.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		l = logical{op: "OR", l: l, r: r}
-	}
-	return l, nil
-}
+func (ps *exprParser) parseOr() (esqlExpr, error) { return ps.parseLogical("OR", ps.parseAnd) }
 
-func (ps *exprParser) parseAnd() (esqlExpr, error) {
-	l, err := ps.parseNot()
+func (ps *exprParser) parseAnd() (esqlExpr, error) { return ps.parseLogical("AND", ps.parseNot) }
+
+// parseLogical parses operands joined by op, left-associative.
+func (ps *exprParser) parseLogical(op string, operand func() (esqlExpr, error)) (esqlExpr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for ps.peekWord("AND") {
+	for ps.peekWord(op) {
 		ps.i++
-		r, err := ps.parseNot()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = logical{op: "AND", l: l, r: r}
+		l = logical{op: op, l: l, r: r}
 	}
 	return l, nil
 }

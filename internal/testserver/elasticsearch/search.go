@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -57,17 +56,6 @@ func parseSearch(body map[string]any, params url.Values) (*searchRequest, error)
 			return nil, unsupported("the search option [%s]", k)
 		}
 	}
-	var err error
-	if q, ok := body["query"]; ok {
-		if req.query, err = compileQuery(q); err != nil {
-			return nil, err
-		}
-	}
-	if q, ok := body["post_filter"]; ok {
-		if req.postFilter, err = compileQuery(q); err != nil {
-			return nil, err
-		}
-	}
 	intParam := func(name string, v any) (int, error) {
 		f, ok := toFloat(v)
 		if !ok || f != math.Trunc(f) {
@@ -75,25 +63,20 @@ func parseSearch(body map[string]any, params url.Values) (*searchRequest, error)
 		}
 		return int(f), nil
 	}
-	if v, ok := body["size"]; ok {
-		if req.size, err = intParam("size", v); err != nil {
-			return nil, err
-		}
+	integer := func(name string) func(any) (int, error) {
+		return func(v any) (int, error) { return intParam(name, v) }
 	}
-	if v, ok := body["from"]; ok {
-		if req.from, err = intParam("from", v); err != nil {
-			return nil, err
-		}
-	}
-	if v := params.Get("size"); v != "" {
-		if req.size, err = intParam("size", v); err != nil {
-			return nil, err
-		}
-	}
-	if v := params.Get("from"); v != "" {
-		if req.from, err = intParam("from", v); err != nil {
-			return nil, err
-		}
+	query := nonEmpty(params)
+	err := firstError(
+		member(body, "query", &req.query, compileQuery),
+		member(body, "post_filter", &req.postFilter, compileQuery),
+		member(body, "size", &req.size, integer("size")),
+		member(body, "from", &req.from, integer("from")),
+		member(query, "size", &req.size, integer("size")), // URL parameters win
+		member(query, "from", &req.from, integer("from")),
+	)
+	if err != nil {
+		return nil, err
 	}
 	if req.size < 0 {
 		return nil, badRequest("illegal_argument_exception", "[size] parameter cannot be negative, found [%d]", req.size)
@@ -132,15 +115,11 @@ func parseSearch(body map[string]any, params url.Values) (*searchRequest, error)
 	if v := params.Get("_source_excludes"); v != "" {
 		req.source.excludes = splitList(v)
 	}
-	if v, ok := body["fields"]; ok {
-		if req.fields, err = parseFieldSpecs(v); err != nil {
-			return nil, err
-		}
-	}
-	if v, ok := body["runtime_mappings"]; ok {
-		if req.runtime, err = parseRuntime(v); err != nil {
-			return nil, err
-		}
+	if err := firstError(
+		member(body, "fields", &req.fields, parseFieldSpecs),
+		member(body, "runtime_mappings", &req.runtime, parseRuntime),
+	); err != nil {
+		return nil, err
 	}
 	sortBody, hasSort := body["sort"]
 	if v := params.Get("sort"); v != "" {
@@ -197,6 +176,42 @@ func parseSearch(body map[string]any, params url.Values) (*searchRequest, error)
 		return nil, unsupported("URI searches (the q parameter)")
 	}
 	return req, nil
+}
+
+// member parses body[key], when body has the key, into dst.
+func member[T any](body map[string]any, key string, dst *T, parse func(any) (T, error)) error {
+	v, ok := body[key]
+	if !ok {
+		return nil
+	}
+	x, err := parse(v)
+	if err != nil {
+		return err
+	}
+	*dst = x
+	return nil
+}
+
+// nonEmpty is the URL parameters that have a value, as body members (the first value
+// of each).
+func nonEmpty(params url.Values) map[string]any {
+	out := map[string]any{}
+	for k := range params {
+		if v := params.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// firstError is the first of errs that is not nil.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseRuntime(v any) (map[string]string, error) {
@@ -484,29 +499,12 @@ func (p *sortPlan) afterKey(i int, v any) (sortKey, error) {
 			return bad()
 		}
 		return sortKey{kind: 'f', f: f}, nil
-	case s.field == "_doc" || s.field == "_shard_doc" || typ == typeLong || typ == typeBoolean:
-		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
-				return sortKey{kind: 'i', i: i}, nil
-			}
+	case s.field == "_doc" || s.field == "_shard_doc" || typ == typeLong || typ == typeBoolean || typ == typeDate:
+		if i, ok := int64Of(v); ok {
+			return sortKey{kind: 'i', i: i}, nil
 		}
-		if str, ok := v.(string); ok {
-			if i, err := strconv.ParseInt(str, 10, 64); err == nil {
-				return sortKey{kind: 'i', i: i}, nil
-			}
-		}
-		return bad()
-	case typ == typeDate:
-		if n, ok := v.(json.Number); ok {
-			if i, err := n.Int64(); err == nil {
-				return sortKey{kind: 'i', i: i}, nil
-			}
-		}
-		if str, ok := v.(string); ok {
-			if i, err := strconv.ParseInt(str, 10, 64); err == nil {
-				return sortKey{kind: 'i', i: i}, nil
-			}
-			if t, ok := parseStrictDate(str); ok && s.format != "" {
+		if str, ok := v.(string); ok && typ == typeDate && s.format != "" {
+			if t, ok := parseStrictDate(str); ok {
 				return sortKey{kind: 'i', i: t.UnixMilli()}, nil
 			}
 		}

@@ -1,6 +1,7 @@
 package elasticsearch
 
 import (
+	"cmp"
 	"compress/gzip"
 	"crypto/rand"
 	"encoding/base64"
@@ -9,15 +10,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/keypivot/keypivot/internal/testserver/reqlog"
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 const nodeID = "kp-testserver-node-0"
@@ -38,17 +37,15 @@ const (
 
 // Server is an Elasticsearch test server. Create it with New.
 type Server struct {
-	reqlog.Log[Request] // Requests, RequestLog, ResetCounters
+	httpkit.Plumbing[Request, Fault] // URL, Close, Requests, RequestLog, ResetCounters, InjectFault, ClearFaults
 
 	mu    sync.Mutex
-	srv   *httptest.Server
 	clock func() time.Time
 
 	version     string
 	clusterName string
 	clusterUUID string
-	apiKeys     map[string]string // id -> secret
-	users       map[string]string // user -> password
+	creds       httpkit.Credentials
 	noAuth      bool
 
 	maxResultWindow  int
@@ -63,8 +60,6 @@ type Server struct {
 
 	pits   map[string]*pit
 	pitSeq uint64
-
-	faults reqlog.Faults[Fault]
 }
 
 // Option configures a Server.
@@ -78,12 +73,12 @@ func WithVersion(v string) Option { return func(s *Server) { s.version = v } }
 // WithAPIKey accepts "Authorization: ApiKey base64(id:key)". Configuring any
 // credential replaces the generated default API key.
 func WithAPIKey(id, key string) Option {
-	return func(s *Server) { s.apiKeys[id] = key }
+	return func(s *Server) { s.creds.APIKeys[id] = key }
 }
 
 // WithBasicAuth accepts a user and password.
 func WithBasicAuth(user, password string) Option {
-	return func(s *Server) { s.users[user] = password }
+	return func(s *Server) { s.creds.Users[user] = password }
 }
 
 // WithoutAuth serves every request without credentials (security disabled).
@@ -109,8 +104,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 		version:          "8.19.7",
 		clusterName:      "keypivot-test",
 		clusterUUID:      randomID(22),
-		apiKeys:          map[string]string{},
-		users:            map[string]string{},
+		creds:            httpkit.NewCredentials(),
 		maxResultWindow:  10000,
 		esqlDefaultLimit: 1000,
 		esqlMaxLimit:     10000,
@@ -122,19 +116,12 @@ func New(tb testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	if !s.noAuth && len(s.apiKeys) == 0 && len(s.users) == 0 {
-		s.apiKeys["kp-test-key"] = randomID(22)
+	if !s.noAuth && s.creds.Empty() {
+		s.creds.APIKeys["kp-test-key"] = randomID(22)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	tb.Cleanup(s.Close)
+	s.Server = httpkit.Listen(tb, http.HandlerFunc(s.serveHTTP))
 	return s
 }
-
-// URL is the server's base URL (http://127.0.0.1:port).
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
 
 // Version is the version the server reports.
 func (s *Server) Version() string { return s.version }
@@ -143,8 +130,8 @@ func (s *Server) Version() string { return s.version }
 // the "Authorization: ApiKey" header expect: base64("id:key"). It is "" when only
 // basic auth is configured or auth is off.
 func (s *Server) APIKey() string {
-	for _, id := range sortedKeys(s.apiKeys) {
-		return base64.StdEncoding.EncodeToString([]byte(id + ":" + s.apiKeys[id]))
+	for _, id := range sortedKeys(s.creds.APIKeys) {
+		return base64.StdEncoding.EncodeToString([]byte(id + ":" + s.creds.APIKeys[id]))
 	}
 	return ""
 }
@@ -163,36 +150,17 @@ func (s *Server) Authenticate(authorization string) (principal string, ok bool) 
 	if s.noAuth {
 		return "_anonymous", true
 	}
-	scheme, cred, _ := strings.Cut(authorization, " ")
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-	if err != nil {
-		return "", false
+	scheme, name, ok := s.creds.Check(authorization)
+	if scheme == httpkit.APIKey {
+		name = "api_key:" + name
 	}
-	id, secret, found := strings.Cut(string(raw), ":")
-	if !found {
-		return "", false
-	}
-	switch strings.ToLower(scheme) {
-	case "apikey":
-		if k, ok := s.apiKeys[id]; ok && k == secret {
-			return "api_key:" + id, true
-		}
-	case "basic":
-		if p, ok := s.users[id]; ok && p == secret {
-			return id, true
-		}
-	}
-	return "", false
+	return name, ok
 }
 
 // Request is a request the server received, kept for assertions.
 type Request struct {
-	Endpoint string
-	Method   string
-	Path     string
-	Query    url.Values
-	Header   http.Header
-	Body     []byte
+	Endpoint        string
+	httpkit.Request // Method, Path, Query, Header, Body
 }
 
 // OpenPITs returns how many points in time are open (expired ones not counted).
@@ -226,47 +194,25 @@ type Fault struct {
 	Delay    time.Duration // wait before answering
 }
 
-// InjectFault adds a fault; faults apply in the order they were added.
-func (s *Server) InjectFault(f Fault) { s.faults.Add(f, f.Times) }
+// Uses is how many matching requests f applies to (Times), for reqlog.Faults.
+func (f Fault) Uses() int { return f.Times }
 
-// ClearFaults removes all faults.
-func (s *Server) ClearFaults() { s.faults.Clear() }
-
-func (s *Server) takeFault(endpoint string) *Fault {
-	return s.faults.Take(func(f *Fault) bool { return f.Endpoint == "" || f.Endpoint == endpoint })
+// faultDefaults are the exception type and reason Elasticsearch answers a status with,
+// for faults that name neither; other statuses are an "exception", "injected fault".
+var faultDefaults = map[int]struct{ typ, reason string }{
+	http.StatusTooManyRequests: {"es_rejected_execution_exception",
+		"rejected execution of coordinating operation [shard_detail=[search], coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=0, max_coordinating_and_primary_bytes=0]"},
+	http.StatusServiceUnavailable: {"cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE/2/no master];"},
+	http.StatusGatewayTimeout:     {"timeout_exception", ""},
+	http.StatusBadGateway:         {"timeout_exception", ""},
+	http.StatusUnauthorized:       {"security_exception", ""},
+	http.StatusForbidden: {"security_exception",
+		"action [indices:data/read/search] is unauthorized for API key id [kp-test-key] of user [kp-test], this action is granted by the index privileges [read,all]"},
 }
 
 func faultError(f *Fault) *Error {
-	e := &Error{Status: f.Status, Type: f.Type, Reason: f.Reason}
-	if e.Type == "" {
-		switch f.Status {
-		case http.StatusTooManyRequests:
-			e.Type = "es_rejected_execution_exception"
-		case http.StatusServiceUnavailable:
-			e.Type = "cluster_block_exception"
-		case http.StatusGatewayTimeout, http.StatusBadGateway:
-			e.Type = "timeout_exception"
-		case http.StatusUnauthorized:
-			e.Type = "security_exception"
-		case http.StatusForbidden:
-			e.Type = "security_exception"
-		default:
-			e.Type = "exception"
-		}
-	}
-	if e.Reason == "" {
-		switch f.Status {
-		case http.StatusTooManyRequests:
-			e.Reason = "rejected execution of coordinating operation [shard_detail=[search], coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=0, max_coordinating_and_primary_bytes=0]"
-		case http.StatusServiceUnavailable:
-			e.Reason = "blocked by: [SERVICE_UNAVAILABLE/2/no master];"
-		case http.StatusForbidden:
-			e.Reason = "action [indices:data/read/search] is unauthorized for API key id [kp-test-key] of user [kp-test], this action is granted by the index privileges [read,all]"
-		default:
-			e.Reason = "injected fault"
-		}
-	}
-	return e
+	d := faultDefaults[f.Status]
+	return &Error{Status: f.Status, Type: cmp.Or(f.Type, d.typ, "exception"), Reason: cmp.Or(f.Reason, d.reason, "injected fault")}
 }
 
 func (s *Server) route(method, path string) (endpoint, target string, hasTarget bool, id string) {
@@ -305,19 +251,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	body, err := readBody(r)
 	endpoint, target, hasTarget, id := s.route(r.Method, r.URL.Path)
-	s.Record(Request{
-		Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
-		Header: r.Header.Clone(), Body: body,
-	}, endpoint)
+	s.Record(Request{Endpoint: endpoint, Request: httpkit.Received(r, body)}, endpoint)
 
 	mediaType, mtErr := s.checkMediaType(r)
-	reply := func(code int, v any) {
-		w.Header().Set("Content-Type", mediaType)
-		w.WriteHeader(code)
-		if r.Method != http.MethodHead {
-			_, _ = w.Write(jsonBody(v))
-		}
-	}
+	reply := func(code int, v any) { httpkit.WriteJSON(w, code, mediaType, v) }
 	if err != nil {
 		reply(errorReply(badRequest("parse_exception", "request body is required or invalid: %v", err)))
 		return
@@ -330,16 +267,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.unauthorized(w, r, reply)
 		return
 	}
-	s.mu.Lock()
-	f := s.takeFault(endpoint)
-	s.mu.Unlock()
-	if f != nil {
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
-				return
-			}
+	if f := s.TakeFault(func(f *Fault) bool { return f.Endpoint == "" || f.Endpoint == endpoint }); f != nil {
+		if !s.Sleep(r.Context(), f.Delay) {
+			return
 		}
 		if f.Status != 0 {
 			reply(errorReply(faultError(f)))
@@ -360,6 +290,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		parsed = map[string]any{}
 	}
 	params := r.URL.Query()
+	// locked answers what f returns under the store's lock.
+	locked := func(f func() (int, any)) {
+		s.mu.Lock()
+		code, v := f()
+		s.mu.Unlock()
+		reply(code, v)
+	}
 	switch endpoint {
 	case EndpointInfo:
 		reply(http.StatusOK, s.info())
@@ -367,20 +304,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		p, _ := s.Authenticate(r.Header.Get("Authorization"))
 		reply(http.StatusOK, s.authenticateBody(p))
 	case EndpointSearch:
-		s.mu.Lock()
-		code, v := s.search(target, hasTarget, parsed, params)
-		s.mu.Unlock()
-		reply(filterPath(code, v, params.Get("filter_path")))
+		locked(func() (int, any) {
+			code, v := s.search(target, hasTarget, parsed, params)
+			return filterPath(code, v, params.Get("filter_path"))
+		})
 	case EndpointOpenPIT:
-		s.mu.Lock()
-		code, v := s.openPIT(target, params)
-		s.mu.Unlock()
-		reply(code, v)
+		locked(func() (int, any) { return s.openPIT(target, params) })
 	case EndpointClosePIT:
-		s.mu.Lock()
-		code, v := s.closePIT(parsed)
-		s.mu.Unlock()
-		reply(code, v)
+		locked(func() (int, any) { return s.closePIT(parsed) })
 	case EndpointESQL:
 		if r.Method != http.MethodPost {
 			reply(errorReply(badRequest("illegal_argument_exception", "Incorrect HTTP method for uri [/_query] and method [%s], allowed: [POST]", r.Method)))
@@ -392,24 +323,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		reply(code, v)
 	case EndpointCount:
-		s.mu.Lock()
-		code, v := s.count(target, parsed, params)
-		s.mu.Unlock()
-		reply(code, v)
+		locked(func() (int, any) { return s.count(target, parsed, params) })
 	case EndpointGet:
-		s.mu.Lock()
-		code, v := s.getDoc(target, id)
-		s.mu.Unlock()
-		reply(code, v)
+		locked(func() (int, any) { return s.getDoc(target, id) })
 	case EndpointRefresh:
-		s.mu.Lock()
-		ixs, err := s.resolve(target, resolveParams(params))
-		s.mu.Unlock()
-		if err != nil {
-			reply(errorReply(err))
-			return
-		}
-		reply(http.StatusOK, map[string]any{"_shards": map[string]any{"total": len(ixs), "successful": len(ixs), "failed": 0}})
+		locked(func() (int, any) {
+			ixs, err := s.resolve(target, resolveParams(params))
+			if err != nil {
+				return errorReply(err)
+			}
+			return http.StatusOK, map[string]any{"_shards": map[string]any{"total": len(ixs), "successful": len(ixs), "failed": 0}}
+		})
 	default:
 		reply(http.StatusBadRequest, map[string]any{
 			"error":  fmt.Sprintf("no handler found for uri [%s] and method [%s]", r.URL.RequestURI(), r.Method),
@@ -551,7 +475,8 @@ func filterPath(code int, v any, fp string) (int, any) {
 	}
 	// Round-trip so that typed values ([]any of maps) are uniform.
 	var generic any
-	_ = json.Unmarshal(jsonBody(m), &generic)
+	b, _ := json.Marshal(m)
+	_ = json.Unmarshal(b, &generic)
 	var paths [][]string
 	for _, p := range splitList(fp) {
 		paths = append(paths, strings.Split(p, "."))

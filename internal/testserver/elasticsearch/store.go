@@ -2,7 +2,6 @@ package elasticsearch
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -589,13 +588,4 @@ func indexNotFound(name string) *Error {
 			"index":         name,
 		},
 	}
-}
-
-// jsonBody marshals v for a response.
-func jsonBody(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(map[string]any{"error": err.Error()})
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package elasticsearch
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // normalize deep-copies v into the JSON value model the server works on: map[string]any,
@@ -74,15 +77,7 @@ func floatNumber(f float64) (any, error) {
 	return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), nil
 }
 
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+func decodeJSON(b []byte) (any, error) { return httpkit.DecodeJSON[any](bytes.NewReader(b)) }
 
 // deepCopy copies a normalized value.
 func deepCopy(v any) any {
@@ -154,30 +149,8 @@ func appendFlat(v any, out *[]any) {
 // skipped, as Elasticsearch does.
 func leafValues(m map[string]any) map[string][]any {
 	out := map[string][]any{}
-	walkLeaves(m, "", out)
+	walkScalars(m, "", func(p string, v any) { out[p] = append(out[p], v) })
 	return out
-}
-
-func walkLeaves(v any, prefix string, out map[string][]any) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
-			}
-			walkLeaves(x, p, out)
-		}
-	case []any:
-		for _, x := range t {
-			walkLeaves(x, prefix, out)
-		}
-	case nil:
-	default:
-		if prefix != "" {
-			out[prefix] = append(out[prefix], t)
-		}
-	}
 }
 
 // walkScalars calls fn for every non-null scalar with its dotted path.
@@ -309,6 +282,16 @@ func toTime(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// int64Of reads an integer written as a JSON number or a decimal string.
+func int64Of(v any) (int64, bool) {
+	switch v.(type) {
+	case json.Number, string:
+		i, err := strconv.ParseInt(stringify(v), 10, 64)
+		return i, err == nil
+	}
+	return 0, false
+}
+
 func toFloat(v any) (float64, bool) {
 	switch t := v.(type) {
 	case json.Number:
@@ -387,33 +370,14 @@ func globMatch(pattern, s string) bool {
 	if !strings.ContainsAny(pattern, "*?") {
 		return pattern == s
 	}
-	if !isASCII(pattern) || !isASCII(s) {
-		return globRunes([]rune(pattern), []rune(s))
+	if isASCII(pattern) && isASCII(s) {
+		return glob([]byte(pattern), []byte(s))
 	}
-	pi, ni, star, mark := 0, 0, -1, 0
-	for ni < len(s) {
-		switch {
-		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[ni]):
-			pi++
-			ni++
-		case pi < len(pattern) && pattern[pi] == '*':
-			star, mark = pi, ni
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ni = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
+	return glob([]rune(pattern), []rune(s))
 }
 
-func globRunes(p, n []rune) bool {
+// glob is globMatch over bytes (ASCII text) or runes.
+func glob[C byte | rune](p, n []C) bool {
 	pi, ni, star, mark := 0, 0, -1, 0
 	for ni < len(n) {
 		switch {

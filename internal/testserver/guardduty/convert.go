@@ -9,27 +9,9 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
-
-type shapeKind byte
-
-const (
-	kindStruct shapeKind = iota + 1
-	kindList
-	kindMap
-	kindTimestamp
-)
-
-type member struct {
-	wire  string // the JSON name on the wire
-	shape string
-}
-
-type shape struct {
-	kind    shapeKind
-	members map[string]member // structures: member name -> wire name and shape
-	elem    string            // lists and maps: the element / value shape
-}
 
 // FromCLI converts a finding as `aws guardduty get-findings` prints it (PascalCase
 // member names, timestamps as ISO strings) into the wire form the API sends and
@@ -49,10 +31,8 @@ func FromCLI(finding map[string]any) (map[string]any, error) {
 // FromCLIOutput reads the whole output of `aws guardduty get-findings`
 // ({"Findings":[...]}) or a bare array of findings, and converts each with FromCLI.
 func FromCLIOutput(r io.Reader) ([]map[string]any, error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := httpkit.DecodeJSON[any](r)
+	if err != nil {
 		return nil, fmt.Errorf("guardduty testserver: reading findings: %w", err)
 	}
 	var list []any
@@ -102,35 +82,36 @@ func convert(v any, shapeName, path string) (any, error) {
 		}
 		return v, nil
 	}
+	if v == nil {
+		return nil, nil
+	}
 	switch sh.kind {
-	case kindStruct:
+	case kindStruct, kindMap:
 		m, ok := v.(map[string]any)
 		if !ok {
-			if v == nil {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("%s: expected an object for %s, got %T", path, shapeName, v)
+			return nil, fmt.Errorf("%s: expected %s for %s, got %T", path, map[shapeKind]string{kindStruct: "an object", kindMap: "a map"}[sh.kind], shapeName, v)
 		}
 		out := make(map[string]any, len(m))
 		for k, x := range m {
-			mem, found := lookupMember(sh, k)
-			if !found {
-				out[lowerFirst(k)] = convertUnknownValue(x)
-				continue
+			name, elem := k, sh.elem // a map's keys are data, kept as they are
+			if sh.kind == kindStruct {
+				mem, found := lookupMember(sh, k)
+				if !found {
+					out[lowerFirst(k)] = convertUnknownValue(x)
+					continue
+				}
+				name, elem = mem.wire, mem.shape
 			}
-			c, err := convert(x, mem.shape, path+"."+k)
+			c, err := convert(x, elem, path+"."+k)
 			if err != nil {
 				return nil, err
 			}
-			out[mem.wire] = c
+			out[name] = c
 		}
 		return out, nil
 	case kindList:
 		l, ok := v.([]any)
 		if !ok {
-			if v == nil {
-				return nil, nil
-			}
 			return nil, fmt.Errorf("%s: expected a list for %s, got %T", path, shapeName, v)
 		}
 		out := make([]any, len(l))
@@ -140,23 +121,6 @@ func convert(v any, shapeName, path string) (any, error) {
 				return nil, err
 			}
 			out[i] = c
-		}
-		return out, nil
-	case kindMap:
-		m, ok := v.(map[string]any)
-		if !ok {
-			if v == nil {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("%s: expected a map for %s, got %T", path, shapeName, v)
-		}
-		out := make(map[string]any, len(m))
-		for k, x := range m {
-			c, err := convert(x, sh.elem, path+"."+k)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = c
 		}
 		return out, nil
 	case kindTimestamp:

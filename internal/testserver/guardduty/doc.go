@@ -48,7 +48,7 @@
 // AddFindings takes findings in wire form (camelCase JSON names, as the API sends
 // them) and fills in what GuardDuty would (id, arn, accountId, region, detectorId,
 // archived...). FromCLI and FromCLIOutput convert the PascalCase form `aws guardduty
-// get-findings` prints, using the GuardDuty model (shapes_gen.go, generated from
+// get-findings` prints, using the GuardDuty model (shapes.json, extracted from
 // botocore by gen_shapes.go) so irregular names (Latitude -> lat, Code ->
 // productCodeId) and data-keyed maps come out right. SampleFindings returns three
 // IAM access-key findings (InstanceCredentialExfiltration.OutsideAWS,

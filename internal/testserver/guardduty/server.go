@@ -1,6 +1,8 @@
 package guardduty
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/rand"
@@ -11,11 +13,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,7 +24,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"golang.org/x/time/rate"
 
-	"github.com/keypivot/keypivot/internal/testserver/reqlog"
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // Operation names used by the request counters and by Fault.Operation.
@@ -43,10 +43,9 @@ const (
 
 // Server is a GuardDuty test server. Create it with New.
 type Server struct {
-	reqlog.Log[Request] // Requests, RequestLog, ResetCounters
+	httpkit.Plumbing[Request, Fault] // URL, Close, Requests, RequestLog, ResetCounters, InjectFault, ClearFaults
 
 	mu    sync.Mutex
-	srv   *httptest.Server
 	clock func() time.Time
 
 	accountID string
@@ -55,8 +54,6 @@ type Server struct {
 	burst     int
 	regions   map[string]*region
 	optedOut  map[string]bool
-
-	faults reqlog.Faults[Fault]
 }
 
 type region struct {
@@ -107,16 +104,9 @@ func New(tb testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	tb.Cleanup(s.srv.Close)
+	s.Server = httpkit.Listen(tb, http.HandlerFunc(s.serveHTTP))
 	return s
 }
-
-// URL is the server's base URL, for BaseEndpoint.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
 
 // AccountID is the account findings are filled in with.
 func (s *Server) AccountID() string { return s.accountID }
@@ -262,10 +252,7 @@ func normalize(f map[string]any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.UseNumber()
-	var out map[string]any
-	return out, dec.Decode(&out)
+	return httpkit.DecodeJSON[map[string]any](bytes.NewReader(b))
 }
 
 func randomHex(n int) string {
@@ -276,12 +263,9 @@ func randomHex(n int) string {
 
 // Request is a request the server received, kept for assertions.
 type Request struct {
-	Operation string
-	Region    string
-	Method    string
-	Path      string
-	Header    http.Header
-	Body      []byte
+	Operation       string
+	Region          string
+	httpkit.Request // Method, Path, Query, Header, Body
 }
 
 // RequestsIn returns how many requests reached an operation in one region (Requests
@@ -301,16 +285,28 @@ type Fault struct {
 	Delay     time.Duration // wait before answering
 }
 
-// InjectFault adds a fault; faults apply in the order they were added.
-func (s *Server) InjectFault(f Fault) { s.faults.Add(f, f.Times) }
-
-// ClearFaults removes all faults.
-func (s *Server) ClearFaults() { s.faults.Clear() }
+// Uses is how many matching requests f applies to (Times), for reqlog.Faults.
+func (f Fault) Uses() int { return f.Times }
 
 func (s *Server) takeFault(regionName, op string) *Fault {
-	return s.faults.Take(func(f *Fault) bool {
+	return s.TakeFault(func(f *Fault) bool {
 		return (f.Region == "" || f.Region == regionName) && (f.Operation == "" || f.Operation == op)
 	})
+}
+
+// faultCodes are the error codes GuardDuty answers a status with, for faults that name
+// none; other statuses are InternalServerErrorException.
+var faultCodes = map[int]string{
+	http.StatusTooManyRequests:     "TooManyRequestsException",
+	http.StatusBadRequest:          "BadRequestException",
+	http.StatusForbidden:           "AccessDeniedException",
+	http.StatusInternalServerError: "InternalServerErrorException",
+	http.StatusServiceUnavailable:  "ServiceUnavailableException",
+}
+
+func faultError(f *Fault) *apiError {
+	return &apiError{status: f.Status, code: cmp.Or(f.Code, faultCodes[f.Status], "InternalServerErrorException"),
+		message: cmp.Or(f.Message, "injected fault")}
 }
 
 // apiError is an error answer in the rest-json shape the SDK decodes.
@@ -328,33 +324,25 @@ func badRequest(msg string) *apiError {
 var errInvalidInput = "The request is rejected because an invalid or out-of-range value is specified as an input parameter."
 
 func (e *apiError) write(w http.ResponseWriter) {
-	w.Header().Set("X-Amzn-ErrorType", e.code)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(e.status)
 	body := map[string]any{"message": e.message}
 	if e.typ != "" {
 		body["__type"] = e.typ
 		body["type"] = e.typ
 	}
-	b, _ := json.Marshal(body)
-	_, _ = w.Write(b)
+	w.Header().Set("X-Amzn-ErrorType", e.code)
+	httpkit.WriteJSON(w, e.status, "application/json", body)
 }
-
-var credentialRe = regexp.MustCompile(`Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request`)
-var signatureRe = regexp.MustCompile(`Signature=([0-9a-f]+)`)
-var signedHeadersRe = regexp.MustCompile(`SignedHeaders=([^,\s]+)`)
 
 // authenticate reads the region from the SigV4 credential scope and, with
 // WithCredentials, verifies the signature by signing the received request again with
 // the SDK's signer.
 func (s *Server) authenticate(r *http.Request, body []byte) (string, *apiError) {
-	auth := r.Header.Get("Authorization")
-	m := credentialRe.FindStringSubmatch(auth)
-	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || m == nil {
+	auth := httpkit.ParseSigV4(r.Header.Get("Authorization"))
+	if auth.Algorithm != httpkit.SigV4Algorithm || !auth.Scoped() {
 		return "", &apiError{status: http.StatusForbidden, code: "MissingAuthenticationTokenException", message: "Missing Authentication Token"}
 	}
-	keyID, regionName, service := m[1], m[3], m[4]
-	if service != "guardduty" {
+	keyID, regionName := auth.KeyID, auth.Region
+	if auth.Service != "guardduty" {
 		return regionName, &apiError{status: http.StatusForbidden, code: "InvalidSignatureException",
 			message: fmt.Sprintf("Credential should be scoped to correct service: 'guardduty'. ")}
 	}
@@ -376,15 +364,13 @@ func (s *Server) authenticate(r *http.Request, body []byte) (string, *apiError) 
 		return regionName, &apiError{status: http.StatusBadRequest, code: "InvalidSignatureException", message: err.Error()}
 	}
 	again.Host = r.Host
-	if sh := signedHeadersRe.FindStringSubmatch(auth); sh != nil {
-		for _, h := range strings.Split(sh[1], ";") {
-			switch h {
-			case "host":
-			case "content-length":
-				again.ContentLength = int64(len(body))
-			default:
-				again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
-			}
+	for _, h := range auth.SignedHeaders {
+		switch h {
+		case "host":
+		case "content-length":
+			again.ContentLength = int64(len(body))
+		default:
+			again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
 		}
 	}
 	sum := sha256.Sum256(body)
@@ -392,9 +378,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (string, *apiError) 
 	if err := v4.NewSigner().SignHTTP(context.Background(), creds, again, hex.EncodeToString(sum[:]), "guardduty", regionName, signedAt); err != nil {
 		return regionName, &apiError{status: http.StatusBadRequest, code: "InvalidSignatureException", message: err.Error()}
 	}
-	want := signatureRe.FindStringSubmatch(again.Header.Get("Authorization"))
-	got := signatureRe.FindStringSubmatch(auth)
-	if want == nil || got == nil || want[1] != got[1] {
+	if want := httpkit.ParseSigV4(again.Header.Get("Authorization")).Signature; want == "" || want != auth.Signature {
 		return regionName, &apiError{status: http.StatusForbidden, code: "InvalidSignatureException",
 			message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}
 	}
@@ -420,12 +404,12 @@ func route(method, p string) (op, detectorID string) {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-RequestId", newRequestID())
+	w.Header().Set("X-Amzn-RequestId", httpkit.UUID())
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 	op, detectorID := route(r.Method, r.URL.Path)
 	regionName, authErr := s.authenticate(r, body)
 
-	s.Record(Request{Operation: op, Region: regionName, Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}, op, regionName+"/"+op)
+	s.Record(Request{Operation: op, Region: regionName, Request: httpkit.Received(r, body)}, op, regionName+"/"+op)
 	s.mu.Lock()
 	optedOut := s.optedOut[regionName]
 	var limited bool
@@ -451,31 +435,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil {
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
-				return
-			}
+		if !s.Sleep(r.Context(), f.Delay) {
+			return
 		}
 		if f.Status != 0 {
-			e := &apiError{status: f.Status, code: f.Code, message: f.Message}
-			if e.code == "" {
-				e.code = map[int]string{
-					http.StatusTooManyRequests:     "TooManyRequestsException",
-					http.StatusBadRequest:          "BadRequestException",
-					http.StatusForbidden:           "AccessDeniedException",
-					http.StatusInternalServerError: "InternalServerErrorException",
-					http.StatusServiceUnavailable:  "ServiceUnavailableException",
-				}[f.Status]
-				if e.code == "" {
-					e.code = "InternalServerErrorException"
-				}
-			}
-			if e.message == "" {
-				e.message = "injected fault"
-			}
-			e.write(w)
+			faultError(f).write(w)
 			return
 		}
 	}
@@ -497,14 +461,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		apiErr.write(w)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	b, _ := json.Marshal(out)
-	_, _ = w.Write(b)
-}
-
-func newRequestID() string {
-	u := randomHex(32)
-	return u[:8] + "-" + u[8:12] + "-" + u[12:16] + "-" + u[16:20] + "-" + u[20:]
+	httpkit.WriteJSON(w, http.StatusOK, "application/json", out)
 }
 
 func parseMaxResults(v any) (int, *apiError) {
@@ -594,23 +551,25 @@ func page(items []any, off, n int, key, query string) map[string]any {
 	return out
 }
 
-func (s *Server) detector(regionName, id string) (*detector, *apiError) {
+// inDetector answers what read returns of a region's detector, read under the server's
+// lock; a detector the region does not have is refused.
+func (s *Server) inDetector(regionName, id string, read func(*detector) any) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, d := range s.region(regionName).detectors {
 		if d.id == id {
-			return d, nil
+			return read(d), nil
 		}
 	}
 	return nil, badRequest("The request is rejected because the input detectorId is not owned by the current account.")
 }
 
 func decodeBody(body []byte) (map[string]any, *apiError) {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return map[string]any{}, nil
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
+	m, err := httpkit.DecodeJSON[map[string]any](bytes.NewReader(body))
+	if err != nil {
 		return nil, &apiError{status: http.StatusBadRequest, code: "SerializationException", message: "The request body could not be read: " + err.Error()}
 	}
 	return m, nil
@@ -638,24 +597,20 @@ func (s *Server) listFindings(regionName, detectorID string, body []byte) (any, 
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, e := s.detector(regionName, detectorID)
-	if e != nil {
-		return nil, e
-	}
-	var matched []map[string]any
-	for _, f := range d.findings {
-		if crit.match(f) {
-			matched = append(matched, f)
+	return s.inDetector(regionName, detectorID, func(d *detector) any {
+		var matched []map[string]any
+		for _, f := range d.findings {
+			if crit.match(f) {
+				matched = append(matched, f)
+			}
 		}
-	}
-	sortBy.apply(matched)
-	ids := make([]any, len(matched))
-	for i, f := range matched {
-		ids[i] = f["id"]
-	}
-	return page(ids, off, n, "findingIds", string(qb)), nil
+		sortBy.apply(matched)
+		ids := make([]any, len(matched))
+		for i, f := range matched {
+			ids[i] = f["id"]
+		}
+		return page(ids, off, n, "findingIds", string(qb))
+	})
 }
 
 func (s *Server) getFindings(regionName, detectorID string, body []byte) (any, *apiError) {
@@ -674,27 +629,23 @@ func (s *Server) getFindings(regionName, detectorID string, body []byte) (any, *
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, e := s.detector(regionName, detectorID)
-	if e != nil {
-		return nil, e
-	}
-	var found []map[string]any
-	seen := map[string]bool{}
-	for _, v := range raw {
-		id := stringOf(v)
-		if f, ok := d.byID[id]; ok && !seen[id] {
-			seen[id] = true
-			found = append(found, f)
+	return s.inDetector(regionName, detectorID, func(d *detector) any {
+		var found []map[string]any
+		seen := map[string]bool{}
+		for _, v := range raw {
+			id := stringOf(v)
+			if f, ok := d.byID[id]; ok && !seen[id] {
+				seen[id] = true
+				found = append(found, f)
+			}
 		}
-	}
-	sortBy.apply(found)
-	out := make([]any, len(found))
-	for i, f := range found {
-		out[i] = f
-	}
-	return map[string]any{"findings": out}, nil
+		sortBy.apply(found)
+		out := make([]any, len(found))
+		for i, f := range found {
+			out[i] = f
+		}
+		return map[string]any{"findings": out}
+	})
 }
 
 func stringOf(v any) string {

@@ -1,16 +1,18 @@
 package kibana
 
 import (
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // Limits of the cases API (Kibana's cases plugin constants).
@@ -33,14 +35,6 @@ type kcase struct {
 	comments []map[string]any
 	version  int
 	seq      int
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // savedObjectVersion renders a version the way Kibana does: base64 of [seq_no,term].
@@ -118,38 +112,57 @@ func quoteValue(v string) string {
 	return v
 }
 
-func (s *Server) createCase(space string, u user, body map[string]any) (int, any) {
-	allowed := map[string]bool{"title": true, "description": true, "tags": true, "connector": true, "settings": true,
-		"owner": true, "severity": true, "assignees": true, "category": true, "customFields": true}
+// refusal is an error answer a validator hands back to its handler.
+type refusal struct {
+	code int
+	body any
+}
+
+func refuse(code int, body any) *refusal { return &refusal{code, body} }
+
+// text validates a text member the way the cases API does: a string (else the
+// validation message naming path), not blank, at most max characters; noun names the
+// member in the messages.
+func text(v any, path, noun string, max int) (string, *refusal) {
+	s, ok := v.(string)
+	switch {
+	case !ok:
+		return "", refuse(invalid(v, path))
+	case strings.TrimSpace(s) == "":
+		return "", refuse(kibanaError(http.StatusBadRequest, fmt.Sprintf("The %s field cannot be an empty string.", noun)))
+	case utf8.RuneCountInString(s) > max:
+		return "", refuse(kibanaError(http.StatusBadRequest, fmt.Sprintf("The length of the %s is too long. The maximum length is %d.", noun, max)))
+	}
+	return s, nil
+}
+
+// onlyKeys refuses a body with members other than allowed, naming them all.
+func onlyKeys(body map[string]any, allowed ...string) *refusal {
 	var extra []string
 	for k := range body {
-		if !allowed[k] {
+		if !slices.Contains(allowed, k) {
 			extra = append(extra, k)
 		}
 	}
-	if len(extra) > 0 {
-		sort.Strings(extra)
-		return kibanaError(http.StatusBadRequest, fmt.Sprintf("invalid keys \"%s\"", strings.Join(extra, ",")))
+	if len(extra) == 0 {
+		return nil
 	}
-	title, ok := body["title"].(string)
-	if !ok {
-		return invalid(body["title"], "title")
+	sort.Strings(extra)
+	return refuse(kibanaError(http.StatusBadRequest, fmt.Sprintf("invalid keys \"%s\"", strings.Join(extra, ","))))
+}
+
+func (s *Server) createCase(space string, u user, body map[string]any) (int, any) {
+	if bad := onlyKeys(body, "title", "description", "tags", "connector", "settings",
+		"owner", "severity", "assignees", "category", "customFields"); bad != nil {
+		return bad.code, bad.body
 	}
-	if strings.TrimSpace(title) == "" {
-		return kibanaError(http.StatusBadRequest, "The title field cannot be an empty string.")
+	title, bad := text(body["title"], "title", "title", maxTitleLength)
+	if bad != nil {
+		return bad.code, bad.body
 	}
-	if utf8.RuneCountInString(title) > maxTitleLength {
-		return kibanaError(http.StatusBadRequest, fmt.Sprintf("The length of the title is too long. The maximum length is %d.", maxTitleLength))
-	}
-	desc, ok := body["description"].(string)
-	if !ok {
-		return invalid(body["description"], "description")
-	}
-	if strings.TrimSpace(desc) == "" {
-		return kibanaError(http.StatusBadRequest, "The description field cannot be an empty string.")
-	}
-	if utf8.RuneCountInString(desc) > maxDescriptionLength {
-		return kibanaError(http.StatusBadRequest, fmt.Sprintf("The length of the description is too long. The maximum length is %d.", maxDescriptionLength))
+	desc, bad := text(body["description"], "description", "description", maxDescriptionLength)
+	if bad != nil {
+		return bad.code, bad.body
 	}
 	rawTags, ok := body["tags"].([]any)
 	if !ok {
@@ -160,15 +173,9 @@ func (s *Server) createCase(space string, u user, body map[string]any) (int, any
 	}
 	tags := make([]any, 0, len(rawTags))
 	for _, t := range rawTags {
-		ts, ok := t.(string)
-		if !ok {
-			return invalid(t, "tags")
-		}
-		if strings.TrimSpace(ts) == "" {
-			return kibanaError(http.StatusBadRequest, "The tag field cannot be an empty string.")
-		}
-		if utf8.RuneCountInString(ts) > maxTagLength {
-			return kibanaError(http.StatusBadRequest, fmt.Sprintf("The length of the tag is too long. The maximum length is %d.", maxTagLength))
+		ts, bad := text(t, "tags", "tag", maxTagLength)
+		if bad != nil {
+			return bad.code, bad.body
 		}
 		tags = append(tags, strings.TrimSpace(ts))
 	}
@@ -220,7 +227,7 @@ func (s *Server) createCase(space string, u user, body map[string]any) (int, any
 	s.caseSeq++
 	c := &kcase{version: 1, seq: s.caseSeq}
 	c.fields = map[string]any{
-		"id":                newUUID(),
+		"id":                httpkit.UUID(),
 		"owner":             owner,
 		"title":             title,
 		"description":       desc,
@@ -274,29 +281,17 @@ func (s *Server) addComment(space string, u user, id string, body map[string]any
 	cm := map[string]any{}
 	switch typ {
 	case "user":
-		for k := range body {
-			if k != "type" && k != "comment" && k != "owner" {
-				return kibanaError(http.StatusBadRequest, fmt.Sprintf("invalid keys \"%s\"", k))
-			}
+		if bad := onlyKeys(body, "type", "comment", "owner"); bad != nil {
+			return bad.code, bad.body
 		}
-		text, ok := body["comment"].(string)
-		if !ok {
-			return invalid(body["comment"], "comment")
+		comment, bad := text(body["comment"], "comment", "comment", maxCommentLength)
+		if bad != nil {
+			return bad.code, bad.body
 		}
-		if strings.TrimSpace(text) == "" {
-			return kibanaError(http.StatusBadRequest, "The comment field cannot be an empty string.")
-		}
-		if utf8.RuneCountInString(text) > maxCommentLength {
-			return kibanaError(http.StatusBadRequest, fmt.Sprintf("The length of the comment is too long. The maximum length is %d.", maxCommentLength))
-		}
-		cm["comment"] = text
+		cm["comment"] = comment
 	case "alert":
-		for k := range body {
-			switch k {
-			case "type", "alertId", "index", "rule", "owner":
-			default:
-				return kibanaError(http.StatusBadRequest, fmt.Sprintf("invalid keys \"%s\"", k))
-			}
+		if bad := onlyKeys(body, "type", "alertId", "index", "rule", "owner"); bad != nil {
+			return bad.code, bad.body
 		}
 		ids, indices := asStrings(body["alertId"]), asStrings(body["index"])
 		if len(ids) == 0 {
@@ -363,7 +358,7 @@ func (s *Server) addComment(space string, u user, id string, body map[string]any
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock().UTC().Format("2006-01-02T15:04:05.000Z")
-	cm["id"] = newUUID()
+	cm["id"] = httpkit.UUID()
 	cm["type"] = typ
 	cm["owner"] = owner
 	cm["created_at"] = now

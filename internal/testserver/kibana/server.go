@@ -1,6 +1,8 @@
 package kibana
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -8,15 +10,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/keypivot/keypivot/internal/testserver/elasticsearch"
-	"github.com/keypivot/keypivot/internal/testserver/reqlog"
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // Endpoint names used by the request counters and by Fault.Endpoint.
@@ -33,21 +33,18 @@ const (
 // Server is a Kibana test server backed by an Elasticsearch test server. Create it
 // with New.
 type Server struct {
-	reqlog.Log[Request] // Requests, RequestLog, ResetCounters
+	httpkit.Plumbing[Request, Fault] // URL, Close, Requests, RequestLog, ResetCounters, InjectFault, ClearFaults
 
 	mu    sync.Mutex
-	srv   *httptest.Server
 	es    *elasticsearch.Server
 	clock func() time.Time
 
 	version      string
-	apiKeys      map[string]string
-	users        map[string]string
+	creds        httpkit.Credentials
 	closeReasons map[string]bool
 
 	cases   map[string]map[string]*kcase // space -> id -> case
 	caseSeq int
-	faults  reqlog.Faults[Fault]
 }
 
 // Option configures a Server.
@@ -59,10 +56,12 @@ func WithVersion(v string) Option { return func(s *Server) { s.version = v } }
 // WithAPIKey accepts "Authorization: ApiKey base64(id:key)". Without WithAPIKey or
 // WithBasicAuth the server accepts exactly what the linked Elasticsearch server
 // accepts, as Kibana authenticates against its cluster.
-func WithAPIKey(id, key string) Option { return func(s *Server) { s.apiKeys[id] = key } }
+func WithAPIKey(id, key string) Option { return func(s *Server) { s.creds.APIKeys[id] = key } }
 
 // WithBasicAuth accepts a user and password.
-func WithBasicAuth(user, password string) Option { return func(s *Server) { s.users[user] = password } }
+func WithBasicAuth(user, password string) Option {
+	return func(s *Server) { s.creds.Users[user] = password }
+}
 
 // WithClock sets the clock used for timestamps (created_at, workflow_status_updated_at).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.clock = now } }
@@ -92,8 +91,7 @@ func New(tb testing.TB, es *elasticsearch.Server, opts ...Option) *Server {
 		es:           es,
 		clock:        time.Now,
 		version:      "8.19.7",
-		apiKeys:      map[string]string{},
-		users:        map[string]string{},
+		creds:        httpkit.NewCredentials(),
 		closeReasons: map[string]bool{},
 		cases:        map[string]map[string]*kcase{},
 	}
@@ -103,26 +101,15 @@ func New(tb testing.TB, es *elasticsearch.Server, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	tb.Cleanup(s.srv.Close)
+	s.Server = httpkit.Listen(tb, http.HandlerFunc(s.serveHTTP))
 	return s
 }
 
-// URL is the server's base URL.
-func (s *Server) URL() string { return s.srv.URL }
-
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
-
 // Request is a request the server received, kept for assertions.
 type Request struct {
-	Endpoint string
-	Space    string
-	Method   string
-	Path     string
-	Query    url.Values
-	Header   http.Header
-	Body     []byte
+	Endpoint        string
+	Space           string
+	httpkit.Request // Method, Path, Query, Header, Body
 }
 
 // Fault makes requests fail or slow down.
@@ -134,15 +121,8 @@ type Fault struct {
 	Delay    time.Duration // wait before answering
 }
 
-// InjectFault adds a fault; faults apply in the order they were added.
-func (s *Server) InjectFault(f Fault) { s.faults.Add(f, f.Times) }
-
-// ClearFaults removes all faults.
-func (s *Server) ClearFaults() { s.faults.Clear() }
-
-func (s *Server) takeFault(endpoint string) *Fault {
-	return s.faults.Take(func(f *Fault) bool { return f.Endpoint == "" || f.Endpoint == endpoint })
-}
+// Uses is how many matching requests f applies to (Times), for reqlog.Faults.
+func (f Fault) Uses() int { return f.Times }
 
 // user is the authenticated caller, as Kibana records it on cases and alerts.
 type user struct {
@@ -151,33 +131,23 @@ type user struct {
 }
 
 func (s *Server) authenticate(header string) (user, bool) {
-	if len(s.apiKeys) == 0 && len(s.users) == 0 {
-		p, ok := s.es.Authenticate(header)
-		if !ok {
-			return user{}, false
-		}
-		if strings.HasPrefix(p, "api_key:") {
-			return user{Username: "kp-test"}, true
-		}
-		return user{Username: p, ProfileUID: profileUID(p)}, true
+	var name string
+	var apiKey, ok bool
+	if s.creds.Empty() {
+		name, ok = s.es.Authenticate(header)
+		apiKey = strings.HasPrefix(name, "api_key:")
+	} else {
+		var scheme httpkit.Scheme
+		scheme, name, ok = s.creds.Check(header)
+		apiKey = scheme == httpkit.APIKey
 	}
-	scheme, cred, _ := strings.Cut(header, " ")
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-	if err != nil {
+	switch {
+	case !ok:
 		return user{}, false
+	case apiKey:
+		return user{Username: "kp-test"}, true
 	}
-	id, secret, _ := strings.Cut(string(raw), ":")
-	switch strings.ToLower(scheme) {
-	case "apikey":
-		if k, ok := s.apiKeys[id]; ok && k == secret {
-			return user{Username: "kp-test"}, true
-		}
-	case "basic":
-		if p, ok := s.users[id]; ok && p == secret {
-			return user{Username: id, ProfileUID: profileUID(id)}, true
-		}
-	}
-	return user{}, false
+	return user{Username: name, ProfileUID: profileUID(name)}, true
 }
 
 func profileUID(name string) string {
@@ -223,18 +193,10 @@ func siemError(status int, msg string) (int, any) {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	space, endpoint, caseID := route(r.Method, r.URL.Path)
-	s.Record(Request{
-		Endpoint: endpoint, Space: space, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
-		Header: r.Header.Clone(), Body: body,
-	}, endpoint)
+	s.Record(Request{Endpoint: endpoint, Space: space, Request: httpkit.Received(r, body)}, endpoint)
 
-	reply := func(code int, v any) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("kbn-name", "kibana")
-		w.WriteHeader(code)
-		b, _ := json.Marshal(v)
-		_, _ = w.Write(b)
-	}
+	w.Header().Set("kbn-name", "kibana")
+	reply := func(code int, v any) { httpkit.WriteJSON(w, code, "application/json; charset=utf-8", v) }
 	u, ok := s.authenticate(r.Header.Get("Authorization"))
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="kibana"`)
@@ -245,29 +207,19 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(kibanaError(http.StatusBadRequest, "Request must contain a kbn-xsrf header."))
 		return
 	}
-	if f := s.takeFault(endpoint); f != nil {
-		if f.Delay > 0 {
-			select {
-			case <-time.After(f.Delay):
-			case <-r.Context().Done():
-				return
-			}
+	if f := s.TakeFault(func(f *Fault) bool { return f.Endpoint == "" || f.Endpoint == endpoint }); f != nil {
+		if !s.Sleep(r.Context(), f.Delay) {
+			return
 		}
 		if f.Status != 0 {
-			msg := f.Message
-			if msg == "" {
-				msg = "injected fault"
-			}
-			reply(kibanaError(f.Status, msg))
+			reply(kibanaError(f.Status, cmp.Or(f.Message, "injected fault")))
 			return
 		}
 	}
 	var parsed map[string]any
 	if r.Method == http.MethodPost {
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		v, err := httpkit.DecodeJSON[any](bytes.NewReader(body))
+		if err != nil {
 			reply(kibanaError(http.StatusBadRequest, "[request body]: expected a plain object value, but found [null] instead."))
 			return
 		}

@@ -9,6 +9,9 @@
 //	iamc := iam.NewFromConfig(cfg)
 //	s3c := s3.NewFromConfig(cfg, moto.S3Options) // S3 needs path-style addressing
 //
+// NewAccessKey and AccessKeyStatus make and read back the IAM keys a remediation test
+// acts on.
+//
 // Starting moto costs one to two seconds, so processes are pooled per test binary: Start
 // hands out an idle process after resetting it (POST /moto-api/reset), or launches a new
 // one when every pooled process is in use by a parallel test. t.Cleanup gives the process

@@ -71,6 +71,33 @@ func TestIAMUserAndKeyAreGoneAfterReset(t *testing.T) {
 	}
 }
 
+// NewAccessKey makes the user once and a new key each time; AccessKeyStatus reads back
+// what IAM holds: Active, Inactive after an update, and "missing" for a key the user does
+// not have.
+func TestNewAccessKeyAndItsStatus(t *testing.T) {
+	srv := Start(t)
+	first, second := srv.NewAccessKey(t, "alice"), srv.NewAccessKey(t, "alice")
+	if !strings.HasPrefix(first, "AKIA") || first == second {
+		t.Fatalf("keys %s and %s: want two AKIA keys", first, second)
+	}
+	if got := srv.AccessKeyStatus(t, "alice", first); got != "Active" {
+		t.Errorf("new key: %s, want Active", got)
+	}
+	iamc := iam.NewFromConfig(srv.AWSConfig(t, "us-east-1"))
+	if _, err := iamc.UpdateAccessKey(context.Background(), &iam.UpdateAccessKeyInput{UserName: aws.String("alice"), AccessKeyId: aws.String(first), Status: iamtypes.StatusTypeInactive}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.AccessKeyStatus(t, "alice", first); got != "Inactive" {
+		t.Errorf("deactivated key: %s, want Inactive", got)
+	}
+	if got := srv.AccessKeyStatus(t, "alice", second); got != "Active" {
+		t.Errorf("the other key: %s, want Active", got)
+	}
+	if got := srv.AccessKeyStatus(t, "alice", AccessKeyID); got != "missing" {
+		t.Errorf("a key alice does not have: %s, want missing", got)
+	}
+}
+
 func TestSTSGetCallerIdentity(t *testing.T) {
 	srv := Start(t)
 	out, err := sts.NewFromConfig(srv.AWSConfig(t, "eu-west-1")).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})

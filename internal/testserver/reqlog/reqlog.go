@@ -1,13 +1,13 @@
-// Package reqlog is the plumbing the Go test servers share: requests counted by
-// endpoint (or any name the server picks) and kept in order for tests to assert on, and
-// the faults tests inject.
+// Package reqlog is the bookkeeping the Go test servers share, apart from HTTP (which is
+// httpkit's): requests counted by endpoint (or any name the server picks) and kept in
+// order for tests to assert on, and the faults tests inject.
 package reqlog
 
 import "sync"
 
-// Log counts and keeps the requests a server received. Servers embed it, which gives
-// them Requests, RequestLog and ResetCounters. The zero Log is ready to use and safe
-// for concurrent use.
+// Log counts and keeps the requests a server received. Servers embed it (through
+// httpkit.Plumbing), which gives them Requests, RequestLog and ResetCounters. The zero
+// Log is ready to use and safe for concurrent use.
 type Log[R any] struct {
 	mu       sync.Mutex
 	counts   map[string]int

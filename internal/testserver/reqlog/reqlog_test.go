@@ -31,24 +31,32 @@ func TestCountsEveryNameAndKeepsOrder(t *testing.T) {
 	}
 }
 
+// testFault is a fault named for the test, used uses times.
+type testFault struct {
+	name string
+	uses int
+}
+
+func (f testFault) Uses() int { return f.uses }
+
 func TestFaultsApplyInOrderForTheirTimes(t *testing.T) {
-	var q Faults[string]
-	q.Add("once", 0)
-	q.Add("twice", 2)
-	q.Add("forever", -1)
-	any := func(*string) bool { return true }
+	var q Faults[testFault]
+	q.InjectFault(testFault{"once", 0})
+	q.InjectFault(testFault{"twice", 2})
+	q.InjectFault(testFault{"forever", -1})
+	any := func(*testFault) bool { return true }
 	var got []string
 	for range 5 {
-		got = append(got, *q.Take(any))
+		got = append(got, q.TakeFault(any).name)
 	}
 	if want := "once twice twice forever forever"; strings.Join(got, " ") != want {
 		t.Fatalf("faults taken: %v, want %s", got, want)
 	}
-	if f := q.Take(func(f *string) bool { return *f == "once" }); f != nil {
-		t.Fatalf("a used-up fault was taken again: %s", *f)
+	if f := q.TakeFault(func(f *testFault) bool { return f.name == "once" }); f != nil {
+		t.Fatalf("a used-up fault was taken again: %s", f.name)
 	}
-	q.Clear()
-	if f := q.Take(any); f != nil {
-		t.Fatalf("a fault survived Clear: %s", *f)
+	q.ClearFaults()
+	if f := q.TakeFault(any); f != nil {
+		t.Fatalf("a fault survived ClearFaults: %s", f.name)
 	}
 }
