@@ -193,14 +193,20 @@ func asffStatus(d fieldReader) string {
 // normalizedSeverity buckets ASFF's Severity.Normalized as Security Hub derives labels:
 // 0 informational (low here), 1-39 low, 40-69 medium, 70-89 high, 90-100 critical.
 func normalizedSeverity(n float64) investigate.Severity {
+	return severityBand(n, 90, 70, 40, n >= 0)
+}
+
+// severityBand buckets a score by the lowest score of the critical, high and medium
+// bands; below them it is low when low says so, else unknown.
+func severityBand(score, critical, high, medium float64, low bool) investigate.Severity {
 	switch {
-	case n >= 90:
+	case score >= critical:
 		return investigate.SeverityCritical
-	case n >= 70:
+	case score >= high:
 		return investigate.SeverityHigh
-	case n >= 40:
+	case score >= medium:
 		return investigate.SeverityMedium
-	case n >= 0:
+	case low:
 		return investigate.SeverityLow
 	}
 	return investigate.SeverityUnknown
@@ -263,7 +269,7 @@ func productField(pf fieldReader, key string) string {
 		case nil:
 			continue
 		case string, float64, bool:
-			if s := scalarString(v); s != "" {
+			if s := investigate.ScalarString(v); s != "" {
 				return s
 			}
 		default:

@@ -1,6 +1,6 @@
 // Package alertdoc maps alert documents of every source (Elastic Security alerts, ES|QL
 // rows, GuardDuty findings, Security Hub ASFF findings) onto investigate.Alert, and reads
-// alert exports from files.
+// alert exports from local files (Parse, FileSource).
 //
 // The mapping functions (FromElastic, FromESQL, FromGuardDuty, FromASFF) take decoded JSON
 // and know nothing of files, so live adapters can call them on what their APIs return.
@@ -10,6 +10,10 @@
 // Doc is the lenient field getter they share: alert documents mix flat dotted keys
 // ("kibana.alert.rule.name") with nested objects ({"source":{"ip":...}}), wrap values in
 // arrays, and AWS prints the same finding PascalCase or camelCase.
+//
+// It imports investigate for the types it fills and the interfaces it implements, and
+// files and files/jsonstream for the reading it shares with the other file readers;
+// never aws, elastic or tui, which call its mapping functions instead.
 package alertdoc
 
 import (
@@ -59,9 +63,12 @@ func (d Doc) Str(path string) string {
 }
 
 // StrAny returns the first non-empty Str of paths.
-func (d Doc) StrAny(paths ...string) string {
+func (d Doc) StrAny(paths ...string) string { return firstNonEmpty(paths, d.Str) }
+
+// firstNonEmpty returns the first non-empty get of paths, "" when there is none.
+func firstNonEmpty(paths []string, get func(path string) string) string {
 	for _, p := range paths {
-		if s := d.Str(p); s != "" {
+		if s := get(p); s != "" {
 			return s
 		}
 	}
@@ -151,34 +158,42 @@ func (d Doc) Objects(path string) []Doc {
 	if !ok {
 		return nil
 	}
-	return appendObjects(nil, v, 0)
+	return flatten(nil, v, 0, asDoc)
 }
 
-func appendObjects(dst []Doc, v any, depth int) []Doc {
-	switch x := v.(type) {
-	case map[string]any:
-		return append(dst, x)
-	case []any:
+func asDoc(v any) (Doc, bool) {
+	m, ok := v.(map[string]any)
+	return m, ok
+}
+
+// flatten appends to dst what take keeps of v: of each element of an array, arrays of
+// arrays walked into down to maxArrayDepth, and of v itself when it is no array.
+func flatten[T any](dst []T, v any, depth int, take func(any) (T, bool)) []T {
+	if x, ok := v.([]any); ok {
 		if depth > maxArrayDepth {
 			return dst
 		}
 		for _, e := range x {
-			dst = appendObjects(dst, e, depth+1)
+			dst = flatten(dst, e, depth+1, take)
 		}
+		return dst
+	}
+	if t, ok := take(v); ok {
+		dst = append(dst, t)
 	}
 	return dst
 }
 
-// maxArrayDepth bounds the nesting of arrays that Strs, Objects and first walk into.
+// maxArrayDepth bounds the nesting of arrays that flatten and first walk into.
 const maxArrayDepth = 8
 
-func strOf(v any) string { return scalarString(first(v)) }
+func strOf(v any) string { return investigate.ScalarString(first(v)) }
 
-func strsOf(v any) []string {
-	if v == nil {
-		return nil
-	}
-	return appendStrings(nil, v, 0)
+func strsOf(v any) []string { return flatten(nil, v, 0, nonEmptyString) }
+
+func nonEmptyString(v any) (string, bool) {
+	s := investigate.ScalarString(v)
+	return s, s != ""
 }
 
 // exactDoc reads like Doc but matches keys case-sensitively, as Elasticsearch does: an
@@ -340,34 +355,4 @@ func first(v any) any {
 		}
 	}
 	return nil
-}
-
-func scalarString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
-
-func appendStrings(dst []string, v any, depth int) []string {
-	if arr, ok := v.([]any); ok {
-		if depth > maxArrayDepth {
-			return dst
-		}
-		for _, e := range arr {
-			dst = appendStrings(dst, e, depth+1)
-		}
-		return dst
-	}
-	if s := scalarString(v); s != "" {
-		dst = append(dst, s)
-	}
-	return dst
 }

@@ -255,7 +255,7 @@ func esqlColumns(raw []any) []Column {
 	cols := make([]Column, len(raw))
 	for i, c := range raw {
 		if m, ok := c.(map[string]any); ok {
-			cols[i] = Column{Name: scalarString(m["name"]), Type: scalarString(m["type"])}
+			cols[i] = Column{Name: investigate.ScalarString(m["name"]), Type: investigate.ScalarString(m["type"])}
 		}
 	}
 	return cols

@@ -1,6 +1,7 @@
 package alertdoc
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/netip"
@@ -89,21 +90,9 @@ func (r fieldReader) get(path string) any {
 func (r fieldReader) has(path string) bool { return r.get(path) != nil }
 
 // values flattens v into its non-null elements, arrays of arrays included (bounded).
-func values(dst []any, v any, depth int) []any {
-	switch x := v.(type) {
-	case nil:
-		return dst
-	case []any:
-		if depth > maxArrayDepth {
-			return dst
-		}
-		for _, e := range x {
-			dst = values(dst, e, depth+1)
-		}
-		return dst
-	}
-	return append(dst, v)
-}
+func values(v any) []any { return flatten(nil, v, 0, nonNull) }
+
+func nonNull(v any) (any, bool) { return v, v != nil }
 
 // scalar returns the one scalar at path. An object, or several distinct values, is a
 // problem (want names the type for it); absent and empty arrays are not.
@@ -123,7 +112,7 @@ func (r fieldReader) scalar(path, want string) (any, bool) {
 			return r.scalarOf(path, arr[0], want)
 		}
 	}
-	vs := values(nil, v, 0)
+	vs := values(v)
 	var one any
 	for _, e := range vs {
 		if _, obj := e.(map[string]any); obj {
@@ -176,7 +165,7 @@ func (r fieldReader) first(path, want string) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
-	vs := values(nil, v, 0)
+	vs := values(v)
 	for _, e := range vs {
 		if _, obj := e.(map[string]any); !obj {
 			return e, true
@@ -190,7 +179,7 @@ func (r fieldReader) first(path, want string) (any, bool) {
 
 // keywordOf reads a scalar as Elasticsearch reads a keyword: strings as they are,
 // numbers and booleans formatted.
-func keywordOf(v any) string { return scalarString(v) }
+func keywordOf(v any) string { return investigate.ScalarString(v) }
 
 // keyword reads a string field ("" when absent or unreadable).
 func (r fieldReader) keyword(path string) string {
@@ -203,14 +192,7 @@ func (r fieldReader) keyword(path string) string {
 
 // keywordAny returns the first non-empty keyword of paths; an unreadable one is
 // reported and the next one tried.
-func (r fieldReader) keywordAny(paths ...string) string {
-	for _, p := range paths {
-		if s := r.keyword(p); s != "" {
-			return s
-		}
-	}
-	return ""
-}
+func (r fieldReader) keywordAny(paths ...string) string { return firstNonEmpty(paths, r.keyword) }
 
 // firstKeyword reads the first of several string values.
 func (r fieldReader) firstKeyword(path string) string {
@@ -223,18 +205,11 @@ func (r fieldReader) firstKeyword(path string) string {
 
 // keywords reads a list of strings; objects in it are a problem and left out.
 func (r fieldReader) keywords(path string) []string {
-	v := r.get(path)
-	if v == nil {
-		return nil
-	}
 	var out []string
 	reported := false
-	for _, e := range values(nil, v, 0) {
+	for _, e := range values(r.get(path)) {
 		if _, obj := e.(map[string]any); obj {
-			if !reported {
-				r.report(path, "an object", "a string")
-				reported = true
-			}
+			r.reportOnce(&reported, path, e, "a string")
 			continue
 		}
 		if s := keywordOf(e); s != "" {
@@ -242,6 +217,15 @@ func (r fieldReader) keywords(path string) []string {
 		}
 	}
 	return out
+}
+
+// reportOnce reports a value of a list that is not what was wanted, unless one was
+// reported already: the others are left out quietly.
+func (r fieldReader) reportOnce(reported *bool, path string, got any, want string) {
+	if !*reported {
+		r.report(path, describe(got), want)
+		*reported = true
+	}
 }
 
 // number reads a numeric field: a number, or a string that parses as one
@@ -384,22 +368,17 @@ func (r fieldReader) object(path string) fieldReader {
 // Scalars among them are a problem and left out.
 func (r fieldReader) objects(path string) []fieldReader {
 	v := r.get(path)
-	if v == nil {
-		return nil
-	}
+	_, arr := v.([]any)
 	var out []fieldReader
 	reported := false
-	for i, e := range values(nil, v, 0) {
+	for i, e := range values(v) {
 		m, ok := e.(map[string]any)
 		if !ok {
-			if !reported {
-				r.report(path, describe(e), "an object")
-				reported = true
-			}
+			r.reportOnce(&reported, path, e, "an object")
 			continue
 		}
 		p := r.prefix + path + "."
-		if _, arr := v.([]any); arr {
+		if arr {
 			p = r.prefix + path + "[" + strconv.Itoa(i) + "]."
 		}
 		out = append(out, fieldReader{m: m, fold: r.fold, es: r.es, prefix: p, bad: r.bad})
@@ -431,6 +410,27 @@ func describe(v any) string {
 		return fmt.Sprintf("an array of %d values", len(x))
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// jsonKind names the kind of a decoded JSON value, for a record that is no document
+// ("a JSON number, not an alert document"): what a value is, where describe says what
+// it holds.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	case nil:
+		return "null"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // maxQuoted bounds the characters of a value quoted in a problem.

@@ -304,9 +304,7 @@ func TestParseReportsFieldProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := parseBytes(t, "f", []byte(tt.data), investigate.AlertQuery{})
-			if !slices.Equal(got.ids(), []string{"a", "risky"}) {
-				t.Errorf("ids = %v", got.ids())
-			}
+			got.wantIDs(t, "a", "risky")
 			hasProblem(t, got.rep, tt.keptAt, kept)
 			hasProblem(t, got.rep, tt.dropAt, dropped)
 			if len(got.rep.Problems) != 2 || got.rep.Records != 2 {

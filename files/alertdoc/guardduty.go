@@ -121,17 +121,7 @@ func MapGuardDuty(finding map[string]any) (investigate.Alert, []FieldProblem, er
 
 // guardDutySeverity buckets GuardDuty's 0.1-10 severity (facts §4).
 func guardDutySeverity(s float64) investigate.Severity {
-	switch {
-	case s >= 9:
-		return investigate.SeverityCritical
-	case s >= 7:
-		return investigate.SeverityHigh
-	case s >= 4:
-		return investigate.SeverityMedium
-	case s > 0:
-		return investigate.SeverityLow
-	}
-	return investigate.SeverityUnknown
+	return severityBand(s, 9, 7, 4, s > 0)
 }
 
 // additionalInfoUserAgent reads the user agent GuardDuty keeps in Service.AdditionalInfo:

@@ -174,7 +174,7 @@ func childPeakRSS(b *testing.B, bomb, mode, file string) float64 {
 // it load; ndjson-60MB-line-read is a record under the limit, read: the most a record
 // can cost by default.
 //
-//	go test -run '^$' -bench AlertBombRSS -benchtime 1x ./investigate/alertdoc
+//	go test -run '^$' -bench AlertBombRSS -benchtime 1x ./files/alertdoc
 func BenchmarkAlertBombRSS(b *testing.B) {
 	for _, bomb := range []string{"ndjson-100MB-line", "ndjson-100MB-first-line", "array-100MB-element", "gzip-2GB-record", "ndjson-60MB-line-read"} {
 		b.Run(bomb, func(b *testing.B) {

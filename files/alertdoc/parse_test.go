@@ -30,6 +30,14 @@ func (p parsed) ids() []string {
 	return out
 }
 
+// wantIDs fails the test unless the alerts read are ids, in order.
+func (p parsed) wantIDs(t testing.TB, ids ...string) {
+	t.Helper()
+	if got := p.ids(); !slices.Equal(got, ids) {
+		t.Errorf("ids = %v, want %v", got, ids)
+	}
+}
+
 func (p parsed) origins() []string {
 	var out []string
 	for _, a := range p.alerts {
@@ -189,9 +197,7 @@ func TestParseElasticShapes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := parseBytes(t, "f", tt.data, investigate.AlertQuery{})
 			noProblems(t, got.rep)
-			if !slices.Equal(got.ids(), alertIDs) {
-				t.Errorf("ids = %v", got.ids())
-			}
+			got.wantIDs(t, alertIDs...)
 			if !slices.Equal(got.origins(), tt.origins) {
 				t.Errorf("origins = %v, want %v", got.origins(), tt.origins)
 			}
@@ -283,9 +289,7 @@ func TestParseFilters(t *testing.T) {
 
 	t.Run("access keys keep their alerts and every higher-order alert", func(t *testing.T) {
 		got := parseBytes(t, "f", data, investigate.AlertQuery{AccessKeys: investigate.KeyIDs("AKIAOTHERKEY00000000")})
-		if !slices.Equal(got.ids(), []string{higherUUID, "other-key-alert"}) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, higherUUID, "other-key-alert")
 		if got.rep.Records != 4 || got.rep.Matched != 2 {
 			t.Errorf("Records, Matched = %d, %d", got.rep.Records, got.rep.Matched)
 		}
@@ -293,9 +297,7 @@ func TestParseFilters(t *testing.T) {
 	t.Run("window on alert time, until exclusive", func(t *testing.T) {
 		w := investigate.Window{Since: mustTime(t, "2026-03-02T09:20:00Z"), Until: mustTime(t, "2026-03-02T09:25:00.117Z")}
 		got := parseBytes(t, "f", data, investigate.AlertQuery{Window: w})
-		if !slices.Equal(got.ids(), []string{siblingUUID, "other-key-alert"}) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, siblingUUID, "other-key-alert")
 	})
 	t.Run("no sink is fine", func(t *testing.T) {
 		rep := Parse("f", bytes.NewReader(data), investigate.AlertQuery{}, nil)
@@ -328,9 +330,7 @@ func TestParseMalformed(t *testing.T) {
 
 	t.Run("bad NDJSON line in the middle: named by line, the rest loads", func(t *testing.T) {
 		got := parseBytes(t, "a.ndjson", join(lines[0], []byte("{\"kibana.alert.rule.name\": oops}\n"), lines[1], lines[2]), investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs...)
 		hasProblem(t, got.rep, "a.ndjson:2", "invalid JSON: invalid character 'o'")
 		if len(got.rep.Problems) != 1 || got.rep.Truncated {
 			t.Errorf("problems %+v, truncated %v", got.rep.Problems, got.rep.Truncated)
@@ -348,23 +348,17 @@ func TestParseMalformed(t *testing.T) {
 	})
 	t.Run("bad first NDJSON line does not hide the NDJSON", func(t *testing.T) {
 		got := parseBytes(t, "a.ndjson", join([]byte("{\"truncated\": \n"), good), investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs...)
 		hasProblem(t, got.rep, "a.ndjson:1", "invalid JSON")
 	})
 	t.Run("last NDJSON line cut short", func(t *testing.T) {
 		got := parseBytes(t, "a.ndjson", join(lines[0], lines[1], lines[2][:100]), investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs[:2]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:2]...)
 		hasProblem(t, got.rep, "a.ndjson:3", "the last line is cut short")
 	})
 	t.Run("a line that is valid JSON but no object", func(t *testing.T) {
 		got := parseBytes(t, "a.ndjson", join(lines[0], []byte("42\n"), []byte("\"text\"\n"), lines[1]), investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs[:2]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:2]...)
 		hasProblem(t, got.rep, "a.ndjson:2", "a JSON number, not an alert document")
 		hasProblem(t, got.rep, "a.ndjson:3", "a JSON string, not an alert document")
 	})
@@ -372,9 +366,7 @@ func TestParseMalformed(t *testing.T) {
 		first := string(compact(t, docs[0]))
 		data := []byte("[" + first + ",\n {\"kibana.alert.rule.name\": tru},\n" + string(compact(t, docs[1])) + "]")
 		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs[:2]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:2]...)
 		// The offset is the file's, counted as encoding/json counts it (the bytes read up
 		// to and including the bad one): the element starts after "[", the first
 		// document and ",\n ".
@@ -387,17 +379,13 @@ func TestParseMalformed(t *testing.T) {
 	t.Run("array with a broken separator: the rest of the document is not read", func(t *testing.T) {
 		data := []byte("[" + string(compact(t, docs[0])) + " x " + string(compact(t, docs[1])) + "]")
 		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs[:1]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:1]...)
 		hasProblem(t, got.rep, "a.json#1", "invalid character 'x' after an array element")
 	})
 	t.Run("array element that is not an object: the rest loads", func(t *testing.T) {
 		data := []byte("[" + string(compact(t, docs[0])) + ", 7, null, " + string(compact(t, docs[1])) + "]")
 		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs[:2]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:2]...)
 		hasProblem(t, got.rep, "a.json#1", "a JSON number")
 		hasProblem(t, got.rep, "a.json#2", "a JSON null")
 	})
@@ -497,9 +485,7 @@ func TestParseMalformed(t *testing.T) {
 	t.Run("ES|QL row of the wrong length", func(t *testing.T) {
 		data := []byte(`{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}],"values":[["R","a"],["R"],"x",["R","c"]]}`)
 		got := parseBytes(t, "q.json", data, investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), []string{"a", "c"}) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, "a", "c")
 		hasProblem(t, got.rep, "q.json#1", "ES|QL row has 1 values for 2 columns")
 		hasProblem(t, got.rep, "q.json#2", "ES|QL row is not an array")
 	})
@@ -507,17 +493,13 @@ func TestParseMalformed(t *testing.T) {
 		data := []byte(`{"values":[["R","a"]],"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}]}`)
 		got := parseBytes(t, "q.json", data, investigate.AlertQuery{})
 		noProblems(t, got.rep)
-		if !slices.Equal(got.ids(), []string{"a"}) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, "a")
 	})
 	t.Run("line over the record limit", func(t *testing.T) {
 		long := map[string]any{"kibana.alert.rule.name": "R", "kibana.alert.uuid": "long", "x": strings.Repeat("y", 2*peekBytes)}
 		data := join(lines[0], ndjson(t, long), lines[1])
 		got := parseLimited(t, "l.ndjson", data, peekBytes+10)
-		if !slices.Equal(got.ids(), alertIDs[:2]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:2]...)
 		size := len(ndjson(t, long)) - 1
 		hasProblem(t, got.rep, "l.ndjson:2", fmt.Sprintf("record of %s is larger than the 1 MiB limit: skipped, not read (raise the limit with --max-record-size)", sizeString(int64(size))))
 		if len(got.rep.Problems) != 1 {
@@ -528,9 +510,7 @@ func TestParseMalformed(t *testing.T) {
 		long := map[string]any{"kibana.alert.rule.name": "R", "kibana.alert.uuid": "long", "x": strings.Repeat("y", 3*peekBytes)}
 		got := parseBytes(t, "l.ndjson", join(lines[0], ndjson(t, long), lines[1]), investigate.AlertQuery{})
 		noProblems(t, got.rep)
-		if !slices.Equal(got.ids(), []string{firstSeenUUID, "long", siblingUUID}) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, firstSeenUUID, "long", siblingUUID)
 	})
 }
 
@@ -579,9 +559,7 @@ func TestParseNotAlerts(t *testing.T) {
 	t.Run("a few stray documents among alerts: each named", func(t *testing.T) {
 		docs := alertDocs(t)
 		got := parseBytes(t, "m.ndjson", ndjson(t, docs[0], json.RawMessage(ct), docs[1], map[string]any{"x": 1}), investigate.AlertQuery{})
-		if !slices.Equal(got.ids(), alertIDs[:2]) {
-			t.Errorf("ids = %v", got.ids())
-		}
+		got.wantIDs(t, alertIDs[:2]...)
 		hasProblem(t, got.rep, "m.ndjson:2", "a CloudTrail event, not an alert")
 		hasProblem(t, got.rep, "m.ndjson:4", "not an Elastic alert")
 	})
@@ -600,9 +578,7 @@ func TestParseProblemCap(t *testing.T) {
 	}
 	b.Write(ndjson(t, docs[1]))
 	got := parseBytes(t, "c.ndjson", b.Bytes(), investigate.AlertQuery{})
-	if !slices.Equal(got.ids(), alertIDs[:2]) {
-		t.Errorf("ids = %v", got.ids())
-	}
+	got.wantIDs(t, alertIDs[:2]...)
 	if len(got.rep.Problems) != MaxProblemsPerFile+1 {
 		t.Fatalf("%d problems: %+v", len(got.rep.Problems), got.rep.Problems)
 	}

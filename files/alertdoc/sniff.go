@@ -27,16 +27,11 @@ var alertKeys = regexp.MustCompile(`"(_source|kibana\.alert\.[a-z_.]+|kibana|sig
 // the start, whose keys are an alert export's. A gzip stream that cannot be opened is
 // an error: the file is unreadable, not something else.
 func sniffAlerts(r io.Reader) (bool, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var src io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, release, err := gunzip(br)
-		if err != nil {
-			return false, fmt.Errorf("not a readable gzip file: %s", files.DescribeReadError(err))
-		}
-		defer release()
-		src = zr
+	src, release, err := files.Decompress(bufio.NewReaderSize(r, 64<<10))
+	if err != nil {
+		return false, fmt.Errorf("not a readable gzip file: %s", files.DescribeReadError(err))
 	}
+	defer release()
 	head := make([]byte, sniffBytes)
 	n, err := io.ReadFull(src, head)
 	head = head[:n]

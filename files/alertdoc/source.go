@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/keypivot/keypivot/files"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -66,8 +67,8 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 		}
 		rep.Notes = append(rep.Notes, note)
 	}
-	files := ls.files
-	if len(files) == 0 {
+	toRead := ls.files
+	if len(toRead) == 0 {
 		rep.Elapsed = time.Since(start)
 		if len(ls.problems) > 0 {
 			err := fmt.Errorf("no readable alert files in %s", strings.Join(s.Paths, ", "))
@@ -81,12 +82,12 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	reports := make([]investigate.SourceReport, len(files))
-	sums := make([]fileSummary, len(files))
-	read := make([]bool, len(files))
+	reports := make([]investigate.SourceReport, len(toRead))
+	sums := make([]fileSummary, len(toRead))
+	read := make([]bool, len(toRead))
 	var g errgroup.Group
 	g.SetLimit(workers)
-	for i, file := range files {
+	for i, file := range toRead {
 		if ctx.Err() != nil {
 			break
 		}
@@ -103,7 +104,7 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	kinds := map[string]int{}
 	containers := map[string]int{}
 	done := 0
-	for i := range files {
+	for i := range toRead {
 		r := reports[i]
 		r.Source, r.Kind, r.Elapsed = "", "", 0
 		rep.Merge(r)
@@ -121,7 +122,7 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	rep.Notes = append(rep.Notes, summaryNote(done, containers, kinds))
 	if ctx.Err() != nil {
 		rep.Truncated = true
-		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled: %d of %d files read", done, len(files)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled: %d of %d files read", done, len(toRead)))
 	}
 	rep.Elapsed = time.Since(start)
 	return rep, ctx.Err()
@@ -152,7 +153,7 @@ func (s *FileSource) readFile(ctx context.Context, file fileEntry, q investigate
 	return rep, sum, true
 }
 
-func summaryNote(files int, containers, kinds map[string]int) string {
+func summaryNote(filesRead int, containers, kinds map[string]int) string {
 	var parts []string
 	for _, c := range slices.Sorted(maps.Keys(containers)) {
 		n, label := containers[c], c
@@ -161,8 +162,8 @@ func summaryNote(files int, containers, kinds map[string]int) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", n, label))
 	}
-	s := fmt.Sprintf("read %d files", files)
-	if files == 1 {
+	s := fmt.Sprintf("read %d files", filesRead)
+	if filesRead == 1 {
 		s = "read 1 file"
 	}
 	if len(parts) > 0 {
@@ -285,13 +286,13 @@ func (l *fileList) walk(root string, visited *[]string) {
 			l.skip(investigate.SkipNotLog, p)
 			return nil
 		}
-		switch read, sniff := alertFileName(d.Name()); {
+		switch kind := files.ClassifyName(d.Name()); {
 		case !info.Mode().IsRegular():
 			l.skip(investigate.SkipNotLog, p)
 		case info.Size() == 0:
 			l.skip(investigate.SkipEmptyFile, p)
-		case read || sniff:
-			l.files = append(l.files, fileEntry{path: p, sniff: sniff})
+		case kind != files.NameOther:
+			l.files = append(l.files, fileEntry{path: p, sniff: kind == files.NameSniff})
 		default:
 			l.skip(investigate.SkipNotLog, p)
 		}
@@ -300,19 +301,4 @@ func (l *fileList) walk(root string, visited *[]string) {
 	if err != nil {
 		l.problem(root, err)
 	}
-}
-
-// alertFileName says what a file's name tells: read (an alert export's extension, or
-// any .gz), or sniff (no extension: the content decides).
-func alertFileName(n string) (read, sniff bool) {
-	l := strings.ToLower(n)
-	if strings.HasSuffix(l, ".gz") {
-		return true, false
-	}
-	for _, ext := range []string{".json", ".ndjson", ".jsonl", ".log"} {
-		if strings.HasSuffix(l, ext) {
-			return true, false
-		}
-	}
-	return false, !strings.Contains(strings.TrimPrefix(n, "."), ".")
 }

@@ -9,20 +9,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/keypivot/keypivot/files/internal/testfiles"
+
 	"github.com/keypivot/keypivot/investigate"
 )
 
 var _ investigate.AlertSource = (*FileSource)(nil)
-
-func writeFile(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func collect(t *testing.T, src *FileSource, q investigate.AlertQuery) ([]investigate.Alert, investigate.SourceReport, error) {
 	t.Helper()
@@ -42,16 +34,16 @@ func collect(t *testing.T, src *FileSource, q investigate.AlertQuery) ([]investi
 func TestFileSource(t *testing.T) {
 	dir := t.TempDir()
 	docs := alertDocs(t)
-	writeFile(t, filepath.Join(dir, "elastic", "alerts.ndjson"), ndjson(t, docs[0], docs[1]))
-	writeFile(t, filepath.Join(dir, "elastic", "higher.jsonl.gz"), gz(t, ndjson(t, docs[2])))
-	writeFile(t, filepath.Join(dir, "aws", "guardduty.JSON"), readTestdata(t, "guardduty-get-findings.json"))
-	writeFile(t, filepath.Join(dir, "aws", "securityhub.json.gz"), gz(t, readTestdata(t, "securityhub-get-findings.json")))
-	writeFile(t, filepath.Join(dir, "aws", "broken.json"), []byte(`{"Findings":[{"Id":`))
-	writeFile(t, filepath.Join(dir, "aws", "empty.ndjson"), nil)
-	writeFile(t, filepath.Join(dir, "README.md"), []byte("# not read"))
-	writeFile(t, filepath.Join(dir, ".cache", "old.json"), ndjson(t, docs[0])) // hidden: skipped
-	odd := filepath.Join(t.TempDir(), "export.txt")                            // named explicitly: read
-	writeFile(t, odd, readTestdata(t, "esql-response.json"))
+	testfiles.Write(t, filepath.Join(dir, "elastic", "alerts.ndjson"), ndjson(t, docs[0], docs[1]))
+	testfiles.Write(t, filepath.Join(dir, "elastic", "higher.jsonl.gz"), gz(t, ndjson(t, docs[2])))
+	testfiles.Write(t, filepath.Join(dir, "aws", "guardduty.JSON"), readTestdata(t, "guardduty-get-findings.json"))
+	testfiles.Write(t, filepath.Join(dir, "aws", "securityhub.json.gz"), gz(t, readTestdata(t, "securityhub-get-findings.json")))
+	testfiles.Write(t, filepath.Join(dir, "aws", "broken.json"), []byte(`{"Findings":[{"Id":`))
+	testfiles.Write(t, filepath.Join(dir, "aws", "empty.ndjson"), nil)
+	testfiles.Write(t, filepath.Join(dir, "README.md"), []byte("# not read"))
+	testfiles.Write(t, filepath.Join(dir, ".cache", "old.json"), ndjson(t, docs[0])) // hidden: skipped
+	odd := filepath.Join(t.TempDir(), "export.txt")                                  // named explicitly: read
+	testfiles.Write(t, odd, readTestdata(t, "esql-response.json"))
 
 	src := &FileSource{Paths: []string{dir, odd, filepath.Join(dir, "missing")}, Workers: 3}
 	alerts, rep, err := collect(t, src, investigate.AlertQuery{})
@@ -124,7 +116,7 @@ func TestFileSourceNothingReadable(t *testing.T) {
 	t.Run("only text and CSV files: each counted as not a log", func(t *testing.T) {
 		dir := t.TempDir()
 		for _, n := range []string{"a.txt", "b.csv", "c.csv", "sub/d.txt", "sub/e.md"} {
-			writeFile(t, filepath.Join(dir, n), []byte("alert,id\n1,2\n"))
+			testfiles.Write(t, filepath.Join(dir, n), []byte("alert,id\n1,2\n"))
 		}
 		_, rep, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{})
 		want := []investigate.Skip{{Reason: investigate.SkipNotLog, Count: 5, Example: filepath.Join(dir, "a.txt")}}
@@ -173,7 +165,7 @@ func TestFileSourceReadsByContent(t *testing.T) {
 		"corrupt":                        {0x1f, 0x8b, 0, 1, 2, 3},                                // unreadable: a problem
 	}
 	for n, b := range files {
-		writeFile(t, filepath.Join(dir, n), b)
+		testfiles.Write(t, filepath.Join(dir, n), b)
 	}
 	alerts, rep, err := collect(t, &FileSource{Paths: []string{dir}, Workers: 4}, investigate.AlertQuery{})
 	if err != nil {
@@ -213,8 +205,8 @@ func TestFileSourceSpan(t *testing.T) {
 	old := fixture(t, "alert-sibling.json")
 	old["kibana.alert.uuid"] = "old"
 	old["@timestamp"] = "2025-12-24T18:00:00Z"
-	writeFile(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], docs[1]))
-	writeFile(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], old}))
+	testfiles.Write(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], docs[1]))
+	testfiles.Write(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], old}))
 	_, rep, err := collect(t, &FileSource{Paths: []string{dir}}, investigate.AlertQuery{AccessKeys: investigate.KeyIDs("AKIANOBODY0000000000")})
 	if err != nil {
 		t.Fatal(err)
@@ -232,8 +224,8 @@ func TestFileSourceRecordLimit(t *testing.T) {
 	docs := alertDocs(t)
 	huge := fixture(t, "alert-sibling.json")
 	huge["padding"] = strings.Repeat("p", 3<<20)
-	writeFile(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], huge, docs[1]))
-	writeFile(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], huge, docs[0]}))
+	testfiles.Write(t, filepath.Join(dir, "a.ndjson"), ndjson(t, docs[0], huge, docs[1]))
+	testfiles.Write(t, filepath.Join(dir, "b.json"), compact(t, []any{docs[2], huge, docs[0]}))
 	alerts, rep, err := collect(t, &FileSource{Paths: []string{dir}, MaxRecordBytes: 2 << 20}, investigate.AlertQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +251,7 @@ func TestFileSourceUnreadableFile(t *testing.T) {
 	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "locked.json")
-	writeFile(t, p, ndjson(t, alertDocs(t)[0]))
+	testfiles.Write(t, p, ndjson(t, alertDocs(t)[0]))
 	if err := os.Chmod(p, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +265,7 @@ func TestFileSourceUnreadableFile(t *testing.T) {
 func TestFileSourceSymlinks(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(t.TempDir(), "real-export.ndjson")
-	writeFile(t, target, ndjson(t, alertDocs(t)[0]))
+	testfiles.Write(t, target, ndjson(t, alertDocs(t)[0]))
 	if err := os.Symlink(target, filepath.Join(dir, "linked.ndjson")); err != nil {
 		t.Skip(err)
 	}
@@ -294,9 +286,9 @@ func TestFileSourceSymlinks(t *testing.T) {
 func TestFileSourceDirectoryLinks(t *testing.T) {
 	root := t.TempDir()
 	real := filepath.Join(root, "real")
-	writeFile(t, filepath.Join(real, "a.ndjson"), ndjson(t, alertDocs(t)[0]))
+	testfiles.Write(t, filepath.Join(real, "a.ndjson"), ndjson(t, alertDocs(t)[0]))
 	top := filepath.Join(root, "top")
-	writeFile(t, filepath.Join(top, "b.ndjson"), ndjson(t, alertDocs(t)[1]))
+	testfiles.Write(t, filepath.Join(top, "b.ndjson"), ndjson(t, alertDocs(t)[1]))
 	if err := os.Symlink(real, filepath.Join(top, "linked")); err != nil {
 		t.Skip(err)
 	}
@@ -322,9 +314,9 @@ func TestFileSourceDirectoryLinks(t *testing.T) {
 func TestFileSourceNamedFiles(t *testing.T) {
 	dir := t.TempDir()
 	notes := filepath.Join(dir, "alerts.txt")
-	writeFile(t, notes, ndjson(t, alertDocs(t)[0]))
+	testfiles.Write(t, notes, ndjson(t, alertDocs(t)[0]))
 	empty := filepath.Join(dir, "empty.csv")
-	writeFile(t, empty, nil)
+	testfiles.Write(t, empty, nil)
 	alerts, rep, err := collect(t, &FileSource{Paths: []string{notes, empty}}, investigate.AlertQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +330,7 @@ func TestFileSourceNamedFiles(t *testing.T) {
 func TestFileSourceCancelled(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"a.json", "b.json", "c.json"} {
-		writeFile(t, filepath.Join(dir, n), ndjson(t, alertDocs(t)[0]))
+		testfiles.Write(t, filepath.Join(dir, n), ndjson(t, alertDocs(t)[0]))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

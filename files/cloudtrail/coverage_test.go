@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/files/internal/testfiles"
+
+	"github.com/keypivot/keypivot/files"
 	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -67,9 +70,9 @@ func TestDirectoriesAreReadByContent(t *testing.T) {
 	})
 	t.Run("only txt and csv", func(t *testing.T) {
 		dir := t.TempDir()
-		writeFile(t, filepath.Join(dir, "notes.txt"), []byte(r("t1")))
-		writeFile(t, filepath.Join(dir, "export.csv"), []byte("eventID,eventTime\nx,2026-11-20T09:00:00Z\n"))
-		writeFile(t, filepath.Join(dir, "sub", "more.TXT"), []byte("hello"))
+		testfiles.Write(t, filepath.Join(dir, "notes.txt"), []byte(r("t1")))
+		testfiles.Write(t, filepath.Join(dir, "export.csv"), []byte("eventID,eventTime\nx,2026-11-20T09:00:00Z\n"))
+		testfiles.Write(t, filepath.Join(dir, "sub", "more.TXT"), []byte("hello"))
 		rep, _ := scanWith(t, &FileSource{Paths: []string{dir}}, q(testKey))
 		if got := skipsOf(t, rep); rep.Files != 0 || !maps(got, map[string]int{investigate.SkipNotLog: 3}) {
 			t.Fatalf("files %d skips %v", rep.Files, got)
@@ -80,9 +83,9 @@ func TestDirectoriesAreReadByContent(t *testing.T) {
 	})
 	t.Run("NDJSON named .log", func(t *testing.T) {
 		dir := t.TempDir()
-		writeFile(t, filepath.Join(dir, "filebeat-1.log"), ndjson(r("l1"), r("l2")))
-		writeFile(t, filepath.Join(dir, "filebeat-2.log.gz"), gz(t, ndjson(r("l3"))))
-		writeFile(t, filepath.Join(dir, "export.jsonl"), ndjson(r("l4")))
+		testfiles.Write(t, filepath.Join(dir, "filebeat-1.log"), ndjson(r("l1"), r("l2")))
+		testfiles.Write(t, filepath.Join(dir, "filebeat-2.log.gz"), gz(t, ndjson(r("l3"))))
+		testfiles.Write(t, filepath.Join(dir, "export.jsonl"), ndjson(r("l4")))
 		rep, events := scanWith(t, &FileSource{Paths: []string{dir}}, q(testKey))
 		if rep.Files != 3 || rep.Skipped != 0 || len(events) != 4 || len(rep.Problems) != 0 {
 			t.Fatalf("files %d skipped %d events %d problems %v", rep.Files, rep.Skipped, len(events), rep.Problems)
@@ -90,11 +93,11 @@ func TestDirectoriesAreReadByContent(t *testing.T) {
 	})
 	t.Run("no extension", func(t *testing.T) {
 		dir := t.TempDir()
-		writeFile(t, filepath.Join(dir, "111122223333_CloudTrail_us-east-1_20261120T0905Z_abc"), gz(t, []byte(`{"Records":[`+r("x1")+`]}`)))
-		writeFile(t, filepath.Join(dir, "records"), ndjson(r("x2"), r("x3")))
-		writeFile(t, filepath.Join(dir, "README"), []byte("# not a log\n"))
-		writeFile(t, filepath.Join(dir, "config"), []byte(`{"region":"us-east-1","output":"json"}`))
-		writeFile(t, filepath.Join(dir, "blob"), gz(t, bytes.Repeat([]byte{0, 1, 2}, 5000)))
+		testfiles.Write(t, filepath.Join(dir, "111122223333_CloudTrail_us-east-1_20261120T0905Z_abc"), gz(t, []byte(`{"Records":[`+r("x1")+`]}`)))
+		testfiles.Write(t, filepath.Join(dir, "records"), ndjson(r("x2"), r("x3")))
+		testfiles.Write(t, filepath.Join(dir, "README"), []byte("# not a log\n"))
+		testfiles.Write(t, filepath.Join(dir, "config"), []byte(`{"region":"us-east-1","output":"json"}`))
+		testfiles.Write(t, filepath.Join(dir, "blob"), gz(t, bytes.Repeat([]byte{0, 1, 2}, 5000)))
 		rep, events := scanWith(t, &FileSource{Paths: []string{dir}}, q(testKey))
 		if got := skipsOf(t, rep); rep.Files != 2 || len(events) != 3 || !maps(got, map[string]int{investigate.SkipNotLog: 3}) || len(rep.Problems) != 0 {
 			t.Fatalf("files %d events %d skips %v problems %v", rep.Files, len(events), got, rep.Problems)
@@ -106,20 +109,20 @@ func TestDirectoriesAreReadByContent(t *testing.T) {
 			return filepath.Join(dir, "AWSLogs", acct, "CloudTrail", region, "2026", "11", d, acct+"_CloudTrail_"+region+"_202611"+d+"T0905Z_x.json.gz")
 		}
 		doc := gz(t, []byte(`{"Records":[`+r("m1")+`]}`))
-		writeFile(t, day("111122223333", "us-east-1", "20"), doc)                                                                                         // read
-		writeFile(t, day("111122223333", "us-east-1", "01"), doc)                                                                                         // outside the window
-		writeFile(t, day("111122223333", "eu-west-1", "20"), doc)                                                                                         // pruned: folder eu-west-1
-		writeFile(t, day("111122223333", "ap-south-1", "20"), doc)                                                                                        // pruned: folder ap-south-1
-		writeFile(t, day("222233334444", "us-east-1", "20"), doc)                                                                                         // pruned: folder 222233334444
-		writeFile(t, filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "us-east-1", "2026", "11", "20", "digest.json.gz"), []byte(`{}`)) // digest by its folder
-		writeFile(t, filepath.Join(dir, "111122223333_CloudTrail-Digest_us-east-1_x.json.gz"), []byte(`{}`))                                              // digest by name
-		writeFile(t, filepath.Join(dir, "marker.json"), nil)                                                                                              // empty
-		writeFile(t, filepath.Join(dir, "lines.ndjson"), ndjson(r("m2")))                                                                                 // read
-		writeFile(t, filepath.Join(dir, "a.log"), ndjson(r("m3")))                                                                                        // read
-		writeFile(t, filepath.Join(dir, "trail"), ndjson(r("m4")))                                                                                        // read (sniffed)
-		writeFile(t, filepath.Join(dir, "notes.txt"), []byte("x"))                                                                                        // not a log
-		writeFile(t, filepath.Join(dir, "data.csv"), []byte("x"))                                                                                         // not a log
-		writeFile(t, filepath.Join(dir, "LICENSE"), []byte("MIT"))                                                                                        // not a log (sniffed)
+		testfiles.Write(t, day("111122223333", "us-east-1", "20"), doc)                                                                                         // read
+		testfiles.Write(t, day("111122223333", "us-east-1", "01"), doc)                                                                                         // outside the window
+		testfiles.Write(t, day("111122223333", "eu-west-1", "20"), doc)                                                                                         // pruned: folder eu-west-1
+		testfiles.Write(t, day("111122223333", "ap-south-1", "20"), doc)                                                                                        // pruned: folder ap-south-1
+		testfiles.Write(t, day("222233334444", "us-east-1", "20"), doc)                                                                                         // pruned: folder 222233334444
+		testfiles.Write(t, filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "us-east-1", "2026", "11", "20", "digest.json.gz"), []byte(`{}`)) // digest by its folder
+		testfiles.Write(t, filepath.Join(dir, "111122223333_CloudTrail-Digest_us-east-1_x.json.gz"), []byte(`{}`))                                              // digest by name
+		testfiles.Write(t, filepath.Join(dir, "marker.json"), nil)                                                                                              // empty
+		testfiles.Write(t, filepath.Join(dir, "lines.ndjson"), ndjson(r("m2")))                                                                                 // read
+		testfiles.Write(t, filepath.Join(dir, "a.log"), ndjson(r("m3")))                                                                                        // read
+		testfiles.Write(t, filepath.Join(dir, "trail"), ndjson(r("m4")))                                                                                        // read (sniffed)
+		testfiles.Write(t, filepath.Join(dir, "notes.txt"), []byte("x"))                                                                                        // not a log
+		testfiles.Write(t, filepath.Join(dir, "data.csv"), []byte("x"))                                                                                         // not a log
+		testfiles.Write(t, filepath.Join(dir, "LICENSE"), []byte("MIT"))                                                                                        // not a log (sniffed)
 		src := &FileSource{Paths: []string{dir}, Accounts: []string{"111122223333"}, Regions: []string{"us-east-1"}}
 		w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
 		rep, events := scanWith(t, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(testKey), Window: w})
@@ -184,7 +187,7 @@ func TestClassifyNameAndSniff(t *testing.T) {
 		for _, body := range [][]byte{[]byte(in), gz(t, []byte(in))} {
 			got, err := Sniff(bytes.NewReader(body))
 			if err != nil || got != want {
-				t.Errorf("%q (gzip %v): %v %v, want %v", in, isGzip(body), got, err, want)
+				t.Errorf("%q (gzip %v): %v %v, want %v", in, files.IsGzip(body), got, err, want)
 			}
 		}
 	}
@@ -210,9 +213,9 @@ func TestCoverageOfEverySearchedFile(t *testing.T) {
 	dir := t.TempDir()
 	// Outside the layout: the records say their account and region. The key is in one
 	// file only; the earliest and latest records are in files ruled out by their tokens.
-	writeFile(t, filepath.Join(dir, "export", "a.json"), []byte(`{"Records":[`+recordAt("a1", testKey, "2026-11-20T10:00:00Z", "111122223333", "us-east-1")+`,`+recordAt("a2", other, "2026-11-20T10:05:00Z", "111122223333", "eu-west-1")+`]}`))
-	writeFile(t, filepath.Join(dir, "export", "b.ndjson"), ndjson(recordAt("b1", other, "2026-11-20T08:59:59Z", "222233334444", "us-east-1"), recordAt("b2", other, "2026-11-20T09:30:00Z", "222233334444", "us-east-1")))
-	writeFile(t, filepath.Join(dir, "export", "c.json"), []byte("[\n  "+strings.ReplaceAll(recordAt("c1", other, "2026-11-20T11:59:00.500Z", "333344445555", "ap-south-1"), `":"`, `": "`)+"\n]\n"))
+	testfiles.Write(t, filepath.Join(dir, "export", "a.json"), []byte(`{"Records":[`+recordAt("a1", testKey, "2026-11-20T10:00:00Z", "111122223333", "us-east-1")+`,`+recordAt("a2", other, "2026-11-20T10:05:00Z", "111122223333", "eu-west-1")+`]}`))
+	testfiles.Write(t, filepath.Join(dir, "export", "b.ndjson"), ndjson(recordAt("b1", other, "2026-11-20T08:59:59Z", "222233334444", "us-east-1"), recordAt("b2", other, "2026-11-20T09:30:00Z", "222233334444", "us-east-1")))
+	testfiles.Write(t, filepath.Join(dir, "export", "c.json"), []byte("[\n  "+strings.ReplaceAll(recordAt("c1", other, "2026-11-20T11:59:00.500Z", "333344445555", "ap-south-1"), `":"`, `": "`)+"\n]\n"))
 	src := &FileSource{Paths: []string{filepath.Join(dir, "export")}}
 	rep, events := scanWith(t, src, q(testKey))
 	wantSpan := investigate.Window{Since: time.Date(2026, 11, 20, 8, 59, 59, 0, time.UTC), Until: time.Date(2026, 11, 20, 11, 59, 0, 5e8, time.UTC)}
@@ -243,8 +246,8 @@ func TestCoverageOfEverySearchedFile(t *testing.T) {
 	lay := func(acct, region, stamp string) string {
 		return filepath.Join(dir, "AWSLogs", acct, "CloudTrail", region, "2026", "11", "20", acct+"_CloudTrail_"+region+"_"+stamp+"_x.json.gz")
 	}
-	writeFile(t, lay("444455556666", "us-east-1", "20261120T1005Z"), gz(t, []byte(`{"Records":[`+recordAt("l1", other, "2026-11-20T10:01:00Z", "444455556666", "us-east-1")+`]}`)))
-	writeFile(t, lay("444455556666", "eu-west-1", "20261120T1305Z"), gz(t, []byte(`{"Records":[`+recordAt("l2", other, "2026-11-20T13:01:00Z", "444455556666", "eu-west-1")+`]}`)))
+	testfiles.Write(t, lay("444455556666", "us-east-1", "20261120T1005Z"), gz(t, []byte(`{"Records":[`+recordAt("l1", other, "2026-11-20T10:01:00Z", "444455556666", "us-east-1")+`]}`)))
+	testfiles.Write(t, lay("444455556666", "eu-west-1", "20261120T1305Z"), gz(t, []byte(`{"Records":[`+recordAt("l2", other, "2026-11-20T13:01:00Z", "444455556666", "eu-west-1")+`]}`)))
 	src = &FileSource{Paths: []string{filepath.Join(dir, "AWSLogs")}}
 	rep, _ = scanWith(t, src, investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "kp", Region: "us-east-1"}}})
 	if rep.Files != 2 || rep.Bytes == 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 files outside the key pairs' regions not read") {
@@ -448,8 +451,8 @@ func TestLinksHiddenFoldersAndSpecialFiles(t *testing.T) {
 	root := t.TempDir()
 	other := t.TempDir()
 	body := ndjson(record("l1", testKey), record("l2", testKey))
-	writeFile(t, filepath.Join(other, "linked.ndjson"), body)
-	writeFile(t, filepath.Join(root, ".git", "x.json"), body)
+	testfiles.Write(t, filepath.Join(other, "linked.ndjson"), body)
+	testfiles.Write(t, filepath.Join(root, ".git", "x.json"), body)
 	if err := os.Symlink(other, filepath.Join(root, "archive")); err != nil {
 		t.Skip(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/files"
 	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -60,7 +61,7 @@ func TestPivotOverAGeneratedArchive(t *testing.T) {
 		}
 		if e.Name == "RunInstances" {
 			launches++
-			if e.Region == m.Attack.Decoy.Region && e.Signer() != m.Attack.Key && !contains(m.Attack.SessionKeys, e.Signer()) && !contains(m.Attack.CreatedKeys, e.Signer()) {
+			if e.Region == m.Attack.Decoy.Region && e.Signer() != m.Attack.Key && !slices.Contains(m.Attack.SessionKeys, e.Signer()) && !slices.Contains(m.Attack.CreatedKeys, e.Signer()) {
 				t.Errorf("decoy launch %s followed", e.ID)
 			}
 		}
@@ -69,7 +70,7 @@ func TestPivotOverAGeneratedArchive(t *testing.T) {
 		t.Fatalf("events %d (want %d), signed by the key %d (want %d), launches %d (want %d)", len(evs), m.Attack.Events, signed, m.Attack.SignedByKey, launches, m.Attack.Launches)
 	}
 	for _, k := range m.Attack.SessionKeys {
-		if !contains(col.Keys, k) {
+		if !slices.Contains(col.Keys, k) {
 			t.Errorf("session %s not followed: %v", k, col.Keys)
 		}
 	}
@@ -83,15 +84,6 @@ func TestPivotOverAGeneratedArchive(t *testing.T) {
 	if rep.Skipped < m.DigestFiles || len(rep.Problems) > 0 {
 		t.Errorf("skipped %d (digests %d), problems %v", rep.Skipped, m.DigestFiles, rep.Problems)
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestTokensFindEveryKeyThatOccurs compares the token scan with a plain substring search
@@ -315,7 +307,7 @@ func FuzzParse(f *testing.F) {
 					streamed = append(streamed, e.ID+"@"+e.Origin)
 				}
 			}, nil, 0)
-			if !isGzip(b) && !slices.Equal(whole, streamed) {
+			if !files.IsGzip(b) && !slices.Equal(whole, streamed) {
 				t.Fatalf("whole %q, streamed %q", whole, streamed)
 			}
 			w.parse(&File{Path: "f.json", Size: MaxBuffered + 1}, open, m, func([]investigate.Event) {}, nil, 16)

@@ -5,20 +5,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"sync"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/keypivot/keypivot/files"
 )
 
 // Gzip decompression. Archive scans are limited by inflate speed: every byte of every
 // file in the window is decompressed once to learn whether a key occurs in it. Measured
-// on generated trail archives (BenchmarkInflate), libdeflate is about three to four times
-// faster than klauspost/compress, which is faster than the standard library; pgzip only
-// overlaps reading and checksumming with inflate inside one stream, which buys nothing
-// when every core already inflates its own file. Builds with -tags libdeflate (cgo and
-// libdeflate-dev) decompress whole files with libdeflate; every other build, and every
-// file libdeflate rejects (truncated, corrupt, larger than MaxBuffered), uses
-// klauspost/compress, which also yields the records before damage in a broken file.
+// on generated trail archives (BenchmarkArchive, inflate/*), libdeflate is about three
+// to four times faster than klauspost/compress, which is faster than the standard
+// library; pgzip only overlaps reading and checksumming with inflate inside one stream,
+// which buys nothing when every core already inflates its own file. Builds with -tags
+// libdeflate (cgo and libdeflate-dev) decompress whole files with libdeflate; every
+// other build, and every file libdeflate rejects (truncated, corrupt, larger than
+// MaxBuffered), uses klauspost/compress, which also yields the records before damage in
+// a broken file.
 
 // Inflater names the whole-file gzip decoder this build uses.
 func Inflater() string {
@@ -39,8 +39,6 @@ var newWholeInflater func() wholeInflater
 
 var errTooLarge = errors.New("decompressed size over the limit")
 
-func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
-
 // gzipSizeHint is the ISIZE field of the last gzip member: the decompressed size
 // modulo 2^32 of a single-member file.
 func gzipSizeHint(b []byte) int {
@@ -49,23 +47,6 @@ func gzipSizeHint(b []byte) int {
 	}
 	return int(binary.LittleEndian.Uint32(b[len(b)-4:]))
 }
-
-var gzPool sync.Pool
-
-// gzipReader returns a pooled klauspost gzip reader over r.
-func gzipReader(r io.Reader) (*gzip.Reader, error) {
-	if v := gzPool.Get(); v != nil {
-		zr := v.(*gzip.Reader)
-		if err := zr.Reset(r); err != nil {
-			gzPool.Put(zr)
-			return nil, err
-		}
-		return zr, nil
-	}
-	return gzip.NewReader(r)
-}
-
-func putGzipReader(zr *gzip.Reader) { gzPool.Put(zr) }
 
 // readUpTo reads r into buf's storage until EOF or until more than limit bytes were
 // read (limit+1 then). It returns what was read and the first error other than EOF.
@@ -100,11 +81,11 @@ func readUpTo(buf []byte, r io.Reader, limit int) ([]byte, error) {
 // gunzipGo decompresses src (in memory) with klauspost/compress into buf's storage, up
 // to limit+1 bytes. A read error leaves the bytes decompressed before it in the result.
 func gunzipGo(buf, src []byte, limit int) ([]byte, error) {
-	zr, err := gzipReader(bytes.NewReader(src))
+	zr, release, err := files.Gunzip(bytes.NewReader(src))
 	if err != nil {
 		return buf[:0], err
 	}
-	defer putGzipReader(zr)
+	defer release()
 	if hint := gzipSizeHint(src); hint > cap(buf) && hint <= limit {
 		buf = make([]byte, 0, hint+1)
 	}

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"runtime"
 	"unsafe"
+
+	"github.com/keypivot/keypivot/files"
 )
 
 func init() {
@@ -41,7 +43,7 @@ func (l *libdeflate) gunzip(dst, src []byte, limit int) ([]byte, error) {
 	}
 	in := src
 	for len(in) > 0 {
-		if !isGzip(in) {
+		if !files.IsGzip(in) {
 			return nil, fmt.Errorf("%w: %d bytes after the last member", errLibdeflate, len(in))
 		}
 		if cap(out)-len(out) < 64 {

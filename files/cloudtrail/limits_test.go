@@ -2,12 +2,12 @@ package cloudtrail
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keypivot/keypivot/files/internal/testfiles"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -28,7 +28,7 @@ func TestDuplicatesAreCountedInEveryShape(t *testing.T) {
 	} {
 		t.Run(filepath.Base(name), func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, filepath.Join(dir, name), body)
+			testfiles.Write(t, filepath.Join(dir, name), body)
 			col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(testKey), []investigate.EventSource{&FileSource{Paths: []string{dir}}}, nil, investigate.CollectOptions{})
 			if len(col.Errors) > 0 {
 				t.Fatal(col.Errors)
@@ -42,6 +42,25 @@ func TestDuplicatesAreCountedInEveryShape(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scanOne reads one file with ScanFiles for testKey, held whole or, with stream, as a
+// file too large to hold is, with a record size limit (0: the default), and returns the
+// ids of the events found, sorted, and the report.
+func scanOne(name string, body []byte, stream bool, limit int) ([]string, investigate.SourceReport) {
+	a := &memArchive{files: map[string][]byte{name: body}}
+	size := int64(len(body))
+	if stream {
+		size = MaxBuffered + 1
+	}
+	var ids []string
+	rep := ScanFiles(context.Background(), []File{{Path: name, Size: size}}, q(testKey), a.open, func(b []investigate.Event) {
+		for _, e := range b {
+			ids = append(ids, e.ID)
+		}
+	}, ScanOptions{Workers: 1, MaxRecordBytes: limit})
+	slices.Sort(ids)
+	return ids, rep
 }
 
 // TestRecordsOverTheLimitAreReported: a record over the size limit is reported with its
@@ -68,18 +87,7 @@ func TestRecordsOverTheLimitAreReported(t *testing.T) {
 	}
 	for _, stream := range []bool{false, true} {
 		for name, body := range files {
-			a := &memArchive{files: map[string][]byte{name: body}}
-			size := int64(len(body))
-			if stream {
-				size = MaxBuffered + 1
-			}
-			var ids []string
-			rep := ScanFiles(context.Background(), []File{{Path: name, Size: size}}, q(testKey), a.open, func(b []investigate.Event) {
-				for _, e := range b {
-					ids = append(ids, e.ID)
-				}
-			}, ScanOptions{Workers: 1, MaxRecordBytes: limit})
-			slices.Sort(ids)
+			ids, rep := scanOne(name, body, stream, limit)
 			w := want[name]
 			if len(rep.Problems) != 1 || rep.Problems[0].Where != w[0] || !slices.Equal(ids, w[1:]) {
 				t.Errorf("%s (streamed %v): events %v, problems %+v; want the record at %s reported and %v", name, stream, ids, rep.Problems, w[0], w[1:])
@@ -93,7 +101,7 @@ func TestRecordsOverTheLimitAreReported(t *testing.T) {
 	}
 	// The limit is the source's: FileSource passes it on, and 0 is the default.
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "lines.ndjson"), files["lines.ndjson"])
+	testfiles.Write(t, filepath.Join(dir, "lines.ndjson"), files["lines.ndjson"])
 	rep, events := scanWith(t, &FileSource{Paths: []string{dir}, MaxRecordBytes: limit}, q(testKey))
 	if len(events) != 2 || len(rep.Problems) != 1 {
 		t.Errorf("FileSource with a limit: events %d problems %v", len(events), rep.Problems)
@@ -151,85 +159,6 @@ func TestWrongTypedFieldsAreReported(t *testing.T) {
 	}
 }
 
-// chunkReader returns at most a few bytes a read, varying, so that values, strings and
-// escapes straddle every possible boundary of the stream's window.
-type chunkReader struct {
-	b []byte
-	n int
-}
-
-func (c *chunkReader) Read(p []byte) (int, error) {
-	if len(c.b) == 0 {
-		return 0, io.EOF
-	}
-	c.n++
-	k := min(len(p), len(c.b), 1+c.n%13)
-	copy(p, c.b[:k])
-	c.b = c.b[k:]
-	return k, nil
-}
-
-// TestStreamSplitsValues: the stream's splitter finds the end of every value whatever
-// the reads, holds values within the limit and scans past larger ones to the next.
-func TestStreamSplitsValues(t *testing.T) {
-	big := `{"a":"` + strings.Repeat(`x\\\"}]{[`, 40000) + `\\"}` // 320 KB: past the first window
-	values := []string{
-		`{"a":"b\"}","c":[1,{"d":"\\"}]}`,
-		big,
-		`[1,2,"]"]`,
-		`"a string \" with ] and }"`,
-		`{"Records":[{"eventID":"e\\\\"}]}`,
-		`17`,
-		`{}`,
-	}
-	input := strings.Join(values, " \n\t")
-	for _, limit := range []int{1 << 20, 64} {
-		for _, s := range []*jsonStream{newReaderStream(&chunkReader{b: []byte(input)}, limit), newByteStream([]byte(input), limit)} {
-			var got []string
-			for {
-				if _, ok := s.peek(); !ok {
-					break
-				}
-				raw, size, complete := s.value()
-				if !complete {
-					t.Fatalf("limit %d: value %d incomplete", limit, len(got))
-				}
-				i := len(got)
-				if int(size) != len(values[i]) {
-					t.Errorf("limit %d: value %d size %d, want %d", limit, i, size, len(values[i]))
-				}
-				if len(values[i]) > limit {
-					if raw != nil {
-						t.Errorf("limit %d: value %d of %d bytes held", limit, i, size)
-					}
-					got = append(got, values[i])
-					continue
-				}
-				got = append(got, string(raw))
-			}
-			if !slices.Equal(got, values) {
-				t.Errorf("limit %d: got %q", limit, got)
-			}
-			if s.r != nil && cap(s.buf) > limit+2*streamChunk {
-				t.Errorf("limit %d: window grew to %d bytes", limit, cap(s.buf))
-			}
-		}
-	}
-	// Lines: a line over the limit is consumed without being held.
-	s := newReaderStream(&chunkReader{b: []byte("short\n" + strings.Repeat("y", 300<<10) + "\nlast")}, 1<<10)
-	var lines []string
-	for s.ahead(1) {
-		raw, size, last := s.readLine()
-		lines = append(lines, fmt.Sprintf("%d:%d:%v", len(raw), size, raw == nil))
-		if last {
-			break
-		}
-	}
-	if want := []string{"5:5:false", fmt.Sprintf("0:%d:true", 300<<10), "4:4:false"}; !slices.Equal(lines, want) {
-		t.Errorf("lines %v, want %v", lines, want)
-	}
-}
-
 // TestDamagedFirstLineOfNDJSON: an NDJSON file whose first line is cut short is still
 // read line by line: the damage is one problem at :1, and every line after it loads,
 // held whole or streamed. Values run together on one line are still read as values.
@@ -246,18 +175,7 @@ func TestDamagedFirstLineOfNDJSON(t *testing.T) {
 	}
 	for _, stream := range []bool{false, true} {
 		for name, body := range files {
-			a := &memArchive{files: map[string][]byte{name: body}}
-			size := int64(len(body))
-			if stream {
-				size = MaxBuffered + 1
-			}
-			var ids []string
-			rep := ScanFiles(context.Background(), []File{{Path: name, Size: size}}, q(testKey), a.open, func(b []investigate.Event) {
-				for _, e := range b {
-					ids = append(ids, e.ID)
-				}
-			}, ScanOptions{Workers: 1})
-			slices.Sort(ids)
+			ids, rep := scanOne(name, body, stream, 0)
 			w := want[name]
 			var where []string
 			for _, p := range rep.Problems {

@@ -1,10 +1,3 @@
-// Package cloudtrail reads CloudTrail records from files and streams: the S3 archive
-// layout, {"Records":[...]} documents, bare arrays, NDJSON and the output of
-// `aws cloudtrail lookup-events`, plain or gzip. Directories are read by content (names
-// and, for files without an extension, their beginning); what is left out is counted by
-// reason. It skips whole files, then records, that cannot hold a key of interest before
-// decoding any JSON, says what the files searched cover (time, accounts, regions), and
-// bounds the memory any input takes (DefaultMaxRecordBytes).
 package cloudtrail
 
 import (

@@ -7,12 +7,13 @@ import (
 	"path"
 	"strings"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/keypivot/keypivot/files"
+	"github.com/keypivot/keypivot/files/jsonstream"
 )
 
-// Which files of a directory (or objects of a bucket) are logs. A trail is read by
-// content, not only by the names CloudTrail gives its objects: exports and shippers name
-// the same records *.log (Filebeat, Elastic exports), *.jsonl, *.ndjson, or nothing at all.
+// Which files of a directory (or objects of a bucket) are logs: by name as every file
+// reader chooses them (files.ClassifyName), less CloudTrail's digests, and by content
+// (Sniff) when the name has no extension.
 
 // NameKind is what a file's name says about it.
 type NameKind int
@@ -28,25 +29,18 @@ const (
 	NameOther
 )
 
-var logExts = []string{".json", ".jsonl", ".ndjson", ".log"}
-
-// ClassifyName says what a file's base name (or an object key) tells about it.
+// ClassifyName says what a file's base name (or an object key) tells about it: the
+// names every file reader reads (files.ClassifyName), and CloudTrail's digests.
 func ClassifyName(name string) NameKind {
 	base := path.Base(strings.ReplaceAll(name, "\\", "/"))
 	if strings.Contains(base, "CloudTrail-Digest") || strings.Contains(base, "CloudTrail-Insight") {
 		return NameDigest
 	}
-	l := strings.ToLower(base)
-	if strings.HasSuffix(l, ".gz") {
+	switch files.ClassifyName(base) {
+	case files.NameLog:
 		return NameLog
-	}
-	for _, ext := range logExts {
-		if strings.HasSuffix(l, ext) {
-			return NameLog
-		}
-	}
-	if i := strings.LastIndexByte(base, '.'); i <= 0 {
-		return NameSniff // no extension (a leading dot is a hidden file's name, not an extension)
+	case files.NameSniff:
+		return NameSniff
 	}
 	return NameOther
 }
@@ -61,38 +55,21 @@ const SniffBytes = 8 << 10
 // CloudTrailEvent). NDJSON of records passes by its first record. A gzip stream cut short
 // within the head (a ranged read of an object) is read as far as it goes.
 func Sniff(r io.Reader) (bool, error) {
-	er := &errReader{r: r}
-	br := bufio.NewReaderSize(er, 4096)
-	var src io.Reader = br
-	if magic, _ := br.Peek(2); isGzip(magic) {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return false, er.err // not gzip after all: not a log, unless the file failed
-		}
-		src = zr
+	// The file's own error (not EOF) tells a file that could not be read from content
+	// that is not a log.
+	in := &files.CountingReader{R: r}
+	src, release, err := files.Decompress(bufio.NewReaderSize(in, 4096))
+	if err != nil {
+		return false, in.Err // not gzip after all: not a log, unless the file failed
 	}
+	defer release()
 	head := make([]byte, SniffBytes)
 	n, _ := io.ReadFull(src, head)
-	if n == 0 && er.err != nil {
-		return false, er.err
+	if n == 0 && in.Err != nil {
+		return false, in.Err
 	}
 	// A damaged gzip stream or a cut-short head still shows what came before it.
 	return LooksLikeCloudTrail(head[:n]), nil
-}
-
-// errReader remembers the first error of the file itself (not EOF), to tell a file that
-// could not be read from content that is not a log.
-type errReader struct {
-	r   io.Reader
-	err error
-}
-
-func (e *errReader) Read(b []byte) (int, error) {
-	n, err := e.r.Read(b)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
 }
 
 var sniffKeys = [][]byte{
@@ -102,7 +79,7 @@ var sniffKeys = [][]byte{
 
 // LooksLikeCloudTrail is Sniff's test on a file's decompressed beginning.
 func LooksLikeCloudTrail(head []byte) bool {
-	i := skipSpace(head, 0)
+	i := jsonstream.SkipSpace(head, 0)
 	if i >= len(head) || (head[i] != '{' && head[i] != '[') {
 		return false
 	}

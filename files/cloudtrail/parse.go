@@ -13,7 +13,7 @@ import (
 	"sync"
 
 	"github.com/keypivot/keypivot/files"
-
+	"github.com/keypivot/keypivot/files/jsonstream"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -193,20 +193,6 @@ func (p *parser) coverage() (investigate.Window, []string, []string) {
 	return f.window(), slices.Clone(f.accounts), slices.Clone(f.regions)
 }
 
-// decompress wraps r in a pooled gzip reader when its content starts with gzip magic.
-func decompress(rc io.Reader) (io.Reader, func(), error) {
-	br := bufio.NewReaderSize(rc, 256<<10)
-	magic, _ := br.Peek(2)
-	if isGzip(magic) {
-		zr, err := gzipReader(br)
-		if err != nil {
-			return nil, nil, err
-		}
-		return zr, func() { putGzipReader(zr) }, nil
-	}
-	return br, func() {}, nil
-}
-
 // errGzipHeader marks a file that starts with gzip magic but has no valid header.
 type errGzipHeader struct{ err error }
 
@@ -225,11 +211,11 @@ func (w *worker) gunzip(src []byte) ([]byte, error) {
 			}
 		}
 	}
-	zr, err := gzipReader(bytes.NewReader(src))
+	zr, release, err := files.Gunzip(bytes.NewReader(src))
 	if err != nil {
 		return nil, errGzipHeader{err}
 	}
-	defer putGzipReader(zr)
+	defer release()
 	buf := w.buf
 	if hint := gzipSizeHint(src); hint > cap(buf) && hint <= MaxBuffered {
 		buf = make([]byte, 0, hint+bytes.MinRead)
@@ -271,7 +257,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		// A read that failed midway (a dropped connection) yields what came before.
 		readErr = rerr
 	}
-	if isGzip(raw) {
+	if files.IsGzip(raw) {
 		if hint := gzipSizeHint(raw); hint > MaxBuffered && hint/maxDeflateRatio <= len(raw) {
 			// A small file that inflates past what is held (a gzip bomb, a huge export):
 			// stream it rather than inflate it into a buffer first.
@@ -308,12 +294,12 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		}
 		return
 	}
-	if i := skipSpace(p.buf, 0); i >= len(p.buf) {
+	if i := jsonstream.SkipSpace(p.buf, 0); i >= len(p.buf) {
 		p.problem(p.name, "empty file")
 		return
 	} else if p.buf[i] != '{' && p.buf[i] != '[' {
 		// Not JSON at all: say so even when no key of interest occurs in it.
-		p.problem(p.name+":1", "not JSON: file starts with %q", printable(p.buf[i:]))
+		p.problem(p.name+":1", "not JSON: file starts with %q", printable(p.buf[i:], 16))
 		p.notTrail = true
 		return
 	}
@@ -365,55 +351,47 @@ func (p *parser) parseBuffer(truncated bool) {
 			return
 		}
 	}
-	p.parseStream(newByteStream(p.buf, p.limit), truncated)
+	p.parseStream(jsonstream.FromBytes(p.buf, p.limit), truncated)
 }
 
 // stream parses a file too large to hold, record by record: memory stays within the
 // record size limit and the reader's window, whatever the file's size.
 func (p *parser) stream(r io.Reader) {
-	cr := &countingReader{r: r}
-	dr, release, err := decompress(cr)
+	cr := &files.CountingReader{R: r}
+	dr, release, err := files.Decompress(bufio.NewReaderSize(cr, streamRead))
 	if err != nil {
 		p.problem(p.name, "not a readable gzip file: %v", err)
 		return
 	}
 	defer release()
 	p.stats.Searched = true
-	out := &countingReader{r: dr}
+	out := &files.CountingReader{R: dr}
 	p.buf = nil
 	p.perRecord = true
-	s := newReaderStream(out, p.limit)
+	s := jsonstream.FromReader(out, p.limit)
 	p.parseStream(s, false)
-	p.stats.Bytes = out.n
-	p.stats.Compressed = cr.n
-	if s.err != nil {
-		p.problem(p.name, "%s after %d bytes; the records before it were read", files.DescribeReadError(s.err), out.n)
+	p.stats.Bytes = out.N
+	p.stats.Compressed = cr.N
+	if s.Err() != nil {
+		p.problem(p.name, "%s after %d bytes; the records before it were read", files.DescribeReadError(s.Err()), out.N)
 	}
 }
 
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n += int64(n)
-	return n, err
-}
+// streamRead is the size of the reads of a streamed file as stored.
+const streamRead = 256 << 10
 
 // parseStream detects the input's shape and reads its records: NDJSON (one record, or
 // one Records document, a line: a bad line is reported and skipped), arrays of records,
 // {"Records":[...]} and lookup-events {"Events":[...]} documents, and concatenated or
 // pretty-printed records, in any mix.
-func (p *parser) parseStream(s *jsonStream, truncated bool) {
-	c, ok := s.peek()
+func (p *parser) parseStream(s *jsonstream.Stream, truncated bool) {
+	c, ok := s.Peek()
 	if !ok {
 		return
 	}
 	switch c {
 	case '{':
-		if looksNDJSON(s.head(ndjsonHead)) {
+		if looksNDJSON(s.Head(ndjsonHead)) {
 			p.lines(s, truncated)
 			return
 		}
@@ -421,26 +399,26 @@ func (p *parser) parseStream(s *jsonStream, truncated bool) {
 	case '[':
 		p.values(s, truncated)
 	default:
-		p.problem(p.name+":1", "not JSON: file starts with %q", printable(s.head(16)))
+		p.problem(p.name+":1", "not JSON: file starts with %q", printable(s.Head(16), 16))
 	}
 }
 
 // values reads top-level values: records (named by the line they start on), arrays of
 // records and Records/Events documents (their records named by index).
-func (p *parser) values(s *jsonStream, truncated bool) {
+func (p *parser) values(s *jsonstream.Stream, truncated bool) {
 	for {
-		c, ok := s.peek()
+		c, ok := s.Peek()
 		if !ok {
 			return
 		}
-		line := s.lineNo()
+		line := s.Line()
 		switch c {
 		case '[':
 			if !p.array(s, truncated) {
 				return
 			}
 		case '{':
-			switch firstKey(s.head(4096)) {
+			switch firstKey(s.Head(4096)) {
 			case "Records", "Events":
 				if !p.document(s, truncated) {
 					return
@@ -456,15 +434,15 @@ func (p *parser) values(s *jsonStream, truncated bool) {
 			if p.onLine > 1 {
 				at.rec = p.onLine // several values on one line
 			}
-			raw, size, complete := s.value()
+			raw, size, complete := s.Value()
 			if !complete {
 				p.cut(s, truncated, at)
 				return
 			}
 			p.record(raw, size, at, false)
 		default:
-			p.problem(p.at(place{line: line}), "invalid JSON: %q where a record should start; the rest of the line is skipped", printable(s.head(16)))
-			s.skipLine()
+			p.problem(p.at(place{line: line}), "invalid JSON: %q where a record should start; the rest of the line is skipped", printable(s.Head(16), 16))
+			s.SkipLine()
 		}
 	}
 }
@@ -472,23 +450,23 @@ func (p *parser) values(s *jsonStream, truncated bool) {
 // next moves to the next item of a list (an array's elements, an object's members) after
 // n items, past the comma, and returns its first byte; ok is false when the list closes
 // (closer consumed; closed is set) or cannot go on (reported).
-func (p *parser) next(s *jsonStream, n int, closer byte, truncated bool) (c byte, ok, closed bool) {
-	c, ok = s.peek()
+func (p *parser) next(s *jsonstream.Stream, n int, closer byte, truncated bool) (c byte, ok, closed bool) {
+	c, ok = s.Peek()
 	if ok && c == closer {
-		s.skip(1)
+		s.Skip(1)
 		return c, false, true
 	}
 	if ok && n > 0 {
 		if c != ',' {
 			if closer == ']' {
-				p.problem(p.at(place{rec: p.recNo}), "invalid JSON after this record: %q where \",\" or \"]\" should be", printable(s.head(16)))
+				p.problem(p.at(place{rec: p.recNo}), "invalid JSON after this record: %q where \",\" or \"]\" should be", printable(s.Head(16), 16))
 			} else {
-				p.problem(p.at(place{line: s.lineNo()}), "invalid JSON: %q where \",\" or \"}\" should be", printable(s.head(16)))
+				p.problem(p.at(place{line: s.Line()}), "invalid JSON: %q where \",\" or \"}\" should be", printable(s.Head(16), 16))
 			}
 			return c, false, false
 		}
-		s.skip(1)
-		c, ok = s.peek()
+		s.Skip(1)
+		c, ok = s.Peek()
 	}
 	if !ok {
 		p.cut(s, truncated, place{rec: p.recNo + 1})
@@ -497,8 +475,8 @@ func (p *parser) next(s *jsonStream, n int, closer byte, truncated bool) (c byte
 }
 
 // array reads an array of records (or of lookup events) from its '['.
-func (p *parser) array(s *jsonStream, truncated bool) bool {
-	s.skip(1)
+func (p *parser) array(s *jsonstream.Stream, truncated bool) bool {
+	s.Skip(1)
 	for n := 0; ; n++ {
 		c, ok, closed := p.next(s, n, ']', truncated)
 		if !ok {
@@ -510,7 +488,7 @@ func (p *parser) array(s *jsonStream, truncated bool) bool {
 			p.problem(p.at(at), "invalid JSON: %q where a record should be", string(c))
 			return false
 		}
-		raw, size, complete := s.value()
+		raw, size, complete := s.Value()
 		if !complete {
 			p.cut(s, truncated, at)
 			return false
@@ -521,29 +499,29 @@ func (p *parser) array(s *jsonStream, truncated bool) bool {
 
 // document reads {"Records":[...]} and lookup-events' {"Events":[...], "NextToken":...}
 // from its '{', the records as they stream by; other members are skipped.
-func (p *parser) document(s *jsonStream, truncated bool) bool {
-	s.skip(1)
+func (p *parser) document(s *jsonstream.Stream, truncated bool) bool {
+	s.Skip(1)
 	for n := 0; ; n++ {
 		c, ok, closed := p.next(s, n, '}', truncated)
 		if !ok {
 			return closed
 		}
 		if c != '"' {
-			p.problem(p.at(place{line: s.lineNo()}), "invalid JSON: %q where a member name should be", printable(s.head(16)))
+			p.problem(p.at(place{line: s.Line()}), "invalid JSON: %q where a member name should be", printable(s.Head(16), 16))
 			return false
 		}
-		key, _, complete := s.value()
+		key, _, complete := s.Value()
 		name := string(key)
-		if c, ok = s.peek(); !complete || !ok || c != ':' {
+		if c, ok = s.Peek(); !complete || !ok || c != ':' {
 			if complete && ok {
-				p.problem(p.at(place{line: s.lineNo()}), "invalid JSON: %q where \":\" should be", printable(s.head(16)))
+				p.problem(p.at(place{line: s.Line()}), "invalid JSON: %q where \":\" should be", printable(s.Head(16), 16))
 			} else {
 				p.cut(s, truncated, place{rec: p.recNo + 1})
 			}
 			return false
 		}
-		s.skip(1)
-		if c, ok = s.peek(); !ok {
+		s.Skip(1)
+		if c, ok = s.Peek(); !ok {
 			p.cut(s, truncated, place{rec: p.recNo + 1})
 			return false
 		}
@@ -553,7 +531,7 @@ func (p *parser) document(s *jsonStream, truncated bool) bool {
 			}
 			continue
 		}
-		if _, _, complete := s.value(); !complete {
+		if _, _, complete := s.Value(); !complete {
 			p.cut(s, truncated, place{rec: p.recNo + 1})
 			return false
 		}
@@ -562,15 +540,15 @@ func (p *parser) document(s *jsonStream, truncated bool) bool {
 
 // lines reads NDJSON: one record, or one Records document, a line. A bad line is
 // reported and skipped; a line over the limit is scanned past without being held.
-func (p *parser) lines(s *jsonStream, truncated bool) {
-	for s.ahead(1) {
-		lineNo := s.lineNo()
-		raw, size, last := s.readLine()
+func (p *parser) lines(s *jsonstream.Stream, truncated bool) {
+	for s.Ahead(1) {
+		lineNo := s.Line()
+		raw, size, last := s.ReadLine()
 		if raw == nil {
 			p.tooLarge(place{line: lineNo}, size)
 		} else if t := bytes.TrimSpace(raw); len(t) > 0 {
 			if !json.Valid(t) {
-				if !last || !(truncated || s.err != nil) { // a truncated file's last line was reported already
+				if !last || !(truncated || s.Err() != nil) { // a truncated file's last line was reported already
 					p.problem(p.at(place{line: lineNo}), "invalid JSON line")
 				}
 			} else {
@@ -590,8 +568,8 @@ func (p *parser) line(raw []byte, line int) {
 		if raw[0] == '{' {
 			base, recNo := p.base, p.recNo
 			p.base, p.recNo = p.at(place{line: line}), 0
-			sub := newByteStream(raw, p.limit)
-			sub.peek()
+			sub := jsonstream.FromBytes(raw, p.limit)
+			sub.Peek()
 			p.document(sub, false)
 			p.base, p.recNo = base, recNo
 			return
@@ -602,11 +580,11 @@ func (p *parser) line(raw []byte, line int) {
 
 // cut reports a value the input ended inside, unless the read error that ended it is
 // reported already.
-func (p *parser) cut(s *jsonStream, truncated bool, at place) {
-	if truncated || s.err != nil {
+func (p *parser) cut(s *jsonstream.Stream, truncated bool, at place) {
+	if truncated || s.Err() != nil {
 		return
 	}
-	p.problem(p.at(at), "truncated at byte %d: the value is never closed; records after the cut are missing", s.offset())
+	p.problem(p.at(at), "truncated at byte %d: the value is never closed; records after the cut are missing", s.Offset())
 }
 
 // tooLarge reports a record over the size limit.
@@ -684,11 +662,10 @@ func valuesRunTogether(b []byte) bool {
 	}
 }
 
-func printable(b []byte) string {
-	if len(b) > 16 {
-		b = b[:16]
-	}
-	return strings.ToValidUTF8(string(b), "?")
+// printable is the start of b, up to n bytes, for a message (quoted with %q): what does
+// not decode as UTF-8 shows as "?".
+func printable(b []byte, n int) string {
+	return strings.ToValidUTF8(string(b[:min(len(b), n)]), "?")
 }
 
 // record handles one record (raw is nil when it is over the size limit): counted, its

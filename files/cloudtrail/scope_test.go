@@ -2,11 +2,12 @@ package cloudtrail
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/keypivot/keypivot/files/internal/testfiles"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -33,7 +34,7 @@ func TestAccountsAndRegionsPruneADirectory(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for name, body := range files {
-		writeFile(t, filepath.Join(dir, name), body)
+		testfiles.Write(t, filepath.Join(dir, name), body)
 	}
 	run := func(src *FileSource) (map[string]bool, investigate.SourceReport) {
 		t.Helper()
@@ -101,15 +102,5 @@ func TestLayoutFolder(t *testing.T) {
 		if a != want[0] || r != want[1] {
 			t.Errorf("%s: %q %q, want %q", p, a, r, want)
 		}
-	}
-}
-
-func writeFile(t *testing.T, p string, body []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, body, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

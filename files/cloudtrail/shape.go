@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/keypivot/keypivot/files/jsonstream"
 )
 
 // Shape check. A file whose tokens rule it out is never decoded, so nothing in the parser
@@ -48,7 +50,7 @@ type shapeProblem struct {
 // with '{' or '['; whole is set when b was inflated from a gzip file whose trailer checked
 // out. It returns nil for a complete CloudTrail document.
 func checkShape(b []byte, whole bool) *shapeProblem {
-	i := skipSpace(b, 0)
+	i := jsonstream.SkipSpace(b, 0)
 	if i >= len(b) || (b[i] != '{' && b[i] != '[') {
 		return nil // empty files and non-JSON are reported by the parser before this
 	}
@@ -129,17 +131,17 @@ func lastNonSpace(b []byte, i, before int) int {
 // a time, so that a damaged line is named and the walk goes on; anything else must be a
 // sequence of complete values.
 func walkStructure(b []byte, i int) *shapeProblem {
-	end, ok := skipComposite(b, i)
+	end, ok := jsonstream.SkipComposite(b, i)
 	if !ok {
 		return incomplete(b, i, len(b))
 	}
-	if !endsLine(b, end) || skipSpace(b, end) >= len(b) {
+	if !endsLine(b, end) || jsonstream.SkipSpace(b, end) >= len(b) {
 		// One document (or documents on one line): what follows must be values too.
-		for j := skipSpace(b, end); j < len(b); j = skipSpace(b, end) {
+		for j := jsonstream.SkipSpace(b, end); j < len(b); j = jsonstream.SkipSpace(b, end) {
 			if b[j] != '{' && b[j] != '[' {
 				return &shapeProblem{where: lineOf(b, j), message: fmt.Sprintf("invalid JSON at byte %d: %s after the end of the document", j, quoteHead(b[j:]))}
 			}
-			if end, ok = skipComposite(b, j); !ok {
+			if end, ok = jsonstream.SkipComposite(b, j); !ok {
 				return incomplete(b, j, len(b))
 			}
 		}
@@ -148,7 +150,7 @@ func walkStructure(b []byte, i int) *shapeProblem {
 	// NDJSON: one value a line.
 	var bad []int
 	badLine := ""
-	for j := skipSpace(b, end); j < len(b); {
+	for j := jsonstream.SkipSpace(b, end); j < len(b); {
 		eol := bytes.IndexByte(b[j:], '\n')
 		if eol < 0 {
 			eol = len(b)
@@ -157,7 +159,7 @@ func walkStructure(b []byte, i int) *shapeProblem {
 		}
 		lineOK := false
 		if b[j] == '{' || b[j] == '[' {
-			e, ok := skipComposite(b[:eol], j)
+			e, ok := jsonstream.SkipComposite(b[:eol], j)
 			if !ok && eol == len(b) {
 				return incomplete(b, j, len(b))
 			}
@@ -169,7 +171,7 @@ func walkStructure(b []byte, i int) *shapeProblem {
 			}
 			bad = append(bad, j)
 		}
-		j = skipSpace(b, eol)
+		j = jsonstream.SkipSpace(b, eol)
 	}
 	if len(bad) == 0 {
 		return nil
@@ -245,13 +247,13 @@ func emptyRecords(b []byte, i int, first string) bool {
 		if j < 0 {
 			return false
 		}
-		j = skipSpace(b, i+j+1)
+		j = jsonstream.SkipSpace(b, i+j+1)
 		if j >= len(b) || b[j] != '[' {
 			return false
 		}
 		j++
 	}
-	j = skipSpace(b, j)
+	j = jsonstream.SkipSpace(b, j)
 	return j < len(b) && b[j] == ']'
 }
 
@@ -262,14 +264,7 @@ func lineOf(b []byte, off int) string { return fmt.Sprintf(":%d", lineNumber(b, 
 // quoteHead quotes the beginning of b for a message.
 func quoteHead(b []byte) string {
 	if len(b) > 40 {
-		return fmt.Sprintf("%q...", printable40(b))
+		return fmt.Sprintf("%q...", printable(b, 40))
 	}
-	return fmt.Sprintf("%q", printable40(b))
-}
-
-func printable40(b []byte) string {
-	if len(b) > 40 {
-		b = b[:40]
-	}
-	return string(bytes.ToValidUTF8(b, []byte("?")))
+	return fmt.Sprintf("%q", printable(b, 40))
 }

@@ -53,12 +53,35 @@ type FileSource struct {
 func (s *FileSource) cachedList(sc Scope, pivot uint64) Listing {
 	s.listMu.Lock()
 	defer s.listMu.Unlock()
-	key := fmt.Sprint(s.Paths, sc.Accounts, sc.Regions, sc.Window)
-	if pivot != 0 && s.listed != nil && s.listedPivot == pivot && s.listedScope == key {
-		return *s.listed
+	if l, ok := s.cached(sc, pivot); ok {
+		return l
 	}
 	l := List(s.Paths, sc)
-	s.listed, s.listedPivot, s.listedScope = &l, pivot, key
+	s.listed, s.listedPivot, s.listedScope = &l, pivot, s.scopeKey(sc)
+	return l
+}
+
+// cached is the listing of an earlier round of the pivot, if any (listMu held).
+func (s *FileSource) cached(sc Scope, pivot uint64) (Listing, bool) {
+	if pivot == 0 || s.listed == nil || s.listedPivot != pivot || s.listedScope != s.scopeKey(sc) {
+		return Listing{}, false
+	}
+	return *s.listed, true
+}
+
+func (s *FileSource) scopeKey(sc Scope) string {
+	return fmt.Sprint(s.Paths, sc.Accounts, sc.Regions, sc.Window)
+}
+
+// learn folds what the scan sniffed into the listing (Listing.learn), and into the cached
+// listing of the pivot, so that its later rounds open those files no more to tell.
+func (s *FileSource) learn(sc Scope, pivot uint64, l Listing, sniffs []sniffed) Listing {
+	l = l.learn(sniffs)
+	s.listMu.Lock()
+	defer s.listMu.Unlock()
+	if _, ok := s.cached(sc, pivot); ok {
+		s.listed = &l
+	}
 	return l
 }
 
@@ -82,18 +105,17 @@ type File struct {
 	// without one are not indexed.
 	Sig    string
 	Layout *LogFile
-}
-
-// ListFiles walks paths and returns the log files to read, in a stable order, with the
-// files it skipped (digests, zero-byte markers, files outside the window, files that are
-// not logs) counted and the paths it could not read reported.
-func ListFiles(paths []string, w investigate.Window) (files []File, skipped int, problems []investigate.Problem) {
-	l := List(paths, Scope{Window: w})
-	return l.Files, l.Skipped, l.Problems
+	// Sniff: the name does not say whether the file is a log (it has no extension), its
+	// content does. The scan sniffs it when it opens it to read (Sniff), and leaves it
+	// out, unsearched, when it is not CloudTrail.
+	Sniff bool
 }
 
 // Listing is what List found.
 type Listing struct {
+	// Files are the files to read; those with Sniff set are told from other files by
+	// their content when the scan reads them (what it finds is folded into the listing
+	// by learn).
 	Files []File
 	// Skips counts what was left out unread, by reason (investigate.Skip*); Skipped is
 	// their total.
@@ -137,13 +159,15 @@ func (t *SkipTally) Into(r *investigate.SourceReport) {
 	}
 }
 
-// List walks paths like ListFiles, and leaves out the folders of the S3 layout outside
-// the scope's accounts and regions without walking them. A directory is read by content:
+// List walks paths and returns the log files to read, in a stable order, with what it
+// left out counted and the paths it could not read reported; it leaves out the folders
+// of the S3 layout outside the scope's accounts and regions without walking them. A
+// directory is read by content:
 // files named like logs (ClassifyName) are listed, files without an extension are
-// listed when their beginning looks like CloudTrail (Sniff), and everything else is
-// counted as left out, by reason: not a log, empty, digest, outside the window, pruned
-// (folders left unwalked count one each, and the example says so). A file named
-// explicitly in paths is listed whatever its name.
+// listed to be sniffed when they are read (File.Sniff: opened once, not once to list and
+// again to read), and everything else is counted as left out, by reason: not a log,
+// empty, digest, outside the window, pruned (folders left unwalked count one each, and
+// the example says so). A file named explicitly in paths is listed whatever its name.
 func List(paths []string, sc Scope) Listing {
 	w := sc.Window
 	var (
@@ -226,20 +250,7 @@ func List(paths []string, sc Scope) Listing {
 				tally.Add(investigate.SkipEmptyFile, 1, p) // zero-byte folder markers
 				return
 			}
-			if kind == NameSniff {
-				ok, err := sniffFile(p)
-				if err != nil {
-					mu.Lock()
-					problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-					mu.Unlock()
-					return
-				}
-				if !ok {
-					tally.Add(investigate.SkipNotLog, 1, p)
-					return
-				}
-			}
-			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
+			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano), Sniff: kind == NameSniff}
 			if inLayout {
 				f.Layout = &lf
 			}
@@ -257,16 +268,6 @@ func List(paths []string, sc Scope) Listing {
 	var r investigate.SourceReport
 	tally.Into(&r)
 	return Listing{Files: files, Skips: r.Skips, Skipped: r.Skipped, Problems: problems, Pruning: pr}
-}
-
-// sniffFile reads the beginning of a file without an extension: is it CloudTrail?
-func sniffFile(p string) (bool, error) {
-	f, err := openLocal(p)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	return Sniff(f)
 }
 
 // walkTree walks root's directories on several goroutines at once (a stat per file
@@ -353,21 +354,28 @@ func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.
 // Events implements investigate.EventSource.
 func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
-	l := s.cachedList(Scope{Window: q.Window, Accounts: s.Accounts, Regions: s.Regions}, q.Pivot)
-	files, problems := l.Files, l.Problems
-	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Problems: problems}
+	sc := Scope{Window: q.Window, Accounts: s.Accounts, Regions: s.Regions}
+	l := s.cachedList(sc, q.Pivot)
+	// Files without an extension are sniffed as the scan reads them; the listing learns
+	// what they are, and reports them as a listing that sniffed them would have.
+	var r investigate.SourceReport
+	if len(l.Files) > 0 || len(l.Problems) == 0 {
+		var sniffs []sniffed
+		r, sniffs = scanFiles(ctx, l.Files, q, func(name string) Opener {
+			return func() (io.ReadCloser, error) { return openLocal(name) }
+		}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index(), MaxRecordBytes: s.MaxRecordBytes})
+		l = s.learn(sc, q.Pivot, l, sniffs)
+	}
+	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Problems: l.Problems}
 	for _, sk := range l.Skips {
 		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
 	}
 	if n := l.Pruning.Note(); n != "" {
 		rep.Notes = append(rep.Notes, n)
 	}
-	if len(files) == 0 && len(problems) > 0 {
+	if len(l.Files) == 0 && len(l.Problems) > 0 {
 		return rep, fmt.Errorf("no readable CloudTrail files in %s", strings.Join(s.Paths, ", "))
 	}
-	r := ScanFiles(ctx, files, q, func(name string) Opener {
-		return func() (io.ReadCloser, error) { return openLocal(name) }
-	}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index(), MaxRecordBytes: s.MaxRecordBytes})
 	rep.Merge(r)
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-files"
 	rep.Elapsed = time.Since(start)
@@ -420,7 +428,30 @@ func memoryWeight(f *File, budget int64, limit int) int64 {
 // answered from the index without reading, or ruled out by its place in the layout. Its
 // Span, Accounts and AWSRegions say what those files cover, matched or not: from their
 // records when read (or from the index, which keeps them), from the layout otherwise.
+//
+// A file listed with Sniff is read only when it sniffs as CloudTrail; otherwise it is
+// counted as left out, not a log (investigate.SkipNotLog), or, when it could not be read
+// to tell, reported as a problem; neither is searched.
 func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open func(string) Opener, sink func([]investigate.Event), opts ScanOptions) investigate.SourceReport {
+	rep, sniffed := scanFiles(ctx, files, q, open, sink, opts)
+	var (
+		tally    SkipTally
+		problems []investigate.Problem
+	)
+	for _, sn := range sniffed {
+		sn.tell(&tally, &problems)
+	}
+	tally.Into(&rep)
+	if len(problems) > 0 {
+		rep.Problems = append(rep.Problems, problems...)
+		sort.SliceStable(rep.Problems, func(i, j int) bool { return rep.Problems[i].Where < rep.Problems[j].Where })
+	}
+	return rep
+}
+
+// scanFiles is ScanFiles, which also says what the files listed with Sniff turned out to
+// be, leaving it to the caller to report them.
+func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open func(string) Opener, sink func([]investigate.Event), opts ScanOptions) (investigate.SourceReport, []sniffed) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -436,6 +467,7 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		mu        sync.Mutex
 		rep       investigate.SourceReport
 		problems  []investigate.Problem
+		sniffs    []sniffed
 		done      atomic.Int64
 		bytesOut  atomic.Int64
 		bytesIn   atomic.Int64
@@ -513,7 +545,19 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 					if err := mem.Acquire(ctx, weight); err != nil {
 						break // cancelled
 					}
-					st, probs := w.parse(f, open(f.Path), m, emit, opts.Index, opts.MaxRecordBytes)
+					op := open(f.Path)
+					if f.Sniff {
+						sn := sniffed{index: i, path: f.Path}
+						op, sn.log, sn.err = sniffOpen(op)
+						mu.Lock()
+						sniffs = append(sniffs, sn)
+						mu.Unlock()
+						if !sn.log {
+							mem.Release(weight)
+							break // not CloudTrail, or not readable to tell: not searched
+						}
+					}
+					st, probs := w.parse(f, op, m, emit, opts.Index, opts.MaxRecordBytes)
 					mem.Release(weight)
 					searched.Add(1)
 					if st.Searched {
@@ -562,7 +606,8 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		rep.Truncated = true
 		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled after %d of %d files", done.Load(), len(files)))
 	}
-	return rep
+	sort.Slice(sniffs, func(i, j int) bool { return sniffs[i].index < sniffs[j].index })
+	return rep, sniffs
 }
 
 // indexRulesOut reports whether the index rules f out; out receives the file's indexed

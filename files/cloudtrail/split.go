@@ -1,6 +1,10 @@
 package cloudtrail
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/keypivot/keypivot/files/jsonstream"
+)
 
 // span is a record's place in a buffer.
 type span struct{ start, end int }
@@ -14,23 +18,23 @@ var recordsKey = []byte(`"Records"`)
 // parser, which says what is wrong and where. A record that is not valid JSON inside a
 // balanced structure is found by the decoder if the record is wanted.
 func recordSpans(b []byte, out []span) ([]span, bool) {
-	i := skipSpace(b, 0)
+	i := jsonstream.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return out, false
 	}
-	i = skipSpace(b, i+1)
+	i = jsonstream.SkipSpace(b, i+1)
 	if !bytes.HasPrefix(b[i:], recordsKey) {
 		return out, false
 	}
-	i = skipSpace(b, i+len(recordsKey))
+	i = jsonstream.SkipSpace(b, i+len(recordsKey))
 	if i >= len(b) || b[i] != ':' {
 		return out, false
 	}
-	i = skipSpace(b, i+1)
+	i = jsonstream.SkipSpace(b, i+1)
 	if i >= len(b) || b[i] != '[' {
 		return out, false
 	}
-	i = skipSpace(b, i+1)
+	i = jsonstream.SkipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
 		i++
 	} else {
@@ -38,17 +42,17 @@ func recordSpans(b []byte, out []span) ([]span, bool) {
 			if i >= len(b) || b[i] != '{' {
 				return out, false
 			}
-			end, ok := skipComposite(b, i)
+			end, ok := jsonstream.SkipComposite(b, i)
 			if !ok {
 				return out, false
 			}
 			out = append(out, span{i, end})
-			i = skipSpace(b, end)
+			i = jsonstream.SkipSpace(b, end)
 			if i >= len(b) {
 				return out, false
 			}
 			if b[i] == ',' {
-				i = skipSpace(b, i+1)
+				i = jsonstream.SkipSpace(b, i+1)
 				continue
 			}
 			if b[i] != ']' {
@@ -58,70 +62,9 @@ func recordSpans(b []byte, out []span) ([]span, bool) {
 			break
 		}
 	}
-	i = skipSpace(b, i)
+	i = jsonstream.SkipSpace(b, i)
 	if i >= len(b) || b[i] != '}' {
 		return out, false
 	}
-	return out, skipSpace(b, i+1) == len(b)
-}
-
-func skipSpace(b []byte, i int) int {
-	if i == 0 && bytes.HasPrefix(b, []byte{0xef, 0xbb, 0xbf}) {
-		i = 3
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// structural marks the bytes skipComposite stops at.
-var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
-
-// skipComposite returns the end of the object or array that starts at b[i].
-func skipComposite(b []byte, i int) (int, bool) {
-	depth := 0
-	n := len(b)
-	for i < n {
-		c := b[i]
-		if !structural[c] {
-			i++
-			continue
-		}
-		switch c {
-		case '"':
-			j := i + 1
-			for {
-				k := bytes.IndexByte(b[j:], '"')
-				if k < 0 {
-					return 0, false
-				}
-				j += k
-				bs := 0
-				for p := j - 1; p > i && b[p] == '\\'; p-- {
-					bs++
-				}
-				if bs%2 == 0 {
-					break
-				}
-				j++
-			}
-			i = j + 1
-			continue
-		case '{', '[':
-			depth++
-		default: // '}', ']'
-			depth--
-			if depth == 0 {
-				return i + 1, true
-			}
-		}
-		i++
-	}
-	return 0, false
+	return out, jsonstream.SkipSpace(b, i+1) == len(b)
 }

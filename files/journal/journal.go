@@ -7,6 +7,11 @@
 // swallows what comes after it: Append starts every record on a new line, and Entries
 // reads every line on its own, reports the damage with its byte offset, and still
 // returns every record around it.
+//
+// This package is the journal's file: locking, fsync, framing and reading back. The
+// records (investigate.JournalEntry) and the interface it implements
+// (investigate.Journal) are the domain's. It imports investigate and
+// investigate/sanitize, never aws, elastic or tui.
 package journal
 
 import (

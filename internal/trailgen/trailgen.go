@@ -4,6 +4,10 @@
 // modelled on real trails (shapes copied from the Stratus Red Team detonation logs), and
 // one attack (a leaked long-term key, the sessions derived from it, key pairs and GPU
 // launches) mixed into the benign volume. Output is deterministic for a seed.
+//
+// It is a fixture generator, not part of keypivot's reading of real data: tests and
+// benchmarks of files/cloudtrail and aws/s3archive, and cmd/trailgen, use it. It imports
+// the standard library and klauspost/compress only.
 package trailgen
 
 import (

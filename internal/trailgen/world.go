@@ -282,6 +282,17 @@ func arnOf(p *principal, at time.Time) string {
 	return ""
 }
 
+// appendSigner appends the members of a user's or a role's identity after its principalId:
+// its ARN, account and access key.
+func appendSigner(b []byte, c *ctx) []byte {
+	b = append(b, `","arn":"`...)
+	b = append(b, arnOf(c.p, c.at)...)
+	b = append(b, `","accountId":"`...)
+	b = append(b, c.p.account...)
+	b = append(b, `","accessKeyId":"`...)
+	return append(b, c.key...)
+}
+
 func (w *world) identity(b []byte, c *ctx) []byte {
 	p := c.p
 	switch p.kind {
@@ -292,12 +303,7 @@ func (w *world) identity(b []byte, c *ctx) []byte {
 	case iamUser:
 		b = append(b, `{"type":"IAMUser","principalId":"`...)
 		b = append(b, p.principalID...)
-		b = append(b, `","arn":"`...)
-		b = append(b, arnOf(p, c.at)...)
-		b = append(b, `","accountId":"`...)
-		b = append(b, p.account...)
-		b = append(b, `","accessKeyId":"`...)
-		b = append(b, c.key...)
+		b = appendSigner(b, c)
 		b = append(b, `","userName":"`...)
 		b = append(b, p.name...)
 		b = append(b, '"')
@@ -313,12 +319,7 @@ func (w *world) identity(b []byte, c *ctx) []byte {
 		b = append(b, p.principalID...)
 		b = append(b, ':')
 		b = append(b, p.session...)
-		b = append(b, `","arn":"`...)
-		b = append(b, arnOf(p, c.at)...)
-		b = append(b, `","accountId":"`...)
-		b = append(b, p.account...)
-		b = append(b, `","accessKeyId":"`...)
-		b = append(b, c.key...)
+		b = appendSigner(b, c)
 		b = append(b, `","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"`...)
 		b = append(b, p.principalID...)
 		b = append(b, `","arn":"arn:aws:iam::`...)
@@ -585,26 +586,22 @@ func randAlnum(r *rand.Rand, n int) string {
 
 func hex(r *rand.Rand, n int) string { return string(hexApp(nil, r, n)) }
 
-func hexApp(b []byte, r *rand.Rand, n int) []byte {
-	for n > 0 {
-		v := r.Uint64()
-		for i := 0; i < 16 && n > 0; i++ {
-			b = append(b, hexDigits[v&15])
-			v >>= 4
-			n--
-		}
-	}
-	return b
-}
+func hexApp(b []byte, r *rand.Rand, n int) []byte { return appendDigits(b, r, n, hexDigits, 4) }
 
 func b64(r *rand.Rand, n int) string { return string(appendB64(nil, r, n)) }
 
-func appendB64(b []byte, r *rand.Rand, n int) []byte {
+func appendB64(b []byte, r *rand.Rand, n int) []byte { return appendDigits(b, r, n, b64Chars, 6) }
+
+// appendDigits appends n random characters of digits, whose number is 1<<bits: each
+// 64-bit draw gives as many as it has bits for.
+func appendDigits(b []byte, r *rand.Rand, n int, digits string, bits uint) []byte {
+	mask := uint64(1)<<bits - 1
+	per := int(64 / bits)
 	for n > 0 {
 		v := r.Uint64()
-		for i := 0; i < 10 && n > 0; i++ {
-			b = append(b, b64Chars[v&63])
-			v >>= 6
+		for i := 0; i < per && n > 0; i++ {
+			b = append(b, digits[v&mask])
+			v >>= bits
 			n--
 		}
 	}
