@@ -1,57 +1,122 @@
 // Package fanout searches an AWS findings service (GuardDuty, Security Hub) region by
-// region, a few regions at once, and folds the regions' outcomes into one source report.
+// region, a few regions at once: it decides once where the service is searched, keeps
+// of each page of findings the alerts that answer the query (Findings), says what the
+// error that ended a region's search means for the region (Classify, which the
+// CloudTrail lookup shares), and folds the regions' outcomes into one source report.
+// Besides investigate it imports only the AWS SDK and x/sync: no other aws/ package.
 package fanout
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// DefaultWorkers is how many regions are searched at once by default.
-const DefaultWorkers = 4
-
-// Region is what searching one region gave: its status, the findings read and those kept.
-type Region struct {
-	Status     investigate.RegionStatus
-	Read, Kept int64
-}
+// Workers is how many regions are searched at once.
+const Workers = 4
 
 // Service names the searched service and its account.
 type Service struct {
-	ID      string // "guardduty": where failed regions are reported
+	ID      string // "guardduty": the source's name and kind, and where its problems are
 	Name    string // "GuardDuty": in the error when no region could be read
 	Account string
-	Workers int // regions searched at once (DefaultWorkers when 0)
+	// Unsearchable are the error codes by which the service says a region cannot be
+	// searched: such a region is skipped, not failed.
+	Unsearchable []Unsearchable
 }
 
-// Search runs search in every region, a few at once, passing each a sink that is never
-// called concurrently. It adds each region to rep (its status with the account, what it
-// read and kept; a failed region also as a problem), and returns an error when every
-// region failed or ctx ended.
-func Search(ctx context.Context, rep *investigate.SourceReport, svc Service, regions []string,
-	sink func([]investigate.Alert), search func(ctx context.Context, region string, sink func([]investigate.Alert)) Region,
-) error {
-	workers := svc.Workers
-	if workers <= 0 {
-		workers = DefaultWorkers
+// Plan is where a service is searched, and the note that says why there ("" for none).
+type Plan struct {
+	Regions []string
+	Note    string
+}
+
+// Planned keeps a source's plan: decided at its first search, the same at every
+// search after. The zero value is ready.
+type Planned struct {
+	once sync.Once
+	plan Plan
+}
+
+// Get is the plan, decided by decide at the first call.
+func (p *Planned) Get(ctx context.Context, decide func(context.Context) Plan) Plan {
+	p.once.Do(func() { p.plan = decide(ctx) })
+	return p.plan
+}
+
+// Region is one region's search as it goes: its status (pages read, alerts kept), the
+// findings read, and where its alerts are sent.
+type Region struct {
+	Status investigate.RegionStatus
+	Read   int64
+	sink   func([]investigate.Alert)
+}
+
+// Skip records that the region is not searched, and why.
+func (r *Region) Skip(why string) {
+	r.Status.Status, r.Status.Error = investigate.RegionSkipped, why
+}
+
+// send counts a batch of alerts kept in the region and sends it on.
+func (r *Region) send(batch []investigate.Alert) {
+	if len(batch) == 0 {
+		return
 	}
-	results := make([]Region, len(regions))
+	r.Status.Events += len(batch)
+	r.sink(batch)
+}
+
+// Reporter adds to a source's report what its search left out.
+type Reporter interface {
+	Report(rep *investigate.SourceReport)
+}
+
+// Search searches svc in the regions plan names, Workers at once, passing each search a
+// Region whose alerts go to sink, never concurrently. An error that ends a region's
+// search is classified (Classify, with svc.Unsearchable). The report has the plan's
+// note, every region with its status and account (a failed one also as a problem),
+// the findings read and alerts kept, what skipped reports, and the time it all took.
+// Search returns an error when every region failed or ctx ended.
+func Search(ctx context.Context, svc Service, plan func(context.Context) Plan, skipped Reporter, sink func([]investigate.Alert),
+	search func(ctx context.Context, region string, r *Region) error,
+) (investigate.SourceReport, error) {
+	start := time.Now()
+	rep := investigate.SourceReport{Source: svc.ID, Kind: svc.ID}
+	p := plan(ctx)
+	if p.Note != "" {
+		rep.Notes = append(rep.Notes, p.Note)
+	}
+	err := searchRegions(ctx, &rep, svc, p.Regions, sink, search)
+	skipped.Report(&rep)
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
+// searchRegions runs search in every region and adds each region's outcome to rep.
+func searchRegions(ctx context.Context, rep *investigate.SourceReport, svc Service, regions []string, sink func([]investigate.Alert),
+	search func(ctx context.Context, region string, r *Region) error,
+) error {
 	var mu sync.Mutex
 	locked := func(b []investigate.Alert) {
 		mu.Lock()
 		defer mu.Unlock()
 		sink(b)
 	}
+	results := make([]Region, len(regions))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
+	g.SetLimit(Workers)
 	for i, region := range regions {
 		g.Go(func() error {
-			results[i] = search(gctx, region, locked)
+			r := &results[i]
+			*r = Region{Status: investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}, sink: locked}
+			if err := search(gctx, region, r); err != nil {
+				r.Status.Status, r.Status.Error = Classify(gctx, err, svc.Unsearchable...)
+			}
 			return nil
 		})
 	}
@@ -62,7 +127,7 @@ func Search(ctx context.Context, rep *investigate.SourceReport, svc Service, reg
 		st.Account = svc.Account
 		rep.Regions = append(rep.Regions, st)
 		rep.Records += r.Read
-		rep.Matched += r.Kept
+		rep.Matched += int64(st.Events)
 		if st.Status == investigate.RegionFailed {
 			failed++
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: svc.ID + " " + st.Region, Message: st.Error})

@@ -4,15 +4,15 @@
 // resource.resourceType AccessKey (every access-key finding, for the ranking), then
 // GetFindings in batches of 50. Findings are mapped by alertdoc.FromGuardDuty with
 // GuardDuty's own severity (4-6.9 medium, 7-8.9 high, 9+ critical).
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package guardduty
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	gd "github.com/aws/aws-sdk-go-v2/service/guardduty"
@@ -24,9 +24,6 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// batchSize is the most finding ids ListFindings returns a page and GetFindings takes.
-const batchSize = 50
-
 // Source reads GuardDuty findings. It implements investigate.AlertSource.
 type Source struct {
 	Session *awsconfig.Session
@@ -34,59 +31,48 @@ type Source struct {
 	// session's region when there is no ListRegions.
 	Regions     []string
 	ListRegions func(ctx context.Context) ([]string, error)
-	// Workers bounds the regions searched at once (default 4).
-	Workers int
 
-	once    sync.Once
-	regions []string
-	note    string
+	planned fanout.Planned
+}
+
+// plan is where GuardDuty is searched, decided at the first search.
+func (s *Source) plan(ctx context.Context) fanout.Plan {
+	return s.planned.Get(ctx, func(ctx context.Context) fanout.Plan {
+		switch {
+		case len(s.Regions) > 0:
+			return fanout.Plan{Regions: s.Regions}
+		case s.ListRegions == nil:
+			return fanout.Plan{Regions: []string{s.Session.Region}}
+		}
+		rs, err := s.ListRegions(ctx)
+		if err != nil {
+			return fanout.Plan{Regions: []string{s.Session.Region}, Note: fmt.Sprintf(
+				"cannot list the account's regions (%v): searched %s only; name them with --regions or guardduty:REGION,...", err, s.Session.Region)}
+		}
+		return fanout.Plan{Regions: rs}
+	})
 }
 
 // Name names the source in reports.
 func (s *Source) Name() string { return "guardduty" }
 
-func (s *Source) client(region string) *gd.Client {
-	return gd.NewFromConfig(s.Session.ForRegion(region))
-}
-
-func (s *Source) regionList(ctx context.Context) ([]string, string) {
-	s.once.Do(func() {
-		switch {
-		case len(s.Regions) > 0:
-			s.regions = s.Regions
-		case s.ListRegions == nil:
-			s.regions = []string{s.Session.Region}
-		default:
-			rs, err := s.ListRegions(ctx)
-			if err != nil {
-				s.regions = []string{s.Session.Region}
-				s.note = fmt.Sprintf("cannot list the account's regions (%v): searched %s only; name them with --regions or guardduty:REGION,...", err, s.Session.Region)
-				return
-			}
-			s.regions = rs
-		}
-	})
-	return s.regions, s.note
-}
-
 // Alerts implements investigate.AlertSource.
 func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, error) {
-	start := time.Now()
-	rep := investigate.SourceReport{Source: s.Name(), Kind: "guardduty"}
-	regions, note := s.regionList(ctx)
-	if note != "" {
-		rep.Notes = append(rep.Notes, note)
+	found := fanout.Findings[types.Finding, alertdoc.FieldProblem]{
+		Query: q,
+		ID:    func(f types.Finding) string { return aws.ToString(f.Id) },
+		Map:   alertdoc.MapGuardDuty,
+		Skips: &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings", NoKey: "resource.accessKeyDetails.accessKeyId is empty"},
 	}
-	skips := &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings", NoKey: "resource.accessKeyDetails.accessKeyId is empty"}
-	err := fanout.Search(ctx, &rep, fanout.Service{ID: "guardduty", Name: "GuardDuty", Account: s.Session.Identity.Account, Workers: s.Workers}, regions, sink,
-		func(ctx context.Context, region string, sink func([]investigate.Alert)) fanout.Region {
-			st, read := s.searchRegion(ctx, region, q, skips, sink)
-			return fanout.Region{Status: st, Read: read, Kept: int64(st.Events)}
-		})
-	skips.Report(&rep)
-	rep.Elapsed = time.Since(start)
-	return rep, err
+	svc := fanout.Service{ID: "guardduty", Name: "GuardDuty", Account: s.Session.Identity.Account,
+		Unsearchable: []fanout.Unsearchable{fanout.RegionNotEnabled}}
+	return fanout.Search(ctx, svc, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
+		return s.searchRegion(ctx, region, found, r)
+	})
 }
+
+// batchSize is the most finding ids ListFindings returns a page and GetFindings takes.
+const batchSize = 50
 
 // criteria are the ListFindings criteria of q.
 func criteria(q investigate.AlertQuery) *types.FindingCriteria {
@@ -110,111 +96,38 @@ func criteria(q investigate.AlertQuery) *types.FindingCriteria {
 }
 
 // searchRegion reads the findings of every detector of the region, a page of ids and
-// their findings at a time. A finding that cannot be mapped is recorded in skips,
-// never dropped unsaid.
-func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *alertdoc.Skips, sink func([]investigate.Alert)) (st investigate.RegionStatus, read int64) {
-	st = investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}
-	c := s.client(region)
+// their findings at a time, into r.
+func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.Finding, alertdoc.FieldProblem], r *fanout.Region) error {
+	c := gd.NewFromConfig(s.Session.ForRegion(region))
 	var detectors []string
 	dp := gd.NewListDetectorsPaginator(c, &gd.ListDetectorsInput{})
 	for dp.HasMorePages() {
 		out, err := dp.NextPage(ctx)
 		if err != nil {
-			classify(&st, err)
-			return st, read
+			return err
 		}
 		detectors = append(detectors, out.DetectorIds...)
 	}
 	if len(detectors) == 0 {
-		st.Status, st.Error = investigate.RegionSkipped, "GuardDuty is not enabled in this region (no detector)"
-		return st, read
+		r.Skip("GuardDuty is not enabled in this region (no detector)")
+		return nil
 	}
 	for _, det := range detectors {
-		fp := gd.NewListFindingsPaginator(c, &gd.ListFindingsInput{DetectorId: aws.String(det), FindingCriteria: criteria(q), MaxResults: aws.Int32(batchSize)})
+		fp := gd.NewListFindingsPaginator(c, &gd.ListFindingsInput{DetectorId: aws.String(det), FindingCriteria: criteria(found.Query), MaxResults: aws.Int32(batchSize)})
 		for fp.HasMorePages() {
 			page, err := fp.NextPage(ctx)
 			if err != nil {
-				classify(&st, err)
-				return st, read
+				return err
 			}
-			st.Pages++
-			if len(page.FindingIds) == 0 {
-				continue
-			}
+			r.Status.Pages++
 			for ids := range slices.Chunk(page.FindingIds, batchSize) {
 				out, err := c.GetFindings(ctx, &gd.GetFindingsInput{DetectorId: aws.String(det), FindingIds: ids})
 				if err != nil {
-					classify(&st, err)
-					return st, read
+					return err
 				}
-				batch := make([]investigate.Alert, 0, len(out.Findings))
-				for _, f := range out.Findings {
-					read++
-					a, probs, verdict, err := toAlert(f, q)
-					skips.FieldProblems("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), probs)
-					switch verdict {
-					case unreadable:
-						skips.Unreadable("guardduty "+region+" detector "+det+" finding "+aws.ToString(f.Id), err)
-					case noAccessKey:
-						skips.NoAccessKey()
-					case keep:
-						a.Origin = "guardduty " + region + " detector " + det
-						batch = append(batch, a)
-					}
-				}
-				if len(batch) > 0 {
-					st.Events += len(batch)
-					sink(batch)
-				}
+				found.Page(r, "guardduty "+region+" detector "+det, out.Findings)
 			}
 		}
 	}
-	return st, read
-}
-
-// verdict is what became of a finding read.
-type verdict int
-
-const (
-	keep        verdict = iota
-	unreadable          // the finding could not be mapped: a problem to report
-	noAccessKey         // the finding names no access key: not about a key, skipped
-	leftOut             // another key or outside the window
-)
-
-// toAlert maps a finding and checks it against q: an access key, one of q's keys, in
-// the window.
-func toAlert(f types.Finding, q investigate.AlertQuery) (investigate.Alert, []alertdoc.FieldProblem, verdict, error) {
-	b, err := json.Marshal(f)
-	if err != nil {
-		return investigate.Alert{}, nil, unreadable, err
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return investigate.Alert{}, nil, unreadable, err
-	}
-	a, probs, err := alertdoc.MapGuardDuty(doc)
-	if err != nil {
-		return investigate.Alert{}, probs, unreadable, err
-	}
-	if a.AccessKeyID == "" {
-		return investigate.Alert{}, probs, noAccessKey, nil
-	}
-	if !q.Matches(&a) {
-		return investigate.Alert{}, probs, leftOut, nil
-	}
-	return a, probs, keep, nil
-}
-
-// classify records why a region could not be searched.
-func classify(st *investigate.RegionStatus, err error) {
-	st.Error = err.Error()
-	switch awsconfig.ErrorCode(err) {
-	case "UnrecognizedClientException":
-		st.Status, st.Error = investigate.RegionSkipped, "the region is not enabled for the account"
-	case "TooManyRequestsException", "ThrottlingException":
-		st.Status = investigate.RegionThrottled
-	default:
-		st.Status = investigate.RegionFailed
-	}
+	return nil
 }

@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/fanout/fanouttest"
 	"github.com/keypivot/keypivot/files/alertdoc"
 	gdtest "github.com/keypivot/keypivot/internal/testserver/guardduty"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
@@ -35,27 +35,12 @@ func env(t *testing.T) (*awsconfig.Session, *gdtest.Server) {
 	return sess, g
 }
 
-func read(t *testing.T, src *Source, q investigate.AlertQuery) ([]investigate.Alert, investigate.SourceReport) {
-	t.Helper()
-	var mu sync.Mutex
-	var got []investigate.Alert
-	rep, err := src.Alerts(context.Background(), q, func(b []investigate.Alert) {
-		mu.Lock()
-		got = append(got, b...)
-		mu.Unlock()
-	})
-	if err != nil {
-		t.Fatalf("Alerts: %v (%+v)", err, rep)
-	}
-	return got, rep
-}
-
 func TestFindingsAreReadAndMappedWithTheirSeverity(t *testing.T) {
 	sess, g := env(t)
 	if err := g.AddFindings("us-east-1", gdtest.SampleFindings(sess.Identity.Account, "us-east-1", "")...); err != nil {
 		t.Fatal(err)
 	}
-	got, rep := read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
 	if len(got) != 3 || rep.Records != 3 || rep.Matched != 3 {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}
@@ -112,9 +97,7 @@ func TestKeyQueryUsesTheAccessKeyCriterionAndBatchesOf50(t *testing.T) {
 	base := gdtest.SampleFindings(sess.Identity.Account, "us-east-1", userKey)[1]
 	var many []map[string]any
 	for i := range 120 {
-		b, _ := json.Marshal(base)
-		var f map[string]any
-		_ = json.Unmarshal(b, &f)
+		f := fanouttest.Copy(t, base)
 		f["id"] = fmt.Sprintf("%032x", i)
 		many = append(many, f)
 	}
@@ -122,7 +105,7 @@ func TestKeyQueryUsesTheAccessKeyCriterionAndBatchesOf50(t *testing.T) {
 	if err := g.AddFindings("us-east-1", append(many, other)...); err != nil {
 		t.Fatal(err)
 	}
-	got, rep := read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(userKey)})
+	got, rep := fanouttest.Read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(userKey)})
 	if len(got) != 120 || rep.Matched != 120 {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}
@@ -163,7 +146,7 @@ func TestEveryRegionIsSearchedAndFailuresAreSaid(t *testing.T) {
 	src := &Source{Session: sess, ListRegions: func(context.Context) ([]string, error) {
 		return []string{"us-east-1", "eu-west-1", "us-west-2", "ap-east-1"}, nil
 	}}
-	got, rep := read(t, src, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, src, investigate.AlertQuery{})
 	if len(got) != 3 {
 		t.Fatalf("%d alerts", len(got))
 	}
@@ -203,18 +186,12 @@ func TestNoRegionReadableIsAnError(t *testing.T) {
 func TestUnreadableFindingsAreProblems(t *testing.T) {
 	sess, g := env(t)
 	findings := gdtest.SampleFindings(sess.Identity.Account, "us-east-1", "")
-	clone := func(f map[string]any) map[string]any {
-		b, _ := json.Marshal(f)
-		var c map[string]any
-		_ = json.Unmarshal(b, &c)
-		return c
-	}
-	keyless := clone(findings[0])
+	keyless := fanouttest.Copy(t, findings[0])
 	keyless["id"] = "keyless0000000000000000000000000"
 	delete(keyless["resource"].(map[string]any)["accessKeyDetails"].(map[string]any), "accessKeyId")
 	findings = append(findings, keyless)
 	for i := range investigate.DefaultMaxProblems + 3 {
-		bad := clone(findings[1])
+		bad := fanouttest.Copy(t, findings[1])
 		bad["id"] = fmt.Sprintf("unreadable%022d", i)
 		bad["type"] = "" // GuardDuty always names a type; without one keypivot cannot read it
 		findings = append(findings, bad)
@@ -222,25 +199,11 @@ func TestUnreadableFindingsAreProblems(t *testing.T) {
 	if err := g.AddFindings("us-east-1", findings...); err != nil {
 		t.Fatal(err)
 	}
-	got, rep := read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, &Source{Session: sess, Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
 	if len(got) != 3 || rep.Matched != 3 || rep.Records != int64(len(findings)) {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}
-	if len(rep.Problems) != investigate.DefaultMaxProblems+1 {
-		t.Fatalf("%d problems: %+v", len(rep.Problems), rep.Problems)
-	}
-	for _, p := range rep.Problems[:investigate.DefaultMaxProblems] {
-		if !strings.HasPrefix(p.Where, "guardduty us-east-1 detector ") || !strings.Contains(p.Where, " finding unreadable") || !strings.Contains(p.Message, "Type") {
-			t.Errorf("problem %+v", p)
-		}
-	}
-	if last := rep.Problems[investigate.DefaultMaxProblems]; !strings.Contains(last.Message, "3 more findings") {
-		t.Errorf("last problem %+v", last)
-	}
-	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "1 finding names no access key") }) {
-		t.Errorf("notes %q", rep.Notes)
-	}
-	if rep.Regions[0].Status != investigate.RegionSearched {
-		t.Errorf("region %+v", rep.Regions[0])
-	}
+	fanouttest.CheckSkipped(t, rep, func(p investigate.Problem) bool {
+		return strings.HasPrefix(p.Where, "guardduty us-east-1 detector ") && strings.Contains(p.Where, " finding unreadable") && strings.Contains(p.Message, "Type")
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 
+	"github.com/keypivot/keypivot/aws/fanout"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -56,17 +57,16 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// ErrThrottled is returned when a page stayed throttled through the whole retry budget.
+// ErrThrottled is returned when a page stayed throttled through the whole retry budget,
+// with AWS's last throttling error.
 var ErrThrottled = errors.New("still throttled after every retry")
 
-var (
-	throttles  = retry.IsErrorThrottles(retry.DefaultThrottles)
-	retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
-)
+var retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
 
 // result is what one task (a key in a region) found.
 type result struct {
 	status    string
+	why       string // what err means for the region (fanout.Classify)
 	events    int
 	records   int
 	pages     int
@@ -111,7 +111,7 @@ func (s *Source) run(ctx context.Context, tasks []task, from, to time.Time, sink
 					select {
 					case global <- struct{}{}:
 					case <-ctx.Done():
-						results[i] = result{status: investigate.RegionSkipped, err: ctx.Err()}
+						results[i].fail(ctx, ctx.Err())
 						continue
 					}
 					results[i] = s.search(ctx, tasks[i], from, to, sink)
@@ -122,6 +122,13 @@ func (s *Source) run(ctx context.Context, tasks []task, from, to time.Time, sink
 	}
 	wg.Wait()
 	return results
+}
+
+// fail records err, which ended the task, and what it means for the region: skipped,
+// throttled or failed, as fanout.Classify says.
+func (r *result) fail(ctx context.Context, err error) {
+	r.err = err
+	r.status, r.why = fanout.Classify(ctx, err)
 }
 
 // search pages one key's events in one region, streaming each page to sink.
@@ -153,15 +160,7 @@ func (s *Source) search(ctx context.Context, t task, from, to time.Time, sink fu
 		out, retries, err := page(ctx, c, lim, in, policy)
 		r.retries += retries
 		if err != nil {
-			r.err = err
-			switch {
-			case errors.Is(err, ErrThrottled):
-				r.status = investigate.RegionThrottled
-			case ctx.Err() != nil:
-				r.status = investigate.RegionSkipped
-			default:
-				r.status = investigate.RegionFailed
-			}
+			r.fail(ctx, err)
 			return r
 		}
 		r.pages++
@@ -227,10 +226,10 @@ func page(ctx context.Context, c *cloudtrail.Client, lim interface{ Wait(context
 				return nil, retries, fmt.Errorf("no answer within %v, %d times", p.Timeout, failed)
 			}
 			wait = p.backoff(failed - 1)
-		case throttles.IsErrorThrottle(err) == aws.TrueTernary:
+		case fanout.Throttled(err):
 			throttled++
 			if throttled > p.Throttles {
-				return nil, retries, fmt.Errorf("%w (%d attempts): %v", ErrThrottled, throttled, err)
+				return nil, retries, fmt.Errorf("%w (%d attempts): %w", ErrThrottled, throttled, err)
 			}
 			wait = p.backoff(throttled - 1)
 		case retryables.IsErrorRetryable(err) == aws.TrueTernary:

@@ -2,6 +2,9 @@
 // (`--trail lookup`): every enabled region of the key's account plus us-east-1, over the
 // last 90 days at most, within LookupEvents' limit of 2 requests per second per account and
 // region, with throttling retried and pages resumed rather than reported as "no events".
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package lookup
 
 import (
@@ -221,7 +224,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		rep.Problems = append(rep.Problems, r.problems...)
 		st := investigate.RegionStatus{Region: t.region, Account: t.account, Status: r.status, Events: r.events, Pages: r.pages, Retries: r.retries, Truncated: r.truncated}
 		if r.err != nil {
-			st.Error = t.what() + ": " + r.err.Error()
+			st.Error = t.what() + ": " + r.why
 			if firstErr == nil {
 				firstErr = r.err
 			}

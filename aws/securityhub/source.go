@@ -5,16 +5,16 @@
 // the aggregator does not link (RegionLinkingMode and Regions), or every region when
 // there is no aggregator. Findings are mapped by alertdoc.FromASFF with their native
 // severities; findings that cannot be mapped are reported as problems.
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package securityhub
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -43,31 +43,16 @@ type Source struct {
 	// without an aggregator, every region ListRegions names.
 	Regions     []string
 	ListRegions func(ctx context.Context) ([]string, error)
-	// Workers bounds the regions searched at once (default 4).
-	Workers int
 
-	once sync.Once
-	plan regionPlan
+	planned fanout.Planned
 }
-
-type regionPlan struct {
-	regions []string
-	note    string
-	err     error
-}
-
-// Name names the source in reports.
-func (s *Source) Name() string { return "securityhub" }
 
 func (s *Source) clientFor(region string) *sh.Client {
 	return sh.NewFromConfig(s.Session.ForRegion(region))
 }
 
-// regions decides, once, where to search.
-func (s *Source) regions(ctx context.Context) regionPlan {
-	s.once.Do(func() { s.plan = s.decide(ctx) })
-	return s.plan
-}
+// plan is where Security Hub is searched, decided at the first search.
+func (s *Source) plan(ctx context.Context) fanout.Plan { return s.planned.Get(ctx, s.decide) }
 
 // Region linking modes of a finding aggregator (GetFindingAggregator's RegionLinkingMode).
 const (
@@ -89,9 +74,9 @@ type aggregator struct {
 // analyst names are searched as they are. Otherwise the finding aggregator, if any,
 // decides: its aggregation region holds its own findings and those of the linked
 // regions, and every region that is not linked is searched directly.
-func (s *Source) decide(ctx context.Context) regionPlan {
+func (s *Source) decide(ctx context.Context) fanout.Plan {
 	if len(s.Regions) > 0 {
-		return regionPlan{regions: s.Regions, note: "searched the regions named (" + strings.Join(s.Regions, ", ") + ") and no other; the finding aggregator was not consulted"}
+		return fanout.Plan{Regions: s.Regions, Note: "searched the regions named (" + strings.Join(s.Regions, ", ") + ") and no other; the finding aggregator was not consulted"}
 	}
 	home := s.Session.Region
 	agg, err := s.findAggregator(ctx, home)
@@ -104,14 +89,14 @@ func (s *Source) decide(ctx context.Context) regionPlan {
 	others := without(agg.regions, agg.region)
 	switch agg.mode {
 	case linkAll:
-		return regionPlan{regions: []string{agg.region}, note: fmt.Sprintf(
+		return fanout.Plan{Regions: []string{agg.region}, Note: fmt.Sprintf(
 			"findings of every region are aggregated in %s (%s): searched %s only", agg.region, agg.mode, agg.region)}
 	case linkAllExcept:
 		if len(others) == 0 {
-			return regionPlan{regions: []string{agg.region}, note: fmt.Sprintf(
+			return fanout.Plan{Regions: []string{agg.region}, Note: fmt.Sprintf(
 				"findings of every region are aggregated in %s (%s, no region excepted): searched %s only", agg.region, agg.mode, agg.region)}
 		}
-		return regionPlan{regions: append([]string{agg.region}, others...), note: fmt.Sprintf(
+		return fanout.Plan{Regions: append([]string{agg.region}, others...), Note: fmt.Sprintf(
 			"findings are aggregated in %s from every region except %s (%s): searched %s, and %s directly",
 			agg.region, strings.Join(others, ", "), agg.mode, agg.region, strings.Join(others, ", "))}
 	case linkSpecifiedOnly:
@@ -122,16 +107,16 @@ func (s *Source) decide(ctx context.Context) regionPlan {
 			if home != agg.region && !slices.Contains(others, home) {
 				direct = append(direct, home)
 			}
-			return regionPlan{regions: direct, note: fmt.Sprintf(
+			return fanout.Plan{Regions: direct, Note: fmt.Sprintf(
 				"%s, and %s: searched %s only; findings of the other regions that are not linked are missing, name them with --regions or securityhub:REGION,...",
 				linked, why, strings.Join(direct, ", "))}
 		}
 		direct := without(all, append([]string{agg.region}, others...)...)
 		if len(direct) == 0 {
-			return regionPlan{regions: []string{agg.region}, note: fmt.Sprintf(
+			return fanout.Plan{Regions: []string{agg.region}, Note: fmt.Sprintf(
 				"%s, and every enabled region is linked: searched %s only", linked, agg.region)}
 		}
-		return regionPlan{regions: append([]string{agg.region}, direct...), note: fmt.Sprintf(
+		return fanout.Plan{Regions: append([]string{agg.region}, direct...), Note: fmt.Sprintf(
 			"%s: searched %s, and the regions not linked (%s) directly", linked, agg.region, strings.Join(direct, ", "))}
 	case linkNone:
 		return s.everyRegion(ctx, agg.region, fmt.Sprintf("the finding aggregator in %s links no region (%s)", agg.region, agg.mode))
@@ -142,7 +127,7 @@ func (s *Source) decide(ctx context.Context) regionPlan {
 
 // everyRegion searches every region ListRegions names (first among them), or the home
 // region alone when they cannot be listed. why says why.
-func (s *Source) everyRegion(ctx context.Context, first, why string) regionPlan {
+func (s *Source) everyRegion(ctx context.Context, first, why string) fanout.Plan {
 	home := s.Session.Region
 	rs, problem := s.listRegions(ctx)
 	if problem != "" {
@@ -150,13 +135,13 @@ func (s *Source) everyRegion(ctx context.Context, first, why string) regionPlan 
 		if first != "" && first != home {
 			searched = []string{first, home}
 		}
-		return regionPlan{regions: searched, note: fmt.Sprintf(
+		return fanout.Plan{Regions: searched, Note: fmt.Sprintf(
 			"%s, and %s: searched %s only; name the regions with --regions or securityhub:REGION,...", why, problem, strings.Join(searched, ", "))}
 	}
 	if first != "" {
 		rs = append([]string{first}, without(rs, first)...)
 	}
-	return regionPlan{regions: rs, note: fmt.Sprintf("%s: searching every region (%s)", why, strings.Join(rs, ", "))}
+	return fanout.Plan{Regions: rs, Note: fmt.Sprintf("%s: searching every region (%s)", why, strings.Join(rs, ", "))}
 }
 
 // listRegions is the account's regions, or why they are unknown.
@@ -214,23 +199,23 @@ func (s *Source) findAggregator(ctx context.Context, home string) (*aggregator, 
 	return nil, nil
 }
 
+// Name names the source in reports.
+func (s *Source) Name() string { return "securityhub" }
+
 // Alerts implements investigate.AlertSource.
 func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func([]investigate.Alert)) (investigate.SourceReport, error) {
-	start := time.Now()
-	rep := investigate.SourceReport{Source: s.Name(), Kind: "securityhub"}
-	plan := s.regions(ctx)
-	if plan.note != "" {
-		rep.Notes = append(rep.Notes, plan.note)
+	found := fanout.Findings[types.AwsSecurityFinding, alertdoc.FieldProblem]{
+		Query:   q,
+		ID:      func(f types.AwsSecurityFinding) string { return aws.ToString(f.Id) },
+		LeftOut: func(f types.AwsSecurityFinding) bool { return f.RecordState == types.RecordStateArchived },
+		Map:     alertdoc.MapASFF,
+		Skips:   &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings", NoKey: "no AwsIamAccessKey resource with a key id"},
 	}
-	skips := &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings", NoKey: "no AwsIamAccessKey resource with a key id"}
-	err := fanout.Search(ctx, &rep, fanout.Service{ID: "securityhub", Name: "Security Hub", Account: s.Session.Identity.Account, Workers: s.Workers}, plan.regions, sink,
-		func(ctx context.Context, region string, sink func([]investigate.Alert)) fanout.Region {
-			st, read, kept := s.searchRegion(ctx, region, q, skips, sink)
-			return fanout.Region{Status: st, Read: read, Kept: kept}
-		})
-	skips.Report(&rep)
-	rep.Elapsed = time.Since(start)
-	return rep, err
+	svc := fanout.Service{ID: "securityhub", Name: "Security Hub", Account: s.Session.Identity.Account,
+		Unsearchable: []fanout.Unsearchable{{Code: "InvalidAccessException", Why: "Security Hub is not enabled in this region"}, fanout.RegionNotEnabled}}
+	return fanout.Search(ctx, svc, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
+		return s.searchRegion(ctx, region, found, r)
+	})
 }
 
 // filters are the GetFindings filters of q.
@@ -258,105 +243,19 @@ func filters(q investigate.AlertQuery) *types.AwsSecurityFindingFilters {
 	return f
 }
 
-// searchRegion pages through the region's findings. Findings are checked against the
-// query again after mapping (a finding with no access-key resource, another key, an
-// archived record or a time outside the window is left out), so that the result does
-// not depend on how strictly an endpoint applies the filters. A finding that cannot be
-// mapped is recorded in skips, never dropped unsaid.
-func (s *Source) searchRegion(ctx context.Context, region string, q investigate.AlertQuery, skips *alertdoc.Skips, sink func([]investigate.Alert)) (st investigate.RegionStatus, read, kept int64) {
-	st = investigate.RegionStatus{Region: region, Status: investigate.RegionSearched}
-	p := sh.NewGetFindingsPaginator(s.clientFor(region), &sh.GetFindingsInput{Filters: filters(q), MaxResults: aws.Int32(maxResults)})
+// searchRegion pages through the region's findings into r. Findings are checked
+// against the query again after mapping (an archived record, a finding with no
+// access-key resource, another key or a time outside the window is left out), so that
+// the result does not depend on how strictly an endpoint applies the filters.
+func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.AwsSecurityFinding, alertdoc.FieldProblem], r *fanout.Region) error {
+	p := sh.NewGetFindingsPaginator(s.clientFor(region), &sh.GetFindingsInput{Filters: filters(found.Query), MaxResults: aws.Int32(maxResults)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
-			classify(&st, err)
-			return st, read, kept
+			return err
 		}
-		st.Pages++
-		batch := make([]investigate.Alert, 0, len(out.Findings))
-		for _, f := range out.Findings {
-			read++
-			a, probs, verdict, err := toAlert(f, q)
-			skips.FieldProblems("securityhub "+region+" finding "+aws.ToString(f.Id), probs)
-			switch verdict {
-			case unreadable:
-				skips.Unreadable("securityhub "+region+" finding "+aws.ToString(f.Id), err)
-				continue
-			case noAccessKey:
-				skips.NoAccessKey()
-				continue
-			case leftOut:
-				continue
-			}
-			a.Origin = "securityhub " + region
-			batch = append(batch, a)
-		}
-		if len(batch) > 0 {
-			kept += int64(len(batch))
-			st.Events += len(batch)
-			sink(batch)
-		}
+		r.Status.Pages++
+		found.Page(r, "securityhub "+region, out.Findings)
 	}
-	return st, read, kept
-}
-
-// verdict is what became of a finding read.
-type verdict int
-
-const (
-	keep        verdict = iota
-	unreadable          // the finding could not be mapped: a problem to report
-	noAccessKey         // the finding names no access key: not about a key, skipped
-	leftOut             // archived, another key or outside the window
-)
-
-// toAlert maps a finding and checks it against q.
-func toAlert(f types.AwsSecurityFinding, q investigate.AlertQuery) (investigate.Alert, []alertdoc.FieldProblem, verdict, error) {
-	if f.RecordState == types.RecordStateArchived {
-		return investigate.Alert{}, nil, leftOut, nil
-	}
-	doc, err := asDoc(f)
-	if err != nil {
-		return investigate.Alert{}, nil, unreadable, err
-	}
-	a, probs, err := alertdoc.MapASFF(doc)
-	if err != nil {
-		return investigate.Alert{}, probs, unreadable, err
-	}
-	if a.AccessKeyID == "" {
-		return investigate.Alert{}, probs, noAccessKey, nil
-	}
-	if !q.Matches(&a) {
-		return investigate.Alert{}, probs, leftOut, nil
-	}
-	return a, probs, keep, nil
-}
-
-// asDoc turns an SDK finding into the ASFF document alertdoc reads: the SDK's field
-// names are ASFF's.
-func asDoc(f types.AwsSecurityFinding) (map[string]any, error) {
-	b, err := json.Marshal(f)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, json.Unmarshal(b, &m)
-}
-
-// classify records why a region could not be searched.
-func classify(st *investigate.RegionStatus, err error) {
-	st.Error = err.Error()
-	switch awsconfig.ErrorCode(err) {
-	case "InvalidAccessException":
-		st.Status, st.Error = investigate.RegionSkipped, "Security Hub is not enabled in this region"
-	case "UnrecognizedClientException":
-		st.Status, st.Error = investigate.RegionSkipped, "the region is not enabled for the account"
-	case "TooManyRequestsException", "ThrottlingException", "LimitExceededException":
-		st.Status = investigate.RegionThrottled
-	default:
-		st.Status = investigate.RegionFailed
-		if errors.Is(err, context.Canceled) {
-			st.Error = "cancelled"
-		}
-	}
+	return nil
 }

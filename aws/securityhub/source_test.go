@@ -1,21 +1,14 @@
 package securityhub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/fanout/fanouttest"
 	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
@@ -48,19 +42,13 @@ func asffSamples(t *testing.T) []map[string]any {
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
-	clone := func(m map[string]any) map[string]any {
-		b, _ := json.Marshal(m)
-		var c map[string]any
-		_ = json.Unmarshal(b, &c)
-		return c
-	}
-	second := clone(out.Findings[0])
+	second := fanouttest.Copy(t, out.Findings[0])
 	second["Id"] = "arn:aws:guardduty:us-east-1:210987654321:detector/5ec7a1b2c3d4e5f60718293a4b5c6d/finding/second"
 	second["Types"] = []any{"TTPs/Defense Evasion/Stealth:IAMUser-CloudTrailLoggingDisabled"}
 	second["Title"] = "CloudTrail logging disabled"
 	second["Severity"] = map[string]any{"Label": "HIGH", "Normalized": 70}
 	second["Resources"].([]any)[0].(map[string]any)["Id"] = "AWS::IAM::AccessKey:" + otherKey
-	archived := clone(out.Findings[0])
+	archived := fanouttest.Copy(t, out.Findings[0])
 	archived["Id"] = archived["Id"].(string) + "/archived"
 	archived["RecordState"] = "ARCHIVED"
 	return append(out.Findings, second, archived)
@@ -90,27 +78,12 @@ func importFindings(t *testing.T, srv *moto.Server, region string, findings []ma
 	}
 }
 
-func read(t *testing.T, src *Source, q investigate.AlertQuery) ([]investigate.Alert, investigate.SourceReport) {
-	t.Helper()
-	var mu sync.Mutex
-	var got []investigate.Alert
-	rep, err := src.Alerts(context.Background(), q, func(b []investigate.Alert) {
-		mu.Lock()
-		got = append(got, b...)
-		mu.Unlock()
-	})
-	if err != nil {
-		t.Fatalf("Alerts: %v (%+v)", err, rep)
-	}
-	return got, rep
-}
-
 func TestFindingsImportedInMotoAreReadBackAsAlerts(t *testing.T) {
 	srv := moto.Start(t)
 	samples := asffSamples(t)
 	importFindings(t, srv, "us-east-1", samples)
 	src := &Source{Session: session(t, srv), Regions: []string{"us-east-1"}}
-	got, rep := read(t, src, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, src, investigate.AlertQuery{})
 
 	// The user finding has no access key and the archived one is not ACTIVE.
 	if len(got) != 2 || rep.Records < 2 || rep.Matched != 2 {
@@ -144,7 +117,7 @@ func TestKeyQueryKeepsOnlyThatKey(t *testing.T) {
 	srv := moto.Start(t)
 	importFindings(t, srv, "us-east-1", asffSamples(t))
 	src := &Source{Session: session(t, srv), Regions: []string{"us-east-1"}}
-	got, _ := read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(otherKey)})
+	got, _ := fanouttest.Read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(otherKey)})
 	if len(got) != 1 || got[0].AccessKeyID != otherKey || got[0].Severity != investigate.SeverityHigh {
 		t.Fatalf("%+v", got)
 	}
@@ -165,7 +138,7 @@ func TestEveryRegionWithoutAnAggregator(t *testing.T) {
 	src := &Source{Session: sess, ListRegions: func(context.Context) ([]string, error) {
 		return []string{"us-east-1", "eu-west-1"}, nil
 	}}
-	got, rep := read(t, src, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, src, investigate.AlertQuery{})
 	if len(got) != 1 || got[0].AccessKeyID != gdKey || !strings.HasSuffix(got[0].Origin, "eu-west-1") {
 		t.Fatalf("%+v", got)
 	}
@@ -188,152 +161,24 @@ func TestReadOnlySessionReadsButNeverWrites(t *testing.T) {
 	}
 }
 
-// front stands before moto for what moto 5 cannot do: it answers Security Hub's
-// finding-aggregator operations itself (moto has no /findingAggregator route: 404), in
-// Security Hub's REST-JSON shapes, and reverse-proxies every other request to moto
-// unchanged. It logs every request (operation path, signing region, body), so that a
-// test can see what went on the wire, GetFindings filters included, which moto ignores.
-type front struct {
-	URL string
-
-	mu      sync.Mutex
-	agg     *frontAggregator // nil: the account has no finding aggregator
-	listErr *frontError      // answer ListFindingAggregators with this error
-	log     []frontRequest
-}
-
-// frontAggregator is an aggregator as GetFindingAggregator describes it.
-type frontAggregator struct {
-	Region  string // FindingAggregationRegion
-	Mode    string // RegionLinkingMode
-	Regions []string
-}
-
-func (a *frontAggregator) arn() string {
-	return "arn:aws:securityhub:" + a.Region + ":" + moto.Account + ":finding-aggregator/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
-}
-
-type frontError struct {
-	Status        int
-	Code, Message string
-}
-
-type frontRequest struct {
-	Method, Path, Region string
-	Body                 []byte
-}
-
-// signingRegion reads the region of a SigV4 Authorization header's credential scope.
-var signingRegion = regexp.MustCompile(`Credential=[^/]+/\d{8}/([^/]+)/`)
-
-func startFront(t *testing.T, srv *moto.Server) *front {
+// wantNote checks that the report's first note (why these regions) says each of parts.
+func wantNote(t *testing.T, rep investigate.SourceReport, parts ...string) {
 	t.Helper()
-	target, err := url.Parse(srv.URL())
-	if err != nil {
-		t.Fatal(err)
+	if len(rep.Notes) == 0 {
+		t.Fatalf("no note says why: %+v", rep)
 	}
-	f := &front{}
-	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		region := ""
-		if m := signingRegion.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-			region = m[1]
-		}
-		f.mu.Lock()
-		f.log = append(f.log, frontRequest{Method: r.Method, Path: r.URL.Path, Region: region, Body: body})
-		agg, listErr := f.agg, f.listErr
-		f.mu.Unlock()
-		switch {
-		case r.Method == http.MethodGet && r.URL.Path == "/findingAggregator/list":
-			if listErr != nil {
-				writeError(w, *listErr)
-				return
-			}
-			list := []map[string]string{}
-			if agg != nil {
-				list = append(list, map[string]string{"FindingAggregatorArn": agg.arn()})
-			}
-			writeJSON(w, map[string]any{"FindingAggregators": list})
-		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/findingAggregator/get/"):
-			arn := strings.TrimPrefix(r.URL.Path, "/findingAggregator/get/")
-			if agg == nil || arn != agg.arn() {
-				writeError(w, frontError{http.StatusNotFound, "ResourceNotFoundException", "Finding aggregator " + arn + " not found"})
-				return
-			}
-			out := map[string]any{"FindingAggregatorArn": agg.arn(), "FindingAggregationRegion": agg.Region, "RegionLinkingMode": agg.Mode}
-			if len(agg.Regions) > 0 {
-				out["Regions"] = agg.Regions
-			}
-			writeJSON(w, out)
-		default:
-			proxy.ServeHTTP(w, r)
-		}
-	}))
-	t.Cleanup(hs.Close)
-	f.URL = hs.URL
-	return f
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// writeError answers in the REST-JSON error shape: X-Amzn-ErrorType and {Code, Message}.
-func writeError(w http.ResponseWriter, e frontError) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"Code": e.Code, "Message": e.Message})
-}
-
-// requests returns the logged requests of one method and path (prefix).
-func (f *front) requests(method, pathPrefix string) []frontRequest {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []frontRequest
-	for _, r := range f.log {
-		if r.Method == method && strings.HasPrefix(r.Path, pathPrefix) {
-			out = append(out, r)
+	for _, p := range parts {
+		if !strings.Contains(rep.Notes[0], p) {
+			t.Errorf("note %q lacks %q", rep.Notes[0], p)
 		}
 	}
-	return out
-}
-
-// findingsRegions are the regions GetFindings was sent to, sorted, each once.
-func (f *front) findingsRegions() []string {
-	var rs []string
-	for _, r := range f.requests(http.MethodPost, "/findings") {
-		if r.Path == "/findings" && !slices.Contains(rs, r.Region) {
-			rs = append(rs, r.Region)
-		}
-	}
-	slices.Sort(rs)
-	return rs
-}
-
-// frontSession is a read-only session (identity from moto's STS) whose calls go
-// through the front.
-func frontSession(t *testing.T, srv *moto.Server, f *front) *awsconfig.Session {
-	t.Helper()
-	sess := session(t, srv)
-	sess.Config.BaseEndpoint = aws.String(f.URL)
-	return sess
 }
 
 // regionalFinding is the first sample finding as raised in region: its own id, region
 // and key.
 func regionalFinding(t *testing.T, region string) map[string]any {
 	t.Helper()
-	b, _ := json.Marshal(asffSamples(t)[0])
-	var f map[string]any
-	_ = json.Unmarshal(b, &f)
+	f := fanouttest.Copy(t, asffSamples(t)[0])
 	f["Id"] = f["Id"].(string) + "/" + region
 	f["Region"] = region
 	return f
@@ -378,7 +223,7 @@ func TestAggregatorDecidesWhichRegionsAreSearched(t *testing.T) {
 			src := &Source{Session: frontSession(t, srv, f), ListRegions: func(context.Context) ([]string, error) {
 				return accountRegions, nil
 			}}
-			got, rep := read(t, src, investigate.AlertQuery{})
+			got, rep := fanouttest.Read(t, src, investigate.AlertQuery{})
 
 			seen := map[string]int{}
 			for _, a := range got {
@@ -392,9 +237,7 @@ func TestAggregatorDecidesWhichRegionsAreSearched(t *testing.T) {
 			if len(got) != len(want) {
 				t.Errorf("%d alerts for %d findings", len(got), len(want))
 			}
-			if rs := f.findingsRegions(); !slices.Equal(rs, c.wantSearched) {
-				t.Errorf("GetFindings sent to %v, want %v", rs, c.wantSearched)
-			}
+			f.wantSearched(t, c.wantSearched...)
 			var reported []string
 			for _, r := range rep.Regions {
 				reported = append(reported, r.Region)
@@ -402,14 +245,7 @@ func TestAggregatorDecidesWhichRegionsAreSearched(t *testing.T) {
 			if slices.Sort(reported); !slices.Equal(reported, c.wantSearched) {
 				t.Errorf("report lists %v", reported)
 			}
-			if len(rep.Notes) == 0 {
-				t.Fatalf("no note says why: %+v", rep)
-			}
-			for _, s := range c.noteHas {
-				if !strings.Contains(rep.Notes[0], s) {
-					t.Errorf("note %q lacks %q", rep.Notes[0], s)
-				}
-			}
+			wantNote(t, rep, c.noteHas...)
 			// The aggregator is read in its own region, after being listed in the home one.
 			if l := f.requests(http.MethodGet, "/findingAggregator/list"); len(l) != 1 || l[0].Region != "us-east-1" {
 				t.Errorf("ListFindingAggregators %+v", l)
@@ -430,13 +266,9 @@ func TestSpecifiedRegionsWithoutARegionListSaysWhatIsMissing(t *testing.T) {
 	src := &Source{Session: frontSession(t, srv, f), ListRegions: func(context.Context) ([]string, error) {
 		return nil, errors.New("UnauthorizedOperation: ec2:DescribeRegions")
 	}}
-	_, rep := read(t, src, investigate.AlertQuery{})
-	if rs := f.findingsRegions(); !slices.Equal(rs, []string{"eu-west-1", "us-east-1"}) {
-		t.Errorf("GetFindings sent to %v", rs)
-	}
-	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "missing") || !strings.Contains(rep.Notes[0], "ec2:DescribeRegions") {
-		t.Errorf("notes %q", rep.Notes)
-	}
+	_, rep := fanouttest.Read(t, src, investigate.AlertQuery{})
+	f.wantSearched(t, "eu-west-1", "us-east-1")
+	wantNote(t, rep, "missing", "ec2:DescribeRegions")
 }
 
 // Regions the analyst names are searched exactly: no aggregator look-up, no other region.
@@ -445,19 +277,15 @@ func TestNamedRegionsAreSearchedExactly(t *testing.T) {
 	f := startFront(t, srv)
 	f.agg = &frontAggregator{"eu-west-1", "ALL_REGIONS", nil}
 	importFindings(t, srv, "ap-south-1", []map[string]any{regionalFinding(t, "ap-south-1")})
-	got, rep := read(t, &Source{Session: frontSession(t, srv, f), Regions: []string{"ap-south-1"}}, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, &Source{Session: frontSession(t, srv, f), Regions: []string{"ap-south-1"}}, investigate.AlertQuery{})
 	if len(got) != 1 {
 		t.Errorf("%d alerts", len(got))
 	}
 	if n := len(f.requests(http.MethodGet, "/findingAggregator/")); n != 0 {
 		t.Errorf("%d aggregator requests", n)
 	}
-	if rs := f.findingsRegions(); !slices.Equal(rs, []string{"ap-south-1"}) {
-		t.Errorf("GetFindings sent to %v", rs)
-	}
-	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "not consulted") {
-		t.Errorf("notes %q", rep.Notes)
-	}
+	f.wantSearched(t, "ap-south-1")
+	wantNote(t, rep, "not consulted")
 }
 
 // When the aggregator cannot be read, every region is searched and the note says why.
@@ -466,14 +294,9 @@ func TestUnreadableAggregatorMeansEveryRegion(t *testing.T) {
 	f := startFront(t, srv)
 	f.listErr = &frontError{http.StatusForbidden, "AccessDeniedException", "User is not authorized to perform: securityhub:ListFindingAggregators"}
 	src := &Source{Session: frontSession(t, srv, f), ListRegions: func(context.Context) ([]string, error) { return accountRegions, nil }}
-	_, rep := read(t, src, investigate.AlertQuery{})
-	want := slices.Sorted(slices.Values(accountRegions))
-	if rs := f.findingsRegions(); !slices.Equal(rs, want) {
-		t.Errorf("GetFindings sent to %v", rs)
-	}
-	if len(rep.Notes) == 0 || !strings.Contains(rep.Notes[0], "cannot tell") || !strings.Contains(rep.Notes[0], "securityhub:ListFindingAggregators") {
-		t.Errorf("notes %q", rep.Notes)
-	}
+	_, rep := fanouttest.Read(t, src, investigate.AlertQuery{})
+	f.wantSearched(t, slices.Sorted(slices.Values(accountRegions))...)
+	wantNote(t, rep, "cannot tell", "securityhub:ListFindingAggregators")
 }
 
 // The filters keypivot relies on Security Hub to apply, as sent on the wire.
@@ -482,8 +305,8 @@ func TestGetFindingsFiltersOnTheWire(t *testing.T) {
 	f := startFront(t, srv)
 	src := &Source{Session: frontSession(t, srv, f), Regions: []string{"us-east-1"}}
 	since := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(gdKey, otherKey), Window: investigate.Window{Since: since, Until: since.Add(48 * time.Hour)}})
-	read(t, src, investigate.AlertQuery{})
+	fanouttest.Read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(gdKey, otherKey), Window: investigate.Window{Since: since, Until: since.Add(48 * time.Hour)}})
+	fanouttest.Read(t, src, investigate.AlertQuery{})
 
 	type strFilter struct{ Comparison, Value string }
 	type getFindings struct {
@@ -540,25 +363,11 @@ func TestUnreadableFindingsAreProblems(t *testing.T) {
 		bad = append(bad, b)
 	}
 	importFindings(t, srv, "us-east-1", append(samples, bad...))
-	got, rep := read(t, &Source{Session: session(t, srv), Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
+	got, rep := fanouttest.Read(t, &Source{Session: session(t, srv), Regions: []string{"us-east-1"}}, investigate.AlertQuery{})
 	if len(got) != 2 || rep.Matched != 2 || rep.Records != int64(len(samples)+len(bad)) {
 		t.Fatalf("%d alerts, report %+v", len(got), rep)
 	}
-	if len(rep.Problems) != investigate.DefaultMaxProblems+1 {
-		t.Fatalf("%d problems: %+v", len(rep.Problems), rep.Problems)
-	}
-	for _, p := range rep.Problems[:investigate.DefaultMaxProblems] {
-		if !strings.HasPrefix(p.Where, "securityhub us-east-1 finding ") || !strings.Contains(p.Where, "/unreadable-") || !strings.Contains(p.Message, "GeneratorId") {
-			t.Errorf("problem %+v", p)
-		}
-	}
-	if last := rep.Problems[investigate.DefaultMaxProblems]; !strings.Contains(last.Message, "3 more findings") {
-		t.Errorf("last problem %+v", last)
-	}
-	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.HasPrefix(n, "1 finding names no access key") }) {
-		t.Errorf("notes %q", rep.Notes)
-	}
-	if rep.Regions[0].Status != investigate.RegionSearched {
-		t.Errorf("region %+v", rep.Regions[0])
-	}
+	fanouttest.CheckSkipped(t, rep, func(p investigate.Problem) bool {
+		return strings.HasPrefix(p.Where, "securityhub us-east-1 finding ") && strings.Contains(p.Where, "/unreadable-") && strings.Contains(p.Message, "GeneratorId")
+	})
 }

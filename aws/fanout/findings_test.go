@@ -1,0 +1,79 @@
+package fanout
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// finding stands for an SDK finding.
+type finding struct {
+	Id, Key  string
+	Time     time.Time
+	Archived bool
+}
+
+// recorded is what a search recorded of the findings that became no alert.
+type recorded struct {
+	fields, unreadable []string
+	noKey              int
+}
+
+func (r *recorded) FieldProblems(where string, probs []string) {
+	for _, p := range probs {
+		r.fields = append(r.fields, where+": "+p)
+	}
+}
+func (r *recorded) Unreadable(where string, err error) {
+	r.unreadable = append(r.unreadable, where+": "+err.Error())
+}
+func (r *recorded) NoAccessKey()                     { r.noKey++ }
+func (r *recorded) Report(*investigate.SourceReport) {}
+
+// Every finding of a page is read once and either kept, or left out for a reason the
+// report can say: unreadable, no access key, another key, outside the window, archived.
+func TestPageKeepsWhatAnswersTheQueryAndRecordsTheRest(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	const key = "AKIAGGWFBBHBE7D3M9WI"
+	page := []finding{
+		{Id: "kept", Key: key, Time: at},
+		{Id: "bad", Key: key, Time: at},
+		{Id: "keyless", Time: at},
+		{Id: "other", Key: "AKIAOTHERKEY00000000", Time: at},
+		{Id: "late", Key: key, Time: at.Add(72 * time.Hour)},
+		{Id: "archived", Key: key, Time: at, Archived: true},
+	}
+	rec := &recorded{}
+	fs := Findings[finding, string]{
+		Query:   investigate.AlertQuery{AccessKeys: investigate.KeyIDs(key), Window: investigate.Window{Since: at.Add(-time.Hour), Until: at.Add(time.Hour)}},
+		ID:      func(f finding) string { return f.Id },
+		LeftOut: func(f finding) bool { return f.Archived },
+		Map: func(doc map[string]any) (investigate.Alert, []string, error) {
+			if doc["Id"] == "bad" {
+				return investigate.Alert{}, []string{"Severity is a list"}, errors.New("no type")
+			}
+			tm, _ := time.Parse(time.RFC3339, doc["Time"].(string))
+			return investigate.Alert{ID: doc["Id"].(string), AccessKeyID: doc["Key"].(string), Time: tm}, nil, nil
+		},
+		Skips: rec,
+	}
+	var sent [][]investigate.Alert
+	r := &Region{sink: func(b []investigate.Alert) { sent = append(sent, b) }}
+	fs.Page(r, "svc eu-west-1", page)
+	if r.Read != int64(len(page)) || r.Status.Events != 1 || len(sent) != 1 || len(sent[0]) != 1 {
+		t.Fatalf("read %d, kept %d, sent %v", r.Read, r.Status.Events, sent)
+	}
+	if a := sent[0][0]; a.ID != "kept" || a.Origin != "svc eu-west-1" {
+		t.Errorf("kept %+v", a)
+	}
+	if !slices.Equal(rec.unreadable, []string{"svc eu-west-1 finding bad: no type"}) || !slices.Equal(rec.fields, []string{"svc eu-west-1 finding bad: Severity is a list"}) || rec.noKey != 1 {
+		t.Errorf("recorded %+v", rec)
+	}
+	fs.Page(r, "svc eu-west-1", page[2:4])
+	if len(sent) != 1 || r.Read != int64(len(page)+2) {
+		t.Errorf("a page with nothing kept sends nothing: %d batches, read %d", len(sent), r.Read)
+	}
+}
