@@ -49,7 +49,7 @@ func (k *Kibana) Caller(ctx context.Context) (investigate.Caller, error) {
 		return investigate.Caller{}, k.c.connErr(err)
 	}
 	defer res.Body.Close()
-	caller := investigate.Caller{Profile: "kibana " + k.url}
+	caller := investigate.Caller{Profile: "kibana " + k.url, Kibana: k.url}
 	if res.IsError() {
 		err := k.c.responseError("who am I (_security/_authenticate)", res)
 		var ee *Error
@@ -285,7 +285,7 @@ func (k *Kibana) findCase(ctx context.Context, a investigate.Action) (*kibanaCas
 
 // call makes one planned Kibana call; caseID fills the {case} of the path.
 func (k *Kibana) call(ctx context.Context, c investigate.APICall, caseID string, out any) error {
-	method, path, body := investigate.KibanaRequest(c)
+	method, path, body := KibanaRequest(c)
 	if method == "" {
 		return fmt.Errorf("unknown Kibana operation %q", c.Operation)
 	}

@@ -115,7 +115,7 @@ func TestDeactivateJournalsAndReactivateUndoes(t *testing.T) {
 	if !again.Skipped || acct.Writes() != 1 {
 		t.Fatalf("second run = %+v, writes %d", again, acct.Writes())
 	}
-	re := investigate.ReactivateAction(c.Key.String(), c.Owner.User, c.Owner.Account)
+	re := investigate.ReactivateAction(c.Key.String(), c.Owner.User, c.Owner.Account, nil)
 	if out := r.Run(context.Background(), re, c.Key.String(), ""); out.Err != nil || acct.KeyStatus(c.Key.String()) != "Active" {
 		t.Fatalf("reactivate = %+v", out)
 	}
@@ -530,11 +530,17 @@ func TestResumeRefusesAnotherAccount(t *testing.T) {
 // A Kibana action is resumed only against the Kibana it was planned against.
 func TestKibanaResumeChecksTheKibana(t *testing.T) {
 	e := investigate.JournalEntry{Action: investigate.ActKibanaSetStatus, Key: "AKIAEXAMPLEKEY000001", Account: "111122223333", Profile: "kibana https://kb-a.example:5601", CallerARN: "elastic:analyst"}
-	err := investigate.CheckResume(e, investigate.Caller{ARN: "elastic:analyst", Profile: "kibana https://kb-b.example:5601"})
+	err := investigate.CheckResume(e, investigate.Caller{ARN: "elastic:analyst", Profile: "kibana https://kb-b.example:5601", Kibana: "https://kb-b.example:5601"})
 	if !errors.Is(err, investigate.ErrWrongAccount) || !strings.Contains(err.Error(), "https://kb-a.example:5601") || !strings.Contains(err.Error(), "https://kb-b.example:5601") {
 		t.Errorf("another Kibana: %v", err)
 	}
-	if err := investigate.CheckResume(e, investigate.Caller{ARN: "elastic:other", Profile: "kibana https://kb-a.example:5601/"}); err != nil {
+	if err := investigate.CheckResume(e, investigate.Caller{ARN: "elastic:other", Profile: "kibana https://kb-a.example:5601/", Kibana: "https://kb-a.example:5601/"}); err != nil {
 		t.Errorf("the same Kibana: %v", err)
+	}
+	// A record that names its system and Kibana is checked by them, not by its kind or
+	// its caller's profile.
+	typed := investigate.JournalEntry{Action: "set-status", Key: "AKIAEXAMPLEKEY000001", System: investigate.SystemKibana, Kibana: "https://kb-a.example:5601", CallerARN: "elastic:analyst"}
+	if err := investigate.CheckResume(typed, investigate.Caller{ARN: "elastic:analyst", Kibana: "https://kb-b.example:5601"}); !errors.Is(err, investigate.ErrWrongAccount) || !typed.OnKibana() {
+		t.Errorf("a typed record against another Kibana: %v", err)
 	}
 }

@@ -1,9 +1,9 @@
 package investigate
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -70,6 +70,12 @@ func (t KibanaTarget) space() string {
 		return "default"
 	}
 	return t.Space
+}
+
+// of is the target of a write-back for c: this Kibana's space (the key's account kept
+// for the record).
+func (t KibanaTarget) of(c *Case) Target {
+	return Target{System: SystemKibana, Account: c.Owner.Account, Kibana: strings.TrimSuffix(t.URL, "/"), Space: t.space()}
 }
 
 // AlertRef is one Elastic alert of a case, as write-back addresses it.
@@ -156,7 +162,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	verb := map[string]string{WorkflowOpen: "Reopen", WorkflowAcknowledged: "Acknowledge", WorkflowClosed: "Close"}[status]
 	a := Action{
 		ID: ActKibanaSetStatus + ":" + t.space() + ":" + c.Key.String() + ":" + status, Kind: ActKibanaSetStatus, Key: c.Key.String(),
-		User: c.Owner.User, Account: c.Owner.Account, ConfirmToken: c.Key.String(),
+		User: c.Owner.User, Target: t.of(c), ConfirmToken: c.Key.String(),
 		Title: fmt.Sprintf("%s %s of %s in Kibana (space %s)", verb, plural(len(targets), "Elastic alert"), c.Key.String(), t.space()),
 		Calls: []APICall{{Service: KibanaService, Operation: OpSetAlertStatus, Params: params}},
 	}
@@ -188,7 +194,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	if n := otherProviders(c); n > 0 {
 		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s from GuardDuty or Security Hub (archive or update them in their console)", plural(n, "finding")))
 	}
-	for _, prev := range sortedKeys(byPrev) {
+	for _, prev := range slices.Sorted(maps.Keys(byPrev)) {
 		a.UndoCalls = append(a.UndoCalls, APICall{Service: KibanaService, Operation: OpSetAlertStatus,
 			Params: map[string]any{"space": t.space(), "status": prev, "signal_ids": byPrev[prev]}})
 	}
@@ -257,7 +263,7 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 	space := t.space()
 	a := Action{
 		ID: ActKibanaCreateCase + ":" + space + ":" + c.Key.String(), Kind: ActKibanaCreateCase, Key: c.Key.String(),
-		User: c.Owner.User, Account: c.Owner.Account, ConfirmToken: c.Key.String(),
+		User: c.Owner.User, Target: t.of(c), ConfirmToken: c.Key.String(),
 		Title: fmt.Sprintf("Create a Kibana case for %s in space %s", c.Key.String(), space),
 		Calls: []APICall{{Service: KibanaService, Operation: OpCreateCase, Params: map[string]any{
 			"space": space, "owner": KibanaCaseOwner, "title": title, "description": description,
@@ -382,73 +388,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// KibanaRequest is the HTTP request a Kibana call makes: method, path (space prefix
-// included; {case} stands for the case's id) and body.
-func KibanaRequest(c APICall) (method, path string, body map[string]any) {
-	space, _ := c.Params["space"].(string)
-	prefix := ""
-	if space != "" && space != "default" {
-		prefix = "/s/" + space
-	}
-	body = map[string]any{}
-	for k, v := range c.Params {
-		if k != "space" && k != "part" {
-			body[k] = v
-		}
-	}
-	switch c.Operation {
-	case OpSetAlertStatus:
-		return "POST", prefix + "/api/detection_engine/signals/status", body
-	case OpCreateCase:
-		delete(body, "sync_alerts")
-		body["settings"] = map[string]any{"syncAlerts": c.Params["sync_alerts"]}
-		body["connector"] = map[string]any{"id": "none", "name": "none", "type": ".none", "fields": nil}
-		return "POST", prefix + "/api/cases", body
-	case OpAddCaseComment:
-		body["type"], body["owner"] = "user", KibanaCaseOwner
-		return "POST", prefix + "/api/cases/{case}/comments", body
-	case OpAttachAlerts:
-		return "POST", prefix + "/api/cases/{case}/comments", map[string]any{"type": "alert", "owner": KibanaCaseOwner, "alerts": c.Params["alerts"]}
-	}
-	return "", "", nil
-}
-
-// KibanaCallString renders a Kibana call for the analyst, long texts shortened:
-// POST /s/soc/api/detection_engine/signals/status {"signal_ids":[...],"status":"closed"}.
-func KibanaCallString(c APICall) string {
-	method, path, body := KibanaRequest(c)
-	if method == "" {
-		return c.Service + " " + c.Operation
-	}
-	for _, k := range []string{"description", "comment"} {
-		if s, ok := body[k].(string); ok && utf8.RuneCountInString(s) > 60 {
-			body[k] = fmt.Sprintf("<%d characters>", utf8.RuneCountInString(s))
-		}
-	}
-	if ids, ok := body["signal_ids"]; ok {
-		body["signal_ids"] = fmt.Sprintf("<%d alert ids>", listLen(ids))
-	}
-	if alerts, ok := body["alerts"]; ok {
-		body["alerts"] = fmt.Sprintf("<%d alerts, one comment per rule>", listLen(alerts))
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(body)
-	return sanitize.Clean(method + " " + path + " " + strings.TrimSpace(b.String()))
-}
-
-// listLen is the length of a request body's list, however it was built.
-func listLen(v any) int {
-	switch x := v.(type) {
-	case []string:
-		return len(x)
-	case []AlertRef:
-		return len(x)
-	case []any:
-		return len(x)
-	}
-	return 0
 }

@@ -52,9 +52,12 @@ func TestAcknowledgeAddressesOnlyOpenElasticAlerts(t *testing.T) {
 			t.Errorf("affects lacks %q:\n%s", want, aff)
 		}
 	}
-	method, path, body := KibanaRequest(a.Calls[0])
-	if method != "POST" || path != "/s/soc/api/detection_engine/signals/status" || body["status"] != "acknowledged" || body["reason"] != nil {
-		t.Errorf("%s %s %v", method, path, body)
+	// The HTTP request each call makes is elastic.KibanaRequest's (tested there).
+	if p := a.Calls[0].Params; a.Calls[0].Operation != OpSetAlertStatus || p["space"] != "soc" || p["status"] != "acknowledged" || p["reason"] != nil {
+		t.Errorf("call %+v", a.Calls[0])
+	}
+	if a.Target != (Target{System: SystemKibana, Account: "111122223333", Kibana: "https://kb", Space: "soc"}) || !a.OnKibana() {
+		t.Errorf("target %+v", a.Target)
 	}
 	if len(a.UndoCalls) != 1 || a.UndoCalls[0].Params["status"] != "open" {
 		t.Errorf("undo %+v", a.UndoCalls)
@@ -72,9 +75,6 @@ func TestCloseWithAReasonUndoesToEachFormerStatus(t *testing.T) {
 	}
 	if a.Calls[0].Params["reason"] != "false_positive" || a.Calls[0].Params["space"] != "default" || len(a.Warnings) != 0 {
 		t.Errorf("call %+v warnings %v", a.Calls[0], a.Warnings)
-	}
-	if _, path, _ := KibanaRequest(a.Calls[0]); path != "/api/detection_engine/signals/status" {
-		t.Errorf("the default space has no prefix: %s", path)
 	}
 	undo := map[string][]string{}
 	for _, u := range a.UndoCalls {
@@ -137,22 +137,17 @@ func TestKibanaCaseHoldsTheReportAndTheAlerts(t *testing.T) {
 	if len(alerts) != 6 {
 		t.Errorf("%d alerts attached, want the 6 Elastic ones", len(alerts))
 	}
-	method, path, body := KibanaRequest(a.Calls[0])
-	settings, _ := body["settings"].(map[string]any)
-	if method != "POST" || path != "/s/soc/api/cases" || settings["syncAlerts"] != false || body["connector"] == nil {
-		t.Errorf("%s %s %v", method, path, body)
+	if p["space"] != "soc" || p["sync_alerts"] != false {
+		t.Errorf("create params %v", p)
 	}
-	if s := KibanaCallString(a.Calls[0]); !strings.HasPrefix(s, "POST /s/soc/api/cases ") {
-		t.Errorf("call string %q", s)
-	}
-	// The action survives the journal (JSON) and still renders the same request.
+	// The action survives the journal (JSON) with its target and calls.
 	b, _ := json.Marshal(a)
 	var back Action
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if _, p2, body2 := KibanaRequest(back.Calls[1]); p2 != "/s/soc/api/cases/{case}/comments" || body2["type"] != "alert" {
-		t.Errorf("after JSON: %s %v", p2, body2)
+	if back.Target != a.Target || back.Calls[1].Operation != OpAttachAlerts || len(back.Calls[1].ParamList("space")) != 1 {
+		t.Errorf("after JSON: %+v", back)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/report"
 )
 
 // remSetupMsg carries who would act and the plan.
@@ -172,7 +173,7 @@ func (r *remedyScreen) update(msg tea.Msg) tea.Cmd {
 			r.note, r.noteErr = "done: "+clean(out.StateBefore)+" → "+clean(out.StateAfter)+"; journalled to "+r.journalPath(), false
 			a := out.Action
 			if a.Kind == investigate.ActDeactivateKey {
-				r.actions = append(r.actions, investigate.ReactivateAction(a.Key, a.User, a.Account))
+				r.actions = append(r.actions, investigate.ReactivateAction(a.Key, a.User, a.Account, r.caller))
 				r.undoOf[len(r.actions)-1] = m.action
 			}
 		}
@@ -281,9 +282,14 @@ func (r *remedyScreen) begin() tea.Cmd {
 // including nothing, leaves everything as it was.
 func (r *remedyScreen) submit() tea.Cmd {
 	a := r.actions[r.cursor]
+	questions := a.Questions()
+	asked := 0
+	if r.stage == stageConfirmAgain {
+		asked = 1
+	}
 	typed := r.input.Value()
 	r.input.Reset()
-	if !a.Confirmed(typed) {
+	if q := questions[min(asked, len(questions)-1)]; !q.Accepts(typed) {
 		if strings.TrimSpace(typed) == "" {
 			r.note = "Enter alone does not confirm: type the key id " + a.ConfirmToken + " (esc cancels)"
 		} else {
@@ -292,16 +298,25 @@ func (r *remedyScreen) submit() tea.Cmd {
 		r.noteErr = true
 		return nil
 	}
-	if r.stage == stageConfirm && a.SecondConfirm != "" {
+	if asked+1 < len(questions) {
 		r.typed = typed
 		r.stage = stageConfirmAgain
 		r.note = ""
 		r.layout()
 		return nil
 	}
-	first, again := typed, ""
-	if r.stage == stageConfirmAgain {
-		first, again = r.typed, typed
+	// Every question answered: the domain's rules decide, as they do for the CLI.
+	answers := investigate.Answers{typed}
+	if asked == 1 {
+		answers = investigate.Answers{r.typed, typed}
+	}
+	confirmed, err := investigate.Confirm(a, false, &answers)
+	if err != nil {
+		r.stage = stageList
+		r.note, r.noteErr = clean(err.Error()), true
+		r.input.Blur()
+		r.layout()
+		return nil
 	}
 	r.stage = stageRunning
 	r.note, r.noteErr = "running "+clean(a.Title)+"…", false
@@ -310,7 +325,7 @@ func (r *remedyScreen) submit() tea.Cmd {
 	runner := &investigate.Runner{Remediator: r.rem, Journal: r.ui.opts.Journal, ReadOnly: r.ui.opts.ReadOnly, Now: r.ui.opts.Now}
 	idx, gen := r.cursor, r.gen
 	return func() tea.Msg {
-		return outcomeMsg{gen: gen, action: idx, out: runner.Run(context.Background(), a, first, again)}
+		return outcomeMsg{gen: gen, action: idx, out: runner.RunAll(context.Background(), []investigate.Confirmed{confirmed})[0]}
 	}
 }
 
@@ -346,27 +361,15 @@ func (r *remedyScreen) refresh() {
 	if src, ok := r.undoOf[r.cursor]; ok {
 		b.add(st.dim.Render("  undoes: " + clean(r.actions[src].Title)))
 	}
-	for _, c := range a.Calls {
-		b.kv("call", clean(c.String()))
-	}
-	for _, s := range a.Affects {
-		b.kv("affects", clean(s))
-	}
-	for _, s := range a.Untouched {
-		b.kv("untouched", clean(s))
-	}
-	for _, s := range a.Warnings {
-		b.kv("WARNING", st.warn.Render(clean(s)))
-	}
-	if a.SecondConfirm != "" {
-		b.kv("confirm twice", clean(a.SecondConfirm))
-	}
-	if a.Refusal != "" {
-		b.kv("REFUSED", st.danger.Render(clean(a.Refusal)))
-	}
-	b.kv("undo", clean(a.Undo))
-	for _, c := range a.UndoCalls {
-		b.kv("undo call", clean(c.String()))
+	for _, l := range report.ActionLines(a, report.ActionOptions{}) {
+		switch l.Tone {
+		case report.ToneWarn:
+			b.kv(l.Label, st.warn.Render(clean(l.Text)))
+		case report.ToneDanger:
+			b.kv(l.Label, st.danger.Render(clean(l.Text)))
+		default:
+			b.kv(l.Label, clean(l.Text))
+		}
 	}
 	for _, n := range r.plan.Notes {
 		b.bullet("note: "+clean(n), &st.dim)

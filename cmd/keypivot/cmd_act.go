@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/report"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
@@ -44,7 +46,7 @@ type JournalCmd struct {
 	ActFlags
 }
 
-// prompter asks the analyst on the terminal.
+// prompter asks the analyst on the terminal: the CLI's investigate.Prompter.
 type prompter struct {
 	in  *bufio.Reader
 	out io.Writer
@@ -52,65 +54,39 @@ type prompter struct {
 
 func newPrompter() *prompter { return &prompter{in: bufio.NewReader(os.Stdin), out: os.Stderr} }
 
-func (p *prompter) ask(q string) string {
-	fmt.Fprint(p.out, q)
-	line, _ := p.in.ReadString('\n')
-	return strings.TrimSpace(line)
-}
-
-// confirmation returns what the analyst typed for an action (and again, when asked).
-func confirmation(a investigate.Action, flags ActFlags, p *prompter) (string, string, error) {
-	if flags.Yes {
-		if a.SecondConfirm == "" {
-			return a.ConfirmToken, "", nil
-		}
-		// --yes answers the first confirmation only: acting as the key's own user is
-		// asked again, on a terminal.
-		if !stdinIsTerminal() {
-			return "", "", withCode(exitRefused, fmt.Errorf("%s; --yes does not answer this second confirmation: rerun on a terminal", a.SecondConfirm))
-		}
-		again := p.ask("WARNING: " + a.SecondConfirm + ": ")
-		if !a.Confirmed(again) {
-			return a.ConfirmToken, again, withCode(exitRefused, errors.New("not confirmed twice: nothing was done"))
-		}
-		return a.ConfirmToken, again, nil
-	}
+// Ask asks on the terminal; without one there is nobody to ask.
+func (p *prompter) Ask(q investigate.Question) (string, error) {
 	if !stdinIsTerminal() {
-		return "", "", withCode(exitRefused, errors.New("no terminal to confirm on: rerun on a terminal, or pass --yes with the key on the command line"))
+		return "", investigate.ErrCannotAsk
 	}
-	typed := p.ask(fmt.Sprintf("Type the key id %s to confirm (anything else cancels): ", a.ConfirmToken))
-	if !a.Confirmed(typed) {
-		return typed, "", withCode(exitRefused, errors.New("not confirmed: nothing was done"))
-	}
-	again := ""
-	if a.SecondConfirm != "" {
-		again = p.ask("WARNING: " + a.SecondConfirm + ": ")
-		if !a.Confirmed(again) {
-			return typed, again, withCode(exitRefused, errors.New("not confirmed twice: nothing was done"))
-		}
-	}
-	return typed, again, nil
+	fmt.Fprint(p.out, q.Prompt)
+	line, _ := p.in.ReadString('\n')
+	return strings.TrimSpace(line), nil
 }
 
-func printAction(w io.Writer, a investigate.Action) {
-	fmt.Fprintf(w, "\n%s\n", sanitize.Clean(a.Title))
-	for _, c := range a.Calls {
-		fmt.Fprintf(w, "  call:      %s\n", sanitize.Clean(c.String()))
+// confirm asks for a through the domain's confirmation rules; --yes is the analyst's
+// answer to the first question only. A refusal to run exits 4.
+func confirm(a investigate.Action, flags ActFlags, p investigate.Prompter) (investigate.Confirmed, error) {
+	c, err := investigate.Confirm(a, flags.Yes, p)
+	if err != nil {
+		return c, withCode(exitRefused, err)
 	}
-	for _, s := range a.Affects {
-		fmt.Fprintf(w, "  affects:   %s\n", sanitize.Clean(s))
-	}
-	for _, s := range a.Untouched {
-		fmt.Fprintf(w, "  untouched: %s\n", sanitize.Clean(s))
-	}
-	for _, s := range a.Warnings {
-		fmt.Fprintf(w, "  WARNING:   %s\n", sanitize.Clean(s))
-	}
-	fmt.Fprintf(w, "  undo:      %s\n", sanitize.Clean(a.Undo))
-	if a.Refusal != "" {
-		fmt.Fprintf(w, "  REFUSED:   %s\n", sanitize.Clean(a.Refusal))
-	}
+	return c, nil
 }
+
+// printAction shows an action before it is confirmed, its calls spelled for the system
+// it writes to.
+func printAction(w io.Writer, a investigate.Action) {
+	o := report.ActionOptions{}
+	if a.OnKibana() {
+		o = report.ActionOptions{CallText: elastic.CallString, MaxAffects: maxAffects}
+	}
+	report.WriteAction(w, a, o)
+}
+
+// maxAffects bounds the lines of what a Kibana action affects that are printed (one per
+// alert).
+const maxAffects = 15
 
 func printOutcome(w io.Writer, o investigate.Outcome, journalPath string) {
 	switch {
@@ -150,11 +126,10 @@ func runner(ctx context.Context, w *Wiring, c *investigate.Case) (*investigate.R
 }
 
 func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
-	w, cs, err := keyCase(ctx, g, c.Key, wireAct)
+	w, cs, err := keyCase(ctx, g, c.Key)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	r, caller, err := runner(ctx, w, cs)
 	if err != nil {
 		return err
@@ -201,13 +176,13 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 			}
 			continue
 		}
-		typed, again, err := confirmation(a, c.ActFlags, p)
+		confirmed, err := confirm(a, c.ActFlags, p)
 		if err != nil {
 			fmt.Fprintln(out, " ", errText(err))
 			code, firstErr = exitRefused, err
 			continue
 		}
-		batch = append(batch, investigate.Confirmed{Action: a, Typed: typed, TypedAgain: again})
+		batch = append(batch, confirmed)
 	}
 	if len(batch) > 1 {
 		fmt.Fprintf(out, "\nRunning %d confirmed actions, journalled as planned first (a crash leaves the rest to keypivot journal --resume):\n", len(batch))
@@ -234,11 +209,10 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 }
 
 func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
-	w, cs, err := keyCase(ctx, g, c.Key, wireAct)
+	w, cs, err := keyCase(ctx, g, c.Key)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	if c.User != "" {
 		cs.Owner.User = c.User
 	}
@@ -249,10 +223,7 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	a := investigate.ReactivateAction(c.Key.String(), cs.Owner.User, cs.Owner.Account)
-	if caller.Account != "" && cs.Owner.Account != "" && caller.Account != cs.Owner.Account {
-		a.Refusal = fmt.Sprintf("the key belongs to account %s but the caller is in %s: use a profile for that account", cs.Owner.Account, caller.Account)
-	}
+	a := investigate.ReactivateAction(c.Key.String(), cs.Owner.User, cs.Owner.Account, &caller)
 	printAction(os.Stderr, a)
 	if a.Refusal != "" {
 		return withCode(exitRefused, errors.New("refused: "+a.Refusal))
@@ -260,11 +231,11 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if w.ReadOnly {
 		return withCode(exitRefused, investigate.ErrReadOnly)
 	}
-	typed, again, err := confirmation(a, c.ActFlags, newPrompter())
+	confirmed, err := confirm(a, c.ActFlags, newPrompter())
 	if err != nil {
 		return err
 	}
-	o := r.Run(ctx, a, typed, again)
+	o := r.RunAll(ctx, []investigate.Confirmed{confirmed})[0]
 	printOutcome(os.Stderr, o, w.JournalPath)
 	return withCode(exitError, o.Err)
 }
@@ -335,8 +306,8 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	confirm := func(a investigate.Action) bool {
 		fmt.Println("\ninterrupted:")
 		printAction(os.Stdout, a)
-		typed, again, err := confirmation(a, c.ActFlags, prompt)
-		ok := err == nil && a.Confirmed(typed) && (a.SecondConfirm == "" || a.Confirmed(again))
+		_, err := confirm(a, c.ActFlags, prompt)
+		ok := err == nil
 		if err != nil {
 			fmt.Println(" ", errText(err))
 		}
@@ -373,7 +344,7 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	var awsKeys []string
 	kibana := 0
 	for _, p := range pending {
-		if isKibanaAction(p.Action) {
+		if p.OnKibana() {
 			kibana++
 		} else if !slices.Contains(awsKeys, p.Key) {
 			awsKeys = append(awsKeys, p.Key)
@@ -406,11 +377,10 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	if len(awsKeys) == 0 {
 		return nil
 	}
-	w, err := wireAct(ctx, g)
+	w, err := wire(ctx, g)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	if w.Workspace.Demo && path != w.JournalPath {
 		// The demo's simulated account must never "complete" actions planned against AWS.
 		return withCode(exitRefused, fmt.Errorf("%s holds actions planned against AWS (by %s): resume them with the AWS profile they were planned with (--profile)", path, sanitize.Clean(pending[0].CallerARN)))

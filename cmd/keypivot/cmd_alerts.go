@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -95,11 +94,10 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	if g.Kibana == "" {
 		return usageErr("write-back goes to Kibana: give --kibana URL (or --cloud-id, which names it)")
 	}
-	w, cs, err := keyCase(ctx, g, c.Key, wire)
+	w, cs, err := keyCase(ctx, g, c.Key)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	kb, err := kibanaClient(ctx, g)
 	if err != nil {
 		return err
@@ -113,7 +111,7 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	printKibanaAction(out, a)
+	printAction(out, a)
 	if c.PlanOnly {
 		return nil
 	}
@@ -131,13 +129,13 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	}
 	fmt.Fprintf(out, "\nActing as %s through %s\n", sanitize.Clean(caller.ARN), sanitize.Clean(kb.URL()))
 	notePending(out, r, c.Key.String())
-	typed, again, err := confirmation(a, c.ActFlags, newPrompter())
+	confirmed, err := confirm(a, c.ActFlags, newPrompter())
 	if err != nil {
 		return err
 	}
 	// Through RunAll like deactivate's batch: planned before the first call when a
 	// command runs more than one action (a batch of one has its intent as its plan).
-	o := r.RunAll(ctx, []investigate.Confirmed{{Action: a, Typed: typed, TypedAgain: again}})[0]
+	o := r.RunAll(ctx, []investigate.Confirmed{confirmed})[0]
 	printOutcome(out, o, w.JournalPath)
 	return withCode(exitError, o.Err)
 }
@@ -155,31 +153,6 @@ func kibanaClient(ctx context.Context, g *Globals) (*elastic.Kibana, error) {
 	return kb, nil
 }
 
-// maxAffects bounds the lines of what an action affects that are printed.
-const maxAffects = 15
-
-// printKibanaAction shows a Kibana action: its HTTP calls, what it affects, its undo.
-func printKibanaAction(w io.Writer, a investigate.Action) {
-	fmt.Fprintf(w, "\n%s\n", sanitize.Clean(a.Title))
-	for _, c := range a.Calls {
-		fmt.Fprintf(w, "  call:    %s\n", investigate.KibanaCallString(c))
-	}
-	for i, s := range a.Affects {
-		if i == maxAffects && len(a.Affects) > maxAffects+1 {
-			fmt.Fprintf(w, "  affects: ... and %d more\n", len(a.Affects)-maxAffects)
-			break
-		}
-		fmt.Fprintf(w, "  affects: %s\n", sanitize.Clean(s))
-	}
-	for _, s := range a.Warnings {
-		fmt.Fprintf(w, "  WARNING: %s\n", sanitize.Clean(s))
-	}
-	fmt.Fprintf(w, "  undo:    %s\n", sanitize.Clean(a.Undo))
-	for _, c := range a.UndoCalls {
-		fmt.Fprintf(w, "           %s\n", investigate.KibanaCallString(c))
-	}
-}
-
 // actionJournal is the journal as one runner sees it: entries go to the one journal,
 // and only that runner's actions (Kibana's, or the others: AWS's) are resumed from it,
 // so that an action a crash interrupted is never handed to the wrong remediator.
@@ -192,12 +165,9 @@ func (j actionJournal) Pending() ([]investigate.JournalEntry, error) {
 	all, err := j.File.Pending()
 	var out []investigate.JournalEntry
 	for _, e := range all {
-		if isKibanaAction(e.Action) == j.kibana {
+		if e.OnKibana() == j.kibana {
 			out = append(out, e)
 		}
 	}
 	return out, err
 }
-
-// isKibanaAction tells Kibana write-back actions from AWS remediation in the journal.
-func isKibanaAction(kind string) bool { return strings.HasPrefix(kind, "kibana-") }

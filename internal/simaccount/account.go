@@ -8,10 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -137,23 +137,16 @@ func (a *Account) State(_ context.Context, act investigate.Action) (string, bool
 		return k.status, k.status == want, nil
 	case investigate.ActRevokeUserSessions:
 		doc := a.userPolicies[act.User][investigate.RevokePolicyName]
-		return revokeState(doc, act.IssuedBefore)
+		st, ok := investigate.RevocationState(doc, act.IssuedBefore)
+		return st, ok, nil
 	case investigate.ActRevokeRoleSessions:
-		var states []string
-		applied := true
-		for _, r := range act.Roles {
-			s, ok, err := revokeState(a.rolePolicies[roleName(r)][investigate.RevokePolicyName], act.IssuedBefore)
-			if err != nil {
-				return "", false, err
-			}
-			states = append(states, roleName(r)+": "+s)
-			applied = applied && ok
-		}
-		return strings.Join(states, "; "), applied, nil
+		return investigate.RolesRevocationState(act.Roles, act.IssuedBefore, func(role string) (string, error) {
+			return a.rolePolicies[role][investigate.RevokePolicyName], nil
+		})
 	case investigate.ActStopInstances:
 		var states []string
 		applied := true
-		for _, region := range sortedRegions(act.Instances) {
+		for _, region := range slices.Sorted(maps.Keys(act.Instances)) {
 			for _, id := range act.Instances[region] {
 				s, ok := a.instances[id]
 				if !ok {
@@ -168,22 +161,6 @@ func (a *Account) State(_ context.Context, act investigate.Action) (string, bool
 		return strings.Join(states, ", "), applied, nil
 	}
 	return "", false, fmt.Errorf("unknown action %q", act.Kind)
-}
-
-func revokeState(doc string, cut time.Time) (string, bool, error) {
-	st, ok := investigate.RevocationState(doc, cut)
-	return st, ok, nil
-}
-
-func roleName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
-
-func sortedRegions(m map[string][]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Apply implements investigate.Remediator.
