@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -54,9 +55,40 @@ func BuildCase(in CaseInput) *Case {
 		Demo:          in.Demo,
 		Context:       in.Context,
 	}
-	events := make([]*Event, 0, len(in.Events))
-	for _, e := range in.Events {
-		if in.Window.Contains(e.Time) {
+	events := eventsWithin(in.Window, in.Events)
+	bySigner := indexBySigner(events)
+	sessions, depth := deriveSessions(key, bySigner)
+	own := c.countOwnEvents(events, depth, sessions)
+	settleSessions(sessions, now)
+	c.Sessions = sessions
+	if len(own) > 0 {
+		c.FirstActivity, c.LastActivity = own[0].Time, own[len(own)-1].Time
+	}
+
+	c.Owner = buildOwner(key, bySigner[key], in.Alerts, in.Owner)
+	c.FollowUps, c.OtherEventCount = buildFollowUps(own, events, depth, in.Live)
+	c.CreatedAccessKeys = createdKeys(own)
+	c.Findings = buildFindings(own, &c.Owner)
+	c.Quarantined = slices.ContainsFunc(c.Findings, func(f Finding) bool { return f.Category == CatQuarantine })
+	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
+	summarise(c, own)
+	c.Events, c.Timeline = buildTimeline(key, events, depth, c.FollowUps.Launches, c.Findings)
+	c.Completeness = NewCompleteness(
+		AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
+		AssessKind(in.AlertReports, in.Window, "alert", len(c.Siblings)+len(c.HigherOrderAlerts), "alert"),
+	)
+	c.Coverage = buildCoverage(c, events, in)
+	c.Assessment = assess(c)
+	normaliseEmpty(c)
+	return c
+}
+
+// eventsWithin returns the events within the window, oldest first (events of the same
+// time by event id).
+func eventsWithin(w Window, all []*Event) []*Event {
+	events := make([]*Event, 0, len(all))
+	for _, e := range all {
+		if w.Contains(e.Time) {
 			events = append(events, e)
 		}
 	}
@@ -66,18 +98,28 @@ func BuildCase(in CaseInput) *Case {
 		}
 		return events[i].ID < events[j].ID
 	})
+	return events
+}
+
+// indexBySigner groups events by the key that signed them, keeping their order.
+func indexBySigner(events []*Event) map[string][]*Event {
 	bySigner := map[string][]*Event{}
 	for _, e := range events {
 		bySigner[e.Signer()] = append(bySigner[e.Signer()], e)
 	}
-	sessions, depth := deriveSessions(key, bySigner)
+	return bySigner
+}
 
-	// The case's own events: signed by the key or a derived session.
-	var own []*Event
+// countOwnEvents returns the case's own events: those signed by the key or by one of
+// its derived sessions (the keys of depth). It counts them on the case, the key's and
+// the sessions' apart, and has each session observe its own.
+func (c *Case) countOwnEvents(events []*Event, depth map[string]int, sessions []Session) []*Event {
+	key := c.Key.String()
 	sessionIdx := map[string]int{}
 	for i := range sessions {
 		sessionIdx[sessions[i].AccessKeyID] = i
 	}
+	var own []*Event
 	for _, e := range events {
 		if _, ok := depth[e.Signer()]; !ok {
 			continue
@@ -90,41 +132,60 @@ func BuildCase(in CaseInput) *Case {
 			sessions[sessionIdx[e.Signer()]].observe(e)
 		}
 	}
+	return own
+}
+
+// settleSessions marks the sessions still valid at now and gives the ones that were
+// never used empty lists, so the JSON schema carries arrays.
+func settleSessions(sessions []Session, now time.Time) {
 	for i := range sessions {
 		sessions[i].ValidAtGeneration = sessions[i].validAt(now)
-		if sessions[i].SourceIPs == nil {
-			sessions[i].SourceIPs = []string{}
-		}
-		if sessions[i].Actions == nil {
-			sessions[i].Actions = []string{}
-		}
+		emptyIfNil(&sessions[i].SourceIPs)
+		emptyIfNil(&sessions[i].Actions)
 	}
-	c.Sessions = sessions
-	if len(own) > 0 {
-		c.FirstActivity, c.LastActivity = own[0].Time, own[len(own)-1].Time
-	}
+}
 
-	c.Owner = buildOwner(key, bySigner[key], in.Alerts, in.Owner)
-	c.FollowUps, c.OtherEventCount = buildFollowUps(own, events, depth, in.Live)
-	c.CreatedAccessKeys = createdKeys(own)
-	c.Findings = buildFindings(own, &c.Owner)
-	for _, f := range c.Findings {
-		if f.Category == CatQuarantine {
-			c.Quarantined = true
-		}
-	}
-	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
-	summarise(c, own)
-
-	// Timeline: own events plus launches by other signers with the case's key pairs.
-	others := map[string]bool{}
-	for _, l := range c.FollowUps.Launches {
+// buildTimeline returns the case's events and their timeline entries, oldest first: the
+// events of the key and its derived sessions (the keys of depth), and the launches by
+// other signers with the case's key pairs. Each entry carries the category of the
+// finding it belongs to; a read outside any finding is discovery.
+func buildTimeline(key string, events []*Event, depth map[string]int, launches []Launch, findings []Finding) ([]*Event, []TimelineEntry) {
+	byOthers := map[string]bool{}
+	for _, l := range launches {
 		if l.MatchedBy == MatchedByKeyPair {
-			others[l.EventID] = true
+			byOthers[l.EventID] = true
 		}
 	}
+	categories := timelineCategories(findings)
+	var (
+		caseEvents []*Event
+		timeline   []TimelineEntry
+	)
+	for _, e := range events {
+		_, mine := depth[e.Signer()]
+		if !mine && !byOthers[e.ID] {
+			continue
+		}
+		caseEvents = append(caseEvents, e)
+		category := categories[e.ID]
+		if category == "" && !e.IsWrite() {
+			category = CatDiscovery
+		}
+		timeline = append(timeline, TimelineEntry{
+			Time: e.Time, EventID: e.ID, EventName: e.Name, Service: e.Service(), Region: e.Region,
+			SourceIP: e.SourceIP, UserAgent: e.UserAgent, Signer: e.Signer(),
+			Session: mine && e.Signer() != key, Other: !mine,
+			ErrorCode: e.ErrorCode, Write: e.IsWrite(), Category: category, Origin: e.Origin,
+		})
+	}
+	return caseEvents, timeline
+}
+
+// timelineCategories maps event ids to the category of the finding that holds them;
+// discovery and probing findings lend their events none.
+func timelineCategories(findings []Finding) map[string]string {
 	cat := map[string]string{}
-	for _, f := range c.Findings {
+	for _, f := range findings {
 		if f.Category == CatDiscovery || f.Category == CatProbing {
 			continue
 		}
@@ -132,107 +193,45 @@ func BuildCase(in CaseInput) *Case {
 			cat[id] = f.Category
 		}
 	}
-	for _, e := range events {
-		_, mine := depth[e.Signer()]
-		if !mine && !others[e.ID] {
-			continue
-		}
-		c.Events = append(c.Events, e)
-		category := cat[e.ID]
-		if category == "" && !e.IsWrite() {
-			category = CatDiscovery
-		}
-		c.Timeline = append(c.Timeline, TimelineEntry{
-			Time: e.Time, EventID: e.ID, EventName: e.Name, Service: e.Service(), Region: e.Region,
-			SourceIP: e.SourceIP, UserAgent: e.UserAgent, Signer: e.Signer(),
-			Session: mine && e.Signer() != key, Other: !mine,
-			ErrorCode: e.ErrorCode, Write: e.IsWrite(), Category: category, Origin: e.Origin,
-		})
-	}
-	c.Completeness = NewCompleteness(
-		AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
-		AssessKind(in.AlertReports, in.Window, "alert", len(c.Siblings)+len(c.HigherOrderAlerts), "alert"),
-	)
-	c.Coverage = buildCoverage(c, events, in)
-	c.Assessment = assess(c, now)
-	normaliseEmpty(c)
-	return c
+	return cat
 }
 
 // normaliseEmpty turns nil slices into empty ones so the JSON schema always carries arrays.
 func normaliseEmpty(c *Case) {
-	if c.Siblings == nil {
-		c.Siblings = []Sibling{}
-	}
-	if c.HigherOrderAlerts == nil {
-		c.HigherOrderAlerts = []Sibling{}
-	}
-	if c.SourceIPs == nil {
-		c.SourceIPs = []IPSummary{}
-	}
-	if c.UserAgents == nil {
-		c.UserAgents = []AgentSummary{}
-	}
-	if c.Services == nil {
-		c.Services = []CountSummary{}
-	}
-	if c.Actions == nil {
-		c.Actions = []CountSummary{}
-	}
-	if c.Regions == nil {
-		c.Regions = []CountSummary{}
-	}
-	if c.Errors == nil {
-		c.Errors = []ErrorSummary{}
-	}
-	if c.Findings == nil {
-		c.Findings = []Finding{}
-	}
-	if c.CreatedAccessKeys == nil {
-		c.CreatedAccessKeys = []CreatedKey{}
-	}
-	if c.Sessions == nil {
-		c.Sessions = []Session{}
-	}
-	if c.FollowUps.KeyPairs == nil {
-		c.FollowUps.KeyPairs = []KeyPair{}
-	}
-	if c.FollowUps.Launches == nil {
-		c.FollowUps.Launches = []Launch{}
-	}
-	if c.FollowUps.Instances == nil {
-		c.FollowUps.Instances = []Instance{}
-	}
-	if c.Timeline == nil {
-		c.Timeline = []TimelineEntry{}
-	}
-	if c.Assessment == nil {
-		c.Assessment = []string{}
-	}
-	if c.Owner.Sources == nil {
-		c.Owner.Sources = []string{}
-	}
-	cv := &c.Coverage
-	if cv.Sources == nil {
-		cv.Sources = []SourceReport{}
-	}
-	if cv.AlertSources == nil {
-		cv.AlertSources = []SourceReport{}
-	}
-	if cv.Accounts == nil {
-		cv.Accounts = []string{}
-	}
-	if cv.Regions == nil {
-		cv.Regions = []string{}
-	}
-	if cv.Problems == nil {
-		cv.Problems = []Problem{}
-	}
-	if cv.Gaps == nil {
-		cv.Gaps = []string{}
+	emptyIfNil(&c.Siblings)
+	emptyIfNil(&c.HigherOrderAlerts)
+	emptyIfNil(&c.SourceIPs)
+	emptyIfNil(&c.UserAgents)
+	emptyIfNil(&c.Services)
+	emptyIfNil(&c.Actions)
+	emptyIfNil(&c.Regions)
+	emptyIfNil(&c.Errors)
+	emptyIfNil(&c.Findings)
+	emptyIfNil(&c.CreatedAccessKeys)
+	emptyIfNil(&c.Sessions)
+	emptyIfNil(&c.FollowUps.KeyPairs)
+	emptyIfNil(&c.FollowUps.Launches)
+	emptyIfNil(&c.FollowUps.Instances)
+	emptyIfNil(&c.Timeline)
+	emptyIfNil(&c.Assessment)
+	emptyIfNil(&c.Owner.Sources)
+	emptyIfNil(&c.Coverage.Sources)
+	emptyIfNil(&c.Coverage.AlertSources)
+	emptyIfNil(&c.Coverage.Accounts)
+	emptyIfNil(&c.Coverage.Regions)
+	emptyIfNil(&c.Coverage.Problems)
+	emptyIfNil(&c.Coverage.Gaps)
+}
+
+// emptyIfNil makes a nil slice an empty one.
+func emptyIfNil[S ~[]E, E any](s *S) {
+	if *s == nil {
+		*s = S{}
 	}
 }
 
+// buildOwner says who the key belongs to: from the key's own events first, then from
+// its alerts, with a live lookup's answers over both.
 func buildOwner(key string, keyEvents []*Event, alerts []Alert, live *OwnerInfo) Owner {
 	var o Owner
 	for _, e := range keyEvents {
@@ -240,10 +239,7 @@ func buildOwner(key string, keyEvents []*Event, alerts []Alert, live *OwnerInfo)
 		if id.Type == "" && id.ARN == "" {
 			continue
 		}
-		o.Type = firstNonEmpty(o.Type, id.Type)
-		o.ARN = firstNonEmpty(o.ARN, id.ARN)
-		o.Account = firstNonEmpty(o.Account, id.AccountID)
-		o.User = firstNonEmpty(o.User, id.UserName)
+		o.fillIdentity(id.Type, id.ARN, id.AccountID, id.UserName)
 		o.Sources = appendUnique(o.Sources, "cloudtrail")
 		if o.Type != "" && o.ARN != "" && o.Account != "" && o.User != "" {
 			break
@@ -254,12 +250,7 @@ func buildOwner(key string, keyEvents []*Event, alerts []Alert, live *OwnerInfo)
 		if a.AccessKeyID != key {
 			continue
 		}
-		before := o
-		o.User = firstNonEmpty(o.User, a.UserName)
-		o.ARN = firstNonEmpty(o.ARN, a.UserARN)
-		o.Account = firstNonEmpty(o.Account, a.Account)
-		o.Type = firstNonEmpty(o.Type, a.IdentityType)
-		if before.User != o.User || before.ARN != o.ARN || before.Account != o.Account || before.Type != o.Type {
+		if o.fillIdentity(a.IdentityType, a.UserARN, a.Account, a.UserName) {
 			o.Sources = appendUnique(o.Sources, "alerts")
 		}
 	}
@@ -283,6 +274,17 @@ func buildOwner(key string, keyEvents []*Event, alerts []Alert, live *OwnerInfo)
 		o.Type = "Root"
 	}
 	return o
+}
+
+// fillIdentity fills the owner's identity fields that are still empty; it reports
+// whether it filled any.
+func (o *Owner) fillIdentity(typ, arn, account, user string) bool {
+	before := *o
+	o.Type = firstNonEmpty(o.Type, typ)
+	o.ARN = firstNonEmpty(o.ARN, arn)
+	o.Account = firstNonEmpty(o.Account, account)
+	o.User = firstNonEmpty(o.User, user)
+	return before.Type != o.Type || before.ARN != o.ARN || before.Account != o.Account || before.User != o.User
 }
 
 // Why a launch is in the case.
@@ -457,15 +459,8 @@ func buildSiblings(key string, keys map[string]int, alerts []Alert, opts Correla
 		siblings = append(siblings, siblingOf(a, via, &opts))
 		seen[a.Provider+"/"+a.ID] = true
 	}
-	sort.SliceStable(siblings, func(i, j int) bool {
-		a, b := siblings[i], siblings[j]
-		if a.Eligible != b.Eligible {
-			return a.Eligible
-		}
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		return a.Time.Before(b.Time)
+	slices.SortStableFunc(siblings, func(a, b Sibling) int {
+		return cmp.Or(trueFirst(a.Eligible, b.Eligible), cmp.Compare(b.Severity, a.Severity), a.Time.Compare(b.Time))
 	})
 	return siblings, higher
 }
@@ -508,11 +503,7 @@ func summarise(c *Case, own []*Event) {
 	reg := map[string]*CountSummary{}
 	errs := map[string]*ErrorSummary{}
 	count := func(m map[string]*CountSummary, name string, e *Event) {
-		s := m[name]
-		if s == nil {
-			s = &CountSummary{Name: name, First: e.Time}
-			m[name] = s
-		}
+		s := entryFor(m, name, func() *CountSummary { return &CountSummary{Name: name, First: e.Time} })
 		s.Count++
 		s.Last = e.Time
 		if e.Failed() {
@@ -521,11 +512,7 @@ func summarise(c *Case, own []*Event) {
 	}
 	for _, e := range own {
 		if e.SourceIP != "" {
-			s := ips[e.SourceIP]
-			if s == nil {
-				s = &IPSummary{IP: e.SourceIP, First: e.Time, Kind: IPKind(e.SourceIP)}
-				ips[e.SourceIP] = s
-			}
+			s := entryFor(ips, e.SourceIP, func() *IPSummary { return &IPSummary{IP: e.SourceIP, First: e.Time, Kind: IPKind(e.SourceIP)} })
 			s.Count++
 			s.Last = e.Time
 			if e.Failed() {
@@ -534,11 +521,9 @@ func summarise(c *Case, own []*Event) {
 			s.Keys = appendUnique(s.Keys, e.Signer())
 		}
 		if e.UserAgent != "" {
-			s := uas[e.UserAgent]
-			if s == nil {
-				s = &AgentSummary{UserAgent: e.UserAgent, First: e.Time, Tool: AgentTool(e.UserAgent)}
-				uas[e.UserAgent] = s
-			}
+			s := entryFor(uas, e.UserAgent, func() *AgentSummary {
+				return &AgentSummary{UserAgent: e.UserAgent, First: e.Time, Tool: AgentTool(e.UserAgent)}
+			})
 			s.Count++
 			s.Last = e.Time
 		}
@@ -546,11 +531,7 @@ func summarise(c *Case, own []*Event) {
 		count(act, e.Action(), e)
 		count(reg, e.Region, e)
 		if e.ErrorCode != "" {
-			s := errs[e.ErrorCode]
-			if s == nil {
-				s = &ErrorSummary{Code: e.ErrorCode, Denied: IsAccessDenied(e.ErrorCode)}
-				errs[e.ErrorCode] = s
-			}
+			s := entryFor(errs, e.ErrorCode, func() *ErrorSummary { return &ErrorSummary{Code: e.ErrorCode, Denied: IsAccessDenied(e.ErrorCode)} })
 			s.Count++
 			if len(s.Actions) < 20 {
 				s.Actions = appendUnique(s.Actions, e.Action())
@@ -598,6 +579,16 @@ func summarise(c *Case, own []*Event) {
 		}
 		return c.Errors[i].Code < c.Errors[j].Code
 	})
+}
+
+// entryFor returns m's entry for k, made by newEntry the first time k is seen.
+func entryFor[T any](m map[string]*T, k string, newEntry func() *T) *T {
+	s := m[k]
+	if s == nil {
+		s = newEntry()
+		m[k] = s
+	}
+	return s
 }
 
 func sortedCounts(m map[string]*CountSummary) []CountSummary {
@@ -671,182 +662,4 @@ func buildCoverage(c *Case, events []*Event, in CaseInput) Coverage {
 		cv.Gaps = append(cv.Gaps, "no CloudTrail source: the case holds alerts only")
 	}
 	return cv
-}
-
-// assess writes the few sentences an analyst needs to decide.
-func assess(c *Case, now time.Time) []string {
-	var out []string
-	who := c.Owner.User
-	if c.Owner.Root {
-		who = "ROOT of account " + c.Owner.Account
-	} else if who != "" && c.Owner.Account != "" {
-		who += " in account " + c.Owner.Account
-	}
-	if who == "" {
-		who = "unknown owner"
-	}
-	if len(c.Events) == 0 && len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
-		// A key that appears nowhere: say where it was looked for, or that it was not.
-		out = append(out, fmt.Sprintf("%s (%s): %s.", c.Key, who, notSeen(c.Completeness)))
-		return append(out, assessRest(c)...)
-	}
-	line := fmt.Sprintf("%s (%s): %s", c.Key, who, plural(c.EventCount, "event"))
-	if len(c.Events) == 0 {
-		line = fmt.Sprintf("%s (%s): %s", c.Key, who, c.Completeness.Events.Summary)
-	}
-	if len(c.Sessions) > 0 {
-		line += fmt.Sprintf(", %d more by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session"))
-	}
-	if len(c.SourceIPs) > 0 {
-		line += ", from " + plural(len(c.SourceIPs), "address")
-	}
-	if !c.FirstActivity.IsZero() {
-		line += fmt.Sprintf(", %s to %s", c.FirstActivity.Format(time.DateTime), c.LastActivity.Format(time.DateTime))
-	}
-	out = append(out, line+".")
-	return append(out, assessRest(c)...)
-}
-
-// notSeen says that a key appears in no source, with what was searched: "not seen in
-// 1,872 files covering ...", or that nothing could be searched.
-func notSeen(cm Completeness) string {
-	return cm.Events.NoneIn("not seen") + "; " + cm.Alerts.NoneIn("not seen")
-}
-
-// assessRest writes the assessment after its first line.
-func assessRest(c *Case) []string {
-	var out []string
-	if c.Owner.Root {
-		out = append(out, "This is a ROOT access key: treat any misuse as full account compromise.")
-	}
-	if c.Quarantined {
-		out = append(out, "AWS already attached AWSCompromisedKeyQuarantine: AWS found this key exposed.")
-	}
-	var tools []string
-	for _, u := range c.UserAgents {
-		if u.Tool != "" {
-			tools = appendUnique(tools, u.Tool)
-		}
-	}
-	if len(tools) > 0 {
-		out = append(out, "Offensive tooling in user agents: "+strings.Join(tools, ", ")+".")
-	}
-	for _, ip := range c.SourceIPs {
-		if ip.FirstSeenAlert != "" {
-			s := "First seen from " + ip.IP
-			if ip.ASOrg != "" {
-				s += " (" + ip.ASOrg + ")"
-			}
-			out = append(out, s+".")
-		}
-	}
-	byCat := map[string][]Finding{}
-	for _, f := range c.Findings {
-		byCat[f.Category] = append(byCat[f.Category], f)
-	}
-	list := func(cat, label string) {
-		fs := byCat[cat]
-		if len(fs) == 0 {
-			return
-		}
-		titles := []string{}
-		for _, f := range fs {
-			titles = appendUnique(titles, f.Title)
-		}
-		if len(titles) > 6 {
-			titles = append(titles[:6], fmt.Sprintf("and %d more", len(titles)-6))
-		}
-		out = append(out, label+": "+strings.Join(titles, "; ")+".")
-	}
-	list(CatDefenseEvasion, "Defence evasion")
-	list(CatPersistence, "Persistence")
-	list(CatPrivilege, "Privilege escalation")
-	list(CatCredentialAccess, "Credential access")
-	list(CatExfiltration, "Exfiltration")
-	list(CatLateralMovement, "Lateral movement")
-	if probes := byCat[CatProbing]; len(probes) > 0 {
-		out = append(out, fmt.Sprintf("Probing: %s of AccessDenied.", plural(len(probes), "burst")))
-	}
-	if n := len(c.Sessions); n > 0 {
-		valid := 0
-		var until time.Time
-		for _, s := range c.Sessions {
-			if s.ValidAtGeneration {
-				valid++
-				if s.Expiration.After(until) {
-					until = s.Expiration
-				}
-			}
-		}
-		s := plural(n, "derived session") + "; deactivating the key does not end them"
-		if valid > 0 {
-			s += fmt.Sprintf(" (%d may still be valid", valid)
-			if !until.IsZero() {
-				s += " until " + until.Format(time.DateTime)
-			}
-			s += "): revoke them separately"
-		}
-		out = append(out, s+".")
-	}
-	if len(c.FollowUps.Launches) > 0 {
-		ok, failed, instances := 0, 0, 0
-		types := []string{}
-		for _, l := range c.FollowUps.Launches {
-			if l.ErrorCode != "" {
-				failed++
-			} else {
-				ok++
-				instances += len(l.InstanceIDs)
-			}
-			if l.InstanceType != "" {
-				types = appendUnique(types, l.InstanceType)
-			}
-		}
-		out = append(out, fmt.Sprintf("RunInstances: %s (%d succeeded with %s, %d failed), %s %s.", plural(len(c.FollowUps.Launches), "launch"), ok, plural(instances, "instance"), failed, pluralWord(len(types), "type"), strings.Join(types, ", ")))
-	}
-	if len(c.CreatedAccessKeys) > 0 {
-		keys := []string{}
-		for _, k := range c.CreatedAccessKeys {
-			keys = append(keys, k.AccessKeyID+" ("+k.User+")")
-		}
-		out = append(out, "New access keys to deactivate too: "+strings.Join(keys, ", ")+".")
-	}
-	top := SeverityUnknown
-	for _, f := range c.Findings {
-		if f.Severity > top && f.Category != CatDiscovery {
-			top = f.Severity
-		}
-	}
-	eligible := 0
-	for _, s := range c.Siblings {
-		if s.Eligible {
-			eligible++
-		}
-	}
-	switch {
-	case c.Owner.Status == "Inactive":
-		out = append(out, "The key is already Inactive.")
-	case top >= SeverityHigh:
-		out = append(out, fmt.Sprintf("Recommendation: deactivate the key now (%s-severity activity).", top))
-	case eligible > 0:
-		out = append(out, fmt.Sprintf("Recommendation: review; %s share this key.", plural(eligible, "elevated alert")))
-	}
-	return out
-}
-
-// plural writes "1 launch", "2 launches".
-func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, noun)) }
-
-// Plural writes a count with its noun: "1 launch", "2 launches", "1,872 files".
-func Plural(n int, noun string) string { return Thousands(n) + " " + pluralWord(n, noun) }
-
-func pluralWord(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	switch {
-	case strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "ss"), strings.HasSuffix(noun, "s"):
-		return noun + "es"
-	}
-	return noun + "s"
 }

@@ -63,6 +63,29 @@ type Case struct {
 	Events []*Event `json:"-"`
 }
 
+// EligibleSiblings counts the case's alerts that the correlation rule counts.
+func (c *Case) EligibleSiblings() int {
+	n := 0
+	for _, s := range c.Siblings {
+		if s.Eligible {
+			n++
+		}
+	}
+	return n
+}
+
+// OffensiveTools names the offensive or scanning tools recognised in the case's user
+// agents, each once, in the order of the agents.
+func (c *Case) OffensiveTools() []string {
+	var tools []string
+	for _, u := range c.UserAgents {
+		if u.Tool != "" {
+			tools = appendUnique(tools, u.Tool)
+		}
+	}
+	return tools
+}
+
 // Owner is who the key belongs to.
 type Owner struct {
 	User    string `json:"user"`

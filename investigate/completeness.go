@@ -417,18 +417,6 @@ func describeSearched(r SourceReport) string {
 	return strings.Join(parts, ", ")
 }
 
-// Thousands writes n with thousands separators: 1,872.
-func Thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + Thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 // AssessKind folds the completeness of the sources of one kind. noun names what was
 // found ("event", "alert"), found how many, kindName the kind of source ("CloudTrail",
 // "alert").

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"time"
@@ -425,20 +426,19 @@ func (c *Correlator) unmapped(id string) {
 // SortKeys ranks keys: correlated first, then highest sibling severity, most distinct
 // sibling rules, most recent alert, and key id for a stable order.
 func SortKeys(keys []KeySummary) {
-	sort.SliceStable(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.Correlated != b.Correlated {
-			return a.Correlated
-		}
-		if a.MaxSeverity != b.MaxSeverity {
-			return a.MaxSeverity > b.MaxSeverity
-		}
-		if len(a.Rules) != len(b.Rules) {
-			return len(a.Rules) > len(b.Rules)
-		}
-		if !a.LastAlert.Equal(b.LastAlert) {
-			return a.LastAlert.After(b.LastAlert)
-		}
-		return a.Key.Compare(b.Key) < 0
+	slices.SortStableFunc(keys, func(a, b KeySummary) int {
+		return cmp.Or(trueFirst(a.Correlated, b.Correlated), cmp.Compare(b.MaxSeverity, a.MaxSeverity),
+			cmp.Compare(len(b.Rules), len(a.Rules)), b.LastAlert.Compare(a.LastAlert), a.Key.Compare(b.Key))
 	})
+}
+
+// trueFirst orders true before false, for sorts.
+func trueFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
 }

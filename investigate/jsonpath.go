@@ -35,14 +35,19 @@ func (o object) get(path string) any {
 }
 
 // str reads a string (numbers and booleans are formatted).
-func (o object) str(path string) string { return valueString(o.get(path)) }
+func (o object) str(path string) string { return ScalarString(o.get(path)) }
 
-func valueString(v any) string {
+// ScalarString is a decoded JSON scalar as text: strings as they are, numbers (float64
+// or json.Number) without exponent noise, booleans as true or false; "" for anything
+// else.
+func ScalarString(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
 	case bool:
 		return strconv.FormatBool(x)
 	}

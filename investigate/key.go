@@ -1,7 +1,3 @@
-// Package investigate is keypivot's domain: alerts, CloudTrail events, correlation by
-// access key, the case for one key (timeline, derived sessions, follow-ups), remediation
-// plans and report rendering. It is pure Go: no network, no terminal. Adapters in the
-// aws and elastic packages implement the small interfaces defined here.
 package investigate
 
 import (

@@ -69,16 +69,45 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 	opts := w.Correlation
 	opts.Window = w.Window
 	cor := NewCorrelator(opts)
-	var mu sync.Mutex
-	reports := make([]SourceReport, len(w.Alerts))
-	g, gctx := errgroup.WithContext(ctx)
-	var errs []error
-	for i, src := range w.Alerts {
-		g.Go(func() error {
-			r, err := src.Alerts(gctx, AlertQuery{Window: w.Window}, func(b []Alert) {
+	reports, errs := readAlertSources(ctx, w.Alerts, AlertQuery{Window: w.Window}, cor.Add, nil)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := cor.Result(firstSeenOnly)
+	w.fillKeyStatus(ctx, res.Keys)
+	rk := &Ranking{SchemaVersion: SchemaVersion, Window: w.Window, Demo: w.Demo, Keys: res.Keys, Stats: res.Stats, Unmapped: res.UnmappedHigherOrder, Sources: reports}
+	emptyIfNil(&rk.Keys)
+	emptyIfNil(&rk.Unmapped)
+	alerts := AssessKind(reports, w.Window, "alert", rk.Stats.Alerts, "alert")
+	rk.Completeness = NewCompleteness(KindCompleteness{Status: SearchNotAsked, Summary: "events not searched (ranking reads alerts only)", Reasons: []string{}, Sources: []SourceCompleteness{}}, alerts)
+	rk.Completeness.Headline = alerts.Summary
+	if alerts.Status == SearchComplete || alerts.Status == SearchPartial {
+		rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", Plural(len(rk.Keys), "key"), alerts.Summary)
+	}
+	if len(errs) == len(w.Alerts) && len(errs) > 0 {
+		return rk, errs[0]
+	}
+	return rk, nil
+}
+
+// readAlertSources asks every alert source for q at once and returns each source's
+// report, in the order of sources. sink receives the alerts as they stream in, and
+// answered (when set) each source's report as soon as that source has answered; no two
+// of these calls run at once. A source that failed still has its report: it names the
+// source and carries the error as a problem and as Failed; errs lists those errors,
+// named by source, in the order they came.
+func readAlertSources(ctx context.Context, sources []AlertSource, q AlertQuery, sink func([]Alert), answered func(i int, r SourceReport)) (reports []SourceReport, errs []error) {
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	reports = make([]SourceReport, len(sources))
+	for i, src := range sources {
+		wg.Go(func() {
+			r, err := src.Alerts(ctx, q, func(b []Alert) {
 				mu.Lock()
-				cor.Add(b)
-				mu.Unlock()
+				defer mu.Unlock()
+				sink(b)
 			})
 			mu.Lock()
 			defer mu.Unlock()
@@ -91,32 +120,13 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 				r.Failed = err.Error()
 			}
 			reports[i] = r
-			return nil
+			if answered != nil {
+				answered(i, r)
+			}
 		})
 	}
-	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	res := cor.Result(firstSeenOnly)
-	w.fillKeyStatus(ctx, res.Keys)
-	rk := &Ranking{SchemaVersion: SchemaVersion, Window: w.Window, Demo: w.Demo, Keys: res.Keys, Stats: res.Stats, Unmapped: res.UnmappedHigherOrder, Sources: reports}
-	if rk.Keys == nil {
-		rk.Keys = []KeySummary{}
-	}
-	if rk.Unmapped == nil {
-		rk.Unmapped = []string{}
-	}
-	alerts := AssessKind(reports, w.Window, "alert", rk.Stats.Alerts, "alert")
-	rk.Completeness = NewCompleteness(KindCompleteness{Status: SearchNotAsked, Summary: "events not searched (ranking reads alerts only)", Reasons: []string{}, Sources: []SourceCompleteness{}}, alerts)
-	rk.Completeness.Headline = alerts.Summary
-	if alerts.Status == SearchComplete || alerts.Status == SearchPartial {
-		rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", Plural(len(rk.Keys), "key"), alerts.Summary)
-	}
-	if len(errs) == len(w.Alerts) && len(errs) > 0 {
-		return rk, errs[0]
-	}
-	return rk, nil
+	wg.Wait()
+	return reports, errs
 }
 
 // fillKeyStatus asks the owner lookup, when there is one, for each ranked key's status
@@ -191,34 +201,24 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 			onUpdate(CaseUpdate{Case: c, Progress: p, Done: done})
 		}
 	}
+	// readAlerts keeps the alerts of keys and the higher-order alerts that may map to
+	// them; each source's report joins the case as soon as the source has answered.
 	readAlerts := func(ctx context.Context, keys []string) {
-		var g errgroup.Group
-		for i, src := range w.Alerts {
-			g.Go(func() error {
-				q := AlertQuery{Window: w.Window, AccessKeys: KeyIDs(keys...)}
-				r, err := src.Alerts(ctx, q, func(b []Alert) {
-					mu.Lock()
-					defer mu.Unlock()
-					for _, a := range b {
-						if q.HasKey(a.AccessKeyID) || w.Correlation.IsHigherOrder(&a) || a.HigherOrder {
-							alerts = append(alerts, a)
-						}
-					}
-				})
-				mu.Lock()
-				defer mu.Unlock()
-				if r.Source == "" {
-					r.Source = src.Name()
+		q := AlertQuery{Window: w.Window, AccessKeys: KeyIDs(keys...)}
+		keep := func(b []Alert) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, a := range b {
+				if q.HasKey(a.AccessKeyID) || w.Correlation.IsHigherOrder(&a) || a.HigherOrder {
+					alerts = append(alerts, a)
 				}
-				if err != nil {
-					r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
-					r.Failed = err.Error()
-				}
-				alertReports[i].Merge(r)
-				return nil
-			})
+			}
 		}
-		_ = g.Wait()
+		readAlertSources(ctx, w.Alerts, q, keep, func(i int, r SourceReport) {
+			mu.Lock()
+			defer mu.Unlock()
+			alertReports[i].Merge(r)
+		})
 	}
 
 	g, gctx := errgroup.WithContext(ctx)

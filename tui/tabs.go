@@ -191,7 +191,7 @@ func overviewOwner(st *styles, c *investigate.Case, width int) []textLine {
 		b.kv("other keys", unknown)
 	} else {
 		if ow.LastUsed != nil {
-			b.kv("last used", lastUsedText(ow.LastUsed))
+			b.kv("last used", investigate.LastUsedWhen(ow.LastUsed))
 		} else {
 			b.kv("last used", "not reported by IAM")
 		}
@@ -212,11 +212,7 @@ func overviewOwner(st *styles, c *investigate.Case, width int) []textLine {
 			if !k.Created.IsZero() {
 				s += " · created " + shortTime(k.Created)
 			}
-			lu := lastUsedText(k.LastUsed)
-			if k.LastUsed != nil && !k.LastUsed.Date.IsZero() {
-				lu = "last used " + lu
-			}
-			b.kv(label, s+" · "+lu)
+			b.kv(label, s+" · "+investigate.LastUsedText(k.LastUsed))
 		}
 		if n == 0 {
 			b.kv("other keys", "none")
@@ -229,22 +225,6 @@ func overviewOwner(st *styles, c *investigate.Case, width int) []textLine {
 		b.kv("from", clean(strings.Join(ow.Sources, ", ")))
 	}
 	return b.lines
-}
-
-// lastUsedText is IAM's last use of a key: when, with which service and region, or
-// that it was never used.
-func lastUsedText(l *investigate.LastUsed) string {
-	switch {
-	case l == nil:
-		return "last use unknown"
-	case l.Date.IsZero():
-		return "never used"
-	}
-	s := fullTime(l.Date) + " UTC"
-	if l.Service != "" || l.Region != "" {
-		s += " (" + clean(strings.Join(slices.DeleteFunc([]string{l.Service, l.Region}, func(x string) bool { return x == "" }), ", ")) + ")"
-	}
-	return s
 }
 
 func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
@@ -269,15 +249,9 @@ func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 			pub++
 		}
 	}
-	var tools []string
-	for _, u := range c.UserAgents {
-		if u.Tool != "" && !slices.Contains(tools, u.Tool) {
-			tools = append(tools, clean(u.Tool))
-		}
-	}
 	net := fmt.Sprintf("%d source IPs (%d public) · %d user agents", len(c.SourceIPs), pub, len(c.UserAgents))
-	if len(tools) > 0 {
-		net += " · tools: " + strings.Join(tools, ", ")
+	if tools := c.OffensiveTools(); len(tools) > 0 {
+		net += " · tools: " + clean(strings.Join(tools, ", "))
 	}
 	b.kv("network", net)
 	var regions []string
@@ -493,8 +467,9 @@ func emptyEvents(c *investigate.Case) string {
 	return clean(c.Completeness.Events.NoneIn("no event of this key"))
 }
 
-func (t *alertsTab) setSize(w, h int) { t.table.setSize(w, h) }
-func (t *alertsTab) view() string     { return t.table.view() }
+func (t *alertsTab) setSize(w, h int)    { t.table.setSize(w, h) }
+func (t *alertsTab) nav(act string) bool { return t.table.nav(act) }
+func (t *alertsTab) view() string        { return t.table.view() }
 
 func (t *alertsTab) selected() *investigate.Sibling {
 	if t.table.cursor < len(t.rows) {
@@ -619,9 +594,10 @@ func (t *sessionsTab) legend() string {
 	return t.ui.st.dim.Render(truncate("  · before a key: issued by another derived session, not the key (one · per hop)", t.width))
 }
 
-func (t *sessionsTab) nav(act string) {
-	t.table.nav(act)
+func (t *sessionsTab) nav(act string) bool {
+	ok := t.table.nav(act)
 	t.refreshDetail()
+	return ok
 }
 
 func (t *sessionsTab) selected() *investigate.Session {
@@ -712,6 +688,10 @@ type targetList struct {
 	list    textList
 	targets []target
 }
+
+func (t *targetList) setSize(w, h int)    { t.list.setSize(w, h) }
+func (t *targetList) nav(act string) bool { return t.list.nav(act) }
+func (t *targetList) view() string        { return t.list.view() }
 
 func (t *targetList) set(lines []textLine, targets []target) {
 	t.targets = targets

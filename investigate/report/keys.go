@@ -14,15 +14,7 @@ import (
 func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	width := o.width()
 	out := &textOut{width: width}
-	title := "Access keys correlated with elevated alerts"
-	if r.Demo {
-		title += "   [DEMO DATA]"
-	}
-	if m := r.Completeness.Mark(); m != "" {
-		title += "   [" + m + "]"
-	}
-	out.line(title)
-	out.line(strings.Repeat("=", width))
+	out.heading("Access keys correlated with elevated alerts", r.Demo, r.Completeness.Mark())
 	out.wrapped("Searched: ", r.Completeness.Headline, 10)
 	if len(r.Keys) == 0 {
 		out.wrapped("", "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.", 0)

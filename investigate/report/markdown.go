@@ -87,11 +87,11 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("| Status | %s |\n", md(ow.Status))
 	}
 	if ow.LastUsed != nil {
-		p("| Last used | %s |\n", md(lastUsed(ow.LastUsed)))
+		p("| Last used | %s |\n", md(investigate.LastUsedText(ow.LastUsed)))
 	}
 	for _, k := range ow.OtherKeys {
 		if k.AccessKeyID != c.Key.String() {
-			p("| Other key | %s %s, %s |\n", code(k.AccessKeyID), md(k.Status), md(lastUsed(k.LastUsed)))
+			p("| Other key | %s %s, %s |\n", code(k.AccessKeyID), md(k.Status), md(investigate.LastUsedText(k.LastUsed)))
 		}
 	}
 	if c.Context != "" {
@@ -112,10 +112,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("\n")
 	}
 
-	p("## Alerts\n\n")
-	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
-		p("%s.\n\n", md(c.Completeness.Alerts.NoneIn("No alert of this key or its sessions")))
-	} else {
+	markdownSection(p, "Alerts", len(c.Siblings)+len(c.HigherOrderAlerts) == 0, c.Completeness.Alerts.NoneIn("No alert of this key or its sessions"), func() {
 		p("| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Source | Counted |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, s := range c.Siblings {
 			counted := "yes"
@@ -128,29 +125,23 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			if s.ViaKey != "" {
 				counted += " (via " + s.ViaKey + ")"
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider), md(counted))
+			markdownAlertRow(p, s, md(counted))
 		}
 		for _, s := range c.HigherOrderAlerts {
-			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider), "higher-order, source.ip "+code(s.SourceIP))
+			markdownAlertRow(p, s, "higher-order, source.ip "+code(s.SourceIP))
 		}
 		p("\n")
-	}
+	})
 
-	p("## Findings\n\n")
-	if len(c.Findings) == 0 {
-		p("%s.\n\n", md(c.Completeness.Events.NoneIn("Nothing notable")))
-	} else {
+	markdownSection(p, "Findings", len(c.Findings) == 0, c.Completeness.Events.NoneIn("Nothing notable"), func() {
 		p("| Time (UTC) | Severity | Category | What | Detail | Signer |\n|---|---|---|---|---|---|\n")
 		for _, f := range c.Findings {
 			p("| %s | %s | %s | %s | %s | %s |\n", ts(f.Time), f.Severity, md(f.Category), md(f.Title), md(f.Detail), code(f.Signer))
 		}
 		p("\n")
-	}
+	})
 
-	p("## Derived sessions\n\n")
-	if len(c.Sessions) == 0 {
-		p("%s.\n\n", md(c.Completeness.Events.NoneIn("No session issued to this key")))
-	} else {
+	markdownSection(p, "Derived sessions", len(c.Sessions) == 0, c.Completeness.Events.NoneIn("No session issued to this key"), func() {
 		p("| Session key | Issued by | Issued (UTC) | Expires (UTC) | Role / federated user | Account | Events | From |\n|---|---|---|---|---|---|---|---|\n")
 		for _, s := range c.Sessions {
 			who := code(s.RoleARN)
@@ -164,7 +155,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			p("| %s | %s (%s) | %s | %s | %s | %s | %d | %s |\n", code(s.AccessKeyID), md(s.IssuedBy), code(s.IssuedByEvent), ts(s.IssuedAt), exp, who, code(s.Account), s.EventCount, md(strings.Join(s.SourceIPs, ", ")))
 		}
 		p("\n")
-	}
+	})
 	if len(c.CreatedAccessKeys) > 0 {
 		p("## Access keys created\n\n| Key | User | Time (UTC) | By |\n|---|---|---|---|\n")
 		for _, k := range c.CreatedAccessKeys {
@@ -174,10 +165,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	}
 
 	f := c.FollowUps
-	p("## EC2 follow-ups\n\n")
-	if len(f.KeyPairs)+len(f.Launches) == 0 {
-		p("%s.\n\n", md(c.Completeness.Events.NoneIn("No key pairs or launches")))
-	} else {
+	markdownSection(p, "EC2 follow-ups", len(f.KeyPairs)+len(f.Launches) == 0, c.Completeness.Events.NoneIn("No key pairs or launches"), func() {
 		if len(f.KeyPairs) > 0 {
 			p("| Key pair | Id | Region | Created (UTC) | Result |\n|---|---|---|---|---|\n")
 			for _, k := range f.KeyPairs {
@@ -217,7 +205,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			}
 			p("\n")
 		}
-	}
+	})
 
 	if len(c.Events) == 0 {
 		none := md(c.Completeness.Events.NoneIn("No event"))
@@ -321,6 +309,23 @@ func writeMarkdownCoverage(b *strings.Builder, c *investigate.Case) {
 	for _, pr := range cv.Problems {
 		p("- problem %s: %s\n", code(pr.Where), md(pr.Message))
 	}
+}
+
+// markdownSection writes a section's title, then its table, or, when the section has
+// nothing, none: what was searched without finding it.
+func markdownSection(p func(format string, args ...any), title string, empty bool, none string, table func()) {
+	p("## %s\n\n", title)
+	if empty {
+		p("%s.\n\n", md(none))
+		return
+	}
+	table()
+}
+
+// markdownAlertRow writes one alert of the case as a row of the Alerts table; counted
+// says whether and why the correlation rule counts it.
+func markdownAlertRow(p func(format string, args ...any), s investigate.Sibling, counted string) {
+	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider), counted)
 }
 
 // providerName names where an alert came from.

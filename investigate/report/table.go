@@ -79,6 +79,19 @@ func (o *textOut) lines(s string) {
 	}
 }
 
+// heading writes a report's title, marked when the data is the demo's and when the
+// search was not complete (mark), and its double underline.
+func (o *textOut) heading(title string, demo bool, mark string) {
+	if demo {
+		title += "   [DEMO DATA]"
+	}
+	if mark != "" {
+		title += "   [" + mark + "]"
+	}
+	o.line(title)
+	o.line(strings.Repeat("=", o.width))
+}
+
 // section writes a section title, wrapped to the width, and its underline.
 func (o *textOut) section(title string) {
 	o.blank()

@@ -1,5 +1,7 @@
 // Package report renders a case and a key ranking as text (for a terminal), Markdown
 // (for a ticket) and JSON (for a script). Every attacker-controlled string is sanitised.
+//
+// Like investigate it does no I/O of its own: it writes to the io.Writer it is given.
 package report
 
 import (
@@ -93,15 +95,7 @@ func activity(c *investigate.Case) string {
 func Text(w io.Writer, c *investigate.Case, o Options) error {
 	width := o.width()
 	out := &textOut{width: width}
-	title := "keypivot case " + c.Key.String()
-	if c.Demo {
-		title += "   [DEMO DATA]"
-	}
-	if m := c.Completeness.Mark(); m != "" {
-		title += "   [" + m + "]"
-	}
-	out.line(title)
-	out.line(strings.Repeat("=", width))
+	out.heading("keypivot case "+c.Key.String(), c.Demo, c.Completeness.Mark())
 
 	// Owner and activity.
 	ow := c.Owner
@@ -124,11 +118,11 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 		kv("", cell(ow.ARN))
 	}
 	if ow.Status != "" || ow.LastUsed != nil {
-		kv("Status", strings.TrimPrefix(ow.Status+", "+lastUsed(ow.LastUsed), ", "))
+		kv("Status", strings.TrimPrefix(ow.Status+", "+investigate.LastUsedText(ow.LastUsed), ", "))
 	}
 	for _, k := range ow.OtherKeys {
 		if k.AccessKeyID != c.Key.String() {
-			kv("Other key", fmt.Sprintf("%s %s, created %s, %s", k.AccessKeyID, k.Status, ts(k.Created), lastUsed(k.LastUsed)))
+			kv("Other key", fmt.Sprintf("%s %s, created %s, %s", k.AccessKeyID, k.Status, ts(k.Created), investigate.LastUsedText(k.LastUsed)))
 		}
 	}
 	if ow.Error != "" {
@@ -167,13 +161,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 }
 
 func writeAlerts(o *textOut, c *investigate.Case) {
-	eligible := 0
-	for _, s := range c.Siblings {
-		if s.Eligible {
-			eligible++
-		}
-	}
-	o.section(counted("ALERTS", c.Completeness.Alerts, fmt.Sprintf("%d for this key, %d elevated and open", len(c.Siblings), eligible)))
+	o.section(counted("ALERTS", c.Completeness.Alerts, fmt.Sprintf("%d for this key, %d elevated and open", len(c.Siblings), c.EligibleSiblings())))
 	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
 		o.wrapped("  ", c.Completeness.Alerts.NoneIn("no alert of this key or its sessions"), 2)
 	}
@@ -354,21 +342,6 @@ func writeFollowUps(o *textOut, c *investigate.Case) {
 		}
 		o.line(s)
 	}
-}
-
-// lastUsed renders IAM's last use of a key; a key IAM reports as never used says so.
-func lastUsed(l *investigate.LastUsed) string {
-	switch {
-	case l == nil:
-		return "last use unknown"
-	case l.Date.IsZero():
-		return "never used"
-	}
-	s := "last used " + ts(l.Date)
-	if l.Service != "" || l.Region != "" {
-		s += " (" + strings.TrimSpace(l.Service+" "+l.Region) + ")"
-	}
-	return s
 }
 
 func orDash(s string) string {

@@ -6,6 +6,8 @@
 //
 // Control characters are not dropped silently: each is shown as a visible escape (\x1b,
 // \r, \u202e) so the analyst sees that an injection was attempted.
+//
+// It is pure text processing, importing only the standard library's text packages.
 package sanitize
 
 import (
