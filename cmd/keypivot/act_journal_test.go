@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/keypivot/keypivot/internal/demo"
 )
 
 // A journal whose last line a crash tore: keypivot journal warns with the byte offset and
@@ -15,10 +12,7 @@ import (
 // is merged with the fragment, and the action reads back done.
 func TestTornJournalIsReportedAndTheNextActionIsKept(t *testing.T) {
 	t.Parallel()
-	key := demo.Generate(demo.DefaultAnchor()).CompromisedKey
-	j := filepath.Join(t.TempDir(), "journal.jsonl")
-	env := []string{"KEYPIVOT_JOURNAL=" + j}
-	demoJournal := filepath.Join(filepath.Dir(j), "demo-journal.jsonl")
+	key, env, demoJournal := demoJournalEnv(t)
 	if r := kp(t, env, "reactivate", key, "--demo", "--yes"); r.code != 0 {
 		t.Fatalf("reactivate: exit %d %s", r.code, r.stderr)
 	}

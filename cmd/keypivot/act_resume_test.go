@@ -201,7 +201,7 @@ func revocationPolicy(t *testing.T, srv *moto.Server, user string) (string, bool
 func TestDeactivateRevokeSessionsKilledMidCallIsResumed(t *testing.T) {
 	t.Parallel()
 	srv := moto.Start(t)
-	key := motoUser(t, srv, "alice")
+	key := srv.NewAccessKey(t, "alice")
 	proxy, endpoint := newCrashProxy(t, srv, "UpdateAccessKey", true)
 	e := newActEnv(t)
 	env := e.env(endpoint, moto.AccessKeyID)
@@ -211,7 +211,7 @@ func TestDeactivateRevokeSessionsKilledMidCallIsResumed(t *testing.T) {
 	if got := e.phases(t); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("journal after the kill: %v, want %v", got, want)
 	}
-	if st := motoStatus(t, srv, "alice", key); st != "Inactive" {
+	if st := srv.AccessKeyStatus(t, "alice", key); st != "Inactive" {
 		t.Fatalf("the UpdateAccessKey that was cut off did not reach moto: key %s", st)
 	}
 	if _, ok := revocationPolicy(t, srv, "alice"); ok {
@@ -254,7 +254,7 @@ func TestDeactivateRevokeSessionsKilledMidCallIsResumed(t *testing.T) {
 func TestResumeWithAnotherAccountIsRefused(t *testing.T) {
 	t.Parallel()
 	srv := moto.Start(t)
-	key := motoUser(t, srv, "alice")
+	key := srv.NewAccessKey(t, "alice")
 	const other = "210987654321"
 	otherIAM := iam.NewFromConfig(srv.AWSConfigFor(t, "us-east-1", other))
 	ctx := context.Background()
@@ -288,7 +288,7 @@ func TestResumeWithAnotherAccountIsRefused(t *testing.T) {
 	if strings.Contains(refused.stdout, "interrupted:") {
 		t.Errorf("an action of another account was offered for confirmation:\n%s", refused.stdout)
 	}
-	if st := motoStatus(t, srv, "alice", key); st != "Active" || proxy.count("PutUserPolicy") != 0 || proxy.count("UpdateAccessKey") != 1 {
+	if st := srv.AccessKeyStatus(t, "alice", key); st != "Active" || proxy.count("PutUserPolicy") != 0 || proxy.count("UpdateAccessKey") != 1 {
 		t.Fatalf("written from the wrong account: key %s, %d PutUserPolicy, %d UpdateAccessKey", st, proxy.count("PutUserPolicy"), proxy.count("UpdateAccessKey"))
 	}
 	if list := e.run(t, e.env(endpoint, ""), "journal"); !strings.Contains(list.stdout, "2 interrupted actions") {
@@ -299,7 +299,7 @@ func TestResumeWithAnotherAccountIsRefused(t *testing.T) {
 	if done.code != 0 || !strings.Contains(done.stdout, "resumed Revoke sessions of user alice") {
 		t.Fatalf("resume with the planned account's profile: exit %d\n%s\n%s", done.code, done.stdout, done.stderr)
 	}
-	if st := motoStatus(t, srv, "alice", key); st != "Inactive" {
+	if st := srv.AccessKeyStatus(t, "alice", key); st != "Inactive" {
 		t.Errorf("key %s after the resume", st)
 	}
 	if _, ok := revocationPolicy(t, srv, "alice"); !ok {

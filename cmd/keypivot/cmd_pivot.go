@@ -44,6 +44,33 @@ func (o *OutputFlags) width() int {
 	return 80
 }
 
+// emit writes the output in the format chosen (json, md, else text), closes it, and says
+// where a file went (what names it: "case", "ranking").
+func (o *OutputFlags) emit(what string, asJSON, asMarkdown, asText func(io.Writer) error) error {
+	out, closeOut, err := o.writer()
+	if err != nil {
+		return err
+	}
+	write := asText
+	switch o.format() {
+	case "json":
+		write = asJSON
+	case "md":
+		write = asMarkdown
+	}
+	err = write(out)
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	if o.Output != "" {
+		fmt.Fprintf(os.Stderr, "%s written to %s\n", what, o.Output)
+	}
+	return nil
+}
+
 // writer opens the output; the returned function closes it.
 func (o *OutputFlags) writer() (io.Writer, func() error, error) {
 	if o.Output == "" || o.Output == "-" {
@@ -68,7 +95,6 @@ func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	key := c.Key
 	if key.IsZero() {
 		rk, err := w.Workspace.Rank(ctx, false)
@@ -92,27 +118,13 @@ func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	out, closeOut, err := c.writer()
+	opts := report.Options{Width: c.width(), Timeline: c.Timeline}
+	err = c.emit("case",
+		func(out io.Writer) error { return report.CaseJSON(out, cs) },
+		func(out io.Writer) error { return report.Markdown(out, cs, opts) },
+		func(out io.Writer) error { return report.Text(out, cs, opts) })
 	if err != nil {
 		return err
-	}
-	opts := report.Options{Width: c.width(), Timeline: c.Timeline}
-	switch c.format() {
-	case "json":
-		err = report.CaseJSON(out, cs)
-	case "md":
-		err = report.Markdown(out, cs, opts)
-	default:
-		err = report.Text(out, cs, opts)
-	}
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return withCode(exitError, err)
-	}
-	if c.Output != "" {
-		fmt.Fprintf(os.Stderr, "case written to %s\n", c.Output)
 	}
 	return completenessExit(cs.Completeness)
 }
@@ -141,19 +153,18 @@ func completenessExit(c investigate.Completeness) error {
 	return withCode(exitPartial, fmt.Errorf("partial result: %s", strings.Join(why, "; ")))
 }
 
-// keyCase checks key, wires the sources with open and builds the key's case. The caller
+// keyCase checks key, wires the sources and builds the key's case. The caller
 // closes the wiring.
-func keyCase(ctx context.Context, g *Globals, key investigate.AccessKeyID, open func(context.Context, *Globals) (*Wiring, error)) (*Wiring, *investigate.Case, error) {
+func keyCase(ctx context.Context, g *Globals, key investigate.AccessKeyID) (*Wiring, *investigate.Case, error) {
 	if key.IsZero() {
 		return nil, nil, usageErr("name the access key (AKIA... or ASIA...)")
 	}
-	w, err := open(ctx, g)
+	w, err := wire(ctx, g)
 	if err != nil {
 		return nil, nil, err
 	}
 	cs, err := investigateWithProgress(ctx, w.Workspace, key)
 	if err != nil {
-		w.Close()
 		return nil, nil, withCode(exitError, err)
 	}
 	return w, cs, nil

@@ -27,7 +27,6 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	var j investigate.Journal
 	if f, err := journal.Open(w.JournalPath); err == nil {
 		j = f // without a journal the workbench still plans, and refuses to act

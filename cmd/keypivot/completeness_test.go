@@ -166,18 +166,8 @@ func TestKeyIsTrimmedOnceAndTheTrimmedKeyFlowsOn(t *testing.T) {
 func TestLookupFailingEverywhereIsNoAnswer(t *testing.T) {
 	t.Parallel() // LookupEvents' retries take a while: let the other tests run meanwhile
 	srv := moto.Start(t)
-	ct := cttest.New(t, cttest.Options{})
 	recs := corpusRecords(t, backdoorCorpus)
-	var raw [][]byte
-	for i, r := range recs {
-		r["eventTime"] = time.Now().UTC().Add(-time.Duration(3-i) * time.Hour).Format(time.RFC3339)
-		r["awsRegion"] = "eu-west-1"
-		b, _ := json.Marshal(r)
-		raw = append(raw, b)
-	}
-	if err := ct.AddRecords("", raw); err != nil {
-		t.Fatal(err)
-	}
+	ct := lookupServer(t, recs)
 	for _, region := range []string{"us-east-1", "eu-west-1", "eu-north-1"} {
 		ct.SetFault(region, cttest.FaultInternalError)
 	}

@@ -22,28 +22,13 @@ var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 // regionList is --regions as a list; nil means every enabled region.
 func (f *AWSFlags) regionList() ([]string, error) {
-	v := strings.TrimSpace(f.Regions)
-	if v == "" || v == "all" {
-		return nil, nil
-	}
-	var out []string
-	for _, r := range strings.Split(v, ",") {
-		r = strings.TrimSpace(r)
-		if r == "" {
-			continue
-		}
-		if !regionName.MatchString(r) {
-			return nil, usageErr("--regions %s: %q is not a region name (like eu-west-1), nor \"all\"", f.Regions, r)
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return allOrList("--regions", f.Regions, regionName, "a region name (like eu-west-1)")
 }
 
 // accountProfiles checks --account-profile: twelve-digit account ids, named profiles.
 func (f *AWSFlags) accountProfiles() (map[string]string, error) {
 	for acct, p := range f.AccountProfiles {
-		if len(acct) != 12 || strings.Trim(acct, "0123456789") != "" {
+		if !accountID.MatchString(acct) {
 			return nil, usageErr("--account-profile %s=%s: %q is not a 12-digit account id", acct, p, acct)
 		}
 		if strings.TrimSpace(p) == "" {
@@ -56,26 +41,6 @@ func (f *AWSFlags) accountProfiles() (map[string]string, error) {
 // awsRequested reports whether the command uses AWS: an AWS source, --profile, --region,
 // --account-profile or --live.
 func (g *Globals) awsRequested() bool {
-	if g.Profile != "" || g.Region != "" || g.Live || len(g.AccountProfiles) > 0 {
-		return true
-	}
-	for _, t := range g.Trail {
-		if isAWSTrail(t) {
-			return true
-		}
-	}
-	for _, a := range g.Alerts {
-		if isAWSAlerts(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func isAWSTrail(spec string) bool {
-	return spec == "lookup" || strings.HasPrefix(spec, "s3://") || strings.HasPrefix(spec, "athena://")
-}
-
-func isAWSAlerts(spec string) bool {
-	return spec == "securityhub" || spec == "guardduty" || strings.HasPrefix(spec, "securityhub:") || strings.HasPrefix(spec, "guardduty:")
+	return g.Profile != "" || g.Region != "" || g.Live || len(g.AccountProfiles) > 0 ||
+		trailSources.usesAWS(g.Trail) || alertSources.usesAWS(g.Alerts)
 }

@@ -57,22 +57,7 @@ var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 // accountList is --accounts as a list; nil means every account.
 func (f *ScaleFlags) accountList() ([]string, error) {
-	v := strings.TrimSpace(f.Accounts)
-	if v == "" || v == "all" {
-		return nil, nil
-	}
-	var out []string
-	for _, a := range strings.Split(v, ",") {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			continue
-		}
-		if !accountID.MatchString(a) {
-			return nil, usageErr("--accounts %s: %q is not an account id (12 digits), nor \"all\"", f.Accounts, a)
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return allOrList("--accounts", f.Accounts, accountID, "an account id (12 digits)")
 }
 
 // archiveScope is the accounts and regions an archive's listing is pruned to.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -94,4 +95,35 @@ func (t *TimeArg) UnmarshalText(b []byte) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not a time: use RFC 3339 (2026-11-20T09:00:00Z), a date (2026-11-20) or an age (30m, 72h, 7d)", s)
+}
+
+// allOrList reads a list flag whose "all" (or nothing) means every item: nil, else the
+// comma-separated items, each of which valid must match (want says what it is, for the
+// usage error).
+func allOrList(flag, value string, valid *regexp.Regexp, want string) ([]string, error) {
+	v := strings.TrimSpace(value)
+	if v == "" || v == "all" {
+		return nil, nil
+	}
+	list, bad := splitList(v, valid)
+	if bad != "" {
+		return nil, usageErr("%s %s: %q is not %s, nor \"all\"", flag, value, bad, want)
+	}
+	return list, nil
+}
+
+// splitList splits a comma-separated list, its items trimmed and the empty ones dropped;
+// bad is the first item valid does not match.
+func splitList(v string, valid *regexp.Regexp) (list []string, bad string) {
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if !valid.MatchString(item) {
+			return nil, item
+		}
+		list = append(list, item)
+	}
+	return list, ""
 }

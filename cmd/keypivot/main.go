@@ -2,6 +2,10 @@
 // `keypivot` opens the workbench, `keypivot keys` ranks keys correlated with elevated
 // alerts, `keypivot pivot AKIA...` prints the case for one key, `keypivot deactivate`
 // contains it. With no source configured it runs on an embedded demo case.
+//
+// It holds no logic: flags, subcommands, and the table (sources.go) that wires the
+// adapters (aws, elastic, files, internal/demo) into investigate's interfaces for the
+// faces (text reports, the tui). It is the only package that imports them all.
 package main
 
 import (

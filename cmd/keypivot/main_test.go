@@ -57,6 +57,13 @@ func kp(t *testing.T, env []string, args ...string) result {
 	return result{code, so.String(), se.String()}
 }
 
+// demoJournalEnv is the demo's compromised key, an environment whose journal is in a
+// temporary directory, and the path of the demo's journal beside it.
+func demoJournalEnv(t *testing.T) (key string, env []string, demoJournal string) {
+	j := filepath.Join(t.TempDir(), "journal.jsonl")
+	return demo.Generate(demo.DefaultAnchor()).CompromisedKey, []string{"KEYPIVOT_JOURNAL=" + j}, filepath.Join(filepath.Dir(j), "demo-journal.jsonl")
+}
+
 func TestPivotDemoJSON(t *testing.T) {
 	r := kp(t, nil, "pivot", "--demo", "--format", "json")
 	if r.code != 0 {
@@ -158,14 +165,12 @@ func TestKeysFromAnAlertExport(t *testing.T) {
 }
 
 func TestDeactivateNeedsConfirmation(t *testing.T) {
-	key := demo.Generate(demo.DefaultAnchor()).CompromisedKey
-	j := filepath.Join(t.TempDir(), "journal.jsonl")
-	env := []string{"KEYPIVOT_JOURNAL=" + j}
+	key, env, demoJournal := demoJournalEnv(t)
 	r := kp(t, env, "deactivate", key, "--demo")
 	if r.code != exitRefused || !strings.Contains(r.stderr, "no terminal to confirm on") {
 		t.Fatalf("without a terminal or --yes: exit %d stderr %q", r.code, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(j), "demo-journal.jsonl")); err == nil {
+	if _, err := os.Stat(demoJournal); err == nil {
 		t.Fatal("something was journalled without confirmation")
 	}
 	r = kp(t, env, "deactivate", key, "--demo", "--read-only", "--yes")
@@ -176,7 +181,7 @@ func TestDeactivateNeedsConfirmation(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "done: Active -> Inactive") || !strings.Contains(r.stderr, "aws iam update-access-key --access-key-id "+key+" --status Inactive --user-name svc-reporting") {
 		t.Fatalf("--yes: exit %d stderr %q", r.code, r.stderr)
 	}
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(j), "demo-journal.jsonl"))
+	b, err := os.ReadFile(demoJournal)
 	if err != nil || !strings.Contains(string(b), `"phase":"intent"`) || !strings.Contains(string(b), `"phase":"done"`) {
 		t.Fatalf("journal: %v %s", err, b)
 	}
@@ -194,10 +199,7 @@ func TestDeactivateNeedsConfirmation(t *testing.T) {
 // (even with --plan) only says it is pending; journal --resume shows it and asks again,
 // refuses without a terminal or --yes, and completes it with --yes.
 func TestInterruptedActionIsResumedOnlyWhenConfirmedAgain(t *testing.T) {
-	key := demo.Generate(demo.DefaultAnchor()).CompromisedKey
-	j := filepath.Join(t.TempDir(), "journal.jsonl")
-	env := []string{"KEYPIVOT_JOURNAL=" + j}
-	demoJournal := filepath.Join(filepath.Dir(j), "demo-journal.jsonl")
+	key, env, demoJournal := demoJournalEnv(t)
 	if r := kp(t, env, "deactivate", key, "--demo", "--yes"); r.code != 0 {
 		t.Fatalf("deactivate: exit %d %s", r.code, r.stderr)
 	}

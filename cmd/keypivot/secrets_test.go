@@ -43,7 +43,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 	kb := kbtest.New(t, es)
 	srv := moto.Start(t)
-	key := motoUser(t, srv, "alice")
+	key := srv.NewAccessKey(t, "alice")
 
 	// The trail: GetSessionToken by the key, its answer carrying the session's secrets.
 	trail := filepath.Join(dir, "trail", "records.json")

@@ -2,83 +2,68 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
-// Keys of env.shared.
-const (
-	sharedElastic       = "elastic:client"
-	sharedElasticAlerts = "elastic:alerts-opened"
-)
+// openElasticTrail opens --trail elastic: CloudTrail from Elastic's AWS CloudTrail
+// integration.
+func openElasticTrail(b *builder, _ string) (investigate.EventSource, error) {
+	c, err := b.elasticClient("--trail elastic")
+	if err != nil {
+		return nil, err
+	}
+	return c.TrailSource(), nil
+}
 
-// --elastic URL (or --cloud-id): Elastic Security alerts from the space's alerts index;
-// --trail elastic: CloudTrail from Elastic's AWS CloudTrail integration; --alerts
-// elastic names the alerts source explicitly (it is added with --elastic anyway).
-func init() {
-	alertOpeners = append(alertOpeners, func(e *env, spec string) (investigate.AlertSource, bool, error) {
-		if spec != "elastic" {
-			return nil, false, nil
-		}
-		c, err := elasticClient(e, "--alerts elastic")
-		if err != nil {
-			return nil, true, err
-		}
-		e.shared[sharedElasticAlerts] = true
-		return c.AlertSource(), true, nil
-	})
-	trailOpeners = append(trailOpeners, func(e *env, spec string) (investigate.EventSource, bool, error) {
-		if spec != "elastic" {
-			return nil, false, nil
-		}
-		c, err := elasticClient(e, "--trail elastic")
-		if err != nil {
-			return nil, true, err
-		}
-		return c.TrailSource(), true, nil
-	})
-	wiringHooks = append(wiringHooks, func(e *env) error {
-		if e.g.Elastic == "" {
-			return nil
-		}
-		c, err := elasticClient(e, "--elastic")
-		if err != nil {
-			return err
-		}
-		ws := e.w.Workspace
-		if _, opened := e.shared[sharedElasticAlerts].(bool); !opened {
-			ws.Alerts = append(ws.Alerts, c.AlertSource())
-		}
-		// Connect took any credentials out of the URL; RedactURL keeps it so.
-		desc := "Elastic " + sanitize.RedactURL(c.URL)
-		if c.Version != "" {
-			desc += " (" + c.Version + ")"
-		}
-		desc += ", alerts " + c.Config().AlertsIndexName()
-		if ws.Describe == "" {
-			ws.Describe = desc
-		} else {
-			ws.Describe += "; " + desc
-		}
-		return nil
-	})
+// openElasticAlerts opens --alerts elastic, which names the alerts source of --elastic
+// explicitly (addElastic adds it anyway).
+func openElasticAlerts(b *builder, _ string) (investigate.AlertSource, error) {
+	c, err := b.elasticClient("--alerts elastic")
+	if err != nil {
+		return nil, err
+	}
+	return c.AlertSource(), nil
+}
+
+// addElastic adds, for --elastic URL (or --cloud-id), Elastic Security alerts from the
+// space's alerts index, unless --alerts elastic opened them already. It describes the
+// cluster and the index.
+func (b *builder) addElastic() (string, error) {
+	if b.g.Elastic == "" {
+		return "", nil
+	}
+	c, err := b.elasticClient("--elastic")
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(b.g.Alerts, "elastic") {
+		b.w.Workspace.Alerts = append(b.w.Workspace.Alerts, c.AlertSource())
+	}
+	// Connect took any credentials out of the URL; RedactURL keeps it so.
+	desc := "Elastic " + sanitize.RedactURL(c.URL)
+	if c.Version != "" {
+		desc += " (" + c.Version + ")"
+	}
+	return desc + ", alerts " + c.Config().AlertsIndexName(), nil
 }
 
 // elasticClient is the process's Elasticsearch client, connected (and its server
-// version probed) once.
-func elasticClient(e *env, what string) (*elastic.Client, error) {
-	if c, ok := e.shared[sharedElastic].(*elastic.Client); ok {
-		return c, nil
+// version probed) once; what names the flag that needs it.
+func (b *builder) elasticClient(what string) (*elastic.Client, error) {
+	if b.elastic != nil {
+		return b.elastic, nil
 	}
-	if e.g.Elastic == "" {
+	if b.g.Elastic == "" {
 		return nil, usageErr("%s needs Elasticsearch: give --elastic URL or --cloud-id (or KEYPIVOT_ELASTIC_URL)", what)
 	}
-	c, err := elastic.Connect(e.ctx, e.g.elasticConfig())
+	c, err := elastic.Connect(b.ctx, b.g.elasticConfig())
 	if err != nil {
 		return nil, withCode(exitError, fmt.Errorf("Elasticsearch: %w", err))
 	}
-	e.shared[sharedElastic] = c
+	b.elastic = c
 	return c, nil
 }

@@ -1,96 +1,47 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/files/cloudtrail"
-	"github.com/keypivot/keypivot/internal/demo"
-	"github.com/keypivot/keypivot/internal/simaccount"
 	"github.com/keypivot/keypivot/investigate"
 )
 
-func init() {
-	fileTrailOpener = func(e *env, spec string) (investigate.EventSource, bool, error) {
-		if err := checkPath("--trail", spec); err != nil {
-			return nil, true, err
-		}
-		accounts, regions, err := e.g.archiveScope()
-		if err != nil {
-			return nil, true, err
-		}
-		src := &cloudtrail.FileSource{Paths: []string{spec}, Workers: e.g.Workers, Accounts: accounts, Regions: regions, MaxRecordBytes: int(e.g.MaxRecordSize)}
-		if e.g.Progress && stderrIsTerminal() {
-			src.OnProgress = scanProgressPrinter(spec)
-		}
-		return src, true, nil
+// openTrailFiles opens a --trail value no other kind claims: a local trail file or
+// directory tree, pruned to --accounts and --regions.
+func openTrailFiles(b *builder, spec string) (investigate.EventSource, error) {
+	if err := checkPath("--trail", spec); err != nil {
+		return nil, err
 	}
-	fileAlertOpener = func(e *env, spec string) (investigate.AlertSource, bool, error) {
-		if err := checkPath("--alerts", spec); err != nil {
-			return nil, true, err
-		}
-		return &alertdoc.FileSource{Paths: []string{spec}, MaxRecordBytes: int(e.g.MaxRecordSize)}, true, nil
-	}
-}
-
-// demoAnchor is the demo scenario's "now": KEYPIVOT_DEMO_ANCHOR (RFC 3339 or "fixed"),
-// else the current hour, so derived sessions look as live as in a real incident.
-func demoAnchor() (time.Time, error) {
-	switch v := os.Getenv("KEYPIVOT_DEMO_ANCHOR"); v {
-	case "":
-		return now().Truncate(time.Hour), nil
-	case "fixed":
-		return demo.DefaultAnchor(), nil
-	default:
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return time.Time{}, usageErr("KEYPIVOT_DEMO_ANCHOR=%s: want RFC 3339 or \"fixed\"", v)
-		}
-		return t.UTC(), nil
-	}
-}
-
-// demoCaller is who acts in the demo's simulated account.
-func demoCaller(account string) investigate.Caller {
-	return investigate.Caller{
-		ARN: "arn:aws:iam::" + account + ":user/incident-responder", Account: account, UserName: "incident-responder",
-		AccessKeyID: "AKIADEMORESPONDER001", Profile: "demo (simulated account)", Region: "us-east-1",
-	}
-}
-
-func wireDemo(ctx context.Context, g *Globals, w *Wiring) error {
-	anchor, err := demoAnchor()
+	accounts, regions, err := b.g.archiveScope()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ds := demo.Generate(anchor)
-	w.Workspace = &investigate.Workspace{
-		Alerts:      []investigate.AlertSource{demo.AlertSource(ds)},
-		Trails:      []investigate.EventSource{demo.TrailSource(ds)},
-		Correlation: g.Correlation(),
-		Window:      g.Window(),
-		Demo:        true,
-		Now:         func() time.Time { return anchor },
-		Describe:    "DEMO: embedded scenario (" + strconv.Itoa(len(ds.Files)) + " trail files), simulated account",
+	return &cloudtrail.FileSource{Paths: []string{spec}, Workers: b.g.Workers, Accounts: accounts, Regions: regions,
+		MaxRecordBytes: int(b.g.MaxRecordSize), OnProgress: b.scanProgress(spec)}, nil
+}
+
+// openAlertFiles opens an --alerts value no other kind claims: a local alert export file
+// or directory.
+func openAlertFiles(b *builder, spec string) (investigate.AlertSource, error) {
+	if err := checkPath("--alerts", spec); err != nil {
+		return nil, err
 	}
-	w.JournalPath = demoJournalPath(w.JournalPath)
-	// One simulated account per key for the process: actions in the TUI see each other.
-	accounts := map[string]*simaccount.Account{}
-	w.Remediator = func(_ context.Context, c *investigate.Case) (investigate.Remediator, error) {
-		if a := accounts[c.Key.String()]; a != nil {
-			return a, nil
-		}
-		a := simaccount.FromCase(c, demoCaller(c.Owner.Account))
-		accounts[c.Key.String()] = a
-		return a, nil
+	return &alertdoc.FileSource{Paths: []string{spec}, MaxRecordBytes: int(b.g.MaxRecordSize)}, nil
+}
+
+// scanProgress is the progress line of an archive scan of spec (scanProgressPrinter), or
+// nil when --no-progress is given or stderr is no terminal.
+func (b *builder) scanProgress(spec string) func(cloudtrail.ScanProgress) {
+	if !b.g.Progress || !stderrIsTerminal() {
+		return nil
 	}
-	return nil
+	return scanProgressPrinter(spec)
 }
 
 // scanProgressPrinter shows an archive scan's advance on one stderr line: files (and

@@ -5,25 +5,20 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// --trail lookup: CloudTrail LookupEvents in every enabled region (or --regions) of the
-// key's account, the last 90 days at most (docs/aws.md).
-func init() {
-	trailOpeners = append(trailOpeners, func(e *env, spec string) (investigate.EventSource, bool, error) {
-		if spec != "lookup" {
-			return nil, false, nil
-		}
-		regions, err := e.g.regionList()
-		if err != nil {
-			return nil, true, err
-		}
-		s, err := awsSession(e)
-		if err != nil {
-			return nil, true, err
-		}
-		accounts, err := awsAccounts(e)
-		if err != nil {
-			return nil, true, err
-		}
-		return &lookup.Source{Session: s, Accounts: accounts, Regions: regions, Limiters: lookup.Shared}, true, nil
-	})
+// openLookup opens --trail lookup: CloudTrail LookupEvents in every enabled region (or
+// --regions) of the key's account, the last 90 days at most (docs/aws.md).
+func openLookup(b *builder, _ string) (investigate.EventSource, error) {
+	regions, err := b.g.regionList()
+	if err != nil {
+		return nil, err
+	}
+	s, err := b.awsSession()
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := b.awsAccounts()
+	if err != nil {
+		return nil, err
+	}
+	return &lookup.Source{Session: s, Accounts: accounts, Regions: regions, Limiters: lookup.Shared}, nil
 }

@@ -2,14 +2,39 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
 )
+
+// trailSources are the kinds of --trail value, tried top to bottom; a value none of them
+// claims is a local file or directory (source_files.go).
+var trailSources = sourceTable[investigate.EventSource]{
+	flag: "--trail", want: "a path, lookup, s3://, athena:// or elastic",
+	kinds: []sourceKind[investigate.EventSource]{
+		{claims: named("lookup"), aws: true, open: openLookup},       // source_lookup.go
+		{claims: prefixed("s3://"), aws: true, open: openS3Archive},  // source_s3.go
+		{claims: prefixed("athena://"), aws: true, open: openAthena}, // source_athena.go
+		{claims: named("elastic"), open: openElasticTrail},           // source_elastic.go
+	},
+	path: openTrailFiles,
+}
+
+// alertSources are the kinds of --alerts value, tried top to bottom; a value none of them
+// claims is a local file or directory (source_files.go).
+var alertSources = sourceTable[investigate.AlertSource]{
+	flag: "--alerts", want: "a path, securityhub, guardduty, or --elastic URL",
+	kinds: []sourceKind[investigate.AlertSource]{
+		{claims: regional("securityhub"), aws: true, open: openSecurityHub}, // source_findings.go
+		{claims: regional("guardduty"), aws: true, open: openGuardDuty},     // source_findings.go
+		{claims: named("elastic"), open: openElasticAlerts},                 // source_elastic.go
+	},
+	path: openAlertFiles,
+}
 
 // Wiring is what a command runs on: the workspace, and how to act.
 type Wiring struct {
@@ -20,49 +45,97 @@ type Wiring struct {
 	// JournalPath is where writes are journalled.
 	JournalPath string
 	ReadOnly    bool
-	closers     []func()
 }
 
-// Close releases what the sources hold.
-func (w *Wiring) Close() {
-	for i := len(w.closers) - 1; i >= 0; i-- {
-		w.closers[i]()
+// A sourceTable lists the kinds of value one source flag takes.
+type sourceTable[S any] struct {
+	flag  string          // --trail, --alerts
+	want  string          // what the flag takes, for the error on a scheme no kind knows
+	kinds []sourceKind[S] // in the order they are tried
+	// path opens a value no kind claims and that names no scheme (kind://).
+	path func(b *builder, spec string) (S, error)
+}
+
+// A sourceKind is one kind of source: which values it claims, and how it opens one.
+type sourceKind[S any] struct {
+	claims func(spec string) bool
+	// aws kinds open on the process's one AWS session, loaded before the value is read
+	// so that every AWS adapter signs with the same credentials and goes through the
+	// same read-only guard.
+	aws  bool
+	open func(b *builder, spec string) (S, error)
+}
+
+// named claims the value name; prefixed claims values starting with prefix; regional
+// claims name and name:REGION,...
+func named(name string) func(string) bool { return func(s string) bool { return s == name } }
+func prefixed(prefix string) func(string) bool {
+	return func(s string) bool { return strings.HasPrefix(s, prefix) }
+}
+func regional(name string) func(string) bool {
+	return func(s string) bool { return s == name || strings.HasPrefix(s, name+":") }
+}
+
+// kind is the kind that claims spec, if any.
+func (t sourceTable[S]) kind(spec string) (sourceKind[S], bool) {
+	for _, k := range t.kinds {
+		if k.claims(spec) {
+			return k, true
+		}
 	}
+	return sourceKind[S]{}, false
 }
 
-// env is what openers see while a wiring is built.
-type env struct {
-	ctx context.Context
-	g   *Globals
-	w   *Wiring
-	// shared lets openers keep one client per process (an AWS config, an ES client).
-	shared map[string]any
+// usesAWS reports whether any of specs is of a kind that reads AWS.
+func (t sourceTable[S]) usesAWS(specs []string) bool {
+	for _, spec := range specs {
+		if k, ok := t.kind(spec); ok && k.aws {
+			return true
+		}
+	}
+	return false
 }
 
-// An opener turns one --trail or --alerts value into a source. It returns ok=false when
-// the value is not its kind. Adapters register openers from init() in source_*.go.
-type trailOpener func(e *env, spec string) (src investigate.EventSource, ok bool, err error)
-type alertOpener func(e *env, spec string) (src investigate.AlertSource, ok bool, err error)
+// open opens one value of the flag.
+func (t sourceTable[S]) open(b *builder, spec string) (S, error) {
+	var none S
+	k, ok := t.kind(spec)
+	if !ok {
+		if scheme, _, found := strings.Cut(spec, "://"); found {
+			return none, usageErr("%s %s: unknown source kind %q (want %s)", t.flag, spec, scheme, t.want)
+		}
+		return t.path(b, spec)
+	}
+	if k.aws {
+		if _, err := b.awsSession(); err != nil {
+			return none, err
+		}
+	}
+	return k.open(b, spec)
+}
 
-// A wiringHook completes a wiring after its sources are open (owner lookups, live state,
-// remediators, extra sources from flags such as --elastic).
-type wiringHook func(e *env) error
-
-var (
-	trailOpeners []trailOpener
-	alertOpeners []alertOpener
-	wiringHooks  []wiringHook
-	// fileTrailOpener and fileAlertOpener take what no live opener claimed.
-	fileTrailOpener trailOpener
-	fileAlertOpener alertOpener
-)
+// openAll opens each of specs; opened names them ("trail SPEC", "alerts SPEC").
+func (t sourceTable[S]) openAll(b *builder, specs []string) (srcs []S, opened []string, err error) {
+	for _, spec := range specs {
+		src, err := t.open(b, spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		srcs = append(srcs, src)
+		opened = append(opened, strings.TrimPrefix(t.flag, "--")+" "+spec)
+	}
+	return srcs, opened, nil
+}
 
 // usesDemo reports whether no source at all is configured.
 func (g *Globals) usesDemo() bool {
 	return g.Demo || (len(g.Alerts) == 0 && len(g.Trail) == 0 && g.Elastic == "" && !g.awsRequested())
 }
 
-// wire builds the wiring for the flags.
+// wire builds the wiring for the flags: the demo when no source is configured, else the
+// sources of --trail and --alerts, then those of --elastic, then what AWS adds (owner,
+// live state, remediation) when AWS is requested. With AWS requested and no source, it
+// is AWS alone: the owner lookup names the key's user.
 func wire(ctx context.Context, g *Globals) (*Wiring, error) {
 	jp := g.JournalPath
 	if jp == "" {
@@ -70,71 +143,59 @@ func wire(ctx context.Context, g *Globals) (*Wiring, error) {
 	}
 	w := &Wiring{JournalPath: jp, ReadOnly: g.ReadOnly}
 	if g.usesDemo() {
-		if err := wireDemo(ctx, g, w); err != nil {
+		if err := wireDemo(g, w); err != nil {
 			return nil, err
 		}
 		return w, nil
 	}
-	ws := &investigate.Workspace{Correlation: g.Correlation(), Window: g.Window()}
-	w.Workspace = ws
-	e := &env{ctx: ctx, g: g, w: w, shared: map[string]any{}}
-	var described []string
-	for _, spec := range g.Trail {
-		src, err := openTrail(e, spec)
-		if err != nil {
-			w.Close()
-			return nil, err
-		}
-		ws.Trails = append(ws.Trails, src)
-		described = append(described, "trail "+spec)
-	}
-	for _, spec := range g.Alerts {
-		src, err := openAlerts(e, spec)
-		if err != nil {
-			w.Close()
-			return nil, err
-		}
-		ws.Alerts = append(ws.Alerts, src)
-		described = append(described, "alerts "+spec)
-	}
-	for _, h := range wiringHooks {
-		if err := h(e); err != nil {
-			w.Close()
-			return nil, err
-		}
-	}
-	if ws.Describe == "" {
-		ws.Describe = strings.Join(described, ", ")
-	} else if len(described) > 0 {
-		ws.Describe = strings.Join(described, ", ") + "; " + ws.Describe
+	w.Workspace = &investigate.Workspace{Correlation: g.Correlation(), Window: g.Window()}
+	b := &builder{ctx: ctx, g: g, w: w}
+	if err := b.build(); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
 
-func openTrail(e *env, spec string) (investigate.EventSource, error) {
-	for _, o := range trailOpeners {
-		if src, ok, err := o(e, spec); ok || err != nil {
-			return src, err
-		}
-	}
-	if scheme, _, found := strings.Cut(spec, "://"); found {
-		return nil, usageErr("--trail %s: unknown source kind %q (want a path, lookup, s3://, athena:// or elastic)", spec, scheme)
-	}
-	src, _, err := fileTrailOpener(e, spec)
-	return src, err
+// builder builds one wiring: it opens the sources of the flags and holds the clients they
+// share, each made once (wire_aws.go, source_elastic.go).
+type builder struct {
+	ctx context.Context
+	g   *Globals
+	w   *Wiring
+
+	session  *awsconfig.Session            // the process's AWS session
+	accounts map[string]*awsconfig.Session // --account-profile's sessions, by account
+	elastic  *elastic.Client
 }
 
-func openAlerts(e *env, spec string) (investigate.AlertSource, error) {
-	for _, o := range alertOpeners {
-		if src, ok, err := o(e, spec); ok || err != nil {
-			return src, err
+// build opens every source of the flags into the wiring's workspace: --trail's, then
+// --alerts', then those --elastic and AWS add; the workspace's description names them.
+func (b *builder) build() error {
+	ws := b.w.Workspace
+	trails, openedTrails, err := trailSources.openAll(b, b.g.Trail)
+	if err != nil {
+		return err
+	}
+	alerts, openedAlerts, err := alertSources.openAll(b, b.g.Alerts)
+	if err != nil {
+		return err
+	}
+	ws.Trails, ws.Alerts = trails, alerts
+	var describe []string
+	if opened := append(openedTrails, openedAlerts...); len(opened) > 0 {
+		describe = append(describe, strings.Join(opened, ", "))
+	}
+	for _, add := range []func() (string, error){b.addElastic, b.addAWS} {
+		desc, err := add()
+		if err != nil {
+			return err
+		}
+		if desc != "" {
+			describe = append(describe, desc)
 		}
 	}
-	if scheme, _, found := strings.Cut(spec, "://"); found {
-		return nil, usageErr("--alerts %s: unknown source kind %q (want a path, securityhub, guardduty, or --elastic URL)", spec, scheme)
-	}
-	src, _, err := fileAlertOpener(e, spec)
-	return src, err
+	ws.Describe = strings.Join(describe, "; ")
+	return nil
 }
 
 // checkPath turns a missing local path into a usage error that names it.
@@ -147,9 +208,3 @@ func checkPath(flag, p string) error {
 	}
 	return nil
 }
-
-func demoJournalPath(real string) string {
-	return filepath.Join(filepath.Dir(real), "demo-journal.jsonl")
-}
-
-var _ = fmt.Sprintf

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/keypivot/keypivot/internal/demo"
 	cttest "github.com/keypivot/keypivot/internal/testserver/cloudtrail"
+	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -32,34 +32,25 @@ func awsEnv(t *testing.T, srv *moto.Server, keyID string, extra ...string) []str
 	}, extra...)
 }
 
-func motoUser(t *testing.T, srv *moto.Server, user string) string {
+// lookupServer is a LookupEvents server holding recs in eu-west-1, an hour apart up to an
+// hour ago: within LookupEvents' 90 days, in a real region.
+func lookupServer(t *testing.T, recs []map[string]any) *cttest.Server {
 	t.Helper()
-	c := iam.NewFromConfig(srv.AWSConfig(t, "us-east-1"))
-	ctx := context.Background()
-	if _, err := c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(user)}); err != nil {
-		if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(user)}); err != nil {
+	ct := cttest.New(t, cttest.Options{})
+	var raw [][]byte
+	for i, r := range recs {
+		r["eventTime"] = time.Now().UTC().Add(-time.Duration(len(recs)-i) * time.Hour).Format(time.RFC3339)
+		r["awsRegion"] = "eu-west-1"
+		b, err := json.Marshal(r)
+		if err != nil {
 			t.Fatal(err)
 		}
+		raw = append(raw, b)
 	}
-	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
-	if err != nil {
+	if err := ct.AddRecords("", raw); err != nil {
 		t.Fatal(err)
 	}
-	return aws.ToString(k.AccessKey.AccessKeyId)
-}
-
-func motoStatus(t *testing.T, srv *moto.Server, user, key string) string {
-	t.Helper()
-	out, err := iam.NewFromConfig(srv.AWSConfig(t, "us-east-1")).ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{UserName: aws.String(user)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range out.AccessKeyMetadata {
-		if aws.ToString(k.AccessKeyId) == key {
-			return string(k.Status)
-		}
-	}
-	return "missing"
+	return ct
 }
 
 // keypivot deactivate against AWS (moto), the way an analyst runs it: it refuses without
@@ -68,24 +59,24 @@ func motoStatus(t *testing.T, srv *moto.Server, user, key string) string {
 // the key it signs with.
 func TestDeactivateAgainstAWS(t *testing.T) {
 	srv := moto.Start(t)
-	key := motoUser(t, srv, "alice")
+	key := srv.NewAccessKey(t, "alice")
 	env := awsEnv(t, srv, moto.AccessKeyID)
 	journalPath := strings.TrimPrefix(env[len(env)-1], "KEYPIVOT_JOURNAL=")
 
 	r := kp(t, env, "deactivate", key, "--live")
-	if r.code != exitRefused || !strings.Contains(r.stderr, "no terminal to confirm on") || motoStatus(t, srv, "alice", key) != "Active" {
-		t.Fatalf("no terminal, no --yes: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	if r.code != exitRefused || !strings.Contains(r.stderr, "no terminal to confirm on") || srv.AccessKeyStatus(t, "alice", key) != "Active" {
+		t.Fatalf("no terminal, no --yes: exit %d, key %s, stderr %q", r.code, srv.AccessKeyStatus(t, "alice", key), r.stderr)
 	}
 	if strings.Contains(r.stderr, "DEMO") {
 		t.Fatalf("--live must act on AWS, not the demo: %q", r.stderr)
 	}
 	r = kp(t, env, "deactivate", key, "--live", "--yes", "--read-only")
-	if r.code != exitRefused || !strings.Contains(r.stderr, "read-only") || motoStatus(t, srv, "alice", key) != "Active" {
-		t.Fatalf("--read-only: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	if r.code != exitRefused || !strings.Contains(r.stderr, "read-only") || srv.AccessKeyStatus(t, "alice", key) != "Active" {
+		t.Fatalf("--read-only: exit %d, key %s, stderr %q", r.code, srv.AccessKeyStatus(t, "alice", key), r.stderr)
 	}
 	r = kp(t, env, "deactivate", key, "--live", "--yes")
-	if r.code != 0 || motoStatus(t, srv, "alice", key) != "Inactive" {
-		t.Fatalf("--yes: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	if r.code != 0 || srv.AccessKeyStatus(t, "alice", key) != "Inactive" {
+		t.Fatalf("--yes: exit %d, key %s, stderr %q", r.code, srv.AccessKeyStatus(t, "alice", key), r.stderr)
 	}
 	for _, want := range []string{"Acting as arn:aws:sts::" + moto.Account, "aws iam update-access-key --access-key-id " + key + " --status Inactive --user-name alice", "done: Active", "-> Inactive", "(request "} {
 		if !strings.Contains(r.stderr, want) {
@@ -108,8 +99,8 @@ func TestDeactivateAgainstAWS(t *testing.T) {
 	}
 
 	r = kp(t, env, "reactivate", key, "--live", "--yes")
-	if r.code != 0 || motoStatus(t, srv, "alice", key) != "Active" {
-		t.Fatalf("reactivate: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	if r.code != 0 || srv.AccessKeyStatus(t, "alice", key) != "Active" {
+		t.Fatalf("reactivate: exit %d, key %s, stderr %q", r.code, srv.AccessKeyStatus(t, "alice", key), r.stderr)
 	}
 	r = kp(t, env, "journal")
 	if r.code != 0 || !strings.Contains(r.stdout, "reactivate-key") || !strings.Contains(r.stdout, "deactivate-key") {
@@ -118,8 +109,8 @@ func TestDeactivateAgainstAWS(t *testing.T) {
 
 	// Signing with the key itself: refused, nothing written.
 	r = kp(t, awsEnv(t, srv, key), "deactivate", key, "--live", "--yes")
-	if r.code != exitRefused || !strings.Contains(r.stderr, "signing with this very key") || motoStatus(t, srv, "alice", key) != "Active" {
-		t.Errorf("self-lockout: exit %d, key %s, stderr %q", r.code, motoStatus(t, srv, "alice", key), r.stderr)
+	if r.code != exitRefused || !strings.Contains(r.stderr, "signing with this very key") || srv.AccessKeyStatus(t, "alice", key) != "Active" {
+		t.Errorf("self-lockout: exit %d, key %s, stderr %q", r.code, srv.AccessKeyStatus(t, "alice", key), r.stderr)
 	}
 }
 
@@ -128,25 +119,7 @@ func TestDeactivateAgainstAWS(t *testing.T) {
 // events, the owner, every region's status; a failing region makes the exit code 3.
 func TestPivotThroughLookup(t *testing.T) {
 	srv := moto.Start(t)
-	ct := cttest.New(t, cttest.Options{})
-	b, err := os.ReadFile("../../../shared/corpus/stratus-detonation-logs/aws.persistence.sts-federation-token.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []map[string]any
-	if err := json.Unmarshal(b, &recs); err != nil {
-		t.Fatal(err)
-	}
-	var raw [][]byte
-	for i, r := range recs { // within the last 90 days, in a real region
-		r["eventTime"] = time.Now().UTC().Add(-time.Duration(2-i) * time.Hour).Format(time.RFC3339)
-		r["awsRegion"] = "eu-west-1"
-		b, _ := json.Marshal(r)
-		raw = append(raw, b)
-	}
-	if err := ct.AddRecords("", raw); err != nil {
-		t.Fatal(err)
-	}
+	ct := lookupServer(t, corpusRecords(t, "../../../shared/corpus/stratus-detonation-logs/aws.persistence.sts-federation-token.json"))
 	env := awsEnv(t, srv, moto.AccessKeyID, "AWS_ENDPOINT_URL_CLOUDTRAIL="+ct.URL())
 
 	r := kp(t, env, "pivot", "AKIA6V1GNZTT65XQH36M", "--trail", "lookup", "--regions", "eu-west-1,eu-north-1", "--format", "json")
@@ -236,5 +209,48 @@ func TestPivotThroughS3Archive(t *testing.T) {
 	}
 	if len(a.Coverage.Sources) != 1 || a.Coverage.Sources[0].Kind == b.Coverage.Sources[0].Kind {
 		t.Errorf("sources: %+v", a.Coverage.Sources)
+	}
+}
+
+// Every kind of source wired at once: the case says where it came from in the order the
+// sources are opened (--trail's and --alerts', then the Elasticsearch cluster, then the
+// AWS session), and --alerts elastic with --elastic reads the alerts index once.
+func TestSourcesAreWiredAndDescribedInOrder(t *testing.T) {
+	srv := moto.Start(t)
+	es := estest.New(t)
+	ds := demo.Generate(demo.DefaultAnchor())
+	if _, err := es.LoadNDJSON(estest.AlertsIndex("default"), bytes.NewReader(ds.Alerts)); err != nil {
+		t.Fatal(err)
+	}
+	trail, alerts := t.TempDir(), t.TempDir()
+	for name, b := range ds.Files {
+		p := filepath.Join(trail, filepath.FromSlash(name))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, b, 0o644)
+	}
+	os.WriteFile(filepath.Join(alerts, "alerts.ndjson"), ds.Alerts, 0o644)
+	env := awsEnv(t, srv, moto.AccessKeyID, "KEYPIVOT_ELASTIC_API_KEY="+es.APIKey())
+
+	pivot := []string{"pivot", ds.CompromisedKey, "--trail", trail, "--alerts", alerts, "--elastic", es.URL(), "--live", "--format", "json"}
+	r := kp(t, env, pivot...)
+	searches := es.Requests(estest.EndpointOpenPIT)
+	if r.code != 0 || searches == 0 {
+		t.Fatalf("without --alerts elastic: exit %d, %d searches of the alerts index: %s", r.code, searches, r.stderr)
+	}
+	r = kp(t, env, append(pivot, "--alerts", "elastic")...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if again := es.Requests(estest.EndpointOpenPIT) - searches; again != searches {
+		t.Errorf("--alerts elastic with --elastic: %d searches of the alerts index, want %d as without it", again, searches)
+	}
+	var c investigate.Case
+	if err := json.Unmarshal([]byte(r.stdout), &c); err != nil {
+		t.Fatal(err)
+	}
+	want := "trail " + trail + ", alerts " + alerts + ", alerts elastic; Elastic " + es.URL()
+	if !strings.HasPrefix(c.Context, want) || !strings.Contains(c.Context, ", alerts .alerts-security.alerts-default; AWS profile environment, region us-east-1") ||
+		!strings.HasSuffix(c.Context, ", as arn:aws:sts::"+moto.Account+":user/moto") {
+		t.Errorf("context %q, want it to start %q, then the alerts index, then the AWS session", c.Context, want)
 	}
 }
