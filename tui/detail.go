@@ -139,8 +139,7 @@ func (d *detailView) update(a *App, msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if act := km.navAction(m); act != "" {
-		d.list.nav(act)
+	if km.navigate(m, &d.list) {
 		return nil
 	}
 	switch {

@@ -31,6 +31,7 @@ func (in *lineInput) Reset()            { in.value = in.value[:0] }
 func (in *lineInput) Blur()             { in.focused = false }
 func (in *lineInput) SetWidth(w int)    { in.width = w }
 func (in *lineInput) CursorEnd()        {}
+func (in *lineInput) Focused() bool     { return in.focused }
 
 func (in *lineInput) Focus() tea.Cmd {
 	in.focused = true
@@ -47,6 +48,34 @@ func (in *lineInput) insert(s string) {
 		}
 		in.value = append(in.value, r)
 	}
+}
+
+// fieldOutcome is what a message did to a focused field (edit).
+type fieldOutcome int
+
+const (
+	fieldEdited  fieldOutcome = iota // typed or pasted into: the value may have changed
+	fieldKept                        // enter: the field lost the focus and keeps its value
+	fieldCleared                     // esc: the field lost the focus and was emptied
+)
+
+// edit gives msg to the focused field the way the filter and search fields take it:
+// enter keeps the value and leaves the field, esc empties it and leaves, anything else
+// edits it.
+func (in *lineInput) edit(msg tea.Msg) fieldOutcome {
+	if m, ok := msg.(tea.KeyPressMsg); ok {
+		switch m.String() {
+		case "enter":
+			in.Blur()
+			return fieldKept
+		case "esc":
+			in.Blur()
+			in.Reset()
+			return fieldCleared
+		}
+	}
+	in.Update(msg)
+	return fieldEdited
 }
 
 // Update handles a key press or a paste; it returns no command.

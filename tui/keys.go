@@ -102,46 +102,57 @@ func defaultKeyMap() keyMap {
 
 // navAction maps a key press to a navigation action ("" when it is none).
 func (k *keyMap) navAction(msg tea.KeyPressMsg) string {
-	switch {
-	case key.Matches(msg, k.Up):
-		return actUp
-	case key.Matches(msg, k.Down):
-		return actDown
-	case key.Matches(msg, k.PageUp):
-		return actPageUp
-	case key.Matches(msg, k.PageDown):
-		return actPageDown
-	case key.Matches(msg, k.HalfUp):
-		return actHalfUp
-	case key.Matches(msg, k.HalfDown):
-		return actHalfDown
-	case key.Matches(msg, k.Top):
-		return actTop
-	case key.Matches(msg, k.Bottom):
-		return actBottom
+	for _, n := range [...]struct {
+		binding *key.Binding
+		act     string
+	}{
+		{&k.Up, actUp}, {&k.Down, actDown}, {&k.PageUp, actPageUp}, {&k.PageDown, actPageDown},
+		{&k.HalfUp, actHalfUp}, {&k.HalfDown, actHalfDown}, {&k.Top, actTop}, {&k.Bottom, actBottom},
+	} {
+		if key.Matches(msg, *n.binding) {
+			return n.act
+		}
 	}
 	return ""
 }
 
+// navigate applies a navigation key to v; it reports whether msg was one.
+func (k *keyMap) navigate(msg tea.KeyPressMsg, v navigable) bool {
+	act := k.navAction(msg)
+	if act == "" {
+		return false
+	}
+	v.nav(act)
+	return true
+}
+
+// helpGroup is a binding that only names keys in the full help: keys are shown as
+// they are written ("tab l →") and no key press matches it.
+func helpGroup(keys, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
+}
+
 // nav is the navigation bindings as the full help lists them: four lines, not eight.
 func (k *keyMap) nav() []key.Binding {
-	h := func(keys, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
-	}
 	return []key.Binding{
-		h("↑↓ k j", "move"),
-		h("pgup pgdn b space", "page up/down"),
-		h("ctrl+u ctrl+d", "half page up/down"),
-		h("g G home end", "first/last"),
+		helpGroup("↑↓ k j", "move"),
+		helpGroup("pgup pgdn b space", "page up/down"),
+		helpGroup("ctrl+u ctrl+d", "half page up/down"),
+		helpGroup("g G home end", "first/last"),
 	}
 }
 
 // tabs is the tab bindings as the full help lists them.
 func (k *keyMap) tabs() []key.Binding {
-	h := func(keys, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
-	}
-	return []key.Binding{h("tab l →", "next tab"), h("shift+tab h ←", "previous tab"), h("1-6", "overview … network")}
+	return []key.Binding{helpGroup("tab l →", "next tab"), helpGroup("shift+tab h ←", "previous tab"), helpGroup("1-6", "overview … network")}
+}
+
+// fieldKeys is the help of a focused text field: enter keeps what was typed, esc
+// clears it ("keep filter", "clear filter").
+func fieldKeys(what string) bindings {
+	done := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep "+what))
+	clear := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear "+what))
+	return bindings{short: []key.Binding{done, clear}, full: [][]key.Binding{{done, clear}}}
 }
 
 // bindings is a help.KeyMap built from a short list and full groups.

@@ -47,12 +47,12 @@ type keysScreen struct {
 	took    time.Duration
 
 	// rows are indices into ranking.Keys, filtered and sorted.
-	rows      []int
-	hay       []string
-	table     *table
-	input     lineInput
-	query     string
-	filtering bool
+	rows  []int
+	hay   []string
+	table *table
+	// input is the filter field: while it has the focus, keys are typed into it.
+	input lineInput
+	query string
 	// firstSeenOnly also lists keys that have a first-seen alert and nothing else.
 	firstSeenOnly bool
 	width, height int
@@ -281,7 +281,18 @@ func (k *keysScreen) selectKey(key investigate.AccessKeyID) {
 	}
 }
 
-func (k *keysScreen) nav(act string) { k.table.nav(act) }
+// setQuery filters the list by q, keeping the selected key when it still matches.
+func (k *keysScreen) setQuery(q string) {
+	if q == k.query {
+		return
+	}
+	sel := k.selectedKey()
+	k.query = q
+	k.refilter()
+	k.selectKey(sel)
+}
+
+func (k *keysScreen) nav(act string) bool { return k.table.nav(act) }
 
 const keysChrome = 2 // title and sources lines
 
@@ -308,41 +319,24 @@ func (k *keysScreen) setSize(w, h int) {
 
 func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 	km := &k.ui.km
-	if k.filtering {
-		if m, ok := msg.(tea.KeyPressMsg); ok {
-			switch m.String() {
-			case "enter":
-				k.filtering = false
-				k.input.Blur()
-				return nil
-			case "esc":
-				k.filtering = false
-				k.input.Blur()
-				k.input.SetValue("")
-				k.query = ""
-				k.refilter()
-				return nil
-			case "up", "down", "pgup", "pgdown":
-				k.table.nav(km.navAction(m))
-				return nil
-			}
+	if k.input.Focused() {
+		if m, ok := msg.(tea.KeyPressMsg); ok && slices.Contains([]string{"up", "down", "pgup", "pgdown"}, m.String()) {
+			k.table.nav(km.navAction(m)) // the list still moves under the field
+			return nil
 		}
-		var cmd tea.Cmd
-		k.input, cmd = k.input.Update(msg)
-		if k.input.Value() != k.query {
-			sel := k.selectedKey()
-			k.query = k.input.Value()
+		if k.input.edit(msg) == fieldCleared {
+			k.query = "" // unlike setQuery, the cursor keeps its row, not its key
 			k.refilter()
-			k.selectKey(sel)
+			return nil
 		}
-		return cmd
+		k.setQuery(k.input.Value())
+		return nil
 	}
 	m, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
-	if act := km.navAction(m); act != "" {
-		k.table.nav(act)
+	if km.navigate(m, k) {
 		return nil
 	}
 	switch {
@@ -351,19 +345,13 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 			return a.openKey(key)
 		}
 	case key.Matches(m, km.Filter):
-		k.filtering = true
 		k.input.SetValue(k.query)
 		k.input.CursorEnd()
 		return k.input.Focus()
 	case key.Matches(m, km.Back):
 		// There is nothing to go back to: esc clears the filter, when there is one.
-		if k.query != "" {
-			sel := k.selectedKey()
-			k.query = ""
-			k.input.SetValue("")
-			k.refilter()
-			k.selectKey(sel)
-		}
+		k.input.Reset()
+		k.setQuery("")
 	case key.Matches(m, km.FirstSeen):
 		sel := k.selectedKey()
 		k.firstSeenOnly = !k.firstSeenOnly
@@ -450,7 +438,7 @@ func (k *keysScreen) view(a *App) string {
 	b.WriteString(k.table.view())
 	b.WriteString("\n")
 	switch {
-	case k.filtering:
+	case k.input.Focused():
 		b.WriteString(k.input.View())
 	case k.query != "":
 		b.WriteString(k.ui.st.filterChip.Render("filter: "+clean(k.query)) + k.ui.st.dim.Render("  (/ edits, esc clears)"))
@@ -514,10 +502,8 @@ func (k *keysScreen) statusLine(a *App) string {
 
 func (k *keysScreen) keys() help.KeyMap {
 	km := &k.ui.km
-	if k.filtering {
-		done := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter"))
-		clear := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter"))
-		return bindings{short: []key.Binding{done, clear}, full: [][]key.Binding{{done, clear}}}
+	if k.input.Focused() {
+		return fieldKeys("filter")
 	}
 	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open key"))
 	// The numbers are those of the columns on screen (▲▼ marks the sorting one).

@@ -97,27 +97,49 @@ func (s *scroller) top()       { s.cursor = 0; s.clamp() }
 func (s *scroller) bottom()    { s.cursor = s.n - 1; s.clamp() }
 func (s *scroller) set(i int)  { s.cursor = i; s.clamp() }
 
-// nav applies a navigation action; it reports whether act was one.
-func (s *scroller) nav(act string) bool {
+// navigable is what a navigation action moves: a table, a list, a tab, a screen.
+type navigable interface {
+	// nav applies a navigation action; it reports whether act was one.
+	nav(act string) bool
+}
+
+// navStep is what a navigation action does in a view page rows high: it moves step
+// rows (one, a page or half of one; up when negative), or, for top and bottom, jumps
+// to the first (end < 0) or the last (end > 0). ok is false when act is none.
+func navStep(act string, page int) (step, end int, ok bool) {
+	half := max(page/2, 1)
 	switch act {
 	case actUp:
-		s.move(-1)
+		return -1, 0, true
 	case actDown:
-		s.move(1)
+		return 1, 0, true
 	case actPageUp:
-		s.move(-s.h)
+		return -page, 0, true
 	case actPageDown:
-		s.move(s.h)
+		return page, 0, true
 	case actHalfUp:
-		s.move(-max(s.h/2, 1))
+		return -half, 0, true
 	case actHalfDown:
-		s.move(max(s.h/2, 1))
+		return half, 0, true
 	case actTop:
-		s.top()
+		return 0, -1, true
 	case actBottom:
+		return 0, 1, true
+	}
+	return 0, 0, false
+}
+
+func (s *scroller) nav(act string) bool {
+	step, end, ok := navStep(act, s.h)
+	switch {
+	case !ok:
+		return false
+	case end < 0:
+		s.top()
+	case end > 0:
 		s.bottom()
 	default:
-		return false
+		s.move(step)
 	}
 	return true
 }
@@ -425,56 +447,39 @@ func (l *textList) selected() int {
 	return l.lines[l.cursor].ref
 }
 
+// nav scrolls a list without selectable lines like a pager; with them, it moves the
+// cursor from one selectable line to the next.
 func (l *textList) nav(act string) bool {
+	step, end, ok := navStep(act, l.height)
+	if !ok {
+		return false
+	}
 	if !l.selectable() {
-		switch act {
-		case actUp:
-			l.offset--
-		case actDown:
-			l.offset++
-		case actPageUp:
-			l.offset -= l.height
-		case actPageDown:
-			l.offset += l.height
-		case actHalfUp:
-			l.offset -= max(l.height/2, 1)
-		case actHalfDown:
-			l.offset += max(l.height/2, 1)
-		case actTop:
+		switch {
+		case end < 0:
 			l.offset = 0
-		case actBottom:
+		case end > 0:
 			l.offset = len(l.lines)
 		default:
-			return false
+			l.offset += step
 		}
 		l.clamp()
 		return true
 	}
-	step := func(n, dir int) {
-		for range n {
-			l.cursor = l.next(l.cursor, dir)
-		}
-	}
-	switch act {
-	case actUp:
-		step(1, -1)
-	case actDown:
-		step(1, 1)
-	case actPageUp:
-		step(l.height, -1)
-	case actPageDown:
-		step(l.height, 1)
-	case actHalfUp:
-		step(max(l.height/2, 1), -1)
-	case actHalfDown:
-		step(max(l.height/2, 1), 1)
-	case actTop:
+	switch {
+	case end < 0:
 		l.cursor = l.next(-1, 1)
 		l.offset = 0
-	case actBottom:
+	case end > 0:
 		l.cursor = l.next(len(l.lines), -1)
 	default:
-		return false
+		dir := 1
+		if step < 0 {
+			dir, step = -1, -step
+		}
+		for range step {
+			l.cursor = l.next(l.cursor, dir)
+		}
 	}
 	l.clamp()
 	return true

@@ -44,14 +44,14 @@ type timelineView struct {
 	signer, agent          string
 	search                 string
 
-	searching bool
 	// touched is set once the analyst moves: from then on the selection follows its
 	// event as snapshots stream in.
 	touched bool
-	input   lineInput
-	picker  *picker
-	width   int
-	height  int
+	// input is the search field: while it has the focus, keys are typed into it.
+	input  lineInput
+	picker *picker
+	width  int
+	height int
 }
 
 func newTimelineView(u *ui) *timelineView {
@@ -202,9 +202,7 @@ outer:
 	return false
 }
 
-func (t *timelineView) filtered() bool {
-	return t.errorsOnly || t.writesOnly || t.ip != "" || t.service != "" || t.region != "" || t.signer != "" || t.agent != "" || t.search != ""
-}
+func (t *timelineView) filtered() bool { return len(t.setFilters()) > 0 }
 
 func (t *timelineView) selectedEntry() *investigate.TimelineEntry {
 	if t.c == nil || t.table.cursor >= len(t.rows) || len(t.rows) == 0 {
@@ -286,16 +284,15 @@ func (t *timelineView) setSize(w, h int) {
 	}
 }
 
-func (t *timelineView) nav(act string) {
+func (t *timelineView) nav(act string) bool {
 	if t.picker != nil {
-		t.picker.list.nav(act)
-		return
+		return t.picker.list.nav(act)
 	}
 	t.touched = true
-	t.table.nav(act)
+	return t.table.nav(act)
 }
 
-func (t *timelineView) inputActive() bool { return t.searching || t.picker != nil }
+func (t *timelineView) inputActive() bool { return t.input.Focused() || t.picker != nil }
 
 func (t *timelineView) filterIP(ip string) {
 	t.ip = ip
@@ -326,28 +323,38 @@ func (t *timelineView) apply() {
 
 // clearOne removes the last filter set (esc peels filters before leaving).
 func (t *timelineView) clearOne() bool {
-	switch {
-	case t.search != "":
-		t.search = ""
-	case t.agent != "":
-		t.agent = ""
-	case t.signer != "":
-		t.signer = ""
-	case t.region != "":
-		t.region = ""
-	case t.service != "":
-		t.service = ""
-	case t.ip != "":
-		t.ip = ""
-	case t.writesOnly:
-		t.writesOnly = false
-	case t.errorsOnly:
-		t.errorsOnly = false
-	default:
+	set := t.setFilters()
+	if len(set) == 0 {
 		return false
 	}
+	set[len(set)-1].clear()
 	t.apply()
 	return true
+}
+
+// setFilter is a filter in force: its chip, and how to lift it.
+type setFilter struct {
+	chip  string
+	clear func()
+}
+
+// setFilters is the filters in force, in the order of their chips; esc lifts the last.
+func (t *timelineView) setFilters() []setFilter {
+	var set []setFilter
+	add := func(on bool, chip string, clear func()) {
+		if on {
+			set = append(set, setFilter{chip: chip, clear: clear})
+		}
+	}
+	add(t.errorsOnly, "errors only", func() { t.errorsOnly = false })
+	add(t.writesOnly, "writes only", func() { t.writesOnly = false })
+	add(t.ip != "", "ip "+t.ip, func() { t.ip = "" })
+	add(t.service != "", "service "+t.service, func() { t.service = "" })
+	add(t.region != "", "region "+t.region, func() { t.region = "" })
+	add(t.signer != "", "signer "+t.signer, func() { t.signer = "" })
+	add(t.agent != "", "agent "+t.agent, func() { t.agent = "" })
+	add(t.search != "", "search "+t.search, func() { t.search = "" })
+	return set
 }
 
 func (t *timelineView) update(a *App, msg tea.Msg) tea.Cmd {
@@ -368,34 +375,17 @@ func (t *timelineView) update(a *App, msg tea.Msg) tea.Cmd {
 				t.apply()
 			}
 		default:
-			if act := km.navAction(m); act != "" {
-				t.picker.list.nav(act)
-			}
+			km.navigate(m, &t.picker.list)
 		}
 		return nil
 	}
-	if t.searching {
-		if m, ok := msg.(tea.KeyPressMsg); ok {
-			switch m.String() {
-			case "enter":
-				t.searching = false
-				t.input.Blur()
-				return nil
-			case "esc":
-				t.searching = false
-				t.input.Blur()
-				t.search = ""
-				t.apply()
-				return nil
-			}
-		}
-		var cmd tea.Cmd
-		t.input, cmd = t.input.Update(msg)
+	if t.input.Focused() {
+		t.input.edit(msg) // esc empties the field: the search goes with it
 		if v := t.input.Value(); v != t.search {
 			t.search = v
 			t.apply()
 		}
-		return cmd
+		return nil
 	}
 	m, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -421,13 +411,13 @@ func (t *timelineView) update(a *App, msg tea.Msg) tea.Cmd {
 	case key.Matches(m, km.BySession):
 		t.openPicker("signer (key or session)", &t.signer, func(e *investigate.TimelineEntry) string { return e.Signer })
 	case key.Matches(m, km.Search):
-		t.searching = true
 		t.input.SetValue(t.search)
 		t.input.CursorEnd()
 		return t.input.Focus()
 	case key.Matches(m, km.ClearFilters):
-		t.errorsOnly, t.writesOnly = false, false
-		t.ip, t.service, t.region, t.signer, t.agent, t.search = "", "", "", "", "", ""
+		for _, f := range t.setFilters() {
+			f.clear()
+		}
 		t.apply()
 	}
 	return nil
@@ -464,43 +454,20 @@ func (t *timelineView) openPicker(what string, into *string, of func(*investigat
 }
 
 func (t *timelineView) chips() string {
-	st := &t.ui.st
 	var parts []string
-	chip := func(s string) { parts = append(parts, st.filterChip.Render(clean(s))) }
-	if t.errorsOnly {
-		chip("errors only")
-	}
-	if t.writesOnly {
-		chip("writes only")
-	}
-	if t.ip != "" {
-		chip("ip " + t.ip)
-	}
-	if t.service != "" {
-		chip("service " + t.service)
-	}
-	if t.region != "" {
-		chip("region " + t.region)
-	}
-	if t.signer != "" {
-		chip("signer " + t.signer)
-	}
-	if t.agent != "" {
-		chip("agent " + t.agent)
-	}
-	if t.search != "" && !t.searching {
-		chip("search " + t.search)
+	for _, f := range t.setFilters() {
+		parts = append(parts, t.ui.st.filterChip.Render(clean(f.chip)))
 	}
 	return strings.Join(parts, " ")
 }
 
-func (t *timelineView) view(a *App) string {
+func (t *timelineView) view() string {
 	if t.picker != nil {
 		return t.picker.view()
 	}
 	var last string
 	switch {
-	case t.searching:
+	case t.input.Focused():
 		last = t.input.View()
 	case t.filtered():
 		last = truncate(t.chips()+t.ui.st.dim.Render("  esc removes the last, c clears"), t.width)
@@ -533,10 +500,8 @@ func (t *timelineView) keys() help.KeyMap {
 		pick := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply"))
 		return bindings{short: []key.Binding{km.Up, km.Down, pick, km.Cancel}, full: [][]key.Binding{{km.Up, km.Down, pick, km.Cancel}}}
 	}
-	if t.searching {
-		done := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep search"))
-		clear := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search"))
-		return bindings{short: []key.Binding{done, clear}, full: [][]key.Binding{{done, clear}}}
+	if t.input.Focused() {
+		return fieldKeys("search")
 	}
 	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open record"))
 	filters := []key.Binding{km.Errors, km.Writes, km.ByIP, km.ByService, km.ByRegion, km.BySession, km.Search, km.ClearFilters}

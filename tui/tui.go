@@ -310,7 +310,7 @@ func (a *App) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 func (a *App) inputActive() bool {
 	switch a.screen {
 	case screenKeys:
-		return a.keys.filtering
+		return a.keys.input.Focused()
 	case screenWorkbench:
 		return a.wb.inputActive()
 	case screenRemediation:

@@ -64,6 +64,19 @@ type workbench struct {
 	width, height int
 }
 
+// pane is one tab of the workbench: it takes the room it is given, moves on a
+// navigation action and draws itself.
+type pane interface {
+	navigable
+	setSize(w, h int)
+	view() string
+}
+
+// panes is the tabs, in tab order.
+func (w *workbench) panes() [numTabs]pane {
+	return [numTabs]pane{w.overview, w.alerts, w.timeline, w.sessions, w.followups, w.network}
+}
+
 func newWorkbench(u *ui, key investigate.AccessKeyID, gen int) *workbench {
 	w := &workbench{ui: u, key: key, gen: gen}
 	w.overview = &textList{st: &u.st}
@@ -189,12 +202,9 @@ func (w *workbench) rebuild() {
 func (w *workbench) setSize(width, h int) {
 	w.width, w.height = width, h
 	ch := h - w.headerHeight() - 1
-	w.overview.setSize(width, ch)
-	w.alerts.setSize(width, ch)
-	w.timeline.setSize(width, ch)
-	w.sessions.setSize(width, ch)
-	w.followups.list.setSize(width, ch)
-	w.network.list.setSize(width, ch)
+	for _, p := range w.panes() {
+		p.setSize(width, ch)
+	}
 	w.rebuild()
 }
 
@@ -202,22 +212,8 @@ func (w *workbench) inputActive() bool {
 	return w.tab == tabTimeline && w.timeline.inputActive()
 }
 
-func (w *workbench) nav(act string) {
-	switch w.tab {
-	case tabOverview:
-		w.overview.nav(act)
-	case tabAlerts:
-		w.alerts.table.nav(act)
-	case tabTimeline:
-		w.timeline.nav(act)
-	case tabSessions:
-		w.sessions.nav(act)
-	case tabFollowUps:
-		w.followups.list.nav(act)
-	case tabNetwork:
-		w.network.list.nav(act)
-	}
-}
+// nav moves the tab in front.
+func (w *workbench) nav(act string) bool { return w.panes()[w.tab].nav(act) }
 
 func (w *workbench) selectedEvent() *investigate.Event {
 	if w.tab == tabTimeline {
@@ -253,8 +249,7 @@ func (w *workbench) update(a *App, msg tea.Msg) tea.Cmd {
 	case key.Matches(m, km.Remediate):
 		return a.openRemediation()
 	}
-	if act := km.navAction(m); act != "" {
-		w.nav(act)
+	if km.navigate(m, w) {
 		return nil
 	}
 	switch w.tab {
@@ -571,20 +566,7 @@ func (w *workbench) view(a *App) string {
 	case w.c == nil:
 		body = "  " + a.spin.View() + " reading the trail for " + w.key.String() + "…"
 	default:
-		switch w.tab {
-		case tabOverview:
-			body = w.overview.view()
-		case tabAlerts:
-			body = w.alerts.view()
-		case tabTimeline:
-			body = w.timeline.view(a)
-		case tabSessions:
-			body = w.sessions.view()
-		case tabFollowUps:
-			body = w.followups.list.view()
-		case tabNetwork:
-			body = w.network.list.view()
-		}
+		body = w.panes()[w.tab].view()
 	}
 	return w.header() + "\n" + w.tabBar() + "\n" + body
 }
