@@ -8,6 +8,10 @@
 // search_after and runtime_mappings, _security/_authenticate) have the same shape in
 // both majors. A v9 client would send compatible-with=9 in its typed API, which 8.x
 // servers reject, so it could not serve the older major at all.
+//
+// It imports investigate (the interfaces it implements), files/alertdoc (the mapping of
+// alert documents) and sanitize; never tui, cmd or internal. Kibana's REST paths live
+// here (kibana_request.go), not in the domain.
 package elastic
 
 import (

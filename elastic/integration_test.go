@@ -1,12 +1,15 @@
 package elastic
 
 import (
-	"encoding/json"
+	"bytes"
+	"cmp"
 	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
-	"time"
+
+	"github.com/keypivot/keypivot/files/alertdoc"
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // integrationDoc turns a CloudTrail record into the document Elastic's AWS CloudTrail
@@ -20,22 +23,14 @@ import (
 // test server with it, so that the trail source is tested against the layout it meets
 // in a real cluster.
 func integrationDoc(raw []byte) (map[string]any, error) {
-	var j map[string]any
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&j); err != nil {
+	j, err := httpkit.DecodeJSON[map[string]any](bytes.NewReader(raw))
+	if err != nil {
 		return nil, err
 	}
 	dropEmpty(j)
-	g := func(path string) any {
-		var v any = j
-		for _, p := range strings.Split(path, ".") {
-			m, ok := v.(map[string]any)
-			if !ok {
-				return nil
-			}
-			v = m[p]
-		}
+	rec := alertdoc.Doc(j)
+	get := func(path string) any {
+		v, _ := rec.Get(path)
 		return v
 	}
 	doc := map[string]any{}
@@ -55,101 +50,115 @@ func integrationDoc(raw []byte) (map[string]any, error) {
 		}
 		m[parts[len(parts)-1]] = v
 	}
-	date := func(v any) any {
-		s, _ := v.(string)
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return nil
+	for field, v := range integrationConstants {
+		set(field, v)
+	}
+	for field, path := range integrationCopies {
+		set(field, get(path))
+	}
+	for field, path := range integrationDates {
+		if t, ok := rec.Time(path); ok {
+			set(field, t.UTC().Format("2006-01-02T15:04:05.000Z"))
 		}
-		return t.UTC().Format("2006-01-02T15:04:05.000Z")
 	}
-	set("@timestamp", date(g("eventTime")))
-	set("ecs.version", "8.11.0")
-	set("data_stream.dataset", "aws.cloudtrail")
-	set("event.dataset", "aws.cloudtrail")
-	set("aws.cloudtrail.event_version", g("eventVersion"))
-	set("aws.cloudtrail.user_identity.type", g("userIdentity.type"))
-	if u := g("userIdentity.userName"); u != nil {
-		set("user.name", u)
-	} else {
-		set("user.name", g("userIdentity.sessionContext.sessionIssuer.userName"))
+	if !rec.Has("userIdentity.userName") {
+		set("user.name", get("userIdentity.sessionContext.sessionIssuer.userName"))
 	}
-	set("user.id", g("userIdentity.principalId"))
-	set("aws.cloudtrail.user_identity.arn", g("userIdentity.arn"))
-	set("cloud.account.id", g("userIdentity.accountId"))
-	set("aws.cloudtrail.user_identity.access_key_id", g("userIdentity.accessKeyId"))
-	set("aws.cloudtrail.user_identity.session_context.mfa_authenticated", g("userIdentity.sessionContext.attributes.mfaAuthenticated"))
-	set("aws.cloudtrail.user_identity.session_context.creation_date", date(g("userIdentity.sessionContext.attributes.creationDate")))
-	set("aws.cloudtrail.user_identity.session_context.session_issuer.type", g("userIdentity.sessionContext.sessionIssuer.type"))
-	set("aws.cloudtrail.user_identity.session_context.session_issuer.principal_id", g("userIdentity.sessionContext.sessionIssuer.principalId"))
-	set("aws.cloudtrail.user_identity.session_context.session_issuer.arn", g("userIdentity.sessionContext.sessionIssuer.arn"))
-	set("aws.cloudtrail.user_identity.session_context.session_issuer.account_id", g("userIdentity.sessionContext.sessionIssuer.accountId"))
-	set("aws.cloudtrail.user_identity.invoked_by", g("userIdentity.invokedBy"))
-	set("event.provider", g("eventSource"))
-	set("event.action", g("eventName"))
-	set("aws.cloudtrail.event_category", g("eventCategory"))
-	set("cloud.region", g("awsRegion"))
-	if a, ok := g("sourceIPAddress").(string); ok {
+	if a, ok := get("sourceIPAddress").(string); ok {
 		set("source.address", a)
 		if _, err := netip.ParseAddr(a); err == nil {
 			set("source.ip", a)
 		}
 	}
-	set("user_agent.original", g("userAgent"))
-	set("aws.cloudtrail.error_code", g("errorCode"))
-	set("aws.cloudtrail.error_message", g("errorMessage"))
-	for _, f := range [][2]string{
-		{"requestParameters", "request_parameters"},
-		{"responseElements", "response_elements"},
-		{"additionalEventData", "additional_eventdata"},
-		{"serviceEventDetails", "service_event_details"},
-	} {
-		if v := g(f[0]); v != nil {
+	for path, field := range integrationTexts {
+		if v := get(path); v != nil {
 			text := javaString(v)
-			set("aws.cloudtrail."+f[1], text)
+			set("aws.cloudtrail."+field, text)
 			if len(text) < 32766 {
-				set("aws.cloudtrail.flattened."+f[1], v)
+				set("aws.cloudtrail.flattened."+field, v)
 			}
 		}
 	}
-	set("aws.cloudtrail.request_id", g("requestID"))
-	set("event.id", g("eventID"))
-	set("aws.cloudtrail.event_type", g("eventType"))
-	set("aws.cloudtrail.api_version", g("apiVersion"))
-	set("aws.cloudtrail.management_event", g("managementEvent"))
-	set("aws.cloudtrail.read_only", g("readOnly"))
-	if rs, ok := g("resources").([]any); ok {
+	if rs, ok := get("resources").([]any); ok {
 		var out []any
 		for _, r := range rs {
-			m, ok := r.(map[string]any)
-			if !ok {
-				continue
-			}
-			n := map[string]any{}
-			for k, v := range m {
-				switch k {
-				case "ARN":
-					k = "arn"
-				case "accountId":
-					k = "account_id"
+			if m, ok := r.(map[string]any); ok {
+				n := map[string]any{}
+				for k, v := range m {
+					n[cmp.Or(resourceRenames[k], k)] = v
 				}
-				n[k] = v
+				out = append(out, n)
 			}
-			out = append(out, n)
 		}
 		set("aws.cloudtrail.resources", out)
 	}
-	set("aws.cloudtrail.recipient_account_id", g("recipientAccountId"))
-	set("aws.cloudtrail.shared_event_id", g("sharedEventID"))
-	set("aws.cloudtrail.vpc_endpoint_id", g("vpcEndpointId"))
-	set("event.kind", "event")
-	if g("errorCode") != nil || g("errorMessage") != nil {
+	if rec.Has("errorCode") || rec.Has("errorMessage") {
 		set("event.outcome", "failure")
 	} else {
 		set("event.outcome", "success")
 	}
 	return doc, nil
 }
+
+// integrationConstants are the fields every document of the data stream carries.
+var integrationConstants = map[string]any{
+	"ecs.version":         "8.11.0",
+	"data_stream.dataset": "aws.cloudtrail",
+	"event.dataset":       "aws.cloudtrail",
+	"event.kind":          "event",
+}
+
+// integrationCopies are the fields the pipeline copies from a record member as they
+// are: field <- member path.
+var integrationCopies = map[string]string{
+	"aws.cloudtrail.event_version":               "eventVersion",
+	"aws.cloudtrail.user_identity.type":          "userIdentity.type",
+	"user.name":                                  "userIdentity.userName",
+	"user.id":                                    "userIdentity.principalId",
+	"aws.cloudtrail.user_identity.arn":           "userIdentity.arn",
+	"cloud.account.id":                           "userIdentity.accountId",
+	"aws.cloudtrail.user_identity.access_key_id": "userIdentity.accessKeyId",
+	"aws.cloudtrail.user_identity.session_context.mfa_authenticated":           "userIdentity.sessionContext.attributes.mfaAuthenticated",
+	"aws.cloudtrail.user_identity.session_context.session_issuer.type":         "userIdentity.sessionContext.sessionIssuer.type",
+	"aws.cloudtrail.user_identity.session_context.session_issuer.principal_id": "userIdentity.sessionContext.sessionIssuer.principalId",
+	"aws.cloudtrail.user_identity.session_context.session_issuer.arn":          "userIdentity.sessionContext.sessionIssuer.arn",
+	"aws.cloudtrail.user_identity.session_context.session_issuer.account_id":   "userIdentity.sessionContext.sessionIssuer.accountId",
+	"aws.cloudtrail.user_identity.invoked_by":                                  "userIdentity.invokedBy",
+	"event.provider":                      "eventSource",
+	"event.action":                        "eventName",
+	"aws.cloudtrail.event_category":       "eventCategory",
+	"cloud.region":                        "awsRegion",
+	"user_agent.original":                 "userAgent",
+	"aws.cloudtrail.error_code":           "errorCode",
+	"aws.cloudtrail.error_message":        "errorMessage",
+	"aws.cloudtrail.request_id":           "requestID",
+	"event.id":                            "eventID",
+	"aws.cloudtrail.event_type":           "eventType",
+	"aws.cloudtrail.api_version":          "apiVersion",
+	"aws.cloudtrail.management_event":     "managementEvent",
+	"aws.cloudtrail.read_only":            "readOnly",
+	"aws.cloudtrail.recipient_account_id": "recipientAccountId",
+	"aws.cloudtrail.shared_event_id":      "sharedEventID",
+	"aws.cloudtrail.vpc_endpoint_id":      "vpcEndpointId",
+}
+
+// integrationDates are the fields the pipeline's date processors fill: field <- member.
+var integrationDates = map[string]string{
+	"@timestamp": "eventTime",
+	"aws.cloudtrail.user_identity.session_context.creation_date": "userIdentity.sessionContext.attributes.creationDate",
+}
+
+// integrationTexts are the members kept as "{k=v, ...}" text (and as objects under
+// aws.cloudtrail.flattened): member -> field below aws.cloudtrail.
+var integrationTexts = map[string]string{
+	"requestParameters":   "request_parameters",
+	"responseElements":    "response_elements",
+	"additionalEventData": "additional_eventdata",
+	"serviceEventDetails": "service_event_details",
+}
+
+// resourceRenames are the pipeline's renames of a resource's members.
+var resourceRenames = map[string]string{"ARN": "arn", "accountId": "account_id"}
 
 // dropEmpty removes null and "" values, and the maps and lists they leave empty, as the
 // pipeline's first script does. It reports whether o itself is now empty.

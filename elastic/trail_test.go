@@ -18,6 +18,7 @@ import (
 
 	"github.com/keypivot/keypivot/internal/demo"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -55,10 +56,8 @@ func normalized(t testing.TB, raw json.RawMessage) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	v, err := httpkit.DecodeJSON[any](bytes.NewReader(raw))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if dropEmpty(v) {

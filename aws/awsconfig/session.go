@@ -13,6 +13,9 @@
 //	ec2c := ec2.NewFromConfig(s.ForRegion("eu-west-1"))
 //
 // Tests build a Session from a ready configuration (moto's) with FromConfig.
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package awsconfig
 
 import (

@@ -37,6 +37,17 @@ func record(t *testing.T, id, name, region string, req, resp any) *investigate.E
 	return &e
 }
 
+// session is a session in a moto of the test's own, in moto's default account.
+func session(t *testing.T) *awsconfig.Session {
+	t.Helper()
+	srv := moto.Start(t)
+	s, err := awsconfig.FromConfig(context.Background(), srv.AWSConfig(t, "us-east-1"), awsconfig.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func launch(t *testing.T, c *ec2.Client, ami, key, name string, n int32) []string {
 	t.Helper()
 	out, err := c.RunInstances(context.Background(), &ec2.RunInstancesInput{
@@ -59,12 +70,8 @@ func launch(t *testing.T, c *ec2.Client, ami, key, name string, n int32) []strin
 // an instance launched with the key pair but missing from the trail is found by key name.
 func TestLiveInstanceStateOfTheFollowUps(t *testing.T) {
 	t.Parallel()
-	srv := moto.Start(t)
 	ctx := context.Background()
-	s, err := awsconfig.FromConfig(ctx, srv.AWSConfig(t, "us-east-1"), awsconfig.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := session(t)
 	const region = "eu-west-1"
 	c := ec2.NewFromConfig(s.ForRegion(region))
 	imgs, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
@@ -169,12 +176,8 @@ func TestLiveInstanceStateOfTheFollowUps(t *testing.T) {
 // Instances of another account without a profile for it carry the reason, naming the flag.
 func TestInstancesOfAnotherAccountNameTheProfileNeeded(t *testing.T) {
 	t.Parallel()
-	srv := moto.Start(t)
 	ctx := context.Background()
-	s, err := awsconfig.FromConfig(ctx, srv.AWSConfig(t, "us-east-1"), awsconfig.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := session(t)
 	f := investigate.FollowUps{
 		KeyPairs:  []investigate.KeyPair{{Name: "x", Region: "us-west-2", Account: "210987654321"}},
 		Instances: []investigate.Instance{{InstanceID: "i-0aaaaaaaaaaaaaaaa", Region: "us-west-2", Account: "210987654321"}},

@@ -1,6 +1,9 @@
 // Package owner resolves a key's owner live: the account of any key
 // (sts:GetAccessKeyInfo), then, in that account, its user and last use
 // (iam:GetAccessKeyLastUsed) and the user's keys with their status (iam:ListAccessKeys).
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package owner
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -45,35 +46,25 @@ func (r *Remediator) Apply(ctx context.Context, a investigate.Action) ([]string,
 	return ids, nil
 }
 
-// call makes one API call. Its metadata is empty for a dry run, which writes nothing.
+// call makes one API call and returns the metadata of AWS's answer, which holds its
+// request id. It is empty when the call failed, and for a dry run, which writes nothing.
 func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middleware.Metadata, error) {
-	iamc := iam.NewFromConfig(r.Session.Config)
+	var answer middleware.Metadata
+	var err error
 	switch c.Service + ":" + c.Operation {
 	case "iam:UpdateAccessKey":
 		user := c.Param("UserName")
 		if user == "" {
 			return middleware.Metadata{}, errors.New("refused: UpdateAccessKey without the key's UserName would act on the caller's own keys")
 		}
-		out, err := iamc.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
+		_, err = r.iamClient(&answer).UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
 			AccessKeyId: aws.String(c.Param("AccessKeyId")), UserName: aws.String(user), Status: iamtypes.StatusType(c.Param("Status"))})
-		if err != nil {
-			return middleware.Metadata{}, err
-		}
-		return out.ResultMetadata, nil
 	case "iam:PutUserPolicy":
-		out, err := iamc.PutUserPolicy(ctx, &iam.PutUserPolicyInput{
+		_, err = r.iamClient(&answer).PutUserPolicy(ctx, &iam.PutUserPolicyInput{
 			UserName: aws.String(c.Param("UserName")), PolicyName: aws.String(c.Param("PolicyName")), PolicyDocument: aws.String(c.Param("PolicyDocument"))})
-		if err != nil {
-			return middleware.Metadata{}, err
-		}
-		return out.ResultMetadata, nil
 	case "iam:PutRolePolicy":
-		out, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		_, err = r.iamClient(&answer).PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 			RoleName: aws.String(c.Param("RoleName")), PolicyName: aws.String(c.Param("PolicyName")), PolicyDocument: aws.String(c.Param("PolicyDocument"))})
-		if err != nil {
-			return middleware.Metadata{}, err
-		}
-		return out.ResultMetadata, nil
 	case "ec2:StopInstances":
 		in := &ec2.StopInstancesInput{InstanceIds: c.ParamList("InstanceIds")}
 		if len(in.InstanceIds) == 0 {
@@ -81,7 +72,7 @@ func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middlewar
 		}
 		dry, _ := c.Params["DryRun"].(bool)
 		in.DryRun = aws.Bool(dry)
-		out, err := ec2.NewFromConfig(r.Session.ForRegion(c.Region)).StopInstances(ctx, in)
+		_, err = ec2.NewFromConfig(keepAnswer(r.Session.ForRegion(c.Region), &answer)).StopInstances(ctx, in)
 		if dry {
 			if awsconfig.ErrorCode(err) == "DryRunOperation" {
 				return middleware.Metadata{}, nil // would succeed
@@ -91,10 +82,32 @@ func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middlewar
 			}
 			return middleware.Metadata{}, fmt.Errorf("the DryRun says the stop would fail: %w", err)
 		}
-		if err != nil {
-			return middleware.Metadata{}, err
-		}
-		return out.ResultMetadata, nil
+	default:
+		return middleware.Metadata{}, fmt.Errorf("keypivot does not make %s:%s", c.Service, c.Operation)
 	}
-	return middleware.Metadata{}, fmt.Errorf("keypivot does not make %s:%s", c.Service, c.Operation)
+	if err != nil {
+		return middleware.Metadata{}, err
+	}
+	return answer, nil
+}
+
+// iamClient is the session's IAM client, keeping the metadata of its answer in answer.
+func (r *Remediator) iamClient(answer *middleware.Metadata) *iam.Client {
+	return iam.NewFromConfig(keepAnswer(r.Session.Config, answer))
+}
+
+// keepAnswer is cfg with the metadata of each call's answer stored in md: what the SDK
+// hands back as an output's ResultMetadata, kept here alike for every operation.
+func keepAnswer(cfg aws.Config, md *middleware.Metadata) aws.Config {
+	keep := middleware.InitializeMiddlewareFunc("keypivot.KeepAnswer", func(
+		ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler,
+	) (middleware.InitializeOutput, middleware.Metadata, error) {
+		out, m, err := next.HandleInitialize(ctx, in)
+		*md = m
+		return out, m, err
+	})
+	cfg.APIOptions = append(slices.Clip(cfg.APIOptions), func(s *middleware.Stack) error {
+		return s.Initialize.Add(keep, middleware.Before)
+	})
+	return cfg
 }

@@ -14,9 +14,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -104,25 +104,16 @@ func (r *Remediator) State(ctx context.Context, a investigate.Action) (string, b
 		if err != nil {
 			return "", false, err
 		}
-		s, ok := revokeState(doc, a.IssuedBefore)
+		s, ok := investigate.RevocationState(doc, a.IssuedBefore)
 		return s, ok, nil
 	case investigate.ActRevokeRoleSessions:
-		var states []string
-		applied := true
-		for _, role := range a.Roles {
-			doc, err := r.inlinePolicy(ctx, "role", roleName(role))
-			if err != nil {
-				return "", false, err
-			}
-			s, ok := revokeState(doc, a.IssuedBefore)
-			states = append(states, roleName(role)+": "+s)
-			applied = applied && ok
-		}
-		return strings.Join(states, "; "), applied, nil
+		return investigate.RolesRevocationState(a.Roles, a.IssuedBefore, func(role string) (string, error) {
+			return r.inlinePolicy(ctx, "role", role)
+		})
 	case investigate.ActStopInstances:
 		var states []string
 		applied := true
-		for _, region := range sortedKeys(a.Instances) {
+		for _, region := range slices.Sorted(maps.Keys(a.Instances)) {
 			got, err := r.instanceStates(ctx, region, a.Instances[region])
 			if err != nil {
 				return "", false, err
@@ -237,12 +228,6 @@ func policyMissing(err error) bool {
 	return strings.Contains(msg, "policy") && !strings.Contains(msg, "user with name") && !strings.Contains(msg, "role with name")
 }
 
-// revokeState reads the cut-off of a revocation policy: in effect when it is no earlier
-// than the action's.
-func revokeState(doc string, cut time.Time) (string, bool) {
-	return investigate.RevocationState(doc, cut)
-}
-
 func (r *Remediator) instanceStates(ctx context.Context, region string, ids []string) (map[string]string, error) {
 	c := ec2.NewFromConfig(r.Session.ForRegion(region))
 	out := map[string]string{}
@@ -263,15 +248,4 @@ func (r *Remediator) instanceStates(ctx context.Context, region string, ids []st
 		}
 	}
 	return out, nil
-}
-
-func roleName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -66,34 +66,24 @@ var clock = time.Date(2026, time.March, 12, 16, 0, 0, 0, time.UTC)
 
 func fixed() time.Time { return clock }
 
+// otherAccount is an account beside moto's default one (moto.Account).
+const otherAccount = "210987654321"
+
 type env struct {
-	srv   *moto.Server
-	admin *iam.Client
-	wire  *wire
-	key   string // alice's leaked key
-	dir   string
+	srv         *moto.Server
+	admin       *iam.Client
+	wire        *wire
+	key         string // alice's leaked key
+	journalPath string
 }
 
 // setup: user alice with a leaked key in moto, and an admin client to check with.
 func setup(t *testing.T) *env {
 	t.Helper()
-	e := &env{srv: moto.Start(t), wire: &wire{next: loopback.HTTPClient()}, dir: t.TempDir()}
+	e := &env{srv: moto.Start(t), wire: &wire{next: loopback.HTTPClient()}, journalPath: filepath.Join(t.TempDir(), "journal.jsonl")}
 	e.admin = iam.NewFromConfig(e.srv.AWSConfig(t, "us-east-1"))
-	ctx := context.Background()
-	if _, err := e.admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); err != nil {
-		t.Fatal(err)
-	}
-	e.key = e.newKey(t, "alice")
+	e.key = e.srv.NewAccessKey(t, "alice")
 	return e
-}
-
-func (e *env) newKey(t *testing.T, user string) string {
-	t.Helper()
-	k, err := e.admin.CreateAccessKey(context.Background(), &iam.CreateAccessKeyInput{UserName: aws.String(user)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(k.AccessKey.AccessKeyId)
 }
 
 // session acts in moto as the given key ("" for the responder's default test key).
@@ -111,18 +101,73 @@ func (e *env) session(t *testing.T, key string, readOnly bool) *awsconfig.Sessio
 	return s
 }
 
-func (e *env) status(t *testing.T, key string) string {
+// sessionIn acts in moto's account (x-moto-account-id) under the profile name given.
+func (e *env) sessionIn(t *testing.T, account, profile string) *awsconfig.Session {
 	t.Helper()
-	out, err := e.admin.ListAccessKeys(context.Background(), &iam.ListAccessKeysInput{UserName: aws.String("alice")})
+	cfg := e.srv.AWSConfigFor(t, "us-east-1", account)
+	cfg.HTTPClient = e.wire
+	s, err := awsconfig.FromConfig(context.Background(), cfg, awsconfig.Options{Profile: profile})
+	if err != nil || s.Identity.Account != account {
+		t.Fatalf("session in %s: %+v %v", account, s, err)
+	}
+	return s
+}
+
+// responder is a remediator acting as session(key, readOnly) and the caller it resolves to.
+func (e *env) responder(t *testing.T, key string, readOnly bool) (*Remediator, investigate.Caller) {
+	t.Helper()
+	rem := &Remediator{Session: e.session(t, key, readOnly)}
+	caller, err := rem.Caller(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range out.AccessKeyMetadata {
-		if aws.ToString(k.AccessKeyId) == key {
-			return string(k.Status)
-		}
+	return rem, caller
+}
+
+// plan is what caller may do about alice's leaked key, its case read live through rem's
+// session, cut at clock.
+func (e *env) plan(t *testing.T, rem *Remediator, caller investigate.Caller) investigate.Plan {
+	t.Helper()
+	return investigate.PlanRemediation(caseFor(t, rem.Session, e.key), &caller, clock)
+}
+
+// openJournal opens the test's journal file, the same file each time.
+func (e *env) openJournal(t *testing.T) *journal.File {
+	t.Helper()
+	j, err := journal.Open(e.journalPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return "missing"
+	return j
+}
+
+// status is the status moto holds for one of alice's keys.
+func (e *env) status(t *testing.T, key string) string {
+	t.Helper()
+	return e.srv.AccessKeyStatus(t, "alice", key)
+}
+
+// wantResumedOnce checks what a resume of an interrupted deactivation leaves: the key
+// deactivated by one UpdateAccessKey call in all, never a second, and nothing pending in j.
+func (e *env) wantResumedOnce(t *testing.T, j *journal.File) {
+	t.Helper()
+	if n := e.wire.count("UpdateAccessKey"); n != 1 {
+		t.Errorf("%d UpdateAccessKey calls, want 1: the resume repeated the deactivation", n)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Errorf("pending after the resume: %+v", p)
+	}
+}
+
+// userRevocation is the revocation policy document on alice, as moto holds it.
+func (e *env) userRevocation(t *testing.T) string {
+	t.Helper()
+	pol, err := e.admin.GetUserPolicy(context.Background(), &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)})
+	if err != nil {
+		t.Fatalf("no revocation policy on alice in moto: %v", err)
+	}
+	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
+	return doc
 }
 
 // caseFor builds the case of key with its owner read live, as the workspace does.
@@ -153,13 +198,11 @@ func TestDeactivateVerifyJournalReactivate(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	s := e.session(t, "", false)
-	rem := &Remediator{Session: s}
-	caller, _ := rem.Caller(ctx)
+	rem, caller := e.responder(t, "", false)
 	if caller.AccessKeyID != moto.AccessKeyID || caller.Profile != "responder" || caller.ARN == "" {
 		t.Fatalf("caller = %+v", caller)
 	}
-	cs := caseFor(t, s, e.key)
+	cs := caseFor(t, rem.Session, e.key)
 	if cs.Owner.User != "alice" || cs.Owner.Status != "Active" {
 		t.Fatalf("owner = %+v", cs.Owner)
 	}
@@ -168,11 +211,7 @@ func TestDeactivateVerifyJournalReactivate(t *testing.T) {
 	if deact.Refusal != "" || deact.SecondConfirm != "" {
 		t.Fatalf("deactivate: %+v", deact)
 	}
-	jpath := filepath.Join(e.dir, "journal.jsonl")
-	j, err := journal.Open(jpath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := e.openJournal(t)
 	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
 
 	if o := run.Run(ctx, deact, "", ""); o.Err == nil || e.wire.count("UpdateAccessKey") != 0 {
@@ -204,7 +243,7 @@ func TestDeactivateVerifyJournalReactivate(t *testing.T) {
 		len(done.RequestIDs) != 1 || done.RequestIDs[0] != o.RequestIDs[0] || !strings.HasPrefix(done.StateAfter, "Inactive") {
 		t.Errorf("journal entry: %+v", done)
 	}
-	raw, _ := os.ReadFile(jpath)
+	raw, _ := os.ReadFile(e.journalPath)
 	if !strings.Contains(string(raw), `"UserName":"alice"`) || !strings.Contains(string(raw), `"Status":"Inactive"`) {
 		t.Errorf("the journal must hold the exact call:\n%s", raw)
 	}
@@ -218,7 +257,7 @@ func TestDeactivateVerifyJournalReactivate(t *testing.T) {
 	}
 
 	// The undo.
-	re := investigate.ReactivateAction(e.key, "alice", cs.Owner.Account)
+	re := investigate.ReactivateAction(e.key, "alice", cs.Owner.Account, nil)
 	if o := run.Run(ctx, re, e.key, ""); o.Err != nil || !strings.HasPrefix(o.StateAfter, "Active") {
 		t.Fatalf("reactivate: %+v", o)
 	}
@@ -233,14 +272,9 @@ func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	s := e.session(t, "", false)
-	rem := &Remediator{Session: s}
-	caller, _ := rem.Caller(ctx)
-	deact := action(t, investigate.PlanRemediation(caseFor(t, s, e.key), &caller, clock), investigate.ActDeactivateKey)
-	j, err := journal.Open(filepath.Join(e.dir, "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rem, caller := e.responder(t, "", false)
+	deact := action(t, e.plan(t, rem, caller), investigate.ActDeactivateKey)
+	j := e.openJournal(t)
 	// Crash 1: intent written, nothing called. The spec goes through JSON as on disk.
 	spec := deact
 	if err := j.Append(investigate.JournalEntry{Time: clock, Phase: investigate.PhaseIntent, ActionID: deact.ID, Action: deact.Kind, Key: deact.Key, Calls: deact.Calls, Spec: &spec}); err != nil {
@@ -268,12 +302,7 @@ func TestResumeAfterACrashNeverWritesTwice(t *testing.T) {
 			t.Errorf("resume of a done action: %+v", o)
 		}
 	}
-	if n := e.wire.count("UpdateAccessKey"); n != 1 {
-		t.Errorf("%d UpdateAccessKey calls, want 1: the resume wrote again", n)
-	}
-	if p, _ := j.Pending(); len(p) != 0 {
-		t.Errorf("pending after resume: %+v", p)
-	}
+	e.wantResumedOnce(t, j)
 }
 
 // keypivot never deactivates the key it signs with: the plan refuses, the runner refuses,
@@ -284,18 +313,15 @@ func TestSelfLockoutIsRefusedAndSameUserConfirmsTwice(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	self := e.session(t, e.key, false)
-	if self.Identity.UserName != "alice" || self.Identity.AccessKeyID != e.key {
-		t.Fatalf("acting as %+v", self.Identity)
+	rem, caller := e.responder(t, e.key, false)
+	if self := rem.Session.Identity; self.UserName != "alice" || self.AccessKeyID != e.key {
+		t.Fatalf("acting as %+v", self)
 	}
-	rem := &Remediator{Session: self}
-	caller, _ := rem.Caller(ctx)
-	deact := action(t, investigate.PlanRemediation(caseFor(t, self, e.key), &caller, clock), investigate.ActDeactivateKey)
+	deact := action(t, e.plan(t, rem, caller), investigate.ActDeactivateKey)
 	if !strings.Contains(deact.Refusal, "signing with this very key") {
 		t.Errorf("plan: refusal %q", deact.Refusal)
 	}
-	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
+	run := &investigate.Runner{Remediator: rem, Journal: e.openJournal(t), Now: fixed}
 	if o := run.Run(ctx, deact, e.key, e.key); o.Err == nil || !strings.Contains(o.Error, "refused") {
 		t.Errorf("runner: %+v", o)
 	}
@@ -308,11 +334,8 @@ func TestSelfLockoutIsRefusedAndSameUserConfirmsTwice(t *testing.T) {
 	}
 
 	// alice's second key acts on her first: allowed, after the key id is typed twice.
-	second := e.newKey(t, "alice")
-	same := e.session(t, second, false)
-	rem = &Remediator{Session: same}
-	caller, _ = rem.Caller(ctx)
-	deact = action(t, investigate.PlanRemediation(caseFor(t, same, e.key), &caller, clock), investigate.ActDeactivateKey)
+	rem, caller = e.responder(t, e.srv.NewAccessKey(t, "alice"), false)
+	deact = action(t, e.plan(t, rem, caller), investigate.ActDeactivateKey)
 	if deact.Refusal != "" || !strings.Contains(deact.SecondConfirm, "alice") {
 		t.Fatalf("same user: %+v", deact)
 	}
@@ -331,17 +354,13 @@ func TestReadOnlySessionWritesNothingEvenPastTheRunner(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	ro := e.session(t, "", true)
-	rem := &Remediator{Session: ro}
-	caller, _ := rem.Caller(ctx)
-	cs := caseFor(t, ro, e.key) // reads work
-	deact := action(t, investigate.PlanRemediation(cs, &caller, clock), investigate.ActDeactivateKey)
+	rem, caller := e.responder(t, "", true)
+	deact := action(t, e.plan(t, rem, caller), investigate.ActDeactivateKey) // reads work
 
 	if _, err := rem.Apply(ctx, deact); !errors.Is(err, investigate.ErrReadOnly) {
 		t.Errorf("Apply on a read-only session: err = %v, want ErrReadOnly", err)
 	}
-	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	o := (&investigate.Runner{Remediator: rem, Journal: j, ReadOnly: false, Now: fixed}).Run(ctx, deact, e.key, "")
+	o := (&investigate.Runner{Remediator: rem, Journal: e.openJournal(t), ReadOnly: false, Now: fixed}).Run(ctx, deact, e.key, "")
 	if !errors.Is(o.Err, investigate.ErrReadOnly) || !strings.HasPrefix(o.StateAfter, "Active") {
 		t.Errorf("runner without its own read-only flag: %+v", o)
 	}
@@ -359,11 +378,11 @@ func TestRevokeSessionsAndStopInstances(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	s := e.session(t, "", false)
+	rem, caller := e.responder(t, "", false)
 	if _, err := e.admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Deployer"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	c := ec2.NewFromConfig(s.ForRegion("eu-west-1"))
+	c := ec2.NewFromConfig(rem.Session.ForRegion("eu-west-1"))
 	imgs, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
 	if err != nil || len(imgs.Images) == 0 {
 		t.Fatal(err)
@@ -375,14 +394,11 @@ func TestRevokeSessionsAndStopInstances(t *testing.T) {
 	ids := []string{aws.ToString(out.Instances[0].InstanceId), aws.ToString(out.Instances[1].InstanceId)}
 
 	cut := clock
-	cs := caseFor(t, s, e.key)
+	cs := caseFor(t, rem.Session, e.key)
 	cs.Sessions = []investigate.Session{{AccessKeyID: "ASIAEXAMPLESESSION01", RoleARN: "arn:aws:iam::" + moto.Account + ":role/Deployer", ValidAtGeneration: true}}
 	cs.FollowUps.Instances = []investigate.Instance{{InstanceID: ids[0], Region: "eu-west-1", State: "running"}, {InstanceID: ids[1], Region: "eu-west-1", State: "running"}}
-	rem := &Remediator{Session: s}
-	caller, _ := rem.Caller(ctx)
 	plan := investigate.PlanRemediation(cs, &caller, cut)
-	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	run := &investigate.Runner{Remediator: rem, Journal: j, Now: fixed}
+	run := &investigate.Runner{Remediator: rem, Journal: e.openJournal(t), Now: fixed}
 
 	for _, kind := range []string{investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions, investigate.ActStopInstances} {
 		a := action(t, plan, kind)
@@ -395,11 +411,7 @@ func TestRevokeSessionsAndStopInstances(t *testing.T) {
 		}
 		t.Logf("%s: %s -> %s %v", kind, o.StateBefore, o.StateAfter, o.RequestIDs)
 	}
-	pol, err := e.admin.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
+	doc := e.userRevocation(t)
 	var d map[string]any
 	if json.Unmarshal([]byte(doc), &d) != nil || !strings.Contains(doc, cut.Format(time.RFC3339)) {
 		t.Errorf("user policy: %s", doc)
@@ -422,9 +434,9 @@ func TestActionInAnotherAccountNamesTheProfile(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	rem := &Remediator{Session: e.session(t, "", false)}
-	a := investigate.ReactivateAction(e.key, "alice", "210987654321")
+	a := investigate.ReactivateAction(e.key, "alice", otherAccount, nil)
 	_, err := rem.Apply(context.Background(), a)
-	if err == nil || !strings.Contains(err.Error(), "--account-profile 210987654321=PROFILE") {
+	if err == nil || !strings.Contains(err.Error(), "--account-profile "+otherAccount+"=PROFILE") {
 		t.Errorf("err = %v", err)
 	}
 	if e.wire.count("UpdateAccessKey") != 0 {
@@ -439,24 +451,17 @@ func TestRoleOfAnotherAccountIsRevokedWithItsProfile(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	const other = "210987654321"
-	otherCfg := e.srv.AWSConfigFor(t, "us-east-1", other)
-	otherAdmin := iam.NewFromConfig(otherCfg)
+	const other = otherAccount
+	otherAdmin := iam.NewFromConfig(e.srv.AWSConfigFor(t, "us-east-1", other))
 	if _, err := otherAdmin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Deployer"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	s := e.session(t, "", false)
-	otherCfg.HTTPClient = e.wire
-	so, err := awsconfig.FromConfig(ctx, otherCfg, awsconfig.Options{Profile: "other"})
-	if err != nil || so.Identity.Account != other {
-		t.Fatalf("session in %s: %+v %v", other, so, err)
-	}
+	alone, caller := e.responder(t, "", false)
+	s, so := alone.Session, e.sessionIn(t, other, "other")
 	cs := caseFor(t, s, e.key)
 	cs.Sessions = []investigate.Session{{AccessKeyID: "ASIAEXAMPLESESSION02", RoleARN: "arn:aws:iam::" + other + ":role/Deployer", ValidAtGeneration: true}}
 	cut := clock
 
-	alone := &Remediator{Session: s}
-	caller, _ := alone.Caller(ctx)
 	if a := action(t, investigate.PlanRemediation(cs, &caller, cut), investigate.ActRevokeRoleSessions); !strings.Contains(a.Refusal, "--account-profile "+other+"=PROFILE") {
 		t.Fatalf("without a session in %s: refusal %q", other, a.Refusal)
 	}
@@ -470,8 +475,7 @@ func TestRoleOfAnotherAccountIsRevokedWithItsProfile(t *testing.T) {
 	if a.Refusal != "" {
 		t.Fatalf("refused: %s", a.Refusal)
 	}
-	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	o := (&investigate.Runner{Remediator: rem, Journal: j, Now: fixed}).Run(ctx, a, e.key, "")
+	o := (&investigate.Runner{Remediator: rem, Journal: e.openJournal(t), Now: fixed}).Run(ctx, a, e.key, "")
 	if o.Err != nil {
 		t.Fatalf("revoke: %v", o.Err)
 	}
@@ -505,15 +509,21 @@ func (c *crashing) Apply(ctx context.Context, a investigate.Action) ([]string, e
 	panic(crash{})
 }
 
-// runUntilCrash runs a batch that must crash.
-func runUntilCrash(t *testing.T, r *investigate.Runner, batch []investigate.Confirmed) {
+// crashDeactivating runs deactivate --revoke-sessions of alice's leaked key, both
+// confirmed, as rem with journal j, and crashes at the deactivation: after its call is
+// made when after is set, before it otherwise. The batch must crash.
+func (e *env) crashDeactivating(t *testing.T, rem *Remediator, plan investigate.Plan, j *journal.File, after bool) {
 	t.Helper()
 	defer func() {
 		if _, ok := recover().(crash); !ok {
 			t.Fatal("the batch did not crash")
 		}
 	}()
-	r.RunAll(context.Background(), batch)
+	r := &investigate.Runner{Remediator: &crashing{Remediator: rem, kind: investigate.ActDeactivateKey, after: after}, Journal: j, Now: fixed}
+	r.RunAll(context.Background(), []investigate.Confirmed{
+		{Action: action(t, plan, investigate.ActDeactivateKey), Typed: e.key},
+		{Action: action(t, plan, investigate.ActRevokeUserSessions), Typed: e.key},
+	})
 }
 
 // deactivate --revoke-sessions killed during UpdateAccessKey (the call reached AWS, its
@@ -524,12 +534,9 @@ func TestInterruptedRevokeSessionsIsResumed(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	rem := &Remediator{Session: e.session(t, "", false)}
-	caller, _ := rem.Caller(ctx)
-	plan := investigate.PlanRemediation(caseFor(t, rem.Session, e.key), &caller, clock)
-	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	runUntilCrash(t, &investigate.Runner{Remediator: &crashing{Remediator: rem, kind: investigate.ActDeactivateKey, after: true}, Journal: j, Now: fixed},
-		[]investigate.Confirmed{{Action: action(t, plan, investigate.ActDeactivateKey), Typed: e.key}, {Action: action(t, plan, investigate.ActRevokeUserSessions), Typed: e.key}})
+	rem, caller := e.responder(t, "", false)
+	j := e.openJournal(t)
+	e.crashDeactivating(t, rem, e.plan(t, rem, caller), j, true)
 	if e.status(t, e.key) != "Inactive" || e.wire.count("PutUserPolicy") != 0 {
 		t.Fatalf("before the resume: key %s, %d PutUserPolicy", e.status(t, e.key), e.wire.count("PutUserPolicy"))
 	}
@@ -550,19 +557,9 @@ func TestInterruptedRevokeSessionsIsResumed(t *testing.T) {
 	if !outs[0].Skipped || outs[1].Err != nil || outs[1].Skipped {
 		t.Fatalf("resume outcomes: %+v", outs)
 	}
-	if n := e.wire.count("UpdateAccessKey"); n != 1 {
-		t.Errorf("%d UpdateAccessKey calls, want 1: the resume repeated the deactivation", n)
-	}
-	pol, err := e.admin.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)})
-	if err != nil {
-		t.Fatalf("no revocation policy in moto after the resume: %v", err)
-	}
-	doc, _ := url.QueryUnescape(aws.ToString(pol.PolicyDocument))
-	if !strings.Contains(doc, resumed.Format(time.RFC3339)) {
+	e.wantResumedOnce(t, j)
+	if doc := e.userRevocation(t); !strings.Contains(doc, resumed.Format(time.RFC3339)) {
 		t.Errorf("the revocation confirmed at the resume cuts at the resume: %s", doc)
-	}
-	if p, _ := j.Pending(); len(p) != 0 {
-		t.Errorf("pending after the resume: %+v", p)
 	}
 }
 
@@ -573,20 +570,12 @@ func TestResumeFromAnotherAccountIsRefused(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	rem := &Remediator{Session: e.session(t, "", false)}
-	caller, _ := rem.Caller(ctx)
-	plan := investigate.PlanRemediation(caseFor(t, rem.Session, e.key), &caller, clock)
-	j, _ := journal.Open(filepath.Join(e.dir, "j.jsonl"))
-	runUntilCrash(t, &investigate.Runner{Remediator: &crashing{Remediator: rem, kind: investigate.ActDeactivateKey}, Journal: j, Now: fixed},
-		[]investigate.Confirmed{{Action: action(t, plan, investigate.ActDeactivateKey), Typed: e.key}, {Action: action(t, plan, investigate.ActRevokeUserSessions), Typed: e.key}})
+	rem, caller := e.responder(t, "", false)
+	j := e.openJournal(t)
+	e.crashDeactivating(t, rem, e.plan(t, rem, caller), j, false)
 
-	const other = "210987654321"
-	otherCfg := e.srv.AWSConfigFor(t, "us-east-1", other)
-	otherCfg.HTTPClient = e.wire
-	so, err := awsconfig.FromConfig(ctx, otherCfg, awsconfig.Options{Profile: "responder"}) // the same profile name
-	if err != nil || so.Identity.Account != other {
-		t.Fatalf("session in %s: %v", other, err)
-	}
+	const other = otherAccount
+	so := e.sessionIn(t, other, "responder") // the same profile name
 	asked := 0
 	outs, err := (&investigate.Runner{Remediator: &Remediator{Session: so}, Journal: j, Now: fixed}).Resume(ctx, func(investigate.Action) bool { asked++; return true })
 	if err != nil || len(outs) != 2 || asked != 0 {
@@ -611,7 +600,5 @@ func TestResumeFromAnotherAccountIsRefused(t *testing.T) {
 	if e.status(t, e.key) != "Inactive" {
 		t.Errorf("key %s after the resume", e.status(t, e.key))
 	}
-	if _, err := e.admin.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String(investigate.RevokePolicyName)}); err != nil {
-		t.Errorf("no revocation policy: %v", err)
-	}
+	e.userRevocation(t) // fails the test when the revocation policy is missing
 }

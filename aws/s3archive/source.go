@@ -235,7 +235,7 @@ const (
 	lvYear                 // children: YYYY/
 	lvMonth                // children: MM/
 	lvDay                  // children: DD/
-	lvObjects              // objects
+	lvObjects              // objects (the level below lvDay: dateFolder counts on the order)
 )
 
 type node struct {
@@ -428,36 +428,53 @@ func (s *Source) child(n node, prefix string, w investigate.Window, l *listing) 
 		}
 		note(l.regions, seg)
 		return node{prefix: prefix, lv: lvYear}, true
-	case lvYear:
-		y, err := strconv.Atoi(seg)
-		if err != nil || len(seg) != 4 {
+	case lvYear, lvMonth, lvDay:
+		c, ok := dateFolder(n, prefix, seg)
+		if !ok {
 			return outside, true
 		}
-		from := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-		c := node{prefix: prefix, lv: lvMonth, from: from, to: from.AddDate(1, 0, 0)}
-		return c, mayHold(c, w, l, url)
-	case lvMonth:
-		m, err := strconv.Atoi(seg)
-		if err != nil || m < 1 || m > 12 {
-			return outside, true
-		}
-		from := time.Date(n.from.Year(), time.Month(m), 1, 0, 0, 0, 0, time.UTC)
-		c := node{prefix: prefix, lv: lvDay, from: from, to: from.AddDate(0, 1, 0)}
-		return c, mayHold(c, w, l, url)
-	case lvDay:
-		d, err := strconv.Atoi(seg)
-		if err != nil || d < 1 || d > 31 {
-			return outside, true
-		}
-		from := time.Date(n.from.Year(), n.from.Month(), d, 0, 0, 0, 0, time.UTC)
-		c := node{prefix: prefix, lv: lvObjects, from: from, to: from.AddDate(0, 0, 1)}
 		if !mayHold(c, w, l, url) {
 			return node{}, false
 		}
-		note(l.days, from.Format("2006-01-02"))
+		if n.lv == lvDay {
+			note(l.days, c.from.Format("2006-01-02"))
+		}
 		return c, true
 	}
 	return node{}, false
+}
+
+// dateFolder is the folder named seg below n, a level of the date folders (YYYY/ below a
+// region, MM/ below a year, DD/ below a month), with the period it covers; false when
+// seg is no year, month or day.
+func dateFolder(n node, prefix, seg string) (node, bool) {
+	v, err := strconv.Atoi(seg)
+	if err != nil {
+		return node{}, false
+	}
+	y, m, d := n.from.Date()
+	var years, months, days int // the length of the period
+	switch n.lv {
+	case lvYear:
+		if len(seg) != 4 {
+			return node{}, false
+		}
+		y, m, d, years = v, time.January, 1, 1
+	case lvMonth:
+		if v < 1 || v > 12 {
+			return node{}, false
+		}
+		m, d, months = time.Month(v), 1, 1
+	case lvDay:
+		if v < 1 || v > 31 {
+			return node{}, false
+		}
+		d, days = v, 1
+	default:
+		return node{}, false
+	}
+	from := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return node{prefix: prefix, lv: n.lv + 1, from: from, to: from.AddDate(years, months, days)}, true
 }
 
 // mayHold reports whether a date folder can hold events of the window: files delivered

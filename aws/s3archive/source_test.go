@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +105,29 @@ func collect(t *testing.T, src investigate.EventSource, key string, w investigat
 	return col
 }
 
+// query runs q on src and returns its report and the events its sink received (the
+// sink is called from the parallel fetches).
+func query(ctx context.Context, src *Source, q investigate.EventQuery) (investigate.SourceReport, []investigate.Event, error) {
+	var mu sync.Mutex
+	var events []investigate.Event
+	rep, err := src.Events(ctx, q, func(b []investigate.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, b...)
+	})
+	return rep, events, err
+}
+
+// eventIDs are the events' ids, sorted.
+func eventIDs(events []investigate.Event) []string {
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		ids = append(ids, e.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // TestS3Archive uploads one archive (uploads to moto are the slow part) and runs the
 // pivot, the index and the window-less read over it.
 func TestS3Archive(t *testing.T) {
@@ -133,15 +155,8 @@ func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
 		t.Fatalf("archive has accounts %v regions %v", m.Accounts, m.Regions)
 	}
 	q := investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)}
-	var mu sync.Mutex
-	var events []investigate.Event
-	sink := func(b []investigate.Event) {
-		mu.Lock()
-		events = append(events, b...)
-		mu.Unlock()
-	}
 	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/", Accounts: []string{acct, "999999999999"}, Regions: []string{"us-east-1"}}
-	rep, err := src.Events(ctx, q, sink)
+	rep, events, err := query(ctx, src, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,15 +297,13 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 func testLaterRounds(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/"}
 	ctx := context.Background()
-	var n atomic.Int64
-	sink := func(b []investigate.Event) { n.Add(int64(len(b))) } // called from several goroutines
-	r1, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)}, sink)
+	r1, _, err := query(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := len(rec.fetched)
 	rec.reset()
-	if _, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.SessionKeys[:1]...)}, sink); err != nil {
+	if _, _, err := query(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.SessionKeys[:1]...)}); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.fetched) == 0 || len(rec.fetched) > 6 || first < 50 {
@@ -391,21 +404,12 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 		}
 	}
 	src := &Source{Client: c, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
-	var ids []string
-	var mu sync.Mutex
 	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
-	rep, err := src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: w}, func(b []investigate.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range b {
-			ids = append(ids, e.ID)
-		}
-	})
+	rep, events, err := query(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: w})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Strings(ids)
-	if want := []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
+	if ids, want := eventIDs(events), []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
 		t.Errorf("events %v, want %v", ids, want)
 	}
 	skips, total := map[string]int{}, 0
@@ -433,12 +437,8 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	}
 	// An export named by its key is read.
 	one := &Source{Client: c, Bucket: "trail", Prefix: "exports/case-1234.ndjson"}
-	var got []string
-	if _, err := one.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func(b []investigate.Event) {
-		for _, e := range b {
-			got = append(got, e.ID)
-		}
-	}); err != nil || !slices.Equal(got, []string{"s7"}) {
+	_, events, err = query(ctx, one, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
+	if got := eventIDs(events); err != nil || !slices.Equal(got, []string{"s7"}) {
 		t.Errorf("the export named by its key: %v, %v", got, err)
 	}
 	if !rep.Span.Since.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) || !rep.Span.Until.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) ||
