@@ -9,6 +9,9 @@
 // building a case, acting) runs in commands whose results carry the generation they
 // were started for; a result for a key the analyst has already left is dropped, and
 // leaving cancels the work (after gh-dash's task ids).
+//
+// It imports investigate, report and sanitize, and the Charm libraries; never an
+// adapter (aws, elastic, files) or internal.
 package tui
 
 import (

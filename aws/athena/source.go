@@ -6,6 +6,9 @@
 // query, polls it to completion with backoff, pages through the results and rebuilds
 // each row into a CloudTrail record that investigate.DecodeRecord reads. The SQL and the
 // bytes scanned go into the source's report.
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal. It parses rows with files/cloudtrail.
 package athena
 
 import (

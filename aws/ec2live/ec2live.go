@@ -2,6 +2,9 @@
 // the key created still exist (ec2:DescribeKeyPairs), and each instance launched through
 // them, found by instance id and by key name (ec2:DescribeInstances): state, type, launch
 // time, public address, tags.
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package ec2live
 
 import (

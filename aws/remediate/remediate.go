@@ -8,6 +8,9 @@
 // the inline policy, the instances' states), and returns AWS's request ids. Independently
 // of the plan and the runner, it refuses to deactivate the key it signs with and to act
 // in an account its session is not in. --read-only is enforced by the session's clients.
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal.
 package remediate
 
 import (

@@ -10,6 +10,10 @@
 // parallel and parsed by the local parser (cloudtrail.ScanFiles), which keeps an index of
 // what it read so that a pivot's later rounds fetch only the objects that can hold the
 // new keys.
+//
+// Like every aws/ package it imports investigate (the interfaces it implements, the
+// types it fills) and the AWS SDK, never tui, cmd or internal. It reads object bodies
+// with files/cloudtrail.
 package s3archive
 
 import (

@@ -5,6 +5,8 @@
 // on the attack's key must find.
 //
 //	trailgen -size 1GB -out bench/out/archive
+//
+// It imports only internal/trailgen and the standard library.
 package main
 
 import (

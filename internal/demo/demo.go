@@ -7,6 +7,10 @@
 // The data is generated, not stored: Generate is a pure function of its anchor time (the
 // scenario's "now") and a seed. The same anchor and seed give byte-identical files and
 // alerts; nothing depends on map iteration order or the clock.
+//
+// It imports investigate (the types it generates) and files/cloudtrail and
+// files/alertdoc (to read what it generates back as any source would); nothing imports
+// it but cmd and tests.
 package demo
 
 import (

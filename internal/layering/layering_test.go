@@ -3,8 +3,11 @@ package layering
 import (
 	"encoding/json"
 	"errors"
+	"go/parser"
+	"go/token"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -77,6 +80,11 @@ var rules = []rule{
 		Why:    "adapters implement what investigate defines; they never reach the faces or the fixtures",
 	},
 	{
+		Under:  []string{module + "/internal/testserver"},
+		Forbid: []string{module + "/investigate", module + "/aws", module + "/elastic", module + "/files", module + "/tui", module + "/cmd"},
+		Why:    "a test server checks the wire protocol, not keypivot's own types",
+	},
+	{
 		Under:  []string{module + "/files"},
 		Forbid: []string{module + "/aws", module + "/elastic", "github.com/aws", "github.com/elastic"},
 		Why:    "file readers read files; the AWS and Elastic adapters use them, not the other way round",
@@ -123,22 +131,42 @@ func TestImportsFollowTheArchitecture(t *testing.T) {
 	}
 }
 
-// Every package says in a doc comment what it holds (and so what it may import).
-func TestEveryPackageIsDocumented(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}\t{{.Doc}}", module+"/...").Output()
+// Every package says in a doc comment what it holds and what it may import.
+func TestEveryPackageSaysWhatItHoldsAndImports(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}\t{{.Dir}}\t{{join .GoFiles \",\"}}", module+"/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	var missing []string
+	var missing, silent []string
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		path, doc, _ := strings.Cut(line, "\t")
-		if strings.TrimSpace(doc) == "" {
-			missing = append(missing, path)
+		parts := strings.SplitN(line, "\t", 3)
+		if len(parts) != 3 {
+			t.Fatalf("go list line %q", line)
+		}
+		var doc strings.Builder
+		for _, name := range strings.Split(parts[2], ",") {
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(parts[1], name), nil, parser.PackageClauseOnly|parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Doc != nil {
+				doc.WriteString(f.Doc.Text())
+			}
+		}
+		switch text := doc.String(); {
+		case strings.TrimSpace(text) == "":
+			missing = append(missing, parts[0])
+		case !strings.Contains(text, "import"):
+			silent = append(silent, parts[0])
 		}
 	}
 	slices.Sort(missing)
+	slices.Sort(silent)
 	if len(missing) > 0 {
 		t.Errorf("packages without a doc comment:\n  %s", strings.Join(missing, "\n  "))
+	}
+	if len(silent) > 0 {
+		t.Errorf("package docs that do not say what the package may import:\n  %s", strings.Join(silent, "\n  "))
 	}
 }
 

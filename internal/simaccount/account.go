@@ -2,6 +2,8 @@
 // simulated account, and a faithful stand-in for the remediation runner's tests. It keeps
 // the state the actions change (key status, inline policies, instance states) and counts
 // every write, so tests can prove nothing was done twice.
+//
+// It imports investigate only; cmd uses it for the demo and tests for the runner.
 package simaccount
 
 import (

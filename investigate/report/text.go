@@ -2,6 +2,8 @@
 // (for a ticket) and JSON (for a script). Every attacker-controlled string is sanitised.
 //
 // Like investigate it does no I/O of its own: it writes to the io.Writer it is given.
+//
+// It imports investigate, sanitize and text-width measuring only.
 package report
 
 import (

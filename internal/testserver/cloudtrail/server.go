@@ -26,6 +26,10 @@
 // What it does not do: verify signatures (any secret works), derive Resources from request
 // parameters (only a record's own resources array is used), or implement any operation but
 // LookupEvents.
+//
+// As a test server it imports only the standard library, the AWS SDK where it signs or
+// models requests, and its sibling test-server packages; no keypivot adapter or domain
+// package, so that what it checks is the wire protocol, not keypivot's own types.
 package cloudtrail
 
 import (

@@ -91,4 +91,8 @@
 // with Elasticsearch's warning; ES|QL reads only mapped fields (there is no
 // unmapped_fields="load"); shard failures on some indices are reported as a failure of
 // the whole request.
+//
+// As a test server it imports only the standard library, the AWS SDK where it signs or
+// models requests, and its sibling test-server packages; no keypivot adapter or domain
+// package, so that what it checks is the wire protocol, not keypivot's own types.
 package elasticsearch

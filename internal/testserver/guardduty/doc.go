@@ -59,4 +59,8 @@
 // Only the three finding look-up operations exist; the default order of ListFindings is
 // insertion order (GuardDuty documents none); the rate limit is off unless configured
 // (GuardDuty's own quotas are not published per operation).
+//
+// As a test server it imports only the standard library, the AWS SDK where it signs or
+// models requests, and its sibling test-server packages; no keypivot adapter or domain
+// package, so that what it checks is the wire protocol, not keypivot's own types.
 package guardduty

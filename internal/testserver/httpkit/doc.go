@@ -5,4 +5,6 @@
 // WriteJSON), the credentials Elasticsearch and Kibana accept (Credentials), SigV4
 // Authorization headers (ParseSigV4) and request ids (UUID). What a server answers (its
 // routes, limits and error shapes) stays in the server's own package.
+//
+// It imports only the standard library and reqlog.
 package httpkit

@@ -54,4 +54,8 @@
 // Only the ".none" connector exists (cases cannot be pushed); there is no PATCH of
 // cases, no deletion, no other attachment types; "in-progress" is stored as
 // acknowledged; API versioning headers (elastic-api-version) are accepted and ignored.
+//
+// As a test server it imports only the standard library, the AWS SDK where it signs or
+// models requests, and its sibling test-server packages; no keypivot adapter or domain
+// package, so that what it checks is the wire protocol, not keypivot's own types.
 package kibana

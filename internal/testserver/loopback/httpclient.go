@@ -1,5 +1,7 @@
 // Package loopback holds what aws-sdk-go-v2 clients need to talk to a test server on a
 // loopback address.
+//
+// It imports only the standard library and the AWS SDK's HTTP transport.
 package loopback
 
 import (

@@ -26,6 +26,8 @@
 // moto accepts any credentials. It keeps state per account: a request belongs to the account
 // named by the x-moto-account-id header (AWSConfigFor), else to the account of an access key
 // created in moto that signed it, else to Account (123456789012).
+//
+// It imports the standard library and the AWS SDK; it runs moto_server as a process.
 package moto
 
 import (

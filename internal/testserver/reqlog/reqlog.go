@@ -1,6 +1,8 @@
 // Package reqlog is the bookkeeping the Go test servers share, apart from HTTP (which is
 // httpkit's): requests counted by endpoint (or any name the server picks) and kept in
 // order for tests to assert on, and the faults tests inject.
+//
+// It imports only the standard library.
 package reqlog
 
 import "sync"
