@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/keypivot/keypivot/files/alertdoc"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -48,13 +48,7 @@ func connect(t *testing.T, s *estest.Server, mod ...func(*Config)) *Client {
 // collect reads every alert of q.
 func collect(t *testing.T, src investigate.AlertSource, q investigate.AlertQuery) ([]investigate.Alert, investigate.SourceReport) {
 	t.Helper()
-	var mu sync.Mutex
-	var out []investigate.Alert
-	rep, err := src.Alerts(context.Background(), q, func(b []investigate.Alert) {
-		mu.Lock()
-		out = append(out, b...)
-		mu.Unlock()
-	})
+	rep, out, err := sourcetest.Alerts(context.Background(), src, q)
 	if err != nil {
 		t.Fatalf("Alerts: %v (report %+v)", err, rep)
 	}

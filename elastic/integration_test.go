@@ -10,6 +10,7 @@ import (
 
 	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/internal/testserver/httpkit"
+	"github.com/keypivot/keypivot/investigate"
 )
 
 // integrationDoc turns a CloudTrail record into the document Elastic's AWS CloudTrail
@@ -38,17 +39,7 @@ func integrationDoc(raw []byte) (map[string]any, error) {
 		if v == nil {
 			return
 		}
-		parts := strings.Split(path, ".")
-		m := doc
-		for _, p := range parts[:len(parts)-1] {
-			n, ok := m[p].(map[string]any)
-			if !ok {
-				n = map[string]any{}
-				m[p] = n
-			}
-			m = n
-		}
-		m[parts[len(parts)-1]] = v
+		investigate.SetPath(doc, strings.Split(path, "."), v)
 	}
 	for field, v := range integrationConstants {
 		set(field, v)

@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/keypivot/keypivot/internal/demo"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	estest "github.com/keypivot/keypivot/internal/testserver/elasticsearch"
 	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 	"github.com/keypivot/keypivot/investigate"
@@ -293,9 +294,8 @@ func TestKeyPairLaunchesAreSearchedByNameAndRegion(t *testing.T) {
 		t.Skip("the demo plants no key pair")
 	}
 	kp := ds.Facts.KeyPairs[0]
-	var events []investigate.Event
 	q := investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: kp.Name, Region: kp.Region}}}
-	rep, err := c.TrailSource().Events(context.Background(), q, func(b []investigate.Event) { events = append(events, b...) })
+	rep, events, err := sourcetest.Events(context.Background(), c.TrailSource(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,9 +318,8 @@ func TestKeyPairLaunchesAreSearchedByNameAndRegion(t *testing.T) {
 		t.Errorf("launches with %s/%s: got %v, want %v (report %+v)", kp.Region, kp.Name, got, want, rep)
 	}
 	// Another region's key pair of the same name is not this one.
-	events = nil
 	q.KeyPairs[0].Region = "eu-north-9"
-	if _, err := c.TrailSource().Events(context.Background(), q, func(b []investigate.Event) { events = append(events, b...) }); err != nil || len(events) != 0 {
+	if _, events, err := sourcetest.Events(context.Background(), c.TrailSource(), q); err != nil || len(events) != 0 {
 		t.Errorf("other region: %d events, %v", len(events), err)
 	}
 }
@@ -348,8 +347,7 @@ func TestTrailSourceNotesWhatItCouldNotRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := connect(t, s)
-	var events []investigate.Event
-	rep, err := c.TrailSource().Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, func(b []investigate.Event) { events = append(events, b...) })
+	rep, events, err := sourcetest.Events(context.Background(), c.TrailSource(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
 	if err != nil {
 		t.Fatal(err)
 	}

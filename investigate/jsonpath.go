@@ -83,3 +83,16 @@ func (o object) int(path string) int {
 	}
 	return 0
 }
+
+// SetPath sets v at path in a decoded JSON object, making the objects on the way.
+func SetPath(m map[string]any, path []string, v any) {
+	for _, p := range path[:len(path)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}

@@ -341,22 +341,10 @@ func Record(names []string, vals []*string) ([]byte, error) {
 				val = json.RawMessage(v)
 			}
 		}
-		set(rec, c.path, val)
+		investigate.SetPath(rec, c.path, val)
 	}
 	if len(rec) == 0 {
 		return nil, errors.New("empty row")
 	}
 	return json.Marshal(rec)
-}
-
-func set(m map[string]any, path []string, v any) {
-	for _, p := range path[:len(path)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = v
 }

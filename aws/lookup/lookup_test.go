@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	cttest "github.com/keypivot/keypivot/internal/testserver/cloudtrail"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
@@ -40,16 +41,17 @@ func TestAllEventsFoundAcrossRegionsUnderThrottling(t *testing.T) {
 	f.ct.SetFault("eu-central-1", cttest.Fault{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded", Times: 5})
 
 	src := f.source(now, regions[1:]...) // us-east-1 is always added
-	var c collector
-	rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, c.sink)
+	var got sourcetest.Sink[investigate.Event]
+	rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, got.Receive)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := len(recs) * 2
-	if len(c.ids) != want*len(regions) {
-		t.Errorf("found %d distinct events, want %d (%d in each of %d regions)", len(c.ids), want*len(regions), want, len(regions))
+	ids := deliveries(got.Items)
+	if len(ids) != want*len(regions) {
+		t.Errorf("found %d distinct events, want %d (%d in each of %d regions)", len(ids), want*len(regions), want, len(regions))
 	}
-	for id, n := range c.ids {
+	for id, n := range ids {
 		if n != 1 {
 			t.Errorf("event %s delivered %d times", id, n)
 		}
@@ -73,10 +75,10 @@ func TestAllEventsFoundAcrossRegionsUnderThrottling(t *testing.T) {
 	if total.Throttled == 0 || total.Faulted != 5 || total.Invalid != 0 {
 		t.Errorf("server counts %+v: want throttling seen, 5 faults, no invalid request", total)
 	}
-	if c.batches < len(regions)*3 {
-		t.Errorf("%d batches: events must stream page by page (want at least %d)", c.batches, len(regions)*3)
+	if got.Batches < len(regions)*3 {
+		t.Errorf("%d batches: events must stream page by page (want at least %d)", got.Batches, len(regions)*3)
 	}
-	for _, e := range c.events {
+	for _, e := range got.Items {
 		if e.Signer() != key || !strings.HasPrefix(e.Origin, "lookup ") || len(e.Raw) == 0 {
 			t.Fatalf("event %s: signer %s origin %q", e.ID, e.Signer(), e.Origin)
 		}
@@ -255,16 +257,15 @@ func TestKeysAreSearchedInTheirOwnAccount(t *testing.T) {
 	f.ct.BindKey("AKIAOTHERACCOUNT0001", other)
 	src = f.source(now, "eu-west-1")
 	src.Accounts = map[string]*awsconfig.Session{other: osess}
-	var c collector
-	rep, err = src.Events(ctx, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)}, c.sink)
+	rep, events, err := sourcetest.Events(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.ids) != len(recs) || rep.Regions[0].Account != other {
-		t.Errorf("found %d of %d events; regions %+v", len(c.ids), len(recs), rep.Regions)
+	if ids := deliveries(events); len(ids) != len(recs) || rep.Regions[0].Account != other {
+		t.Errorf("found %d of %d events; regions %+v", len(ids), len(recs), rep.Regions)
 	}
-	if len(c.events) > 0 && c.events[0].Origin != "lookup "+other+" eu-west-1" {
-		t.Errorf("origin %q should name the account", c.events[0].Origin)
+	if len(events) > 0 && events[0].Origin != "lookup "+other+" eu-west-1" {
+		t.Errorf("origin %q should name the account", events[0].Origin)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
@@ -105,19 +106,6 @@ func collect(t *testing.T, src investigate.EventSource, key string, w investigat
 	return col
 }
 
-// query runs q on src and returns its report and the events its sink received (the
-// sink is called from the parallel fetches).
-func query(ctx context.Context, src *Source, q investigate.EventQuery) (investigate.SourceReport, []investigate.Event, error) {
-	var mu sync.Mutex
-	var events []investigate.Event
-	rep, err := src.Events(ctx, q, func(b []investigate.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		events = append(events, b...)
-	})
-	return rep, events, err
-}
-
 // eventIDs are the events' ids, sorted.
 func eventIDs(events []investigate.Event) []string {
 	ids := make([]string, 0, len(events))
@@ -156,7 +144,7 @@ func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	}
 	q := investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)}
 	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/", Accounts: []string{acct, "999999999999"}, Regions: []string{"us-east-1"}}
-	rep, events, err := query(ctx, src, q)
+	rep, events, err := sourcetest.Events(ctx, src, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,13 +285,13 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 func testLaterRounds(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/"}
 	ctx := context.Background()
-	r1, _, err := query(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)})
+	r1, _, err := sourcetest.Events(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := len(rec.fetched)
 	rec.reset()
-	if _, _, err := query(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.SessionKeys[:1]...)}); err != nil {
+	if _, _, err := sourcetest.Events(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(m.Attack.SessionKeys[:1]...)}); err != nil {
 		t.Fatal(err)
 	}
 	if len(rec.fetched) == 0 || len(rec.fetched) > 6 || first < 50 {
@@ -405,7 +393,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	}
 	src := &Source{Client: c, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
 	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
-	rep, events, err := query(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: w})
+	rep, events, err := sourcetest.Events(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: w})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +425,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	}
 	// An export named by its key is read.
 	one := &Source{Client: c, Bucket: "trail", Prefix: "exports/case-1234.ndjson"}
-	_, events, err = query(ctx, one, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
+	_, events, err = sourcetest.Events(ctx, one, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
 	if got := eventIDs(events); err != nil || !slices.Equal(got, []string{"s7"}) {
 		t.Errorf("the export named by its key: %v, %v", got, err)
 	}

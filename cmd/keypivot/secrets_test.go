@@ -21,12 +21,13 @@ import (
 // session token of the environment, and the session token (and a secret key) in the
 // responseElements.credentials of a CloudTrail GetSessionToken record.
 const (
-	markerPassword = "MARKERpw123"
-	markerAPIKey   = "MARKERapikey"
-	markerSecret   = "MARKERsecret"
-	markerToken    = "MARKERtoken"
-	markerSession  = "MARKERsession"
-	markerSAK      = "MARKERsak"
+	marker         = "MARKER" // begins every secret: the leak check looks for it
+	markerPassword = marker + "pw123"
+	markerAPIKey   = marker + "apikey"
+	markerSecret   = marker + "secret"
+	markerToken    = marker + "token"
+	markerSession  = marker + "session"
+	markerSAK      = marker + "sak"
 )
 
 // Secrets never leave: every command that could print one runs on inputs full of markers,
@@ -116,7 +117,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 	runs = append(runs, run{nil, []string{"alerts", "ack", ds.CompromisedKey, "--elastic", unreachable, "--kibana", withPassword("http://127.0.0.1:9"), "--yes"}, []int{exitError}, "cannot reach"})
 
-	forbidden := []string{"MARKER"}
+	forbidden := []string{marker}
 	for _, pair := range []string{"elastic:" + markerPassword, "kp:" + markerAPIKey, "kp:wrong-" + markerAPIKey} {
 		forbidden = append(forbidden, base64.StdEncoding.EncodeToString([]byte(pair)))
 	}

@@ -20,19 +20,42 @@ func findings(t *testing.T, file string) []map[string]any {
 	return out
 }
 
+// checkFindings converts each finding of a fixture file with convert and compares it
+// with want, in order.
+func checkFindings(t *testing.T, file string, convert func(map[string]any) (investigate.Alert, error), want []investigate.Alert) {
+	t.Helper()
+	fs := findings(t, file)
+	if len(fs) != len(want) {
+		t.Fatalf("%s: %d findings, want %d", file, len(fs), len(want))
+	}
+	for i, f := range fs {
+		a, err := convert(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(want[i].RuleID, func(t *testing.T) { checkAlert(t, a, want[i]) })
+	}
+}
+
+// torCaller is the first finding of both fixtures, GetCallerIdentity from a Tor exit
+// node, as read from GuardDuty.
+func torCaller(t *testing.T) investigate.Alert {
+	t.Helper()
+	return investigate.Alert{
+		ID: "a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", Provider: "guardduty",
+		RuleID: "UnauthorizedAccess:IAMUser/TorIPCaller", RuleName: "API GetCallerIdentity was invoked from a Tor exit node IP address.",
+		Severity: investigate.SeverityMedium, RiskScore: 50, Status: "open", Kind: "signal",
+		Time:        mustTime(t, "2026-03-02T09:15:40Z"), // Service.EventLastSeen, not UpdatedAt
+		Reason:      "API GetCallerIdentity was invoked from a Tor exit node IP address 185.220.101.47 by IAM user deploy-bot.",
+		AccessKeyID: testKey, SourceIP: testIP, ASOrg: "Stiftung Erneuerbare Freiheit", Country: "Germany",
+		UserAgent: "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.6.15 md/arch#x86_64 lang/python#3.11.8",
+		UserName:  "deploy-bot", IdentityType: "IAMUser", Account: testAccount, Region: "us-east-1", Action: "GetCallerIdentity",
+	}
+}
+
 func TestFromGuardDutyFixtures(t *testing.T) {
-	fs := findings(t, "guardduty-get-findings.json")
-	want := []investigate.Alert{
-		{
-			ID: "a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", Provider: "guardduty",
-			RuleID: "UnauthorizedAccess:IAMUser/TorIPCaller", RuleName: "API GetCallerIdentity was invoked from a Tor exit node IP address.",
-			Severity: investigate.SeverityMedium, RiskScore: 50, Status: "open", Kind: "signal",
-			Time:        mustTime(t, "2026-03-02T09:15:40Z"), // Service.EventLastSeen, not UpdatedAt
-			Reason:      "API GetCallerIdentity was invoked from a Tor exit node IP address 185.220.101.47 by IAM user deploy-bot.",
-			AccessKeyID: testKey, SourceIP: testIP, ASOrg: "Stiftung Erneuerbare Freiheit", Country: "Germany",
-			UserAgent: "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.6.15 md/arch#x86_64 lang/python#3.11.8",
-			UserName:  "deploy-bot", IdentityType: "IAMUser", Account: testAccount, Region: "us-east-1", Action: "GetCallerIdentity",
-		},
+	checkFindings(t, "guardduty-get-findings.json", FromGuardDuty, []investigate.Alert{
+		torCaller(t),
 		{
 			ID: "7d3e5f1a9b2c4d6e8f0a1b3c5d7e9f12", Provider: "guardduty",
 			RuleID: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", RuleName: "Credentials for instance role app-server-role used from external IP address.",
@@ -51,14 +74,7 @@ func TestFromGuardDutyFixtures(t *testing.T) {
 			SourceIP: "198.51.100.23", ASOrg: "Chinanet", Country: "China", // from PortProbeAction.PortProbeDetails[0]
 			Account: testAccount, Region: "us-east-1",
 		},
-	}
-	for i, f := range fs {
-		a, err := FromGuardDuty(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Run(a.ID, func(t *testing.T) { checkAlert(t, a, want[i]) })
-	}
+	})
 }
 
 // The REST API (and EventBridge's detail) spells every field camelCase.
@@ -145,18 +161,15 @@ func TestFromGuardDutyVariants(t *testing.T) {
 }
 
 func TestFromASFFFixtures(t *testing.T) {
-	fs := findings(t, "securityhub-get-findings.json")
-	want := []investigate.Alert{
-		{
-			ID: "arn:aws:guardduty:us-east-1:210987654321:detector/5ec7a1b2c3d4e5f60718293a4b5c6d7e/finding/a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", Provider: "securityhub",
-			// GuardDuty's GeneratorId is its detector: the type is recovered from Types.
-			RuleID: "UnauthorizedAccess:IAMUser/TorIPCaller", RuleName: "API GetCallerIdentity was invoked from a Tor exit node IP address.",
-			Severity: investigate.SeverityMedium, RiskScore: 50, Status: "open", Kind: "signal",
-			Time:        mustTime(t, "2026-03-02T09:16:03.512Z"),
-			Reason:      "API GetCallerIdentity was invoked from a Tor exit node IP address 185.220.101.47 by IAM user deploy-bot.",
-			AccessKeyID: testKey, SourceIP: testIP, ASOrg: "Stiftung Erneuerbare Freiheit", Country: "Germany",
-			UserName: "deploy-bot", IdentityType: "IAMUser", Account: testAccount, Region: "us-east-1", Action: "GetCallerIdentity",
-		},
+	// Security Hub's copy of the GuardDuty finding has its own id and time, and no user
+	// agent; the rest is GuardDuty's (its GeneratorId is the detector: the type is
+	// recovered from Types).
+	tor := torCaller(t)
+	tor.ID, tor.Provider = "arn:aws:guardduty:us-east-1:210987654321:detector/5ec7a1b2c3d4e5f60718293a4b5c6d7e/finding/a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", "securityhub"
+	tor.Time = mustTime(t, "2026-03-02T09:16:03.512Z")
+	tor.UserAgent = ""
+	checkFindings(t, "securityhub-get-findings.json", FromASFF, []investigate.Alert{
+		tor,
 		{
 			ID: "arn:aws:securityhub:us-east-1:210987654321:security-control/IAM.3/finding/5b1c9e7a-3d2f-4a6b-8c0e-1f2a3b4c5d6e", Provider: "securityhub",
 			RuleID: "security-control/IAM.3", RuleName: "IAM users' access keys should be rotated every 90 days or less",
@@ -165,14 +178,7 @@ func TestFromASFFFixtures(t *testing.T) {
 			Reason:  "This AWS control checks whether the active access keys are rotated within 90 days.",
 			UserARN: testUserARN, Account: testAccount, Region: "us-east-1",
 		},
-	}
-	for i, f := range fs {
-		a, err := FromASFF(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Run(want[i].RuleID, func(t *testing.T) { checkAlert(t, a, want[i]) })
-	}
+	})
 }
 
 // A GuardDuty finding read from GuardDuty and from Security Hub names the same rule.

@@ -6,27 +6,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/keypivot/keypivot/files/internal/testfiles"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 
 	"github.com/keypivot/keypivot/investigate"
 )
 
 var _ investigate.AlertSource = (*FileSource)(nil)
 
+// collect reads every alert of q, sorted by origin.
 func collect(t *testing.T, src *FileSource, q investigate.AlertQuery) ([]investigate.Alert, investigate.SourceReport, error) {
 	t.Helper()
-	var (
-		mu  sync.Mutex
-		out []investigate.Alert
-	)
-	rep, err := src.Alerts(context.Background(), q, func(b []investigate.Alert) {
-		mu.Lock()
-		defer mu.Unlock()
-		out = append(out, b...)
-	})
+	rep, out, err := sourcetest.Alerts(context.Background(), src, q)
 	slices.SortFunc(out, func(a, b investigate.Alert) int { return strings.Compare(a.Origin, b.Origin) })
 	return out, rep, err
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -32,18 +32,13 @@ func missingCorpus(t testing.TB, err error) {
 
 func loadAll(t testing.TB, paths ...string) ([]*investigate.Event, investigate.SourceReport) {
 	t.Helper()
-	src := &FileSource{Paths: paths}
-	var mu sync.Mutex
-	var out []*investigate.Event
-	rep, err := src.Events(context.Background(), investigate.EventQuery{}, func(b []investigate.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range b {
-			out = append(out, &b[i])
-		}
-	})
+	rep, events, err := sourcetest.Events(context.Background(), &FileSource{Paths: paths}, investigate.EventQuery{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	out := make([]*investigate.Event, len(events))
+	for i := range events {
+		out[i] = &events[i]
 	}
 	return out, rep
 }

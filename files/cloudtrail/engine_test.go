@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keypivot/keypivot/files"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/internal/trailgen"
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -198,17 +199,13 @@ func TestIndexAnswersLaterQueries(t *testing.T) {
 	}
 	src := &FileSource{Paths: []string{dir}}
 	run := func(keys ...string) (investigate.SourceReport, []string) {
-		var mu sync.Mutex
-		var ids []string
-		rep, err := src.Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(keys...)}, func(b []investigate.Event) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, e := range b {
-				ids = append(ids, e.ID)
-			}
-		})
+		rep, events, err := sourcetest.Events(context.Background(), src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(keys...)})
 		if err != nil {
 			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range events {
+			ids = append(ids, e.ID)
 		}
 		return rep, ids
 	}

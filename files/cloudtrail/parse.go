@@ -474,14 +474,25 @@ func (p *parser) next(s *jsonstream.Stream, n int, closer byte, truncated bool) 
 	return c, ok, false
 }
 
-// array reads an array of records (or of lookup events) from its '['.
-func (p *parser) array(s *jsonstream.Stream, truncated bool) bool {
+// items reads a list (an array or an object) from its opener up to closer, handing item
+// the first byte of each item; item reads the item and says whether to go on. items
+// reports whether the list closed.
+func (p *parser) items(s *jsonstream.Stream, closer byte, truncated bool, item func(c byte) bool) bool {
 	s.Skip(1)
 	for n := 0; ; n++ {
-		c, ok, closed := p.next(s, n, ']', truncated)
+		c, ok, closed := p.next(s, n, closer, truncated)
 		if !ok {
 			return closed
 		}
+		if !item(c) {
+			return false
+		}
+	}
+}
+
+// array reads an array of records (or of lookup events) from its '['.
+func (p *parser) array(s *jsonstream.Stream, truncated bool) bool {
+	return p.items(s, ']', truncated, func(c byte) bool {
 		p.recNo++
 		at := place{rec: p.recNo}
 		if c == ']' || c == ',' {
@@ -494,24 +505,21 @@ func (p *parser) array(s *jsonstream.Stream, truncated bool) bool {
 			return false
 		}
 		p.record(raw, size, at, false)
-	}
+		return true
+	})
 }
 
 // document reads {"Records":[...]} and lookup-events' {"Events":[...], "NextToken":...}
 // from its '{', the records as they stream by; other members are skipped.
 func (p *parser) document(s *jsonstream.Stream, truncated bool) bool {
-	s.Skip(1)
-	for n := 0; ; n++ {
-		c, ok, closed := p.next(s, n, '}', truncated)
-		if !ok {
-			return closed
-		}
+	return p.items(s, '}', truncated, func(c byte) bool {
 		if c != '"' {
 			p.problem(p.at(place{line: s.Line()}), "invalid JSON: %q where a member name should be", printable(s.Head(16), 16))
 			return false
 		}
 		key, _, complete := s.Value()
 		name := string(key)
+		var ok bool
 		if c, ok = s.Peek(); !complete || !ok || c != ':' {
 			if complete && ok {
 				p.problem(p.at(place{line: s.Line()}), "invalid JSON: %q where \":\" should be", printable(s.Head(16), 16))
@@ -526,16 +534,14 @@ func (p *parser) document(s *jsonstream.Stream, truncated bool) bool {
 			return false
 		}
 		if c == '[' && (name == `"Records"` || name == `"Events"`) {
-			if !p.array(s, truncated) {
-				return false
-			}
-			continue
+			return p.array(s, truncated)
 		}
 		if _, _, complete := s.Value(); !complete {
 			p.cut(s, truncated, place{rec: p.recNo + 1})
 			return false
 		}
-	}
+		return true
+	})
 }
 
 // lines reads NDJSON: one record, or one Records document, a line. A bad line is

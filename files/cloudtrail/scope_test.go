@@ -4,10 +4,10 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/keypivot/keypivot/files/internal/testfiles"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -38,17 +38,13 @@ func TestAccountsAndRegionsPruneADirectory(t *testing.T) {
 	}
 	run := func(src *FileSource) (map[string]bool, investigate.SourceReport) {
 		t.Helper()
-		var mu sync.Mutex
-		ids := map[string]bool{}
-		rep, err := src.Events(context.Background(), q(testKey), func(b []investigate.Event) {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, e := range b {
-				ids[e.ID] = true
-			}
-		})
+		rep, events, err := sourcetest.Events(context.Background(), src, q(testKey))
 		if err != nil {
 			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, e := range events {
+			ids[e.ID] = true
 		}
 		return ids, rep
 	}

@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -51,17 +51,11 @@ func scanDir(t *testing.T, files map[string][]byte, q investigate.EventQuery) sc
 			t.Fatal(err)
 		}
 	}
-	var mu sync.Mutex
-	var s scan
-	rep, err := (&FileSource{Paths: []string{dir}}).Events(context.Background(), q, func(b []investigate.Event) {
-		mu.Lock()
-		s.events = append(s.events, b...)
-		mu.Unlock()
-	})
+	rep, events, err := sourcetest.Events(context.Background(), &FileSource{Paths: []string{dir}}, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.rep = rep
+	s := scan{events: events, rep: rep}
 	for _, p := range rep.Problems {
 		s.problems = append(s.problems, strings.TrimPrefix(p.Where, dir+"/")+": "+p.Message)
 	}

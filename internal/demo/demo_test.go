@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/keypivot/keypivot/files/cloudtrail"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
@@ -238,13 +239,7 @@ func TestTrailSourcePrunesFilesByWindow(t *testing.T) {
 	ctx := context.Background()
 	src := TrailSource(ds)
 	collect := func(q investigate.EventQuery) ([]investigate.Event, investigate.SourceReport) {
-		var mu sync.Mutex
-		var out []investigate.Event
-		rep, err := src.Events(ctx, q, func(b []investigate.Event) {
-			mu.Lock()
-			defer mu.Unlock()
-			out = append(out, b...)
-		})
+		rep, out, err := sourcetest.Events(ctx, src, q)
 		if err != nil || len(rep.Problems) > 0 {
 			t.Fatalf("%v %v", err, rep.Problems)
 		}
@@ -285,13 +280,7 @@ func investigateKey(t testing.TB, ds *Dataset, key string) investigation {
 	if len(col.Errors) > 0 {
 		t.Fatal(col.Errors)
 	}
-	var alerts []investigate.Alert
-	var mu sync.Mutex
-	arep, err := AlertSource(ds).Alerts(ctx, investigate.AlertQuery{}, func(b []investigate.Alert) {
-		mu.Lock()
-		defer mu.Unlock()
-		alerts = append(alerts, b...)
-	})
+	arep, alerts, err := sourcetest.Alerts(ctx, AlertSource(ds), investigate.AlertQuery{})
 	if err != nil || len(arep.Problems) > 0 || len(alerts) != ds.Facts.Alerts.Total {
 		t.Fatalf("alerts: %d of %d, %v %v", len(alerts), ds.Facts.Alerts.Total, err, arep.Problems)
 	}
@@ -526,8 +515,8 @@ func TestCaseReportsNoDuplicates(t *testing.T) {
 func TestCorrelationRanksTheCompromisedKeyFirst(t *testing.T) {
 	ds := dataset(t)
 	f := &ds.Facts
-	var alerts []investigate.Alert
-	if _, err := AlertSource(ds).Alerts(context.Background(), investigate.AlertQuery{}, func(b []investigate.Alert) { alerts = append(alerts, b...) }); err != nil {
+	_, alerts, err := sourcetest.Alerts(context.Background(), AlertSource(ds), investigate.AlertQuery{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	cor := investigate.NewCorrelator(investigate.DefaultCorrelationOptions())
@@ -586,15 +575,11 @@ func TestBenignKeysStayBenign(t *testing.T) {
 
 	// The trap: console sessions of the developer sign with ASIA keys as IAMUser, like a
 	// GetSessionToken session would. They are in the data, and not linked to her key.
+	all, events, _ := sourcetest.Events(context.Background(), TrailSource(ds), investigate.EventQuery{AccessKeys: investigate.KeyIDs(f.ConsoleSessionKeys...)})
 	signed := map[string]int{}
-	var mu sync.Mutex
-	all, _ := TrailSource(ds).Events(context.Background(), investigate.EventQuery{AccessKeys: investigate.KeyIDs(f.ConsoleSessionKeys...)}, func(b []investigate.Event) {
-		mu.Lock() // sinks are called from several goroutines
-		defer mu.Unlock()
-		for i := range b {
-			signed[b[i].Signer()]++
-		}
-	})
+	for i := range events {
+		signed[events[i].Signer()]++
+	}
 	if all.Matched == 0 || len(signed) != len(f.ConsoleSessionKeys) || len(f.ConsoleSessionKeys) < 2 {
 		t.Fatalf("console sessions: %v", signed)
 	}

@@ -81,7 +81,7 @@ var rules = []rule{
 	},
 	{
 		Under:  []string{module + "/internal/testserver"},
-		Forbid: []string{module + "/investigate", module + "/aws", module + "/elastic", module + "/files", module + "/tui", module + "/cmd"},
+		Forbid: []string{module + "/investigate", module + "/internal/sourcetest", module + "/aws", module + "/elastic", module + "/files", module + "/tui", module + "/cmd"},
 		Why:    "a test server checks the wire protocol, not keypivot's own types",
 	},
 	{

@@ -19,18 +19,23 @@ import (
 
 const alertsIndex = ".alerts-security.alerts-default"
 
+// v8Client and v9Typed are the official clients of both major versions, connected to s
+// with its API key, retries off.
 func v8Client(t *testing.T, s *estest.Server) *es8.Client {
 	t.Helper()
 	c, err := es8.NewClient(es8.Config{Addresses: []string{s.URL()}, APIKey: s.APIKey(), DisableRetry: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return built(t, c, err)
 }
 
 func v9Typed(t *testing.T, s *estest.Server) *es9.TypedClient {
 	t.Helper()
 	c, err := es9.NewTypedClient(es9.Config{Addresses: []string{s.URL()}, APIKey: s.APIKey(), DisableRetry: true})
+	return built(t, c, err)
+}
+
+// built returns a client the test built, failing the test if building it failed.
+func built[C any](t *testing.T, c C, err error) C {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

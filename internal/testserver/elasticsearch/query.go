@@ -382,6 +382,22 @@ func fieldBody(query string, body any, key string) (string, map[string]any, erro
 	return field, params, nil
 }
 
+// fieldValue is fieldBody for a query that needs a value: it also returns the value, the
+// first of keys the parameters hold (a bare value is keys[0]'s). Without one, the error
+// is the parsing error missing, a format given the query's name.
+func fieldValue(query string, body any, missing string, keys ...string) (string, map[string]any, any, error) {
+	field, p, err := fieldBody(query, body, keys[0])
+	if err != nil {
+		return "", nil, nil, err
+	}
+	for _, k := range keys {
+		if v, ok := p[k]; ok {
+			return field, p, v, nil
+		}
+	}
+	return "", nil, nil, parsingError(missing, query)
+}
+
 func compileTerm(body any) (queryNode, error) {
 	field, p, err := fieldBody("term", body, "value")
 	if err != nil {
@@ -485,13 +501,9 @@ func tokens(s string) []string {
 }
 
 func compileMatch(kind string, body any) (queryNode, error) {
-	field, p, err := fieldBody(kind, body, "query")
+	field, p, qv, err := fieldValue(kind, body, "[%s] requires query value", "query")
 	if err != nil {
 		return nil, err
-	}
-	qv, ok := p["query"]
-	if !ok {
-		return nil, parsingError("[%s] requires query value", kind)
 	}
 	and := strings.EqualFold(stringify(p["operator"]), "and")
 	return &leaf{field: field, test: func(vals []any, typ string) bool {
@@ -551,16 +563,9 @@ func matchTokens(doc, want []string, all bool) bool {
 }
 
 func compilePattern(kind string, body any) (queryNode, error) {
-	field, p, err := fieldBody(kind, body, "value")
+	field, p, val, err := fieldValue(kind, body, "[%s] query requires a value", "value", "wildcard")
 	if err != nil {
 		return nil, err
-	}
-	val, ok := p["value"]
-	if !ok {
-		val, ok = p["wildcard"]
-	}
-	if !ok {
-		return nil, parsingError("[%s] query requires a value", kind)
 	}
 	pat := stringify(val)
 	ci, _ := toBool(p["case_insensitive"])

@@ -256,55 +256,56 @@ type sortSpec struct {
 }
 
 func parseSort(v any) ([]sortSpec, error) {
+	return parseEntries(v, sortOn, parseSortObject, parsingError("[sort] must be strings or objects"))
+}
+
+// sortOn is the sort on a field in its default order: descending for _score, else
+// ascending.
+func sortOn(field string) sortSpec { return sortSpec{field: field, desc: field == "_score"} }
+
+// parseSortObject reads {"field": "desc"} or {"field": {"order": ..., ...}}, one
+// criterion per member.
+func parseSortObject(m map[string]any) ([]sortSpec, error) {
 	var out []sortSpec
-	for _, x := range asList(v) {
-		switch t := x.(type) {
+	for field, o := range m {
+		s := sortOn(field)
+		switch ov := o.(type) {
 		case string:
-			out = append(out, sortSpec{field: t, desc: t == "_score"})
+			d, err := parseOrder(ov)
+			if err != nil {
+				return nil, err
+			}
+			s.desc = d
 		case map[string]any:
-			for field, o := range t {
-				s := sortSpec{field: field, desc: field == "_score"}
-				switch ov := o.(type) {
-				case string:
-					d, err := parseOrder(ov)
+			for k, y := range ov {
+				switch k {
+				case "order":
+					d, err := parseOrder(stringify(y))
 					if err != nil {
 						return nil, err
 					}
 					s.desc = d
-				case map[string]any:
-					for k, y := range ov {
-						switch k {
-						case "order":
-							d, err := parseOrder(stringify(y))
-							if err != nil {
-								return nil, err
-							}
-							s.desc = d
-						case "format":
-							s.format = stringify(y)
-						case "missing":
-							switch stringify(y) {
-							case "_first":
-								s.missingFirst = true
-							case "_last":
-							default:
-								return nil, unsupported("sort missing values other than _first and _last")
-							}
-						case "unmapped_type":
-							s.unmappedType = stringify(y)
-						case "mode", "numeric_type":
-						default:
-							return nil, parsingError("[field_sort] unknown field [%s]", k)
-						}
+				case "format":
+					s.format = stringify(y)
+				case "missing":
+					switch stringify(y) {
+					case "_first":
+						s.missingFirst = true
+					case "_last":
+					default:
+						return nil, unsupported("sort missing values other than _first and _last")
 					}
+				case "unmapped_type":
+					s.unmappedType = stringify(y)
+				case "mode", "numeric_type":
 				default:
-					return nil, parsingError("[sort] malformed sort on [%s]", field)
+					return nil, parsingError("[field_sort] unknown field [%s]", k)
 				}
-				out = append(out, s)
 			}
 		default:
-			return nil, parsingError("[sort] must be strings or objects")
+			return nil, parsingError("[sort] malformed sort on [%s]", field)
 		}
+		out = append(out, s)
 	}
 	return out, nil
 }

@@ -207,34 +207,29 @@ type fieldSpec struct {
 }
 
 func parseFieldSpecs(v any) ([]fieldSpec, error) {
-	var out []fieldSpec
-	for _, x := range asList(v) {
-		switch t := x.(type) {
-		case string:
-			out = append(out, fieldSpec{pattern: t})
-		case map[string]any:
-			var f fieldSpec
-			for k, y := range t {
-				switch k {
-				case "field":
-					f.pattern = stringify(y)
-				case "format":
-					f.format = stringify(y)
-				case "include_unmapped":
-					f.includeUnmapped, _ = toBool(y)
-				default:
-					return nil, parsingError("[fields] unknown field [%s]", k)
-				}
-			}
-			if f.pattern == "" {
-				return nil, parsingError("[fields] requires a [field]")
-			}
-			out = append(out, f)
+	return parseEntries(v, func(pattern string) fieldSpec { return fieldSpec{pattern: pattern} },
+		parseFieldObject, parsingError("[fields] entries must be strings or objects"))
+}
+
+// parseFieldObject reads {"field": ..., "format": ..., "include_unmapped": ...}.
+func parseFieldObject(m map[string]any) ([]fieldSpec, error) {
+	var f fieldSpec
+	for k, y := range m {
+		switch k {
+		case "field":
+			f.pattern = stringify(y)
+		case "format":
+			f.format = stringify(y)
+		case "include_unmapped":
+			f.includeUnmapped, _ = toBool(y)
 		default:
-			return nil, parsingError("[fields] entries must be strings or objects")
+			return nil, parsingError("[fields] unknown field [%s]", k)
 		}
 	}
-	return out, nil
+	if f.pattern == "" {
+		return nil, parsingError("[fields] requires a [field]")
+	}
+	return []fieldSpec{f}, nil
 }
 
 // hitFields builds a hit's "fields" object: the requested leaf fields, mapped ones

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // Mapping says which fields of an index are indexed (searchable by the query DSL,
@@ -431,7 +433,7 @@ func (s *Server) Get(name, id string) (Document, bool) {
 	}
 	for _, ix := range ixs {
 		if d, ok := ix.docs[id]; ok {
-			return Document{Index: d.index, ID: d.id, Version: d.version, Source: deepCopy(d.source).(map[string]any)}, true
+			return Document{Index: d.index, ID: d.id, Version: d.version, Source: httpkit.CopyJSON(d.source, nil).(map[string]any)}, true
 		}
 	}
 	return Document{}, false
@@ -493,7 +495,7 @@ func (s *Server) UpdateByQuery(expr string, query map[string]any, update func(id
 				continue
 			}
 			res.Total++
-			src := deepCopy(d.source).(map[string]any)
+			src := httpkit.CopyJSON(d.source, nil).(map[string]any)
 			if !update(d.id, src) {
 				res.Noops++
 				continue

@@ -79,25 +79,6 @@ func floatNumber(f float64) (any, error) {
 
 func decodeJSON(b []byte) (any, error) { return httpkit.DecodeJSON[any](bytes.NewReader(b)) }
 
-// deepCopy copies a normalized value.
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = deepCopy(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = deepCopy(x)
-		}
-		return out
-	}
-	return v
-}
-
 // sourceValues returns the leaf values at a dotted field path, the way Elasticsearch
 // reads _source: a path may be spelled as nested objects ("aws":{"cloudtrail":{...}}),
 // as a flat dotted key ("kibana.alert.uuid"), or any mix; arrays are flattened.
@@ -292,24 +273,13 @@ func int64Of(v any) (int64, bool) {
 	return 0, false
 }
 
+// toFloat reads a number the way Elasticsearch coerces one: a JSON number, or a string
+// that holds one, spaces around it allowed.
 func toFloat(v any) (float64, bool) {
-	switch t := v.(type) {
-	case json.Number:
-		f, err := t.Float64()
-		return f, err == nil
-	case float64:
-		return t, true
-	case int64:
-		return float64(t), true
-	case int:
-		return float64(t), true
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-		return f, err == nil
-	case bool:
-		return 0, false
+	if s, ok := v.(string); ok {
+		v = strings.TrimSpace(s)
 	}
-	return 0, false
+	return httpkit.Number(v)
 }
 
 func toBool(v any) (bool, bool) {
@@ -459,4 +429,26 @@ func asList(v any) []any {
 		return out
 	}
 	return []any{v}
+}
+
+// parseEntries reads an option whose entries (one, or a list) are each a string, its
+// short form, or an object that may stand for several entries, as sort and fields are:
+// short reads a string, long an object. Any other entry is the error malformed.
+func parseEntries[T any](v any, short func(string) T, long func(map[string]any) ([]T, error), malformed error) ([]T, error) {
+	var out []T
+	for _, x := range asList(v) {
+		switch t := x.(type) {
+		case string:
+			out = append(out, short(t))
+		case map[string]any:
+			entries, err := long(t)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, entries...)
+		default:
+			return nil, malformed
+		}
+	}
+	return out, nil
 }

@@ -78,7 +78,7 @@ func convert(v any, shapeName, path string) (any, error) {
 	sh, known := shapes[shapeName]
 	if !known {
 		if m, ok := v.(map[string]any); ok && shapeName == "" {
-			return convertUnknown(m), nil
+			return httpkit.CopyJSON(m, lowerFirst), nil
 		}
 		return v, nil
 	}
@@ -97,7 +97,7 @@ func convert(v any, shapeName, path string) (any, error) {
 			if sh.kind == kindStruct {
 				mem, found := lookupMember(sh, k)
 				if !found {
-					out[lowerFirst(k)] = convertUnknownValue(x)
+					out[lowerFirst(k)] = httpkit.CopyJSON(x, lowerFirst)
 					continue
 				}
 				name, elem = mem.wire, mem.shape
@@ -155,28 +155,6 @@ func lookupMember(sh shape, key string) (member, bool) {
 		}
 	}
 	return member{}, false
-}
-
-func convertUnknown(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, x := range m {
-		out[lowerFirst(k)] = convertUnknownValue(x)
-	}
-	return out
-}
-
-func convertUnknownValue(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		return convertUnknown(t)
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = convertUnknownValue(x)
-		}
-		return out
-	}
-	return v
 }
 
 func parseCLITime(s string) (time.Time, error) {

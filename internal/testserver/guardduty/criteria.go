@@ -1,10 +1,10 @@
 package guardduty
 
 import (
-	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keypivot/keypivot/internal/testserver/httpkit"
 )
 
 // criterionFields are the fields ListFindings accepts in findingCriteria, as the API
@@ -99,7 +99,7 @@ func parseCriteria(v any) (criteria, *apiError) {
 			case "notMatches":
 				c.notMatches = append(c.notMatches, strList(arg)...)
 			case "gt", "greaterThan", "gte", "greaterThanOrEqual", "lt", "lessThan", "lte", "lessThanOrEqual":
-				n, ok := number(arg)
+				n, ok := httpkit.Number(arg)
 				if !ok {
 					return nil, badRequest(errInvalidInput)
 				}
@@ -126,18 +126,6 @@ func strList(v any) []string {
 		out = append(out, stringOf(x))
 	}
 	return out
-}
-
-func number(v any) (float64, bool) {
-	switch t := v.(type) {
-	case json.Number:
-		f, err := t.Float64()
-		return f, err == nil
-	case string:
-		f, err := strconv.ParseFloat(t, 64)
-		return f, err == nil
-	}
-	return 0, false
 }
 
 func (c criteria) match(f map[string]any) bool {
@@ -223,7 +211,7 @@ func numericValue(field string, v any) (float64, bool) {
 			return float64(t.UnixMilli()), true
 		}
 	}
-	return number(v)
+	return httpkit.Number(v)
 }
 
 // compareValues orders two values of a field: numerically when both are numbers (or
