@@ -16,8 +16,8 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	out := &textOut{width: width}
 	out.heading("Access keys correlated with elevated alerts", r.Demo, r.Completeness.Mark())
 	out.wrapped("Searched: ", r.Completeness.Headline, 10)
-	if len(r.Keys) == 0 {
-		out.wrapped("", "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in the alerts read.", 0)
+	if none := noKeys(r); none != "" {
+		out.wrapped("", none+".", 0)
 	}
 	t := &table{width: width, widths: []int{20, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
 	for _, k := range r.Keys {
@@ -133,6 +133,9 @@ func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 	}
 	b.WriteString("\n\n")
 	p("**Searched:** %s\n\n", md(r.Completeness.Headline))
+	if none := noKeys(r); none != "" {
+		p("%s.\n\n", md(none))
+	}
 	b.WriteString("| Key | Correlated | Basis | Max severity | Siblings | Rules | First seen from | User | Account | Last alert (UTC) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, k := range r.Keys {
 		var ips []string
@@ -171,4 +174,14 @@ func providersOf(k investigate.KeySummary) string {
 		noun = "finding"
 	}
 	return fmt.Sprintf("%d %s %s", k.AWSFindings, strings.Join(names, " and "), noun)
+}
+
+// noKeys is an empty ranking's negative with what was searched for it ("" when keys
+// were found, or when no alert could be searched: the Searched line says so, and an empty
+// ranking is then no negative at all).
+func noKeys(r *investigate.Ranking) string {
+	if len(r.Keys) > 0 || r.Completeness.Alerts.Status == investigate.SearchFailed || r.Completeness.Alerts.Status == investigate.SearchNothing {
+		return ""
+	}
+	return r.Completeness.Alerts.NoneIn("No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding,")
 }
