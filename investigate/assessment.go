@@ -47,15 +47,15 @@ func assessActivity(c *Case) string {
 	if len(c.Events) == 0 && len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
 		return fmt.Sprintf("%s (%s): %s.", c.Key, who, notSeen(c.Completeness))
 	}
-	line := fmt.Sprintf("%s (%s): %s", c.Key, who, plural(c.EventCount, "event"))
+	line := fmt.Sprintf("%s (%s): %s", c.Key, who, Plural(c.EventCount, "event"))
 	if len(c.Events) == 0 {
 		line = fmt.Sprintf("%s (%s): %s", c.Key, who, c.Completeness.Events.Summary)
 	}
 	if len(c.Sessions) > 0 {
-		line += fmt.Sprintf(", %d more by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session"))
+		line += fmt.Sprintf(", %d more by %s", c.SessionEventCount, Plural(len(c.Sessions), "derived session"))
 	}
 	if len(c.SourceIPs) > 0 {
-		line += ", from " + plural(len(c.SourceIPs), "address")
+		line += ", from " + Plural(len(c.SourceIPs), "address")
 	}
 	if !c.FirstActivity.IsZero() {
 		line += fmt.Sprintf(", %s to %s", c.FirstActivity.Format(time.DateTime), c.LastActivity.Format(time.DateTime))
@@ -146,7 +146,7 @@ func assessTactics(c *Case) []string {
 		out = append(out, t.label+": "+strings.Join(titles, "; ")+".")
 	}
 	if probes := byCat[CatProbing]; len(probes) > 0 {
-		out = append(out, fmt.Sprintf("Probing: %s of AccessDenied.", plural(len(probes), "burst")))
+		out = append(out, fmt.Sprintf("Probing: %s of AccessDenied.", Plural(len(probes), "burst")))
 	}
 	return out
 }
@@ -168,7 +168,7 @@ func assessSessions(c *Case) []string {
 			}
 		}
 	}
-	s := plural(n, "derived session") + "; deactivating the key does not end them"
+	s := Plural(n, "derived session") + "; deactivating the key does not end them"
 	if valid > 0 {
 		s += fmt.Sprintf(" (%d may still be valid", valid)
 		if !until.IsZero() {
@@ -199,7 +199,7 @@ func assessLaunches(c *Case) []string {
 			types = appendUnique(types, l.InstanceType)
 		}
 	}
-	return []string{fmt.Sprintf("RunInstances: %s (%d succeeded with %s, %d failed), %s %s.", plural(len(launches), "launch"), ok, plural(instances, "instance"), failed, pluralWord(len(types), "type"), strings.Join(types, ", "))}
+	return []string{fmt.Sprintf("RunInstances: %s (%d succeeded with %s, %d failed), %s %s.", Plural(len(launches), "launch"), ok, Plural(instances, "instance"), failed, pluralWord(len(types), "type"), strings.Join(types, ", "))}
 }
 
 // assessCreatedKeys names the access keys the key created: they need deactivating too.
@@ -230,7 +230,7 @@ func assessRecommendation(c *Case) []string {
 	case top >= SeverityHigh:
 		return []string{fmt.Sprintf("Recommendation: deactivate the key now (%s-severity activity).", top)}
 	case eligible > 0:
-		return []string{fmt.Sprintf("Recommendation: review; %s share this key.", plural(eligible, "elevated alert"))}
+		return []string{fmt.Sprintf("Recommendation: review; %s share this key.", Plural(eligible, "elevated alert"))}
 	}
 	return nil
 }

@@ -644,7 +644,7 @@ func buildCoverage(c *Case, events []*Event, in CaseInput) Coverage {
 		}
 	}
 	if n := len(cv.Problems); n > 0 {
-		cv.Gaps = append(cv.Gaps, fmt.Sprintf("%s: unreadable files, records or fields (see problems)", plural(n, "problem")))
+		cv.Gaps = append(cv.Gaps, fmt.Sprintf("%s: unreadable files, records or fields (see problems)", Plural(n, "problem")))
 	}
 	// Sources that could not be searched at all, or only over part of the window, are
 	// gaps of their own (failed regions and unreadable inputs are listed above).

@@ -92,7 +92,7 @@ func (s *EventSet) Duplicates() int {
 type Progress struct {
 	Round   int
 	Source  string
-	Keys    []string
+	Keys    []AccessKeyID
 	Events  int
 	Done    bool
 	Elapsed time.Duration
@@ -129,7 +129,7 @@ type Collection struct {
 	Reports []SourceReport
 	Rounds  [][]SourceReport
 	// Keys are all keys queried: the case key and its derived sessions.
-	Keys []string
+	Keys []AccessKeyID
 	// Errors are sources that could not be read at all.
 	Errors []error
 }
@@ -157,12 +157,12 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 		ledgers[i] = &readLedger{files: map[string]bool{}}
 		matched[i] = &matchCounter{ids: map[string]bool{}}
 	}
-	queriedKeys := map[string]bool{}
+	queriedKeys := map[AccessKeyID]bool{}
 	queriedPairs := map[string]bool{}
 	start := time.Now()
 	pivot := pivots.Add(1)
 	key := keyID.String()
-	nextKeys := []string{key}
+	nextKeys := []AccessKeyID{keyID}
 	var nextPairs []KeyPairRef
 	for round := 1; round <= maxRounds && (len(nextKeys) > 0 || len(nextPairs) > 0); round++ {
 		if ctx.Err() != nil {
@@ -174,7 +174,7 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 		for _, p := range nextPairs {
 			queriedPairs[p.Region+"/"+p.Name] = true
 		}
-		q := EventQuery{AccessKeys: KeyIDs(nextKeys...), KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot}
+		q := EventQuery{AccessKeys: nextKeys, KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot}
 		var mu sync.Mutex
 		g, gctx := errgroup.WithContext(ctx)
 		for i, src := range sources {
@@ -187,7 +187,7 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 					scanMu.Lock()
 					sp := scan
 					scanMu.Unlock()
-					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: nextKeysText(q.AccessKeys), Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
+					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: q.AccessKeys, Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
 				}
 				sq := q
 				if opts.OnProgress != nil {
@@ -213,8 +213,7 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 				}
 				if err != nil && ctx.Err() == nil {
 					col.Errors = append(col.Errors, fmt.Errorf("%s: %w", src.Name(), err))
-					r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
-					r.Failed = err.Error()
+					r.Fail(src.Name(), err)
 				}
 				rounds[i] = append(rounds[i], r)
 				return nil
@@ -224,8 +223,8 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 		events := set.Events()
 		all := []string{key}
 		nextKeys = nil
-		for _, k := range SessionKeys(key, events) {
-			all = append(all, k)
+		for _, k := range KeyIDs(SessionKeys(key, events)...) {
+			all = append(all, k.String())
 			if !queriedKeys[k] {
 				nextKeys = append(nextKeys, k)
 			}
@@ -236,7 +235,7 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 				nextPairs = append(nextPairs, p)
 			}
 		}
-		col.Keys = all
+		col.Keys = KeyIDs(all...)
 	}
 	col.Rounds = rounds
 	col.Reports = make([]SourceReport, len(sources))
@@ -305,9 +304,10 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 		out.Merge(r)
 	}
 	out.Files, out.Bytes = files, bytes
-	if failedRounds < len(rounds) {
+	if failedRounds < len(rounds) && rounds[0].Failed == "" {
 		// Failed is for a source that could not be read at all; a later round's failure
-		// is in its Problems, which make it partial.
+		// is in its Problems, which make it partial. When the key's own round failed, its
+		// events were never searched there, whatever later rounds read.
 		out.Failed = ""
 	}
 	// Every round lists the same inputs: a reason's count is the largest of any round.
@@ -378,5 +378,3 @@ func CountRecordsOnce(ctx context.Context, file string) bool {
 	return true
 }
 
-// nextKeysText is a round's keys as progress shows them.
-func nextKeysText(ks []AccessKeyID) []string { return KeyStrings(ks) }

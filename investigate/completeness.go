@@ -69,7 +69,7 @@ func (c Completeness) Complete() bool {
 }
 
 // Mark is the short flag for a title: "" when complete, else "PARTIAL SEARCH" or
-// "NOTHING SEARCHED".
+// "NOT SEARCHED".
 func (c Completeness) Mark() string {
 	switch {
 	case c.Unanswered():

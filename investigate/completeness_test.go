@@ -112,3 +112,55 @@ func TestNoneIn(t *testing.T) {
 		t.Errorf("not asked: %q", got)
 	}
 }
+
+// cutSource delivers what it read, then ends with an error (an Elasticsearch scroll cut
+// after some pages); with nothing read, it is a source that could not be read at all.
+type cutSource struct{ read bool }
+
+func (s *cutSource) Name() string { return "cut" }
+
+func (s *cutSource) Alerts(_ context.Context, q AlertQuery, sink func([]Alert)) (SourceReport, error) {
+	rep := SourceReport{Source: s.Name(), Kind: "elasticsearch"}
+	if s.read {
+		sink([]Alert{{ID: "a1", AccessKeyID: "AKIAREGIONALTEST0001", Time: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}})
+		rep.Records, rep.Matched = 500, 1
+	}
+	return rep, errors.New("search_phase_execution_exception")
+}
+
+// An error after records were read leaves the source partial (its alerts are in the
+// answer); the same error with nothing read is a failure.
+func TestAnErrorAfterReadingIsPartial(t *testing.T) {
+	for _, tc := range []struct {
+		read bool
+		want string
+	}{{true, SearchPartial}, {false, SearchFailed}} {
+		reports, errs := readAlertSources(context.Background(), []AlertSource{&cutSource{read: tc.read}}, AlertQuery{}, func([]Alert) {}, nil)
+		sc := AssessSource(reports[0], Window{})
+		if len(errs) != 1 || sc.Status != tc.want || len(reports[0].Problems) != 1 {
+			t.Errorf("read %v: status %s (failed %q, problems %v), want %s", tc.read, sc.Status, reports[0].Failed, reports[0].Problems, tc.want)
+		}
+	}
+}
+
+// failFirst fails the key's own round and answers the later ones.
+type failFirst struct{ regionalSource }
+
+func (s *failFirst) Events(ctx context.Context, q EventQuery, sink func([]Event)) (SourceReport, error) {
+	if q.AccessKeys[0].String() == "AKIAREGIONALTEST0001" {
+		return SourceReport{Source: "lookup", Kind: "cloudtrail-lookup"}, errors.New("AccessDenied")
+	}
+	return s.regionalSource.Events(ctx, q, sink)
+}
+
+// A later round that works does not make a source whose first round failed searched:
+// the key's own events were never looked for there.
+func TestFirstRoundFailureStaysFailed(t *testing.T) {
+	col := Collect(context.Background(), MustParseAccessKeyID("AKIAREGIONALTEST0001"), []EventSource{&failFirst{}, &regionalSource{}}, nil, CollectOptions{})
+	if len(col.Keys) != 2 {
+		t.Fatalf("keys %v: the other source's session was not followed", col.Keys)
+	}
+	if sc := AssessSource(col.Reports[0], Window{}); sc.Status != SearchFailed {
+		t.Errorf("status %s %v, want failed", sc.Status, sc.Reasons)
+	}
+}

@@ -242,8 +242,8 @@ func (r *Runner) execute(ctx context.Context, a Action, caller Caller) Outcome {
 // CheckResume says whether caller may complete the journalled action e: it must be able
 // to act in the account e was planned for (its own, or through --account-profile),
 // whatever its profile is called. The error wraps ErrWrongAccount.
-// A Kibana action must be resumed against the Kibana it was planned against (its
-// caller's Profile names it: "kibana URL").
+// A Kibana action must be resumed against the Kibana it was planned against
+// (PlannedKibana), by a caller writing to that Kibana (Caller.Kibana).
 func CheckResume(e JournalEntry, caller Caller) error {
 	title := e.Action + " " + e.Key
 	if e.Spec != nil && e.Spec.Title != "" {

@@ -323,3 +323,13 @@ outer:
 	}
 	return dst
 }
+
+// Fail records the error a source's read ended with: always as a problem, and as Failed
+// only when the source delivered nothing before it (a source that read records first, an
+// Elasticsearch scroll cut after some pages, is partial, not failed).
+func (r *SourceReport) Fail(name string, err error) {
+	r.Problems = append(r.Problems, Problem{Where: name, Message: err.Error()})
+	if r.Records == 0 && r.Matched == 0 {
+		r.Failed = err.Error()
+	}
+}

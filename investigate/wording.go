@@ -39,9 +39,6 @@ func LastUsedWhen(l *LastUsed) string {
 	return s
 }
 
-// plural writes "1 launch", "2 launches".
-func plural(n int, noun string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, noun)) }
-
 // Plural writes a count with its noun: "1 launch", "2 launches", "1,872 files".
 func Plural(n int, noun string) string { return Thousands(n) + " " + pluralWord(n, noun) }
 

@@ -82,7 +82,14 @@ func (w *Workspace) Rank(ctx context.Context, firstSeenOnly bool) (*Ranking, err
 	rk.Completeness = NewCompleteness(KindCompleteness{Status: SearchNotAsked, Summary: "events not searched (ranking reads alerts only)", Reasons: []string{}, Sources: []SourceCompleteness{}}, alerts)
 	rk.Completeness.Headline = alerts.Summary
 	if alerts.Status == SearchComplete || alerts.Status == SearchPartial {
-		rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", Plural(len(rk.Keys), "key"), alerts.Summary)
+		// First-seen-only keys (keys -a) are listed, not correlated: they are not counted.
+		correlated := 0
+		for _, k := range rk.Keys {
+			if k.Correlated {
+				correlated++
+			}
+		}
+		rk.Completeness.Headline = fmt.Sprintf("%s correlated with elevated alerts: %s", Plural(correlated, "key"), alerts.Summary)
 	}
 	if len(errs) == len(w.Alerts) && len(errs) > 0 {
 		return rk, errs[0]
@@ -116,8 +123,7 @@ func readAlertSources(ctx context.Context, sources []AlertSource, q AlertQuery, 
 			}
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", src.Name(), err))
-				r.Problems = append(r.Problems, Problem{Where: src.Name(), Message: err.Error()})
-				r.Failed = err.Error()
+				r.Fail(src.Name(), err)
 			}
 			reports[i] = r
 			if answered != nil {
@@ -203,8 +209,8 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 	}
 	// readAlerts keeps the alerts of keys and the higher-order alerts that may map to
 	// them; each source's report joins the case as soon as the source has answered.
-	readAlerts := func(ctx context.Context, keys []string) {
-		q := AlertQuery{Window: w.Window, AccessKeys: KeyIDs(keys...)}
+	readAlerts := func(ctx context.Context, keys []AccessKeyID) {
+		q := AlertQuery{Window: w.Window, AccessKeys: keys}
 		keep := func(b []Alert) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -222,7 +228,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { readAlerts(gctx, []string{key}); return nil })
+	g.Go(func() error { readAlerts(gctx, []AccessKeyID{keyID}); return nil })
 	if w.Owner != nil {
 		g.Go(func() error {
 			info, err := w.Owner.LookupOwner(gctx, key)

@@ -163,7 +163,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	a := Action{
 		ID: ActKibanaSetStatus + ":" + t.space() + ":" + c.Key.String() + ":" + status, Kind: ActKibanaSetStatus, Key: c.Key.String(),
 		User: c.Owner.User, Target: t.of(c), ConfirmToken: c.Key.String(),
-		Title: fmt.Sprintf("%s %s of %s in Kibana (space %s)", verb, plural(len(targets), "Elastic alert"), c.Key.String(), t.space()),
+		Title: fmt.Sprintf("%s %s of %s in Kibana (space %s)", verb, Plural(len(targets), "Elastic alert"), c.Key.String(), t.space()),
 		Calls: []APICall{{Service: KibanaService, Operation: OpSetAlertStatus, Params: params}},
 	}
 	if reason != "" {
@@ -189,10 +189,10 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		a.Affects = append(a.Affects, line)
 	}
 	if n := len(all) - len(targets); n > 0 {
-		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s already %s", plural(n, "other Elastic alert"), describeStatus(status)))
+		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s already %s", Plural(n, "other Elastic alert"), describeStatus(status)))
 	}
 	if n := otherProviders(c); n > 0 {
-		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s from GuardDuty or Security Hub (archive or update them in their console)", plural(n, "finding")))
+		a.Affects = append(a.Affects, fmt.Sprintf("not affected: %s from GuardDuty or Security Hub (archive or update them in their console)", Plural(n, "finding")))
 	}
 	for _, prev := range slices.Sorted(maps.Keys(byPrev)) {
 		a.UndoCalls = append(a.UndoCalls, APICall{Service: KibanaService, Operation: OpSetAlertStatus,
@@ -288,10 +288,10 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 		fmt.Sprintf("creates the case %q (severity %s) tagged %s in space %s of %s: a rerun completes this case, never a second one", title, sev, KibanaCaseTag(c.Key.String()), space, orDash(t.URL)),
 		fmt.Sprintf("the description holds the case report (%d characters)", utf8.RuneCountInString(report)))
 	if len(parts) > 0 {
-		a.Affects = append(a.Affects, fmt.Sprintf("the report is longer than a description (%d characters): it follows in %s", KibanaMaxText, plural(len(parts), "comment")))
+		a.Affects = append(a.Affects, fmt.Sprintf("the report is longer than a description (%d characters): it follows in %s", KibanaMaxText, Plural(len(parts), "comment")))
 	}
 	if len(alerts) > 0 {
-		a.Affects = append(a.Affects, "attaches "+plural(len(alerts), "Elastic alert")+" (the alerts record the case in kibana.alert.case_ids)")
+		a.Affects = append(a.Affects, "attaches "+Plural(len(alerts), "Elastic alert")+" (the alerts record the case in kibana.alert.case_ids)")
 	} else {
 		a.Warnings = append(a.Warnings, "the case has no Elastic alert to attach")
 	}
@@ -301,7 +301,7 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 		a.Affects = append(a.Affects, "alert statuses are left as they are (the case does not sync them)")
 	}
 	if n := otherProviders(c); n > 0 {
-		a.Affects = append(a.Affects, fmt.Sprintf("%s from GuardDuty or Security Hub are listed in the report, not attached", plural(n, "finding")))
+		a.Affects = append(a.Affects, fmt.Sprintf("%s from GuardDuty or Security Hub are listed in the report, not attached", Plural(n, "finding")))
 	}
 	return a, nil
 }
