@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"testing/iotest"
@@ -62,5 +63,28 @@ func TestCountingReader(t *testing.T) {
 	c = &CountingReader{R: bytes.NewReader([]byte("hi"))}
 	if _, err := io.ReadAll(c); err != nil || c.N != 2 || c.Err != nil {
 		t.Errorf("n %d, err %v, kept %v", c.N, err, c.Err)
+	}
+}
+
+// TestDescribeReadError: data that ends early is a truncated gzip stream only when the
+// content is gzip; a plain file cut short is said to be cut short.
+func TestDescribeReadError(t *testing.T) {
+	wrapped := fmt.Errorf("reading: %w", io.ErrUnexpectedEOF)
+	for _, c := range []struct {
+		err     error
+		gzipped bool
+		want    string
+	}{
+		{io.ErrUnexpectedEOF, true, "truncated gzip (unexpected end of data)"},
+		{wrapped, true, "truncated gzip (unexpected end of data)"},
+		{io.ErrUnexpectedEOF, false, "read cut short (unexpected end of data)"},
+		{wrapped, false, "read cut short (unexpected end of data)"},
+		{gzip.ErrChecksum, true, "gzip checksum mismatch (corrupt data)"},
+		{gzip.ErrHeader, true, "corrupt gzip header"},
+		{errors.New("connection reset"), false, "read error: connection reset"},
+	} {
+		if got := DescribeReadError(c.err, c.gzipped); got != c.want {
+			t.Errorf("%v (gzip %v): %q, want %q", c.err, c.gzipped, got, c.want)
+		}
 	}
 }

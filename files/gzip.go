@@ -12,6 +12,13 @@ import (
 // content, whatever its name.
 func IsGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
 
+// StartsGzip reports whether br's content starts with gzip's magic bytes, without
+// consuming them: whether Decompress reads it as gzip.
+func StartsGzip(br *bufio.Reader) bool {
+	magic, _ := br.Peek(2)
+	return IsGzip(magic)
+}
+
 // gzipReaders are reused: a folder of many small files must not cost a decoder each.
 var gzipReaders sync.Pool
 
@@ -34,7 +41,7 @@ func Gunzip(r io.Reader) (zr *gzip.Reader, release func(), err error) {
 // bytes, a pooled gzip reader over it (release returns it to the pool). The error is
 // that of a gzip header that cannot be read.
 func Decompress(br *bufio.Reader) (content io.Reader, release func(), err error) {
-	if magic, _ := br.Peek(2); !IsGzip(magic) {
+	if !StartsGzip(br) {
 		return br, func() {}, nil
 	}
 	zr, release, err := Gunzip(br)

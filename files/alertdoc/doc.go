@@ -206,29 +206,8 @@ func (d exactDoc) get(path string) any {
 	return v
 }
 
-func (d exactDoc) has(path string) bool               { return d.get(path) != nil }
-func (d exactDoc) str(path string) string             { return strOf(d.get(path)) }
-func (d exactDoc) strs(path string) []string          { return strsOf(d.get(path)) }
-func (d exactDoc) float(path string) (float64, bool)  { return floatOf(d.get(path)) }
-func (d exactDoc) time(path string) (time.Time, bool) { return timeOf(d.get(path)) }
-
-func (d exactDoc) strAny(paths ...string) string {
-	for _, p := range paths {
-		if s := d.str(p); s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-func (d exactDoc) timeAny(paths ...string) (time.Time, bool) {
-	for _, p := range paths {
-		if t, ok := d.time(p); ok {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
+func (d exactDoc) has(path string) bool   { return d.get(path) != nil }
+func (d exactDoc) str(path string) string { return strOf(d.get(path)) }
 
 // lookup finds path in m: flat key, then every split into key + nested rest, then (with
 // fold) the same case-insensitively.

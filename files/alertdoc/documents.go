@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/keypivot/keypivot/files"
 )
 
 // JSON documents and arrays, streamed: the wrappers an export puts around its records
@@ -16,14 +18,14 @@ import (
 // response, ES|QL response or findings list is never held whole, and no record is held
 // past the limit.
 //
-// Documents are named by index ("f", "f#1", ...); a document that is a record itself
-// and fills one line (NDJSON whose first line is too long to tell it by) is named by
-// its line, as NDJSON is.
+// Documents are named by their place ("f", "f#record 2", ...); a document that is a
+// record itself and fills one line (NDJSON whose first line is too long to tell it by)
+// is named by its line, as NDJSON is.
 func (p *parser) stream() {
 	for i := 0; !p.stopped; i++ {
 		where := p.name
 		if i > 0 {
-			where = p.name + "#" + strconv.Itoa(i)
+			where = files.RecordWhere(p.name, i+1)
 		}
 		c, err := p.peek()
 		if err == io.EOF {
@@ -69,10 +71,10 @@ func (p *parser) setContainer(i int, c string) {
 func (p *parser) element(v any, where string) { p.value(v, where, "", "", 0) }
 
 // streamArray reads the elements of an array whose '[' was read, up to its ']', and
-// hands each to fn, named base#index.
+// hands each to fn, named by its place (files.RecordWhere: base#record N, from 1).
 func (p *parser) streamArray(base string, fn func(v any, where string)) {
 	for i := 0; !p.stopped && !p.cancelled(); i++ {
-		where := base + "#" + strconv.Itoa(i)
+		where := files.RecordWhere(base, i+1)
 		if _, ok := p.nextItem(where, i, ']', "after an array element"); !ok {
 			return
 		}
@@ -203,6 +205,9 @@ func (p *parser) streamObject(where string, named func() string) {
 			p.streamArray(where, p.element)
 			return !p.stopped
 		case key == "Records" && c == '[':
+			if !p.sniffPast() {
+				return false
+			}
 			p.problem(where, "a CloudTrail log file ({\"Records\":[...]}), not an alert export: read it as a trail source")
 			p.stopped, p.trailLog = true, true
 			return false
@@ -220,7 +225,7 @@ func (p *parser) streamObject(where string, named func() string) {
 			rest[key] = raw
 			cols, colsSet = esqlColumns(raw), true
 			for i, r := range early {
-				p.esqlRow(cols, r, where+"#"+strconv.Itoa(i))
+				p.esqlRow(cols, r, files.RecordWhere(where, i+1))
 			}
 			early = nil
 			return !p.stopped

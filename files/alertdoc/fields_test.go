@@ -294,12 +294,12 @@ func TestParseReportsFieldProblems(t *testing.T) {
 		keptAt, dropAt string
 	}{
 		{"NDJSON", good("a") + "\n" + risky + "\n" + timeless + "\n", "f:2", "f:3"},
-		{"one-line array", "[" + good("a") + "," + risky + "," + timeless + "]", "f#1", "f#2"},
-		{"one-line array and a newline", "[" + good("a") + "," + risky + "," + timeless + "]\n", "f#1", "f#2"},
-		{"one-line _search response and a newline (read as NDJSON)", `{"hits":{"hits":[{"_id":"a","_source":` + good("a") + `},{"_id":"r","_source":` + risky + `},{"_id":"t","_source":` + timeless + "}]}}\n", "f:1#1", "f:1#2"},
-		{"_search response", `{"took":1,"hits":{"total":{"value":3},"hits":[{"_id":"a","_source":` + good("a") + `},{"_id":"r","_source":` + risky + `},{"_id":"t","_source":` + timeless + "}]}}", "f#1", "f#2"},
+		{"one-line array", "[" + good("a") + "," + risky + "," + timeless + "]", "f#record 2", "f#record 3"},
+		{"one-line array and a newline", "[" + good("a") + "," + risky + "," + timeless + "]\n", "f#record 2", "f#record 3"},
+		{"one-line _search response and a newline (read as NDJSON)", `{"hits":{"hits":[{"_id":"a","_source":` + good("a") + `},{"_id":"r","_source":` + risky + `},{"_id":"t","_source":` + timeless + "}]}}\n", "f:1#record 2", "f:1#record 3"},
+		{"_search response", `{"took":1,"hits":{"total":{"value":3},"hits":[{"_id":"a","_source":` + good("a") + `},{"_id":"r","_source":` + risky + `},{"_id":"t","_source":` + timeless + "}]}}", "f#record 2", "f#record 3"},
 		{"ES|QL response", `{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"},{"name":"@timestamp","type":"date"},{"name":"kibana.alert.risk_score","type":"keyword"}],
-			"values":[["R","a","2026-03-02T09:14:47.361Z",null],["R","risky","2026-03-02T09:20:00Z","high"],["R","timeless","2026-13-45",null]]}`, "f#1", "f#2"},
+			"values":[["R","a","2026-03-02T09:14:47.361Z",null],["R","risky","2026-03-02T09:20:00Z","high"],["R","timeless","2026-13-45",null]]}`, "f#record 2", "f#record 3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

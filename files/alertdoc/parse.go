@@ -42,12 +42,13 @@ const (
 )
 
 // Parse reads one alert export from r and passes the alerts that match q to sink in
-// batches. name names the file in problems ("name:line" for NDJSON, "name#index" for
-// records of arrays) and in each alert's Origin. The content may be gzip (detected by
-// its magic bytes) and may be, in any mix: NDJSON of alert documents or of hits
-// (elasticdump) or of bulk action/document pairs, a _search response, an ES|QL response,
-// GuardDuty or Security Hub {"Findings":[...]}, EventBridge events, concatenated or
-// pretty-printed documents, or a bare JSON array of any of those.
+// batches. name names the file in problems ("name:line" for NDJSON, "name#record 3"
+// for the records of arrays, from 1, as trail sources name theirs) and in each alert's
+// Origin. The content may be gzip (detected by its magic bytes) and may be, in any mix:
+// NDJSON of alert documents or of hits (elasticdump) or of bulk action/document pairs, a
+// _search response, an ES|QL response, GuardDuty or Security Hub {"Findings":[...]},
+// EventBridge events, concatenated or pretty-printed documents, or a bare JSON array of
+// any of those.
 //
 // q.Window filters on alert time; q.AccessKeys, when set, keeps alerts of those keys and
 // every higher-order alert. Records counts the alerts read, Matched those passed to sink.
@@ -95,7 +96,12 @@ func kindsString(kinds map[string]int) string {
 
 // parseFile reads one file; maxRecord bounds the bytes of one record (<= 0: the default).
 func parseFile(ctx context.Context, name string, r io.Reader, q investigate.AlertQuery, sink func([]investigate.Alert), maxRecord int) (investigate.SourceReport, fileSummary) {
-	start := time.Now()
+	return newParser(ctx, name, q, sink, maxRecord).read(r)
+}
+
+// newParser returns a parser of one file; maxRecord bounds the bytes of one record (<= 0:
+// the default).
+func newParser(ctx context.Context, name string, q investigate.AlertQuery, sink func([]investigate.Alert), maxRecord int) *parser {
 	if maxRecord <= 0 {
 		maxRecord = DefaultMaxRecordBytes
 	}
@@ -114,6 +120,12 @@ func parseFile(ctx context.Context, name string, r io.Reader, q investigate.Aler
 			p.keys[k.String()] = struct{}{}
 		}
 	}
+	return p
+}
+
+// read reads the file from r.
+func (p *parser) read(r io.Reader) (investigate.SourceReport, fileSummary) {
+	start := time.Now()
 	func() {
 		defer func() {
 			// Parse promises never to panic; a bug here must cost one file, not the program.
@@ -141,7 +153,10 @@ type parser struct {
 	rep   investigate.SourceReport
 	sum   fileSummary
 	in    *files.CountingReader // the decompressed content: bytes read, and the error that cut it short
-	sc    *jsonstream.Stream
+	// gzipped: the file is gzip (by its content), so that content cut short is a
+	// truncated gzip stream.
+	gzipped bool
+	sc      *jsonstream.Stream
 	// lastSize is the size of the last record read from a document or array.
 	lastSize int64
 	extra    int // problems past the cap
@@ -157,6 +172,10 @@ type parser struct {
 	stopped  bool
 	trailLog bool // the file is a CloudTrail log ({"Records":[...]})
 	seen     int  // records dispatched, for cancellation checks
+
+	// sniff, for a file without an extension, tells from the file's start whether it is
+	// an alert export at all (sniff.go).
+	sniff *sniffing
 }
 
 func (p *parser) problem(where, format string, args ...any) {
@@ -214,11 +233,14 @@ const DefaultMaxRecordBytes = 64 << 20
 
 // finish turns the counted non-alert records and the read error into problems.
 func (p *parser) finish() {
+	if p.sniff != nil && p.sniff.verdict == undecided {
+		p.sniffDecide() // the whole file fits in its start
+	}
 	if p.in != nil && p.in.Err != nil {
 		p.rep.Truncated = true
 		p.rep.Problems = slices.Insert(p.rep.Problems, 0, investigate.Problem{
 			Where:   p.name,
-			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", files.DescribeReadError(p.in.Err), p.in.N, p.rep.Records),
+			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", files.DescribeReadError(p.in.Err, p.gzipped), p.in.N, p.rep.Records),
 		})
 		if len(p.rep.Problems) > MaxProblemsPerFile {
 			p.extra += len(p.rep.Problems) - MaxProblemsPerFile

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -183,13 +185,13 @@ func TestParseElasticShapes(t *testing.T) {
 		{"NDJSON with CRLF and blank lines", bytes.ReplaceAll(ndjson(t, docs[0], docs[1], docs[2]), []byte("\n"), []byte("\r\n\r\n")), []string{"f:1", "f:3", "f:5"}, "NDJSON"},
 		{"NDJSON of hits (elasticdump)", ndjson(t, hits...), []string{"f:1", "f:2", "f:3"}, "NDJSON: 3 Elastic hits"},
 		{"NDJSON bulk body", bulk.Bytes(), []string{"f:2", "f:4", "f:6"}, "NDJSON: 3 Elastic alert documents"},
-		{"_search response, pretty", pretty(t, search), []string{"f#0", "f#1", "f#2"}, "JSON document: 3 Elastic hits"},
-		{"_search response, one line, no newline", compact(t, search), []string{"f#0", "f#1", "f#2"}, "JSON document: 3 Elastic hits"},
-		{"_search response, one line and a newline", append(compact(t, search), '\n'), []string{"f:1#0", "f:1#1", "f:1#2"}, "NDJSON: 3 Elastic hits"},
-		{"bare array of _source documents", pretty(t, docs), []string{"f#0", "f#1", "f#2"}, "JSON array: 3 Elastic alert documents"},
-		{"bare array of hits", compact(t, hits), []string{"f#0", "f#1", "f#2"}, "JSON array: 3 Elastic hits"},
-		{"array of _search responses (pages)", pretty(t, []any{search}), []string{"f#0#0", "f#0#1", "f#0#2"}, "JSON array: 3 Elastic hits"},
-		{"concatenated pretty documents (jq . output)", concatenated.Bytes(), []string{"f", "f#1", "f#2"}, "concatenated JSON documents: 3 Elastic alert documents"},
+		{"_search response, pretty", pretty(t, search), []string{"f#record 1", "f#record 2", "f#record 3"}, "JSON document: 3 Elastic hits"},
+		{"_search response, one line, no newline", compact(t, search), []string{"f#record 1", "f#record 2", "f#record 3"}, "JSON document: 3 Elastic hits"},
+		{"_search response, one line and a newline", append(compact(t, search), '\n'), []string{"f:1#record 1", "f:1#record 2", "f:1#record 3"}, "NDJSON: 3 Elastic hits"},
+		{"bare array of _source documents", pretty(t, docs), []string{"f#record 1", "f#record 2", "f#record 3"}, "JSON array: 3 Elastic alert documents"},
+		{"bare array of hits", compact(t, hits), []string{"f#record 1", "f#record 2", "f#record 3"}, "JSON array: 3 Elastic hits"},
+		{"array of _search responses (pages)", pretty(t, []any{search}), []string{"f#record 1#record 1", "f#record 1#record 2", "f#record 1#record 3"}, "JSON array: 3 Elastic hits"},
+		{"concatenated pretty documents (jq . output)", concatenated.Bytes(), []string{"f", "f#record 2", "f#record 3"}, "concatenated JSON documents: 3 Elastic alert documents"},
 		{"UTF-8 BOM and leading space", append([]byte("\ufeff \n"), ndjson(t, docs[0], docs[1], docs[2])...), []string{"f:2", "f:3", "f:4"}, "NDJSON"}, // the records start on line 2
 		{"gzip, whatever the name", gz(t, ndjson(t, docs[0], docs[1], docs[2])), []string{"f:1", "f:2", "f:3"}, "NDJSON"},
 	}
@@ -243,18 +245,18 @@ func TestParseOtherSources(t *testing.T) {
 		ids     []string
 		origins []string
 	}{
-		{"ES|QL response", readTestdata(t, "esql-response.json"), []string{firstSeenUUID, siblingUUID, "c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4"}, []string{"f#0", "f#1", "f#2"}},
-		{"GuardDuty get-findings", readTestdata(t, "guardduty-get-findings.json"), []string{"a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", "7d3e5f1a9b2c4d6e8f0a1b3c5d7e9f12", "1f2e3d4c5b6a79880a1b2c3d4e5f6071"}, []string{"f#0", "f#1", "f#2"}},
-		{"GuardDuty REST (camelCase)", readTestdata(t, "guardduty-rest.json"), []string{"b4d6f8a0c2e4f6a8b0c2d4e6f8a0b2c4"}, []string{"f:1#0"}}, // one line and a newline: NDJSON
+		{"ES|QL response", readTestdata(t, "esql-response.json"), []string{firstSeenUUID, siblingUUID, "c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4"}, []string{"f#record 1", "f#record 2", "f#record 3"}},
+		{"GuardDuty get-findings", readTestdata(t, "guardduty-get-findings.json"), []string{"a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", "7d3e5f1a9b2c4d6e8f0a1b3c5d7e9f12", "1f2e3d4c5b6a79880a1b2c3d4e5f6071"}, []string{"f#record 1", "f#record 2", "f#record 3"}},
+		{"GuardDuty REST (camelCase)", readTestdata(t, "guardduty-rest.json"), []string{"b4d6f8a0c2e4f6a8b0c2d4e6f8a0b2c4"}, []string{"f:1#record 1"}}, // one line and a newline: NDJSON
 		{"Security Hub get-findings", readTestdata(t, "securityhub-get-findings.json"), []string{
 			"arn:aws:guardduty:us-east-1:210987654321:detector/5ec7a1b2c3d4e5f60718293a4b5c6d7e/finding/a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09",
-			"arn:aws:securityhub:us-east-1:210987654321:security-control/IAM.3/finding/5b1c9e7a-3d2f-4a6b-8c0e-1f2a3b4c5d6e"}, []string{"f#0", "f#1"}},
-		{"bare array of GuardDuty findings", compact(t, findings(t, "guardduty-get-findings.json")[:2]), []string{"a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", "7d3e5f1a9b2c4d6e8f0a1b3c5d7e9f12"}, []string{"f#0", "f#1"}},
+			"arn:aws:securityhub:us-east-1:210987654321:security-control/IAM.3/finding/5b1c9e7a-3d2f-4a6b-8c0e-1f2a3b4c5d6e"}, []string{"f#record 1", "f#record 2"}},
+		{"bare array of GuardDuty findings", compact(t, findings(t, "guardduty-get-findings.json")[:2]), []string{"a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09", "7d3e5f1a9b2c4d6e8f0a1b3c5d7e9f12"}, []string{"f#record 1", "f#record 2"}},
 		{"EventBridge events, NDJSON", []byte(strings.ReplaceAll(gdEvent, "\n", "") + "\n" + strings.ReplaceAll(shEvent, "\n", "") + "\n"), []string{"gd-event-1",
-			"arn:aws:guardduty:us-east-1:210987654321:detector/5ec7a1b2c3d4e5f60718293a4b5c6d7e/finding/a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09"}, []string{"f:1", "f:2#0"}},
+			"arn:aws:guardduty:us-east-1:210987654321:detector/5ec7a1b2c3d4e5f60718293a4b5c6d7e/finding/a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09"}, []string{"f:1", "f:2#record 1"}},
 		{"mixed sources in one array", []byte(`[` + string(compact(t, fixture(t, "alert-sibling.json"))) + `,` + string(compact(t, findings(t, "guardduty-get-findings.json")[0])) + `,` +
 			string(compact(t, findings(t, "securityhub-get-findings.json")[1])) + `]`), []string{siblingUUID, "a2c7e1f0b9d84c3e8f6a5b4c3d2e1f09",
-			"arn:aws:securityhub:us-east-1:210987654321:security-control/IAM.3/finding/5b1c9e7a-3d2f-4a6b-8c0e-1f2a3b4c5d6e"}, []string{"f#0", "f#1", "f#2"}},
+			"arn:aws:securityhub:us-east-1:210987654321:security-control/IAM.3/finding/5b1c9e7a-3d2f-4a6b-8c0e-1f2a3b4c5d6e"}, []string{"f#record 1", "f#record 2", "f#record 3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,7 +373,7 @@ func TestParseMalformed(t *testing.T) {
 		// to and including the bad one): the element starts after "[", the first
 		// document and ",\n ".
 		at := 1 + len(first) + 3 + len(`{"kibana.alert.rule.name": tru}`)
-		hasProblem(t, got.rep, "a.json#1", fmt.Sprintf("invalid JSON: invalid character '}' in literal true (expecting 'e') (at byte %d)", at))
+		hasProblem(t, got.rep, "a.json#record 2", fmt.Sprintf("invalid JSON: invalid character '}' in literal true (expecting 'e') (at byte %d)", at))
 		if len(got.rep.Problems) != 1 {
 			t.Errorf("problems: %+v", got.rep.Problems)
 		}
@@ -380,14 +382,14 @@ func TestParseMalformed(t *testing.T) {
 		data := []byte("[" + string(compact(t, docs[0])) + " x " + string(compact(t, docs[1])) + "]")
 		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
 		got.wantIDs(t, alertIDs[:1]...)
-		hasProblem(t, got.rep, "a.json#1", "invalid character 'x' after an array element")
+		hasProblem(t, got.rep, "a.json#record 2", "invalid character 'x' after an array element")
 	})
 	t.Run("array element that is not an object: the rest loads", func(t *testing.T) {
 		data := []byte("[" + string(compact(t, docs[0])) + ", 7, null, " + string(compact(t, docs[1])) + "]")
 		got := parseBytes(t, "a.json", data, investigate.AlertQuery{})
 		got.wantIDs(t, alertIDs[:2]...)
-		hasProblem(t, got.rep, "a.json#1", "a JSON number")
-		hasProblem(t, got.rep, "a.json#2", "a JSON null")
+		hasProblem(t, got.rep, "a.json#record 2", "a JSON number")
+		hasProblem(t, got.rep, "a.json#record 3", "a JSON null")
 	})
 	t.Run("document cut short", func(t *testing.T) {
 		data := pretty(t, map[string]any{"hits": map[string]any{"hits": []any{hit(docs[0], "x"), hit(docs[1], "y")}}})
@@ -396,7 +398,7 @@ func TestParseMalformed(t *testing.T) {
 		if len(got.alerts) != 1 {
 			t.Errorf("ids = %v", got.ids())
 		}
-		hasProblem(t, got.rep, "s.json#1", "the document ends early")
+		hasProblem(t, got.rep, "s.json#record 2", "the document ends early")
 	})
 	t.Run("truncated gzip keeps what was read before the damage", func(t *testing.T) {
 		var big bytes.Buffer
@@ -439,6 +441,23 @@ func TestParseMalformed(t *testing.T) {
 		hasProblem(t, got.rep, "s.json.gz", "truncated gzip")
 		if len(got.rep.Problems) != 1 {
 			t.Errorf("problems: %+v", got.rep.Problems)
+		}
+	})
+	t.Run("plain file cut short is no truncated gzip", func(t *testing.T) {
+		// A read that ends early (a download or copy cut short) of a file that is not
+		// gzip: the alerts before the cut are kept, and gzip is not blamed.
+		docs := alertDocs(t)
+		cut := io.MultiReader(bytes.NewReader(ndjson(t, docs[0], docs[1])), iotest.ErrReader(io.ErrUnexpectedEOF))
+		var alerts []investigate.Alert
+		rep := Parse("a.ndjson", cut, investigate.AlertQuery{}, func(b []investigate.Alert) { alerts = append(alerts, b...) })
+		if len(alerts) != 2 || !rep.Truncated {
+			t.Fatalf("%d alerts, truncated %v", len(alerts), rep.Truncated)
+		}
+		hasProblem(t, rep, "a.ndjson", "read cut short (unexpected end of data) after")
+		for _, p := range rep.Problems {
+			if strings.Contains(p.Message, "gzip") {
+				t.Errorf("gzip blamed for a plain file: %+v", p)
+			}
 		}
 	})
 	t.Run("gzip magic and garbage", func(t *testing.T) {
@@ -486,8 +505,8 @@ func TestParseMalformed(t *testing.T) {
 		data := []byte(`{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}],"values":[["R","a"],["R"],"x",["R","c"]]}`)
 		got := parseBytes(t, "q.json", data, investigate.AlertQuery{})
 		got.wantIDs(t, "a", "c")
-		hasProblem(t, got.rep, "q.json#1", "ES|QL row has 1 values for 2 columns")
-		hasProblem(t, got.rep, "q.json#2", "ES|QL row is not an array")
+		hasProblem(t, got.rep, "q.json#record 2", "ES|QL row has 1 values for 2 columns")
+		hasProblem(t, got.rep, "q.json#record 3", "ES|QL row is not an array")
 	})
 	t.Run("ES|QL values before columns", func(t *testing.T) {
 		data := []byte(`{"values":[["R","a"]],"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}]}`)
@@ -641,10 +660,10 @@ func TestParseRecordLimit(t *testing.T) {
 	}{
 		{"NDJSON line", ndjson(t, small("a"), huge, small("b")), "f:2", fmt.Sprintf("record of %s is larger than the 4 KiB limit", sizeString(int64(hugeLen))), []string{"a", "b"}},
 		{"first NDJSON line too long to tell NDJSON by: still named by line", ndjson(t, huge, small("a"), small("b")), "f:1", "is larger than the 4 KiB limit", []string{"a", "b"}},
-		{"one-line array", arr, "f#1", fmt.Sprintf("record of %s at byte %d is larger", sizeString(int64(hugeLen)), bytes.Index(arr, []byte(`,{"@timestamp":"2026-03-02T09:21`))+1), []string{"a", "b"}},
-		{"_search response hit", search, "f#1", "is larger than the 4 KiB limit", []string{"a", "b"}},
-		{"findings", compact(t, map[string]any{"Findings": []any{findingWith(t, "g1", ""), findingWith(t, "g2", strings.Repeat("x", 2*limit)), findingWith(t, "g3", "")}}), "f#1", "is larger", []string{"g1", "g3"}},
-		{"ES|QL row", []byte(`{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}],"values":[["R","a"],["` + strings.Repeat("R", 2*limit) + `","x"],["R","b"]]}`), "f#1", "is larger", []string{"a", "b"}},
+		{"one-line array", arr, "f#record 2", fmt.Sprintf("record of %s at byte %d is larger", sizeString(int64(hugeLen)), bytes.Index(arr, []byte(`,{"@timestamp":"2026-03-02T09:21`))+1), []string{"a", "b"}},
+		{"_search response hit", search, "f#record 2", "is larger than the 4 KiB limit", []string{"a", "b"}},
+		{"findings", compact(t, map[string]any{"Findings": []any{findingWith(t, "g1", ""), findingWith(t, "g2", strings.Repeat("x", 2*limit)), findingWith(t, "g3", "")}}), "f#record 2", "is larger", []string{"g1", "g3"}},
+		{"ES|QL row", []byte(`{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}],"values":[["R","a"],["` + strings.Repeat("R", 2*limit) + `","x"],["R","b"]]}`), "f#record 2", "is larger", []string{"a", "b"}},
 		{"pretty document, then another", append(append(pretty(t, huge), '\n'), pretty(t, small("b"))...), "f", "at byte 0 is larger", []string{"b"}},
 		{"a key over the limit", append([]byte(`{"`+strings.Repeat("k", 2*limit)+`":1,"kibana.alert.rule.name":"R"}`+"\n"), ndjson(t, small("b"))...), "f:1", "is larger", []string{"b"}},
 		{"gzip", gz(t, ndjson(t, small("a"), huge, small("b"))), "f:2", "is larger", []string{"a", "b"}},

@@ -41,9 +41,14 @@ func (p *parser) run(r io.Reader) {
 		raw.Reset(nil)
 		rawReaders.Put(raw)
 	}()
+	p.gzipped = files.StartsGzip(raw)
 	content, release, err := files.Decompress(raw)
 	if err != nil {
-		p.problem(p.name, "not a readable gzip file: %s", files.DescribeReadError(err))
+		msg := "not a readable gzip file: " + files.DescribeReadError(err, true)
+		p.problem(p.name, "%s", msg)
+		if p.sniff != nil {
+			p.sniff.unreadable(msg)
+		}
 		return
 	}
 	defer release()
@@ -57,6 +62,9 @@ func (p *parser) run(r io.Reader) {
 			streams.Put(p.sc)
 		}
 	}()
+	if p.sniff != nil && !p.sniffStart() {
+		return
+	}
 	c, ok := p.sc.Peek()
 	if !ok {
 		if p.in.Err == nil {

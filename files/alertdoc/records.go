@@ -3,9 +3,9 @@ package alertdoc
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"github.com/keypivot/keypivot/files"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -24,7 +24,7 @@ func (p *parser) value(v any, where, id, index string, depth int) {
 			return
 		}
 		for i, e := range x {
-			p.value(e, where+"#"+strconv.Itoa(i), "", "", depth+1)
+			p.value(e, files.RecordWhere(where, i+1), "", "", depth+1)
 			if p.stopped {
 				return
 			}
@@ -100,7 +100,7 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 			if p.stopped || p.cancelled() {
 				return
 			}
-			p.value(h, where+"#"+strconv.Itoa(i), "", "", depth+1)
+			p.value(h, files.RecordWhere(where, i+1), "", "", depth+1)
 		}
 	case s.columns != nil && s.values != nil:
 		cols := esqlColumns(s.columns)
@@ -108,7 +108,7 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 			if p.stopped || p.cancelled() {
 				return
 			}
-			rw := where + "#" + strconv.Itoa(i)
+			rw := files.RecordWhere(where, i+1)
 			r, ok := row.([]any)
 			if !ok {
 				p.problem(rw, "ES|QL row is not an array")
@@ -121,9 +121,12 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 			if p.stopped || p.cancelled() {
 				return
 			}
-			p.value(f, where+"#"+strconv.Itoa(i), "", "", depth+1)
+			p.value(f, files.RecordWhere(where, i+1), "", "", depth+1)
 		}
 	case s.records:
+		if !p.sniffPast() {
+			return
+		}
 		p.trailLog = true
 		p.problem(where, "a CloudTrail log ({\"Records\":[...]}), not alerts: read it as a trail source")
 	case s.detail != nil && s.detailType != "":
@@ -161,7 +164,7 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 		}
 		for i, f := range arr {
 			fm, ok := f.(map[string]any)
-			fw := where + "#" + strconv.Itoa(i)
+			fw := files.RecordWhere(where, i+1)
 			if !ok {
 				p.nonAlert(fw, fmt.Errorf("a JSON %s, not a finding", jsonKind(f)), false)
 				continue
@@ -182,6 +185,9 @@ func (p *parser) esqlRow(cols []Column, row []any, where string) {
 // mapped counts one mapped record: an alert (with the fields it could not read), or the
 // error that made it none.
 func (p *parser) mapped(a investigate.Alert, bad []FieldProblem, err error, where, kind string) {
+	if !p.sniffPast() {
+		return
+	}
 	if err != nil {
 		var na *NotAlertError
 		if errors.As(err, &na) {
@@ -195,6 +201,9 @@ func (p *parser) mapped(a investigate.Alert, bad []FieldProblem, err error, wher
 		p.fieldProblem(where, fp)
 	}
 	p.rep.Records++
+	if p.sniff != nil && p.sniff.verdict == undecided {
+		p.sniff.decide(p, alertExport) // an alert in the file's start
+	}
 	p.rep.Span.Widen(a.Time)
 	p.sum.kinds[kind]++
 	if !p.q.Window.Contains(a.Time) {
@@ -216,6 +225,9 @@ func (p *parser) mapped(a investigate.Alert, bad []FieldProblem, err error, wher
 // nonAlert counts a record that is valid JSON but no alert. A file of CloudTrail events
 // is recognised after cloudTrailStopAfter of them and not read further.
 func (p *parser) nonAlert(where string, err error, cloudTrail bool) {
+	if !p.sniffPast() {
+		return
+	}
 	p.nonAlerts++
 	if cloudTrail {
 		p.cloudTrail++

@@ -3,14 +3,13 @@ package alertdoc
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -29,9 +28,9 @@ import (
 // NDJSON of documents or hits, a _search or ES|QL response, GuardDuty or Security Hub
 // findings); everything else is counted as skipped, not a log (investigate.SkipNotLog),
 // and zero-byte files as empty (SkipEmptyFile). Links to files and to directories are
-// followed (each directory once); hidden directories are not searched, and named in a
-// note. Each file's shape is detected from its content (see Parse). Files are read in
-// parallel: sink may be called from several goroutines at once.
+// followed (each directory once: files.Walker); hidden directories are not searched, and
+// counted as left out (SkipHidden). Each file's shape is detected from its content (see
+// Parse). Files are read in parallel: sink may be called from several goroutines at once.
 //
 // The report's Files counts the files read, Span the time of every alert read (matched
 // or not), Skips the files left out by reason.
@@ -44,9 +43,6 @@ type FileSource struct {
 	MaxRecordBytes int
 }
 
-// maxHiddenNamed bounds the hidden directories a note names.
-const maxHiddenNamed = 5
-
 // Name names the source in reports.
 func (s *FileSource) Name() string { return "alerts:" + strings.Join(s.Paths, ",") }
 
@@ -58,14 +54,6 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	rep := investigate.SourceReport{Source: s.Name(), Kind: kindAlertFiles, Problems: ls.problems}
 	for _, sk := range ls.skips {
 		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
-	}
-	if n := len(ls.hidden); n > 0 {
-		shown := ls.hidden[:min(n, maxHiddenNamed)]
-		note := "hidden directories not searched: " + strings.Join(shown, ", ")
-		if n > len(shown) {
-			note += fmt.Sprintf(" and %d more", n-len(shown))
-		}
-		rep.Notes = append(rep.Notes, note)
 	}
 	toRead := ls.files
 	if len(toRead) == 0 {
@@ -137,17 +125,7 @@ func (s *FileSource) readFile(ctx context.Context, file fileEntry, q investigate
 	}
 	defer f.Close()
 	if file.sniff {
-		ok, err := sniffAlerts(f)
-		if err != nil {
-			return investigate.SourceReport{Problems: []investigate.Problem{{Where: file.path, Message: err.Error()}}}, sum, false
-		}
-		if !ok {
-			rep.AddSkip(investigate.SkipNotLog, 1, file.path)
-			return rep, sum, false
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return investigate.SourceReport{Problems: []investigate.Problem{{Where: file.path, Message: err.Error()}}}, sum, false
-		}
+		return parseSniffed(ctx, file.path, f, q, sink, s.MaxRecordBytes)
 	}
 	rep, sum = parseFile(ctx, file.path, f, q, sink, s.MaxRecordBytes)
 	return rep, sum, true
@@ -178,127 +156,63 @@ type fileEntry struct {
 	sniff bool
 }
 
-// fileList is what the paths hold: the files to read, the files left out by reason,
-// the paths that could not be read, and the hidden directories not searched.
+// fileList is what the paths hold: the files to read, the files and directories left
+// out by reason, and the paths that could not be read.
 type fileList struct {
 	files    []fileEntry
 	skips    []investigate.Skip
 	problems []investigate.Problem
-	hidden   []string
 }
 
-func (l *fileList) skip(reason, path string) {
-	for i := range l.skips {
-		if l.skips[i].Reason == reason {
-			l.skips[i].Count++
-			return
-		}
-	}
-	l.skips = append(l.skips, investigate.Skip{Reason: reason, Count: 1, Example: path})
-}
-
-func (l *fileList) problem(path string, err error) {
-	l.problems = append(l.problems, investigate.Problem{Where: path, Message: err.Error()})
-}
+// listOrder is the order the reasons a listing leaves files out for are reported in.
+var listOrder = []string{investigate.SkipNotLog, investigate.SkipEmptyFile, investigate.SkipHidden}
 
 // listFiles expands paths into the files to read, in a stable order, and reports what
 // it left out and the paths it could not read.
 func listFiles(paths []string) fileList {
 	var (
-		l       fileList
-		visited []string // directories walked, by real path: links cannot loop
+		l     fileList
+		mu    sync.Mutex // guards l.files and l.problems across the walk's workers
+		tally files.SkipTally
 	)
-	for _, root := range paths {
-		info, err := os.Stat(root)
-		if err != nil {
-			l.problem(root, err)
-			continue
-		}
-		if !info.IsDir() {
-			l.files = append(l.files, fileEntry{path: root}) // named: read whatever its name
-			continue
-		}
-		l.walk(root, &visited)
+	problem := func(p string, err error) {
+		mu.Lock()
+		l.problems = append(l.problems, investigate.Problem{Where: p, Message: err.Error()})
+		mu.Unlock()
 	}
+	walker := files.Walker{
+		File: func(p string, d fs.DirEntry) {
+			info, err := d.Info()
+			if err != nil {
+				problem(p, err)
+				return
+			}
+			switch kind := files.ClassifyName(d.Name()); {
+			case info.Size() == 0:
+				tally.Add(investigate.SkipEmptyFile, 1, p)
+			case kind != files.NameOther:
+				mu.Lock()
+				l.files = append(l.files, fileEntry{path: p, sniff: kind == files.NameSniff})
+				mu.Unlock()
+			default:
+				tally.Add(investigate.SkipNotLog, 1, p)
+			}
+		},
+		Named: func(p string, _ fs.FileInfo) {
+			mu.Lock()
+			l.files = append(l.files, fileEntry{path: p}) // read whatever its name
+			mu.Unlock()
+		},
+		Hidden:  func(p string) { tally.Add(investigate.SkipHidden, 1, p) },
+		Special: func(p string) { tally.Add(investigate.SkipNotLog, 1, p) }, // a pipe, socket or device
+		Problem: problem,
+	}
+	walker.Walk(paths...)
 	slices.SortFunc(l.files, func(a, b fileEntry) int { return strings.Compare(a.path, b.path) })
 	l.files = slices.CompactFunc(l.files, func(a, b fileEntry) bool { return a.path == b.path })
+	slices.SortStableFunc(l.problems, func(a, b investigate.Problem) int { return strings.Compare(a.Where, b.Where) })
+	var r investigate.SourceReport
+	tally.Into(&r, listOrder)
+	l.skips = r.Skips
 	return l
-}
-
-// within reports whether path is dir or under it.
-func within(path, dir string) bool {
-	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
-}
-
-// walk lists the files under the directory root (a link to one, perhaps), naming them
-// under root. A directory already walked, or under one, is not walked again.
-func (l *fileList) walk(root string, visited *[]string) {
-	real, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		l.problem(root, err)
-		return
-	}
-	for _, v := range *visited {
-		if within(real, v) {
-			return
-		}
-	}
-	*visited = append(*visited, real)
-	err = filepath.WalkDir(real, func(rp string, d fs.DirEntry, err error) error {
-		p := root + rp[len(real):]
-		if err != nil {
-			l.problem(p, err)
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if rp != real && strings.HasPrefix(d.Name(), ".") {
-				l.hidden = append(l.hidden, p)
-				return fs.SkipDir
-			}
-			return nil
-		}
-		var info fs.FileInfo
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			info, err = os.Stat(rp)
-			if err != nil {
-				l.problem(p, err)
-				return nil
-			}
-			if info.IsDir() {
-				if strings.HasPrefix(d.Name(), ".") {
-					l.hidden = append(l.hidden, p)
-				} else {
-					l.walk(p, visited)
-				}
-				return nil
-			}
-		case d.Type().IsRegular():
-			info, err = d.Info()
-			if err != nil {
-				l.problem(p, err)
-				return nil
-			}
-		default: // a pipe, socket or device
-			l.skip(investigate.SkipNotLog, p)
-			return nil
-		}
-		switch kind := files.ClassifyName(d.Name()); {
-		case !info.Mode().IsRegular():
-			l.skip(investigate.SkipNotLog, p)
-		case info.Size() == 0:
-			l.skip(investigate.SkipEmptyFile, p)
-		case kind != files.NameOther:
-			l.files = append(l.files, fileEntry{path: p, sniff: kind == files.NameSniff})
-		default:
-			l.skip(investigate.SkipNotLog, p)
-		}
-		return nil
-	})
-	if err != nil {
-		l.problem(root, err)
-	}
 }

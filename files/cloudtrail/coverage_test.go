@@ -444,6 +444,24 @@ func TestUnreadableFileWithoutExtensionIsAProblem(t *testing.T) {
 	}
 }
 
+// TestLinkToAFolderInTheTreeListsItsFilesOnce: a folder reached directly and through a
+// link is walked once, under its own path: its records are never read twice.
+func TestLinkToAFolderInTheTreeListsItsFilesOnce(t *testing.T) {
+	root := t.TempDir()
+	testfiles.Write(t, filepath.Join(root, "sub", "a.json"), ndjson(record("l1", testKey)))
+	if err := os.Symlink(filepath.Join(root, "sub"), filepath.Join(root, "link")); err != nil {
+		t.Skip(err)
+	}
+	l := List([]string{root}, Scope{})
+	var paths []string
+	for _, f := range l.Files {
+		paths = append(paths, strings.TrimPrefix(f.Path, root+"/"))
+	}
+	if !slices.Equal(paths, []string{"sub/a.json"}) || len(l.Problems) != 0 || l.Skipped != 0 {
+		t.Errorf("files %v, problems %v, skips %v; want sub/a.json once", paths, l.Problems, l.Skips)
+	}
+}
+
 // TestLinksHiddenFoldersAndSpecialFiles: a linked folder is walked once (a loop ends), a
 // linked file is read with its target's size, a hidden folder and a named pipe are
 // counted as left out, never silently dropped nor opened.

@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -53,14 +54,20 @@ const SniffBytes = 8 << 10
 // {"Records":[...]} or {"Events":[...]} document, or holds a member only CloudTrail
 // records have (eventVersion, eventTime, eventID, eventSource, recipientAccountId,
 // CloudTrailEvent). NDJSON of records passes by its first record. A gzip stream cut short
-// within the head (a ranged read of an object) is read as far as it goes.
+// within the head (a ranged read of an object) is read as far as it goes; one whose
+// header cannot be read is an error, as is a file that cannot be read.
 func Sniff(r io.Reader) (bool, error) {
 	// The file's own error (not EOF) tells a file that could not be read from content
 	// that is not a log.
 	in := &files.CountingReader{R: r}
 	src, release, err := files.Decompress(bufio.NewReaderSize(in, 4096))
 	if err != nil {
-		return false, in.Err // not gzip after all: not a log, unless the file failed
+		// Gzip by its magic bytes, but no readable header: a file that cannot be read
+		// to tell, not one that is no log.
+		if in.Err != nil {
+			return false, in.Err
+		}
+		return false, fmt.Errorf("not a readable gzip file: %s", files.DescribeReadError(err, true))
 	}
 	defer release()
 	head := make([]byte, SniffBytes)

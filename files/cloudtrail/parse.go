@@ -167,7 +167,7 @@ func (p *parser) at(pl place) string {
 		s += ":" + strconv.Itoa(pl.line)
 	}
 	if pl.rec > 0 {
-		s += "#record " + strconv.Itoa(pl.rec)
+		s = files.RecordWhere(s, pl.rec)
 	}
 	return s
 }
@@ -286,7 +286,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	p.buf = content
 	if readErr != nil {
 		// A truncated gzip still yields what was decompressed before the damage.
-		p.problem(p.name, "%s after %d bytes; reading the records before it", files.DescribeReadError(readErr), n)
+		p.problem(p.name, "%s after %d bytes; reading the records before it", files.DescribeReadError(readErr, files.IsGzip(raw)), n)
 	}
 	if len(bytes.TrimSpace(p.buf)) == 0 {
 		if readErr == nil {
@@ -358,7 +358,9 @@ func (p *parser) parseBuffer(truncated bool) {
 // record size limit and the reader's window, whatever the file's size.
 func (p *parser) stream(r io.Reader) {
 	cr := &files.CountingReader{R: r}
-	dr, release, err := files.Decompress(bufio.NewReaderSize(cr, streamRead))
+	br := bufio.NewReaderSize(cr, streamRead)
+	gzipped := files.StartsGzip(br)
+	dr, release, err := files.Decompress(br)
 	if err != nil {
 		p.problem(p.name, "not a readable gzip file: %v", err)
 		return
@@ -373,7 +375,7 @@ func (p *parser) stream(r io.Reader) {
 	p.stats.Bytes = out.N
 	p.stats.Compressed = cr.N
 	if s.Err() != nil {
-		p.problem(p.name, "%s after %d bytes; the records before it were read", files.DescribeReadError(s.Err()), out.N)
+		p.problem(p.name, "%s after %d bytes; the records before it were read", files.DescribeReadError(s.Err(), gzipped), out.N)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -16,6 +15,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/keypivot/keypivot/files"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -127,37 +127,18 @@ type Listing struct {
 	Pruning Pruning
 }
 
-// SkipTally counts what a listing leaves out, by reason, with the first path (in
-// order) of each as the example, whatever order the listing's workers visit in. It is
-// safe for concurrent use.
-type SkipTally struct {
-	mu      sync.Mutex
-	count   map[string]int
-	example map[string]string
-}
+// SkipTally counts what a listing leaves out, by reason (files.SkipTally), reported in
+// the order of skipOrder. It is safe for concurrent use.
+type SkipTally struct{ tally files.SkipTally }
 
 // Add counts n inputs left out for reason.
-func (t *SkipTally) Add(reason string, n int, example string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.count == nil {
-		t.count, t.example = map[string]int{}, map[string]string{}
-	}
-	t.count[reason] += n
-	if e, ok := t.example[reason]; !ok || example < e {
-		t.example[reason] = example
-	}
-}
+func (t *SkipTally) Add(reason string, n int, example string) { t.tally.Add(reason, n, example) }
 
 // skipOrder is the order reasons are reported in.
 var skipOrder = []string{investigate.SkipNotLog, investigate.SkipEmptyFile, investigate.SkipHidden, investigate.SkipDigest, investigate.SkipOutsideWindow, investigate.SkipPruned}
 
 // Into adds the tally to a report, reasons in a fixed order.
-func (t *SkipTally) Into(r *investigate.SourceReport) {
-	for _, reason := range skipOrder {
-		r.AddSkip(reason, t.count[reason], t.example[reason])
-	}
-}
+func (t *SkipTally) Into(r *investigate.SourceReport) { t.tally.Into(r, skipOrder) }
 
 // List walks paths and returns the log files to read, in a stable order, with what it
 // left out counted and the paths it could not read reported; it leaves out the folders
@@ -166,12 +147,15 @@ func (t *SkipTally) Into(r *investigate.SourceReport) {
 // files named like logs (ClassifyName) are listed, files without an extension are
 // listed to be sniffed when they are read (File.Sniff: opened once, not once to list and
 // again to read), and everything else is counted as left out, by reason: not a log,
-// empty, digest, outside the window, pruned (folders left unwalked count one each, and
-// the example says so). A file named explicitly in paths is listed whatever its name.
+// empty, hidden folder, digest, outside the window, pruned (folders left unwalked count
+// one each, and the example says so). Links are followed, and each folder is walked once
+// (files.Walker), however many paths and links lead to it. A file named explicitly in
+// paths is listed whatever its name.
 func List(paths []string, sc Scope) Listing {
 	w := sc.Window
 	var (
-		files    []File
+		mu       sync.Mutex // guards listed, problems, pr and the pruned folders across the walk's workers
+		listed   []File
 		problems []investigate.Problem
 		tally    SkipTally
 	)
@@ -179,23 +163,13 @@ func List(paths []string, sc Scope) Listing {
 	narrowed := sc.Narrowed()
 	prunedFolders := 0
 	prunedExample := ""
-	for _, root := range paths {
-		info, err := os.Stat(root)
-		if err != nil {
-			problems = append(problems, investigate.Problem{Where: root, Message: err.Error()})
-			continue
-		}
-		if !info.IsDir() {
-			// A file named explicitly is read whatever its name.
-			f := File{Path: root, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
-			if lf, ok := ParseLayout(root); ok {
-				f.Layout = &lf
-			}
-			files = append(files, f)
-			continue
-		}
-		var mu sync.Mutex // guards files, problems, pr and the pruned folders across the walk's workers
-		walkErrs := walkTree(root, func(p string) bool {
+	problem := func(p string, err error) {
+		mu.Lock()
+		problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
+		mu.Unlock()
+	}
+	walker := files.Walker{
+		Enter: func(p string) bool {
 			if !narrowed {
 				return true
 			}
@@ -209,7 +183,8 @@ func List(paths []string, sc Scope) Listing {
 				prunedExample = p
 			}
 			return false
-		}, func(p string, d fs.DirEntry) {
+		},
+		File: func(p string, d fs.DirEntry) {
 			kind := ClassifyName(d.Name())
 			switch kind {
 			case NameDigest:
@@ -241,9 +216,7 @@ func List(paths []string, sc Scope) Listing {
 			}
 			info, err := d.Info()
 			if err != nil {
-				mu.Lock()
-				problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-				mu.Unlock()
+				problem(p, err)
 				return
 			}
 			if info.Size() == 0 {
@@ -255,100 +228,32 @@ func List(paths []string, sc Scope) Listing {
 				f.Layout = &lf
 			}
 			mu.Lock()
-			files = append(files, f)
+			listed = append(listed, f)
 			mu.Unlock()
-		}, func(reason, p string) { tally.Add(reason, 1, p) })
-		problems = append(problems, walkErrs...)
+		},
+		Named: func(p string, info fs.FileInfo) {
+			// A file named explicitly is read whatever its name.
+			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
+			if lf, ok := ParseLayout(p); ok {
+				f.Layout = &lf
+			}
+			mu.Lock()
+			listed = append(listed, f)
+			mu.Unlock()
+		},
+		Hidden:  func(p string) { tally.Add(investigate.SkipHidden, 1, p) },
+		Special: func(p string) { tally.Add(investigate.SkipNotLog, 1, p) }, // a pipe, socket or device: never opened
+		Problem: problem,
 	}
+	walker.Walk(paths...)
 	if prunedFolders > 0 {
 		tally.Add(investigate.SkipPruned, prunedFolders, prunedExample+string(filepath.Separator)+" (a folder left unwalked: each counts once, whatever it holds)")
 	}
-	sort.SliceStable(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	sort.SliceStable(listed, func(i, j int) bool { return listed[i].Path < listed[j].Path })
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Where < problems[j].Where })
 	var r investigate.SourceReport
 	tally.Into(&r)
-	return Listing{Files: files, Skips: r.Skips, Skipped: r.Skipped, Problems: problems, Pruning: pr}
-}
-
-// walkTree walks root's directories on several goroutines at once (a stat per file
-// waits on the kernel; a trail archive has tens of thousands), calling enter for each
-// directory below root (false leaves it out) and visit for each other entry. Hidden
-// directories are left out. Unreadable directories are returned as problems. enter and
-// visit are called concurrently.
-func walkTree(root string, enter func(p string) bool, visit func(p string, d fs.DirEntry), skip func(reason, p string)) []investigate.Problem {
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		problems []investigate.Problem
-		sem      = make(chan struct{}, 4*runtime.GOMAXPROCS(0))
-		visited  = map[string]bool{} // real paths of the linked folders entered
-	)
-	problem := func(p string, err error) {
-		mu.Lock()
-		problems = append(problems, investigate.Problem{Where: p, Message: err.Error()})
-		mu.Unlock()
-	}
-	if real, err := filepath.EvalSymlinks(root); err == nil {
-		visited[real] = true
-	}
-	var walk func(dir string)
-	walk = func(dir string) {
-		defer wg.Done()
-		sem <- struct{}{}
-		entries, err := os.ReadDir(dir)
-		var subdirs []string
-		if err != nil {
-			problem(dir, err)
-		}
-		for _, d := range entries {
-			p := filepath.Join(dir, d.Name())
-			if d.Type()&fs.ModeSymlink != 0 {
-				// A link is what it points to: a folder is walked (once, whatever the
-				// links to it), a file is read with its own size and time.
-				info, err := os.Stat(p)
-				if err != nil {
-					problem(p, err)
-					continue
-				}
-				if info.IsDir() {
-					real, err := filepath.EvalSymlinks(p)
-					if err != nil {
-						problem(p, err)
-						continue
-					}
-					mu.Lock()
-					seen := visited[real]
-					visited[real] = true
-					mu.Unlock()
-					if seen {
-						continue // a loop, or a folder already walked through another link
-					}
-				}
-				d = fs.FileInfoToDirEntry(info)
-			}
-			switch {
-			case d.IsDir() && strings.HasPrefix(d.Name(), "."):
-				skip(investigate.SkipHidden, p)
-			case d.IsDir():
-				if enter(p) {
-					subdirs = append(subdirs, p)
-				}
-			case !d.Type().IsRegular():
-				skip(investigate.SkipNotLog, p) // a pipe, socket or device: never opened
-			default:
-				visit(p, d)
-			}
-		}
-		<-sem
-		for _, sub := range subdirs {
-			wg.Add(1)
-			go walk(sub)
-		}
-	}
-	wg.Add(1)
-	walk(root)
-	wg.Wait()
-	return problems
+	return Listing{Files: listed, Skips: r.Skips, Skipped: r.Skipped, Problems: problems, Pruning: pr}
 }
 
 // Events implements investigate.EventSource.
