@@ -348,19 +348,27 @@ func checkURL(what, s string) error {
 // URL keypivot shows, names in reports and alert origins, and journals holds no
 // password. Credentials in the URL and --elastic-api-key or --elastic-user at once are
 // refused (which would win is not obvious), as are two URLs with different ones:
-// Elasticsearch and Kibana are called with the same credentials.
+// Elasticsearch and Kibana are called with the same credentials. A URL with a user
+// name alone (http://user@host) gives only the user: the password comes from
+// --elastic-password (or the other URL), and only another user name conflicts.
 func (c *Config) takeURLCredentials(what, s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
 		return s, nil
 	}
 	user := u.User.Username()
-	pass, _ := u.User.Password()
+	pass, hasPass := u.User.Password()
 	u.User = nil
 	clean := u.String()
 	switch {
 	case c.APIKey != "":
 		return "", fmt.Errorf("the %s URL %s holds a user and password, and an API key is given too (--elastic-api-key, KEYPIVOT_ELASTIC_API_KEY): give one", what, sanitize.RedactURL(s))
+	case !hasPass:
+		if c.Username != "" && c.Username != user {
+			return "", fmt.Errorf("the %s URL %s holds a user other than the one given by --elastic-user (or the other URL): give one", what, sanitize.RedactURL(s))
+		}
+		c.Username = user
+		return clean, nil
 	case c.Username == user && c.Password == pass:
 	case c.Username != "" || c.Password != "":
 		return "", fmt.Errorf("the %s URL %s holds a user and password other than those given by --elastic-user and --elastic-password (or the other URL): give one", what, sanitize.RedactURL(s))

@@ -50,6 +50,34 @@ func TestURLCredentialsAreUsedAndNeverShown(t *testing.T) {
 	}
 }
 
+// A URL with a user name alone (http://elastic@host) gives the user; the password comes
+// from --elastic-password (KEYPIVOT_ELASTIC_PASSWORD), with or without --elastic-user
+// naming the same user. Another user name is refused.
+func TestURLUserWithoutPassword(t *testing.T) {
+	t.Cleanup(sanitize.ForgetSecrets)
+	const pw = "User-Pa55word"
+	s := estest.New(t, estest.WithBasicAuth("elastic", pw))
+	withUser := strings.Replace(s.URL(), "http://", "http://elastic@", 1)
+	for name, cfg := range map[string]Config{
+		"password given":          {URL: withUser, Password: pw},
+		"same user and password":  {URL: withUser, Username: "elastic", Password: pw},
+		"Kibana URL names a user": {URL: s.URL(), KibanaURL: withUser, Username: "elastic", Password: pw},
+	} {
+		c, err := Connect(context.Background(), cfg)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := c.Config(); got.Username != "elastic" || got.Password != pw || strings.Contains(c.URL, "@") {
+			t.Errorf("%s: user %q, URL %q", name, got.Username, c.URL)
+		}
+	}
+	_, err := Connect(context.Background(), Config{URL: withUser, Username: "bob", Password: pw})
+	if err == nil || !strings.Contains(err.Error(), "user other than") {
+		t.Errorf("another user: %v, want the user refused", err)
+	}
+}
+
 func TestURLCredentialsErrors(t *testing.T) {
 	t.Cleanup(sanitize.ForgetSecrets)
 	const pw = "Err-Pa55word"

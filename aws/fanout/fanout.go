@@ -37,16 +37,28 @@ type Plan struct {
 }
 
 // Planned keeps a source's plan: decided at its first search, the same at every
-// search after. The zero value is ready.
+// search after. A plan decided under a context that ended meanwhile is not kept: its
+// lookups may have failed for want of time (a workbench the analyst left), not because
+// the account refused them, so the next search decides again. The zero value is ready.
 type Planned struct {
-	once sync.Once
-	plan Plan
+	mu      sync.Mutex
+	decided bool
+	plan    Plan
 }
 
-// Get is the plan, decided by decide at the first call.
+// Get is the plan, decided by decide at the first call whose ctx is still live when
+// decide returns.
 func (p *Planned) Get(ctx context.Context, decide func(context.Context) Plan) Plan {
-	p.once.Do(func() { p.plan = decide(ctx) })
-	return p.plan
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.decided {
+		return p.plan
+	}
+	plan := decide(ctx)
+	if ctx.Err() == nil {
+		p.plan, p.decided = plan, true
+	}
+	return plan
 }
 
 // Region is one region's search as it goes: its status (pages read, alerts kept), the
@@ -76,17 +88,19 @@ type Reporter interface {
 	Report(rep *investigate.SourceReport)
 }
 
-// Search searches svc in the regions plan names, Workers at once, passing each search a
-// Region whose alerts go to sink, never concurrently. An error that ends a region's
-// search is classified (Classify, with svc.Unsearchable). The report has the plan's
-// note, every region with its status and account (a failed one also as a problem),
-// the findings read and alerts kept, what skipped reports, and the time it all took.
-// Search returns an error when every region failed or ctx ended.
-func Search(ctx context.Context, svc Service, plan func(context.Context) Plan, skipped Reporter, sink func([]investigate.Alert),
+// Search searches svc in the regions plan names for findings of window (the query's),
+// Workers at once, passing each search a Region whose alerts go to sink, never
+// concurrently. An error that ends a region's search is classified (Classify, with
+// svc.Unsearchable). The report has the window as its span (none for an open window),
+// the plan's note, every region with its status and account (a failed or throttled one
+// also as a problem), the findings read and alerts kept, what skipped reports, and the
+// time it all took. Search returns an error when every region failed or was throttled,
+// or ctx ended.
+func Search(ctx context.Context, svc Service, window investigate.Window, plan func(context.Context) Plan, skipped Reporter, sink func([]investigate.Alert),
 	search func(ctx context.Context, region string, r *Region) error,
 ) (investigate.SourceReport, error) {
 	start := time.Now()
-	rep := investigate.SourceReport{Source: svc.ID, Kind: svc.ID}
+	rep := investigate.SourceReport{Source: svc.ID, Kind: svc.ID, Span: window}
 	p := plan(ctx)
 	if p.Note != "" {
 		rep.Notes = append(rep.Notes, p.Note)
@@ -121,14 +135,14 @@ func searchRegions(ctx context.Context, rep *investigate.SourceReport, svc Servi
 		})
 	}
 	_ = g.Wait()
-	failed := 0
+	failed := 0 // failed or throttled: not read, as LookupEvents counts them
 	for _, r := range results {
 		st := r.Status
 		st.Account = svc.Account
 		rep.Regions = append(rep.Regions, st)
 		rep.Records += r.Read
 		rep.Matched += int64(st.Events)
-		if st.Status == investigate.RegionFailed {
+		if st.Status == investigate.RegionFailed || st.Status == investigate.RegionThrottled {
 			failed++
 			rep.Problems = append(rep.Problems, investigate.Problem{Where: svc.ID + " " + st.Region, Message: st.Error})
 		}

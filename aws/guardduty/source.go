@@ -66,7 +66,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	}
 	svc := fanout.Service{ID: "guardduty", Name: "GuardDuty", Account: s.Session.Identity.Account,
 		Unsearchable: []fanout.Unsearchable{fanout.RegionNotEnabled}}
-	return fanout.Search(ctx, svc, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
+	return fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
 		return s.searchRegion(ctx, region, found, r)
 	})
 }

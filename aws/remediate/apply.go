@@ -17,8 +17,8 @@ import (
 )
 
 // Apply implements investigate.Remediator: it makes the action's calls, in order, and
-// returns AWS's request id of each write. A DryRun call must answer DryRunOperation
-// ("would succeed") for the calls after it to be made.
+// returns AWS's request id of each write, the one that failed included. A DryRun call
+// must answer DryRunOperation ("would succeed") for the calls after it to be made.
 func (r *Remediator) Apply(ctx context.Context, a investigate.Action) ([]string, error) {
 	if r.Session == nil {
 		return nil, errors.New("no AWS session")
@@ -47,7 +47,9 @@ func (r *Remediator) Apply(ctx context.Context, a investigate.Action) ([]string,
 }
 
 // call makes one API call and returns the metadata of AWS's answer, which holds its
-// request id. It is empty when the call failed, and for a dry run, which writes nothing.
+// request id: a refusal's too, so that the journal names the failed write to AWS
+// support and in CloudTrail. It is empty when no answer came (the call was refused
+// before it was made, or never reached AWS), and for a dry run, which writes nothing.
 func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middleware.Metadata, error) {
 	var answer middleware.Metadata
 	var err error
@@ -85,10 +87,7 @@ func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middlewar
 	default:
 		return middleware.Metadata{}, fmt.Errorf("keypivot does not make %s:%s", c.Service, c.Operation)
 	}
-	if err != nil {
-		return middleware.Metadata{}, err
-	}
-	return answer, nil
+	return answer, err
 }
 
 // iamClient is the session's IAM client, keeping the metadata of its answer in answer.

@@ -348,6 +348,41 @@ func TestSelfLockoutIsRefusedAndSameUserConfirmsTwice(t *testing.T) {
 	}
 }
 
+// A write AWS refuses still has AWS's request id, and the journal keeps it with the
+// failure: the id is what AWS support and CloudTrail know the refused call by.
+func TestFailedWriteKeepsItsRequestID(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	rem, caller := e.responder(t, "", false)
+	missing := investigate.ReactivateAction("AKIAMISSINGKEY000001", "alice", caller.Account, &caller)
+	ids, err := rem.Apply(ctx, missing)
+	if err == nil || awsconfig.ErrorCode(err) != "NoSuchEntity" {
+		t.Fatalf("UpdateAccessKey of a key alice does not have: err = %v", err)
+	}
+	if len(ids) != 1 || ids[0] == "" || ids[0] != awsconfig.ErrorRequestID(err) {
+		t.Errorf("request ids %v, want the refused call's (%q)", ids, awsconfig.ErrorRequestID(err))
+	}
+
+	// Through the runner: the state read finds alice's key, the write is refused (the
+	// user is gone by then), and the failed journal entry names the refused call.
+	deact := action(t, e.plan(t, rem, caller), investigate.ActDeactivateKey)
+	deact.Calls = slices.Clone(deact.Calls)
+	deact.Calls[0].Params = map[string]any{"AccessKeyId": e.key, "UserName": "alice-deleted", "Status": "Inactive"}
+	j := e.openJournal(t)
+	o := (&investigate.Runner{Remediator: rem, Journal: j, Now: fixed}).Run(ctx, deact, e.key, "")
+	if o.Err == nil || len(o.RequestIDs) != 1 || o.RequestIDs[0] == "" {
+		t.Fatalf("outcome: err %v, request ids %v", o.Err, o.RequestIDs)
+	}
+	entries, err := j.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := entries[len(entries)-1]; last.Phase != investigate.PhaseFailed || !slices.Equal(last.RequestIDs, o.RequestIDs) {
+		t.Errorf("journal entry %+v, want the failure with request ids %v", last, o.RequestIDs)
+	}
+}
+
 // --read-only is enforced in the session's clients: a remediator on a read-only session
 // writes nothing even when the runner's own read-only check is bypassed.
 func TestReadOnlySessionWritesNothingEvenPastTheRunner(t *testing.T) {

@@ -4,12 +4,12 @@
 // Source.Accounts and Source.Regions when set, and the YYYY/MM/DD folders that can hold
 // events of the window, padded for delivery lag. Objects are taken by name like the files of
 // a local directory (cloudtrail.ClassifyName: .json, .jsonl, .ndjson, .log, each .gz, any
-// .gz), objects without an extension by content (a ranged read of their beginning,
-// cloudtrail.Sniff); digests, zero-byte markers, other objects and the folders left out
-// by the window or the scope are counted in the report by reason. Objects are fetched in
-// parallel and parsed by the local parser (cloudtrail.ScanFiles), which keeps an index of
-// what it read so that a pivot's later rounds fetch only the objects that can hold the
-// new keys.
+// .gz), objects without an extension by content (cloudtrail.File.Sniff: the scan sniffs
+// the beginning of the one GetObject that reads them); digests, zero-byte markers, other
+// objects and the folders left out by the window or the scope are counted in the report
+// by reason. Objects are fetched in parallel and parsed by the local parser
+// (cloudtrail.ScanFiles), which keeps an index of what it read so that a pivot's later
+// rounds fetch only the objects that can hold the new keys.
 //
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal. It reads object bodies
@@ -127,7 +127,9 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		return rep, err
 	}
 	// Every round reports what the listing left out (a pivot's rounds share the listing;
-	// merging its rounds keeps the largest count of each reason, not the sum).
+	// merging its rounds keeps the largest count of each reason, not the sum). The
+	// objects without an extension that are no log are counted by the scan, which tells
+	// them by their content as it reads them.
 	l.skips.Into(&rep)
 	rep.Problems = append(rep.Problems, l.problems...)
 	if !reused {
@@ -208,8 +210,17 @@ func (l *listing) describe() string {
 		}
 		left = "left out: " + strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects; %s (%d date folders outside the window not listed)",
-		len(l.accounts), len(l.regions), len(l.days), len(l.files), left, l.prunedFolders)
+	sniffed := 0
+	for _, f := range l.files {
+		if f.Sniff {
+			sniffed++
+		}
+	}
+	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects", len(l.accounts), len(l.regions), len(l.days), len(l.files)-sniffed)
+	if sniffed > 0 {
+		fmt.Fprintf(&b, " and %d objects without an extension (read when their content is CloudTrail)", sniffed)
+	}
+	fmt.Fprintf(&b, "; %s (%d date folders outside the window not listed)", left, l.prunedFolders)
 	if n := l.prune.Note(); n != "" {
 		b.WriteString("; " + n)
 	}
@@ -374,7 +385,7 @@ func (s *Source) expand(ctx context.Context, n node, w investigate.Window, l *li
 		// Objects: every object below a day folder, and any object beside the layout's
 		// folders (an export dropped into AWSLogs/ is read by its name and content too).
 		for _, o := range out.Contents {
-			s.object(ctx, o.Key, o.Size, o.ETag, w, l)
+			s.object(o.Key, o.Size, o.ETag, w, l)
 		}
 		if n.lv == lvObjects {
 			continue
@@ -523,9 +534,10 @@ func isAccount(s string) bool {
 }
 
 // object records one listed object, or counts it as left out by reason. An object
-// without an extension is taken when its beginning looks like CloudTrail (a ranged read;
-// one that fails is a problem).
-func (s *Source) object(ctx context.Context, key *string, size *int64, etag *string, w investigate.Window, l *listing) {
+// without an extension is listed to be told by its content when the scan reads it
+// (cloudtrail.File.Sniff): the scan counts it as not a log when it is none, and reports
+// it as a problem when it cannot be read to tell.
+func (s *Source) object(key *string, size *int64, etag *string, w investigate.Window, l *listing) {
 	k := aws.ToString(key)
 	sz := aws.ToInt64(size)
 	url := "s3://" + s.Bucket + "/" + k
@@ -563,20 +575,7 @@ func (s *Source) object(ctx context.Context, key *string, size *int64, etag *str
 			return
 		}
 	}
-	if kind == cloudtrail.NameSniff {
-		ok, err := s.sniff(ctx, k)
-		if err != nil {
-			l.mu.Lock()
-			l.problems = append(l.problems, investigate.Problem{Where: url, Message: "cannot read: " + describeErr(err)})
-			l.mu.Unlock()
-			return
-		}
-		if !ok {
-			l.skips.Add(investigate.SkipNotLog, 1, url)
-			return
-		}
-	}
-	f := cloudtrail.File{Path: url, Size: sz, Sig: aws.ToString(etag)}
+	f := cloudtrail.File{Path: url, Size: sz, Sig: aws.ToString(etag), Sniff: kind == cloudtrail.NameSniff}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if inLayout {
@@ -588,20 +587,6 @@ func (s *Source) object(ctx context.Context, key *string, size *int64, etag *str
 		}
 	}
 	l.files = append(l.files, f)
-}
-
-// sniffRange is the part of an object without an extension read to decide whether it
-// is CloudTrail: enough compressed bytes for cloudtrail.SniffBytes of content.
-const sniffRange = 64 << 10
-
-// sniff reads the beginning of an object: is it CloudTrail?
-func (s *Source) sniff(ctx context.Context, key string) (bool, error) {
-	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key), Range: aws.String(fmt.Sprintf("bytes=0-%d", sniffRange-1))})
-	if err != nil {
-		return false, err
-	}
-	defer out.Body.Close()
-	return cloudtrail.Sniff(out.Body)
 }
 
 // describeErr shortens SDK errors to what an analyst can act on.

@@ -21,12 +21,14 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// recorder is the real S3 client, with the prefixes listed and objects fetched noted.
+// recorder is the real S3 client, with the prefixes listed and objects fetched noted
+// (ranged: those fetched in part).
 type recorder struct {
 	*s3.Client
 	mu      sync.Mutex
 	listed  []string
 	fetched []string
+	ranged  []string
 }
 
 func (r *recorder) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
@@ -39,13 +41,16 @@ func (r *recorder) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input,
 func (r *recorder) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	r.mu.Lock()
 	r.fetched = append(r.fetched, aws.ToString(in.Key))
+	if in.Range != nil {
+		r.ranged = append(r.ranged, aws.ToString(in.Key))
+	}
 	r.mu.Unlock()
 	return r.Client.GetObject(ctx, in, opts...)
 }
 
 func (r *recorder) reset() {
 	r.mu.Lock()
-	r.listed, r.fetched = nil, nil
+	r.listed, r.fetched, r.ranged = nil, nil, nil
 	r.mu.Unlock()
 }
 
@@ -191,6 +196,17 @@ func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	if err != nil || len(rec.listed) != 0 || rep.Files != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 other accounts ("+others[0]+")") {
 		t.Errorf("err %v listed %v files %d notes %q", err, rec.listed, rep.Files, rep.Notes)
 	}
+}
+
+// countOf is how many times v is in s.
+func countOf(s []string, v string) int {
+	n := 0
+	for _, x := range s {
+		if x == v {
+			n++
+		}
+	}
+	return n
 }
 
 func sorted(s []string) []string {
@@ -346,8 +362,9 @@ func contains(ss []string, s string) bool {
 }
 
 // TestObjectsAreTakenByNameAndContent: objects are read by name like the files of a
-// directory, objects without an extension by their content (a ranged read), and
-// everything left out is counted by reason; the report says what was searched.
+// directory, objects without an extension by their content (sniffed as they are read:
+// one GetObject each), and everything left out is counted by reason; the report says
+// what was searched.
 func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	srv := moto.Start(t)
 	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
@@ -391,11 +408,24 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	src := &Source{Client: c, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
+	rc := &recorder{Client: c}
+	src := &Source{Client: rc, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
 	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
 	rep, events, err := sourcetest.Events(ctx, src, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Window: w})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The objects without an extension are fetched once, to tell and to read, never in part.
+	for _, k := range []string{day + "export", day + "blob"} {
+		if n := countOf(rc.fetched, k); n != 1 {
+			t.Errorf("%s fetched %d times, want once", k, n)
+		}
+	}
+	if len(rc.ranged) != 0 {
+		t.Errorf("ranged reads of %v", rc.ranged)
+	}
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, ": 4 log objects and 2 objects without an extension (read when their content is CloudTrail);") {
+		t.Errorf("notes %q", notes)
 	}
 	if ids, want := eventIDs(events), []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
 		t.Errorf("events %v, want %v", ids, want)

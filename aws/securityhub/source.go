@@ -213,7 +213,7 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	}
 	svc := fanout.Service{ID: "securityhub", Name: "Security Hub", Account: s.Session.Identity.Account,
 		Unsearchable: []fanout.Unsearchable{{Code: "InvalidAccessException", Why: "Security Hub is not enabled in this region"}, fanout.RegionNotEnabled}}
-	return fanout.Search(ctx, svc, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
+	return fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
 		return s.searchRegion(ctx, region, found, r)
 	})
 }

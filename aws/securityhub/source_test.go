@@ -305,7 +305,10 @@ func TestGetFindingsFiltersOnTheWire(t *testing.T) {
 	f := startFront(t, srv)
 	src := &Source{Session: frontSession(t, srv, f), Regions: []string{"us-east-1"}}
 	since := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	fanouttest.Read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(gdKey, otherKey), Window: investigate.Window{Since: since, Until: since.Add(48 * time.Hour)}})
+	window := investigate.Window{Since: since, Until: since.Add(48 * time.Hour)}
+	if _, rep := fanouttest.Read(t, src, investigate.AlertQuery{AccessKeys: investigate.KeyIDs(gdKey, otherKey), Window: window}); rep.Span != window {
+		t.Errorf("span %+v, want the window asked %+v", rep.Span, window)
+	}
 	fanouttest.Read(t, src, investigate.AlertQuery{})
 
 	type strFilter struct{ Comparison, Value string }

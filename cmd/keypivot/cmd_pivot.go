@@ -153,8 +153,8 @@ func completenessExit(c investigate.Completeness) error {
 	return withCode(exitPartial, fmt.Errorf("partial result: %s", strings.Join(why, "; ")))
 }
 
-// keyCase checks key, wires the sources and builds the key's case. The caller
-// closes the wiring.
+// keyCase checks key, wires the sources and builds the key's case; it returns the
+// wiring too, for the caller to act through.
 func keyCase(ctx context.Context, g *Globals, key investigate.AccessKeyID) (*Wiring, *investigate.Case, error) {
 	if key.IsZero() {
 		return nil, nil, usageErr("name the access key (AKIA... or ASIA...)")

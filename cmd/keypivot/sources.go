@@ -59,9 +59,10 @@ type sourceTable[S any] struct {
 // A sourceKind is one kind of source: which values it claims, and how it opens one.
 type sourceKind[S any] struct {
 	claims func(spec string) bool
-	// aws kinds open on the process's one AWS session, loaded before the value is read
-	// so that every AWS adapter signs with the same credentials and goes through the
-	// same read-only guard.
+	// aws kinds read AWS: each opener checks its value first (a bad one is a usage
+	// error, before any credential is looked for or prompted), then takes the process's
+	// one AWS session (builder.awsSession), so that every AWS adapter signs with the
+	// same credentials and goes through the same read-only guard.
 	aws  bool
 	open func(b *builder, spec string) (S, error)
 }
@@ -105,11 +106,6 @@ func (t sourceTable[S]) open(b *builder, spec string) (S, error) {
 			return none, usageErr("%s %s: unknown source kind %q (want %s)", t.flag, spec, scheme, t.want)
 		}
 		return t.path(b, spec)
-	}
-	if k.aws {
-		if _, err := b.awsSession(); err != nil {
-			return none, err
-		}
 	}
 	return k.open(b, spec)
 }

@@ -166,6 +166,21 @@ func TestAWSFlagsAreChecked(t *testing.T) {
 	}
 }
 
+// A bad value of an AWS source is a usage error before any credential is looked for:
+// without AWS credentials it still exits 2 naming the value, not 1 for no credentials.
+func TestBadAWSSourceValueIsAUsageErrorWithoutCredentials(t *testing.T) {
+	for _, args := range [][]string{
+		{"--trail", "athena://nodot"},
+		{"--trail", "s3://"},
+		{"--alerts", "guardduty:bad"},
+	} {
+		r := kp(t, []string{"AWS_EC2_METADATA_DISABLED=true"}, append([]string{"pivot", "AKIA6V1GNZTT65XQH36M"}, args...)...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, args[1]) || strings.Contains(r.stderr, "credentials") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming the value", args, r.code, r.stderr)
+		}
+	}
+}
+
 // keypivot pivot --trail s3://BUCKET/PREFIX, the demo's archive uploaded to moto's S3:
 // the case equals the one built from the same files on disk, and --read-only still reads.
 func TestPivotThroughS3Archive(t *testing.T) {
