@@ -27,6 +27,9 @@ type CaseInput struct {
 	Now          time.Time
 	Demo         bool
 	Context      string
+	// Searching marks a snapshot of a case still being built: its completeness says so
+	// (PendingCompleteness), not what its sources have answered so far.
+	Searching bool
 }
 
 // LiveState is what a live EC2 lookup learned about a case's follow-ups.
@@ -73,10 +76,14 @@ func BuildCase(in CaseInput) *Case {
 	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
 	summarise(c, own)
 	c.Events, c.Timeline = buildTimeline(key, events, depth, c.FollowUps.Launches, c.Findings)
+	alerts := len(c.Siblings) + len(c.HigherOrderAlerts)
 	c.Completeness = NewCompleteness(
 		AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
-		AssessKind(in.AlertReports, in.Window, "alert", len(c.Siblings)+len(c.HigherOrderAlerts), "alert"),
+		AssessKind(in.AlertReports, in.Window, "alert", alerts, "alert"),
 	)
+	if in.Searching {
+		c.Completeness = PendingCompleteness(len(c.Events), alerts)
+	}
 	c.Coverage = buildCoverage(c, events, in)
 	c.Assessment = assess(c)
 	normaliseEmpty(c)

@@ -377,4 +377,3 @@ func CountRecordsOnce(ctx context.Context, file string) bool {
 	l.files[file] = true
 	return true
 }
-

@@ -21,6 +21,9 @@ const (
 	SearchFailed = "failed"
 	// SearchNotAsked: no source of this kind was given.
 	SearchNotAsked = "not-searched"
+	// SearchPending: the search is still running (a snapshot of a case being built):
+	// what it found so far is no answer yet, negative or not.
+	SearchPending = "searching"
 )
 
 // Completeness says, per kind of source and overall, whether the search behind a case
@@ -72,6 +75,8 @@ func (c Completeness) Complete() bool {
 // "NOT SEARCHED".
 func (c Completeness) Mark() string {
 	switch {
+	case c.Status == SearchPending:
+		return "SEARCHING"
 	case c.Unanswered():
 		return "NOT SEARCHED"
 	case c.Status == SearchPartial:
@@ -499,5 +504,18 @@ func NewCompleteness(events, alerts KindCompleteness) Completeness {
 		c.Status = SearchNotAsked
 	}
 	c.Headline = events.Summary + "; " + alerts.Summary
+	return c
+}
+
+// PendingCompleteness is the completeness of a case still being built: every kind says
+// what it found so far and that the search goes on, so that no face reads a snapshot's
+// empty list as an answer.
+func PendingCompleteness(events, alerts int) Completeness {
+	kind := func(n int, noun string) KindCompleteness {
+		return KindCompleteness{Status: SearchPending, Found: n, Summary: "still searching: " + Plural(n, noun) + " so far",
+			Reasons: []string{}, Sources: []SourceCompleteness{}}
+	}
+	c := Completeness{Status: SearchPending, Events: kind(events, "event"), Alerts: kind(alerts, "alert")}
+	c.Headline = fmt.Sprintf("still searching: %s and %s so far", Plural(events, "event"), Plural(alerts, "alert"))
 	return c
 }

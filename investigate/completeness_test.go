@@ -164,3 +164,22 @@ func TestFirstRoundFailureStaysFailed(t *testing.T) {
 		t.Errorf("status %s %v, want failed", sc.Status, sc.Reasons)
 	}
 }
+
+// A snapshot of a case still being built says so in every kind: its empty lists are no
+// answer yet, and no face may read them as one.
+func TestSnapshotIsStillSearching(t *testing.T) {
+	c := BuildCase(CaseInput{Key: MustParseAccessKeyID("AKIAREGIONALTEST0001"), Searching: true,
+		AlertReports: []SourceReport{{}}, Now: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)})
+	cm := c.Completeness
+	if cm.Status != SearchPending || cm.Mark() != "SEARCHING" || cm.Complete() || cm.Unanswered() {
+		t.Fatalf("status %s mark %q", cm.Status, cm.Mark())
+	}
+	for _, s := range []string{cm.Headline, cm.Events.NoneIn("no session"), cm.Alerts.NoneIn("no alert")} {
+		if !strings.HasPrefix(s, "still searching: 0 ") || strings.Contains(s, "not searched") {
+			t.Errorf("%q: want a still-searching phrase", s)
+		}
+	}
+	if done := BuildCase(CaseInput{Key: MustParseAccessKeyID("AKIAREGIONALTEST0001")}); done.Completeness.Status == SearchPending {
+		t.Error("a finished case is still searching")
+	}
+}

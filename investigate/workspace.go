@@ -189,10 +189,10 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 		set          = NewEventSet()
 		progress     Progress
 	)
-	build := func(live *LiveState, reports []SourceReport) *Case {
+	build := func(live *LiveState, reports []SourceReport, searching bool) *Case {
 		mu.Lock()
 		in := CaseInput{
-			Key: keyID, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports,
+			Key: keyID, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports, Searching: searching,
 			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live,
 			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo, Context: w.Describe,
 		}
@@ -252,7 +252,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 			}
 			mu.Unlock()
 			if due && onUpdate != nil && !p.Done {
-				emit(false, build(nil, nil))
+				emit(false, build(nil, nil, true))
 			}
 		}})
 		return nil
@@ -269,7 +269,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 		mu.Unlock()
 		readAlerts(ctx, col.Keys)
 	}
-	c := build(nil, col.Reports)
+	c := build(nil, col.Reports, false)
 	if w.Live != nil && (len(c.FollowUps.KeyPairs) > 0 || len(c.FollowUps.Instances) > 0) {
 		emit(false, c)
 		live, err := w.Live.LookupFollowUps(ctx, c.FollowUps)
@@ -279,7 +279,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 				live.Errors[r] = err.Error()
 			}
 		}
-		c = build(&live, col.Reports)
+		c = build(&live, col.Reports, false)
 	}
 	emit(true, c)
 	return c, nil

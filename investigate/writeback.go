@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -135,7 +136,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	}
 	all := ElasticAlerts(c)
 	if len(all) == 0 {
-		return Action{}, fmt.Errorf("%w: the case of %s has no Elastic alert: %s", ErrNothingToChange, c.Key.String(), c.Completeness.Alerts.NoneIn("none"))
+		return Action{}, fmt.Errorf("%w: the case of %s has no Elastic alert: %s", ErrNothingToChange, c.Key.String(), elasticSearched(c))
 	}
 	var targets []AlertRef
 	for _, a := range all {
@@ -388,4 +389,25 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// elasticSearched says what was searched for a case's Elastic alerts: the sources that
+// can hold them (Elasticsearch, alert exports), not GuardDuty or Security Hub, whose
+// findings are no Kibana alerts.
+func elasticSearched(c *Case) string {
+	var parts []string
+	for _, s := range c.Completeness.Alerts.Sources {
+		if s.Kind != "elasticsearch" && s.Kind != "alert-files" {
+			continue
+		}
+		part := s.Source + ": " + cmp.Or(s.Searched, "nothing")
+		if s.Status != SearchComplete {
+			part += " (" + s.Status + ": " + strings.Join(s.Reasons, "; ") + ")"
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "no Elastic alert source was searched (--elastic, or --alerts with an Elastic export)"
+	}
+	return "none in " + strings.Join(parts, "; ")
 }

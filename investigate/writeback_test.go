@@ -185,3 +185,22 @@ func TestLongReportGoesIntoCommentsInParts(t *testing.T) {
 		t.Errorf("%d parts; rejoined report equal: %v", parts, joined.String() == report)
 	}
 }
+
+// A case without Elastic alerts says what was searched for them: the Elastic sources,
+// not GuardDuty's findings; with no Elastic source it says that none was searched.
+func TestNoElasticAlertSaysWhatWasSearchedForThem(t *testing.T) {
+	c := &Case{Key: MustParseAccessKeyID("AKIAIOSFODNN7EXAMPLE")}
+	c.Completeness.Alerts.Sources = []SourceCompleteness{
+		{Source: "guardduty", Kind: "guardduty", Status: SearchComplete, Searched: "4 regions"},
+	}
+	_, err := PlanAlertStatus(c, KibanaTarget{}, "closed", "")
+	if !errors.Is(err, ErrNothingToChange) || !strings.Contains(err.Error(), "no Elastic alert source was searched") || strings.Contains(err.Error(), "4 regions") {
+		t.Errorf("GuardDuty only: %v", err)
+	}
+	c.Completeness.Alerts.Sources = append(c.Completeness.Alerts.Sources,
+		SourceCompleteness{Source: "elastic:.alerts-security.alerts-*", Kind: "elasticsearch", Status: SearchComplete, Searched: "3 pages covering 2026-03-01 – 2026-03-12 UTC"})
+	_, err = PlanAlertStatus(c, KibanaTarget{}, "closed", "")
+	if err == nil || !strings.Contains(err.Error(), "none in elastic:.alerts-security.alerts-*: 3 pages covering") || strings.Contains(err.Error(), "guardduty") {
+		t.Errorf("with Elasticsearch: %v", err)
+	}
+}

@@ -303,10 +303,16 @@ func (k *keysScreen) searchWarning() []string {
 	if r == nil || r.Completeness.Complete() || k.width <= 0 {
 		return nil
 	}
-	lines := wrapText(r.Completeness.Mark()+": "+clean(r.Completeness.Alerts.Summary), k.width)
+	return warnLines(r.Completeness.Mark()+": "+clean(r.Completeness.Alerts.Summary), k.width)
+}
+
+// warnLines wraps a search warning to width, on three lines at most (the third ending
+// with … when cut): what could not be searched is never one line cut at the edge.
+func warnLines(text string, width int) []string {
+	lines := wrapText(text, width)
 	if len(lines) > 3 {
 		lines = lines[:3]
-		lines[2] = truncate(lines[2]+" …", k.width)
+		lines[2] = truncate(lines[2]+" …", width)
 	}
 	return lines
 }

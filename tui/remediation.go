@@ -282,14 +282,9 @@ func (r *remedyScreen) begin() tea.Cmd {
 // including nothing, leaves everything as it was.
 func (r *remedyScreen) submit() tea.Cmd {
 	a := r.actions[r.cursor]
-	questions := a.Questions()
-	asked := 0
-	if r.stage == stageConfirmAgain {
-		asked = 1
-	}
 	typed := r.input.Value()
 	r.input.Reset()
-	if q := questions[min(asked, len(questions)-1)]; !q.Accepts(typed) {
+	if !a.Confirmed(typed) { // every question of an action asks for its token
 		if strings.TrimSpace(typed) == "" {
 			r.note = "Enter alone does not confirm: type the key id " + a.ConfirmToken + " (esc cancels)"
 		} else {
@@ -298,7 +293,11 @@ func (r *remedyScreen) submit() tea.Cmd {
 		r.noteErr = true
 		return nil
 	}
-	if asked+1 < len(questions) {
+	answers := investigate.Answers{typed}
+	if r.stage == stageConfirmAgain {
+		answers = investigate.Answers{r.typed, typed}
+	}
+	if len(answers) < len(a.Questions()) {
 		r.typed = typed
 		r.stage = stageConfirmAgain
 		r.note = ""
@@ -306,10 +305,6 @@ func (r *remedyScreen) submit() tea.Cmd {
 		return nil
 	}
 	// Every question answered: the domain's rules decide, as they do for the CLI.
-	answers := investigate.Answers{typed}
-	if asked == 1 {
-		answers = investigate.Answers{r.typed, typed}
-	}
 	confirmed, err := investigate.Confirm(a, false, &answers)
 	if err != nil {
 		r.stage = stageList
@@ -325,7 +320,7 @@ func (r *remedyScreen) submit() tea.Cmd {
 	runner := &investigate.Runner{Remediator: r.rem, Journal: r.ui.opts.Journal, ReadOnly: r.ui.opts.ReadOnly, Now: r.ui.opts.Now}
 	idx, gen := r.cursor, r.gen
 	return func() tea.Msg {
-		return outcomeMsg{gen: gen, action: idx, out: runner.RunAll(context.Background(), []investigate.Confirmed{confirmed})[0]}
+		return outcomeMsg{gen: gen, action: idx, out: runner.Run(context.Background(), confirmed.Action, confirmed.Typed, confirmed.TypedAgain)}
 	}
 }
 

@@ -238,7 +238,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if a.wb == nil || msg.gen != a.gen {
 			return a, nil // a key the analyst has left: drop it
 		}
+		h := a.wb.headerHeight()
 		cmd := a.wb.apply(msg)
+		if a.wb.headerHeight() != h {
+			a.layout() // the header's search line(s) changed height: every screen under it
+		}
 		if a.detail != nil && a.detail.gen == msg.gen {
 			a.detail.refresh(a.wb.c)
 		}

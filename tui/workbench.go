@@ -126,10 +126,6 @@ func (w *workbench) apply(m caseMsg) tea.Cmd {
 		w.setCase(m.upd.Case)
 	}
 	if m.done {
-		if w.loading && w.width > 0 {
-			w.loading = false
-			w.setSize(w.width, w.height) // the header's search line(s) may change height
-		}
 		w.loading = false
 		if w.took == 0 {
 			w.took = time.Since(w.started)
@@ -176,13 +172,10 @@ func (w *workbench) setCaller(c *investigate.Caller, err error) {
 	}
 }
 
+// setCase shows c. A header that changes height with it (the search line once every
+// source has answered) is laid out again by the App, for every screen under the header.
 func (w *workbench) setCase(c *investigate.Case) {
-	h := w.headerHeight()
 	w.c = c
-	if w.width > 0 && w.headerHeight() != h {
-		w.setSize(w.width, w.height) // the header's search line(s) changed height
-		return
-	}
 	w.rebuild()
 }
 
@@ -375,11 +368,7 @@ func (w *workbench) searchedLines() []string {
 	if cm.Complete() {
 		return []string{st.headerDim.Render(truncate(text, w.width))}
 	}
-	lines := wrapText(cm.Mark()+": "+clean(cm.Headline), w.width)
-	if len(lines) > 3 {
-		lines = lines[:3]
-		lines[2] = truncate(lines[2]+" …", w.width)
-	}
+	lines := warnLines(cm.Mark()+": "+clean(cm.Headline), w.width)
 	for i := range lines {
 		lines[i] = st.warn.Render(lines[i])
 	}

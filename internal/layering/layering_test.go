@@ -85,6 +85,16 @@ var rules = []rule{
 		Why:    "a test server checks the wire protocol, not keypivot's own types",
 	},
 	{
+		Under:  []string{module + "/internal/sourcetest"},
+		Forbid: []string{module + "/aws", module + "/elastic", module + "/files", module + "/tui", module + "/cmd", module + "/internal/testserver"},
+		Why:    "source tests' shared helpers know the domain's interfaces only",
+	},
+	{
+		Under:  []string{module + "/files/jsonstream"},
+		Forbid: []string{module, "github.com"},
+		Why:    "the streaming JSON scanner is the standard library's only",
+	},
+	{
 		Under:  []string{module + "/files"},
 		Forbid: []string{module + "/aws", module + "/elastic", "github.com/aws", "github.com/elastic"},
 		Why:    "file readers read files; the AWS and Elastic adapters use them, not the other way round",
