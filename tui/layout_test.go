@@ -37,3 +37,21 @@ func TestHeaderGrowthLaysOutEveryScreen(t *testing.T) {
 		t.Errorf("after the header grew: overview is %d rows, want %d", got, body)
 	}
 }
+
+// A tab's count is a number only when its kind was searched: "-" when it could not be,
+// the number so far with … while searching.
+func TestTabCountSaysWhatWasSearched(t *testing.T) {
+	for _, tc := range []struct {
+		status string
+		want   string
+	}{
+		{investigate.SearchComplete, "0"}, {investigate.SearchPartial, "0"}, {investigate.SearchPending, "0…"},
+		{investigate.SearchNotAsked, "-"}, {investigate.SearchFailed, "-"}, {investigate.SearchNothing, "-"},
+	} {
+		if got := tabCount(0, investigate.KindCompleteness{Status: tc.status}); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.status, got, tc.want)
+		}
+	}
+	d := newDriver(t, Options{Workspace: &investigate.Workspace{}, NoColor: true, Key: investigate.MustParseAccessKeyID(fxKey)}, 120, 30)
+	d.mustShow("2 Alerts -", "3 Timeline -")
+}

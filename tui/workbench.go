@@ -513,11 +513,12 @@ func (w *workbench) tabBar() string {
 	st := &w.ui.st
 	counts := [numTabs]string{}
 	if c := w.c; c != nil {
-		counts[tabAlerts] = itoa(len(c.Siblings) + len(c.HigherOrderAlerts))
-		counts[tabTimeline] = itoa(len(c.Timeline))
-		counts[tabSessions] = itoa(len(c.Sessions))
-		counts[tabFollowUps] = itoa(len(c.FollowUps.Launches))
-		counts[tabNetwork] = itoa(len(c.SourceIPs))
+		ev, al := c.Completeness.Events, c.Completeness.Alerts
+		counts[tabAlerts] = tabCount(len(c.Siblings)+len(c.HigherOrderAlerts), al)
+		counts[tabTimeline] = tabCount(len(c.Timeline), ev)
+		counts[tabSessions] = tabCount(len(c.Sessions), ev)
+		counts[tabFollowUps] = tabCount(len(c.FollowUps.Launches), ev)
+		counts[tabNetwork] = tabCount(len(c.SourceIPs), ev)
 	}
 	render := func(withCounts bool, short bool) string {
 		var b strings.Builder
@@ -645,4 +646,17 @@ func scanLine(p investigate.ScanProgress) string {
 		s += ", about " + r.Round(time.Second).String() + " left"
 	}
 	return s
+}
+
+// tabCount is a tab's count as its kind's search allows it: a number once searched (in
+// part or whole), the number so far with … while searching, and - when nothing of the
+// kind could be searched: a 0 there would be a negative without a search behind it.
+func tabCount(n int, k investigate.KindCompleteness) string {
+	switch k.Status {
+	case investigate.SearchComplete, investigate.SearchPartial:
+		return itoa(n)
+	case investigate.SearchPending:
+		return itoa(n) + "…"
+	}
+	return "-"
 }
