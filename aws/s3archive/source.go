@@ -8,8 +8,9 @@
 // the beginning of the one GetObject that reads them); digests, zero-byte markers, other
 // objects and the folders left out by the window or the scope are counted in the report
 // by reason. Objects are fetched in parallel and parsed by the local parser
-// (cloudtrail.ScanFiles), which keeps an index of what it read so that a pivot's later
-// rounds fetch only the objects that can hold the new keys.
+// (cloudtrail.ScanListing), which keeps an index of what it read so that a pivot's later
+// rounds fetch only the objects that can hold the new keys; the listing they share learns
+// which objects without an extension are no log, so that they are fetched once.
 //
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal. It reads object bodies
@@ -68,9 +69,10 @@ type Source struct {
 	indexOnce sync.Once
 	index     *cloudtrail.Index
 
-	// The last listing, reused by the next rounds of a pivot over the same window.
+	// The last listing, reused by the next rounds of a pivot over the same window, with
+	// what their scans learned of its objects without an extension (keep).
 	mu       sync.Mutex
-	listed   *listing
+	listed   *cloudtrail.Listing
 	listedW  investigate.Window
 	listedS  string
 	listedAt time.Time
@@ -80,19 +82,37 @@ type Source struct {
 // live trail's new deliveries of the next hour.
 const listingTTL = 2 * time.Minute
 
-// cachedList lists the window, or reuses the listing of an earlier pass over it.
-func (s *Source) cachedList(ctx context.Context, w investigate.Window) (*listing, bool, error) {
+// cachedList lists the window, or reuses the listing of an earlier pass over it; walk is
+// the walk that listed it now (nil when reused), which describes it.
+func (s *Source) cachedList(ctx context.Context, w investigate.Window) (l *cloudtrail.Listing, walk *listing, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sc := strings.Join(s.Accounts, ",") + "|" + strings.Join(s.Regions, ",")
 	if s.listed != nil && s.listedW == w && s.listedS == sc && time.Since(s.listedAt) < listingTTL {
-		return s.listed, true, nil
+		return s.listed, nil, nil
 	}
-	l, err := s.list(ctx, w)
-	if err == nil && len(l.problems) == 0 {
+	walk, err = s.list(ctx, w)
+	l = walk.found()
+	if err == nil && len(l.Problems) == 0 {
 		s.listed, s.listedW, s.listedS, s.listedAt = l, w, sc, time.Now()
 	}
-	return l, false, err
+	return l, walk, err
+}
+
+// keep makes learned, the listing l as a scan learned it (cloudtrail.ScanListing), the
+// cached listing when l still is, so that later rounds do not fetch again the objects
+// without an extension it told are no log. A scan that could not read one to tell
+// (cancelled included) is not kept, as a listing with problems is not cached: the next
+// round tells them again.
+func (s *Source) keep(l, learned *cloudtrail.Listing) {
+	if len(learned.Problems) > len(l.Problems) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listed == l {
+		s.listed = learned
+	}
 }
 
 // ParseURL splits s3://bucket/prefix.
@@ -120,26 +140,29 @@ func (s *Source) idx() *cloudtrail.Index {
 func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-s3"}
-	l, reused, err := s.cachedList(ctx, q.Window)
+	l, walk, err := s.cachedList(ctx, q.Window)
 	if err != nil {
-		rep.Problems = append(rep.Problems, l.problems...)
+		rep.Problems = append(rep.Problems, l.Problems...)
 		rep.Elapsed = time.Since(start)
 		return rep, err
-	}
-	// Every round reports what the listing left out (a pivot's rounds share the listing;
-	// merging its rounds keeps the largest count of each reason, not the sum). The
-	// objects without an extension that are no log are counted by the scan, which tells
-	// them by their content as it reads them.
-	l.skips.Into(&rep)
-	rep.Problems = append(rep.Problems, l.problems...)
-	if !reused {
-		rep.Notes = append(rep.Notes, l.describe())
 	}
 	workers := s.Workers
 	if workers <= 0 {
 		workers = max(16, 8*runtime.GOMAXPROCS(0))
 	}
-	r := cloudtrail.ScanFiles(ctx, l.files, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: workers, Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
+	// The scan tells the objects without an extension by their content as it reads them;
+	// the listing learns what they are, and is reported as a listing that had told them.
+	r, learned := cloudtrail.ScanListing(ctx, *l, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: workers, Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
+	s.keep(l, &learned)
+	// Every round reports what the listing left out (a pivot's rounds share the listing;
+	// merging its rounds keeps the largest count of each reason, not the sum).
+	for _, sk := range learned.Skips {
+		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
+	}
+	rep.Problems = append(rep.Problems, learned.Problems...)
+	if walk != nil {
+		rep.Notes = append(rep.Notes, walk.describe(learned))
+	}
 	rep.Merge(r)
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-s3"
 	rep.Elapsed = time.Since(start)
@@ -194,29 +217,36 @@ func (l *listing) admit(prefix, account, region string) bool {
 	return ok
 }
 
-func (l *listing) describe() string {
+// found is what the walk found.
+func (l *listing) found() *cloudtrail.Listing {
+	var r investigate.SourceReport
+	l.skips.Into(&r)
+	return &cloudtrail.Listing{Files: l.files, Skips: r.Skips, Skipped: r.Skipped, Problems: l.problems, Pruning: l.prune}
+}
+
+// describe says what the walk listed and left out; found is its listing, as the scan
+// learned it (the objects without an extension it told are counted as what they are).
+func (l *listing) describe(found cloudtrail.Listing) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "listed %d prefixes: ", l.calls)
 	if len(l.orgs) > 0 {
 		fmt.Fprintf(&b, "organisation %s, ", strings.Join(keys(l.orgs), ","))
 	}
-	var r investigate.SourceReport
-	l.skips.Into(&r)
 	left := "nothing left out"
-	if len(r.Skips) > 0 {
+	if len(found.Skips) > 0 {
 		var parts []string
-		for _, sk := range r.Skips {
+		for _, sk := range found.Skips {
 			parts = append(parts, fmt.Sprintf("%d %s", sk.Count, sk.Reason))
 		}
 		left = "left out: " + strings.Join(parts, ", ")
 	}
 	sniffed := 0
-	for _, f := range l.files {
+	for _, f := range found.Files {
 		if f.Sniff {
 			sniffed++
 		}
 	}
-	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects", len(l.accounts), len(l.regions), len(l.days), len(l.files)-sniffed)
+	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects", len(l.accounts), len(l.regions), len(l.days), len(found.Files)-sniffed)
 	if sniffed > 0 {
 		fmt.Fprintf(&b, " and %d objects without an extension (read when their content is CloudTrail)", sniffed)
 	}
@@ -535,8 +565,8 @@ func isAccount(s string) bool {
 
 // object records one listed object, or counts it as left out by reason. An object
 // without an extension is listed to be told by its content when the scan reads it
-// (cloudtrail.File.Sniff): the scan counts it as not a log when it is none, and reports
-// it as a problem when it cannot be read to tell.
+// (cloudtrail.File.Sniff): the listing learns from the scan that it is not a log, or a
+// problem when it cannot be read to tell (cloudtrail.ScanListing).
 func (s *Source) object(key *string, size *int64, etag *string, w investigate.Window, l *listing) {
 	k := aws.ToString(key)
 	sz := aws.ToInt64(size)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdgzip "compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -71,15 +72,21 @@ func (b *bucketSink) Put(p string, data []byte) error {
 	return err
 }
 
-// archive uploads a small generated organisation-trail archive to moto's S3.
-func archive(t *testing.T) (*recorder, trailgen.Manifest) {
+// newBucket starts moto and creates a bucket in its S3.
+func newBucket(t *testing.T, name string) *s3.Client {
 	t.Helper()
 	srv := moto.Start(t)
 	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
-	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("org-trail")}); err != nil {
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// archive uploads a small generated organisation-trail archive to moto's S3.
+func archive(t *testing.T) (*recorder, trailgen.Manifest) {
+	t.Helper()
+	c := newBucket(t, "org-trail")
 	sink := &bucketSink{t: t, c: c, bkt: "org-trail", pre: "cloudtrail/"}
 	m, err := trailgen.Generate(trailgen.Config{Seed: 7, Size: 300 << 10, Accounts: 3, Regions: []string{"us-east-1", "eu-west-1"},
 		Org: "o-a1b2c3d4e5", Digests: true, Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), Workers: 8}, sink)
@@ -361,18 +368,19 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-// TestObjectsAreTakenByNameAndContent: objects are read by name like the files of a
-// directory, objects without an extension by their content (sniffed as they are read:
-// one GetObject each), and everything left out is counted by reason; the report says
-// what was searched.
-func TestObjectsAreTakenByNameAndContent(t *testing.T) {
-	srv := moto.Start(t)
-	c := s3.NewFromConfig(srv.AWSConfig(t, "us-east-1"), moto.S3Options)
-	ctx := context.Background()
-	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("trail")}); err != nil {
-		t.Fatal(err)
-	}
-	const key = "AKIAOBJECTTEST000001"
+// objectsKey signs the records of the objects bucket.
+const objectsKey = "AKIAOBJECTTEST000001"
+
+// objectsDay is the day folder of the objects bucket's logs.
+const objectsDay = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/"
+
+// objectsBucket uploads to moto's S3 a bucket "trail" holding objects of every kind: logs
+// named as such, objects without an extension (the export is CloudTrail, the blob is
+// not), other files, markers, digests, folders outside the window and the scope.
+func objectsBucket(t *testing.T) *s3.Client {
+	t.Helper()
+	c := newBucket(t, "trail")
+	const key, day = objectsKey, objectsDay
 	rec := func(id, at, extra string) string {
 		return `{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","accessKeyId":"` + key + `","accountId":"111122223333"},"eventTime":"` + at +
 			`","eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1","eventID":"` + id + `","recipientAccountId":"111122223333"` + extra + `}`
@@ -384,7 +392,6 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 		w.Close()
 		return b.String()
 	}
-	day := "AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/"
 	objects := map[string]string{
 		day + "111122223333_CloudTrail_us-east-1_20261120T0905Z_a.json.gz":   gzip(`{"Records":[` + rec("s1", "2026-11-20T09:01:00Z", "") + `]}`),
 		day + "111122223333_CloudTrail_us-east-1_20261120T0910Z_big.json.gz": gzip(`{"Records":[` + rec("big", "2026-11-20T09:06:00Z", `,"requestParameters":{"p":"`+strings.Repeat("x", 8<<10)+`"}`) + `,` + rec("s2", "2026-11-20T09:07:00Z", "") + `]}`),
@@ -404,10 +411,25 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 		"exports/case-1234.ndjson": rec("s7", "2026-11-20T09:50:00Z", "") + "\n",
 	}
 	for k, body := range objects {
-		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trail"), Key: aws.String(k), Body: strings.NewReader(body)}); err != nil {
+		if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("trail"), Key: aws.String(k), Body: strings.NewReader(body)}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return c
+}
+
+// objectsNote is the listing note of the objects bucket: the objects without an extension
+// counted as what their content is.
+const objectsNote = ": 5 log objects; left out: 4 not-a-log, 2 empty-file, 1 digest, 1 outside-window, 1 pruned (1 date folders outside the window not listed)"
+
+// TestObjectsAreTakenByNameAndContent: objects are read by name like the files of a
+// directory, objects without an extension by their content (sniffed as they are read:
+// one GetObject each), and everything left out is counted by reason; the report says
+// what was searched.
+func TestObjectsAreTakenByNameAndContent(t *testing.T) {
+	c := objectsBucket(t)
+	ctx := context.Background()
+	const key, day = objectsKey, objectsDay
 	rc := &recorder{Client: c}
 	src := &Source{Client: rc, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
 	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
@@ -424,7 +446,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	if len(rc.ranged) != 0 {
 		t.Errorf("ranged reads of %v", rc.ranged)
 	}
-	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, ": 4 log objects and 2 objects without an extension (read when their content is CloudTrail);") {
+	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, objectsNote) {
 		t.Errorf("notes %q", notes)
 	}
 	if ids, want := eventIDs(events), []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
@@ -462,5 +484,96 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	if !rep.Span.Since.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) || !rep.Span.Until.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) ||
 		!slices.Equal(rep.Accounts, []string{"111122223333"}) || !slices.Equal(rep.AWSRegions, []string{"us-east-1"}) {
 		t.Errorf("span %v..%v accounts %v regions %v", rep.Span.Since, rep.Span.Until, rep.Accounts, rep.AWSRegions)
+	}
+}
+
+// TestLaterRoundsDoNotFetchWhatIsNoLog: the rounds of a pivot share the listing, which
+// learns from the first round's scan which objects without an extension are no log: the
+// later rounds do not fetch them again (nor count them as searched when a key-pair round
+// rules out their region), and report the same counts as the first.
+func TestLaterRoundsDoNotFetchWhatIsNoLog(t *testing.T) {
+	c := objectsBucket(t)
+	ctx := context.Background()
+	rc := &recorder{Client: c}
+	src := &Source{Client: rc, Bucket: "trail", Accounts: []string{"111122223333"}, MaxRecordBytes: 4 << 10}
+	w := investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}
+	keys := investigate.EventQuery{AccessKeys: investigate.KeyIDs(objectsKey), Window: w}
+	first, _, err := sourcetest.Events(ctx, src, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countOf(rc.fetched, objectsDay+"blob"); n != 1 {
+		t.Fatalf("the first round fetched the blob %d times, want once", n)
+	}
+	if notes := strings.Join(first.Notes, "\n"); !strings.Contains(notes, objectsNote) {
+		t.Errorf("first round's notes %q", notes)
+	}
+	counts := func(r investigate.SourceReport) string {
+		return fmt.Sprintf("files %d, skips %v (Skipped %d)", r.Files, r.Skips, r.Skipped)
+	}
+	for _, round := range []struct {
+		name string
+		q    investigate.EventQuery
+	}{
+		{"the key again", keys},
+		{"a key pair in another region", investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "k", Region: "eu-west-1"}}, Window: w}},
+	} {
+		rc.reset()
+		rep, _, err := sourcetest.Events(ctx, src, round.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countOf(rc.fetched, objectsDay+"blob"); n != 0 {
+			t.Errorf("%s: the blob, no log, fetched again (%d times)", round.name, n)
+		}
+		if got, want := counts(rep), counts(first); got != want {
+			t.Errorf("%s: %s, want the first round's %s", round.name, got, want)
+		}
+		if len(rc.listed) != 0 || slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, "log objects") }) {
+			t.Errorf("%s: listed %v again (notes %q)", round.name, rc.listed, rep.Notes)
+		}
+	}
+}
+
+// failOnce fails the first fetch of one object.
+type failOnce struct {
+	*recorder
+	key    string
+	failed bool
+}
+
+func (f *failOnce) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	f.mu.Lock()
+	fail := !f.failed && aws.ToString(in.Key) == f.key
+	f.failed = f.failed || fail
+	f.mu.Unlock()
+	if fail {
+		return nil, errors.New("connection reset")
+	}
+	return f.recorder.GetObject(ctx, in, opts...)
+}
+
+// TestUnreadableObjectIsToldAgain: an object without an extension that could not be read
+// to tell is a problem of its round, and the next round tries it again (the listing does
+// not learn a problem, as a listing with problems is not cached).
+func TestUnreadableObjectIsToldAgain(t *testing.T) {
+	rc := &recorder{Client: objectsBucket(t)}
+	src := &Source{Client: &failOnce{recorder: rc, key: objectsDay + "export"}, Bucket: "trail", Accounts: []string{"111122223333"}}
+	q := investigate.EventQuery{AccessKeys: investigate.KeyIDs(objectsKey), Window: investigate.Window{Since: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)}}
+	first, _, err := sourcetest.Events(context.Background(), src, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(first.Problems, func(p investigate.Problem) bool {
+		return strings.HasSuffix(p.Where, "/export") && strings.Contains(p.Message, "connection reset")
+	}) {
+		t.Fatalf("problems %+v, want the export's", first.Problems)
+	}
+	second, events, err := sourcetest.Events(context.Background(), src, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(eventIDs(events), "s3") || slices.ContainsFunc(second.Problems, func(p investigate.Problem) bool { return strings.HasSuffix(p.Where, "/export") }) {
+		t.Errorf("the export was not read again: events %v, problems %+v", eventIDs(events), second.Problems)
 	}
 }

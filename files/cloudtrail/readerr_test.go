@@ -52,3 +52,21 @@ func TestSniffCorruptGzipIsAProblem(t *testing.T) {
 		t.Errorf("problems %+v, skips %+v", rep.Problems, rep.Skips)
 	}
 }
+
+// TestSniffedFileIsReadWhateverItsPlace: a key-pair query rules files of other regions
+// out by their place, but a file still to be sniffed is no log file until its content
+// says so: it is read, and a file that is not CloudTrail is counted as not a log, never
+// as a log file searched.
+func TestSniffedFileIsReadWhateverItsPlace(t *testing.T) {
+	lf, ok := ParseLayout("AWSLogs/111122223333/CloudTrail/us-west-2/2026/03/02/notes")
+	if !ok {
+		t.Fatal("layout not recognised")
+	}
+	notes := []byte("meeting notes, not CloudTrail\n")
+	open := func(string) Opener { return cutOpener(notes, io.EOF) }
+	query := investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "kp", Region: "eu-west-1"}}}
+	rep := ScanFiles(context.Background(), []File{{Path: "notes", Size: int64(len(notes)), Sniff: true, Layout: &lf}}, query, open, func([]investigate.Event) {}, ScanOptions{})
+	if rep.Files != 0 || rep.Skipped != 1 || len(rep.Skips) != 1 || rep.Skips[0].Reason != investigate.SkipNotLog {
+		t.Errorf("files %d, skips %+v", rep.Files, rep.Skips)
+	}
+}

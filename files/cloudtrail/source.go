@@ -73,16 +73,15 @@ func (s *FileSource) scopeKey(sc Scope) string {
 	return fmt.Sprint(s.Paths, sc.Accounts, sc.Regions, sc.Window)
 }
 
-// learn folds what the scan sniffed into the listing (Listing.learn), and into the cached
-// listing of the pivot, so that its later rounds open those files no more to tell.
-func (s *FileSource) learn(sc Scope, pivot uint64, l Listing, sniffs []sniffed) Listing {
-	l = l.learn(sniffs)
+// keep makes l, the listing as a scan learned it (ScanListing), the cached listing of the
+// pivot when one is cached, so that its later rounds do not open again the files the scan
+// told.
+func (s *FileSource) keep(sc Scope, pivot uint64, l Listing) {
 	s.listMu.Lock()
 	defer s.listMu.Unlock()
 	if _, ok := s.cached(sc, pivot); ok {
 		s.listed = &l
 	}
-	return l
 }
 
 // ScanProgress reports an archive scan's advance.
@@ -265,11 +264,10 @@ func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink 
 	// what they are, and reports them as a listing that sniffed them would have.
 	var r investigate.SourceReport
 	if len(l.Files) > 0 || len(l.Problems) == 0 {
-		var sniffs []sniffed
-		r, sniffs = scanFiles(ctx, l.Files, q, func(name string) Opener {
+		r, l = ScanListing(ctx, l, q, func(name string) Opener {
 			return func() (io.ReadCloser, error) { return openLocal(name) }
 		}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index(), MaxRecordBytes: s.MaxRecordBytes})
-		l = s.learn(sc, q.Pivot, l, sniffs)
+		s.keep(sc, q.Pivot, l)
 	}
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Problems: l.Problems}
 	for _, sk := range l.Skips {
@@ -354,6 +352,15 @@ func ScanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	return rep
 }
 
+// ScanListing is ScanFiles for a source that keeps its listing between a pivot's rounds:
+// the listing it returns has learned what the files listed with Sniff turned out to be
+// (Listing.learn: no log moves to its skips, unreadable to its problems, CloudTrail is no
+// longer sniffed), and the report leaves those files to it.
+func ScanListing(ctx context.Context, l Listing, q investigate.EventQuery, open func(string) Opener, sink func([]investigate.Event), opts ScanOptions) (investigate.SourceReport, Listing) {
+	r, sniffs := scanFiles(ctx, l.Files, q, open, sink, opts)
+	return r, l.learn(sniffs)
+}
+
 // scanFiles is ScanFiles, which also says what the files listed with Sniff turned out to
 // be, leaving it to the caller to report them.
 func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open func(string) Opener, sink func([]investigate.Event), opts ScanOptions) (investigate.SourceReport, []sniffed) {
@@ -432,7 +439,9 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 					t  *Tokens
 				)
 				switch {
-				case !m.MayMatchLayout(f.Layout):
+				case !f.Sniff && !m.MayMatchLayout(f.Layout):
+					// A file still to be sniffed is read whatever its place: until its
+					// content says it is CloudTrail, it is no log file to count.
 					ruledOut.Add(1)
 					searched.Add(1)
 					cov.add(layoutSpan(f.Layout), f.Layout, nil, nil)
