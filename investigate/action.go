@@ -15,6 +15,30 @@ const (
 	ActRevokeUserSessions = "revoke-user-sessions"
 	ActRevokeRoleSessions = "revoke-role-sessions"
 	ActStopInstances      = "stop-instances"
+
+	// Containing the blast radius (the artifacts the key left behind).
+	ActDeactivateChildKey = "deactivate-child-key"
+	ActDetachPolicy       = "detach-policy"
+	ActDeleteInlinePolicy = "delete-inline-policy"
+	ActRestoreTrustPolicy = "restore-trust-policy"
+	ActRemoveFromGroup    = "remove-from-group"
+	ActDenyAllUser        = "deny-all-user"
+	ActDenyAllRole        = "deny-all-role"
+	ActThrottleFunction   = "throttle-function"
+	ActDeleteLoginProfile = "delete-login-profile"
+	ActDeleteKeyPair      = "delete-key-pair"
+)
+
+// Groups of actions: the analyst picks groups (a flag each on the command line, or in
+// the workbench); nothing runs that was not picked.
+const (
+	GroupKey           = "key"            // deactivate the key (always offered)
+	GroupSessions      = "sessions"       // --revoke-sessions
+	GroupInstances     = "instances"      // --stop-instances
+	GroupChildren      = "children"       // --contain-children
+	GroupPersistence   = "persistence"    // --remove-persistence
+	GroupLoginProfiles = "login-profiles" // --delete-login-profiles (irreversible)
+	GroupKeyPairs      = "key-pairs"      // --delete-key-pairs (irreversible)
 )
 
 // System is what an action writes to.
@@ -70,6 +94,16 @@ type Action struct {
 	UndoCalls     []APICall `json:"undo_calls,omitempty"`
 	// ConfirmToken is what the analyst types to confirm: the key id.
 	ConfirmToken string `json:"confirm_token"`
+	// Group is what the analyst picks to run it (GroupKey, GroupSessions, ...).
+	Group string `json:"group,omitempty"`
+	// Resource names what the action acts on (the key, a user, a policy attachment).
+	Resource string `json:"resource,omitempty"`
+	// Artifact is the id of the case's artifact the action removes, when it removes one.
+	Artifact string `json:"artifact,omitempty"`
+	// Irreversible actions have no undo: they are listed last and confirmed separately,
+	// by typing ConfirmName (the resource's name), which --yes never answers.
+	Irreversible bool   `json:"irreversible,omitempty"`
+	ConfirmName  string `json:"confirm_name,omitempty"`
 	// Target: role ARNs (revoke-role-sessions), instance ids by region (stop-instances).
 	Roles     []string            `json:"roles,omitempty"`
 	Instances map[string][]string `json:"instances,omitempty"`

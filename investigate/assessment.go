@@ -54,6 +54,9 @@ func assessActivity(c *Case) string {
 	if len(c.Sessions) > 0 {
 		line += fmt.Sprintf(", %d more by %s", c.SessionEventCount, Plural(len(c.Sessions), "derived session"))
 	}
+	if len(c.CreatedAccessKeys) > 0 {
+		line += fmt.Sprintf(", %d more by the %s it created", c.ChildEventCount, pluralWord(len(c.CreatedAccessKeys), "access key"))
+	}
 	if len(c.SourceIPs) > 0 {
 		line += ", from " + Plural(len(c.SourceIPs), "address")
 	}
@@ -82,7 +85,7 @@ func assessQuarantine(c *Case) []string {
 	if !c.Quarantined {
 		return nil
 	}
-	return []string{"AWS already attached AWSCompromisedKeyQuarantine: AWS found this key exposed."}
+	return []string{"AWS already attached " + ShortTarget(c.Quarantine.PolicyARN) + " (" + c.Quarantine.Version + "): AWS found this key exposed; " + c.Quarantine.StillAllows + "."}
 }
 
 // assessTooling names the offensive tools recognised in the key's user agents.
@@ -202,16 +205,29 @@ func assessLaunches(c *Case) []string {
 	return []string{fmt.Sprintf("RunInstances: %s (%d succeeded with %s, %d failed), %s %s.", Plural(len(launches), "launch"), ok, Plural(instances, "instance"), failed, pluralWord(len(types), "type"), strings.Join(types, ", "))}
 }
 
-// assessCreatedKeys names the access keys the key created: they need deactivating too.
+// assessCreatedKeys names the access keys the key created (they need deactivating too)
+// and counts what else it left behind.
 func assessCreatedKeys(c *Case) []string {
-	if len(c.CreatedAccessKeys) == 0 {
-		return nil
+	var out []string
+	if len(c.CreatedAccessKeys) > 0 {
+		keys := []string{}
+		for _, k := range c.CreatedAccessKeys {
+			s := k.AccessKeyID + " (" + k.User + ", " + Plural(k.EventCount, "event")
+			if k.LiveStatus != "" {
+				s += ", " + k.LiveStatus + " now"
+			}
+			keys = append(keys, s+")")
+		}
+		out = append(out, "New access keys to deactivate too: "+strings.Join(keys, ", ")+".")
 	}
-	keys := []string{}
-	for _, k := range c.CreatedAccessKeys {
-		keys = append(keys, k.AccessKeyID+" ("+k.User+")")
+	if n := len(c.Artifacts); n > 0 {
+		kinds := []string{}
+		for _, a := range c.Artifacts {
+			kinds = appendUnique(kinds, a.Kind)
+		}
+		out = append(out, fmt.Sprintf("Left behind: %s (%s): the plan offers an action for each.", Plural(n, "artifact"), strings.Join(kinds, ", ")))
 	}
-	return []string{"New access keys to deactivate too: " + strings.Join(keys, ", ") + "."}
+	return out
 }
 
 // assessRecommendation says what to do: nothing for a key already Inactive, deactivate

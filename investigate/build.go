@@ -22,11 +22,14 @@ type CaseInput struct {
 	Duplicates   int
 	Owner        *OwnerInfo
 	Live         *LiveState
-	Correlation  CorrelationOptions
-	Window       Window
-	Now          time.Time
-	Demo         bool
-	Context      string
+	// Artifacts is the live state of the case's artifacts, by Artifact.ID (nil when no
+	// live lookup ran).
+	Artifacts   map[string]ArtifactLive
+	Correlation CorrelationOptions
+	Window      Window
+	Now         time.Time
+	Demo        bool
+	Context     string
 	// Searching marks a snapshot of a case still being built: its completeness says so
 	// (PendingCompleteness), not what its sources have answered so far.
 	Searching bool
@@ -60,19 +63,23 @@ func BuildCase(in CaseInput) *Case {
 	}
 	events := eventsWithin(in.Window, in.Events)
 	bySigner := indexBySigner(events)
-	sessions, depth := deriveSessions(key, bySigner)
-	own := c.countOwnEvents(events, depth, sessions)
-	settleSessions(sessions, now)
-	c.Sessions = sessions
+	lin := deriveLineage(key, bySigner)
+	depth := lin.depth
+	own := c.countOwnEvents(events, &lin)
+	settleSessions(lin.sessions, now)
+	c.Sessions = lin.sessions
+	c.CreatedAccessKeys = lin.children
 	if len(own) > 0 {
 		c.FirstActivity, c.LastActivity = own[0].Time, own[len(own)-1].Time
 	}
 
 	c.Owner = buildOwner(key, bySigner[key], in.Alerts, in.Owner)
 	c.FollowUps, c.OtherEventCount = buildFollowUps(own, events, depth, in.Live)
-	c.CreatedAccessKeys = createdKeys(own)
 	c.Findings = buildFindings(own, &c.Owner)
-	c.Quarantined = slices.ContainsFunc(c.Findings, func(f Finding) bool { return f.Category == CatQuarantine })
+	c.Artifacts = buildArtifacts(own, events, &lin, c.FollowUps.KeyPairs, in.Artifacts)
+	settleChildren(c.CreatedAccessKeys, c.Artifacts)
+	c.Quarantine = buildQuarantine(events, c.Owner.User, in.Owner)
+	c.Quarantined = c.Quarantine.InEffect()
 	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
 	summarise(c, own)
 	c.Events, c.Timeline = buildTimeline(key, events, depth, c.FollowUps.Launches, c.Findings)
@@ -86,8 +93,24 @@ func BuildCase(in CaseInput) *Case {
 	}
 	c.Coverage = buildCoverage(c, events, in)
 	c.Assessment = assess(c)
+	c.Plan = PlanRemediation(c, nil, now).Steps()
 	normaliseEmpty(c)
 	return c
+}
+
+// settleChildren gives each child key the live state of its artifact.
+func settleChildren(children []CreatedKey, artifacts []Artifact) {
+	byKey := map[string]*ArtifactLive{}
+	for i := range artifacts {
+		if artifacts[i].Kind == ArtAccessKey && artifacts[i].Live != nil {
+			byKey[artifacts[i].AccessKeyID] = artifacts[i].Live
+		}
+	}
+	for i := range children {
+		if l := byKey[children[i].AccessKeyID]; l != nil {
+			children[i].LiveStatus, children[i].LiveError = l.State, l.Error
+		}
+	}
 }
 
 // eventsWithin returns the events within the window, oldest first (events of the same
@@ -117,26 +140,38 @@ func indexBySigner(events []*Event) map[string][]*Event {
 	return bySigner
 }
 
-// countOwnEvents returns the case's own events: those signed by the key or by one of
-// its derived sessions (the keys of depth). It counts them on the case, the key's and
-// the sessions' apart, and has each session observe its own.
-func (c *Case) countOwnEvents(events []*Event, depth map[string]int, sessions []Session) []*Event {
+// countOwnEvents returns the case's own events: those signed by the key, by one of its
+// derived sessions or by one of the keys it created (the keys of the lineage). It counts
+// them on the case (the key's, its sessions' and its children's apart) and has each
+// session and child key observe its own.
+func (c *Case) countOwnEvents(events []*Event, lin *lineage) []*Event {
 	key := c.Key.String()
-	sessionIdx := map[string]int{}
-	for i := range sessions {
-		sessionIdx[sessions[i].AccessKeyID] = i
+	sessionIdx, childIdx := map[string]int{}, map[string]int{}
+	for i := range lin.sessions {
+		sessionIdx[lin.sessions[i].AccessKeyID] = i
+	}
+	for i := range lin.children {
+		childIdx[lin.children[i].AccessKeyID] = i
 	}
 	var own []*Event
 	for _, e := range events {
-		if _, ok := depth[e.Signer()]; !ok {
+		signer := e.Signer()
+		if !lin.has(signer) {
 			continue
 		}
 		own = append(own, e)
-		if e.Signer() == key {
+		switch {
+		case signer == key:
 			c.EventCount++
-		} else {
+		case lin.viaChild[signer]:
+			c.ChildEventCount++
+		default:
 			c.SessionEventCount++
-			sessions[sessionIdx[e.Signer()]].observe(e)
+		}
+		if i, ok := sessionIdx[signer]; ok {
+			lin.sessions[i].observe(e)
+		} else if i, ok := childIdx[signer]; ok {
+			lin.children[i].observe(e)
 		}
 	}
 	return own
@@ -149,6 +184,23 @@ func settleSessions(sessions []Session, now time.Time) {
 		sessions[i].ValidAtGeneration = sessions[i].validAt(now)
 		emptyIfNil(&sessions[i].SourceIPs)
 		emptyIfNil(&sessions[i].Actions)
+	}
+}
+
+// observe counts one event signed by the child key.
+func (k *CreatedKey) observe(e *Event) {
+	k.EventCount++
+	if e.Failed() {
+		k.ErrorCount++
+	}
+	if k.First.IsZero() || e.Time.Before(k.First) {
+		k.First = e.Time
+	}
+	if e.Time.After(k.Last) {
+		k.Last = e.Time
+	}
+	if e.SourceIP != "" && len(k.SourceIPs) < 20 {
+		k.SourceIPs = appendUnique(k.SourceIPs, e.SourceIP)
 	}
 }
 
@@ -215,7 +267,12 @@ func normaliseEmpty(c *Case) {
 	emptyIfNil(&c.Errors)
 	emptyIfNil(&c.Findings)
 	emptyIfNil(&c.CreatedAccessKeys)
+	for i := range c.CreatedAccessKeys {
+		emptyIfNil(&c.CreatedAccessKeys[i].SourceIPs)
+	}
 	emptyIfNil(&c.Sessions)
+	emptyIfNil(&c.Artifacts)
+	emptyIfNil(&c.Plan)
 	emptyIfNil(&c.FollowUps.KeyPairs)
 	emptyIfNil(&c.FollowUps.Launches)
 	emptyIfNil(&c.FollowUps.Instances)
@@ -396,29 +453,6 @@ func KeyPairsOf(events []*Event, keys []string) []KeyPairRef {
 			seen[kp.Region+"/"+kp.Name] = true
 			out = append(out, KeyPairRef{Name: kp.Name, Region: kp.Region, Account: kp.Account})
 		}
-	}
-	return out
-}
-
-func createdKeys(own []*Event) []CreatedKey {
-	var out []CreatedKey
-	for _, e := range own {
-		if e.Action() != "iam:CreateAccessKey" || e.Failed() {
-			continue
-		}
-		req, resp := decodeObject(e.Request), decodeObject(e.Response)
-		id := resp.str("accessKey.accessKeyId")
-		if id == "" {
-			continue
-		}
-		out = append(out, CreatedKey{
-			AccessKeyID: id,
-			User:        firstNonEmpty(resp.str("accessKey.userName"), req.str("userName"), e.Identity.UserName),
-			EventID:     e.ID,
-			Time:        e.Time,
-			Signer:      e.Signer(),
-			Status:      resp.str("accessKey.status"),
-		})
 	}
 	return out
 }

@@ -26,10 +26,12 @@ type Case struct {
 	HigherOrderAlerts []Sibling `json:"higher_order_alerts"`
 
 	// EventCount counts events signed by the key itself; SessionEventCount those signed
-	// by its derived sessions; OtherEventCount launches by other signers that used the
-	// key's key pairs.
+	// by the sessions derived from it (not through a child key); ChildEventCount those
+	// signed by the access keys it created and by their sessions and children;
+	// OtherEventCount launches by other signers that used the key's key pairs.
 	EventCount        int       `json:"event_count"`
 	SessionEventCount int       `json:"session_event_count"`
+	ChildEventCount   int       `json:"child_event_count"`
 	OtherEventCount   int       `json:"other_event_count"`
 	FirstActivity     time.Time `json:"first_activity,omitzero"`
 	LastActivity      time.Time `json:"last_activity,omitzero"`
@@ -45,8 +47,17 @@ type Case struct {
 	CreatedAccessKeys []CreatedKey `json:"created_access_keys"`
 	Sessions          []Session    `json:"sessions"`
 	FollowUps         FollowUps    `json:"followups"`
-	// Quarantined is set when AWS attached its AWSCompromisedKeyQuarantine policy.
-	Quarantined bool `json:"aws_quarantine_policy"`
+	// Artifacts are what the key, its sessions and its children left behind that can
+	// outlive the key (users, passwords, policies, trust policies, functions, key pairs).
+	Artifacts []Artifact `json:"artifacts"`
+	// Quarantine is AWS's compromised-key quarantine policy on the key's user (nil when
+	// neither the trail nor a live lookup shows one); Quarantined is set while it is in
+	// effect.
+	Quarantine  *Quarantine `json:"aws_quarantine"`
+	Quarantined bool        `json:"aws_quarantine_policy"`
+	// Plan is the remediation keypivot proposes for the case, as planned without a
+	// caller (plan only): `keypivot deactivate` and the workbench re-plan it with theirs.
+	Plan []PlanStep `json:"plan"`
 
 	Assessment []string `json:"assessment"`
 
@@ -131,6 +142,11 @@ type OwnerInfo struct {
 	OtherKeys []KeyState
 	Sources   []string
 	Error     string
+	// AttachedPolicies are the ARNs of the managed policies attached to the user (nil
+	// when not read); PolicyDenies the actions denied by the default version of those
+	// read (AWS's quarantine policy), by ARN.
+	AttachedPolicies []string
+	PolicyDenies     map[string][]string
 }
 
 // Sibling is one alert of the case.
@@ -234,12 +250,29 @@ type Finding struct {
 
 // CreatedKey is an access key created by the key or its sessions.
 type CreatedKey struct {
-	AccessKeyID string    `json:"access_key_id"`
-	User        string    `json:"user"`
-	EventID     string    `json:"event_id"`
-	Time        time.Time `json:"time"`
-	Signer      string    `json:"signer"`
-	Status      string    `json:"status"`
+	AccessKeyID string `json:"access_key_id"`
+	// User is the IAM user the key was created for; Account the account it was made in.
+	User    string `json:"user"`
+	Account string `json:"account,omitempty"`
+	// EventID is the CreateAccessKey event; Signer the key (the case key, one of its
+	// sessions or another child) that made it, SignerARN that caller's identity.
+	EventID   string    `json:"event_id"`
+	Time      time.Time `json:"time"`
+	Signer    string    `json:"signer"`
+	SignerARN string    `json:"signer_arn,omitempty"`
+	// Status is the status CreateAccessKey answered (Active); LiveStatus the key's
+	// status now, from a live lookup ("" without one; "deleted" when IAM no longer has it).
+	Status     string `json:"status"`
+	LiveStatus string `json:"live_status,omitempty"`
+	LiveError  string `json:"live_error,omitempty"`
+	// Depth is the distance from the case key (1: created by the key itself).
+	Depth int `json:"depth"`
+	// EventCount counts the events the child key signed itself; ErrorCount the failed ones.
+	EventCount int       `json:"event_count"`
+	ErrorCount int       `json:"error_count"`
+	SourceIPs  []string  `json:"source_ips"`
+	First      time.Time `json:"first,omitzero"`
+	Last       time.Time `json:"last,omitzero"`
 }
 
 // Session is a temporary key issued to the key (or, transitively, to one of its sessions).

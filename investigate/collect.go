@@ -223,7 +223,7 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 		events := set.Events()
 		all := []string{key}
 		nextKeys = nil
-		for _, k := range KeyIDs(SessionKeys(key, events)...) {
+		for _, k := range KeyIDs(DerivedKeys(key, events)...) {
 			all = append(all, k.String())
 			if !queriedKeys[k] {
 				nextKeys = append(nextKeys, k)

@@ -19,6 +19,9 @@ type Question struct {
 	Token string
 	// Second marks the second confirmation, asked when acting as the key's own user.
 	Second bool
+	// Irreversible marks the question of an irreversible action: the resource's name,
+	// which --yes never answers.
+	Irreversible bool
 }
 
 // Accepts reports whether typed answers the question: the exact token, surrounding
@@ -34,6 +37,9 @@ func (a Action) Questions() []Question {
 	qs := []Question{{Prompt: fmt.Sprintf("Type the key id %s to confirm (anything else cancels): ", a.ConfirmToken), Token: a.ConfirmToken}}
 	if a.SecondConfirm != "" {
 		qs = append(qs, Question{Prompt: "WARNING: " + a.SecondConfirm + ": ", Token: a.ConfirmToken, Second: true})
+	}
+	if a.Irreversible {
+		qs = append(qs, Question{Prompt: fmt.Sprintf("IRREVERSIBLE: %s cannot be undone. Type its name %s to proceed (anything else cancels): ", a.Resource, a.ConfirmName), Token: a.ConfirmName, Irreversible: true})
 	}
 	return qs
 }
@@ -55,6 +61,8 @@ type Confirmed struct {
 	Action     Action
 	Typed      string
 	TypedAgain string
+	// TypedName is what was typed for an irreversible action's resource name.
+	TypedName string
 }
 
 // Confirm applies the confirmation rules to a, asking through p what is not
@@ -67,7 +75,7 @@ func Confirm(a Action, preapproved bool, p Prompter) (Confirmed, error) {
 		return out, fmt.Errorf("%w: refused: %s", ErrNotConfirmed, a.Refusal)
 	}
 	for _, q := range a.Questions() {
-		if !q.Second && preapproved {
+		if !q.Second && !q.Irreversible && preapproved {
 			out.Typed = q.Token
 			continue
 		}
@@ -75,17 +83,25 @@ func Confirm(a Action, preapproved bool, p Prompter) (Confirmed, error) {
 		switch {
 		case errors.Is(err, ErrCannotAsk) && q.Second && preapproved:
 			return out, fmt.Errorf("%w: %s; --yes does not answer this second confirmation: rerun on a terminal", ErrNotConfirmed, a.SecondConfirm)
+		case errors.Is(err, ErrCannotAsk) && q.Irreversible:
+			return out, fmt.Errorf("%w: %s is irreversible: it is confirmed only by typing %s on a terminal, never by --yes", ErrNotConfirmed, a.Title, a.ConfirmName)
 		case errors.Is(err, ErrCannotAsk):
 			return out, fmt.Errorf("%w: no terminal to confirm on: rerun on a terminal, or pass --yes with the key on the command line", ErrNotConfirmed)
 		case err != nil:
 			return out, fmt.Errorf("%w: %v", ErrNotConfirmed, err)
 		}
-		if q.Second {
+		switch {
+		case q.Irreversible:
+			out.TypedName = typed
+		case q.Second:
 			out.TypedAgain = typed
-		} else {
+		default:
 			out.Typed = typed
 		}
 		if !q.Accepts(typed) {
+			if q.Irreversible {
+				return out, fmt.Errorf("%w: the name typed is not %s: nothing was done", ErrNotConfirmed, a.ConfirmName)
+			}
 			if q.Second {
 				return out, fmt.Errorf("%w twice: nothing was done", ErrNotConfirmed)
 			}

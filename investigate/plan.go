@@ -27,6 +27,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	acct := c.Owner.Account
 
 	deact := keyStatusAction(key, user, acct, "Inactive")
+	deact.Group, deact.Resource = GroupKey, key
 	deact.Affects = append(deact.Affects, "every caller using "+key+" gets InvalidClientTokenId from now on (the key is kept, not deleted)")
 	if c.Owner.LastUsed != nil && !c.Owner.LastUsed.Date.IsZero() {
 		deact.Affects = append(deact.Affects, LastUsedText(c.Owner.LastUsed))
@@ -37,7 +38,10 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		}
 	}
 	for _, k := range c.CreatedAccessKeys {
-		deact.Untouched = append(deact.Untouched, fmt.Sprintf("key %s, created by this key for %s, stays usable", k.AccessKeyID, k.User))
+		deact.Untouched = append(deact.Untouched, fmt.Sprintf("key %s, created by this key's lineage for %s, stays usable: deactivate it too (--contain-children)", k.AccessKeyID, k.User))
+	}
+	if q := c.Quarantine; q.InEffect() {
+		deact.Affects = append(deact.Affects, "AWS's quarantine policy "+ShortTarget(q.PolicyARN)+" ("+q.Version+") stays attached; until this runs, "+q.StillAllows)
 	}
 	valid := 0
 	for _, s := range c.Sessions {
@@ -65,20 +69,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	if user != "" && !c.Owner.Root {
 		// Offered whether or not sessions were seen: GetSessionToken and
 		// GetFederationToken sessions may exist that the sources did not cover.
-		policy := RevocationPolicy(now)
-		a := Action{
-			ID: ActRevokeUserSessions + ":" + user, Kind: ActRevokeUserSessions, Key: key, User: user, Target: Target{System: SystemAWS, Account: acct}, ConfirmToken: key,
-			IssuedBefore: now,
-			Title:        revokeTitle(ActRevokeUserSessions, user, now),
-			Calls:        []APICall{{Service: "iam", Operation: "PutUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName, "PolicyDocument": policy}}},
-			Undo:         "delete the inline policy " + RevokePolicyName + " from the user",
-			UndoCalls:    []APICall{{Service: "iam", Operation: "DeleteUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName}}},
-			Affects: []string{
-				"denies every action to sessions issued to " + user + " before the cut-off (GetSessionToken, GetFederationToken)",
-				"also ends the user's legitimate sessions issued before the cut-off",
-				cutOffNote(now),
-			},
-		}
+		a := userRevocation(c, user, acct, caller, now)
 		if n := userSessions(c); n == 0 {
 			a.Warnings = append(a.Warnings, "no session issued to the user was seen in the sources: revoke anyway if their coverage is incomplete"+gapsNote(c))
 		}
@@ -95,7 +86,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		name := RoleName(role)
 		a := Action{
 			ID: ActRevokeRoleSessions + ":" + role, Kind: ActRevokeRoleSessions, Key: key, Target: Target{System: SystemAWS, Account: arnAccount(role)}, ConfirmToken: key,
-			Roles: []string{role}, IssuedBefore: now,
+			Roles: []string{role}, IssuedBefore: now, Group: GroupSessions, Resource: role,
 			Title:     revokeTitle(ActRevokeRoleSessions, name, now),
 			Calls:     []APICall{{Service: "iam", Operation: "PutRolePolicy", Params: map[string]any{"RoleName": name, "PolicyName": RevokePolicyName, "PolicyDocument": RevocationPolicy(now)}}},
 			Undo:      "delete the inline policy " + RevokePolicyName + " from the role",
@@ -126,6 +117,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	if len(byRegion) > 0 {
 		a := Action{
 			ID: ActStopInstances + ":" + key, Kind: ActStopInstances, Key: key, Target: Target{System: SystemAWS, Account: acct}, ConfirmToken: key, Instances: byRegion,
+			Group: GroupInstances, Resource: fmt.Sprintf("%d instances", countIDs(byRegion)),
 			Title: fmt.Sprintf("Stop %d instances launched through the key's follow-ups", countIDs(byRegion)),
 			Undo:  "start the instances again (aws ec2 start-instances); their disks and addresses are kept, public IPs may change",
 			Affects: []string{"stops the instances (not terminate: disks stay for forensics)",
@@ -147,10 +139,34 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		}
 		p.Actions = append(p.Actions, a)
 	}
-	if len(c.CreatedAccessKeys) > 0 {
-		p.Notes = append(p.Notes, "keys created by this key stay active: investigate and deactivate them as their own cases")
-	}
+	p.Actions = append(p.Actions, childSessionActions(c, caller, user, now)...)
+	contain, irreversible, notes := containmentActions(c, caller)
+	p.Actions = append(append(p.Actions, contain...), irreversible...)
+	p.Notes = append(p.Notes, notes...)
 	return p
+}
+
+// userRevocation revokes the sessions issued to user before now (an inline policy on
+// the user denying everything to older tokens).
+func userRevocation(c *Case, user, acct string, caller *Caller, now time.Time) Action {
+	now = now.UTC().Truncate(time.Second)
+	a := Action{
+		ID: ActRevokeUserSessions + ":" + user, Kind: ActRevokeUserSessions, Key: c.Key.String(), User: user, Target: Target{System: SystemAWS, Account: acct}, ConfirmToken: c.Key.String(),
+		IssuedBefore: now, Group: GroupSessions, Resource: user,
+		Title:     revokeTitle(ActRevokeUserSessions, user, now),
+		Calls:     []APICall{{Service: "iam", Operation: "PutUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName, "PolicyDocument": RevocationPolicy(now)}}},
+		Undo:      "delete the inline policy " + RevokePolicyName + " from the user",
+		UndoCalls: []APICall{{Service: "iam", Operation: "DeleteUserPolicy", Params: map[string]any{"UserName": user, "PolicyName": RevokePolicyName}}},
+		Affects: []string{
+			"denies every action to sessions issued to " + user + " before the cut-off (GetSessionToken, GetFederationToken)",
+			"also ends the user's legitimate sessions issued before the cut-off",
+			cutOffNote(now),
+		},
+	}
+	if !caller.CanActIn(acct) {
+		a.Refusal = otherAccountRefusal(acct, caller)
+	}
+	return a
 }
 
 func applyCallerChecks(a *Action, c *Case, caller *Caller) {

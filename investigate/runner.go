@@ -84,7 +84,7 @@ func (r *Runner) now() time.Time {
 }
 
 // check is what must hold before a confirmed action is run (or planned).
-func (r *Runner) check(a Action, typed, typedAgain string) error {
+func (r *Runner) check(a Action, typed, typedAgain, typedName string) error {
 	switch {
 	case r.ReadOnly:
 		return ErrReadOnly
@@ -94,6 +94,8 @@ func (r *Runner) check(a Action, typed, typedAgain string) error {
 		return errors.New("not confirmed: type the key id " + a.ConfirmToken + " to confirm")
 	case a.SecondConfirm != "" && !a.Confirmed(typedAgain):
 		return errors.New("not confirmed twice: " + a.SecondConfirm)
+	case a.Irreversible && (a.ConfirmName == "" || strings.TrimSpace(typedName) != a.ConfirmName):
+		return errors.New("not confirmed: " + a.Title + " is irreversible: type its name " + a.ConfirmName + " to confirm it")
 	case r.Journal == nil:
 		return errors.New("no journal: refusing to write without a record")
 	}
@@ -125,7 +127,7 @@ func (r *Runner) RunAll(ctx context.Context, batch []Confirmed) []Outcome {
 	var run []int
 	for i, c := range batch {
 		outs[i] = Outcome{Action: c.Action}
-		if err := r.check(c.Action, c.Typed, c.TypedAgain); err != nil {
+		if err := r.check(c.Action, c.Typed, c.TypedAgain, c.TypedName); err != nil {
 			outs[i].fail(err)
 			continue
 		}

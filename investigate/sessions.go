@@ -1,7 +1,6 @@
 package investigate
 
 import (
-	"sort"
 	"time"
 )
 
@@ -76,51 +75,6 @@ func arnAccount(arn string) string {
 		}
 	}
 	return ""
-}
-
-// deriveSessions follows session-issuing calls from key, transitively and loop-safe,
-// over events indexed by signer. It returns the sessions in issue order and the set of
-// keys of the case (key included).
-func deriveSessions(key string, bySigner map[string][]*Event) ([]Session, map[string]int) {
-	depth := map[string]int{key: 0}
-	var sessions []Session
-	queue := []string{key}
-	for len(queue) > 0 {
-		k := queue[0]
-		queue = queue[1:]
-		for _, e := range bySigner[k] {
-			s, ok := IssuedSession(e)
-			if !ok {
-				continue
-			}
-			if _, seen := depth[s.AccessKeyID]; seen {
-				continue
-			}
-			s.Depth = depth[k] + 1
-			depth[s.AccessKeyID] = s.Depth
-			sessions = append(sessions, s)
-			queue = append(queue, s.AccessKeyID)
-		}
-	}
-	sort.SliceStable(sessions, func(i, j int) bool { return sessions[i].IssuedAt.Before(sessions[j].IssuedAt) })
-	return sessions, depth
-}
-
-// SessionKeys returns the temporary keys derived from key in events, transitively.
-// Collectors use it to widen their queries.
-func SessionKeys(key string, events []*Event) []string {
-	by := map[string][]*Event{}
-	for _, e := range events {
-		if e.Name == "AssumeRole" || e.Name == "GetSessionToken" || e.Name == "GetFederationToken" {
-			by[e.Signer()] = append(by[e.Signer()], e)
-		}
-	}
-	sessions, _ := deriveSessions(key, by)
-	out := make([]string, len(sessions))
-	for i, s := range sessions {
-		out[i] = s.AccessKeyID
-	}
-	return out
 }
 
 func (s *Session) observe(e *Event) {

@@ -23,6 +23,14 @@ type LiveLookup interface {
 	LookupFollowUps(ctx context.Context, f FollowUps) (LiveState, error)
 }
 
+// ArtifactLookup reads the live state of a case's artifacts (IAM users, login profiles,
+// policies, keys, trust policies; Lambda functions; EC2 key pairs): whether each is still
+// in place. An artifact it could not read carries an Error; one it was not asked about
+// is absent from the map.
+type ArtifactLookup interface {
+	LookupArtifacts(ctx context.Context, artifacts []Artifact) (map[string]ArtifactLive, error)
+}
+
 // Ranking is the output of key correlation (`keypivot keys`, the TUI's first screen).
 type Ranking struct {
 	SchemaVersion int              `json:"schema_version"`
@@ -44,6 +52,7 @@ type Workspace struct {
 	Trails      []EventSource
 	Owner       OwnerLookup
 	Live        LiveLookup
+	Artifacts   ArtifactLookup
 	Correlation CorrelationOptions
 	Window      Window
 	Demo        bool
@@ -185,6 +194,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 		alerts       []Alert
 		alertReports = make([]SourceReport, len(w.Alerts))
 		owner        *OwnerInfo
+		artLive      map[string]ArtifactLive
 		last         time.Time
 		set          = NewEventSet()
 		progress     Progress
@@ -193,7 +203,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 		mu.Lock()
 		in := CaseInput{
 			Key: keyID, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports, Searching: searching,
-			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live,
+			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live, Artifacts: artLive,
 			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo, Context: w.Describe,
 		}
 		mu.Unlock()
@@ -270,6 +280,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 		readAlerts(ctx, col.Keys)
 	}
 	c := build(nil, col.Reports, false)
+	var ec2State *LiveState
 	if w.Live != nil && (len(c.FollowUps.KeyPairs) > 0 || len(c.FollowUps.Instances) > 0) {
 		emit(false, c)
 		live, err := w.Live.LookupFollowUps(ctx, c.FollowUps)
@@ -279,7 +290,22 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 				live.Errors[r] = err.Error()
 			}
 		}
-		c = build(&live, col.Reports, false)
+		ec2State = &live
+		c = build(ec2State, col.Reports, false)
+	}
+	if w.Artifacts != nil && len(c.Artifacts) > 0 {
+		emit(false, c)
+		states, err := w.Artifacts.LookupArtifacts(ctx, c.Artifacts)
+		if err != nil {
+			states = map[string]ArtifactLive{}
+			for _, a := range c.Artifacts {
+				states[a.ID] = ArtifactLive{Error: err.Error()}
+			}
+		}
+		mu.Lock()
+		artLive = states
+		mu.Unlock()
+		c = build(ec2State, col.Reports, false)
 	}
 	emit(true, c)
 	return c, nil

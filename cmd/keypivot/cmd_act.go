@@ -28,9 +28,43 @@ type ActFlags struct {
 type DeactivateCmd struct {
 	Key investigate.AccessKeyID `arg:"" help:"The access key id to deactivate."`
 	ActFlags
-	RevokeSessions bool `name:"revoke-sessions" help:"Also revoke sessions derived from the key (separately confirmed)."`
-	StopInstances  bool `name:"stop-instances" help:"Also stop instances launched through the key's follow-ups (separately confirmed)."`
-	PlanOnly       bool `name:"plan" help:"Print the plan and exit without acting."`
+	RevokeSessions      bool `name:"revoke-sessions" help:"Also revoke sessions derived from the key (separately confirmed)."`
+	StopInstances       bool `name:"stop-instances" help:"Also stop instances launched through the key's follow-ups (separately confirmed)."`
+	ContainChildren     bool `name:"contain-children" help:"Also deactivate the access keys the key (or its sessions) created, and revoke their users' sessions."`
+	RemovePersistence   bool `name:"remove-persistence" help:"Also undo what the attacker left: detach or delete its policies, restore backdoored trust policies, deny-all on users and roles it created, group memberships, Lambda functions."`
+	DeleteLoginProfiles bool `name:"delete-login-profiles" help:"Also delete console passwords the attacker set (IRREVERSIBLE: each confirmed by typing the user name)."`
+	DeleteKeyPairs      bool `name:"delete-key-pairs" help:"Also delete EC2 key pairs the attacker made (IRREVERSIBLE: each confirmed by typing the key pair name)."`
+	PlanOnly            bool `name:"plan" help:"Print the plan and exit without acting (works without an AWS account)."`
+}
+
+// groupFlags names the flag that picks each group of actions; the key's own
+// deactivation needs none.
+var groupFlags = map[string]string{
+	investigate.GroupSessions:      "--revoke-sessions",
+	investigate.GroupInstances:     "--stop-instances",
+	investigate.GroupChildren:      "--contain-children",
+	investigate.GroupPersistence:   "--remove-persistence",
+	investigate.GroupLoginProfiles: "--delete-login-profiles",
+	investigate.GroupKeyPairs:      "--delete-key-pairs",
+}
+
+// picked reports whether the analyst asked for a group of actions.
+func (c *DeactivateCmd) picked(group string) bool {
+	switch group {
+	case investigate.GroupSessions:
+		return c.RevokeSessions
+	case investigate.GroupInstances:
+		return c.StopInstances
+	case investigate.GroupChildren:
+		return c.ContainChildren
+	case investigate.GroupPersistence:
+		return c.RemovePersistence
+	case investigate.GroupLoginProfiles:
+		return c.DeleteLoginProfiles
+	case investigate.GroupKeyPairs:
+		return c.DeleteKeyPairs
+	}
+	return true
 }
 
 // ReactivateCmd undoes a deactivation.
@@ -130,6 +164,9 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	if c.PlanOnly && w.Remediator == nil {
+		return c.planOnly(w, cs)
+	}
 	r, caller, err := runner(ctx, w, cs)
 	if err != nil {
 		return err
@@ -153,17 +190,9 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	// keypivot journal --resume. A declined or refused action is never planned.
 	var batch []investigate.Confirmed
 	for _, a := range plan.Actions {
-		switch a.Kind {
-		case investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions:
-			if !c.RevokeSessions {
-				fmt.Fprintf(out, "\n(not requested: %s; add --revoke-sessions)\n", a.Title)
-				continue
-			}
-		case investigate.ActStopInstances:
-			if !c.StopInstances {
-				fmt.Fprintf(out, "\n(not requested: %s; add --stop-instances)\n", a.Title)
-				continue
-			}
+		if !c.picked(a.Group) {
+			fmt.Fprintf(out, "\n(not requested: %s; add %s)\n", sanitize.Clean(a.Title), groupFlags[a.Group])
+			continue
 		}
 		printAction(out, a)
 		if c.PlanOnly || w.ReadOnly {
@@ -197,13 +226,32 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	}
 	for _, n := range plan.Notes {
-		fmt.Fprintln(out, "note:", n)
+		fmt.Fprintln(out, "note:", sanitize.Clean(n))
 	}
 	if w.ReadOnly && !c.PlanOnly && firstErr == nil {
 		return withCode(exitRefused, investigate.ErrReadOnly)
 	}
 	if firstErr != nil {
 		return withCode(code, fmt.Errorf("%v", firstErr))
+	}
+	return nil
+}
+
+// planOnly prints the plan computed without an account to act on: what would be
+// asked, called and undone.
+func (c *DeactivateCmd) planOnly(w *Wiring, cs *investigate.Case) error {
+	out := os.Stderr
+	fmt.Fprintln(out, "Plan only: no AWS account is configured, so nothing can run and no caller was checked.")
+	fmt.Fprintf(out, "Searched: %s\n", sanitize.Clean(cs.Completeness.Headline))
+	plan := investigate.PlanRemediation(cs, nil, w.Workspace.CurrentTime())
+	for _, a := range plan.Actions {
+		printAction(out, a)
+		if flag := groupFlags[a.Group]; flag != "" {
+			fmt.Fprintf(out, "  picked by: %s\n", flag)
+		}
+	}
+	for _, n := range plan.Notes {
+		fmt.Fprintln(out, "note:", sanitize.Clean(n))
 	}
 	return nil
 }
