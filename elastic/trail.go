@@ -17,6 +17,7 @@ import (
 const (
 	trailKeyField     = "aws.cloudtrail.user_identity.access_key_id"
 	trailKeyNameField = "aws.cloudtrail.flattened.request_parameters.instancesSet.items.keyName"
+	trailRoleField    = "aws.cloudtrail.flattened.request_parameters.roleName"
 )
 
 // TrailSource reads CloudTrail events from Elastic's AWS CloudTrail integration. It
@@ -40,9 +41,11 @@ func (c *Client) TrailSource() *TrailSource {
 func (s *TrailSource) Name() string { return "elastic:" + s.index }
 
 // Events implements investigate.EventSource. It asks for the events signed by
-// q.AccessKeys (aws.cloudtrail.user_identity.access_key_id) and for the RunInstances
+// q.AccessKeys (aws.cloudtrail.user_identity.access_key_id), for the RunInstances
 // calls, by any signer, that launched with q.KeyPairs (the key name in the flattened
-// request parameters, and the region).
+// request parameters, and the region), and for the history of q.Roles (the IAM calls of
+// investigate.RoleHistoryEvents, by any signer, with the role's name in the flattened
+// request parameters).
 func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink func([]investigate.Event)) (investigate.SourceReport, error) {
 	start := time.Now()
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "elasticsearch"}
@@ -101,6 +104,9 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 	if len(q.KeyPairs) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("searched RunInstances by key pair name and region for %d key pairs", len(q.KeyPairs)))
 	}
+	if len(q.Roles) > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("searched the history of %d roles (%s) by roleName in the flattened request parameters", len(q.Roles), strings.Join(investigate.RoleHistoryEvents, ", ")))
+	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d documents read in %d pages for %d keys", s.index, st.Hits, st.Pages, len(q.AccessKeys)))
 	rep.Elapsed = time.Since(start)
 	if err != nil {
@@ -149,6 +155,13 @@ func (s *TrailSource) query(q investigate.EventQuery) (map[string]any, bool) {
 			f = append(f, map[string]any{"term": map[string]any{"cloud.region": kp.Region}})
 		}
 		should = append(should, map[string]any{"bool": map[string]any{"filter": f}})
+	}
+	if len(q.Roles) > 0 {
+		should = append(should, map[string]any{"bool": map[string]any{"filter": []any{
+			map[string]any{"term": map[string]any{"event.provider": "iam.amazonaws.com"}},
+			map[string]any{"terms": map[string]any{"event.action": investigate.RoleHistoryEvents}},
+			map[string]any{"terms": map[string]any{trailRoleField: q.Roles}},
+		}}})
 	}
 	if len(should) == 0 {
 		return nil, false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -193,10 +194,12 @@ func demoDataset() *demo.Dataset {
 // caseFacts is what must not depend on where the case's data came from.
 type caseFacts struct {
 	EventCount, SessionEventCount, OtherEventCount int
+	ChildEventCount                                int
 	Sessions                                       []string
 	KeyPairs                                       []string
 	Launches                                       []string
 	CreatedKeys                                    []string
+	Artifacts                                      []string
 	Siblings                                       []string
 	HigherOrder                                    []string
 	Findings                                       map[string]int
@@ -204,7 +207,7 @@ type caseFacts struct {
 }
 
 func factsOf(c *investigate.Case) caseFacts {
-	f := caseFacts{EventCount: c.EventCount, SessionEventCount: c.SessionEventCount, OtherEventCount: c.OtherEventCount, Findings: map[string]int{}}
+	f := caseFacts{EventCount: c.EventCount, SessionEventCount: c.SessionEventCount, ChildEventCount: c.ChildEventCount, OtherEventCount: c.OtherEventCount, Findings: map[string]int{}}
 	for _, s := range c.Sessions {
 		f.Sessions = append(f.Sessions, strings.Join([]string{s.AccessKeyID, s.IssuedBy, s.IssuedByEvent, s.ParentKey, s.RoleARN, s.Expiration.String()}, " "))
 	}
@@ -215,7 +218,10 @@ func factsOf(c *investigate.Case) caseFacts {
 		f.Launches = append(f.Launches, strings.Join([]string{l.EventID, l.Region, l.Signer, l.KeyName, l.InstanceType, strings.Join(l.InstanceIDs, ","), l.ErrorCode, l.MatchedBy}, " "))
 	}
 	for _, k := range c.CreatedAccessKeys {
-		f.CreatedKeys = append(f.CreatedKeys, k.AccessKeyID+" "+k.User)
+		f.CreatedKeys = append(f.CreatedKeys, fmt.Sprintf("%s %s %s %d", k.AccessKeyID, k.User, k.Signer, k.EventCount))
+	}
+	for _, a := range c.Artifacts {
+		f.Artifacts = append(f.Artifacts, strings.Join([]string{a.ID, a.EventID, a.Signer, strings.Join(strings.Fields(a.Document), ""), a.PreviousEvent}, " "))
 	}
 	for _, s := range c.Siblings {
 		f.Siblings = append(f.Siblings, s.AlertID+" "+s.ViaKey+" "+s.Ineligible)
@@ -227,7 +233,7 @@ func factsOf(c *investigate.Case) caseFacts {
 		f.Findings[x.Category]++
 	}
 	f.Owner = c.Owner.User + " " + c.Owner.ARN + " " + c.Owner.Account
-	for _, l := range [][]string{f.Sessions, f.KeyPairs, f.Launches, f.CreatedKeys, f.Siblings, f.HigherOrder} {
+	for _, l := range [][]string{f.Sessions, f.KeyPairs, f.Launches, f.CreatedKeys, f.Artifacts, f.Siblings, f.HigherOrder} {
 		sort.Strings(l)
 	}
 	return f
@@ -281,7 +287,7 @@ func TestCaseFromElasticsearchEqualsCaseFromFiles(t *testing.T) {
 			wantByKeyPair++
 		}
 	}
-	if byKeyPair != wantByKeyPair {
+	if byKeyPair != wantByKeyPair || wantByKeyPair == 0 {
 		t.Errorf("%d launches found through the key pairs, want %d", byKeyPair, wantByKeyPair)
 	}
 }
@@ -321,6 +327,49 @@ func TestKeyPairLaunchesAreSearchedByNameAndRegion(t *testing.T) {
 	q.KeyPairs[0].Region = "eu-north-9"
 	if _, events, err := sourcetest.Events(context.Background(), c.TrailSource(), q); err != nil || len(events) != 0 {
 		t.Errorf("other region: %d events, %v", len(events), err)
+	}
+}
+
+// The history of a role is searched by its name in the flattened request parameters,
+// whoever signed the calls: the same events as the trail files give for the query, the
+// administrators' CreateRole among them, and no other role's.
+func TestRoleHistoryIsSearchedByRoleName(t *testing.T) {
+	ds := demoDataset()
+	s := demoServer(t, ds)
+	c := connect(t, s)
+	f := &ds.Facts
+	q := investigate.EventQuery{Roles: []string{f.TrustRole}}
+	rep, events, err := sourcetest.Events(context.Background(), c.TrailSource(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, err := sourcetest.Events(context.Background(), demo.TrailSource(ds), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(evs []investigate.Event) []string {
+		var out []string
+		for i := range evs {
+			out = append(out, evs[i].ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	got, wantIDs := ids(events), ids(want)
+	if !slices.Contains(got, f.TrustRoleCreated) || !slices.Equal(got, wantIDs) {
+		t.Errorf("history of %s: got %v, want %v with the CreateRole %s (report %+v)", f.TrustRole, got, wantIDs, f.TrustRoleCreated, rep)
+	}
+	for i := range events {
+		if r := investigate.RoleHistoryRole(&events[i]); r != f.TrustRole {
+			t.Errorf("%s %s of role %q returned", events[i].ID, events[i].Name, r)
+		}
+	}
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "searched the history of 1 roles") {
+		t.Errorf("notes %q", rep.Notes)
+	}
+	// Another role's name finds nothing of this one.
+	if _, events, err := sourcetest.Events(context.Background(), c.TrailSource(), investigate.EventQuery{Roles: []string{"no-such-role"}}); err != nil || len(events) != 0 {
+		t.Errorf("unknown role: %d events, %v", len(events), err)
 	}
 }
 

@@ -100,6 +100,8 @@ type Action struct {
 	Resource string `json:"resource,omitempty"`
 	// Artifact is the id of the case's artifact the action removes, when it removes one.
 	Artifact string `json:"artifact,omitempty"`
+	// Undoes is the kind of the action an undo (ActUndo) reverses.
+	Undoes string `json:"undoes,omitempty"`
 	// Irreversible actions have no undo: they are listed last and confirmed separately,
 	// by typing ConfirmName (the resource's name), which --yes never answers.
 	Irreversible bool   `json:"irreversible,omitempty"`
@@ -196,4 +198,36 @@ func keyStatusAction(key, user, account, status string) Action {
 		Title: fmt.Sprintf("%s access key %s of %s", verb, key, orUnknown(user)),
 		Calls: call(status), Undo: undo, UndoCalls: call(other),
 	}
+}
+
+// ActUndo is the undo of a journalled action, run as its own confirmed action.
+const ActUndo = "undo"
+
+// UndoAction is the action that undoes a: its undo calls, confirmed like any other
+// action (the key id), journalled with Undoes naming a's kind. ok is false when a has no
+// undo calls (an irreversible action, or one undone by another command).
+func (a Action) UndoAction() (Action, bool) {
+	if len(a.UndoCalls) == 0 || a.Irreversible {
+		return Action{}, false
+	}
+	u := Action{
+		ID: ActUndo + ":" + a.ID, Kind: ActUndo, Undoes: a.Kind, Title: "Undo: " + a.Title, Key: a.Key, User: a.User,
+		Target: a.Target, Group: a.Group, Resource: a.Resource, Artifact: a.Artifact, ConfirmToken: a.ConfirmToken,
+		Calls: a.UndoCalls, UndoCalls: a.Calls, Undo: "run the original action again: " + a.Title,
+		Roles: a.Roles, Instances: a.Instances, IssuedBefore: a.IssuedBefore,
+		Affects: []string{"puts back what the action changed: " + a.Resource},
+	}
+	return u, true
+}
+
+// Undone is the action an undo undoes, for reading its state: the undo is in effect when
+// the original is not. ok is false for an action that is not an undo.
+func (a Action) Undone() (Action, bool) {
+	if a.Kind != ActUndo || a.Undoes == "" {
+		return Action{}, false
+	}
+	o := a
+	o.Kind, o.Undoes, o.ID = a.Undoes, "", a.Undoes+":"+a.Resource
+	o.Calls, o.UndoCalls = a.UndoCalls, a.Calls
+	return o, true
 }

@@ -33,25 +33,25 @@ type Artifact struct {
 	Resource string `json:"resource"`
 	// The principal acted on (one of User, Role, Group) and the policy, function, key or
 	// key pair concerned, as the event named them.
-	User         string `json:"user,omitempty"`
-	Role         string `json:"role,omitempty"`
-	Group        string `json:"group,omitempty"`
-	PolicyARN    string `json:"policy_arn,omitempty"`
-	PolicyName   string `json:"policy_name,omitempty"`
-	FunctionName string `json:"function_name,omitempty"`
-	AccessKeyID  string `json:"access_key_id,omitempty"`
-	KeyPairName  string `json:"key_pair_name,omitempty"`
-	Region       string `json:"region,omitempty"`
-	Account      string `json:"account,omitempty"`
+	User         string `json:"user"`
+	Role         string `json:"role"`
+	Group        string `json:"group"`
+	PolicyARN    string `json:"policy_arn"`
+	PolicyName   string `json:"policy_name"`
+	FunctionName string `json:"function_name"`
+	AccessKeyID  string `json:"access_key_id"`
+	KeyPairName  string `json:"key_pair_name"`
+	Region       string `json:"region"`
+	Account      string `json:"account"`
 	// Document is the policy document the event put (an inline policy, a role's trust
 	// policy). PreviousDocument is the trust policy before the attacker's edit, when the
 	// trail shows it (the role's CreateRole or an earlier update: PreviousEvent).
-	Document         string `json:"document,omitempty"`
-	PreviousDocument string `json:"previous_document,omitempty"`
-	PreviousEvent    string `json:"previous_event,omitempty"`
+	Document         string `json:"document"`
+	PreviousDocument string `json:"previous_document"`
+	PreviousEvent    string `json:"previous_event"`
 	// Changed marks a change of something that existed (UpdateLoginProfile, new Lambda
 	// code) rather than a creation.
-	Changed bool `json:"changed,omitempty"`
+	Changed bool `json:"changed"`
 
 	EventID   string    `json:"event_id"`
 	EventName string    `json:"event_name"`
@@ -59,11 +59,11 @@ type Artifact struct {
 	// Signer is the key that made the call; SignerARN its identity. ByChild is set when
 	// the signer is a key the case key created, or descends from one.
 	Signer    string `json:"signer"`
-	SignerARN string `json:"signer_arn,omitempty"`
-	ByChild   bool   `json:"by_child,omitempty"`
+	SignerARN string `json:"signer_arn"`
+	ByChild   bool   `json:"by_child"`
 	// RemovedBy is a later successful event of the trail (anyone's) that removed or
 	// reverted it; the artifact may be gone, which only a live lookup can tell.
-	RemovedBy string `json:"removed_by_event,omitempty"`
+	RemovedBy string `json:"removed_by_event"`
 	// Live is what a live lookup said (nil without one).
 	Live *ArtifactLive `json:"live"`
 }
@@ -77,9 +77,9 @@ type ArtifactLive struct {
 	// State says it in words (Active, attached, deleted, trust policy changed since).
 	State string `json:"state"`
 	// Document is the role's current trust policy (trust-policy artifacts).
-	Document string `json:"document,omitempty"`
+	Document string `json:"document"`
 	// Error says why the state could not be read; Present is then meaningless.
-	Error string `json:"error,omitempty"`
+	Error string `json:"error"`
 }
 
 // Known reports whether the lookup answered for the artifact.
@@ -98,12 +98,12 @@ func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, live ma
 			continue
 		}
 		a, ok := artifactFrom(e)
-		if !ok {
-			continue
+		if !ok || a.Kind == ArtAccessKey && lin.has(a.AccessKeyID) && lin.depth[a.AccessKeyID] == 0 {
+			continue // the case key itself, "created" again through a loop, is no child
 		}
 		a.ByChild = lin.viaChild[a.Signer]
 		if a.Kind == ArtTrustPolicy {
-			a.PreviousDocument, a.PreviousEvent = trustBefore(all, a.Role, e)
+			a.PreviousDocument, a.PreviousEvent = trustBefore(all, a.Role, a.Account, e)
 		}
 		out = append(out, a)
 	}
@@ -169,7 +169,7 @@ func artifactFrom(e *Event) (Artifact, bool) {
 			return a, false
 		}
 		a.ID = ArtAttachedPolicy + ":" + what + "/" + name + ":" + a.PolicyARN
-		a.Resource = "policy " + ShortTarget(a.PolicyARN) + " attached to " + what + " " + name
+		a.Resource = "policy " + PolicyNameOf(a.PolicyARN) + " attached to " + what + " " + name
 	case "iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy":
 		kind := strings.TrimSuffix(strings.TrimPrefix(e.Name, "Put"), "Policy")
 		what, name := principal(kind)
@@ -219,6 +219,9 @@ func artifactFrom(e *Event) (Artifact, bool) {
 	return a, true
 }
 
+// PolicyNameOf is a managed policy's name, from its ARN.
+func PolicyNameOf(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
+
 // lambdaChange says what a Lambda update event changed.
 func lambdaChange(name string) string {
 	switch {
@@ -250,13 +253,13 @@ func isResponderPolicy(name string) bool {
 
 // trustBefore finds the trust policy of role before edit: the document of the latest
 // CreateRole or UpdateAssumeRolePolicy of the role before it, by anyone, in the trail.
-func trustBefore(all []*Event, role string, edit *Event) (doc, eventID string) {
+func trustBefore(all []*Event, role, account string, edit *Event) (doc, eventID string) {
 	for _, e := range all {
 		if e.ID == edit.ID || e.Time.After(edit.Time) {
 			break // all is in time order: what follows came after the edit
 		}
-		if e.Failed() || e.Source != "iam.amazonaws.com" {
-			continue
+		if e.Failed() || e.Source != "iam.amazonaws.com" || account != "" && e.Account() != "" && e.Account() != account {
+			continue // a role of the same name in another account of an organisation trail
 		}
 		req := decodeObject(e.Request)
 		if req.str("roleName") != role {

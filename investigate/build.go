@@ -82,7 +82,7 @@ func BuildCase(in CaseInput) *Case {
 	c.Quarantined = c.Quarantine.InEffect()
 	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
 	summarise(c, own)
-	c.Events, c.Timeline = buildTimeline(key, events, depth, c.FollowUps.Launches, c.Findings)
+	c.Events, c.Timeline = buildTimeline(key, events, &lin, c.FollowUps.Launches, c.Findings)
 	alerts := len(c.Siblings) + len(c.HigherOrderAlerts)
 	c.Completeness = NewCompleteness(
 		AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
@@ -208,7 +208,7 @@ func (k *CreatedKey) observe(e *Event) {
 // events of the key and its derived sessions (the keys of depth), and the launches by
 // other signers with the case's key pairs. Each entry carries the category of the
 // finding it belongs to; a read outside any finding is discovery.
-func buildTimeline(key string, events []*Event, depth map[string]int, launches []Launch, findings []Finding) ([]*Event, []TimelineEntry) {
+func buildTimeline(key string, events []*Event, lin *lineage, launches []Launch, findings []Finding) ([]*Event, []TimelineEntry) {
 	byOthers := map[string]bool{}
 	for _, l := range launches {
 		if l.MatchedBy == MatchedByKeyPair {
@@ -221,7 +221,7 @@ func buildTimeline(key string, events []*Event, depth map[string]int, launches [
 		timeline   []TimelineEntry
 	)
 	for _, e := range events {
-		_, mine := depth[e.Signer()]
+		mine := lin.has(e.Signer())
 		if !mine && !byOthers[e.ID] {
 			continue
 		}
@@ -233,7 +233,7 @@ func buildTimeline(key string, events []*Event, depth map[string]int, launches [
 		timeline = append(timeline, TimelineEntry{
 			Time: e.Time, EventID: e.ID, EventName: e.Name, Service: e.Service(), Region: e.Region,
 			SourceIP: e.SourceIP, UserAgent: e.UserAgent, Signer: e.Signer(),
-			Session: mine && e.Signer() != key, Other: !mine,
+			Session: mine && e.Signer() != key, Child: lin.viaChild[e.Signer()], Other: !mine,
 			ErrorCode: e.ErrorCode, Write: e.IsWrite(), Category: category, Origin: e.Origin,
 		})
 	}

@@ -253,18 +253,18 @@ type CreatedKey struct {
 	AccessKeyID string `json:"access_key_id"`
 	// User is the IAM user the key was created for; Account the account it was made in.
 	User    string `json:"user"`
-	Account string `json:"account,omitempty"`
+	Account string `json:"account"`
 	// EventID is the CreateAccessKey event; Signer the key (the case key, one of its
 	// sessions or another child) that made it, SignerARN that caller's identity.
 	EventID   string    `json:"event_id"`
 	Time      time.Time `json:"time"`
 	Signer    string    `json:"signer"`
-	SignerARN string    `json:"signer_arn,omitempty"`
+	SignerARN string    `json:"signer_arn"`
 	// Status is the status CreateAccessKey answered (Active); LiveStatus the key's
 	// status now, from a live lookup ("" without one; "deleted" when IAM no longer has it).
 	Status     string `json:"status"`
-	LiveStatus string `json:"live_status,omitempty"`
-	LiveError  string `json:"live_error,omitempty"`
+	LiveStatus string `json:"live_status"`
+	LiveError  string `json:"live_error"`
 	// Depth is the distance from the case key (1: created by the key itself).
 	Depth int `json:"depth"`
 	// EventCount counts the events the child key signed itself; ErrorCount the failed ones.
@@ -372,8 +372,11 @@ type TimelineEntry struct {
 	SourceIP  string    `json:"source_ip"`
 	UserAgent string    `json:"user_agent"`
 	Signer    string    `json:"signer"`
-	// Session is set for events of a derived session; Other for launches by other signers.
+	// Session is set for events of a derived session or a child key (Child is set too
+	// for the child keys and what descends from them); Other for launches by other
+	// signers.
 	Session   bool   `json:"session"`
+	Child     bool   `json:"child"`
 	Other     bool   `json:"other_signer"`
 	ErrorCode string `json:"error_code"`
 	Write     bool   `json:"write"`

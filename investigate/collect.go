@@ -90,9 +90,12 @@ func (s *EventSet) Duplicates() int {
 
 // Progress reports a collection's advance.
 type Progress struct {
-	Round   int
-	Source  string
+	Round  int
+	Source string
+	// Keys are the keys the round asks for; Roles the roles of the role round (the
+	// history of the roles whose trust policy the keys changed).
 	Keys    []AccessKeyID
+	Roles   []string
 	Events  int
 	Done    bool
 	Elapsed time.Duration
@@ -103,7 +106,8 @@ type Progress struct {
 // CollectOptions tune a collection.
 type CollectOptions struct {
 	Window Window
-	// MaxRounds bounds the widening of the query (default 8).
+	// MaxRounds bounds the widening of the query to derived keys and key pairs (default
+	// 8); the role round comes on top.
 	MaxRounds int
 	// OnProgress, when set, is called after each batch and each finished source.
 	OnProgress func(Progress)
@@ -114,7 +118,8 @@ type Collection struct {
 	Set *EventSet
 	// Reports has one report per source, over all the rounds of the collection. The rounds
 	// query the same sources again (the key, then the sessions and key pairs derived from
-	// it), so the counts are not sums of the rounds:
+	// it, then the history of the roles whose trust policy they changed), so the counts
+	// are not sums of the rounds:
 	//   - Files, Bytes and Skipped are the files of the source, each counted once: every
 	//     round lists the same files and the first reads all of them (later rounds re-read
 	//     the few that can hold the new keys), so they are the largest count of any round;
@@ -130,6 +135,8 @@ type Collection struct {
 	Rounds  [][]SourceReport
 	// Keys are all keys queried: the case key and its derived sessions.
 	Keys []AccessKeyID
+	// Roles are the roles whose history the role round asked for (nil without one).
+	Roles []string
 	// Errors are sources that could not be read at all.
 	Errors []error
 }
@@ -139,7 +146,9 @@ var pivots atomic.Uint64
 
 // Collect reads the events of key from every source, then widens the query to the
 // sessions derived from the key and to launches with its key pairs, until nothing new
-// appears. Sources are read concurrently. Events stream into the returned set as they
+// appears; then, when the keys changed a role's trust policy, it asks once more for the
+// history of those roles (EventQuery.Roles), whose earlier document the plan restores.
+// Sources are read concurrently. Events stream into the returned set as they
 // arrive; the set is also passed to OnProgress's caller through Collection.
 func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set *EventSet, opts CollectOptions) *Collection {
 	if set == nil {
@@ -162,19 +171,8 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 	start := time.Now()
 	pivot := pivots.Add(1)
 	key := keyID.String()
-	nextKeys := []AccessKeyID{keyID}
-	var nextPairs []KeyPairRef
-	for round := 1; round <= maxRounds && (len(nextKeys) > 0 || len(nextPairs) > 0); round++ {
-		if ctx.Err() != nil {
-			break
-		}
-		for _, k := range nextKeys {
-			queriedKeys[k] = true
-		}
-		for _, p := range nextPairs {
-			queriedPairs[p.Region+"/"+p.Name] = true
-		}
-		q := EventQuery{AccessKeys: nextKeys, KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot}
+	// runRound asks every source for q, concurrently, and keeps each source's report.
+	runRound := func(round int, q EventQuery) {
 		var mu sync.Mutex
 		g, gctx := errgroup.WithContext(ctx)
 		for i, src := range sources {
@@ -187,7 +185,7 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 					scanMu.Lock()
 					sp := scan
 					scanMu.Unlock()
-					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: q.AccessKeys, Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
+					opts.OnProgress(Progress{Round: round, Source: src.Name(), Keys: q.AccessKeys, Roles: q.Roles, Events: set.Len(), Elapsed: time.Since(start), Scan: sp})
 				}
 				sq := q
 				if opts.OnProgress != nil {
@@ -220,6 +218,27 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 			})
 		}
 		_ = g.Wait()
+	}
+	// What each round after the first asked for, for the problems it met.
+	labels := []string{"the key"}
+	nextKeys := []AccessKeyID{keyID}
+	var nextPairs []KeyPairRef
+	round := 0
+	for round < maxRounds && (len(nextKeys) > 0 || len(nextPairs) > 0) {
+		if ctx.Err() != nil {
+			break
+		}
+		round++
+		for _, k := range nextKeys {
+			queriedKeys[k] = true
+		}
+		for _, p := range nextPairs {
+			queriedPairs[p.Region+"/"+p.Name] = true
+		}
+		if round > 1 {
+			labels = append(labels, "derived sessions, key pairs")
+		}
+		runRound(round, EventQuery{AccessKeys: nextKeys, KeyPairs: nextPairs, Window: opts.Window, Pivot: pivot})
 		events := set.Events()
 		all := []string{key}
 		nextKeys = nil
@@ -237,19 +256,35 @@ func Collect(ctx context.Context, keyID AccessKeyID, sources []EventSource, set 
 		}
 		col.Keys = KeyIDs(all...)
 	}
+	// The role round, once the keys are known: the history of the roles whose trust
+	// policy the keys changed, by anyone, holds the document to restore. Its events are
+	// signed by others and derive no keys, so no round follows it.
+	if roles := RolesEdited(set.Events(), KeyStrings(col.Keys)); len(roles) > 0 && ctx.Err() == nil {
+		round++
+		labels = append(labels, "role history")
+		col.Roles = roles
+		runRound(round, EventQuery{Roles: roles, Window: opts.Window, Pivot: pivot})
+	}
 	col.Rounds = rounds
 	col.Reports = make([]SourceReport, len(sources))
 	for i := range sources {
-		col.Reports[i] = mergeRounds(rounds[i], matched[i].n())
+		col.Reports[i] = mergeRounds(rounds[i], labels, matched[i].n())
 	}
 	if opts.OnProgress != nil {
-		opts.OnProgress(Progress{Source: "", Keys: col.Keys, Events: set.Len(), Done: true, Elapsed: time.Since(start)})
+		opts.OnProgress(Progress{Source: "", Keys: col.Keys, Roles: col.Roles, Events: set.Len(), Done: true, Elapsed: time.Since(start)})
 	}
 	return col
 }
 
-// mergeRounds makes one report of a source's rounds (see Collection.Reports).
-func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
+// mergeRounds makes one report of a source's rounds (see Collection.Reports); labels say
+// what each round asked for.
+func mergeRounds(rounds []SourceReport, labels []string, matched int64) SourceReport {
+	label := func(i int) string {
+		if i < len(labels) {
+			return fmt.Sprintf("round %d (%s)", i+1, labels[i])
+		}
+		return fmt.Sprintf("round %d", i+1)
+	}
 	var out SourceReport
 	var files int
 	var bytes int64
@@ -277,7 +312,7 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 			probs := slices.Clone(r.Problems)
 			for j := range probs {
 				if probs[j].Message == r.Failed {
-					probs[j].Message = fmt.Sprintf("round %d (derived sessions, key pairs): %s", i+1, r.Failed)
+					probs[j].Message = fmt.Sprintf("%s: %s", label(i), r.Failed)
 				}
 			}
 			r.Problems = probs
@@ -289,7 +324,7 @@ func mergeRounds(rounds []SourceReport, matched int64) SourceReport {
 				k := [2]string{rs.Account, rs.Region}
 				if searchedIn[k] && (rs.Status == RegionFailed || rs.Status == RegionThrottled) {
 					out.Problems = append(out.Problems, Problem{Where: r.Source + " region " + regionName(rs),
-						Message: fmt.Sprintf("%s for the keys of round %d (derived sessions, key pairs): %s", rs.Status, i+1, rs.Error)})
+						Message: fmt.Sprintf("%s in %s: %s", rs.Status, label(i), rs.Error)})
 					rs.Status, rs.Error = RegionSearched, ""
 				}
 				regions = append(regions, rs)

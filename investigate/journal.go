@@ -124,3 +124,26 @@ func (e JournalEntry) spec() *Action {
 	}
 	return &Action{Kind: e.Action}
 }
+
+// DoneAction is the action journalled under id whose last run completed (phase done),
+// as its intent recorded it: what `keypivot undo` reverses. ok is false when no run of
+// id completed, or its intent kept no spec.
+func DoneAction(entries []JournalEntry, id string) (Action, bool) {
+	var spec *Action
+	var done *Action
+	for _, e := range entries {
+		if e.ActionID != id {
+			continue
+		}
+		switch e.Phase {
+		case PhaseIntent:
+			spec = e.Spec
+		case PhaseDone:
+			done = spec
+		}
+	}
+	if done == nil {
+		return Action{}, false
+	}
+	return *done, true
+}

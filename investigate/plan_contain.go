@@ -48,6 +48,9 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 			return
 		}
 		seen[a.ID] = true
+		if len(a.UndoCalls) > 0 {
+			a.Undo += " (keypivot undo " + a.ID + ")"
+		}
 		if a.Irreversible {
 			irreversible = append(irreversible, a)
 		} else {
@@ -69,7 +72,7 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 			a.User = art.User
 			a.Title = fmt.Sprintf("Deactivate access key %s of %s, created by the key's lineage", art.AccessKeyID, art.User)
 			a.Calls, a.UndoCalls = call("Inactive"), call("Active")
-			a.Undo = "set the key Active again (aws iam update-access-key --status Active)"
+			a.Undo = "set the key Active again"
 			a.Affects = append(a.Affects, "every caller using "+art.AccessKeyID+" gets InvalidClientTokenId (the key is kept, not deleted)")
 			add(a)
 		case ArtAttachedPolicy:
@@ -77,7 +80,7 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 			op := "Detach" + strings.ToUpper(what[:1]) + what[1:] + "Policy"
 			params := map[string]any{principalParam(what): name, "PolicyArn": art.PolicyARN}
 			a := base(ActDetachPolicy, GroupPersistence, what+"/"+name+":"+art.PolicyARN, art)
-			a.Title = fmt.Sprintf("Detach %s from %s %s", ShortTarget(art.PolicyARN), what, name)
+			a.Title = fmt.Sprintf("Detach policy %s from %s %s", PolicyNameOf(art.PolicyARN), what, name)
 			a.Calls = []APICall{{Service: "iam", Operation: op, Params: params}}
 			a.UndoCalls = []APICall{{Service: "iam", Operation: "Attach" + strings.TrimPrefix(op, "Detach"), Params: params}}
 			a.Undo = "attach the policy again (" + a.UndoCalls[0].String() + ")"
@@ -240,8 +243,8 @@ type PlanStep struct {
 	Group      string    `json:"group"`
 	Title      string    `json:"title"`
 	Target     string    `json:"target"`
-	Account    string    `json:"account,omitempty"`
-	Artifact   string    `json:"artifact,omitempty"`
+	Account    string    `json:"account"`
+	Artifact   string    `json:"artifact"`
 	Calls      []APICall `json:"calls"`
 	Reversible bool      `json:"reversible"`
 	Undo       string    `json:"undo"`
@@ -249,7 +252,7 @@ type PlanStep struct {
 	Affects    []string  `json:"affects"`
 	Untouched  []string  `json:"untouched"`
 	Warnings   []string  `json:"warnings"`
-	Refusal    string    `json:"refusal,omitempty"`
+	Refusal    string    `json:"refusal"`
 }
 
 // Steps is the plan as the case's JSON carries it.

@@ -22,13 +22,13 @@ type Quarantine struct {
 	// Sources say how it is known: cloudtrail (its AttachUserPolicy event), iam (the
 	// user's attached policies, live).
 	Sources []string  `json:"sources"`
-	EventID string    `json:"event_id,omitempty"`
+	EventID string    `json:"event_id"`
 	Time    time.Time `json:"time,omitzero"`
 	// Attached is what a live lookup said (nil without one): false when it was detached
 	// since.
 	Attached *bool `json:"attached"`
 	// RemovedBy is a DetachUserPolicy event of the trail that removed it.
-	RemovedBy string `json:"removed_by_event,omitempty"`
+	RemovedBy string `json:"removed_by_event"`
 	// Denies are the actions it denies: read from the policy's default version when a
 	// live lookup could (DeniesFromPolicy), otherwise those known to every version (at
 	// least these).

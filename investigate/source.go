@@ -40,6 +40,13 @@ type EventQuery struct {
 	// pairs (matched on name and region). Sources that cannot search by key name
 	// (CloudTrail LookupEvents) may ignore it and say so in their report.
 	KeyPairs []KeyPairRef
+	// Roles: IAM events, by any signer, naming one of these roles in
+	// requestParameters.roleName (RoleHistoryEvents: CreateRole, UpdateAssumeRolePolicy,
+	// DeleteRole, Attach/Detach/Put/DeleteRolePolicy; RoleHistoryRole tells them). Collect
+	// asks for the roles whose trust policy the case's keys changed, to find the document
+	// they had before. Sources that cannot search by role name may ignore it and say so in
+	// their report (Notes).
+	Roles []string
 	// Window bounds event time.
 	Window Window
 	// OnScan, when set, receives the advance of sources that read files (archives on disk

@@ -56,8 +56,8 @@ func (s *tmuxSession) waitFor(step string, parts ...string) string {
 }
 
 // TestEndToEndInTmux builds keypivot and drives it as an analyst would, on the demo
-// case at 80x24: keys -> workbench -> timeline -> an event's record -> the remediation
-// prompt -> cancel -> quit.
+// case at 80x24: keys -> workbench -> artifacts -> timeline -> an event's record -> the
+// remediation prompt -> cancel -> quit.
 func TestEndToEndInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and drives it in tmux")
@@ -81,6 +81,8 @@ func TestEndToEndInTmux(t *testing.T) {
 	s.waitFor("keys", "access keys correlated", "[DEMO]", "▸   1 "+key, "correlated keys")
 	s.keys("Enter")
 	s.waitFor("workbench", key+" │ user", "[1 Overview]", "ASSESSMENT", "events by the key", "acting as user/incident-responder in ")
+	s.keys("7")
+	s.waitFor("artifacts", "[7 Artifacts]", "CHILD KEYS (1)", "CreateAccessKey event ")
 	s.keys("3")
 	scr := s.waitFor("timeline", "[3 Timeline", "TIME (UTC)", "event 1 of")
 	if !strings.Contains(scr, "▸ 03-") {

@@ -94,6 +94,19 @@ func demoOptions(j *memJournal) Options {
 	}
 }
 
+// demoOptionsKeeping is demoOptions that keeps in *acct the simulated account the
+// remediator made, for tests to read its state.
+func demoOptionsKeeping(j *memJournal, acct **simaccount.Account) Options {
+	opts := demoOptions(j)
+	inner := opts.Remediator
+	opts.Remediator = func(ctx context.Context, c *investigate.Case) (investigate.Remediator, error) {
+		r, err := inner(ctx, c)
+		*acct, _ = r.(*simaccount.Account)
+		return r, err
+	}
+	return opts
+}
+
 // driver feeds messages to the workbench and runs the commands they return, the way
 // the Bubble Tea runtime does, but synchronously: a test sees the state once every
 // command has finished. Spinner ticks are not fed back (they would tick forever).

@@ -32,7 +32,7 @@ type keyMap struct {
 	Filter, Sort, SortReverse, FirstSeen, Reload key.Binding
 
 	// Workbench.
-	NextTab, PrevTab, Tab1, Tab2, Tab3, Tab4, Tab5, Tab6, Remediate key.Binding
+	NextTab, PrevTab, Tab1, Tab2, Tab3, Tab4, Tab5, Tab6, Tab7, Remediate, Watch key.Binding
 
 	// Timeline filters.
 	Errors, Writes, ByIP, ByService, ByRegion, BySession, Search, ClearFilters key.Binding
@@ -80,7 +80,9 @@ func defaultKeyMap() keyMap {
 		Tab4:      b("4", "sessions", "4"),
 		Tab5:      b("5", "follow-ups", "5"),
 		Tab6:      b("6", "network", "6"),
+		Tab7:      b("7", "artifacts", "7"),
 		Remediate: b("a", "remediate (plan)", "a"),
+		Watch:     b("W", "watch for use after containment", "W"),
 
 		Errors:       b("x", "errors only", "x"),
 		Writes:       b("w", "writes only", "w"),
@@ -144,7 +146,7 @@ func (k *keyMap) nav() []key.Binding {
 
 // tabs is the tab bindings as the full help lists them.
 func (k *keyMap) tabs() []key.Binding {
-	return []key.Binding{helpGroup("tab l →", "next tab"), helpGroup("shift+tab h ←", "previous tab"), helpGroup("1-6", "overview … network")}
+	return []key.Binding{helpGroup("tab l →", "next tab"), helpGroup("shift+tab h ←", "previous tab"), helpGroup("1-7", "overview … artifacts")}
 }
 
 // fieldKeys is the help of a focused text field: enter keeps what was typed, esc

@@ -125,12 +125,12 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	openDemoKey(t, d)
 	c := d.app.wb.c
 	// The header always says which key, whose, and from where.
-	for _, tab := range []string{"1", "2", "3", "4", "5", "6"} {
+	for _, tab := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		d.press(tab)
 		d.mustShow(f.CompromisedKey, "user "+f.CompromisedUser, "account "+f.ProdAccount, "[DEMO]", "DEMO: embedded scenario")
 	}
 	d.press("1")
-	d.mustShow("ASSESSMENT", "RISKIEST FINDINGS", "DERIVED SESSIONS", "CREATED KEYS AND USERS", f.BackdoorKey)
+	d.mustShow("ASSESSMENT", "RISKIEST FINDINGS", "DERIVED SESSIONS", "LEFT BEHIND (tab 7 Artifacts)", f.BackdoorKey)
 	d.press("tab")
 	if d.app.wb.tab != tabAlerts {
 		t.Fatalf("tab should go to Alerts")
@@ -181,7 +181,8 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	// i opens a picker of source IPs; choosing one filters to it.
 	d.press("i")
 	d.mustShow("filter the timeline by one source IP", f.SessionIP)
-	for d.app.wb.timeline.picker != nil {
+	d.press("g") // the picker opens on the selected event's address
+	for i := 0; d.app.wb.timeline.picker != nil && i < 200; i++ {
 		v, _ := tl.picker.value()
 		if v == f.SessionIP {
 			d.press("enter")
@@ -279,14 +280,8 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 
 func TestRemediationEnterAloneNeverConfirms(t *testing.T) {
 	j := &memJournal{}
-	opts := demoOptions(j)
 	var acct *simaccount.Account
-	inner := opts.Remediator
-	opts.Remediator = func(ctx context.Context, c *investigate.Case) (investigate.Remediator, error) {
-		r, err := inner(ctx, c)
-		acct, _ = r.(*simaccount.Account)
-		return r, err
-	}
+	opts := demoOptionsKeeping(j, &acct)
 	key := demoSet().Facts.CompromisedKey
 	d := newDriver(t, opts, 120, 40)
 	openDemoKey(t, d)
@@ -332,9 +327,9 @@ func TestRemediationEnterAloneNeverConfirms(t *testing.T) {
 	}
 	d.mustShow("[done]", "OUTCOME", "Active → Inactive", "journal.jsonl", "reactivate the key", "Reactivate access key "+key)
 	// Refused actions say why and never prompt.
-	for i, a := range d.app.rem.actions {
-		if a.Refusal != "" {
-			d.app.rem.cursor = i
+	for p, i := range d.app.rem.order {
+		if d.app.rem.actions[i].Refusal != "" {
+			d.app.rem.cursor = p
 			d.press("enter")
 			d.mustShow("refused: ")
 			if d.app.rem.inputActive() {
@@ -556,7 +551,7 @@ func TestExportCopyHelpMouseAndResize(t *testing.T) {
 	// Resizing reflows every screen to the new size.
 	for _, sz := range [][2]int{{80, 24}, {250, 60}, {100, 30}, {80, 24}} {
 		d.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
-		for _, tab := range []string{"1", "2", "3", "4", "5", "6"} {
+		for _, tab := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 			d.press(tab)
 			checkFits(t, d, sz[0], sz[1])
 		}

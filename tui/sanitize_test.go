@@ -46,7 +46,8 @@ func TestAttackerStringsRenderInert(t *testing.T) {
 			{[]string{"G", "k", "enter"}, "timeline filtered by the agent", append(visible, "agent curl")},
 			{[]string{"n"}, "signer picker", nil},
 			{[]string{"esc", "?"}, "help", nil},
-			{[]string{"esc", "a"}, "remediation", nil},
+			{[]string{"esc", "7"}, "artifacts", []string{`user bobcurl\x1b[2J`, `EC2 key pair kpcurl\x1b[2J`}},
+			{[]string{"a"}, "remediation", []string{`user bobcurl\x1b[2J`, `key pair kpcurl\x1b[2J`}},
 		}
 		for _, s := range screens {
 			d.press(s.keys...)

@@ -115,7 +115,7 @@ func commas(n int) string { return investigate.Thousands(n) }
 
 // overviewLines is what the analyst needs to decide, most decisive first: the
 // assessment, the key's owner, its activity and the riskiest findings; then sessions,
-// launches, created identities and what the sources covered. In two columns when the
+// launches, what the key left behind (the Artifacts tab) and what the sources covered. In two columns when the
 // terminal is wide, one after the other when it is not.
 func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 	// blocks joins blocks with one blank line between them.
@@ -129,12 +129,19 @@ func overviewLines(st *styles, c *investigate.Case, width int) []textLine {
 		}
 		return out
 	}
+	// owner is the owner's block, and AWS's quarantine policy on the owner when there is one.
+	owner := func(w int) []textLine {
+		if q := overviewQuarantine(st, c, w); q != nil {
+			return blocks(overviewOwner(st, c, w), q)
+		}
+		return overviewOwner(st, c, w)
+	}
 	if width < 140 {
-		return blocks(overviewAssessment(st, c, width), overviewOwner(st, c, width), overviewActivity(st, c, width),
+		return blocks(overviewAssessment(st, c, width), owner(width), overviewActivity(st, c, width),
 			overviewRight(st, c, width, 6), overviewCoverage(st, c, width))
 	}
 	colw := (width - 3) / 2
-	left := blocks(overviewAssessment(st, c, colw), overviewOwner(st, c, colw), overviewActivity(st, c, colw), overviewCoverage(st, c, colw))
+	left := blocks(overviewAssessment(st, c, colw), owner(colw), overviewActivity(st, c, colw), overviewCoverage(st, c, colw))
 	right := overviewRight(st, c, width-colw-3, 10)
 	out := make([]textLine, max(len(left), len(right)))
 	for i := range out {
@@ -238,8 +245,11 @@ func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 	if len(c.Sessions) > 0 {
 		ev += fmt.Sprintf(" · %s by %d derived sessions", commas(c.SessionEventCount), len(c.Sessions))
 	}
+	if len(c.CreatedAccessKeys) > 0 || c.ChildEventCount > 0 {
+		ev += fmt.Sprintf(" · %s by %s it created (and their sessions)", commas(c.ChildEventCount), plural(len(c.CreatedAccessKeys), "access key"))
+	}
 	if c.OtherEventCount > 0 {
-		ev += fmt.Sprintf(" · %d launches by other signers", c.OtherEventCount)
+		ev += " · " + plural(c.OtherEventCount, "launch") + " by other signers"
 	}
 	b.kv("events", ev)
 	b.kv("first → last", fullTime(c.FirstActivity)+" → "+fullTime(c.LastActivity)+" UTC")
@@ -394,23 +404,7 @@ func overviewRight(st *styles, c *investigate.Case, width, maxFindings int) []te
 		b.kv("instances", orDash(strings.Join(ids, " · ")))
 	}
 
-	b.section("CREATED KEYS AND USERS")
-	any := false
-	for _, k := range c.CreatedAccessKeys {
-		any = true
-		b.add(fmt.Sprintf("  access key %s for %s (%s by %s)", clean(k.AccessKeyID), clean(k.User), shortTime(k.Time), clean(k.Signer)))
-	}
-	for _, f := range c.Findings {
-		switch f.Action {
-		case "iam:CreateUser", "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:CreateRole":
-			any = true
-			b.add("  " + clean(f.Title) + " (" + shortTime(f.Time) + " by " + clean(f.Signer) + ")")
-		}
-	}
-	if !any {
-		b.none(c.Completeness.Events.NoneIn("no user, key or login profile created"))
-	}
-
+	b.lines = append(append(b.lines, textLine{ref: -1}), overviewBlastRadius(st, c, width)...)
 	return b.lines
 }
 
@@ -671,11 +665,12 @@ func (t *sessionsTab) cell(row, col int) string {
 	return ""
 }
 
-// Target kinds: what Enter does on a line of the Follow-ups and Network tabs.
+// Target kinds: what Enter does on a line of the Follow-ups, Network and Artifacts tabs.
 const (
 	targetEvent = iota
 	targetIP
 	targetAgent
+	targetSigner
 )
 
 type target struct {

@@ -28,7 +28,8 @@ const (
 	tcAgent
 )
 
-// timelineView is every event of the key and of its derived sessions. Filters compose;
+// timelineView is every event of the key, of its derived sessions (marked S) and of the
+// access keys it created (C). Filters compose;
 // each change walks the timeline once to build the list of matching rows, and drawing
 // touches only the rows on screen, so a case of hundreds of thousands of events scrolls
 // as fast as a small one.
@@ -52,6 +53,8 @@ type timelineView struct {
 	picker *picker
 	width  int
 	height int
+	// children are the access keys the key's lineage created: their events are marked C.
+	children map[string]bool
 }
 
 func newTimelineView(u *ui) *timelineView {
@@ -87,6 +90,8 @@ func (t *timelineView) cell(row, col int) string {
 		switch {
 		case e.Other:
 			return "O"
+		case t.children[e.Signer]:
+			return "C"
 		case e.Session:
 			return "S"
 		case e.ErrorCode != "":
@@ -137,6 +142,7 @@ func (t *timelineView) setCase(c *investigate.Case) {
 		keep = e.EventID
 	}
 	t.c = c
+	t.children = childKeys(c)
 	t.refilter()
 	if keep != "" && t.touched {
 		t.selectID(keep)
@@ -491,6 +497,9 @@ func (t *timelineView) statusLine() string {
 		s += fmt.Sprintf(" (filtered from %s)", commas(total))
 	}
 	s += fmt.Sprintf(" · %s by the key, %s by sessions", commas(t.c.EventCount), commas(t.c.SessionEventCount))
+	if len(t.c.CreatedAccessKeys) > 0 || t.c.ChildEventCount > 0 {
+		s += fmt.Sprintf(", %s by child keys", commas(t.c.ChildEventCount))
+	}
 	return s + " · enter opens the record"
 }
 

@@ -1,6 +1,7 @@
 // Package tui is keypivot's interactive workbench: pick a correlated access key, work
-// its case (overview, alerts, timeline, derived sessions, EC2 follow-ups, network), and
-// confirm the remediation by typing the key id. It talks to the investigate package
+// its case (overview, alerts, timeline, derived sessions, EC2 follow-ups, network, and
+// the artifacts its lineage left behind), pick the remediation's actions and confirm
+// them by typing the key id (and an irreversible action's resource name). It talks to the investigate package
 // only; the command line wires the sources, the remediator and the journal.
 //
 // Screens follow one contract (after soft-serve's components): update(msg) returns a
@@ -97,6 +98,7 @@ const (
 	screenWorkbench
 	screenDetail
 	screenRemediation
+	screenWatch
 )
 
 // ui is what every screen shares: looks, bindings and the clock.
@@ -151,6 +153,7 @@ type App struct {
 	wb     *workbench
 	detail *detailView
 	rem    *remedyScreen
+	watch  *watchScreen
 
 	// gen counts workbench openings; results of older ones are dropped.
 	gen    int
@@ -180,6 +183,27 @@ func (a *App) close() {
 	if a.wb != nil {
 		a.wb.stop()
 	}
+	a.stopWatch()
+}
+
+// stopWatch ends the watch screen's polling, if one is open.
+func (a *App) stopWatch() {
+	if a.watch != nil {
+		a.watch.stop()
+		a.watch = nil
+	}
+}
+
+// openWatch opens the watch screen on the workbench's key and starts its first poll.
+func (a *App) openWatch() tea.Cmd {
+	s, cmd := a.startWatch()
+	if s == nil {
+		return nil
+	}
+	a.stopWatch()
+	a.watch, a.screen = s, screenWatch
+	a.layout()
+	return cmd
 }
 
 // Init starts ranking keys (and opens the key asked for on the command line).
@@ -209,6 +233,9 @@ func (a *App) layout() {
 		}
 		if a.rem != nil {
 			a.rem.setSize(a.width, h-len(a.wb.headerLines(false)))
+		}
+		if a.watch != nil {
+			a.watch.setSize(a.width, h-len(a.wb.headerLines(false)))
 		}
 	}
 }
@@ -264,6 +291,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.layout()
 		}
 		return a, cmd
+	case watchMsg:
+		if a.watch == nil || msg.gen != a.watch.gen {
+			return a, nil
+		}
+		return a, a.watch.update(msg)
 	case outcomeMsg:
 		if a.rem == nil {
 			return a, nil
@@ -307,6 +339,8 @@ func (a *App) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 			a.detail.list.nav(act)
 		case screenRemediation:
 			a.rem.detail.nav(act)
+		case screenWatch:
+			a.watch.list.nav(act)
 		}
 	}
 	return nil
@@ -369,6 +403,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.screen == screenRemediation && !a.rem.inputActive() && a.rem.stage != stageRunning && key.Matches(msg, km.Back) {
 		return a.back()
 	}
+	if a.screen == screenWatch && key.Matches(msg, km.Back) {
+		return a.back()
+	}
 	return a.routeKey(msg)
 }
 
@@ -382,6 +419,8 @@ func (a *App) routeKey(msg tea.Msg) tea.Cmd {
 		return a.detail.update(a, msg)
 	case screenRemediation:
 		return a.rem.update(msg)
+	case screenWatch:
+		return a.watch.update(msg)
 	}
 	return nil
 }
@@ -391,6 +430,7 @@ func (a *App) openKey(k investigate.AccessKeyID) tea.Cmd {
 	if a.wb != nil {
 		a.wb.stop()
 	}
+	a.stopWatch()
 	a.gen++
 	a.wb = newWorkbench(a.ui, k, a.gen)
 	a.detail, a.rem = nil, nil
@@ -410,6 +450,9 @@ func (a *App) back() tea.Cmd {
 		a.remGen++
 		a.screen = screenWorkbench
 		a.wb.rebuild() // an action may have changed the key's status
+	case screenWatch:
+		a.stopWatch()
+		a.screen = screenWorkbench
 	case screenWorkbench:
 		a.wb.stop()
 		a.wb = nil
@@ -516,6 +559,8 @@ func (a *App) render() string {
 			body = a.wb.header() + "\n" + a.detail.view(a)
 		case screenRemediation:
 			body = strings.Join(a.wb.headerLines(false), "\n") + "\n" + a.rem.view(a)
+		case screenWatch:
+			body = strings.Join(a.wb.headerLines(false), "\n") + "\n" + a.watch.view()
 		}
 	}
 	body = fitHeight(body, h)
@@ -531,6 +576,8 @@ func (a *App) current() help.KeyMap {
 		return a.detail.keys()
 	case screenRemediation:
 		return a.rem.keys()
+	case screenWatch:
+		return a.watch.keys()
 	}
 	return a.keys.keys()
 }
@@ -576,6 +623,8 @@ func (a *App) statusLine() string {
 			return a.wb.statusLine(a)
 		}
 		return a.rem.statusLine()
+	case screenWatch:
+		return a.watch.statusLine()
 	case screenWorkbench:
 		return a.wb.statusLine(a)
 	}
@@ -640,6 +689,8 @@ func (a *App) screenName() string {
 		return "the record view"
 	case screenRemediation:
 		return "remediation"
+	case screenWatch:
+		return "the watch"
 	}
 	return "the keys list"
 }

@@ -25,13 +25,14 @@ const (
 	tabSessions
 	tabFollowUps
 	tabNetwork
+	tabArtifacts
 	numTabs
 )
 
-var tabNames = [numTabs]string{"Overview", "Alerts", "Timeline", "Sessions", "Follow-ups", "Network"}
+var tabNames = [numTabs]string{"Overview", "Alerts", "Timeline", "Sessions", "Follow-ups", "Network", "Artifacts"}
 
 // workbench is the case of one key: a header that always says which key, whose, and
-// from which sources, and six tabs.
+// from which sources, and seven tabs.
 type workbench struct {
 	ui  *ui
 	key investigate.AccessKeyID
@@ -60,6 +61,7 @@ type workbench struct {
 	sessions  *sessionsTab
 	followups *targetList
 	network   *targetList
+	artifacts *targetList
 
 	width, height int
 }
@@ -74,7 +76,7 @@ type pane interface {
 
 // panes is the tabs, in tab order.
 func (w *workbench) panes() [numTabs]pane {
-	return [numTabs]pane{w.overview, w.alerts, w.timeline, w.sessions, w.followups, w.network}
+	return [numTabs]pane{w.overview, w.alerts, w.timeline, w.sessions, w.followups, w.network, w.artifacts}
 }
 
 func newWorkbench(u *ui, key investigate.AccessKeyID, gen int) *workbench {
@@ -85,6 +87,7 @@ func newWorkbench(u *ui, key investigate.AccessKeyID, gen int) *workbench {
 	w.sessions = newSessionsTab(u)
 	w.followups = &targetList{list: textList{st: &u.st}}
 	w.network = &targetList{list: textList{st: &u.st}}
+	w.artifacts = &targetList{list: textList{st: &u.st}}
 	return w
 }
 
@@ -190,6 +193,7 @@ func (w *workbench) rebuild() {
 	w.sessions.setCase(w.c, w.width)
 	w.followups.set(followUpLines(&w.ui.st, w.c, w.width))
 	w.network.set(networkLines(&w.ui.st, w.c, w.width))
+	w.artifacts.set(artifactLines(&w.ui.st, w.c, w.width))
 }
 
 func (w *workbench) setSize(width, h int) {
@@ -236,9 +240,11 @@ func (w *workbench) update(a *App, msg tea.Msg) tea.Cmd {
 	case key.Matches(m, km.PrevTab):
 		w.tab = (w.tab + numTabs - 1) % numTabs
 		return nil
-	case key.Matches(m, km.Tab1, km.Tab2, km.Tab3, km.Tab4, km.Tab5, km.Tab6):
+	case key.Matches(m, km.Tab1, km.Tab2, km.Tab3, km.Tab4, km.Tab5, km.Tab6, km.Tab7):
 		w.tab = int(m.String()[0] - '1')
 		return nil
+	case key.Matches(m, km.Watch):
+		return a.openWatch()
 	case key.Matches(m, km.Remediate):
 		return a.openRemediation()
 	}
@@ -261,11 +267,8 @@ func (w *workbench) update(a *App, msg tea.Msg) tea.Cmd {
 				w.tab = tabTimeline
 			}
 		}
-	case tabFollowUps, tabNetwork:
-		tl := w.followups
-		if w.tab == tabNetwork {
-			tl = w.network
-		}
+	case tabFollowUps, tabNetwork, tabArtifacts:
+		tl := map[int]*targetList{tabFollowUps: w.followups, tabNetwork: w.network, tabArtifacts: w.artifacts}[w.tab]
 		if key.Matches(m, km.Enter) {
 			return w.follow(a, tl.selected())
 		}
@@ -290,6 +293,9 @@ func (w *workbench) follow(a *App, t *target) tea.Cmd {
 		w.tab = tabTimeline
 	case targetAgent:
 		w.timeline.filterAgent(t.value)
+		w.tab = tabTimeline
+	case targetSigner:
+		w.timeline.filterSigner(t.value)
 		w.tab = tabTimeline
 	}
 	return nil
@@ -333,12 +339,15 @@ func (w *workbench) headerLines(acting bool) []string {
 		}
 		parts = append(parts, s)
 	}
-	line := strings.Join(parts, sep)
+	if w.c != nil && w.c.Quarantine != nil {
+		parts = append(parts, quarantineMarker(st, w.c.Quarantine))
+	}
+	tail := ""
 	ws := w.ui.opts.Workspace
 	if (ws != nil && ws.Demo) || (w.c != nil && w.c.Demo) {
-		line += " " + badge(st.badge, "DEMO")
+		tail = badge(st.badge, "DEMO")
 	}
-	out := []string{truncate(line, w.width)}
+	out := joinWrapped(parts, sep, tail, w.width)
 	if acting {
 		out = append(out, w.actingLines()...)
 	}
@@ -351,6 +360,33 @@ func (w *workbench) headerLines(acting bool) []string {
 	}
 	out = append(out, st.headerDim.Render(truncate(clean(strings.Join(src, " · ")), w.width)))
 	return append(out, w.searchedLines()...)
+}
+
+// joinWrapped joins parts with sep, then tail after a space, on one line when they fit;
+// else a part that does not fit where the line is starts a new, indented line, so that
+// only a part wider than a whole line is cut.
+func joinWrapped(parts []string, sep, tail string, width int) []string {
+	const indent = "  "
+	var out []string
+	cur := ""
+	add := func(p, join string) {
+		switch {
+		case cur == "":
+			cur = p
+		case ansi.StringWidth(cur)+ansi.StringWidth(join)+ansi.StringWidth(p) <= width:
+			cur += join + p
+		default:
+			out = append(out, truncate(cur, width))
+			cur = indent + p
+		}
+	}
+	for _, p := range parts {
+		add(p, sep)
+	}
+	if tail != "" {
+		add(tail, " ")
+	}
+	return append(out, truncate(cur, width))
 }
 
 // searchedLines say what the case was searched in, in the words of the reports'
@@ -519,8 +555,11 @@ func (w *workbench) tabBar() string {
 		counts[tabSessions] = tabCount(len(c.Sessions), ev)
 		counts[tabFollowUps] = tabCount(len(c.FollowUps.Launches), ev)
 		counts[tabNetwork] = tabCount(len(c.SourceIPs), ev)
+		counts[tabArtifacts] = tabCount(len(c.Artifacts), ev)
 	}
-	render := func(withCounts bool, short bool) string {
+	// Names with counts, spaced; then closer together; then without counts; then the
+	// names' first four letters: the first that fits.
+	render := func(withCounts, short, tight bool) string {
 		var b strings.Builder
 		for i := range numTabs {
 			name := tabNames[i]
@@ -531,21 +570,26 @@ func (w *workbench) tabBar() string {
 			if withCounts && counts[i] != "" {
 				label += " " + counts[i]
 			}
-			label = " " + label + " "
-			if i == w.tab {
-				b.WriteString(st.tabActive.Render("[" + strings.TrimSpace(label) + "]"))
-			} else {
-				b.WriteString(st.tab.Render(label))
+			switch {
+			case i == w.tab:
+				if tight && i > 0 {
+					b.WriteString(" ")
+				}
+				b.WriteString(st.tabActive.Render("[" + label + "]"))
+			case tight:
+				b.WriteString(st.tab.Render(" " + label))
+			default:
+				b.WriteString(st.tab.Render(" " + label + " "))
 			}
 		}
 		return b.String()
 	}
-	for _, v := range []string{render(true, false), render(false, false), render(false, true)} {
+	for _, v := range []string{render(true, false, false), render(true, false, true), render(false, false, false), render(false, false, true), render(true, true, true), render(false, true, true)} {
 		if lipglossWidth(v) <= w.width {
 			return v
 		}
 	}
-	return truncate(render(false, true), w.width)
+	return truncate(render(false, true, true), w.width)
 }
 
 func (w *workbench) view(a *App) string {
@@ -565,7 +609,10 @@ func (w *workbench) statusLine(a *App) string {
 	if w.loading {
 		p := w.progress
 		s := fmt.Sprintf("%s building the case… %d events", a.spin.View(), p.Events)
-		if p.Round > 1 {
+		switch {
+		case len(p.Roles) > 0:
+			s += fmt.Sprintf(", round %d (history of %s)", p.Round, investigate.Plural(len(p.Roles), "role"))
+		case p.Round > 1:
 			s += fmt.Sprintf(", round %d (%d keys)", p.Round, len(p.Keys))
 		}
 		if p.Source != "" {
@@ -586,7 +633,10 @@ func (w *workbench) statusLine(a *App) string {
 	if w.tab == tabTimeline {
 		return w.timeline.statusLine()
 	}
-	s := fmt.Sprintf("%s by the key, %s by %s", plural(c.EventCount, "event"), commas(c.SessionEventCount), plural(len(c.Sessions), "session"))
+	s := eventCounts(c)
+	if w.tab == tabArtifacts {
+		s = artifactsStatus(c)
+	}
 	if m := c.Completeness.Mark(); m != "" {
 		s = m + " (header) · " + s // a count is no answer without it
 	}
@@ -601,7 +651,7 @@ func (w *workbench) statusLine(a *App) string {
 		if i := w.overview.scrollInfo(); i != "" {
 			s += " · " + i
 		}
-	case tabSessions, tabFollowUps, tabNetwork:
+	case tabSessions, tabFollowUps, tabNetwork, tabArtifacts:
 		s += " · enter follows"
 	}
 	return s
@@ -610,7 +660,7 @@ func (w *workbench) statusLine(a *App) string {
 func (w *workbench) keys() help.KeyMap {
 	km := &w.ui.km
 	tabs := km.tabs()
-	common := []key.Binding{km.Remediate, km.Copy, km.CopyKey, km.Export, km.Back, km.Help, km.Quit}
+	common := []key.Binding{km.Remediate, km.Watch, km.Copy, km.CopyKey, km.Export, km.Back, km.Help, km.Quit}
 	switch w.tab {
 	case tabTimeline:
 		if w.timeline.inputActive() {
@@ -630,6 +680,8 @@ func (w *workbench) keys() help.KeyMap {
 		open.SetHelp("enter", "open record")
 	case tabNetwork:
 		open.SetHelp("enter", "timeline of IP/agent")
+	case tabArtifacts:
+		open.SetHelp("enter", "record / child key's timeline")
 	case tabOverview:
 		open.SetEnabled(false)
 	}
@@ -637,6 +689,16 @@ func (w *workbench) keys() help.KeyMap {
 		short: []key.Binding{km.NextTab, open, km.Remediate, km.Export, km.Back, km.Help, km.Quit},
 		full:  [][]key.Binding{tabs, append([]key.Binding{open}, km.nav()...), common},
 	}
+}
+
+// eventCounts says whose the case's events are: the key's own, its sessions' and the
+// keys it created (with their own sessions and children).
+func eventCounts(c *investigate.Case) string {
+	s := fmt.Sprintf("%s by the key, %s by %s", plural(c.EventCount, "event"), commas(c.SessionEventCount), plural(len(c.Sessions), "session"))
+	if len(c.CreatedAccessKeys) > 0 || c.ChildEventCount > 0 {
+		s += fmt.Sprintf(", %s by %s", commas(c.ChildEventCount), plural(len(c.CreatedAccessKeys), "child key"))
+	}
+	return s
 }
 
 // scanLine is a file scan's advance: files, decompressed bytes, rate and what is left.

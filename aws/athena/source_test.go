@@ -155,6 +155,64 @@ func TestPivotThroughAthena(t *testing.T) {
 	}
 }
 
+// The key backdoors a role's trust policy: the role round asks for the role's history,
+// and the administrators' CreateRole comes back; another role's CreateRole, which a
+// looser table match could bring, is dropped by the exact check.
+func TestRoleHistoryThroughAthena(t *testing.T) {
+	srv := moto.Start(t)
+	client := athena.NewFromConfig(srv.AWSConfig(t, "us-east-1"))
+	before := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}`
+	after := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole"}]}`
+	seed(t, srv,
+		[]map[string]any{
+			ev("k1", "2026-03-02T10:00:00Z", "iam.amazonaws.com", "UpdateAssumeRolePolicy", "us-east-1", key, map[string]any{
+				"requestParameters": map[string]any{"roleName": "ops-break-glass", "policyDocument": after}}),
+		},
+		[]map[string]any{
+			ev("a1", "2026-03-01T08:00:00Z", "iam.amazonaws.com", "CreateRole", "us-east-1", "AKIAADMINTERRAFORM01", map[string]any{
+				"requestParameters": map[string]any{"roleName": "ops-break-glass", "assumeRolePolicyDocument": before}}),
+			ev("k1", "2026-03-02T10:00:00Z", "iam.amazonaws.com", "UpdateAssumeRolePolicy", "us-east-1", key, map[string]any{
+				"requestParameters": map[string]any{"roleName": "ops-break-glass", "policyDocument": after}}),
+			ev("decoy", "2026-03-01T08:05:00Z", "iam.amazonaws.com", "CreateRole", "us-east-1", "AKIAADMINTERRAFORM01", map[string]any{
+				"requestParameters": map[string]any{"roleName": "ops-break-glass-2", "assumeRolePolicyDocument": before}}),
+		},
+	)
+	src := &Source{Client: client, Database: "security", Table: "cloudtrail_logs_pp", PollInterval: 20 * time.Millisecond, MaxPoll: 100 * time.Millisecond}
+	w := investigate.Window{Since: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)}
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
+	if len(col.Errors) > 0 {
+		t.Fatalf("errors: %v", col.Errors)
+	}
+	ids := map[string]bool{}
+	for _, e := range col.Set.Events() {
+		ids[e.ID] = true
+	}
+	if len(ids) != 2 || !ids["a1"] || !ids["k1"] {
+		t.Errorf("events %v, want a1 and k1", ids)
+	}
+	if len(col.Rounds[0]) != 2 || col.Rounds[0][1].Records != 3 || col.Rounds[0][1].Matched != 2 {
+		t.Errorf("rounds %+v: want the role round, 3 rows read, 2 kept", col.Rounds[0])
+	}
+	rep := col.Reports[0]
+	if !strings.Contains(rep.Query, `json_extract_scalar(requestparameters, '$.roleName') IN ('ops-break-glass')`) {
+		t.Errorf("query lacks the role history:\n%s", rep.Query)
+	}
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: col.Set.Events(), Reports: col.Reports, Window: w, Now: w.Until})
+	trust := 0
+	for _, a := range c.Artifacts {
+		if a.Kind != investigate.ArtTrustPolicy {
+			continue
+		}
+		trust++
+		if a.PreviousEvent != "a1" || !investigate.SamePolicy(a.PreviousDocument, before) {
+			t.Errorf("trust policy %+v: want the document of a1", a)
+		}
+	}
+	if trust != 1 {
+		t.Errorf("%d trust-policy artifacts, want 1", trust)
+	}
+}
+
 func TestFailedQueryIsAnError(t *testing.T) {
 	srv := moto.Start(t)
 	client := athena.NewFromConfig(srv.AWSConfig(t, "us-east-1"))

@@ -3,6 +3,7 @@ package athena
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -228,13 +229,15 @@ func jsonString(s string) string {
 	return b.String()
 }
 
-// BuildSQL writes the query for q over table t: events signed by the keys, and
+// BuildSQL writes the query for q over table t: events signed by the keys,
 // RunInstances calls that used the key pairs (matched on region, and on the key name in
-// requestparameters; the source then checks each event exactly), inside the window, with
-// the table's date partition bounded by the window padded for delivery lag.
+// requestparameters; the source then checks each event exactly), and the history of the
+// roles (the IAM calls of investigate.RoleHistoryEvents whose requestparameters name the
+// role), inside the window, with the table's date partition bounded by the window
+// padded for delivery lag.
 func BuildSQL(t Table, q investigate.EventQuery) (string, error) {
-	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 {
-		return "", fmt.Errorf("athena: a query needs keys or key pairs (reading a whole table is not a pivot)")
+	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 && len(q.Roles) == 0 {
+		return "", fmt.Errorf("athena: a query needs keys, key pairs or roles (reading a whole table is not a pivot)")
 	}
 	var sel []string
 	for _, c := range columns {
@@ -265,6 +268,9 @@ func BuildSQL(t Table, q investigate.EventQuery) (string, error) {
 		}
 		sort.Strings(pairs)
 		who = append(who, "(eventsource = 'ec2.amazonaws.com' AND eventname = 'RunInstances' AND (\n      "+strings.Join(pairs, "\n      OR ")+"))")
+	}
+	if len(q.Roles) > 0 {
+		who = append(who, roleHistorySQL(q.Roles))
 	}
 	where := []string{"(" + strings.Join(who, "\n    OR ") + ")"}
 	w := q.Window
@@ -312,4 +318,21 @@ func partitionPredicates(l Layout, w investigate.Window) []string {
 		}
 	}
 	return out
+}
+
+// roleHistorySQL is the condition for the history of roles: the IAM calls of
+// investigate.RoleHistoryEvents, by any signer, whose requestparameters.roleName is one
+// of them.
+func roleHistorySQL(roles []string) string {
+	var names, lits []string
+	for _, n := range investigate.RoleHistoryEvents {
+		names = append(names, quoteString(n))
+	}
+	for _, r := range roles {
+		if l := quoteString(r); !slices.Contains(lits, l) {
+			lits = append(lits, l)
+		}
+	}
+	sort.Strings(lits)
+	return "(eventsource = 'iam.amazonaws.com' AND eventname IN (" + strings.Join(names, ", ") + ")\n      AND json_extract_scalar(requestparameters, '$.roleName') IN (" + strings.Join(lits, ", ") + "))"
 }

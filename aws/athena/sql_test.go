@@ -139,6 +139,32 @@ func TestAttackerControlledKeyPairNamesCannotChangeTheStatement(t *testing.T) {
 	}
 }
 
+// The history of roles: IAM's role calls whose requestparameters name the role, by any
+// signer; names go in literals, whatever they hold.
+func TestSQLForARoleHistory(t *testing.T) {
+	sql, err := BuildSQL(projected, investigate.EventQuery{Roles: []string{"ops-break-glass", `x' OR 1=1 --`, "ops-break-glass"}, Window: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`(eventsource = 'iam.amazonaws.com' AND eventname IN ('CreateRole', 'UpdateAssumeRolePolicy', 'DeleteRole', 'AttachRolePolicy', 'DetachRolePolicy', 'PutRolePolicy', 'DeleteRolePolicy')`,
+		`AND json_extract_scalar(requestparameters, '$.roleName') IN ('ops-break-glass', 'x'' OR 1=1 --'))`,
+		`"timestamp" >= '2026/03/02'`,
+	} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("missing %s in:\n%s", want, sql)
+		}
+	}
+	if strings.Contains(sql, "accesskeyid IN") || strings.Contains(stripLiterals(t, sql), "1=1") {
+		t.Errorf("role query:\n%s", sql)
+	}
+	// Beside keys, either matches.
+	sql, _ = BuildSQL(projected, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key), Roles: []string{"r"}})
+	if !strings.Contains(sql, "useridentity.accesskeyid IN ('AKIAIOSFODNN7EXAMPLE')\n    OR (eventsource = 'iam.amazonaws.com'") {
+		t.Errorf("keys and roles:\n%s", sql)
+	}
+}
+
 func TestMissingColumnsAreSelectedAsNull(t *testing.T) {
 	tb := projected
 	tb.Columns = map[string]string{"eventtime": "string", "eventname": "string", "eventsource": "string",

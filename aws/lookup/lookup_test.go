@@ -412,3 +412,84 @@ func TestLaunchesWithTheKeysKeyPairsAreFound(t *testing.T) {
 		t.Errorf("%s: %+v", region, st)
 	}
 }
+
+// The key backdoors a role's trust policy (a real record); the role round reads the
+// CreateRole, UpdateAssumeRolePolicy and DeleteRole events of us-east-1, by anyone, keeps
+// those of the role, and the case restores the document the administrator created the
+// role with. Another role's creation is dropped; the role's policy changes are not read,
+// and the report says so.
+func TestRoleHistoryIsFoundByEventNameAndMatchedOnTheRole(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, cttest.Options{})
+	edit := corpusRecords(t, "aws.persistence.iam-backdoor-role.json", "")
+	const key, role = "AKIAMUV7B57OZM0RV05D", "stratus-red-team-backdoor-r-role"
+	var create map[string]any
+	for _, r := range corpusRecords(t, "aws.persistence.iam-create-backdoor-role.json", "") {
+		if r["eventName"] == "CreateRole" {
+			create = r
+		}
+	}
+	if create == nil {
+		t.Fatal("the corpus has no CreateRole")
+	}
+	before := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	admin := func(id, name, roleName string, at string, params map[string]any) map[string]any {
+		r := map[string]any{}
+		for k, v := range create {
+			r[k] = v
+		}
+		params["roleName"] = roleName
+		r["eventID"], r["eventName"], r["eventTime"], r["requestParameters"], r["responseElements"] = id, name, at, params, nil
+		// The admin acts in the account of the edited role (the corpus CreateRole is of another).
+		acct := edit[0]["recipientAccountId"]
+		ui := map[string]any{}
+		for k, v := range r["userIdentity"].(map[string]any) {
+			ui[k] = v
+		}
+		ui["accountId"], r["recipientAccountId"], r["userIdentity"] = acct, acct, ui
+		return r
+	}
+	recs := append(edit, // the key's edit, 2024-08-01T13:29:57Z
+		admin("admin-create", "CreateRole", role, "2024-08-01T10:00:00Z", map[string]any{"assumeRolePolicyDocument": before}),
+		admin("admin-other", "CreateRole", "someone-elses-role", "2024-08-01T10:01:00Z", map[string]any{"assumeRolePolicyDocument": before}),
+		admin("admin-attach", "AttachRolePolicy", role, "2024-08-01T10:02:00Z", map[string]any{"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+	)
+	now := latest(t, recs)
+	f.ct.SetNow(now)
+	if err := f.ct.AddRecords("", inRegion(t, recs, "us-east-1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	src := f.source(now, "us-east-1")
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{})
+	if len(col.Errors) > 0 {
+		t.Fatal(col.Errors)
+	}
+	if !slices.Equal(col.Roles, []string{role}) {
+		t.Fatalf("role round asked for %v", col.Roles)
+	}
+	var ids []string
+	for _, e := range col.Set.Events() {
+		ids = append(ids, strings.TrimSuffix(e.ID, "-us-east-1-0"))
+	}
+	slices.Sort(ids)
+	if want := []string{edit[0]["eventID"].(string), "admin-create"}; !slices.Equal(ids, slices.Sorted(slices.Values(want))) {
+		t.Errorf("events %v, want %v", ids, want)
+	}
+	rounds := col.Rounds[0]
+	if len(rounds) != 2 || rounds[1].Records != 3 || rounds[1].Matched != 2 {
+		t.Errorf("role round: %+v; want the 3 CreateRole and UpdateAssumeRolePolicy events read, 2 kept", rounds[len(rounds)-1])
+	}
+	notes := strings.Join(col.Reports[0].Notes, "\n")
+	if !strings.Contains(notes, "CreateRole, UpdateAssumeRolePolicy, DeleteRole event of us-east-1 in account "+moto.Account) ||
+		!strings.Contains(notes, "AttachRolePolicy, DetachRolePolicy, PutRolePolicy, DeleteRolePolicy calls by others were not searched") {
+		t.Errorf("notes %q", notes)
+	}
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: col.Set.Events(), Reports: col.Reports, Now: now})
+	i := slices.IndexFunc(c.Artifacts, func(a investigate.Artifact) bool { return a.Kind == investigate.ArtTrustPolicy })
+	if i < 0 || c.Artifacts[i].PreviousEvent != "admin-create-us-east-1-0" || !investigate.SamePolicy(c.Artifacts[i].PreviousDocument, before) {
+		t.Fatalf("artifacts %+v: want the trust policy with admin-create's document", c.Artifacts)
+	}
+	if !slices.ContainsFunc(c.Plan, func(s investigate.PlanStep) bool { return s.Kind == investigate.ActRestoreTrustPolicy }) {
+		t.Errorf("plan %+v: no restore-trust-policy", c.Plan)
+	}
+}

@@ -142,8 +142,8 @@ func (s *Source) search(ctx context.Context, t task, from, to time.Time, sink fu
 	}
 	attr := types.LookupAttribute{AttributeKey: types.LookupAttributeKeyAccessKeyId, AttributeValue: aws.String(t.key)}
 	if t.key == "" {
-		attr = types.LookupAttribute{AttributeKey: types.LookupAttributeKeyEventName, AttributeValue: aws.String("RunInstances")}
-		maxPages = min(maxPages, MaxLaunchPages)
+		attr = types.LookupAttribute{AttributeKey: types.LookupAttributeKeyEventName, AttributeValue: aws.String(t.eventName)}
+		maxPages = t.maxPages(maxPages)
 	}
 	in := &cloudtrail.LookupEventsInput{
 		LookupAttributes: []types.LookupAttribute{attr},
@@ -174,7 +174,7 @@ func (s *Source) search(ctx context.Context, t task, from, to time.Time, sink fu
 				continue
 			}
 			ev.Origin = origin
-			if t.key == "" && !launchedWith(&ev, t.keyNames) {
+			if t.key == "" && !t.keeps(&ev) {
 				continue
 			}
 			batch = append(batch, ev)

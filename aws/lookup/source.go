@@ -37,6 +37,9 @@ const (
 	// MaxLaunchPages bounds the RunInstances events read in one region to find launches
 	// with the key's key pairs (10 000 launches).
 	MaxLaunchPages = 200
+	// MaxRolePages bounds the events of one name (CreateRole, ...) read in one account to
+	// find the history of the roles whose trust policy the keys changed (10 000 events).
+	MaxRolePages = 200
 	// GlobalRegion logs IAM, global STS and sign-in events: it is always searched.
 	GlobalRegion = "us-east-1"
 )
@@ -91,21 +94,51 @@ func (s *Source) now() time.Time {
 	return time.Now().UTC()
 }
 
-// task is one search in one region of one account: the events signed by key, or, with
-// keyNames, the RunInstances calls that launched with one of those key pairs.
+// task is one search in one region of one account: the events signed by key, or the
+// events named eventName that the search keeps: with keyNames, the RunInstances calls
+// that launched with one of those key pairs; with roles, the IAM calls on those roles.
 type task struct {
-	sess     *awsconfig.Session
-	account  string
-	region   string
-	key      string
-	keyNames []string
+	sess      *awsconfig.Session
+	account   string
+	region    string
+	key       string
+	eventName string
+	keyNames  []string
+	roles     []string
 }
 
 func (t task) what() string {
-	if t.key != "" {
+	switch {
+	case t.key != "":
 		return t.key
+	case len(t.roles) > 0:
+		return t.eventName + " of roles " + strings.Join(t.roles, ", ")
 	}
 	return "launches with key pairs " + strings.Join(t.keyNames, ", ")
+}
+
+// keeps reports whether a search by event name wants e (LookupEvents filters on one
+// attribute: the key name and the role name are matched here).
+func (t task) keeps(e *investigate.Event) bool {
+	switch {
+	case len(t.keyNames) > 0:
+		return launchedWith(e, t.keyNames)
+	case len(t.roles) > 0:
+		r := investigate.RoleHistoryRole(e)
+		return r != "" && slices.Contains(t.roles, r)
+	}
+	return true
+}
+
+// maxPages bounds the task's pages.
+func (t task) maxPages(limit int) int {
+	switch {
+	case len(t.keyNames) > 0:
+		return min(limit, MaxLaunchPages)
+	case len(t.roles) > 0:
+		return min(limit, MaxRolePages)
+	}
+	return limit
 }
 
 // launchTasks searches, in each key pair's region, the RunInstances events of any signer
@@ -134,7 +167,7 @@ func (s *Source) launchTasks(pairs []investigate.KeyPairRef, rep *investigate.So
 	}
 	var tasks []task
 	for _, k := range order {
-		tasks = append(tasks, task{sess: s.sessionFor(k[0]), account: k[0], region: k[1], keyNames: byScope[k]})
+		tasks = append(tasks, task{sess: s.sessionFor(k[0]), account: k[0], region: k[1], eventName: "RunInstances", keyNames: byScope[k]})
 	}
 	if len(tasks) > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("launches with the key's %d key pairs: every RunInstances event of their regions was read and matched on the key name (LookupEvents cannot filter on it)", len(pairs)))
@@ -150,7 +183,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	if s.Session == nil {
 		return rep, errors.New("lookup: no AWS session")
 	}
-	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 {
+	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 && len(q.Roles) == 0 {
 		return rep, nil
 	}
 	now := s.now()
@@ -194,6 +227,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		}
 	}
 	tasks = append(tasks, s.launchTasks(q.KeyPairs, &rep)...)
+	tasks = append(tasks, s.roleTasks(q.Roles, &rep)...)
 	if !to.After(from) {
 		for _, t := range tasks {
 			rep.Regions = append(rep.Regions, investigate.RegionStatus{Region: t.region, Account: t.account, Status: investigate.RegionSkipped,

@@ -1,6 +1,8 @@
 // Package owner resolves a key's owner live: the account of any key
 // (sts:GetAccessKeyInfo), then, in that account, its user and last use
-// (iam:GetAccessKeyLastUsed) and the user's keys with their status (iam:ListAccessKeys).
+// (iam:GetAccessKeyLastUsed), the user's keys with their status (iam:ListAccessKeys), and
+// the managed policies attached to the user (iam:ListAttachedUserPolicies) with the
+// actions AWS's quarantine policy denies (iam:GetPolicy, iam:GetPolicyVersion).
 //
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal.
@@ -98,6 +100,9 @@ func (l *Lookup) LookupOwner(ctx context.Context, key string) (investigate.Owner
 	info.ARN = fmt.Sprintf("arn:%s:iam::%s:user/%s", partition, info.Account, info.User)
 	if u, err := iamc.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(info.User)}); err == nil && u.User != nil {
 		info.ARN = aws.ToString(u.User.Arn) // with the user's path
+	}
+	if err := readPolicies(ctx, iamc, &info); err != nil {
+		return info, err
 	}
 	keys, err := listKeys(ctx, iamc, info.User)
 	if err != nil {

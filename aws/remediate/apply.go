@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
@@ -50,42 +49,40 @@ func (r *Remediator) Apply(ctx context.Context, a investigate.Action) ([]string,
 // request id: a refusal's too, so that the journal names the failed write to AWS
 // support and in CloudTrail. It is empty when no answer came (the call was refused
 // before it was made, or never reached AWS), and for a dry run, which writes nothing.
+// A call missing a parameter it needs is refused before it is made: AWS would fill the
+// gap with the caller itself (its own keys, its own console password) or the session's
+// region.
 func (r *Remediator) call(ctx context.Context, c investigate.APICall) (middleware.Metadata, error) {
-	var answer middleware.Metadata
-	var err error
-	switch c.Service + ":" + c.Operation {
-	case "iam:UpdateAccessKey":
-		user := c.Param("UserName")
-		if user == "" {
-			return middleware.Metadata{}, errors.New("refused: UpdateAccessKey without the key's UserName would act on the caller's own keys")
-		}
-		_, err = r.iamClient(&answer).UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{
-			AccessKeyId: aws.String(c.Param("AccessKeyId")), UserName: aws.String(user), Status: iamtypes.StatusType(c.Param("Status"))})
-	case "iam:PutUserPolicy":
-		_, err = r.iamClient(&answer).PutUserPolicy(ctx, &iam.PutUserPolicyInput{
-			UserName: aws.String(c.Param("UserName")), PolicyName: aws.String(c.Param("PolicyName")), PolicyDocument: aws.String(c.Param("PolicyDocument"))})
-	case "iam:PutRolePolicy":
-		_, err = r.iamClient(&answer).PutRolePolicy(ctx, &iam.PutRolePolicyInput{
-			RoleName: aws.String(c.Param("RoleName")), PolicyName: aws.String(c.Param("PolicyName")), PolicyDocument: aws.String(c.Param("PolicyDocument"))})
-	case "ec2:StopInstances":
-		in := &ec2.StopInstancesInput{InstanceIds: c.ParamList("InstanceIds")}
-		if len(in.InstanceIds) == 0 {
-			return middleware.Metadata{}, errors.New("no instance ids")
-		}
-		dry, _ := c.Params["DryRun"].(bool)
-		in.DryRun = aws.Bool(dry)
-		_, err = ec2.NewFromConfig(keepAnswer(r.Session.ForRegion(c.Region), &answer)).StopInstances(ctx, in)
-		if dry {
-			if awsconfig.ErrorCode(err) == "DryRunOperation" {
-				return middleware.Metadata{}, nil // would succeed
-			}
-			if err == nil {
-				return middleware.Metadata{}, errors.New("the DryRun call did not answer DryRunOperation: not going on")
-			}
-			return middleware.Metadata{}, fmt.Errorf("the DryRun says the stop would fail: %w", err)
-		}
-	default:
+	op, ok := operations[c.Service+":"+c.Operation]
+	if !ok {
 		return middleware.Metadata{}, fmt.Errorf("keypivot does not make %s:%s", c.Service, c.Operation)
+	}
+	if err := op.check(c); err != nil {
+		return middleware.Metadata{}, err
+	}
+	if c.Service == "ec2" && c.Operation == "StopInstances" {
+		return r.stopInstances(ctx, c)
+	}
+	var answer middleware.Metadata
+	err := op.do(ctx, clients{r: r, region: c.Region, answer: &answer}, c)
+	return answer, err
+}
+
+// stopInstances stops the call's instances, or, for a DryRun, checks that AWS would.
+func (r *Remediator) stopInstances(ctx context.Context, c investigate.APICall) (middleware.Metadata, error) {
+	var answer middleware.Metadata
+	in := &ec2.StopInstancesInput{InstanceIds: c.ParamList("InstanceIds")}
+	dry, _ := c.Params["DryRun"].(bool)
+	in.DryRun = aws.Bool(dry)
+	_, err := ec2.NewFromConfig(keepAnswer(r.Session.ForRegion(c.Region), &answer)).StopInstances(ctx, in)
+	if dry {
+		if awsconfig.ErrorCode(err) == "DryRunOperation" {
+			return middleware.Metadata{}, nil // would succeed
+		}
+		if err == nil {
+			return middleware.Metadata{}, errors.New("the DryRun call did not answer DryRunOperation: not going on")
+		}
+		return middleware.Metadata{}, fmt.Errorf("the DryRun says the stop would fail: %w", err)
 	}
 	return answer, err
 }

@@ -2,12 +2,34 @@
 // investigate.Remediator that the remediation runner (and through it `keypivot
 // deactivate`, `keypivot reactivate` and the workbench's remediation screen) acts with.
 //
-// It makes exactly the calls an action lists (iam:UpdateAccessKey always with the user
-// name, iam:PutUserPolicy or iam:PutRolePolicy of the revocation policy, ec2:StopInstances
-// after its DryRun), reads the target's state back from AWS (IAM's key list and last use,
-// the inline policy, the instances' states), and returns AWS's request ids. Independently
-// of the plan and the runner, it refuses to deactivate the key it signs with and to act
-// in an account its session is not in. --read-only is enforced by the session's clients.
+// It makes exactly the calls an action lists, and no other (operations.go):
+//   - the key: iam:UpdateAccessKey, always with the user name (the leaked key, and the
+//     keys its lineage created);
+//   - sessions: iam:PutUserPolicy or iam:PutRolePolicy of the revocation policy;
+//   - instances: ec2:StopInstances after its DryRun, ec2:StartInstances to undo it;
+//   - persistence: iam:Detach/Attach User/Role/Group Policy, iam:Delete/Put
+//     User/Role/Group Policy (the attacker's inline policies, keypivot's deny-all
+//     policy), iam:UpdateAssumeRolePolicy, iam:RemoveUserFromGroup and AddUserToGroup,
+//     lambda:PutFunctionConcurrency (0: the function no longer runs) and
+//     DeleteFunctionConcurrency, in the function's region;
+//   - irreversible: iam:DeleteLoginProfile, ec2:DeleteKeyPair in the key pair's region.
+//
+// A call missing a parameter it needs (a user name, a region, a number of executions) is
+// refused before it is made, rather than letting AWS act on the caller or in the
+// session's region. Each write returns AWS's request id, a refused write's too.
+//
+// State reads each action's target back from AWS (state_contain.go): IAM's key list and
+// last use, inline policies (decoded from IAM's URL encoding before they are compared),
+// attached managed policies and group memberships (every page), a role's trust policy,
+// login profiles, a function's reserved concurrency, key pairs, the instances' states.
+// Something the trail shows made whose user, role, group, function or key pair no longer
+// exists is in effect for the actions that remove it: IAM is asked whether the principal
+// exists rather than trusting NoSuchEntity's wording, and any other error is an error.
+// An undo (investigate.ActUndo) is in effect when the action it undoes is not.
+//
+// Independently of the plan and the runner, it refuses to deactivate the key it signs
+// with and to act in an account its session is not in. --read-only is enforced by the
+// session's clients.
 //
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal.
@@ -18,7 +40,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -135,6 +156,11 @@ func (r *Remediator) State(ctx context.Context, a investigate.Action) (string, b
 			}
 		}
 		return strings.Join(states, ", "), applied, nil
+	case investigate.ActUndo:
+		return r.undoState(ctx, a)
+	}
+	if s, applied, ok, err := r.containState(ctx, a); ok {
+		return s, applied, err
 	}
 	return "", false, fmt.Errorf("unknown action %q", a.Kind)
 }
@@ -191,44 +217,24 @@ func (r *Remediator) keyState(ctx context.Context, key, user string) (keyState, 
 			}
 		}
 	}
-	return st, fmt.Errorf("NoSuchEntity: access key %s is not one of user %s's keys in account %s", key, st.user, r.Session.Identity.Account)
+	return st, fmt.Errorf("%w: access key %s is not one of user %s's keys in account %s", errKeyNotListed, key, st.user, r.Session.Identity.Account)
 }
 
-// inlinePolicy is the revocation policy of a user or role ("" when it has none). IAM
-// returns documents URL-encoded.
+// errKeyNotListed is wrapped by keyState's error for a key its user does not have.
+var errKeyNotListed = errors.New("NoSuchEntity")
+
+// inlinePolicy is the revocation policy of a user or role ("" when it has none), its
+// document decoded. A principal that no longer exists is an error: there is nothing to
+// revoke sessions of.
 func (r *Remediator) inlinePolicy(ctx context.Context, kind, name string) (string, error) {
-	c := iam.NewFromConfig(r.Session.Config)
-	var doc *string
-	var err error
-	if kind == "user" {
-		var out *iam.GetUserPolicyOutput
-		if out, err = c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(investigate.RevokePolicyName)}); err == nil {
-			doc = out.PolicyDocument
-		}
-	} else {
-		var out *iam.GetRolePolicyOutput
-		if out, err = c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(investigate.RevokePolicyName)}); err == nil {
-			doc = out.PolicyDocument
-		}
-	}
-	if err != nil {
-		var nse *iamtypes.NoSuchEntityException
-		if errors.As(err, &nse) && policyMissing(err) {
-			return "", nil
-		}
+	doc, got, err := r.inline(ctx, kind, name, investigate.RevokePolicyName)
+	switch {
+	case err != nil:
 		return "", err
+	case got == absentPrincipal:
+		return "", fmt.Errorf("NoSuchEntity: %s %s does not exist in account %s", kind, name, r.Session.Identity.Account)
 	}
-	s := aws.ToString(doc)
-	if dec, err := url.QueryUnescape(s); err == nil {
-		s = dec
-	}
-	return s, nil
-}
-
-// policyMissing tells "the user has no such policy" from "there is no such user".
-func policyMissing(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "policy") && !strings.Contains(msg, "user with name") && !strings.Contains(msg, "role with name")
+	return doc, nil
 }
 
 func (r *Remediator) instanceStates(ctx context.Context, region string, ids []string) (map[string]string, error) {

@@ -1,11 +1,9 @@
 package remediate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -30,7 +29,8 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// wire counts the API actions that reach moto: what a test asserts was (not) written.
+// wire counts the API operations that reach moto, by the SDK's operation name
+// (UpdateAccessKey, PutFunctionConcurrency): what a test asserts was (not) written.
 type wire struct {
 	next aws.HTTPClient
 	mu   sync.Mutex
@@ -38,18 +38,13 @@ type wire struct {
 }
 
 func (w *wire) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		b, _ := io.ReadAll(r.Body)
-		r.Body.Close()
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		if v, err := url.ParseQuery(string(b)); err == nil && v.Get("Action") != "" {
-			w.mu.Lock()
-			if w.n == nil {
-				w.n = map[string]int{}
-			}
-			w.n[v.Get("Action")]++
-			w.mu.Unlock()
+	if op := awsmiddleware.GetOperationName(r.Context()); op != "" {
+		w.mu.Lock()
+		if w.n == nil {
+			w.n = map[string]int{}
 		}
+		w.n[op]++
+		w.mu.Unlock()
 	}
 	return w.next.Do(r)
 }
@@ -461,6 +456,34 @@ func TestRevokeSessionsAndStopInstances(t *testing.T) {
 	later := investigate.PlanRemediation(cs, &caller, cut.Add(time.Hour))
 	if _, applied, _ := rem.State(ctx, action(t, later, investigate.ActRevokeUserSessions)); applied {
 		t.Error("a policy cut at an earlier time must not count as a later revocation")
+	}
+
+	// Each undone by its undo action: the policies deleted, the instances started.
+	for _, kind := range []string{investigate.ActRevokeUserSessions, investigate.ActRevokeRoleSessions, investigate.ActStopInstances} {
+		u, ok := action(t, plan, kind).UndoAction()
+		if !ok {
+			t.Fatalf("%s has no undo", kind)
+		}
+		o := run.Run(ctx, u, e.key, "")
+		if o.Err != nil || o.Skipped {
+			t.Fatalf("undo of %s: %+v", kind, o)
+		}
+		if _, applied, err := rem.State(ctx, u); err != nil || !applied {
+			t.Errorf("undo of %s: state after: applied %v, %v (%s)", kind, applied, err, o.StateAfter)
+		}
+		t.Logf("undo of %s: %s -> %s %v", kind, o.StateBefore, o.StateAfter, o.RequestIDs)
+	}
+	if e.wire.count("DeleteUserPolicy") != 1 || e.wire.count("DeleteRolePolicy") != 1 || e.wire.count("StartInstances") != 1 {
+		t.Errorf("undo calls: user %d role %d start %d", e.wire.count("DeleteUserPolicy"), e.wire.count("DeleteRolePolicy"), e.wire.count("StartInstances"))
+	}
+	if st, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids}); err != nil || len(st.Reservations) == 0 || len(st.Reservations[0].Instances) != 2 {
+		t.Errorf("instances after the undo: %+v %v", st, err)
+	} else {
+		for _, in := range st.Reservations[0].Instances {
+			if in.State.Name != ec2types.InstanceStateNameRunning && in.State.Name != ec2types.InstanceStateNamePending {
+				t.Errorf("%s is %s after the undo", aws.ToString(in.InstanceId), in.State.Name)
+			}
+		}
 	}
 }
 

@@ -37,17 +37,6 @@ type DeactivateCmd struct {
 	PlanOnly            bool `name:"plan" help:"Print the plan and exit without acting (works without an AWS account)."`
 }
 
-// groupFlags names the flag that picks each group of actions; the key's own
-// deactivation needs none.
-var groupFlags = map[string]string{
-	investigate.GroupSessions:      "--revoke-sessions",
-	investigate.GroupInstances:     "--stop-instances",
-	investigate.GroupChildren:      "--contain-children",
-	investigate.GroupPersistence:   "--remove-persistence",
-	investigate.GroupLoginProfiles: "--delete-login-profiles",
-	investigate.GroupKeyPairs:      "--delete-key-pairs",
-}
-
 // picked reports whether the analyst asked for a group of actions.
 func (c *DeactivateCmd) picked(group string) bool {
 	switch group {
@@ -191,7 +180,7 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	var batch []investigate.Confirmed
 	for _, a := range plan.Actions {
 		if !c.picked(a.Group) {
-			fmt.Fprintf(out, "\n(not requested: %s; add %s)\n", sanitize.Clean(a.Title), groupFlags[a.Group])
+			fmt.Fprintf(out, "\n(not requested: %s; add %s)\n", sanitize.Clean(a.Title), report.PickedBy(a.Group))
 			continue
 		}
 		printAction(out, a)
@@ -246,9 +235,7 @@ func (c *DeactivateCmd) planOnly(w *Wiring, cs *investigate.Case) error {
 	plan := investigate.PlanRemediation(cs, nil, w.Workspace.CurrentTime())
 	for _, a := range plan.Actions {
 		printAction(out, a)
-		if flag := groupFlags[a.Group]; flag != "" {
-			fmt.Fprintf(out, "  picked by: %s\n", flag)
-		}
+		fmt.Fprintf(out, "  picked by: %s\n", report.PickedBy(a.Group))
 	}
 	for _, n := range plan.Notes {
 		fmt.Fprintln(out, "note:", sanitize.Clean(n))

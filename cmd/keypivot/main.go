@@ -44,7 +44,9 @@ type CLI struct {
 	Deactivate DeactivateCmd `cmd:"" help:"Deactivate an access key (after you type its id)."`
 	Reactivate ReactivateCmd `cmd:"" help:"Reactivate an access key deactivated by mistake (the undo)."`
 	Journal    JournalCmd    `cmd:"" help:"Show the remediation journal, or complete actions a crash interrupted."`
+	Undo       UndoCmd       `cmd:"" help:"Undo a completed action of the journal (after you type the key id)."`
 	Alerts     AlertsCmd     `cmd:"" help:"Write back to Kibana: acknowledge, close or reopen the key's Elastic alerts, or open a case (after you type the key id)."`
+	Watch      WatchCmd      `cmd:"" help:"After containment, watch for any use of a key, its child keys and its sessions after the cut-off."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }
 

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/keypivot/keypivot/aws/artifactlive"
 	"github.com/keypivot/keypivot/aws/awsconfig"
 	"github.com/keypivot/keypivot/aws/ec2live"
 	"github.com/keypivot/keypivot/aws/owner"
@@ -79,6 +80,7 @@ func (b *builder) addAWS() (string, error) {
 	ws := b.w.Workspace
 	ws.Owner = &owner.Lookup{Session: s, Accounts: accounts}
 	ws.Live = &ec2live.Lookup{Session: s, Accounts: accounts}
+	ws.Artifacts = &artifactlive.Lookup{Session: s, Accounts: accounts}
 	// Every account keypivot has a session for: the profile's and --account-profile's.
 	all := map[string]*awsconfig.Session{s.Identity.Account: s}
 	maps.Copy(all, accounts)

@@ -11,6 +11,7 @@ import (
 type Matcher struct {
 	keys    map[string]bool
 	pairs   map[string]bool // region/name
+	roles   map[string]bool
 	needles [][]byte
 	window  investigate.Window
 	all     bool
@@ -24,7 +25,7 @@ var runInstancesNeedle = []byte(`RunInstances`)
 
 // NewMatcher compiles a query.
 func NewMatcher(q investigate.EventQuery) *Matcher {
-	m := &Matcher{keys: map[string]bool{}, pairs: map[string]bool{}, window: q.Window}
+	m := &Matcher{keys: map[string]bool{}, pairs: map[string]bool{}, roles: map[string]bool{}, window: q.Window}
 	for _, k := range q.AccessKeys {
 		if !m.keys[k.String()] {
 			m.keys[k.String()] = true
@@ -43,7 +44,15 @@ func NewMatcher(q investigate.EventQuery) *Matcher {
 	if len(m.pairs) > 0 {
 		m.needles = append(m.needles, runInstancesNeedle)
 	}
-	m.all = len(m.keys) == 0 && len(m.pairs) == 0
+	// A role's events name it: the bare name, which a lookup-events export holds inside
+	// an escaped JSON string as well as a record holds it.
+	for _, r := range q.Roles {
+		if r != "" && !m.roles[r] {
+			m.roles[r] = true
+			m.needles = append(m.needles, []byte(r))
+		}
+	}
+	m.all = len(m.keys) == 0 && len(m.pairs) == 0 && len(m.roles) == 0
 	return m
 }
 
@@ -66,7 +75,8 @@ func (m *Matcher) MayMatch(b []byte) bool {
 // MayMatchTokens is MayMatch on a file's tokens: false means no record of the file can
 // match. It answers from an Index as well as from a fresh scan.
 func (m *Matcher) MayMatchTokens(t *Tokens) bool {
-	if m.all {
+	if m.all || len(m.roles) > 0 {
+		// Tokens hold no role names: any file may hold a role's history.
 		return true
 	}
 	for _, h := range m.keyHashes {
@@ -88,9 +98,11 @@ func (m *Matcher) MayMatchTokens(t *Tokens) bool {
 }
 
 // MayMatchLayout is false when a file's place in the S3 layout rules it out: a query
-// for key pairs only (no keys) wants launches in the key pairs' regions.
+// for key pairs only (no keys) wants launches in the key pairs' regions. A query for
+// roles rules out no file: IAM events are mostly in us-east-1, but not in every
+// partition, nor in every trail's delivery.
 func (m *Matcher) MayMatchLayout(lf *LogFile) bool {
-	if m.all || lf == nil || len(m.keys) > 0 {
+	if m.all || lf == nil || len(m.keys) > 0 || len(m.roles) > 0 {
 		return true
 	}
 	return m.regions[lf.Region]
@@ -109,6 +121,11 @@ func (m *Matcher) Match(e *investigate.Event) bool {
 			if m.pairs[e.Region+"/"+k] {
 				return true
 			}
+		}
+	}
+	if len(m.roles) > 0 && e.Source == "iam.amazonaws.com" {
+		if r := investigate.RoleHistoryRole(e); r != "" && m.roles[r] {
+			return true
 		}
 	}
 	return false

@@ -136,11 +136,15 @@ func (g *gen) buildAlerts() {
 	g.thresholdAlert(ids, ruleUUIDs, m["secret-first"], m["secret-last"], len(harvestedSecrets))
 
 	// The backdoor key is new: first seen, with its own GetCallerIdentity, so the
-	// higher-order rule fires for the VPS address too.
+	// higher-order rule fires for the VPS address too. The key is the leaked key's child:
+	// its alerts are the case's, and so is the higher-order alert of its address.
 	bfs := raise(ruleFirstSeen, m["backdoor-whoami"], 3*time.Minute+55*time.Second, investigate.WorkflowOpen)
 	a.BackdoorFirstSeen = bfs.id
 	bgci := raise(ruleCallerIdentity, m["backdoor-whoami"], 4*time.Minute+20*time.Second, investigate.WorkflowOpen)
-	g.alerts = append(g.alerts, g.higherOrderAlert(ids, ruleUUIDs[ruleCorrelated.id], vpsIP, m["backdoor-whoami"].at.Add(8*time.Minute+41*time.Second), bfs, bgci))
+	a.ViaChild = append(a.ViaChild, bfs.id, bgci.id)
+	bho := g.higherOrderAlert(ids, ruleUUIDs[ruleCorrelated.id], vpsIP, m["backdoor-whoami"].at.Add(8*time.Minute+41*time.Second), bfs, bgci)
+	g.alerts = append(g.alerts, bho)
+	a.ChildHigherOrder = bho.id
 
 	// The developer: a first-seen alert for the new office link, and nothing else.
 	dfs := raise(ruleFirstSeen, m["dev-newip"], 4*time.Minute+2*time.Second, investigate.WorkflowOpen)

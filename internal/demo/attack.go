@@ -144,6 +144,7 @@ func (g *gen) attack() {
 		kp.req(obj{"keyName": attackKeyPair, "keyType": "rsa", "keyFormat": "pem"}).
 			resp(obj{"requestId": kp.RequestID, "keyName": attackKeyPair, "keyFingerprint": ids.fingerprint(), "keyPairId": id, "keyMaterial": "<sensitiveDataRemoved>"})
 		g.mark("keypair-"+region, kp)
+		g.plant(investigate.ArtKeyPair, region+"/"+attackKeyPair, kp)
 		f.KeyPairs = append(f.KeyPairs, KeyPairFact{Name: attackKeyPair, Region: region, Account: prodAccount, ID: id, EventID: kp.EventID})
 	}
 	g.call(kali("ec2.describe-images"), ids, next(25), "ec2", "DescribeImages", "us-east-1").req(obj{
@@ -189,15 +190,15 @@ func (g *gen) attack() {
 	// 7. Persistence: a backdoor administrator with a key and a console password.
 	at(110*time.Minute + 51*time.Second)
 	bd := w.backdoor
-	g.call(kali("iam.create-user"), ids, t, "iam", "CreateUser", "").req(obj{"userName": bd.name}).
-		resp(obj{"user": obj{"path": "/", "userName": bd.name, "userId": bd.principal, "arn": bd.arn, "createDate": t.Format(javaTime)}})
-	g.mark("createkey", g.call(kali("iam.create-access-key"), ids, next(14), "iam", "CreateAccessKey", "").req(obj{"userName": bd.name}).
-		resp(obj{"accessKey": obj{"userName": bd.name, "accessKeyId": bd.key, "status": "Active", "createDate": t.Format(javaTime)}}))
-	g.mark("adminpolicy", g.call(kali("iam.attach-user-policy"), ids, next(18), "iam", "AttachUserPolicy", "").
-		req(obj{"userName": bd.name, "policyArn": adminPolicy}))
-	g.mark("loginprofile", g.call(kali("iam.create-login-profile"), ids, next(23), "iam", "CreateLoginProfile", "").
+	g.plant(investigate.ArtUser, bd.name, g.call(kali("iam.create-user"), ids, t, "iam", "CreateUser", "").req(obj{"userName": bd.name}).
+		resp(obj{"user": obj{"path": "/", "userName": bd.name, "userId": bd.principal, "arn": bd.arn, "createDate": t.Format(javaTime)}}))
+	g.plant(investigate.ArtAccessKey, bd.key, g.mark("createkey", g.call(kali("iam.create-access-key"), ids, next(14), "iam", "CreateAccessKey", "").req(obj{"userName": bd.name}).
+		resp(obj{"accessKey": obj{"userName": bd.name, "accessKeyId": bd.key, "status": "Active", "createDate": t.Format(javaTime)}})))
+	g.plant(investigate.ArtAttachedPolicy, "user/"+bd.name+":"+adminPolicy, g.mark("adminpolicy", g.call(kali("iam.attach-user-policy"), ids, next(18), "iam", "AttachUserPolicy", "").
+		req(obj{"userName": bd.name, "policyArn": adminPolicy})))
+	g.plant(investigate.ArtLoginProfile, bd.name, g.mark("loginprofile", g.call(kali("iam.create-login-profile"), ids, next(23), "iam", "CreateLoginProfile", "").
 		req(obj{"userName": bd.name, "passwordResetRequired": false}).
-		resp(obj{"loginProfile": obj{"userName": bd.name, "createDate": t.Format(javaTime), "passwordResetRequired": false}}))
+		resp(obj{"loginProfile": obj{"userName": bd.name, "createDate": t.Format(javaTime), "passwordResetRequired": false}})))
 
 	// 8. Defence evasion, denied: StopLogging on the organisation's trail.
 	at(118*time.Minute + 4*time.Second)
@@ -215,13 +216,15 @@ func (g *gen) attack() {
 		req(obj{"snapshotId": snap, "attributeType": "CREATE_VOLUME_PERMISSION", "createVolumePermission": obj{"add": items(obj{"userId": attackerAccount})}}).
 		denied("ec2:ModifySnapshotAttribute", "arn:aws:ec2:us-east-1::snapshot/"+snap))
 
-	// 10. The backdoor key, from the VPS, launches with the attacker's key pair: another
-	// signer, matched by key name and region.
+	// 10. The backdoor key, the leaked key's child, acts from the VPS: its events are the
+	// case's own. It launches with the attacker's key pair, then uses its administrator
+	// rights to make more ways in (blast.go).
 	bka := bd.keyActor(vpsIP, vpsBoto3UA)
 	at(3*time.Hour + 5*time.Minute + 9*time.Second)
 	g.mark("backdoor-whoami", g.call(bka, ids, t, "sts", "GetCallerIdentity", ""))
 	g.call(bka, ids, next(11), "ec2", "DescribeInstances", "eu-west-1").req(obj{"instancesSet": obj{}, "filterSet": obj{}})
-	g.launch(bka, next(38), "eu-west-1", "g5.xlarge", 1, investigate.MatchedByKeyPair, "")
+	g.launch(bka, next(38), "eu-west-1", "g5.xlarge", 1, investigate.MatchedBySigner, "")
+	g.childPersistence(bka, t1.Add(3*time.Hour+8*time.Minute+2*time.Second))
 
 	// 11. The backdoor user signs in to the console: sessions derived from no key.
 	at(3*time.Hour + 21*time.Minute + 2*time.Second)
@@ -236,6 +239,10 @@ func (g *gen) attack() {
 	} {
 		g.consoleCall(csa, ids, next(8+g.id.r.IntN(30)), c.svc, c.name, c.region)
 	}
+	// From the console, a launch with the attacker's key pair: a sign-in session derives
+	// from no key, so only the key pair ties it to the case.
+	cl := g.launchWith(g.bid, csa, t1.Add(3*time.Hour+29*time.Minute+11*time.Second), "us-east-1", "g5.xlarge", 1, investigate.MatchedByKeyPair, "")
+	cl.SessionCredentialFromConsole = "true"
 
 	// 12. Hours later the attacker checks on the miners, with an agent crafted to attack
 	// the analyst's terminal.
@@ -280,7 +287,11 @@ func credentials(ids *ids, key string, exp time.Time) obj {
 // launch records a RunInstances with the attacker's key pair, failed with errCode or
 // successful, and notes it in the facts.
 func (g *gen) launch(a *actor, t time.Time, region, itype string, n int, matched, errCode string) *record {
-	ids := g.id
+	return g.launchWith(g.id, a, t, region, itype, n, matched, errCode)
+}
+
+// launchWith is launch with identifiers drawn from ids.
+func (g *gen) launchWith(ids *ids, a *actor, t time.Time, region, itype string, n int, matched, errCode string) *record {
 	r := g.call(a, ids, t, "ec2", "RunInstances", region).req(runRequest(ids, amis[region], itype, attackKeyPair, n))
 	lf := LaunchFact{EventID: r.EventID, Region: region, Account: a.account, Signer: a.id.AccessKeyID, KeyName: attackKeyPair, InstanceType: itype, Count: n, ErrorCode: errCode, MatchedBy: matched}
 	if errCode != "" {

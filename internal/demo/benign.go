@@ -52,6 +52,7 @@ func (g *gen) benign() {
 		g.reportingJob(t)
 	}
 	g.developer(start, end)
+	g.breakGlass()
 }
 
 // every calls fn at times from start to end, spaced by exponential gaps: busy on

@@ -73,8 +73,22 @@ type Facts struct {
 	// SecretsRead counts GetSecretValue calls by the derived sessions.
 	SecretsRead int
 
+	// BackdoorUser and BackdoorKey are the user and the key the compromised key created:
+	// the key is its child, whose events (ChildEvents of them) are the case's own.
 	BackdoorUser string
 	BackdoorKey  string
+	ChildEvents  int
+	// Artifacts are what the key and its child left behind that can outlive the key, each
+	// with the event that made it, in the order they were made.
+	Artifacts []ArtifactFact
+	// TrustRole is the role whose trust policy the child key opened to the attacker's
+	// account; TrustRoleCreated is the administrators' earlier CreateRole that gave it
+	// TrustPolicyBefore, the document to restore.
+	TrustRole         string
+	TrustRoleCreated  string
+	TrustPolicyBefore string
+	// Function is the Lambda function the child key created, as region/name.
+	Function string
 
 	// DeveloperKey is a benign key first seen from a new office address: it has a
 	// first-seen alert and nothing else elevated.
@@ -92,9 +106,11 @@ type Facts struct {
 
 	Alerts AlertFacts
 	// Records counts CloudTrail records over all files; CaseRecords those a correct case
-	// of the compromised key holds (its events, its sessions', and launches with its key pairs).
-	Records     int
-	CaseRecords int
+	// of the compromised key holds (its events, its sessions', its child key's, and
+	// launches by other signers with its key pairs: OtherRecords of them).
+	Records      int
+	CaseRecords  int
+	OtherRecords int
 }
 
 // SessionFact is one temporary key derived from the compromised key.
@@ -127,23 +143,28 @@ type LaunchFact struct {
 	Count        int
 	InstanceIDs  []string
 	ErrorCode    string
-	// MatchedBy is "signer" (the key or a session launched it) or "key-pair" (another
-	// signer launched with one of the key's key pairs).
+	// MatchedBy is "signer" (the key, a session or a child key launched it) or
+	// "key-pair" (another signer launched with one of the key's key pairs).
 	MatchedBy string
 }
 
 // AlertFacts names the planted alerts.
 type AlertFacts struct {
-	FirstSeen          string // the compromised key's first-seen alert
-	HigherOrder        string // the correlation rule's alert, grouped by the first-seen address
+	FirstSeen   string // the compromised key's first-seen alert
+	HigherOrder string // the correlation rule's alert, grouped by the first-seen address
+	// ChildHigherOrder is the correlation rule's alert grouped by the child key's
+	// first-seen address (the VPS): the case maps it through the child key.
+	ChildHigherOrder   string
 	DeveloperFirstSeen string
 	BackdoorFirstSeen  string
 	// Eligible are the compromised key's siblings that the correlation rule counts
 	// (first-seen excluded); Ineligible maps the others to why they do not count.
 	Eligible   []string
 	Ineligible map[string]string
-	// ViaSession are alerts raised for the key's derived sessions.
+	// ViaSession are alerts raised for the key's derived sessions; ViaChild those raised
+	// for its child key (BackdoorKey).
 	ViaSession []string
+	ViaChild   []string
 	Total      int
 }
 
@@ -178,29 +199,33 @@ func GenerateSeed(anchor time.Time, seed uint64) *Dataset {
 }
 
 // countCase counts, from the generator's own records, what a correct case of the
-// compromised key holds: events signed by the key or its sessions, and launches by other
-// signers with its key pairs.
+// compromised key holds: events signed by the key, its sessions or its child key, and
+// launches by other signers with its key pairs.
 func (g *gen) countCase(f *Facts) {
-	mine := map[string]int{f.CompromisedKey: -1}
+	session := map[string]int{}
 	for i, s := range f.Sessions {
-		mine[s.Key] = i
+		session[s.Key] = i
 	}
 	pairs := map[string]bool{}
 	for _, kp := range f.KeyPairs {
 		pairs[kp.Region+"/"+kp.Name] = true
 	}
-	f.CaseRecords = 0
+	f.CaseRecords, f.ChildEvents, f.OtherRecords = 0, 0, 0
 	for _, r := range g.recs {
-		i, ok := mine[r.UserIdentity.AccessKeyID]
+		signer := r.UserIdentity.AccessKeyID
+		i, isSession := session[signer]
 		switch {
-		case ok:
-			f.CaseRecords++
-			if i >= 0 {
-				f.Sessions[i].Events++
-			}
+		case signer == f.CompromisedKey:
+		case isSession:
+			f.Sessions[i].Events++
+		case signer == f.BackdoorKey:
+			f.ChildEvents++
 		case r.EventName == "RunInstances" && pairs[r.AWSRegion+"/"+launchKeyName(r)]:
-			f.CaseRecords++
+			f.OtherRecords++
+		default:
+			continue
 		}
+		f.CaseRecords++
 	}
 }
 
@@ -231,6 +256,7 @@ type gen struct {
 	anchor time.Time
 	seed   uint64
 	id     *ids       // identifiers of the scenario's actors and attack
+	bid    *ids       // identifiers of the blast radius (blast.go)
 	nid    *ids       // identifiers of the benign noise
 	rnd    *rand.Rand // timing and choices of the benign noise
 	recs   []*record
@@ -248,6 +274,7 @@ const (
 	streamNoiseI = 3
 	streamFiles  = 4
 	streamAlerts = 5
+	streamBlast  = 6
 )
 
 func newGen(anchor time.Time, seed uint64) *gen {
@@ -255,6 +282,7 @@ func newGen(anchor time.Time, seed uint64) *gen {
 		anchor: anchor.UTC().Truncate(time.Second),
 		seed:   seed,
 		id:     newIDs(seed, streamIDs),
+		bid:    newIDs(seed, streamBlast),
 		nid:    newIDs(seed, streamNoiseI),
 		rnd:    rand.New(rand.NewPCG(seed, streamNoise)),
 	}

@@ -319,8 +319,12 @@ func checkCompromisedCase(t *testing.T, ds *Dataset) {
 	if c.Owner.User != f.CompromisedUser || c.Owner.Account != f.ProdAccount || c.Owner.Type != "IAMUser" || c.Owner.ARN != f.CompromisedARN {
 		t.Errorf("owner %+v", c.Owner)
 	}
-	if n := c.EventCount + c.SessionEventCount + c.OtherEventCount; n != f.CaseRecords || len(c.Events) != f.CaseRecords || c.OtherEventCount != 1 {
-		t.Errorf("case holds %d+%d+%d events, the scenario planted %d", c.EventCount, c.SessionEventCount, c.OtherEventCount, f.CaseRecords)
+	// The key's own events, its sessions', its child key's, and the launches by other
+	// signers with its key pairs, each counted apart.
+	if n := c.EventCount + c.SessionEventCount + c.ChildEventCount + c.OtherEventCount; n != f.CaseRecords || len(c.Events) != f.CaseRecords ||
+		c.ChildEventCount != f.ChildEvents || c.OtherEventCount != f.OtherRecords || f.ChildEvents < 10 || f.OtherRecords != 1 {
+		t.Errorf("case holds %d+%d+%d+%d events (own, sessions, child, other), the scenario planted %d (child %d, other %d)",
+			c.EventCount, c.SessionEventCount, c.ChildEventCount, c.OtherEventCount, f.CaseRecords, f.ChildEvents, f.OtherRecords)
 	}
 	for _, want := range []string{f.ProdAccount, f.DataAccount} {
 		if !slices.Contains(c.Coverage.Accounts, want) {
@@ -368,7 +372,8 @@ func checkCompromisedCase(t *testing.T, ds *Dataset) {
 	}
 
 	// Follow-ups: key pairs in two regions, failed and successful launches, a launch by a
-	// session, a launch by another signer matched by key pair and region.
+	// session, one by the child key (the case's own), and one by another signer (a
+	// console sign-in of the backdoor user) matched by key pair and region.
 	if len(c.FollowUps.KeyPairs) != len(f.KeyPairs) {
 		t.Fatalf("key pairs %+v", c.FollowUps.KeyPairs)
 	}
@@ -386,7 +391,7 @@ func checkCompromisedCase(t *testing.T, ds *Dataset) {
 	if len(c.FollowUps.Launches) != len(f.Launches) {
 		t.Fatalf("%d launches, want %d", len(c.FollowUps.Launches), len(f.Launches))
 	}
-	var failed, succeeded, bySession, byPair int
+	var failed, succeeded, bySession, byChild, byPair int
 	instances := 0
 	for i, l := range c.FollowUps.Launches {
 		want := f.Launches[i]
@@ -403,21 +408,28 @@ func checkCompromisedCase(t *testing.T, ds *Dataset) {
 		if investigate.IsSessionKey(l.Signer) && l.MatchedBy == investigate.MatchedBySigner {
 			bySession++
 		}
-		if l.MatchedBy == investigate.MatchedByKeyPair && l.Signer == f.BackdoorKey {
+		if l.MatchedBy == investigate.MatchedBySigner && l.Signer == f.BackdoorKey {
+			byChild++
+		}
+		if l.MatchedBy == investigate.MatchedByKeyPair && slices.Contains(f.ConsoleSessionKeys, l.Signer) {
 			byPair++
 		}
 		instances += len(want.InstanceIDs)
 	}
-	if failed == 0 || succeeded == 0 || bySession == 0 || byPair == 0 {
-		t.Errorf("launches: %d failed on vCPU limits, %d succeeded, %d by a session, %d by another signer's key pair", failed, succeeded, bySession, byPair)
+	if failed == 0 || succeeded == 0 || bySession == 0 || byChild != 1 || byPair != 1 {
+		t.Errorf("launches: %d failed on vCPU limits, %d succeeded, %d by a session, %d by the child key, %d by another signer's key pair", failed, succeeded, bySession, byChild, byPair)
 	}
 	if len(c.FollowUps.Instances) != instances {
 		t.Errorf("%d instances, want %d", len(c.FollowUps.Instances), instances)
 	}
 
 	// Persistence, defence evasion, probing.
-	if len(c.CreatedAccessKeys) != 1 || c.CreatedAccessKeys[0].AccessKeyID != f.BackdoorKey || c.CreatedAccessKeys[0].User != f.BackdoorUser {
-		t.Errorf("created keys %+v", c.CreatedAccessKeys)
+	if len(c.CreatedAccessKeys) != 1 {
+		t.Fatalf("created keys %+v", c.CreatedAccessKeys)
+	}
+	if k := c.CreatedAccessKeys[0]; k.AccessKeyID != f.BackdoorKey || k.User != f.BackdoorUser || k.Signer != f.CompromisedKey || k.Depth != 1 ||
+		k.EventCount != f.ChildEvents || k.ErrorCount != 1 || !slices.Equal(k.SourceIPs, []string{f.SessionIP}) {
+		t.Errorf("child key %+v: want %s of %s, created by %s, %d events (one failed) from %s", k, f.BackdoorKey, f.BackdoorUser, f.CompromisedKey, f.ChildEvents, f.SessionIP)
 	}
 	var stop, probing, admin, secrets bool
 	for _, fd := range c.Findings {
@@ -488,9 +500,25 @@ func checkCompromisedCase(t *testing.T, ds *Dataset) {
 			t.Errorf("session alert %s: %+v", id, s)
 		}
 	}
-	if len(c.HigherOrderAlerts) != 1 || c.HigherOrderAlerts[0].AlertID != f.Alerts.HigherOrder {
-		t.Errorf("higher-order alerts %+v, want %s", c.HigherOrderAlerts, f.Alerts.HigherOrder)
+	// The child key's alerts are the case's too: its first-seen alert, its sibling, and
+	// the higher-order alert grouped by its first-seen address.
+	for _, id := range f.Alerts.ViaChild {
+		if s, ok := sib[id]; !ok || s.ViaKey != f.BackdoorKey || !s.Eligible {
+			t.Errorf("child key alert %s: %+v", id, s)
+		}
 	}
+	var higher []string
+	for _, h := range c.HigherOrderAlerts {
+		higher = append(higher, h.AlertID)
+	}
+	slices.Sort(higher)
+	want := []string{f.Alerts.HigherOrder, f.Alerts.ChildHigherOrder}
+	slices.Sort(want)
+	if len(f.Alerts.ViaChild) != 2 || !slices.Equal(higher, want) {
+		t.Errorf("higher-order alerts %v, want %v", higher, want)
+	}
+
+	checkBlastRadius(t, ds, c, inv.col.Set.Events())
 }
 
 func nonNil(s []string) []string {

@@ -115,7 +115,7 @@ var globalServices = map[string]bool{
 
 // eventVersions: recent CloudTrail versions per service, as real trails show them.
 var eventVersions = map[string]string{
-	"sts": "1.08", "ec2": "1.10", "cloudtrail": "1.10", "signin": "1.08",
+	"sts": "1.08", "ec2": "1.10", "cloudtrail": "1.10", "signin": "1.08", "lambda": "1.08",
 }
 
 // readOnlyVerbs mark read-only calls, with exceptions below.

@@ -1,18 +1,18 @@
 // Package simaccount is an in-memory AWS account that remediation can act on: the demo's
 // simulated account, and a faithful stand-in for the remediation runner's tests. It keeps
-// the state the actions change (key status, inline policies, instance states) and counts
-// every write, so tests can prove nothing was done twice.
+// the state the actions change (key status, users and their login profiles, groups,
+// policies attached and put, roles and their trust policies, Lambda functions, key
+// pairs, instance states), answers every call an action makes as AWS would (NoSuchEntity
+// for what does not exist), and counts every write, so tests can prove nothing was done
+// twice.
 //
 // It imports investigate only; cmd uses it for the demo and tests for the runner.
 package simaccount
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/keypivot/keypivot/investigate"
@@ -20,14 +20,16 @@ import (
 
 // Account is a simulated account.
 type Account struct {
-	mu           sync.Mutex
-	caller       investigate.Caller
-	keys         map[string]*key
-	userPolicies map[string]map[string]string // user -> policy name -> document
-	rolePolicies map[string]map[string]string
-	instances    map[string]string // id -> state
-	writes       int
-	seq          int
+	mu     sync.Mutex
+	caller investigate.Caller
+	keys   map[string]*key
+	// principals are IAM users, roles and groups by principalID ("user/NAME").
+	principals map[string]*principal
+	instances  map[string]string    // id -> state
+	functions  map[string]*function // region/name
+	keyPairs   map[string]bool      // region/name
+	writes     int
+	seq        int
 	// FailApply makes the next Apply fail with this error (once).
 	FailApply error
 }
@@ -37,48 +39,63 @@ type key struct {
 	status string
 }
 
+// principal is an IAM user, role or group.
+type principal struct {
+	attached map[string]bool   // managed policy ARNs
+	inline   map[string]string // inline policy name -> document
+	groups   map[string]bool   // a user's groups
+	login    bool              // a user's login profile
+	trust    string            // a role's trust policy
+}
+
+// function is a Lambda function; reserved is its reserved concurrency, nil when unset.
+type function struct {
+	reserved *int
+}
+
+// Principal kinds, as IAM's operations name them (PutUserPolicy, AttachRolePolicy, ...).
+const (
+	kindUser  = "user"
+	kindRole  = "role"
+	kindGroup = "group"
+)
+
+func principalID(kind, name string) string { return kind + "/" + name }
+
 // New returns an empty account acting as caller.
 func New(caller investigate.Caller) *Account {
 	return &Account{
-		caller:       caller,
-		keys:         map[string]*key{},
-		userPolicies: map[string]map[string]string{},
-		rolePolicies: map[string]map[string]string{},
-		instances:    map[string]string{},
+		caller:     caller,
+		keys:       map[string]*key{},
+		principals: map[string]*principal{},
+		instances:  map[string]string{},
+		functions:  map[string]*function{},
+		keyPairs:   map[string]bool{},
 	}
 }
 
-// FromCase seeds an account with what a case shows: the key (Active unless the case
-// knows better), the user's other keys, keys the key created, and the launched instances
-// (running unless the case has live state).
-func FromCase(c *investigate.Case, caller investigate.Caller) *Account {
-	a := New(caller)
-	st := c.Owner.Status
-	if st == "" {
-		st = "Active"
-	}
-	a.AddKey(c.Key.String(), c.Owner.User, st)
-	for _, k := range c.Owner.OtherKeys {
-		a.AddKey(k.AccessKeyID, c.Owner.User, k.Status)
-	}
-	for _, k := range c.CreatedAccessKeys {
-		a.AddKey(k.AccessKeyID, k.User, "Active")
-	}
-	for _, i := range c.FollowUps.Instances {
-		s := i.State
-		if s == "" {
-			s = "running"
-		}
-		a.instances[i.InstanceID] = s
-	}
-	return a
-}
+// Caller implements investigate.Remediator.
+func (a *Account) Caller(context.Context) (investigate.Caller, error) { return a.caller, nil }
 
-// AddKey adds an access key.
+// AddKey adds an access key of user (and the user, when new).
 func (a *Account) AddKey(id, user, status string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.keys[id] = &key{user: user, status: status}
+	if user != "" {
+		a.ensure(kindUser, user)
+	}
+}
+
+// ensure returns the principal, adding it when new.
+func (a *Account) ensure(kind, name string) *principal {
+	id := principalID(kind, name)
+	p := a.principals[id]
+	if p == nil {
+		p = &principal{attached: map[string]bool{}, inline: map[string]string{}, groups: map[string]bool{}}
+		a.principals[id] = p
+	}
+	return p
 }
 
 // KeyStatus returns a key's status ("" when unknown).
@@ -98,18 +115,85 @@ func (a *Account) InstanceState(id string) string {
 	return a.instances[id]
 }
 
-// UserPolicy returns a user's inline policy document.
-func (a *Account) UserPolicy(user, name string) string {
+// UserPolicy returns a user's inline policy document ("" when absent).
+func (a *Account) UserPolicy(user, name string) string { return a.inline(kindUser, user, name) }
+
+// RolePolicy returns a role's inline policy document ("" when absent).
+func (a *Account) RolePolicy(role, name string) string { return a.inline(kindRole, role, name) }
+
+func (a *Account) inline(kind, name, policy string) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.userPolicies[user][name]
+	if p := a.principals[principalID(kind, name)]; p != nil {
+		return p.inline[policy]
+	}
+	return ""
 }
 
-// RolePolicy returns a role's inline policy document.
-func (a *Account) RolePolicy(role, name string) string {
+// HasUser reports whether the user exists.
+func (a *Account) HasUser(user string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.rolePolicies[role][name]
+	return a.principals[principalID(kindUser, user)] != nil
+}
+
+// HasLoginProfile reports whether the user has a console password.
+func (a *Account) HasLoginProfile(user string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.principals[principalID(kindUser, user)]
+	return p != nil && p.login
+}
+
+// Attached returns the managed policies attached to a user, role or group ("user",
+// "role", "group"), sorted.
+func (a *Account) Attached(kind, name string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p := a.principals[principalID(kind, name)]; p != nil {
+		return slices.Sorted(maps.Keys(p.attached))
+	}
+	return nil
+}
+
+// InGroup reports whether the user is in the group.
+func (a *Account) InGroup(user, group string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.principals[principalID(kindUser, user)]
+	return p != nil && p.groups[group]
+}
+
+// TrustPolicy returns a role's trust policy ("" when the role does not exist).
+func (a *Account) TrustPolicy(role string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p := a.principals[principalID(kindRole, role)]; p != nil {
+		return p.trust
+	}
+	return ""
+}
+
+// FunctionConcurrency returns a Lambda function's reserved concurrency: set is false when
+// none is reserved, exists false when there is no such function.
+func (a *Account) FunctionConcurrency(region, name string) (reserved int, set, exists bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.functions[region+"/"+name]
+	if f == nil {
+		return 0, false, false
+	}
+	if f.reserved == nil {
+		return 0, false, true
+	}
+	return *f.reserved, true, true
+}
+
+// KeyPairExists reports whether the EC2 key pair exists in the region.
+func (a *Account) KeyPairExists(region, name string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.keyPairs[region+"/"+name]
 }
 
 // Writes counts the write calls made.
@@ -117,119 +201,4 @@ func (a *Account) Writes() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.writes
-}
-
-// Caller implements investigate.Remediator.
-func (a *Account) Caller(context.Context) (investigate.Caller, error) { return a.caller, nil }
-
-// State implements investigate.Remediator.
-func (a *Account) State(_ context.Context, act investigate.Action) (string, bool, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch act.Kind {
-	case investigate.ActDeactivateKey, investigate.ActReactivateKey:
-		k := a.keys[act.Key]
-		if k == nil {
-			return "", false, fmt.Errorf("NoSuchEntity: the access key %s does not exist in this account", act.Key)
-		}
-		want := "Inactive"
-		if act.Kind == investigate.ActReactivateKey {
-			want = "Active"
-		}
-		return k.status, k.status == want, nil
-	case investigate.ActRevokeUserSessions:
-		doc := a.userPolicies[act.User][investigate.RevokePolicyName]
-		st, ok := investigate.RevocationState(doc, act.IssuedBefore)
-		return st, ok, nil
-	case investigate.ActRevokeRoleSessions:
-		return investigate.RolesRevocationState(act.Roles, act.IssuedBefore, func(role string) (string, error) {
-			return a.rolePolicies[role][investigate.RevokePolicyName], nil
-		})
-	case investigate.ActStopInstances:
-		var states []string
-		applied := true
-		for _, region := range slices.Sorted(maps.Keys(act.Instances)) {
-			for _, id := range act.Instances[region] {
-				s, ok := a.instances[id]
-				if !ok {
-					s = "not-found"
-				}
-				states = append(states, id+" "+s)
-				if s != "stopped" && s != "stopping" && s != "terminated" && s != "not-found" {
-					applied = false
-				}
-			}
-		}
-		return strings.Join(states, ", "), applied, nil
-	}
-	return "", false, fmt.Errorf("unknown action %q", act.Kind)
-}
-
-// Apply implements investigate.Remediator.
-func (a *Account) Apply(_ context.Context, act investigate.Action) ([]string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if err := a.FailApply; err != nil {
-		a.FailApply = nil
-		return nil, err
-	}
-	var ids []string
-	req := func() {
-		a.seq++
-		a.writes++
-		ids = append(ids, fmt.Sprintf("sim-%06d", a.seq))
-	}
-	for _, call := range act.Calls {
-		if dry, _ := call.Params["DryRun"].(bool); dry {
-			continue // a DryRun answers DryRunOperation and changes nothing
-		}
-		switch call.Service + ":" + call.Operation {
-		case "iam:UpdateAccessKey":
-			id, _ := call.Params["AccessKeyId"].(string)
-			k := a.keys[id]
-			if k == nil {
-				return ids, fmt.Errorf("NoSuchEntity: the access key %s does not exist", id)
-			}
-			if u, _ := call.Params["UserName"].(string); u != "" && u != k.user {
-				return ids, fmt.Errorf("NoSuchEntity: the access key %s does not belong to user %s", id, u)
-			}
-			k.status, _ = call.Params["Status"].(string)
-			req()
-		case "iam:PutUserPolicy":
-			u, _ := call.Params["UserName"].(string)
-			put(a.userPolicies, u, call)
-			req()
-		case "iam:PutRolePolicy":
-			r, _ := call.Params["RoleName"].(string)
-			put(a.rolePolicies, r, call)
-			req()
-		case "ec2:StopInstances":
-			// As planned ([]string) or as read back from the journal ([]any).
-			idsParam := call.ParamList("InstanceIds")
-			if len(idsParam) == 0 {
-				return ids, errors.New("InvalidParameterCombination: no instance ids")
-			}
-			for _, id := range idsParam {
-				if _, ok := a.instances[id]; !ok {
-					return ids, fmt.Errorf("InvalidInstanceID.NotFound: %s", id)
-				}
-				if a.instances[id] != "terminated" {
-					a.instances[id] = "stopped"
-				}
-			}
-			req()
-		default:
-			return ids, errors.New("simulated account does not implement " + call.Service + ":" + call.Operation)
-		}
-	}
-	return ids, nil
-}
-
-func put(m map[string]map[string]string, owner string, call investigate.APICall) {
-	name, _ := call.Params["PolicyName"].(string)
-	doc, _ := call.Params["PolicyDocument"].(string)
-	if m[owner] == nil {
-		m[owner] = map[string]string{}
-	}
-	m[owner][name] = doc
 }

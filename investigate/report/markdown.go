@@ -86,6 +86,9 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	if ow.Status != "" {
 		p("| Status | %s |\n", md(ow.Status))
 	}
+	if q := c.Quarantine; q != nil {
+		p("| AWS quarantine | %s |\n", md(q.Summary()))
+	}
 	if ow.LastUsed != nil {
 		p("| Last used | %s |\n", md(investigate.LastUsedText(ow.LastUsed)))
 	}
@@ -98,7 +101,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("| Sources | %s |\n", md(c.Context))
 	}
 	if len(c.Events) > 0 {
-		p("| Events | %d by the key, %d by %d derived sessions |\n", c.EventCount, c.SessionEventCount, len(c.Sessions))
+		p("| Events | %s |\n", md(joinParts(activityParts(c))))
 		p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
 	}
 	p("| Searched | %s |\n", md(c.Completeness.Headline))
@@ -156,14 +159,6 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		}
 		p("\n")
 	})
-	if len(c.CreatedAccessKeys) > 0 {
-		p("## Access keys created\n\n| Key | User | Time (UTC) | By |\n|---|---|---|---|\n")
-		for _, k := range c.CreatedAccessKeys {
-			p("| %s | %s | %s | %s |\n", code(k.AccessKeyID), md(k.User), ts(k.Time), code(k.Signer))
-		}
-		p("\n")
-	}
-
 	f := c.FollowUps
 	markdownSection(p, "EC2 follow-ups", len(f.KeyPairs)+len(f.Launches) == 0, c.Completeness.Events.NoneIn("No key pairs or launches"), func() {
 		if len(f.KeyPairs) > 0 {
@@ -206,6 +201,8 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			p("\n")
 		}
 	})
+
+	writeMarkdownContain(p, c)
 
 	if len(c.Events) == 0 {
 		none := md(c.Completeness.Events.NoneIn("No event"))

@@ -80,10 +80,7 @@ func counted(title string, k investigate.KindCompleteness, counts string) string
 
 // activity writes the case's event counts and their span.
 func activity(c *investigate.Case) string {
-	act := plural(c.EventCount, "event") + " by the key"
-	if len(c.Sessions) > 0 {
-		act += fmt.Sprintf(", %d by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session"))
-	}
+	act := joinParts(activityParts(c))
 	if c.OtherEventCount > 0 {
 		act += fmt.Sprintf(", %s by others with its key pairs", plural(c.OtherEventCount, "launch"))
 	}
@@ -130,6 +127,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	if ow.Error != "" {
 		kv("Lookup", cell(ow.Error))
 	}
+	writeQuarantine(kv, c)
 	if len(ow.Sources) > 0 {
 		kv("From", strings.Join(ow.Sources, ", "))
 	}
@@ -153,6 +151,8 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	writeFindings(out, c)
 	writeSessions(out, c)
 	writeFollowUps(out, c)
+	writeArtifacts(out, c)
+	writePlan(out, c)
 	writeNetwork(out, c, o.maxRows())
 	if o.Timeline != TimelineNone {
 		writeTimeline(out, c, o.Timeline)
@@ -232,9 +232,9 @@ func writeFindings(o *textOut, c *investigate.Case) {
 }
 
 func writeSessions(o *textOut, c *investigate.Case) {
-	o.section(counted("DERIVED SESSIONS", c.Completeness.Events, strconv.Itoa(len(c.Sessions))))
-	if len(c.Sessions) == 0 {
-		o.wrapped("  ", c.Completeness.Events.NoneIn("no session issued to this key"), 2)
+	o.section(counted("DERIVED SESSIONS AND KEYS", c.Completeness.Events, plural(len(c.Sessions), "session")+", "+plural(len(c.CreatedAccessKeys), "child key")))
+	if len(c.Sessions)+len(c.CreatedAccessKeys) == 0 {
+		o.wrapped("  ", c.Completeness.Events.NoneIn("no session issued to this key and no access key created by it"), 2)
 	}
 	for _, s := range c.Sessions {
 		valid := "expired"
@@ -279,9 +279,9 @@ func writeSessions(o *textOut, c *investigate.Case) {
 	}
 	if len(c.CreatedAccessKeys) > 0 {
 		o.blank()
-		o.line("  Access keys created:")
+		o.line("  Access keys created (children, followed like sessions):")
 		for _, k := range c.CreatedAccessKeys {
-			o.parts("    ", 6, k.AccessKeyID, "for "+k.User, shortTS(k.Time), "by "+k.Signer)
+			o.parts("    ", 6, childLine(k)...)
 		}
 	}
 }

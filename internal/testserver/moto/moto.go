@@ -1,6 +1,6 @@
 // Package moto runs the real moto_server (https://github.com/getmoto/moto) for tests of
-// the AWS adapters: IAM, STS, EC2, S3, Security Hub and Athena answer on a loopback port
-// and the aws-sdk-go-v2 clients talk to it unchanged.
+// the AWS adapters: IAM, STS, EC2, S3, Security Hub, Athena and Lambda answer on a
+// loopback port and the aws-sdk-go-v2 clients talk to it unchanged.
 //
 // A test calls Start, builds its clients from AWSConfig and works against a clean moto:
 //
@@ -10,7 +10,8 @@
 //	s3c := s3.NewFromConfig(cfg, moto.S3Options) // S3 needs path-style addressing
 //
 // NewAccessKey and AccessKeyStatus make and read back the IAM keys a remediation test
-// acts on.
+// acts on; Seed puts in any account what an attacker left behind (users, roles, groups,
+// managed and inline policies, login profiles, key pairs, Lambda functions).
 //
 // Starting moto costs one to two seconds, so processes are pooled per test binary: Start
 // hands out an idle process after resetting it (POST /moto-api/reset), or launches a new

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/keypivot/keypivot/files/journal"
+	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/sanitize"
+)
+
+// UndoCmd reverses one completed action of the journal, as its own confirmed and
+// journalled action.
+type UndoCmd struct {
+	ID string `arg:"" help:"The journalled action's id (keypivot journal lists it with each completed action)."`
+	ActFlags
+}
+
+func (c *UndoCmd) Run(ctx context.Context, g *Globals) error {
+	path := g.JournalPath
+	if path == "" {
+		path = journal.DefaultPath()
+	}
+	if g.Demo {
+		path = demoJournalPath(path)
+	}
+	j, err := journal.Open(path)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	entries, err := j.Entries()
+	var damage *journal.DamageError
+	if err != nil && !errors.As(err, &damage) {
+		return withCode(exitError, fmt.Errorf("cannot read the journal: %s", errText(err)))
+	}
+	done, ok := investigate.DoneAction(entries, c.ID)
+	if !ok {
+		return usageErr("journal %s holds no completed action %q: keypivot journal lists them", path, c.ID)
+	}
+	undo, ok := done.UndoAction()
+	if !ok {
+		return withCode(exitRefused, fmt.Errorf("%s cannot be undone by keypivot: %s", sanitize.Clean(done.Title), sanitize.Clean(done.Undo)))
+	}
+	key, err := investigate.ParseAccessKeyID(done.Key)
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("journal %s: action %s names no key: %v", path, c.ID, err))
+	}
+	w, cs, err := keyCase(ctx, g, key)
+	if err != nil {
+		return err
+	}
+	r, caller, err := runner(ctx, w, cs)
+	if err != nil {
+		return err
+	}
+	if !caller.CanActIn(undo.Account) {
+		undo.Refusal = fmt.Sprintf("the action was made in account %s but the caller is in %s: use a profile of that account", undo.Account, caller.Account)
+	}
+	printAction(os.Stderr, undo)
+	if undo.Refusal != "" {
+		return withCode(exitRefused, errors.New("refused: "+undo.Refusal))
+	}
+	if w.ReadOnly {
+		return withCode(exitRefused, investigate.ErrReadOnly)
+	}
+	confirmed, err := confirm(undo, c.ActFlags, newPrompter())
+	if err != nil {
+		return err
+	}
+	o := r.RunAll(ctx, []investigate.Confirmed{confirmed})[0]
+	printOutcome(os.Stderr, o, w.JournalPath)
+	return withCode(exitError, o.Err)
+}

@@ -1,0 +1,165 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/keypivot/keypivot/investigate"
+)
+
+// The blast radius in the reports: the keys the key created, what the case's keys left
+// behind (artifacts) with their live state, and the plan that contains them.
+
+// childLine describes a child key: for whom, by whom, when, from which event, its use
+// and its state now.
+func childLine(k investigate.CreatedKey) []string {
+	use := plural(k.EventCount, "event")
+	if k.ErrorCount > 0 {
+		use += fmt.Sprintf(" (%d failed)", k.ErrorCount)
+	}
+	parts := []string{k.AccessKeyID, "for " + k.User, "created " + shortTS(k.Time) + " by " + k.Signer, "event " + k.EventID, use}
+	if k.Depth > 1 {
+		parts = append(parts, fmt.Sprintf("depth %d", k.Depth))
+	}
+	parts = append(parts, "now: "+liveText(k.LiveStatus, k.LiveError))
+	return parts
+}
+
+// liveText says an artifact's live state, or that it was not checked.
+func liveText(state, err string) string {
+	switch {
+	case err != "":
+		return "unknown (" + err + ")"
+	case state == "":
+		return "not checked live"
+	}
+	return state
+}
+
+// artifactLive says whether an artifact is still in place.
+func artifactLive(a investigate.Artifact) string {
+	if a.Live == nil {
+		if a.RemovedBy != "" {
+			return "removed by event " + a.RemovedBy + " (not checked live)"
+		}
+		return "not checked live"
+	}
+	if a.Live.Error != "" {
+		return "unknown (" + a.Live.Error + ")"
+	}
+	if a.Live.Present {
+		return "STILL IN PLACE: " + a.Live.State
+	}
+	return "gone: " + a.Live.State
+}
+
+// madeBy names who made an artifact.
+func madeBy(a investigate.Artifact) string {
+	if a.ByChild {
+		return "by child " + a.Signer
+	}
+	return "by " + a.Signer
+}
+
+func writeArtifacts(o *textOut, c *investigate.Case) {
+	o.section(counted("LEFT BEHIND", c.Completeness.Events, plural(len(c.Artifacts), "artifact")))
+	if len(c.Artifacts) == 0 {
+		o.wrapped("  ", c.Completeness.Events.NoneIn("no user, password, key, policy, role, trust policy, function or key pair made by the key, its sessions or its children"), 2)
+		return
+	}
+	for _, a := range c.Artifacts {
+		o.wrapped("  ", a.Resource, 4)
+		o.parts("    ", 4, a.Kind, shortTS(a.Time), madeBy(a), a.EventName+" "+a.EventID)
+		o.wrapped("    ", artifactLive(a), 4)
+		if a.PreviousEvent != "" {
+			o.wrapped("    ", "earlier document from event "+a.PreviousEvent, 4)
+		}
+	}
+}
+
+func writeQuarantine(kv func(k, v string), c *investigate.Case) {
+	if q := c.Quarantine; q != nil {
+		kv("Quarantine", q.Summary())
+	}
+}
+
+// writePlan lists the plan's steps: what each does, how it is picked, whether it can be
+// undone. `keypivot deactivate --plan` shows each in full.
+func writePlan(o *textOut, c *investigate.Case) {
+	o.section("PLAN  " + plural(len(c.Plan), "action") + " (keypivot deactivate " + c.Key.String() + " --plan shows the calls)")
+	for _, s := range c.Plan {
+		mark := "reversible"
+		if !s.Reversible {
+			mark = "IRREVERSIBLE"
+		}
+		o.wrapped("  - ", s.Title, 4)
+		o.parts("    ", 4, mark, pickedBy(s.Group))
+		if s.Refusal != "" {
+			o.wrapped("    REFUSED: ", s.Refusal, 4)
+		}
+	}
+}
+
+// pickedBy names how an analyst picks a group of actions on the command line.
+func pickedBy(group string) string {
+	flag := map[string]string{
+		investigate.GroupKey:           "always offered",
+		investigate.GroupSessions:      "--revoke-sessions",
+		investigate.GroupInstances:     "--stop-instances",
+		investigate.GroupChildren:      "--contain-children",
+		investigate.GroupPersistence:   "--remove-persistence",
+		investigate.GroupLoginProfiles: "--delete-login-profiles",
+		investigate.GroupKeyPairs:      "--delete-key-pairs",
+	}[group]
+	if flag == "" {
+		return group
+	}
+	return flag
+}
+
+// PickedBy is the command-line flag that picks a group of actions.
+func PickedBy(group string) string { return pickedBy(group) }
+
+func writeMarkdownContain(p func(format string, args ...any), c *investigate.Case) {
+	if len(c.CreatedAccessKeys) > 0 {
+		p("## Access keys created (children)\n\n| Key | User | Created (UTC) | By | Event | Events | Now |\n|---|---|---|---|---|---|---|\n")
+		for _, k := range c.CreatedAccessKeys {
+			p("| %s | %s | %s | %s | %s | %d | %s |\n", code(k.AccessKeyID), md(k.User), ts(k.Time), code(k.Signer), code(k.EventID), k.EventCount, md(liveText(k.LiveStatus, k.LiveError)))
+		}
+		p("\n")
+	}
+	markdownSection(p, "Left behind", len(c.Artifacts) == 0, c.Completeness.Events.NoneIn("Nothing left behind"), func() {
+		p("| What | Kind | Time (UTC) | By | Event | Now |\n|---|---|---|---|---|---|\n")
+		for _, a := range c.Artifacts {
+			p("| %s | %s | %s | %s | %s %s | %s |\n", md(a.Resource), md(a.Kind), ts(a.Time), md(madeBy(a)), md(a.EventName), code(a.EventID), md(artifactLive(a)))
+		}
+		p("\n")
+	})
+	p("## Plan\n\n| Action | Picked by | Undo |\n|---|---|---|\n")
+	for _, s := range c.Plan {
+		undo := md(s.Undo)
+		if !s.Reversible {
+			undo = "**IRREVERSIBLE**: " + undo
+		}
+		title := md(s.Title)
+		if s.Refusal != "" {
+			title += " (**refused**: " + md(s.Refusal) + ")"
+		}
+		p("| %s | %s | %s |\n", title, code(pickedBy(s.Group)), undo)
+	}
+	p("\n")
+}
+
+// activityParts counts the case's events by whose they are.
+func activityParts(c *investigate.Case) []string {
+	parts := []string{plural(c.EventCount, "event") + " by the key"}
+	if len(c.Sessions) > 0 {
+		parts = append(parts, fmt.Sprintf("%d by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session")))
+	}
+	if len(c.CreatedAccessKeys) > 0 {
+		parts = append(parts, fmt.Sprintf("%d by %s it created", c.ChildEventCount, plural(len(c.CreatedAccessKeys), "access key")))
+	}
+	return parts
+}
+
+func joinParts(p []string) string { return strings.Join(p, ", ") }
