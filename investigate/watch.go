@@ -710,6 +710,9 @@ func verdict(s *WatchSummary) (string, string) {
 			gaps = fmt.Sprintf("; %d of %s could not search everything (%s)", s.Polls-s.CompletePolls, Plural(s.Polls, "poll"), strings.Join(s.NotSearched, "; "))
 		}
 		return WatchWatching, fmt.Sprintf("watching %s: no successful use so far%s%s; %s", watched, attempts, gaps, searched)
+	case s.Interrupted && s.Polls > 0 && s.CompletePolls == s.Polls:
+		return WatchIncomplete, fmt.Sprintf("INCOMPLETE: stopped before its end, after %s that each searched everything; in them, no successful use of %s%s",
+			Plural(s.Polls, "poll"), watched, attempts)
 	case s.Interrupted || s.CompletePolls < s.Polls || s.Polls == 0:
 		return WatchIncomplete, fmt.Sprintf("INCOMPLETE: %d of %s searched everything (not searched: %s); in what was searched, no successful use of %s%s",
 			s.CompletePolls, Plural(s.Polls, "poll"), strings.Join(s.NotSearched, "; "), watched, attempts)

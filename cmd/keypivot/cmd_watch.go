@@ -146,6 +146,9 @@ func watchExit(s investigate.WatchSummary) error {
 	case investigate.WatchContainmentFailed:
 		return withCode(exitContainmentFailed, fmt.Errorf("containment failed: %s after the cut-off", investigate.Plural(s.Succeeded, "successful use")))
 	case investigate.WatchIncomplete:
+		if s.Interrupted && s.CompletePolls == s.Polls {
+			return withCode(exitPartial, fmt.Errorf("incomplete watch: stopped before its end after %s (each searched everything)", investigate.Plural(s.Polls, "poll")))
+		}
 		return withCode(exitPartial, fmt.Errorf("incomplete watch: %d of %s searched everything", s.CompletePolls, investigate.Plural(s.Polls, "poll")))
 	}
 	return nil
