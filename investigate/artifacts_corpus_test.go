@@ -62,18 +62,46 @@ func TestCorpusArtifactsHaveTheirActions(t *testing.T) {
 }
 
 // The backdoored role's trust policy is an artifact; its earlier document is not in the
-// file (no CreateRole there), so the plan says so instead of guessing.
+// file (no CreateRole there), so the plan does not pretend to restore it: it removes the
+// other account the edit let in (193672423079), keeps the EC2 service, and says so.
 func TestCorpusTrustPolicyWithoutEarlierDocument(t *testing.T) {
 	c := caseFor(t, "aws.persistence.iam-backdoor-role.json", "AKIAMUV7B57OZM0RV05D")
 	i := slices.IndexFunc(c.Artifacts, func(a investigate.Artifact) bool { return a.Kind == investigate.ArtTrustPolicy })
-	if i < 0 || c.Artifacts[i].EventID != "62e290e2-ee95-4a7c-a9f8-db4ef462b12d" || !strings.Contains(c.Artifacts[i].Document, "sts:AssumeRole") {
+	if i < 0 || c.Artifacts[i].EventID != "62e290e2-ee95-4a7c-a9f8-db4ef462b12d" || !strings.Contains(c.Artifacts[i].Document, "sts:AssumeRole") || c.Artifacts[i].PreviousDocument != "" {
 		t.Fatalf("artifacts = %+v", c.Artifacts)
 	}
-	if slices.ContainsFunc(c.Plan, func(s investigate.PlanStep) bool { return s.Kind == investigate.ActRestoreTrustPolicy }) {
-		t.Fatal("a restore was planned without the earlier document")
-	}
 	p := investigate.PlanRemediation(c, nil, c.GeneratedAt)
-	if !slices.ContainsFunc(p.Notes, func(n string) bool { return strings.Contains(n, "earlier document is not in the sources") }) {
-		t.Fatalf("notes = %q", p.Notes)
+	j := slices.IndexFunc(p.Actions, func(a investigate.Action) bool { return a.Kind == investigate.ActRestoreTrustPolicy })
+	if j < 0 {
+		t.Fatalf("no trust-policy action: %+v %q", p.Actions, p.Notes)
+	}
+	a := p.Actions[j]
+	doc := a.Calls[0].Param("PolicyDocument")
+	if strings.Contains(doc, "193672423079") || !strings.Contains(doc, "ec2.amazonaws.com") || a.UndoCalls[0].Param("PolicyDocument") != c.Artifacts[i].Document ||
+		!slices.ContainsFunc(a.Warnings, func(w string) bool { return strings.Contains(w, "not in the sources") }) ||
+		!slices.ContainsFunc(a.Affects, func(s string) bool { return strings.Contains(s, "arn:aws:iam::193672423079:root") }) {
+		t.Fatalf("action = %+v", a)
+	}
+}
+
+func TestWithoutOutsiders(t *testing.T) {
+	for _, tc := range []struct {
+		doc, want string
+		removed   []string
+		ok        bool
+	}{
+		{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::999999999999:user/x"]},"Action":"sts:AssumeRole"}]}`,
+			`{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"]}}],"Version":"2012-10-17"}`, []string{"arn:aws:iam::999999999999:user/x"}, true},
+		{`{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}`, "", []string{"*"}, false}, // nothing left
+		{`{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"999999999999"},"Action":"sts:AssumeRole"}]}`,
+			`{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}]}`, []string{"999999999999"}, true},
+		{`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/r"},"Action":"sts:AssumeRole"}]}`, "", nil, false}, // nothing to remove
+		{`not json`, "", nil, false},
+		{`{"Statement":"x"}`, "", nil, false},
+	} {
+		got, removed, ok := investigate.WithoutOutsiders(tc.doc, "111122223333")
+		if ok != tc.ok || got != tc.want || !slices.Equal(removed, tc.removed) {
+			t.Errorf("WithoutOutsiders(%s) = %s %v %v", tc.doc, got, removed, ok)
+		}
 	}
 }

@@ -105,7 +105,19 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 			add(a)
 		case ArtTrustPolicy:
 			if art.PreviousDocument == "" {
-				notes = append(notes, fmt.Sprintf("the trust policy of role %s was changed by event %s but its earlier document is not in the sources: review it (aws iam get-role --role-name %s) and restore it by hand", art.Role, art.EventID, art.Role))
+				doc, removed, ok := WithoutOutsiders(art.Document, art.Account)
+				if !ok {
+					notes = append(notes, fmt.Sprintf("the trust policy of role %s was changed by event %s but its earlier document is not in the sources: review it (aws iam get-role --role-name %s) and restore it by hand", art.Role, art.EventID, art.Role))
+					continue
+				}
+				a := base(ActRestoreTrustPolicy, GroupPersistence, art.Role, art)
+				a.Title = fmt.Sprintf("Remove the principals of other accounts from the trust policy of role %s", art.Role)
+				a.Calls = []APICall{{Service: "iam", Operation: "UpdateAssumeRolePolicy", Params: map[string]any{"RoleName": art.Role, "PolicyDocument": doc}}}
+				a.UndoCalls = []APICall{{Service: "iam", Operation: "UpdateAssumeRolePolicy", Params: map[string]any{"RoleName": art.Role, "PolicyDocument": art.Document}}}
+				a.Undo = "put the attacker's trust policy back (both documents are in the journal)"
+				a.Affects = append(a.Affects, "removes from the trust policy: "+strings.Join(removed, ", "))
+				a.Warnings = append(a.Warnings, "the document before the attacker's edit is not in the sources: this keeps what trusts account "+art.Account+", its services and identity providers, and removes every other account; read the call's document before confirming")
+				add(a)
 				continue
 			}
 			a := base(ActRestoreTrustPolicy, GroupPersistence, art.Role, art)
