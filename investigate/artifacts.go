@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,7 +92,7 @@ func (a *Artifact) Gone() bool { return a.Live.Known() && !a.Live.Present }
 // buildArtifacts reads the artifacts from the case's own events (the lineage's), in time
 // order. all is every event of the window: the trust policy before an edit and a later
 // removal may be anyone's.
-func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, live map[string]ArtifactLive) []Artifact {
+func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, home string, live map[string]ArtifactLive) []Artifact {
 	var out []Artifact
 	for _, e := range own {
 		if e.Failed() {
@@ -101,9 +102,22 @@ func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, live ma
 		if !ok || a.Kind == ArtAccessKey && lin.has(a.AccessKeyID) && lin.depth[a.AccessKeyID] == 0 {
 			continue // the case key itself, "created" again through a loop, is no child
 		}
+		if a.Account != "" && home != "" && a.Account != home {
+			// Made in another account (through a role session): the same name there is
+			// another resource.
+			kind, rest, _ := strings.Cut(a.ID, ":")
+			a.ID = kind + ":" + a.Account + ":" + rest
+		}
 		a.ByChild = lin.viaChild[a.Signer]
 		if a.Kind == ArtTrustPolicy {
-			a.PreviousDocument, a.PreviousEvent = trustBefore(all, a.Role, a.Account, e)
+			// The document before the lineage's first edit: an edit of its own is no
+			// earlier document (restoring it would put a backdoor back).
+			a.PreviousDocument, a.PreviousEvent = trustBefore(all, a.Role, a.Account, e, lin)
+			// Edited again: the latest edit is what is in place; the earliest document
+			// before any of them is what to restore.
+			if i := slices.IndexFunc(out, func(o Artifact) bool { return o.ID == a.ID }); i >= 0 {
+				out = slices.Delete(out, i, i+1)
+			}
 		}
 		out = append(out, a)
 	}
@@ -129,7 +143,8 @@ func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, live ma
 // artifactFrom reads the artifact one successful event made, if it made one.
 func artifactFrom(e *Event) (Artifact, bool) {
 	req, resp := decodeObject(e.Request), decodeObject(e.Response)
-	a := Artifact{EventID: e.ID, EventName: e.Name, Time: e.Time, Signer: e.Signer(), SignerARN: e.Identity.ARN, Account: e.Account(), Region: e.Region}
+	// The account acted in is the one that received the call.
+	a := Artifact{EventID: e.ID, EventName: e.Name, Time: e.Time, Signer: e.Signer(), SignerARN: e.Identity.ARN, Account: firstNonEmpty(e.RecipientAccount, e.Account()), Region: e.Region}
 	principal := func(kind string) (string, string) {
 		switch kind {
 		case "User":
@@ -165,18 +180,12 @@ func artifactFrom(e *Event) (Artifact, bool) {
 		kind := strings.TrimSuffix(strings.TrimPrefix(e.Name, "Attach"), "Policy")
 		what, name := principal(kind)
 		a.Kind, a.PolicyARN = ArtAttachedPolicy, req.str("policyArn")
-		if isResponderPolicy(a.PolicyARN) {
-			return a, false
-		}
 		a.ID = ArtAttachedPolicy + ":" + what + "/" + name + ":" + a.PolicyARN
 		a.Resource = "policy " + PolicyNameOf(a.PolicyARN) + " attached to " + what + " " + name
 	case "iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy":
 		kind := strings.TrimSuffix(strings.TrimPrefix(e.Name, "Put"), "Policy")
 		what, name := principal(kind)
 		a.Kind, a.PolicyName, a.Document = ArtInlinePolicy, req.str("policyName"), req.str("policyDocument")
-		if isResponderPolicy(a.PolicyName) {
-			return a, false
-		}
 		a.ID = ArtInlinePolicy + ":" + what + "/" + name + ":" + a.PolicyName
 		a.Resource = "inline policy " + a.PolicyName + " of " + what + " " + name
 	case "iam:AddUserToGroup":
@@ -245,20 +254,14 @@ func FunctionName(s string) string {
 	return s
 }
 
-// isResponderPolicy tells policies put by responders (AWS's quarantine, keypivot's own
-// revocation and deny-all policies) from the attacker's.
-func isResponderPolicy(name string) bool {
-	return strings.Contains(name, "AWSCompromisedKeyQuarantine") || name == RevokePolicyName || name == DenyAllPolicyName
-}
-
 // trustBefore finds the trust policy of role before edit: the document of the latest
 // CreateRole or UpdateAssumeRolePolicy of the role before it, by anyone, in the trail.
-func trustBefore(all []*Event, role, account string, edit *Event) (doc, eventID string) {
+func trustBefore(all []*Event, role, account string, edit *Event, lin *lineage) (doc, eventID string) {
 	for _, e := range all {
 		if e.ID == edit.ID || e.Time.After(edit.Time) {
 			break // all is in time order: what follows came after the edit
 		}
-		if e.Failed() || e.Source != "iam.amazonaws.com" || account != "" && e.Account() != "" && e.Account() != account {
+		if e.Failed() || e.Source != "iam.amazonaws.com" || lin.has(e.Signer()) || account != "" && firstNonEmpty(e.RecipientAccount, e.Account()) != account {
 			continue // a role of the same name in another account of an organisation trail
 		}
 		req := decodeObject(e.Request)
@@ -304,7 +307,7 @@ func removedBy(all []*Event, a *Artifact) string {
 		return ""
 	}
 	for _, e := range all {
-		if e.Failed() || !e.Time.After(a.Time) || e.ID == a.EventID {
+		if e.Failed() || !e.Time.After(a.Time) || e.ID == a.EventID || a.Account != "" && firstNonEmpty(e.RecipientAccount, e.Account()) != a.Account {
 			continue
 		}
 		match := false

@@ -76,7 +76,7 @@ func BuildCase(in CaseInput) *Case {
 	c.Owner = buildOwner(key, bySigner[key], in.Alerts, in.Owner)
 	c.FollowUps, c.OtherEventCount = buildFollowUps(own, events, depth, in.Live)
 	c.Findings = buildFindings(own, &c.Owner)
-	c.Artifacts = buildArtifacts(own, events, &lin, c.FollowUps.KeyPairs, in.Artifacts)
+	c.Artifacts = buildArtifacts(own, events, &lin, c.FollowUps.KeyPairs, c.Owner.Account, in.Artifacts)
 	settleChildren(c.CreatedAccessKeys, c.Artifacts)
 	c.Quarantine = buildQuarantine(events, c.Owner.User, in.Owner)
 	c.Quarantined = c.Quarantine.InEffect()

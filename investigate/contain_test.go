@@ -209,3 +209,56 @@ type nopJournal struct{}
 
 func (nopJournal) Append(investigate.JournalEntry) error        { return nil }
 func (nopJournal) Pending() ([]investigate.JournalEntry, error) { return nil, nil }
+
+// A trust policy the key edited twice is one artifact: the latest document is what is in
+// place, and the one to restore is from before the first edit, never the key's own.
+func TestTrustPolicyEditedTwiceRestoresTheDocumentBeforeTheFirstEdit(t *testing.T) {
+	d0, d1, d2 := `{"Statement":[{"Sid":"d0"}]}`, `{"Statement":[{"Sid":"d1"}]}`, `{"Statement":[{"Sid":"d2"}]}`
+	events := []*investigate.Event{
+		ev("c0", 1, "AKIAADMINADMINADMIN1", "iam.amazonaws.com", "CreateRole", map[string]any{"roleName": "ops", "assumeRolePolicyDocument": d0}, nil, ""),
+		ev("u1", 2, keyA, "iam.amazonaws.com", "UpdateAssumeRolePolicy", map[string]any{"roleName": "ops", "policyDocument": d1}, nil, ""),
+		ev("u2", 3, keyA, "iam.amazonaws.com", "UpdateAssumeRolePolicy", map[string]any{"roleName": "ops", "policyDocument": d2}, nil, ""),
+	}
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(keyA), Events: events, Now: t0.Add(time.Hour)})
+	if len(c.Artifacts) != 1 || c.Artifacts[0].Document != d2 || c.Artifacts[0].PreviousDocument != d0 || c.Artifacts[0].EventID != "u2" {
+		t.Fatalf("artifacts = %+v", c.Artifacts)
+	}
+}
+
+// A policy named like AWS's quarantine but made by the attacker is the attacker's: an
+// artifact with its action, never "AWS found this key exposed".
+func TestLookalikeQuarantinePolicyIsTheAttackers(t *testing.T) {
+	fake := "arn:aws:iam::111122223333:policy/AWSCompromisedKeyQuarantineV9"
+	events := []*investigate.Event{
+		ev("p1", 1, keyA, "iam.amazonaws.com", "AttachUserPolicy", map[string]any{"userName": "alice", "policyArn": fake}, nil, ""),
+		ev("p2", 2, keyA, "iam.amazonaws.com", "PutUserPolicy", map[string]any{"userName": "alice", "policyName": investigate.DenyAllPolicyName, "policyDocument": `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}, nil, ""),
+	}
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(keyA), Events: events, Now: t0.Add(time.Hour)})
+	if c.Quarantine != nil || c.Quarantined || len(c.Artifacts) != 2 {
+		t.Fatalf("quarantine %+v, artifacts %+v", c.Quarantine, c.Artifacts)
+	}
+	if slices.ContainsFunc(c.Findings, func(f investigate.Finding) bool { return f.Category == investigate.CatQuarantine }) {
+		t.Fatalf("findings call the attacker's policy AWS's quarantine: %+v", c.Findings)
+	}
+}
+
+// The same user name made in two accounts is two artifacts, each contained in its own
+// account.
+func TestArtifactsOfTwoAccountsStayApart(t *testing.T) {
+	home := ev("h1", 1, keyA, "iam.amazonaws.com", "CreateUser", map[string]any{"userName": "backup"}, nil, "")
+	away := ev("a1", 2, keyA, "iam.amazonaws.com", "CreateUser", map[string]any{"userName": "backup"}, nil, "")
+	away.RecipientAccount = "444455556666"
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(keyA), Events: []*investigate.Event{home, away}, Now: t0.Add(time.Hour)})
+	if len(c.Artifacts) != 2 || c.Artifacts[0].ID == c.Artifacts[1].ID {
+		t.Fatalf("artifacts = %+v", c.Artifacts)
+	}
+	var accounts []string
+	for _, s := range c.Plan {
+		if s.Kind == investigate.ActDenyAllUser {
+			accounts = append(accounts, s.Account)
+		}
+	}
+	if !slices.Equal(accounts, []string{"111122223333", "444455556666"}) {
+		t.Fatalf("deny-all in accounts %v (plan %+v)", accounts, c.Plan)
+	}
+}

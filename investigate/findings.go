@@ -158,15 +158,11 @@ func classify(e *Event) (n notable, target string, ok bool) {
 			target = n.target(req, decodeObject(e.Response), e)
 		}
 		switch e.Action() {
-		case "iam:PutUserPolicy":
-			if strings.HasPrefix(target, "AWSCompromisedKeyQuarantine") {
-				n.cat, n.sev = CatQuarantine, SeverityCritical
-			}
 		case "iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:AttachGroupPolicy":
 			if strings.HasSuffix(target, "/AdministratorAccess") {
 				n.sev = SeverityCritical
 			}
-			if strings.Contains(target, "AWSCompromisedKeyQuarantine") {
+			if IsQuarantinePolicy(target) {
 				n.cat, n.sev = CatQuarantine, SeverityCritical
 			}
 		case "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath":

@@ -68,7 +68,7 @@ func CreatedKeyFrom(e *Event) (CreatedKey, bool) {
 	return CreatedKey{
 		AccessKeyID: id,
 		User:        firstNonEmpty(resp.str("accessKey.userName"), req.str("userName"), e.Identity.UserName),
-		Account:     e.Account(),
+		Account:     firstNonEmpty(e.RecipientAccount, e.Account()),
 		EventID:     e.ID,
 		Time:        e.Time,
 		Signer:      e.Signer(),

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,7 +26,11 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 		if art != nil && art.Account != "" {
 			account = art.Account
 		}
-		a := Action{ID: kind + ":" + resource, Kind: kind, Key: key, Group: group, Resource: resource,
+		id := kind + ":" + resource
+		if account != acct && account != "" {
+			id = kind + ":" + account + ":" + resource
+		}
+		a := Action{ID: id, Kind: kind, Key: key, Group: group, Resource: resource,
 			Target: Target{System: SystemAWS, Account: account}, ConfirmToken: key}
 		if art != nil {
 			a.Artifact = art.ID
@@ -218,20 +223,25 @@ func principalParam(what string) string {
 // GetSessionToken and GetFederationToken sessions), which the key's own user's
 // revocation does not reach.
 func childSessionActions(c *Case, caller *Caller, owner string, now time.Time) []Action {
-	users := []string{}
+	type user struct{ name, account string }
+	var users []user
 	for _, k := range c.CreatedAccessKeys {
-		if k.User == "" || k.User == owner {
+		acct := cmp.Or(k.Account, c.Owner.Account)
+		if k.User == "" || k.User == owner && acct == c.Owner.Account {
 			continue
 		}
 		for _, s := range c.Sessions {
-			if s.ParentKey == k.AccessKeyID && s.RoleARN == "" {
-				users = appendUnique(users, k.User)
+			if u := (user{k.User, acct}); s.ParentKey == k.AccessKeyID && s.RoleARN == "" && !slices.Contains(users, u) {
+				users = append(users, u)
 			}
 		}
 	}
 	var out []Action
 	for _, u := range users {
-		a := userRevocation(c, u, c.Owner.Account, caller, now)
+		a := userRevocation(c, u.name, u.account, caller, now)
+		if u.account != c.Owner.Account {
+			a.ID = ActRevokeUserSessions + ":" + u.account + ":" + u.name
+		}
 		a.Group = GroupChildren
 		out = append(out, a)
 	}

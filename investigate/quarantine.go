@@ -88,9 +88,14 @@ func QuarantineVersion(arn string) string {
 	return v
 }
 
-// IsQuarantinePolicy reports whether a policy ARN or name is one of AWS's quarantine
-// policies.
+// IsQuarantinePolicy reports whether a policy ARN is one of AWS's quarantine policies:
+// an AWS-managed policy (arn:PARTITION:iam::aws:policy/...), never a customer's policy of
+// the same name (an attacker may name one so).
 func IsQuarantinePolicy(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || parts[4] != "aws" || !strings.HasPrefix(parts[5], "policy/") {
+		return false
+	}
 	return strings.HasPrefix(arn[strings.LastIndex(arn, "/")+1:], QuarantinePolicyPrefix)
 }
 
@@ -99,21 +104,21 @@ func IsQuarantinePolicy(arn string) bool {
 func buildQuarantine(all []*Event, user string, live *OwnerInfo) *Quarantine {
 	var q *Quarantine
 	for _, e := range all {
-		if e.Failed() || (e.Action() != "iam:AttachUserPolicy" && e.Action() != "iam:PutUserPolicy") {
+		if e.Failed() || e.Action() != "iam:AttachUserPolicy" || user == "" {
 			continue
 		}
 		req := decodeObject(e.Request)
-		arn := firstNonEmpty(req.str("policyArn"), req.str("policyName"))
-		if !IsQuarantinePolicy(arn) || (user != "" && req.str("userName") != user) {
+		arn := req.str("policyArn")
+		if !IsQuarantinePolicy(arn) || req.str("userName") != user {
 			continue
 		}
 		q = &Quarantine{PolicyARN: arn, Version: QuarantineVersion(arn), Sources: []string{"cloudtrail"}, EventID: e.ID, Time: e.Time}
 	}
 	if q != nil {
 		for _, e := range all {
-			if !e.Failed() && e.Time.After(q.Time) && (e.Action() == "iam:DetachUserPolicy" || e.Action() == "iam:DeleteUserPolicy") {
+			if !e.Failed() && e.Time.After(q.Time) && e.Action() == "iam:DetachUserPolicy" {
 				req := decodeObject(e.Request)
-				if firstNonEmpty(req.str("policyArn"), req.str("policyName")) == q.PolicyARN && (user == "" || req.str("userName") == user) {
+				if req.str("policyArn") == q.PolicyARN && req.str("userName") == user {
 					q.RemovedBy = e.ID
 				}
 			}

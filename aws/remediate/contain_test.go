@@ -168,13 +168,15 @@ func containments() []containment {
 			before: "Active", after: "Inactive",
 		},
 		{
-			name: "restore-trust-policy (corpus CreateRole, then the key's edit)", kind: investigate.ActRestoreTrustPolicy, account: "609418236337", key: "AKIA0W5KI69TY8X86BGT",
+			name: "restore-trust-policy (corpus CreateRole, then another key's edit)", kind: investigate.ActRestoreTrustPolicy, account: "609418236337", key: "AKIAQQQQQQQQQQQQQQQ3",
 			plant: func(t *testing.T, d *moto.Seed) []*investigate.Event {
 				evs := corpusEvents(t, "aws.persistence.iam-create-backdoor-role.json")
 				const role = "stratus-red-team-malicious-iam-role"
 				d.Role(role, requestParam(t, evs, "CreateRole", "assumeRolePolicyDocument"))
 				d.TrustPolicy(role, attackTrust)
-				tr := &trail{t: t, account: "609418236337", user: "christophe", key: "AKIA0W5KI69TY8X86BGT", at: time.Date(2024, time.August, 1, 13, 40, 0, 0, time.UTC)}
+				// The edit is the leaked key's; the role was made before by its creator (the
+				// corpus key), whose document is the one to restore.
+				tr := &trail{t: t, account: "609418236337", user: "mallory", key: "AKIAQQQQQQQQQQQQQQQ3", at: time.Date(2024, time.August, 1, 13, 40, 0, 0, time.UTC)}
 				tr.iam("UpdateAssumeRolePolicy", map[string]any{"roleName": role, "policyDocument": attackTrust}, nil)
 				return append(evs, tr.events...)
 			},

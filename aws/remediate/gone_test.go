@@ -28,7 +28,11 @@ func TestArtifactsAlreadyGoneAreInEffect(t *testing.T) {
 	tr.iam("PutUserPolicy", map[string]any{"userName": "ghost", "policyName": "persist", "policyDocument": adminDoc}, nil)
 	tr.iam("AddUserToGroup", map[string]any{"userName": "ghost", "groupName": "Admins"}, nil)
 	tr.iam("CreateRole", map[string]any{"roleName": "ghost-role", "assumeRolePolicyDocument": moto.LambdaTrust}, nil)
-	tr.iam("UpdateAssumeRolePolicy", map[string]any{"roleName": "ghost-role", "policyDocument": attackTrust}, nil)
+	// A role an administrator made, whose trust policy the key then backdoored.
+	admin := &trail{t: t, account: leakAccount, user: "admin", key: "AKIAQQQQQQQQQQQQQQQ4", at: tr.at, n: 100}
+	admin.iam("CreateRole", map[string]any{"roleName": "ghost-trust", "assumeRolePolicyDocument": moto.LambdaTrust}, nil)
+	tr.events = append(admin.events, tr.events...)
+	tr.iam("UpdateAssumeRolePolicy", map[string]any{"roleName": "ghost-trust", "policyDocument": attackTrust}, nil)
 	tr.iam("AttachRolePolicy", map[string]any{"roleName": "ghost-role", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}, nil)
 	tr.add("lambda.amazonaws.com", "CreateFunction20150331", "eu-west-1", map[string]any{"functionName": "ghost-fn"}, nil)
 	tr.add("ec2.amazonaws.com", "CreateKeyPair", "eu-west-1", map[string]any{"keyName": "ghost-key"}, map[string]any{"keyName": "ghost-key"})

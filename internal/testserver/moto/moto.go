@@ -106,6 +106,20 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
+// StartWithManagedPolicies returns a moto_server of the test's own (not pooled) that
+// holds AWS's managed policies (arn:aws:iam::aws:policy/..., AWSCompromisedKeyQuarantineV3
+// among them), which pooled servers leave out because loading them slows every reset.
+func StartWithManagedPolicies(t testing.TB) *Server {
+	t.Helper()
+	path := lookPath(t)
+	s, err := launch(path, "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
+	if err != nil {
+		t.Fatalf("moto: %v", err)
+	}
+	t.Cleanup(s.kill)
+	return s
+}
+
 // takeIdle pops a live idle server from the pool and resets it; nil when none is left.
 func takeIdle(t testing.TB) *Server {
 	t.Helper()
@@ -254,8 +268,8 @@ func inCI() bool {
 // it answers on the port it printed. Picking a free port first and handing it over would
 // leave a gap in which another test process could take it, and the two would then share
 // one moto without knowing.
-func launch(path string) (*Server, error) {
-	p, err := startProcess(path, "-H", "127.0.0.1", "-p", "0")
+func launch(path string, env ...string) (*Server, error) {
+	p, err := startProcess(path, env, "-H", "127.0.0.1", "-p", "0")
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", path, err)
 	}
@@ -341,7 +355,7 @@ type process struct {
 // removed from its environment (it would defeat x-moto-account-id). On Linux the child
 // gets SIGKILL when the thread that started it exits; that thread is locked to a goroutine
 // that lives exactly as long as the child, so the child dies with the test binary.
-func startProcess(path string, args ...string) (*process, error) {
+func startProcess(path string, env []string, args ...string) (*process, error) {
 	p := &process{out: &tail{max: 64 << 10}, done: make(chan struct{})}
 	cmd := exec.Command(path, args...)
 	cmd.Stdout = p.out
@@ -351,6 +365,7 @@ func startProcess(path string, args ...string) (*process, error) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = sysProcAttr()
 	started := make(chan error, 1)
 	go func() {
