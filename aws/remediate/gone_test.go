@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keypivot/keypivot/internal/testserver/loopback"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
@@ -29,7 +30,7 @@ func TestArtifactsAlreadyGoneAreInEffect(t *testing.T) {
 	tr.iam("AddUserToGroup", map[string]any{"userName": "ghost", "groupName": "Admins"}, nil)
 	tr.iam("CreateRole", map[string]any{"roleName": "ghost-role", "assumeRolePolicyDocument": moto.LambdaTrust}, nil)
 	// A role an administrator made, whose trust policy the key then backdoored.
-	admin := &trail{t: t, account: leakAccount, user: "admin", key: "AKIAQQQQQQQQQQQQQQQ4", at: tr.at, n: 100}
+	admin := &trail{t: t, account: leakAccount, user: "admin", key: "AKIAQQQQQQQQQQQQQQQ4", at: tr.at.Add(-3 * time.Hour), n: 100}
 	admin.iam("CreateRole", map[string]any{"roleName": "ghost-trust", "assumeRolePolicyDocument": moto.LambdaTrust}, nil)
 	tr.events = append(admin.events, tr.events...)
 	tr.iam("UpdateAssumeRolePolicy", map[string]any{"roleName": "ghost-trust", "policyDocument": attackTrust}, nil)
