@@ -225,7 +225,7 @@ func assessCreatedKeys(c *Case) []string {
 		for _, a := range c.Artifacts {
 			kinds = appendUnique(kinds, a.Kind)
 		}
-		out = append(out, fmt.Sprintf("Left behind: %s (%s): the plan offers an action for each.", Plural(n, "artifact"), strings.Join(kinds, ", ")))
+		out = append(out, fmt.Sprintf("Left behind: %s (%s): see the plan.", Plural(n, "artifact"), strings.Join(kinds, ", ")))
 	}
 	return out
 }

@@ -93,7 +93,8 @@ func BuildCase(in CaseInput) *Case {
 	}
 	c.Coverage = buildCoverage(c, events, in)
 	c.Assessment = assess(c)
-	c.Plan = PlanRemediation(c, nil, now).Steps()
+	plan := PlanRemediation(c, nil, now)
+	c.Plan, c.PlanNotes = plan.Steps(), plan.Notes
 	normaliseEmpty(c)
 	return c
 }
@@ -273,6 +274,7 @@ func normaliseEmpty(c *Case) {
 	emptyIfNil(&c.Sessions)
 	emptyIfNil(&c.Artifacts)
 	emptyIfNil(&c.Plan)
+	emptyIfNil(&c.PlanNotes)
 	emptyIfNil(&c.FollowUps.KeyPairs)
 	emptyIfNil(&c.FollowUps.Launches)
 	emptyIfNil(&c.FollowUps.Instances)

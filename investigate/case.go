@@ -58,6 +58,9 @@ type Case struct {
 	// Plan is the remediation keypivot proposes for the case, as planned without a
 	// caller (plan only): `keypivot deactivate` and the workbench re-plan it with theirs.
 	Plan []PlanStep `json:"plan"`
+	// PlanNotes say what the plan leaves to the analyst (an artifact it has no action
+	// for, one already gone).
+	PlanNotes []string `json:"plan_notes"`
 
 	Assessment []string `json:"assessment"`
 

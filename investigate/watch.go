@@ -593,6 +593,13 @@ func (w *Watch) deriveLocked(now time.Time) []WatchedKey {
 // status of the rounds, their reasons, their retries.
 func foldPollSource(ps *PollSource, r SourceReport, win Window) {
 	sc := AssessSource(r, win)
+	// A file source's records must reach the present, allowing for CloudTrail's delivery
+	// delay: files that stop earlier (a folder no longer updated, an archive before its
+	// next delivery) searched none of the rest of the window, however "complete".
+	if until := r.Span.Until; r.Kind != "alert-files" && !until.IsZero() && win.Until.Sub(until) > watchDeliverySlack && sc.Status == SearchComplete {
+		sc.Status = SearchPartial
+		sc.Reasons = append(sc.Reasons, r.Source+": its newest record is at "+until.UTC().Format(spanStamp)+": nothing newer had arrived by "+win.Until.UTC().Format(spanStamp))
+	}
 	if ps.Kind == "" {
 		ps.Kind = r.Kind
 	}
@@ -607,6 +614,12 @@ func foldPollSource(ps *PollSource, r SourceReport, win Window) {
 		ps.Retries += rs.Retries
 	}
 }
+
+// watchDeliverySlack is how far behind the present a file source's newest record may be
+// before a poll says the rest of its window was not searched: CloudTrail delivers a call
+// in about 5 minutes on average (not guaranteed) and a busy account writes a file every
+// few minutes, so half an hour without a newer record means nothing is arriving.
+const watchDeliverySlack = 30 * time.Minute
 
 // foldSourceLocked adds one poll of source i to its summary.
 func (w *Watch) foldSourceLocked(i int, s PollSource, poll int) {

@@ -382,3 +382,31 @@ func TestNewWatchRefusesACutOffInTheFuture(t *testing.T) {
 		t.Fatalf("no source: err = %v", err)
 	}
 }
+
+// staleFiles is a folder of trail files no longer updated: every poll reads it whole and
+// finds nothing new, its newest record long before the present.
+type staleFiles struct{ newest time.Time }
+
+func (s staleFiles) Name() string { return "files:/trail" }
+
+func (s staleFiles) Events(_ context.Context, q investigate.EventQuery, _ func([]investigate.Event)) (investigate.SourceReport, error) {
+	return investigate.SourceReport{Source: s.Name(), Kind: "files", Files: 3, Records: 40,
+		Span: investigate.Window{Since: s.newest.Add(-time.Hour), Until: s.newest}}, nil
+}
+
+// A file source whose records stop before the present searched nothing of the rest of
+// the window: "nothing seen" there is no answer, and the watch says it is incomplete.
+func TestWatchOverFilesThatStoppedIsIncomplete(t *testing.T) {
+	clock := &watchClock{now: wCut.Add(30 * time.Minute)}
+	w := newWatch(t, clock, nil, staleFiles{newest: wCut.Add(-20 * time.Minute)})
+	sum := w.Run(context.Background(), nil)
+	if sum.Verdict != investigate.WatchIncomplete || sum.CompletePolls != 0 || !strings.Contains(strings.Join(sum.NotSearched, " "), "newest record is at") {
+		t.Fatalf("verdict %s, %d of %d polls complete, not searched %q", sum.Verdict, sum.CompletePolls, sum.Polls, sum.NotSearched)
+	}
+	// Files that reach the present are a complete search.
+	clock = &watchClock{now: wCut.Add(30 * time.Minute)}
+	w = newWatch(t, clock, nil, staleFiles{newest: wCut.Add(25 * time.Minute)})
+	if sum := w.Run(context.Background(), nil); sum.Verdict != investigate.WatchNothingSeen || sum.CompletePolls != sum.Polls {
+		t.Fatalf("fresh files: verdict %s, %d of %d polls complete", sum.Verdict, sum.CompletePolls, sum.Polls)
+	}
+}

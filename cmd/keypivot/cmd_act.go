@@ -82,7 +82,7 @@ func (p *prompter) Ask(q investigate.Question) (string, error) {
 	if !stdinIsTerminal() {
 		return "", investigate.ErrCannotAsk
 	}
-	fmt.Fprint(p.out, q.Prompt)
+	fmt.Fprint(p.out, sanitize.Clean(q.Prompt)) // it names resources from the trail
 	line, _ := p.in.ReadString('\n')
 	return strings.TrimSpace(line), nil
 }
@@ -179,12 +179,18 @@ func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
 	// keypivot journal --resume. A declined or refused action is never planned.
 	var batch []investigate.Confirmed
 	for _, a := range plan.Actions {
+		if c.PlanOnly {
+			// The whole plan, each action in full, whatever is picked.
+			printAction(out, a)
+			fmt.Fprintf(out, "  picked by: %s\n", report.PickedBy(a.Group))
+			continue
+		}
 		if !c.picked(a.Group) {
 			fmt.Fprintf(out, "\n(not requested: %s; add %s)\n", sanitize.Clean(a.Title), report.PickedBy(a.Group))
 			continue
 		}
 		printAction(out, a)
-		if c.PlanOnly || w.ReadOnly {
+		if w.ReadOnly {
 			continue
 		}
 		if a.Refusal != "" {

@@ -127,7 +127,10 @@ func TestContainBlastRadiusAgainstAWSAndUndo(t *testing.T) {
 	if r.code != 0 || m == nil {
 		t.Fatalf("journal names no undo of the detachment: exit %d\n%s", r.code, r.stdout)
 	}
-	r = kp(t, env, "undo", m[1], "--trail", trail, "--live", "--yes")
+	if r := kp(t, env, "undo", m[1], "--trail", trail, "--live", "--yes"); r.code != exitUsage || attached() {
+		t.Fatalf("undo --yes without the key: exit %d\n%s", r.code, r.stderr)
+	}
+	r = kp(t, env, "undo", m[1], key, "--trail", trail, "--live", "--yes")
 	if r.code != 0 || !attached() || !strings.Contains(r.stderr, "aws iam attach-user-policy") {
 		t.Fatalf("undo: exit %d, attached %v\n%s", r.code, attached(), r.stderr)
 	}

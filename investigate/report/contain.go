@@ -86,7 +86,7 @@ func writeQuarantine(kv func(k, v string), c *investigate.Case) {
 // writePlan lists the plan's steps: what each does, how it is picked, whether it can be
 // undone. `keypivot deactivate --plan` shows each in full.
 func writePlan(o *textOut, c *investigate.Case) {
-	o.section("PLAN  " + plural(len(c.Plan), "action") + " (keypivot deactivate " + c.Key.String() + " --plan shows the calls)")
+	o.section("PLAN  " + plural(len(c.Plan), "action") + " (keypivot deactivate " + c.Key.String() + " --plan shows each in full; irreversible ones ask for the resource's name)")
 	for _, s := range c.Plan {
 		mark := "reversible"
 		if !s.Reversible {
@@ -97,6 +97,9 @@ func writePlan(o *textOut, c *investigate.Case) {
 		if s.Refusal != "" {
 			o.wrapped("    REFUSED: ", s.Refusal, 4)
 		}
+	}
+	for _, n := range c.PlanNotes {
+		o.wrapped("  note: ", n, 4)
 	}
 }
 
@@ -148,6 +151,12 @@ func writeMarkdownContain(p func(format string, args ...any), c *investigate.Cas
 		p("| %s | %s | %s |\n", title, code(pickedBy(s.Group)), undo)
 	}
 	p("\n")
+	for _, n := range c.PlanNotes {
+		p("- %s\n", md(n))
+	}
+	if len(c.PlanNotes) > 0 {
+		p("\n")
+	}
 }
 
 // activityParts counts the case's events by whose they are.
