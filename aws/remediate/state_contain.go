@@ -192,7 +192,9 @@ func (r *Remediator) trustState(ctx context.Context, a investigate.Action, c inv
 			return "trust policy = attacker's document", false, nil
 		}
 	}
-	return "trust policy = another document (neither the earlier one nor the attacker's)", false, nil
+	// Someone changed it since the attacker's edit: overwriting a document nobody
+	// reviewed could undo a responder's fix (and the undo would not bring it back).
+	return "trust policy = another document", false, fmt.Errorf("refused: the trust policy of role %s is neither the attacker's document nor the one to restore: it changed since; review it (aws iam get-role --role-name %s) and change it by hand", role, role)
 }
 
 // membershipState: the user is not in the group.

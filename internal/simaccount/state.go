@@ -55,7 +55,11 @@ func (a *Account) state(act investigate.Action) (string, bool, error) {
 		if !ok {
 			return "", false, fmt.Errorf("%s %s: no %s call to read its target from", act.Kind, act.ID, strings.Join(check.ops, " or "))
 		}
-		return check.state(a, call)
+		st, applied, err := check.state(a, call)
+		if act.Kind == investigate.ActRestoreTrustPolicy && err == nil && !applied {
+			return a.trustOverwrite(act, call, st)
+		}
+		return st, applied, err
 	}
 	return "", false, fmt.Errorf("unknown action %q", act.Kind)
 }
@@ -147,7 +151,7 @@ var checks = map[string]check{
 		case investigate.SamePolicy(p.trust, c.Param("PolicyDocument")):
 			return "trust policy = earlier document", true, nil
 		}
-		return "trust policy = another document than the earlier one", false, nil
+		return "trust policy = another document", false, nil
 	}},
 	// The user is not in the group.
 	investigate.ActRemoveFromGroup: {[]string{"RemoveUserFromGroup"}, func(a *Account, c investigate.APICall) (string, bool, error) {
@@ -242,4 +246,16 @@ func (a *Account) principalOf(c investigate.APICall) (kind, name string, p *prin
 // principalName is the user, role or group a call names.
 func principalName(kind string, c investigate.APICall) string {
 	return c.Param(strings.ToUpper(kind[:1]) + kind[1:] + "Name")
+}
+
+// trustOverwrite tells, for a restore not in effect, the attacker's document (restore it)
+// from one someone set since (never overwritten: it may be a responder's fix).
+func (a *Account) trustOverwrite(act investigate.Action, call investigate.APICall, st string) (string, bool, error) {
+	_, name, p := a.principalOf(call)
+	for _, u := range act.UndoCalls {
+		if u.Operation == "UpdateAssumeRolePolicy" && p != nil && investigate.SamePolicy(p.trust, u.Param("PolicyDocument")) {
+			return "trust policy = attacker's document", false, nil
+		}
+	}
+	return st, false, fmt.Errorf("refused: the trust policy of role %s is neither the attacker's document nor the one to restore: it changed since; review it and change it by hand", name)
 }
