@@ -172,3 +172,12 @@ func activityParts(c *investigate.Case) []string {
 }
 
 func joinParts(p []string) string { return strings.Join(p, ", ") }
+
+// viaWhat names the kind of key an alert was raised for: a derived session (ASIA) or a
+// child access key (AKIA) the case key created.
+func viaWhat(key string) string {
+	if investigate.IsSessionKey(key) {
+		return "session"
+	}
+	return "child key"
+}

@@ -126,7 +126,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 				counted = "no: " + s.Ineligible
 			}
 			if s.ViaKey != "" {
-				counted += " (via " + s.ViaKey + ")"
+				counted += " (via " + viaWhat(s.ViaKey) + " " + s.ViaKey + ")"
 			}
 			markdownAlertRow(p, s, md(counted))
 		}

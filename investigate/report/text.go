@@ -181,7 +181,7 @@ func writeAlerts(o *textOut, c *investigate.Case) {
 			detail += "  ip " + cell(s.SourceIP)
 		}
 		if s.ViaKey != "" {
-			detail += "  via session " + s.ViaKey
+			detail += "  via " + viaWhat(s.ViaKey) + " " + s.ViaKey
 		}
 		if !s.Eligible && s.Ineligible != "" {
 			detail += "  (not counted: " + s.Ineligible + ")"
@@ -482,6 +482,8 @@ func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 		switch {
 		case e.Other:
 			who = "O"
+		case e.Child:
+			who = "C"
 		case e.Session:
 			who = "S"
 		}
@@ -498,7 +500,7 @@ func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 		o.line(line)
 	}
 	flush()
-	o.wrapped("  ", "(S = derived session, O = other signer using the key's key pair, ! = error)", 3)
+	o.wrapped("  ", "(S = derived session, C = child key (created by the key) or its sessions, O = other signer using the key's key pair, ! = error)", 3)
 }
 
 // notableEntry decides what the collapsed timeline shows: findings, errors, sessions'
