@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -180,18 +181,22 @@ func TestWatchScreenGolden(t *testing.T) {
 	trail.mu.Unlock()
 	clock.add(time.Minute)
 	runPoll(t, s, s.update(watchMsg{gen: s.gen, tick: true}))
-	raw := s.view()
-	if strings.Contains(raw, "\x1b]") || strings.Contains(raw, "\x07") {
-		t.Fatalf("an attacker's control sequence reached the screen: %q", raw)
-	}
-	lines := strings.Split(raw, "\n")
-	if len(lines) != 22 {
-		t.Errorf("%d lines, want the 22 given", len(lines))
-	}
-	for i, l := range lines {
-		if w := ansi.StringWidth(l); w > 80 {
-			t.Errorf("line %d is %d wide: %q", i+1, w, l)
+	// The screen's body in an 80x24 and a 120x36 terminal, under the footer.
+	for _, size := range [][2]int{{80, 22}, {120, 34}} {
+		s.setSize(size[0], size[1])
+		raw := s.view()
+		if strings.Contains(raw, "\x1b]") || strings.Contains(raw, "\x07") {
+			t.Fatalf("an attacker's control sequence reached the screen: %q", raw)
 		}
+		lines := strings.Split(raw, "\n")
+		if len(lines) != size[1] {
+			t.Errorf("%d lines, want the %d given", len(lines), size[1])
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("line %d is %d wide: %q", i+1, w, l)
+			}
+		}
+		golden(t, fmt.Sprintf("watch_screen_%dx%d", size[0], size[1]), ansi.Strip(raw))
 	}
-	golden(t, "watch_screen_80x22", ansi.Strip(raw))
 }
