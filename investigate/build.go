@@ -701,6 +701,11 @@ func buildCoverage(c *Case, events []*Event, in CaseInput) Coverage {
 			cv.Gaps = append(cv.Gaps, fmt.Sprintf("session %s issued by %s has no events in the sources%s", s.AccessKeyID, s.IssuedBy, where))
 		}
 	}
+	for _, k := range c.CreatedAccessKeys {
+		if k.EventCount == 0 {
+			cv.Gaps = append(cv.Gaps, fmt.Sprintf("child key %s created for %s has no events in the sources", k.AccessKeyID, k.User))
+		}
+	}
 	if len(in.Reports) == 0 {
 		cv.Gaps = append(cv.Gaps, "no CloudTrail source: the case holds alerts only")
 	}

@@ -433,7 +433,7 @@ func (w *Watch) Poll(ctx context.Context) PollResult {
 	if !win.Until.After(win.Since) {
 		win.Until = win.Since.Add(time.Second) // a watch started at its cut-off asks for the first second
 	}
-	res := PollResult{N: n, At: now, Window: win, Sources: make([]PollSource, len(w.cfg.Sources)), Complete: true}
+	res := PollResult{N: n, At: now, Window: win, Sources: make([]PollSource, len(w.cfg.Sources)), Events: []WatchEvent{}, Complete: true}
 	for i, src := range w.cfg.Sources {
 		res.Sources[i] = PollSource{Source: src.Name(), Status: SearchComplete}
 	}
@@ -657,7 +657,7 @@ func (w *Watch) Summary() WatchSummary {
 		IntervalSeconds: w.cfg.Interval.Seconds(), DurationSeconds: w.cfg.Duration.Seconds(),
 		Polls: w.polls, CompletePolls: w.complete, Interrupted: w.interrupted, Done: w.doneLocked(),
 		Events: len(w.events), LastEvent: w.lastEvent, Notes: slices.Clone(w.notes), NotSearched: []string{},
-		UseEvents: slices.Clone(w.events), Keys: make([]WatchedKey, 0, len(w.keys)),
+		UseEvents: append([]WatchEvent{}, w.events...), Keys: make([]WatchedKey, 0, len(w.keys)),
 	}
 	for _, k := range w.keys {
 		s.Keys = append(s.Keys, *k)

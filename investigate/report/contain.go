@@ -14,6 +14,9 @@ import (
 // and its state now.
 func childLine(k investigate.CreatedKey) []string {
 	use := plural(k.EventCount, "event")
+	if k.EventCount == 0 {
+		use = "no event of its own in the sources searched"
+	}
 	if k.ErrorCount > 0 {
 		use += fmt.Sprintf(" (%d failed)", k.ErrorCount)
 	}
@@ -95,11 +98,11 @@ func writePlan(o *textOut, c *investigate.Case) {
 		o.wrapped("  - ", s.Title, 4)
 		o.parts("    ", 4, mark, pickedBy(s.Group))
 		if s.Refusal != "" {
-			o.wrapped("    REFUSED: ", s.Refusal, 4)
+			o.wrapped("    REFUSED: ", s.Refusal, len("    REFUSED: "))
 		}
 	}
 	for _, n := range c.PlanNotes {
-		o.wrapped("  note: ", n, 4)
+		o.wrapped("  note: ", n, len("  note: "))
 	}
 }
 
