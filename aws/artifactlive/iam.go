@@ -2,12 +2,12 @@ package artifactlive
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/keypivot/keypivot/aws/iamread"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -79,20 +79,14 @@ func (r *reader) accessKey(ctx context.Context, user, key string) (investigate.A
 
 // groupMembership: the user is still in the group (iam:ListGroupsForUser).
 func (r *reader) groupMembership(ctx context.Context, user, group string) (investigate.ArtifactLive, error) {
-	p := iam.NewListGroupsForUserPaginator(r.iam, &iam.ListGroupsForUserInput{UserName: aws.String(user)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if noSuchEntity(err) {
-			return gone("user deleted"), nil
-		}
-		if err != nil {
-			return investigate.ArtifactLive{}, err
-		}
-		for _, g := range page.Groups {
-			if aws.ToString(g.GroupName) == group {
-				return present("member"), nil
-			}
-		}
+	in, err := iamread.InGroup(ctx, r.iam, user, group)
+	switch {
+	case noSuchEntity(err):
+		return gone("user deleted"), nil
+	case err != nil:
+		return investigate.ArtifactLive{}, err
+	case in:
+		return present("member"), nil
 	}
 	return gone("removed from group"), nil
 }
@@ -107,7 +101,7 @@ func (r *reader) trustPolicy(ctx context.Context, role, attackers string) (inves
 	if err != nil {
 		return investigate.ArtifactLive{}, err
 	}
-	live := investigate.ArtifactLive{Document: policyDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))}
+	live := investigate.ArtifactLive{Document: iamread.Document(aws.ToString(out.Role.AssumeRolePolicyDocument))}
 	switch {
 	case attackers == "":
 		// Nothing to compare with: keep it in view rather than call it gone.
@@ -118,12 +112,4 @@ func (r *reader) trustPolicy(ctx context.Context, role, attackers string) (inves
 		live.State = "changed since"
 	}
 	return live, nil
-}
-
-// policyDocument is a policy document as IAM returns it (URL-encoded), decoded.
-func policyDocument(s string) string {
-	if d, err := url.QueryUnescape(s); err == nil {
-		return d
-	}
-	return s
 }

@@ -3,13 +3,13 @@ package remediate
 import (
 	"context"
 	"errors"
-	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/iamread"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -83,28 +83,9 @@ const (
 // inline reads an inline policy of a user, role or group: its document, decoded, when
 // present.
 func (r *Remediator) inline(ctx context.Context, kind, name, policy string) (string, presence, error) {
-	c := r.iam()
-	var doc *string
-	var err error
-	switch kind {
-	case "user":
-		var out *iam.GetUserPolicyOutput
-		if out, err = c.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String(policy)}); err == nil {
-			doc = out.PolicyDocument
-		}
-	case "role":
-		var out *iam.GetRolePolicyOutput
-		if out, err = c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(policy)}); err == nil {
-			doc = out.PolicyDocument
-		}
-	default:
-		var out *iam.GetGroupPolicyOutput
-		if out, err = c.GetGroupPolicy(ctx, &iam.GetGroupPolicyInput{GroupName: aws.String(name), PolicyName: aws.String(policy)}); err == nil {
-			doc = out.PolicyDocument
-		}
-	}
+	doc, err := iamread.InlinePolicy(ctx, r.iam(), kind, name, policy)
 	if err == nil {
-		return decodeDocument(aws.ToString(doc)), present, nil
+		return doc, present, nil
 	}
 	if !noSuchEntity(err) {
 		return "", 0, err
@@ -117,12 +98,4 @@ func (r *Remediator) inline(ctx context.Context, kind, name, policy string) (str
 		return "", absentPrincipal, nil
 	}
 	return "", absentPolicy, nil
-}
-
-// decodeDocument is a policy document as IAM returns it (URL-encoded), decoded.
-func decodeDocument(s string) string {
-	if d, err := url.QueryUnescape(s); err == nil {
-		return d
-	}
-	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/iamread"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -90,7 +91,7 @@ func (r *Remediator) childKeyState(ctx context.Context, _ investigate.Action, c 
 // attachmentState: the managed policy is not attached to the principal.
 func (r *Remediator) attachmentState(ctx context.Context, _ investigate.Action, c investigate.APICall) (string, bool, error) {
 	kind, name := principal(c)
-	arns, err := r.attachedPolicies(ctx, kind, name)
+	arns, err := iamread.AttachedPolicyARNs(ctx, r.iam(), kind, name)
 	if err != nil {
 		return r.goneOr(ctx, kind, name, err)
 	}
@@ -98,48 +99,6 @@ func (r *Remediator) attachmentState(ctx context.Context, _ investigate.Action, 
 		return "attached to " + kind + " " + name, false, nil
 	}
 	return "not attached to " + kind + " " + name, true, nil
-}
-
-// attachedPolicies are the ARNs of the managed policies attached to a user, role or group.
-func (r *Remediator) attachedPolicies(ctx context.Context, kind, name string) ([]string, error) {
-	c := r.iam()
-	var arns []string
-	switch kind {
-	case "user":
-		p := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range page.AttachedPolicies {
-				arns = append(arns, aws.ToString(a.PolicyArn))
-			}
-		}
-	case "role":
-		p := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range page.AttachedPolicies {
-				arns = append(arns, aws.ToString(a.PolicyArn))
-			}
-		}
-	default:
-		p := iam.NewListAttachedGroupPoliciesPaginator(c, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(name)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range page.AttachedPolicies {
-				arns = append(arns, aws.ToString(a.PolicyArn))
-			}
-		}
-	}
-	return arns, nil
 }
 
 // inlineState: the inline policy is absent.
@@ -183,7 +142,7 @@ func (r *Remediator) trustState(ctx context.Context, a investigate.Action, c inv
 	if err != nil {
 		return r.goneOr(ctx, "role", role, err)
 	}
-	doc := decodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument))
+	doc := iamread.Document(aws.ToString(out.Role.AssumeRolePolicyDocument))
 	if investigate.SamePolicy(doc, c.Param("PolicyDocument")) {
 		return "trust policy = earlier document", true, nil
 	}
@@ -200,17 +159,12 @@ func (r *Remediator) trustState(ctx context.Context, a investigate.Action, c inv
 // membershipState: the user is not in the group.
 func (r *Remediator) membershipState(ctx context.Context, _ investigate.Action, c investigate.APICall) (string, bool, error) {
 	user, group := c.Param("UserName"), c.Param("GroupName")
-	p := iam.NewListGroupsForUserPaginator(r.iam(), &iam.ListGroupsForUserInput{UserName: aws.String(user)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return r.goneOr(ctx, "user", user, err)
-		}
-		for _, g := range page.Groups {
-			if aws.ToString(g.GroupName) == group {
-				return "user " + user + " in group " + group, false, nil
-			}
-		}
+	in, err := iamread.InGroup(ctx, r.iam(), user, group)
+	switch {
+	case err != nil:
+		return r.goneOr(ctx, "user", user, err)
+	case in:
+		return "user " + user + " in group " + group, false, nil
 	}
 	return "user " + user + " not in group " + group, true, nil
 }
