@@ -93,7 +93,7 @@ func TestAccessDeniedIsPerArtifact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enforceIAM(t, srv)
+	srv.EnforceIAM(t)
 	cfg := srv.AWSConfig(t, "us-east-1")
 	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(k.AccessKey.AccessKeyId), aws.ToString(k.AccessKey.SecretAccessKey), "")
 	s := session(t, cfg)

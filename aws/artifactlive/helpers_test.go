@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -113,30 +110,4 @@ func check(t *testing.T, arts []investigate.Artifact, got map[string]investigate
 			t.Errorf("%s: %s, want %s", id, s, w)
 		}
 	}
-}
-
-// enforceIAM makes moto check every later request against IAM policies (its
-// /moto-api/reset-auth), until the test ends.
-func enforceIAM(t *testing.T, srv *moto.Server) {
-	t.Helper()
-	post := func(count string) error {
-		resp, err := http.Post(srv.URL()+"/moto-api/reset-auth", "text/plain", strings.NewReader(count))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("moto reset-auth %s: HTTP %d %s", count, resp.StatusCode, body)
-		}
-		return nil
-	}
-	if err := post("0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := post("inf"); err != nil {
-			t.Errorf("moto keeps enforcing IAM: %v", err)
-		}
-	})
 }

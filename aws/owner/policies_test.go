@@ -2,9 +2,6 @@ package owner
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -158,7 +155,7 @@ func TestUnreadablePoliciesDoNotFailTheOwner(t *testing.T) {
 	}
 	noList := responder("no-list", "")
 	noVersion := responder("no-version", `,"iam:ListAttachedUserPolicies","iam:GetPolicy"`)
-	enforceIAM(t, srv)
+	srv.EnforceIAM(t)
 
 	info, err := noList.LookupOwner(ctx, leaked)
 	if err != nil {
@@ -200,30 +197,4 @@ func TestDenyActionsOfADocument(t *testing.T) {
 	if got, err := denyActions(`{"Statement":[{"Effect":"Deny","NotAction":"iam:*","Resource":"*"}]}`); err != nil || len(got) != 0 || got == nil {
 		t.Errorf("a NotAction statement: %#v, %v; want an empty list", got, err)
 	}
-}
-
-// enforceIAM makes moto check every later request against IAM policies (its
-// /moto-api/reset-auth), until the test ends.
-func enforceIAM(t *testing.T, srv *moto.Server) {
-	t.Helper()
-	post := func(count string) error {
-		resp, err := http.Post(srv.URL()+"/moto-api/reset-auth", "text/plain", strings.NewReader(count))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("moto reset-auth %s: HTTP %d %s", count, resp.StatusCode, body)
-		}
-		return nil
-	}
-	if err := post("0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := post("inf"); err != nil {
-			t.Errorf("moto keeps enforcing IAM: %v", err)
-		}
-	})
 }

@@ -265,6 +265,12 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	a := investigate.ReactivateAction(c.Key.String(), cs.Owner.User, cs.Owner.Account, &caller)
+	return runOne(ctx, w, r, a, c.ActFlags)
+}
+
+// runOne shows one action, asks for it, runs it and shows its outcome: a refusal, read-only
+// mode or an unconfirmed action exits 4, a failed one 1.
+func runOne(ctx context.Context, w *Wiring, r *investigate.Runner, a investigate.Action, flags ActFlags) error {
 	printAction(os.Stderr, a)
 	if a.Refusal != "" {
 		return withCode(exitRefused, errors.New("refused: "+a.Refusal))
@@ -272,7 +278,7 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 	if w.ReadOnly {
 		return withCode(exitRefused, investigate.ErrReadOnly)
 	}
-	confirmed, err := confirm(a, c.ActFlags, newPrompter())
+	confirmed, err := confirm(a, flags, newPrompter())
 	if err != nil {
 		return err
 	}
@@ -281,15 +287,21 @@ func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
 	return withCode(exitError, o.Err)
 }
 
-func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
-	path := g.JournalPath
-	if path == "" {
-		path = journal.DefaultPath()
+// journalPaths is the journal the commands read: the demo's beside the real one with
+// --demo. real is the real journal's path either way.
+func journalPaths(g *Globals) (path, real string) {
+	real = g.JournalPath
+	if real == "" {
+		real = journal.DefaultPath()
 	}
-	real := path
 	if g.Demo {
-		path = demoJournalPath(path) // the simulated account's actions are journalled apart
+		return demoJournalPath(real), real
 	}
+	return real, real
+}
+
+func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
+	path, real := journalPaths(g) // the simulated account's actions are journalled apart
 	j, err := journal.Open(path)
 	if err != nil {
 		return withCode(exitError, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
@@ -20,13 +19,7 @@ type UndoCmd struct {
 }
 
 func (c *UndoCmd) Run(ctx context.Context, g *Globals) error {
-	path := g.JournalPath
-	if path == "" {
-		path = journal.DefaultPath()
-	}
-	if g.Demo {
-		path = demoJournalPath(path)
-	}
+	path, _ := journalPaths(g)
 	j, err := journal.Open(path)
 	if err != nil {
 		return withCode(exitError, err)
@@ -63,18 +56,5 @@ func (c *UndoCmd) Run(ctx context.Context, g *Globals) error {
 	if !caller.CanActIn(undo.Account) {
 		undo.Refusal = fmt.Sprintf("the action was made in account %s but the caller is in %s: use a profile of that account", undo.Account, caller.Account)
 	}
-	printAction(os.Stderr, undo)
-	if undo.Refusal != "" {
-		return withCode(exitRefused, errors.New("refused: "+undo.Refusal))
-	}
-	if w.ReadOnly {
-		return withCode(exitRefused, investigate.ErrReadOnly)
-	}
-	confirmed, err := confirm(undo, c.ActFlags, newPrompter())
-	if err != nil {
-		return err
-	}
-	o := r.RunAll(ctx, []investigate.Confirmed{confirmed})[0]
-	printOutcome(os.Stderr, o, w.JournalPath)
-	return withCode(exitError, o.Err)
+	return runOne(ctx, w, r, undo, c.ActFlags)
 }

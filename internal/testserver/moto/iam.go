@@ -3,6 +3,10 @@ package moto
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -55,4 +59,31 @@ func (s *Server) AccessKeyStatus(t testing.TB, user, key string) string {
 func (s *Server) iam(t testing.TB) *iam.Client {
 	t.Helper()
 	return iam.NewFromConfig(s.AWSConfig(t, "us-east-1"))
+}
+
+// EnforceIAM makes moto check every call against the caller's IAM policies, as AWS does
+// (POST /moto-api/reset-auth 0), until the test ends. A pooled server's reset does not
+// undo it, so the cleanup turns it off again.
+func (s *Server) EnforceIAM(t testing.TB) {
+	t.Helper()
+	post := func(count string) error {
+		resp, err := http.Post(s.URL()+"/moto-api/reset-auth", "text/plain", strings.NewReader(count))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("moto reset-auth %s: HTTP %d %s", count, resp.StatusCode, body)
+		}
+		return nil
+	}
+	if err := post("0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := post("inf"); err != nil {
+			t.Errorf("moto keeps enforcing IAM: %v", err)
+		}
+	})
 }
