@@ -131,8 +131,9 @@ func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, home st
 			EventID:  kp.EventID, EventName: kp.EventName, Time: kp.Time, Signer: kp.Signer, ByChild: lin.viaChild[kp.Signer],
 		})
 	}
+	removals := removalEvents(all)
 	for i := range out {
-		out[i].RemovedBy = removedBy(all, &out[i])
+		out[i].RemovedBy = removedBy(removals, &out[i])
 		if l, ok := live[out[i].ID]; ok {
 			out[i].Live = &l
 		}
@@ -142,6 +143,9 @@ func buildArtifacts(own, all []*Event, lin *lineage, keyPairs []KeyPair, home st
 
 // artifactFrom reads the artifact one successful event made, if it made one.
 func artifactFrom(e *Event) (Artifact, bool) {
+	if !artifactMakers[e.Name] {
+		return Artifact{}, false // most events: nothing to decode
+	}
 	req, resp := decodeObject(e.Request), decodeObject(e.Response)
 	// The account acted in is the one that received the call.
 	a := Artifact{EventID: e.ID, EventName: e.Name, Time: e.Time, Signer: e.Signer(), SignerARN: e.Identity.ARN, Account: firstNonEmpty(e.RecipientAccount, e.Account()), Region: e.Region}
@@ -231,6 +235,18 @@ func artifactFrom(e *Event) (Artifact, bool) {
 // PolicyNameOf is a managed policy's name, from its ARN.
 func PolicyNameOf(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
 
+// artifactMakers are the names of the events artifactFrom reads (each checked against
+// its service there).
+var artifactMakers = map[string]bool{
+	"CreateUser": true, "CreateLoginProfile": true, "UpdateLoginProfile": true, "CreateAccessKey": true,
+	"AttachUserPolicy": true, "AttachRolePolicy": true, "AttachGroupPolicy": true,
+	"PutUserPolicy": true, "PutRolePolicy": true, "PutGroupPolicy": true, "AddUserToGroup": true,
+	"CreateRole": true, "UpdateAssumeRolePolicy": true,
+	"CreateFunction20150331": true, "CreateFunction": true, "UpdateFunctionCode20150331v2": true, "UpdateFunctionCode": true,
+	"UpdateFunctionConfiguration20150331v2": true, "UpdateFunctionConfiguration": true, "AddPermission20150331v2": true, "AddPermission": true,
+	"CreateInstanceProfile": true, "AddRoleToInstanceProfile": true, "AssociateIamInstanceProfile": true, "ReplaceIamInstanceProfileAssociation": true,
+}
+
 // lambdaChange says what a Lambda update event changed.
 func lambdaChange(name string) string {
 	switch {
@@ -261,7 +277,7 @@ func trustBefore(all []*Event, role, account string, edit *Event, lin *lineage) 
 		if e.ID == edit.ID || e.Time.After(edit.Time) {
 			break // all is in time order: what follows came after the edit
 		}
-		if e.Failed() || e.Source != "iam.amazonaws.com" || lin.has(e.Signer()) || account != "" && firstNonEmpty(e.RecipientAccount, e.Account()) != account {
+		if e.Name != "CreateRole" && e.Name != "UpdateAssumeRolePolicy" || e.Failed() || e.Source != "iam.amazonaws.com" || lin.has(e.Signer()) || account != "" && firstNonEmpty(e.RecipientAccount, e.Account()) != account {
 			continue // a role of the same name in another account of an organisation trail
 		}
 		req := decodeObject(e.Request)
@@ -300,13 +316,32 @@ var removers = map[string][]string{
 	ArtKeyPair:         {"ec2:DeleteKeyPair"},
 }
 
-// removedBy is the first successful event after the artifact's that removed it.
-func removedBy(all []*Event, a *Artifact) string {
+// removalEvents are the successful events of all that remove some kind of artifact, in
+// order: the few removedBy looks through for each artifact.
+func removalEvents(all []*Event) []*Event {
+	names := map[string]bool{}
+	for _, ns := range removers {
+		for _, n := range ns {
+			_, name, _ := strings.Cut(n, ":")
+			names[name] = true
+		}
+	}
+	var out []*Event
+	for _, e := range all {
+		if names[e.Name] && !e.Failed() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// removedBy is the first of the removal events after the artifact's that removed it.
+func removedBy(removals []*Event, a *Artifact) string {
 	names := removers[a.Kind]
 	if len(names) == 0 {
 		return ""
 	}
-	for _, e := range all {
+	for _, e := range removals {
 		if e.Failed() || !e.Time.After(a.Time) || e.ID == a.EventID || a.Account != "" && firstNonEmpty(e.RecipientAccount, e.Account()) != a.Account {
 			continue
 		}

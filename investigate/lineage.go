@@ -57,7 +57,7 @@ func deriveLineage(key string, bySigner map[string][]*Event) lineage {
 // (responseElements.accessKey); ok is false for any other event, a failed call, or a
 // response without a key id.
 func CreatedKeyFrom(e *Event) (CreatedKey, bool) {
-	if e.Action() != "iam:CreateAccessKey" || e.Failed() {
+	if e.Name != "CreateAccessKey" || e.Source != "iam.amazonaws.com" || e.Failed() {
 		return CreatedKey{}, false
 	}
 	req, resp := decodeObject(e.Request), decodeObject(e.Response)

@@ -104,7 +104,7 @@ func IsQuarantinePolicy(arn string) bool {
 func buildQuarantine(all []*Event, user string, live *OwnerInfo) *Quarantine {
 	var q *Quarantine
 	for _, e := range all {
-		if e.Failed() || e.Action() != "iam:AttachUserPolicy" || user == "" {
+		if e.Name != "AttachUserPolicy" || e.Source != "iam.amazonaws.com" || e.Failed() || user == "" {
 			continue
 		}
 		req := decodeObject(e.Request)
@@ -116,7 +116,7 @@ func buildQuarantine(all []*Event, user string, live *OwnerInfo) *Quarantine {
 	}
 	if q != nil {
 		for _, e := range all {
-			if !e.Failed() && e.Time.After(q.Time) && e.Action() == "iam:DetachUserPolicy" {
+			if e.Name == "DetachUserPolicy" && e.Source == "iam.amazonaws.com" && !e.Failed() && e.Time.After(q.Time) {
 				req := decodeObject(e.Request)
 				if req.str("policyArn") == q.PolicyARN && req.str("userName") == user {
 					q.RemovedBy = e.ID

@@ -161,3 +161,14 @@ func BenchmarkFilter200k(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64((b.Elapsed()/time.Duration(max(b.N, 1))).Microseconds())/1000, "ms/filter")
 }
+
+// BenchmarkBuildCase200k builds the case of 200k events, as the workbench does on every
+// snapshot while a case streams in.
+func BenchmarkBuildCase200k(b *testing.B) {
+	events := bigEvents(200_000)
+	in := investigate.CaseInput{Key: investigate.MustParseAccessKeyID(fxKey), Events: events, Now: time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)}
+	b.ReportAllocs()
+	for b.Loop() {
+		investigate.BuildCase(in)
+	}
+}
