@@ -25,7 +25,7 @@ const kindWidth = 16
 func artifactLines(st *styles, c *investigate.Case, width int) ([]textLine, []target) {
 	b := &lineBuilder{st: st, width: width}
 	key := c.Key.String()
-	b.section(fmt.Sprintf("CHILD KEYS (%d) · access keys created by the key, its sessions or its children", len(c.CreatedAccessKeys)))
+	b.section(fmt.Sprintf("CHILD KEYS (%s) · access keys created by the key, its sessions or its children", tabCount(len(c.CreatedAccessKeys), c.Completeness.Events)))
 	if len(c.CreatedAccessKeys) == 0 {
 		b.none(c.Completeness.Events.NoneIn("no access key created by the key or its sessions"))
 	}
@@ -53,7 +53,7 @@ func artifactLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 		b.parts("    ", []string{"now: " + now}, style)
 	}
 
-	b.section(fmt.Sprintf("LEFT BEHIND (%d) · made by the key, its sessions or its children", len(c.Artifacts)))
+	b.section(fmt.Sprintf("LEFT BEHIND (%s) · made by the key, its sessions or its children", tabCount(len(c.Artifacts), c.Completeness.Events)))
 	if len(c.Artifacts) == 0 {
 		b.none(c.Completeness.Events.NoneIn("nothing left behind: no user, password, key, policy, group membership, role, trust policy, function or key pair made by the key, its sessions or its children"))
 	}

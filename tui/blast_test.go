@@ -345,3 +345,19 @@ func responderCallerOf(a *simaccount.Account) investigate.Caller {
 	c, _ := a.Caller(context.Background())
 	return c
 }
+
+// With nothing searched, the Artifacts tab gives no count (a 0 would be a negative without
+// a search) and says what could not be searched.
+func TestArtifactsTabWithoutASearchCountsNothing(t *testing.T) {
+	c := investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(fxKey)})
+	st := newStyles(false, true)
+	lines, _ := artifactLines(&st, c, 80)
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(ansi.Strip(l.text) + "\n")
+	}
+	text := b.String()
+	if !strings.Contains(text, "CHILD KEYS (-)") || !strings.Contains(text, "LEFT BEHIND (-)") || !strings.Contains(text, "events not searched: no CloudTrail source") {
+		t.Fatalf("tab without a search:\n%s", text)
+	}
+}
