@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/keypivot/keypivot/files/alertdoc"
@@ -15,11 +16,16 @@ import (
 // indexed (facts §1-2): queries read it through a script-less runtime field.
 const accessKeyField = "aws.cloudtrail.user_identity.access_key_id"
 
-// alertSourceFields are the _source fields alertdoc.FromElastic reads; only they are
-// fetched, which keeps pages small (alert documents also carry the whole source event,
-// ancestors and rule parameters). A test checks that mapping a filtered document gives
-// the same alert as mapping the whole one.
-var alertSourceFields = alertdoc.ElasticSourceFields()
+// rankingSourceFields are the _source fields a ranking's search fetches: those
+// alertdoc.FromElastic reads to correlate (a test checks that mapping a filtered
+// document gives the same alert as mapping the whole one), without the rule's
+// description and ATT&CK mapping, which only an alert's detail shows. A ranking reads
+// every alert of the window and keeps none: its pages stay small (alert documents also
+// carry the whole source event, ancestors and rule parameters). A case's search reads
+// few alerts and fetches them whole, for their detail and their document (Alert.Raw).
+var rankingSourceFields = slices.DeleteFunc(alertdoc.ElasticSourceFields(), func(f string) bool {
+	return slices.Contains(alertdoc.ElasticDetailFields(), f)
+})
 
 // AlertSource reads Elastic Security alerts from .alerts-security.alerts-<space>. It
 // implements investigate.AlertSource.
@@ -67,6 +73,9 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 				continue
 			}
 			a.Origin = s.c.URL + "/" + h.Index + "/_doc/" + h.ID
+			if wholeDocuments(q) {
+				a.Raw, a.RawSize = investigate.KeepRaw(h.Source)
+			}
 			batch = append(batch, a)
 		}
 		if len(batch) > 0 {
@@ -77,8 +86,8 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 		}
 		return nil
 	})
-	bad.Report(&rep, s.index, "documents", "alerts")
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d alerts read in %d pages", s.index, st.Hits, st.Pages))
+	bad.Report(&rep, s.index, "document", "alerts")
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s read in %s", s.index, investigate.Plural(int(st.Hits), "alert"), investigate.Plural(st.Pages, "page")))
 	rep.Elapsed = time.Since(start)
 	if err != nil {
 		rep.Truncated = st.Hits > 0
@@ -97,11 +106,16 @@ func (s *AlertSource) explain(err error) error {
 	return err
 }
 
+// wholeDocuments says whether a query fetches whole alert documents: a case's (the
+// alerts of given keys), whose alerts keep their documents, not a ranking's.
+func wholeDocuments(q investigate.AlertQuery) bool { return len(q.AccessKeys) > 0 }
+
 // query builds the _search body of q.
 func (s *AlertSource) query(q investigate.AlertQuery) map[string]any {
 	filter := windowFilter(q.Window)
-	body := map[string]any{"_source": map[string]any{"includes": alertSourceFields}}
-	if len(q.AccessKeys) > 0 {
+	body := map[string]any{"_source": map[string]any{"includes": rankingSourceFields}}
+	if wholeDocuments(q) {
+		body["_source"] = true
 		should := []any{
 			map[string]any{"terms": map[string]any{accessKeyField: q.AccessKeys}},
 			map[string]any{"terms": map[string]any{"kibana.alert.new_terms": q.AccessKeys}},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -241,15 +242,20 @@ func TestWindowIsAppliedByTheServer(t *testing.T) {
 	}
 }
 
-// The _source include list must keep every field alertdoc.FromElastic reads.
+// A ranking's _source include list must keep every field alertdoc.FromElastic reads,
+// but the rule's description and ATT&CK mapping, which only an alert's detail shows.
 func TestSourceFilteringKeepsEveryMappedField(t *testing.T) {
 	s := sampleServer(t)
 	if err := s.Index(estest.AlertsIndex("default"), "ho-1", higherOrderAlert("ho-1", "211.9.16.253", "2024-07-30T22:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
+	detail := withRuleDetail(t)
+	if err := s.Index(estest.AlertsIndex("default"), "fs-with-detail", detail); err != nil {
+		t.Fatal(err)
+	}
 	c := connect(t, s)
 	got, _ := collect(t, c.AlertSource(), investigate.AlertQuery{})
-	full := append(estest.SampleAlerts(), higherOrderAlert("ho-1", "211.9.16.253", "2024-07-30T22:00:00Z"))
+	full := append(estest.SampleAlerts(), higherOrderAlert("ho-1", "211.9.16.253", "2024-07-30T22:00:00Z"), detail)
 	want := map[string]investigate.Alert{}
 	for _, d := range full {
 		// Round-trip through JSON as the server does (numbers become float64).
@@ -260,6 +266,10 @@ func TestSourceFilteringKeepsEveryMappedField(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if a.ID == "fs-with-detail" && (a.RuleDescription == "" || len(a.Threats) == 0 || a.EventID == "") {
+			t.Fatal("the whole document maps no rule detail: the test checks nothing")
+		}
+		a.RuleDescription, a.Threats, a.EventID = "", nil, ""
 		want[a.ID] = a
 	}
 	if len(got) != len(want) {
@@ -379,5 +389,109 @@ func TestCancelledScanClosesItsPointInTime(t *testing.T) {
 	}
 	if s.OpenPITs() != 0 {
 		t.Errorf("%d points in time left open", s.OpenPITs())
+	}
+}
+
+// withRuleDetail is a sample alert of keyBackdoor with its rule's description and MITRE
+// ATT&CK mapping, as Kibana copies them from the rule into every alert.
+func withRuleDetail(t *testing.T) map[string]any {
+	t.Helper()
+	for _, d := range estest.SampleAlerts() {
+		b, _ := json.Marshal(d)
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		if a, err := alertdoc.FromElastic(m, "", ""); err == nil && a.AccessKeyID == keyBackdoor && a.RuleID == investigate.FirstSeenRuleID {
+			m["kibana.alert.uuid"] = "fs-with-detail"
+			m["kibana.alert.original_event.id"] = "9d1c5c2e-5a43-4bd4-9a0a-6f8d1f0c2b11"
+			m["kibana.alert.rule.description"] = "Identifies the first time that a long-term IAM access key ID (prefix AKIA) is used successfully from a given source.ip in AWS CloudTrail."
+			m["kibana.alert.rule.threat"] = []any{
+				map[string]any{"framework": "MITRE ATT&CK",
+					"tactic":    map[string]any{"id": "TA0006", "name": "Credential Access", "reference": "https://attack.mitre.org/tactics/TA0006/"},
+					"technique": []any{map[string]any{"id": "T1552", "name": "Unsecured Credentials", "reference": "https://attack.mitre.org/techniques/T1552/"}}},
+				map[string]any{"framework": "MITRE ATT&CK",
+					"tactic": map[string]any{"id": "TA0001", "name": "Initial Access", "reference": "https://attack.mitre.org/tactics/TA0001/"},
+					"technique": []any{map[string]any{"id": "T1078", "name": "Valid Accounts", "reference": "https://attack.mitre.org/techniques/T1078/",
+						"subtechnique": []any{map[string]any{"id": "T1078.004", "name": "Cloud Accounts", "reference": "https://attack.mitre.org/techniques/T1078/004/"}}}}},
+			}
+			return m
+		}
+	}
+	t.Fatalf("no first-seen sample alert of %s", keyBackdoor)
+	return nil
+}
+
+// A case's search fetches whole documents: each alert keeps its _source (Raw), its
+// rule's description and ATT&CK mapping. A ranking's search leaves the detail out and
+// keeps no document.
+func TestCaseAlertsKeepTheirDocumentAndRuleDetail(t *testing.T) {
+	s := sampleServer(t)
+	doc := withRuleDetail(t)
+	if err := s.Index(estest.AlertsIndex("default"), "fs-with-detail", doc); err != nil {
+		t.Fatal(err)
+	}
+	c := connect(t, s)
+	find := func(alerts []investigate.Alert) investigate.Alert {
+		for _, a := range alerts {
+			if a.ID == "fs-with-detail" {
+				return a
+			}
+		}
+		t.Fatal("the alert was not read")
+		return investigate.Alert{}
+	}
+	searchBody := func() map[string]any {
+		for _, r := range s.RequestLog() {
+			if r.Endpoint == estest.EndpointSearch {
+				var body map[string]any
+				if err := json.Unmarshal(r.Body, &body); err != nil {
+					t.Fatal(err)
+				}
+				return body
+			}
+		}
+		t.Fatal("no search")
+		return nil
+	}
+
+	s.ResetCounters()
+	rankAlerts, _ := collect(t, c.AlertSource(), investigate.AlertQuery{})
+	ra := find(rankAlerts)
+	if ra.RuleDescription != "" || ra.Threats != nil || ra.Raw != nil || ra.EventID != "" {
+		t.Errorf("a ranking's alert carries its detail: %q %v %q %d bytes", ra.RuleDescription, ra.Threats, ra.EventID, len(ra.Raw))
+	}
+	includes, _ := searchBody()["_source"].(map[string]any)["includes"].([]any)
+	for _, f := range includes {
+		if slices.Contains(alertdoc.ElasticDetailFields(), f.(string)) {
+			t.Errorf("a ranking's search fetches %s", f)
+		}
+	}
+
+	s.ResetCounters()
+	caseAlerts, _ := collect(t, c.AlertSource(), investigate.AlertQuery{AccessKeys: investigate.KeyIDs(keyBackdoor)})
+	if src := searchBody()["_source"]; src != true {
+		t.Errorf("a case's search asks for _source %v, want the whole document", src)
+	}
+	a := find(caseAlerts)
+	if a.RuleDescription != doc["kibana.alert.rule.description"] || a.EventID != doc["kibana.alert.original_event.id"] {
+		t.Errorf("description = %q, event id = %q", a.RuleDescription, a.EventID)
+	}
+	if got := investigate.ThreatIDs(a.Threats); !slices.Equal(got, []string{"TA0006", "TA0001", "T1552", "T1078.004"}) ||
+		a.Threats[1].String() != "Initial Access (TA0001): Valid Accounts (T1078) > Cloud Accounts (T1078.004)" ||
+		a.Threats[1].Techniques[0].Subtechniques[0].Reference != "https://attack.mitre.org/techniques/T1078/004/" {
+		t.Errorf("threats = %+v", a.Threats)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(a.Raw, &raw); err != nil || a.RawSize != len(a.Raw) {
+		t.Fatalf("raw document %q (%d bytes of %d): %v", a.Raw, len(a.Raw), a.RawSize, err)
+	}
+	// The document is the _source as indexed, the copied event included: not keypivot's alert.
+	b, _ := json.Marshal(doc)
+	var want map[string]any
+	_ = json.Unmarshal(b, &want)
+	if !reflect.DeepEqual(raw, want) {
+		t.Errorf("raw document differs from the indexed _source:\n got %s\nwant %s", a.Raw, b)
+	}
+	if _, ok := raw["aws"]; !ok {
+		t.Errorf("raw document lacks the copied event: %s", a.Raw)
 	}
 }

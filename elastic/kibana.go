@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
@@ -86,34 +85,15 @@ func (k *Kibana) Caller(ctx context.Context) (investigate.Caller, error) {
 func (k *Kibana) State(ctx context.Context, a investigate.Action) (string, bool, error) {
 	switch a.Kind {
 	case investigate.ActKibanaSetStatus:
-		call, err := onlyCall(a, investigate.OpSetAlertStatus)
-		if err != nil {
-			return "", false, err
-		}
-		ids := call.ParamList("signal_ids")
-		want, _ := call.Params["status"].(string)
-		statuses, err := k.c.alertStatuses(ctx, call.Param("space"), ids)
-		if err != nil {
-			return "", false, err
-		}
-		return describeStatuses(ids, statuses), allAre(ids, statuses, want), nil
+		return investigate.KibanaStatusState(a, func(space string, ids []string) (map[string]string, error) {
+			return k.c.alertStatuses(ctx, space, ids)
+		})
 	case investigate.ActKibanaCreateCase:
 		cs, err := k.findCase(ctx, a)
 		if err != nil {
 			return "", false, err
 		}
-		if cs == nil {
-			return "no case tagged " + investigate.KibanaCaseTag(a.Key), false, nil
-		}
-		missingParts, missingAlerts := cs.missing(a)
-		state := fmt.Sprintf("case %q (%s): %d alerts attached", cs.Title, cs.ID, len(cs.alerts()))
-		if n := len(missingAlerts); n > 0 {
-			state += fmt.Sprintf(", %d to attach", n)
-		}
-		if n := len(missingParts); n > 0 {
-			state += fmt.Sprintf(", %d report parts to add", n)
-		}
-		return state, len(missingParts) == 0 && len(missingAlerts) == 0, nil
+		return investigate.KibanaCaseState(a, cs.view())
 	}
 	return "", false, fmt.Errorf("%s is not a Kibana action", a.Kind)
 }
@@ -123,7 +103,7 @@ func (k *Kibana) State(ctx context.Context, a investigate.Action) (string, bool,
 func (k *Kibana) Apply(ctx context.Context, a investigate.Action) ([]string, error) {
 	switch a.Kind {
 	case investigate.ActKibanaSetStatus:
-		call, err := onlyCall(a, investigate.OpSetAlertStatus)
+		call, err := investigate.OnlyCall(a, investigate.OpSetAlertStatus)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +116,7 @@ func (k *Kibana) Apply(ctx context.Context, a investigate.Action) ([]string, err
 			return nil, err
 		}
 		if len(res.Failures) > 0 {
-			return nil, fmt.Errorf("Kibana updated %d of %d alerts: %d failures", res.Updated, res.Total, len(res.Failures))
+			return nil, fmt.Errorf("Kibana updated %d of %s: %s", res.Updated, investigate.Plural(res.Total, "alert"), investigate.Plural(len(res.Failures), "failure"))
 		}
 		return []string{fmt.Sprintf("signals/status: %d of %d updated", res.Updated, res.Total)}, nil
 	case investigate.ActKibanaCreateCase:
@@ -146,18 +126,13 @@ func (k *Kibana) Apply(ctx context.Context, a investigate.Action) ([]string, err
 }
 
 func (k *Kibana) createCase(ctx context.Context, a investigate.Action) ([]string, error) {
-	cs, err := k.findCase(ctx, a)
+	create, err := investigate.KibanaCaseCreation(a)
 	if err != nil {
 		return nil, err
 	}
-	var create investigate.APICall
-	for _, c := range a.Calls {
-		if c.Operation == investigate.OpCreateCase {
-			create = c
-		}
-	}
-	if create.Operation == "" {
-		return nil, errors.New("the action has no CreateCase call")
+	cs, err := k.findCase(ctx, a)
+	if err != nil {
+		return nil, err
 	}
 	if cs == nil {
 		var created kibanaCase
@@ -170,7 +145,10 @@ func (k *Kibana) createCase(ctx context.Context, a investigate.Action) ([]string
 		cs = &created
 	}
 	ids := []string{"case " + cs.ID}
-	parts, alerts := cs.missing(a)
+	parts, alerts, err := cs.view().Missing(a)
+	if err != nil {
+		return ids, err
+	}
 	for _, p := range parts {
 		if err := k.call(ctx, p, cs.ID, nil); err != nil {
 			return ids, fmt.Errorf("case %s: adding part %v of the report: %w", cs.ID, p.Params["part"], err)
@@ -188,7 +166,7 @@ func (k *Kibana) createCase(ctx context.Context, a investigate.Action) ([]string
 		body := map[string]any{"type": "alert", "owner": investigate.KibanaCaseOwner, "alertId": g.ids, "index": g.indices,
 			"rule": map[string]any{"id": nullable(g.ruleUUID), "name": nullable(g.ruleName)}}
 		if err := k.do(ctx, http.MethodPost, spacePrefix(space)+"/api/cases/"+url.PathEscape(cs.ID)+"/comments", body, nil); err != nil {
-			return ids, fmt.Errorf("case %s: attaching %d alerts of %q: %w", cs.ID, len(g.ids), g.ruleName, err)
+			return ids, fmt.Errorf("case %s: attaching %s of %q: %w", cs.ID, investigate.Plural(len(g.ids), "alert"), g.ruleName, err)
 		}
 	}
 	return ids, nil
@@ -225,42 +203,27 @@ func (c *kibanaCase) alerts() []string {
 	return out
 }
 
-// missing lists the report parts (comment calls) and the alerts the action plans that
-// the case does not hold yet.
-func (c *kibanaCase) missing(a investigate.Action) (parts []investigate.APICall, alerts []investigate.AlertRef) {
-	var texts []string
+// view is the case as write-back compares it with what a case creation plans: its user
+// comments' texts and its alerts (nil for no case).
+func (c *kibanaCase) view() *investigate.KibanaCase {
+	if c == nil {
+		return nil
+	}
+	v := &investigate.KibanaCase{ID: c.ID, Title: c.Title, Alerts: c.alerts()}
 	for _, cm := range c.Comments {
 		if cm.Type == "user" {
-			texts = append(texts, cm.Comment)
+			v.Comments = append(v.Comments, cm.Comment)
 		}
 	}
-	attached := c.alerts()
-	for _, call := range a.Calls {
-		switch call.Operation {
-		case investigate.OpAddCaseComment:
-			text, _ := call.Params["comment"].(string)
-			if !slices.Contains(texts, text) {
-				parts = append(parts, call)
-			}
-		case investigate.OpAttachAlerts:
-			for _, r := range paramAlerts(call.Params["alerts"]) {
-				if !slices.Contains(attached, r.ID) {
-					alerts = append(alerts, r)
-				}
-			}
-		}
-	}
-	return parts, alerts
+	return v
 }
 
 // findCase finds the case the action's key already has in the space (by its tag).
 func (k *Kibana) findCase(ctx context.Context, a investigate.Action) (*kibanaCase, error) {
-	space := ""
-	for _, c := range a.Calls {
-		if c.Operation == investigate.OpCreateCase {
-			space = c.Param("space")
-		}
-	}
+	// An action without a CreateCase call is refused (investigate.KibanaCaseCreation)
+	// whatever it finds: the default space will do.
+	create, _ := investigate.KibanaCaseCreation(a)
+	space := create.Param("space")
 	q := url.Values{"owner": {investigate.KibanaCaseOwner}, "tags": {investigate.KibanaCaseTag(a.Key)}, "perPage": {"100"},
 		"sortField": {"createdAt"}, "sortOrder": {"asc"}}
 	var found struct {
@@ -377,67 +340,11 @@ func spacePrefix(space string) string {
 	return "/s/" + url.PathEscape(space)
 }
 
-// paramAlerts reads the alerts of an AttachAlerts call, as planned or from the journal.
-func paramAlerts(v any) []investigate.AlertRef {
-	if refs, ok := v.([]investigate.AlertRef); ok {
-		return refs
-	}
-	var refs []investigate.AlertRef
-	b, _ := json.Marshal(v)
-	_ = json.Unmarshal(b, &refs)
-	return refs
-}
-
-func onlyCall(a investigate.Action, op string) (investigate.APICall, error) {
-	if len(a.Calls) != 1 || a.Calls[0].Operation != op {
-		return investigate.APICall{}, fmt.Errorf("%s: want one %s call", a.ID, op)
-	}
-	return a.Calls[0], nil
-}
-
 func nullable(s string) any {
 	if s == "" {
 		return nil
 	}
 	return s
-}
-
-func describeStatuses(ids []string, statuses map[string]string) string {
-	counts := map[string]int{}
-	for _, id := range ids {
-		s, ok := statuses[id]
-		if !ok {
-			s = "not found"
-		}
-		counts[s]++
-	}
-	var parts []string
-	for _, s := range []string{investigate.WorkflowOpen, investigate.WorkflowAcknowledged, investigate.WorkflowClosed, "not found"} {
-		if counts[s] > 0 {
-			parts = append(parts, strconv.Itoa(counts[s])+" "+s)
-			delete(counts, s)
-		}
-	}
-	for s, n := range counts {
-		parts = append(parts, strconv.Itoa(n)+" "+s)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// allAre reports whether every alert that exists has status want (and one exists).
-func allAre(ids []string, statuses map[string]string, want string) bool {
-	found := 0
-	for _, id := range ids {
-		s, ok := statuses[id]
-		if !ok {
-			continue
-		}
-		found++
-		if s != want {
-			return false
-		}
-	}
-	return found > 0
 }
 
 // alertsOf is the alerts index of a space.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/keypivot/keypivot/investigate"
 )
 
 // hit is one search hit; its _source is decoded by the caller.
@@ -115,7 +117,7 @@ func (c *Client) scan(ctx context.Context, index, what string, body map[string]a
 			return st, err
 		}
 		if page.Shards.Failed > 0 {
-			msg := fmt.Sprintf("%d shards failed", page.Shards.Failed)
+			msg := investigate.Plural(page.Shards.Failed, "shard") + " failed"
 			if len(page.Shards.Failures) > 0 {
 				msg += ": " + page.Shards.Failures[0].Reason.Type + " " + page.Shards.Failures[0].Reason.Reason
 			}
@@ -153,12 +155,8 @@ func pitExpiredHint(st scanStats, what string) string {
 	if st.Total >= 0 {
 		read = fmt.Sprintf("%d of %d %s", st.Hits, st.Total, what)
 	}
-	pages := "pages"
-	if st.Pages == 1 {
-		pages = "page"
-	}
-	return fmt.Sprintf("the point in time expired after %s had been read in %d %s: more than %s passed between two pages (a suspended machine, a slow reader) or a node restarted. The %s are incomplete: rerun, or narrow the window with --since/--until so that the scan is shorter",
-		read, st.Pages, pages, pitKeepAlive, what)
+	return fmt.Sprintf("the point in time expired after %s had been read in %s: more than %s passed between two pages (a suspended machine, a slow reader) or a node restarted. The %s are incomplete: rerun, or narrow the window with --since/--until so that the scan is shorter",
+		read, investigate.Plural(st.Pages, "page"), pitKeepAlive, what)
 }
 
 // resultWindowRe finds index.max_result_window in the "Result window is too large"

@@ -94,20 +94,20 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 		}
 		return nil
 	})
-	bad.Report(&rep, s.index, "documents", "CloudTrail events")
+	bad.Report(&rep, s.index, "document", "CloudTrail events")
 	rep.AddSkip(investigate.SkipDigest, digests, "")
 	// What was searched: the window the query asked for (open ends: the whole index).
 	rep.Span = q.Window
 	if unflattened > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d events had request parameters or response elements over 32 KB, which the integration keeps only as text: their sessions, key pairs and launches cannot be read", unflattened))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s had request parameters or response elements over 32 KB, which the integration keeps only as text: their sessions, key pairs and launches cannot be read", investigate.Plural(unflattened, "event")))
 	}
 	if len(q.KeyPairs) > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("searched RunInstances by key pair name and region for %d key pairs", len(q.KeyPairs)))
+		rep.Notes = append(rep.Notes, "searched RunInstances by key pair name and region for "+investigate.Plural(len(q.KeyPairs), "key pair"))
 	}
 	if len(q.Roles) > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("searched the history of %d roles (%s) by roleName in the flattened request parameters", len(q.Roles), strings.Join(investigate.RoleHistoryEvents, ", ")))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("searched the history of %s (%s) by roleName in the flattened request parameters", investigate.Plural(len(q.Roles), "role"), strings.Join(investigate.RoleHistoryEvents, ", ")))
 	}
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d documents read in %d pages for %d keys", s.index, st.Hits, st.Pages, len(q.AccessKeys)))
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s read in %s for %s", s.index, investigate.Plural(int(st.Hits), "document"), investigate.Plural(st.Pages, "page"), investigate.Plural(len(q.AccessKeys), "key")))
 	rep.Elapsed = time.Since(start)
 	if err != nil {
 		rep.Truncated = st.Hits > 0

@@ -364,7 +364,7 @@ func TestRoleHistoryIsSearchedByRoleName(t *testing.T) {
 			t.Errorf("%s %s of role %q returned", events[i].ID, events[i].Name, r)
 		}
 	}
-	if !strings.Contains(strings.Join(rep.Notes, "\n"), "searched the history of 1 roles") {
+	if !strings.Contains(strings.Join(rep.Notes, "\n"), "searched the history of 1 role (") {
 		t.Errorf("notes %q", rep.Notes)
 	}
 	// Another role's name finds nothing of this one.

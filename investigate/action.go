@@ -39,6 +39,7 @@ const (
 	GroupPersistence   = "persistence"    // --remove-persistence
 	GroupLoginProfiles = "login-profiles" // --delete-login-profiles (irreversible)
 	GroupKeyPairs      = "key-pairs"      // --delete-key-pairs (irreversible)
+	GroupKibana        = "kibana"         // keypivot alerts ack|close|open|case
 )
 
 // System is what an action writes to.

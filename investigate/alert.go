@@ -124,6 +124,10 @@ type Alert struct {
 	Region       string   `json:"region,omitempty"`
 	Action       string   `json:"event_action,omitempty"`
 	NewTerms     []string `json:"new_terms,omitempty"`
+	// EventID is the CloudTrail eventID of the event the alert was raised on
+	// (kibana.alert.original_event.id); "" for alerts on no single event (higher-order,
+	// threshold, machine-learning alerts, findings).
+	EventID string `json:"event_id,omitempty"`
 
 	// HigherOrder is set on alerts of rules that correlate other alerts.
 	HigherOrder bool `json:"higher_order,omitempty"`
@@ -131,6 +135,23 @@ type Alert struct {
 	GroupedIPs []string `json:"grouped_ips,omitempty"`
 	// SiblingRuleIDs are the rule ids a higher-order alert names (Esql.kibana_alert_rule_id_values).
 	SiblingRuleIDs []string `json:"sibling_rule_ids,omitempty"`
+
+	// RuleDescription is what the rule looks for, in its author's words
+	// (kibana.alert.rule.description); Threats the MITRE ATT&CK tactics and techniques the
+	// rule maps to (kibana.alert.rule.threat). Both are empty when the alert does not
+	// carry them (a ranking's reads leave them out, and GuardDuty and Security Hub
+	// findings have no rule of this kind: their description is Reason).
+	RuleDescription string   `json:"rule_description,omitempty"`
+	Threats         []Threat `json:"rule_threat,omitempty"`
+
+	// Raw is the alert's document as its source gave it (Elastic's _source, a GuardDuty
+	// or Security Hub finding), for the analyst to read: at most MaxRawDocument bytes of
+	// it (see KeepRaw); RawSize is the whole document's size, so Raw was cut when RawSize
+	// > len(Raw). Sources fill it when asked for the alerts of given keys (a case), not
+	// for a ranking, which keeps no alert; nil when the source has no document to give.
+	// Never serialised: it can be cut mid-value.
+	Raw     json.RawMessage `json:"-"`
+	RawSize int             `json:"-"`
 }
 
 // IsDeprecated reports whether the rule's name marks it deprecated.

@@ -460,14 +460,16 @@ func KeyPairsOf(events []*Event, keys []string) []KeyPairRef {
 }
 
 func buildSiblings(key string, keys map[string]int, alerts []Alert, opts CorrelationOptions) (siblings, higher []Sibling) {
-	firstSeenIPs := map[string]bool{}
+	// The keys of the lineage whose first-seen alerts name each address, in the order
+	// of the alerts: a higher-order alert maps to the key through them.
+	firstSeenIPs := map[string][]string{}
 	for i := range alerts {
 		a := &alerts[i]
 		if _, ok := keys[a.AccessKeyID]; !ok || opts.IsHigherOrder(a) {
 			continue
 		}
 		if opts.IsFirstSeen(a) && a.SourceIP != "" {
-			firstSeenIPs[a.SourceIP] = true
+			firstSeenIPs[a.SourceIP] = appendUnique(firstSeenIPs[a.SourceIP], a.AccessKeyID)
 		}
 	}
 	seen := map[string]bool{}
@@ -479,16 +481,9 @@ func buildSiblings(key string, keys map[string]int, alerts []Alert, opts Correla
 			}
 		}
 		if opts.IsHigherOrder(a) {
-			ips := a.GroupedIPs
-			if len(ips) == 0 && a.SourceIP != "" {
-				ips = []string{a.SourceIP}
-			}
-			for _, ip := range ips {
-				if firstSeenIPs[ip] {
-					higher = append(higher, siblingOf(a, "", &opts))
-					seen[a.Provider+"/"+a.ID] = true
-					break
-				}
+			if mapped, via := higherOrderVia(a, key, firstSeenIPs); mapped {
+				higher = append(higher, siblingOf(a, via, &opts))
+				seen[a.Provider+"/"+a.ID] = true
 			}
 			continue
 		}
@@ -508,6 +503,28 @@ func buildSiblings(key string, keys map[string]int, alerts []Alert, opts Correla
 	return siblings, higher
 }
 
+// higherOrderVia says whether a higher-order alert maps to the case through one of its
+// addresses (a first-seen alert of the case key or of its lineage there), and through
+// which key: "" when through the case key's own first-seen alert, as a ranking maps it,
+// else the first lineage key whose first-seen alert matched.
+func higherOrderVia(a *Alert, key string, firstSeenIPs map[string][]string) (mapped bool, via string) {
+	ips := a.GroupedIPs
+	if len(ips) == 0 && a.SourceIP != "" {
+		ips = []string{a.SourceIP}
+	}
+	for _, ip := range ips {
+		for _, k := range firstSeenIPs[ip] {
+			if k == key {
+				return true, ""
+			}
+			if !mapped {
+				mapped, via = true, k
+			}
+		}
+	}
+	return mapped, via
+}
+
 func siblingOf(a *Alert, via string, opts *CorrelationOptions) Sibling {
 	reason := opts.Eligible(a)
 	if reason == ReasonHigherOrder {
@@ -517,7 +534,9 @@ func siblingOf(a *Alert, via string, opts *CorrelationOptions) Sibling {
 		RuleID: a.RuleID, RuleName: a.RuleName, AlertID: a.ID, Severity: a.Severity, RiskScore: a.RiskScore,
 		Status: NormalizeWorkflowStatus(a.Status), Time: a.Time, Provider: a.Provider, SourceIP: a.SourceIP,
 		ASOrg: a.ASOrg, Action: a.Action, Reason: a.Reason, Index: a.Index, FirstSeen: opts.IsFirstSeen(a),
-		Eligible: reason == "", Ineligible: reason, ViaKey: via,
+		EventID: a.EventID, Region: a.Region, Account: a.Account,
+		Eligible: reason == "", Ineligible: reason, Elevated: opts.elevated(a), ViaKey: via,
+		RuleDescription: a.RuleDescription, Threats: a.Threats, Raw: a.Raw, RawSize: a.RawSize,
 	}
 }
 

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -19,10 +20,11 @@ type Case struct {
 	Context string `json:"context"`
 
 	Owner Owner `json:"owner"`
-	// Siblings are the alerts of the key and of its derived sessions.
+	// Siblings are the alerts of the key and of its derived sessions and child keys.
 	Siblings []Sibling `json:"siblings"`
 	// HigherOrderAlerts are higher-order alerts mapped to the key through the source.ip
-	// of its first-seen alerts.
+	// of its first-seen alerts, or of those of its sessions and child keys (ViaKey names
+	// which).
 	HigherOrderAlerts []Sibling `json:"higher_order_alerts"`
 
 	// EventCount counts events signed by the key itself; SessionEventCount those signed
@@ -77,16 +79,10 @@ type Case struct {
 	Events []*Event `json:"-"`
 }
 
-// EligibleSiblings counts the case's alerts that the correlation rule counts.
-func (c *Case) EligibleSiblings() int {
-	n := 0
-	for _, s := range c.Siblings {
-		if s.Eligible {
-			n++
-		}
-	}
-	return n
-}
+// EligibleSiblings counts the case's alerts that the correlation rule counts: first-seen
+// alerts and siblings, of the key and of its sessions and child keys
+// (CaseCounts(c).CountedAlerts, where the counts are defined).
+func (c *Case) EligibleSiblings() int { return CaseCounts(c).CountedAlerts }
 
 // OffensiveTools names the offensive or scanning tools recognised in the case's user
 // agents, each once, in the order of the agents.
@@ -167,13 +163,37 @@ type Sibling struct {
 	Action    string    `json:"event_action"`
 	Reason    string    `json:"reason"`
 	Index     string    `json:"index"`
-	FirstSeen bool      `json:"first_seen"`
+	// EventID, Region and Account are the CloudTrail event the alert was raised on, its
+	// region and account ("" when the alert is on no single event).
+	EventID   string `json:"event_id"`
+	Region    string `json:"region"`
+	Account   string `json:"account"`
+	FirstSeen bool   `json:"first_seen"`
 	// Eligible is false for alerts the correlation rule would not count; Ineligible says why.
 	Eligible   bool   `json:"eligible"`
 	Ineligible string `json:"ineligible_reason"`
-	// ViaKey is the derived session key the alert was raised for, when not the case key.
+	// Elevated says the alert's risk score or severity reaches the correlation's
+	// thresholds, whatever else it is (closed, deprecated, of a machine-learning rule):
+	// an alert can be elevated and not counted.
+	Elevated bool `json:"elevated"`
+	// ViaKey is the key of the case's lineage the alert belongs to when it is not the
+	// case key: the derived session or child key it was raised for, or, for a
+	// higher-order alert, the one whose first-seen alert's address mapped it ("" when
+	// the case key's own first-seen alert did).
 	ViaKey string `json:"via_key"`
+	// RuleDescription and Threats are the rule's own words and its MITRE ATT&CK mapping
+	// (Alert.RuleDescription, Alert.Threats).
+	RuleDescription string   `json:"rule_description"`
+	Threats         []Threat `json:"rule_threat"`
+	// Raw and RawSize are the alert's document as its source gave it (Alert.Raw), shown
+	// through RawDocumentText; not serialised.
+	Raw     json.RawMessage `json:"-"`
+	RawSize int             `json:"-"`
 }
+
+// OwnKey reports whether the alert belongs to the case key itself, not to one of its
+// derived sessions or child keys: the alerts a key ranking counts for the key.
+func (s *Sibling) OwnKey() bool { return s.ViaKey == "" }
 
 // IPSummary is one source address of the case.
 type IPSummary struct {

@@ -162,10 +162,15 @@ type KeySummary struct {
 	Basis      string `json:"basis,omitempty"`
 	// AWSFindings counts the elevated GuardDuty and Security Hub findings among the siblings.
 	AWSFindings int `json:"aws_findings,omitempty"`
-	// FirstSeen lists up to maxFirstSeenRefs first-seen alerts; FirstSeenCount counts all.
+	// FirstSeen lists up to maxFirstSeenRefs first-seen alerts; FirstSeenCount counts all
+	// those the rule counts.
 	FirstSeen      []FirstSeenRef `json:"first_seen"`
 	FirstSeenCount int            `json:"first_seen_count"`
-	// SiblingCount counts the other eligible alerts; Rules lists their distinct rules.
+	// SiblingCount counts the other alerts of this key itself that the rule counts (the
+	// counted siblings); Rules lists their distinct rules. A ranking cannot know which
+	// session keys and child keys belong to the key, so their alerts are not counted
+	// here: the key's case counts them apart (Counts.Key is this count, Counts.Lineage
+	// theirs). Read these counts through SummaryCounts.
 	SiblingCount int         `json:"sibling_count"`
 	Rules        []RuleCount `json:"sibling_rules"`
 	MaxSeverity  Severity    `json:"max_severity"`

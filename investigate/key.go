@@ -26,6 +26,15 @@ func IsLongTermKey(key string) bool { return strings.HasPrefix(key, "AKIA") && I
 // IsSessionKey reports whether key is a temporary (STS) key (ASIA...).
 func IsSessionKey(key string) bool { return strings.HasPrefix(key, "ASIA") && IsAccessKeyID(key) }
 
+// LineageKind names what a key of a case's lineage other than the case key is: a
+// "derived session" (ASIA...) or a "child key" (an access key the lineage created).
+func LineageKind(key string) string {
+	if IsSessionKey(key) {
+		return "derived session"
+	}
+	return "child key"
+}
+
 // AccessKeyID is an access key id that has been checked: ParseAccessKeyID (and
 // UnmarshalText, which calls it) is its only constructor, so a value of this type is
 // always trimmed and well formed, and the zero value means "no key".

@@ -50,7 +50,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		}
 	}
 	if valid > 0 {
-		deact.Untouched = append(deact.Untouched, fmt.Sprintf("%d derived sessions stay valid until they expire (up to 36 h): revoke them separately", valid))
+		deact.Untouched = append(deact.Untouched, Plural(valid, "derived session")+" "+pluralVerb(valid, "stays", "stay")+" valid until "+pluralVerb(valid, "it expires", "they expire")+" (up to 36 h): revoke "+pluralVerb(valid, "it", "them")+" separately")
 	}
 	switch {
 	case user == "" && !c.Owner.Root:
@@ -117,8 +117,8 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 	if len(byRegion) > 0 {
 		a := Action{
 			ID: ActStopInstances + ":" + key, Kind: ActStopInstances, Key: key, Target: Target{System: SystemAWS, Account: acct}, ConfirmToken: key, Instances: byRegion,
-			Group: GroupInstances, Resource: fmt.Sprintf("%d instances", countIDs(byRegion)),
-			Title: fmt.Sprintf("Stop %d instances launched through the key's follow-ups", countIDs(byRegion)),
+			Group: GroupInstances, Resource: Plural(countIDs(byRegion), "instance"),
+			Title: "Stop " + Plural(countIDs(byRegion), "instance") + " launched through the key's follow-ups",
 			Undo:  "start the instances again (aws ec2 start-instances); their disks and addresses are kept, public IPs may change",
 			Affects: []string{"stops the instances (not terminate: disks stay for forensics)",
 				"each call is tried with DryRun first"},

@@ -39,13 +39,15 @@ func (l *ProblemLog) Count() int {
 }
 
 // Report appends the problems to rep, and one problem at where counting the others
-// ("N more <records> could not be read as <what>").
-func (l *ProblemLog) Report(rep *SourceReport, where, records, what string) {
+// ("N more <records> could not be read as <what>"); record is the noun of one record
+// ("document"), made plural as the count needs.
+func (l *ProblemLog) Report(rep *SourceReport, where, record, what string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep.Problems = append(rep.Problems, l.problems...)
 	if more := l.n - l.max(); more > 0 {
-		rep.Problems = append(rep.Problems, Problem{Where: where, Message: fmt.Sprintf("%d more %s could not be read as %s", more, records, what)})
+		msg := fmt.Sprintf("%s more %s could not be read as %s", Thousands(more), pluralWord(more, record), what)
+		rep.Problems = append(rep.Problems, Problem{Where: where, Message: msg})
 	}
 }
 

@@ -39,7 +39,8 @@ func LastUsedWhen(l *LastUsed) string {
 	return s
 }
 
-// Plural writes a count with its noun: "1 launch", "2 launches", "1,872 files".
+// Plural writes a count with its noun: "1 launch", "2 launches", "1,872 files",
+// "3 retries".
 func Plural(n int, noun string) string { return Thousands(n) + " " + pluralWord(n, noun) }
 
 func pluralWord(n int, noun string) string {
@@ -47,10 +48,21 @@ func pluralWord(n int, noun string) string {
 		return noun
 	}
 	switch {
-	case strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "ss"), strings.HasSuffix(noun, "s"):
+	case strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "sh"), strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "x"):
 		return noun + "es"
+	case len(noun) > 1 && noun[len(noun)-1] == 'y' && !strings.ContainsRune("aeiou", rune(noun[len(noun)-2])):
+		return noun[:len(noun)-1] + "ies" // retry, policy; not key
 	}
 	return noun + "s"
+}
+
+// pluralVerb picks the form that agrees with a count: one for 1, many otherwise
+// ("stays"/"stay", "it"/"them").
+func pluralVerb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Thousands writes n with thousands separators: 1,872.

@@ -87,7 +87,7 @@ type AlertRef struct {
 	RuleName string `json:"rule_name,omitempty"`
 	Status   string `json:"status,omitempty"`
 	// HigherOrder is set for higher-order alerts mapped to the key through an address;
-	// ViaKey for alerts raised for a derived session.
+	// ViaKey for alerts of a derived session or child key (Sibling.ViaKey).
 	HigherOrder bool   `json:"higher_order,omitempty"`
 	ViaKey      string `json:"via_key,omitempty"`
 }
@@ -150,7 +150,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		targets = append(targets, a)
 	}
 	if len(targets) == 0 {
-		return Action{}, fmt.Errorf("%w: the %d Elastic alerts of %s are already %s", ErrNothingToChange, len(all), c.Key.String(), describeStatus(status))
+		return Action{}, fmt.Errorf("%w: the %s of %s %s already %s", ErrNothingToChange, Plural(len(all), "Elastic alert"), c.Key.String(), pluralVerb(len(all), "is", "are"), describeStatus(status))
 	}
 	ids := make([]string, len(targets))
 	for i, a := range targets {
@@ -162,7 +162,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 	}
 	verb := map[string]string{WorkflowOpen: "Reopen", WorkflowAcknowledged: "Acknowledge", WorkflowClosed: "Close"}[status]
 	a := Action{
-		ID: ActKibanaSetStatus + ":" + t.space() + ":" + c.Key.String() + ":" + status, Kind: ActKibanaSetStatus, Key: c.Key.String(),
+		ID: ActKibanaSetStatus + ":" + t.space() + ":" + c.Key.String() + ":" + status + reasonSuffix(reason), Kind: ActKibanaSetStatus, Group: GroupKibana, Key: c.Key.String(),
 		User: c.Owner.User, Target: t.of(c), ConfirmToken: c.Key.String(),
 		Title: fmt.Sprintf("%s %s of %s in Kibana (space %s)", verb, Plural(len(targets), "Elastic alert"), c.Key.String(), t.space()),
 		Calls: []APICall{{Service: KibanaService, Operation: OpSetAlertStatus, Params: params}},
@@ -185,7 +185,7 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		case x.HigherOrder:
 			line += "; a higher-order alert grouped by address: it may concern other keys from the same address"
 		case x.ViaKey != "":
-			line += "; raised for derived session " + x.ViaKey
+			line += "; raised for " + LineageKind(x.ViaKey) + " " + x.ViaKey
 		}
 		a.Affects = append(a.Affects, line)
 	}
@@ -204,6 +204,15 @@ func PlanAlertStatus(c *Case, t KibanaTarget, status, reason string) (Action, er
 		a.Undo = "set the alerts back to their former status (the undo calls)"
 	}
 	return a, nil
+}
+
+// reasonSuffix tells closings apart by their reason in an action's id: closing as a
+// false positive is not the action closing as a true positive is.
+func reasonSuffix(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return ":" + reason
 }
 
 func describeStatus(status string) string {
@@ -263,7 +272,7 @@ func PlanKibanaCase(c *Case, t KibanaTarget, report string, o KibanaCaseOptions)
 	sev := caseSeverity(c)
 	space := t.space()
 	a := Action{
-		ID: ActKibanaCreateCase + ":" + space + ":" + c.Key.String(), Kind: ActKibanaCreateCase, Key: c.Key.String(),
+		ID: ActKibanaCreateCase + ":" + space + ":" + c.Key.String(), Kind: ActKibanaCreateCase, Group: GroupKibana, Key: c.Key.String(),
 		User: c.Owner.User, Target: t.of(c), ConfirmToken: c.Key.String(),
 		Title: fmt.Sprintf("Create a Kibana case for %s in space %s", c.Key.String(), space),
 		Calls: []APICall{{Service: KibanaService, Operation: OpCreateCase, Params: map[string]any{

@@ -264,7 +264,7 @@ func (s *Source) results(ctx context.Context, id string, q investigate.EventQuer
 			row++
 			if row > maxRows {
 				rep.Truncated = true
-				rep.Notes = append(rep.Notes, fmt.Sprintf("query %s: stopped after %d rows", id, maxRows))
+				rep.Notes = append(rep.Notes, fmt.Sprintf("query %s: stopped after %s", id, investigate.Plural(maxRows, "row")))
 				flush()
 				return nil
 			}
@@ -318,7 +318,7 @@ func isHeader(vals []*string, names []string) bool {
 // text; userIdentity is rebuilt from its selected fields.
 func Record(names []string, vals []*string) ([]byte, error) {
 	if len(names) != len(vals) {
-		return nil, fmt.Errorf("row has %d values for %d columns", len(vals), len(names))
+		return nil, fmt.Errorf("row has %s for %s", investigate.Plural(len(vals), "value"), investigate.Plural(len(names), "column"))
 	}
 	byAlias := map[string]column{}
 	for _, c := range columns {

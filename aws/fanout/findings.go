@@ -58,7 +58,7 @@ func (fs Findings[F, P]) keep(f F, origin string) (investigate.Alert, bool) {
 		return investigate.Alert{}, false
 	}
 	where := origin + " finding " + fs.ID(f)
-	doc, err := document(f)
+	doc, raw, err := document(f)
 	if err != nil {
 		fs.Skips.Unreadable(where, err)
 		return investigate.Alert{}, false
@@ -71,19 +71,27 @@ func (fs Findings[F, P]) keep(f F, origin string) (investigate.Alert, bool) {
 	case a.AccessKeyID == "":
 		fs.Skips.NoAccessKey()
 	case fs.Query.Matches(&a):
+		if len(fs.Query.AccessKeys) > 0 {
+			// A case (the alerts of given keys) shows each alert's document; a
+			// ranking (every key) keeps no alert, so it keeps no document either.
+			a.Raw, a.RawSize = investigate.KeepRaw(raw)
+		}
 		a.Origin = origin
 		return a, true
 	}
 	return investigate.Alert{}, false
 }
 
-// document is an SDK finding as the JSON document alertdoc reads: the SDK's field names
-// are the service's.
-func document(f any) (map[string]any, error) {
+// document is an SDK finding as the JSON document alertdoc reads (the SDK's field names
+// are the service's), decoded, and as JSON text, the finding's raw document.
+func document(f any) (map[string]any, []byte, error) {
 	b, err := json.Marshal(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var doc map[string]any
-	return doc, json.Unmarshal(b, &doc)
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, nil, err
+	}
+	return doc, b, nil
 }

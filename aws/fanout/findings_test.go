@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"testing"
@@ -75,5 +76,39 @@ func TestPageKeepsWhatAnswersTheQueryAndRecordsTheRest(t *testing.T) {
 	fs.Page(r, "svc eu-west-1", page[2:4])
 	if len(sent) != 1 || r.Read != int64(len(page)+2) {
 		t.Errorf("a page with nothing kept sends nothing: %d batches, read %d", len(sent), r.Read)
+	}
+}
+
+// A finding kept for a query of given keys (a case) carries its document, as the
+// service's API gave it; kept for a query of every key (a ranking), it carries none.
+func TestFindingsOfGivenKeysKeepTheirDocument(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	const key = "AKIAGGWFBBHBE7D3M9WI"
+	page := []finding{{Id: "f1", Key: key, Time: at}}
+	read := func(q investigate.AlertQuery) investigate.Alert {
+		t.Helper()
+		fs := Findings[finding, string]{
+			Query: q,
+			ID:    func(f finding) string { return f.Id },
+			Map: func(doc map[string]any) (investigate.Alert, []string, error) {
+				return investigate.Alert{ID: doc["Id"].(string), AccessKeyID: doc["Key"].(string), Time: at}, nil, nil
+			},
+			Skips: &recorded{},
+		}
+		var sent []investigate.Alert
+		fs.Page(&Region{sink: func(b []investigate.Alert) { sent = append(sent, b...) }}, "svc eu-west-1", page)
+		if len(sent) != 1 {
+			t.Fatalf("query %+v: %d alerts kept", q, len(sent))
+		}
+		return sent[0]
+	}
+
+	a := read(investigate.AlertQuery{AccessKeys: investigate.KeyIDs(key)})
+	var doc finding
+	if err := json.Unmarshal(a.Raw, &doc); err != nil || doc != page[0] || a.RawSize != len(a.Raw) {
+		t.Errorf("raw document %q (size %d): %+v, %v", a.Raw, a.RawSize, doc, err)
+	}
+	if a := read(investigate.AlertQuery{}); a.Raw != nil || a.RawSize != 0 {
+		t.Errorf("a ranking's finding kept its document: %q", a.Raw)
 	}
 }

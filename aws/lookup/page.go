@@ -223,13 +223,13 @@ func page(ctx context.Context, c *cloudtrail.Client, lim interface{ Wait(context
 		case timedOut:
 			failed++
 			if failed > p.Errors {
-				return nil, retries, fmt.Errorf("no answer within %v, %d times", p.Timeout, failed)
+				return nil, retries, fmt.Errorf("no answer within %v, %s", p.Timeout, investigate.Plural(failed, "time"))
 			}
 			wait = p.backoff(failed - 1)
 		case fanout.Throttled(err):
 			throttled++
 			if throttled > p.Throttles {
-				return nil, retries, fmt.Errorf("%w (%d attempts): %w", ErrThrottled, throttled, err)
+				return nil, retries, fmt.Errorf("%w (%s): %w", ErrThrottled, investigate.Plural(throttled, "attempt"), err)
 			}
 			wait = p.backoff(throttled - 1)
 		case retryables.IsErrorRetryable(err) == aws.TrueTernary:

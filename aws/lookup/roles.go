@@ -48,7 +48,7 @@ func (s *Source) roleTasks(roles []string, rep *investigate.SourceReport) []task
 	if len(accounts) > 1 {
 		where = "accounts " + strings.Join(accounts, ", ")
 	}
-	rep.Notes = append(rep.Notes, fmt.Sprintf("history of %d roles (earlier trust policies): every %s event of %s in %s was read and matched on the role name (LookupEvents cannot filter on it); %s calls by others were not searched, nor accounts without a profile",
-		len(roles), strings.Join(RoleLookupEvents, ", "), GlobalRegion, where, strings.Join(others, ", ")))
+	rep.Notes = append(rep.Notes, fmt.Sprintf("history of %s (earlier trust policies): every %s event of %s in %s was read and matched on the role name (LookupEvents cannot filter on it); %s calls by others were not searched, nor accounts without a profile",
+		investigate.Plural(len(roles), "role"), strings.Join(RoleLookupEvents, ", "), GlobalRegion, where, strings.Join(others, ", ")))
 	return tasks
 }

@@ -170,7 +170,7 @@ func (s *Source) launchTasks(pairs []investigate.KeyPairRef, rep *investigate.So
 		tasks = append(tasks, task{sess: s.sessionFor(k[0]), account: k[0], region: k[1], eventName: "RunInstances", keyNames: byScope[k]})
 	}
 	if len(tasks) > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("launches with the key's %d key pairs: every RunInstances event of their regions was read and matched on the key name (LookupEvents cannot filter on it)", len(pairs)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("launches with the key's %s: every RunInstances event of their regions was read and matched on the key name (LookupEvents cannot filter on it)", investigate.Plural(len(pairs), "key pair")))
 	}
 	return tasks
 }

@@ -228,7 +228,7 @@ func (l *listing) found() *cloudtrail.Listing {
 // learned it (the objects without an extension it told are counted as what they are).
 func (l *listing) describe(found cloudtrail.Listing) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "listed %d prefixes: ", l.calls)
+	b.WriteString("listed " + investigate.Plural(l.calls, "prefix") + ": ")
 	if len(l.orgs) > 0 {
 		fmt.Fprintf(&b, "organisation %s, ", strings.Join(keys(l.orgs), ","))
 	}
@@ -246,11 +246,12 @@ func (l *listing) describe(found cloudtrail.Listing) string {
 			sniffed++
 		}
 	}
-	fmt.Fprintf(&b, "%d accounts, %d regions, %d days in the window: %d log objects", len(l.accounts), len(l.regions), len(l.days), len(found.Files)-sniffed)
+	fmt.Fprintf(&b, "%s, %s, %s in the window: %s", investigate.Plural(len(l.accounts), "account"), investigate.Plural(len(l.regions), "region"),
+		investigate.Plural(len(l.days), "day"), investigate.Plural(len(found.Files)-sniffed, "log object"))
 	if sniffed > 0 {
-		fmt.Fprintf(&b, " and %d objects without an extension (read when their content is CloudTrail)", sniffed)
+		fmt.Fprintf(&b, " and %s without an extension (read when their content is CloudTrail)", investigate.Plural(sniffed, "object"))
 	}
-	fmt.Fprintf(&b, "; %s (%d date folders outside the window not listed)", left, l.prunedFolders)
+	fmt.Fprintf(&b, "; %s (%s outside the window not listed)", left, investigate.Plural(l.prunedFolders, "date folder"))
 	if n := l.prune.Note(); n != "" {
 		b.WriteString("; " + n)
 	}

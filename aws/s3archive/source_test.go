@@ -180,9 +180,9 @@ func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	}
 	notes := strings.Join(rep.Notes, "\n")
 	for _, want := range []string{
-		"listing pruned to accounts " + acct + ",999999999999 and regions us-east-1: not read: 2 other accounts (" + strings.Join(sorted(others), ",") + "), 1 other regions (eu-west-1; 1 folders)",
+		"listing pruned to accounts " + acct + ",999999999999 and regions us-east-1: not read: 2 other accounts (" + strings.Join(sorted(others), ",") + "), 1 other region (eu-west-1; 1 folder)",
 		"not in the archive: account 999999999999",
-		"organisation o-a1b2c3d4e5, 1 accounts, 1 regions",
+		"organisation o-a1b2c3d4e5, 1 account, 1 region",
 	} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("notes %q lack %q", notes, want)
@@ -200,7 +200,7 @@ func testScope(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	// A prefix naming an account outside the scope lists nothing below it.
 	rec.reset()
 	rep, err = (&Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/AWSLogs/o-a1b2c3d4e5/" + others[0] + "/", Accounts: []string{acct}}).Events(ctx, q, func([]investigate.Event) {})
-	if err != nil || len(rec.listed) != 0 || rep.Files != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 other accounts ("+others[0]+")") {
+	if err != nil || len(rec.listed) != 0 || rep.Files != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 other account ("+others[0]+")") {
 		t.Errorf("err %v listed %v files %d notes %q", err, rec.listed, rep.Files, rep.Notes)
 	}
 }
@@ -420,7 +420,7 @@ func objectsBucket(t *testing.T) *s3.Client {
 
 // objectsNote is the listing note of the objects bucket: the objects without an extension
 // counted as what their content is.
-const objectsNote = ": 5 log objects; left out: 4 not-a-log, 2 empty-file, 1 digest, 1 outside-window, 1 pruned (1 date folders outside the window not listed)"
+const objectsNote = ": 5 log objects; left out: 4 not-a-log, 2 empty-file, 1 digest, 1 outside-window, 1 pruned (1 date folder outside the window not listed)"
 
 // TestObjectsAreTakenByNameAndContent: objects are read by name like the files of a
 // directory, objects without an extension by their content (sniffed as they are read:

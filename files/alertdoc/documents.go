@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keypivot/keypivot/files"
+	"github.com/keypivot/keypivot/investigate"
 )
 
 // JSON documents and arrays, streamed: the wrappers an export puts around its records
@@ -255,10 +256,10 @@ func (p *parser) streamObject(where string, named func() string) {
 		return
 	}
 	if earlyOver > 0 {
-		p.problem(where, "ES|QL response with its rows before its columns: %d rows past the %s limit not read", earlyOver, sizeString(int64(p.limit)))
+		p.problem(where, "ES|QL response with its rows before its columns: %s past the %s limit not read", investigate.Plural(earlyOver, "row"), sizeString(int64(p.limit)))
 	}
 	if len(early) > 0 && !colsSet {
-		p.problem(where, "ES|QL response without columns: its %d rows cannot be read", len(early))
+		p.problem(where, "ES|QL response without columns: its %s cannot be read", investigate.Plural(len(early), "row"))
 		return
 	}
 	if wrapped {

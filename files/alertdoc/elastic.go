@@ -38,6 +38,12 @@ const (
 	fUserARN        = "aws.cloudtrail.user_identity.arn"
 	fIdentityType   = "aws.cloudtrail.user_identity.type"
 
+	// The rule's own account of itself and the event the alert was raised on, for an
+	// alert's detail (not for correlation).
+	fRuleDescription = "kibana.alert.rule.description"
+	fRuleThreat      = "kibana.alert.rule.threat"
+	fOriginalEventID = "kibana.alert.original_event.id"
+
 	// Output columns of the higher-order ES|QL rule (facts §1).
 	fEsqlFirstSeenCount = "Esql.alert_count_long_term_key_new_ip_rule"
 	fEsqlRuleIDs        = "Esql.kibana_alert_rule_id_values"
@@ -55,8 +61,16 @@ func ElasticSourceFields() []string {
 		fUserName, fAccount, fRegion, fAccessKeyID, fUserARN, fIdentityType,
 		"Esql.*",                                                                  // the higher-order rule's columns
 		"signal.rule.*", "signal.status", "signal.reason", "signal.original_time", // legacy .siem-signals
+		fRuleDescription, fRuleThreat, fOriginalEventID,
 	}
 }
+
+// ElasticDetailFields are the fields among ElasticSourceFields that FromElastic reads for
+// an alert's detail only (the rule's description and its MITRE ATT&CK mapping, the id of
+// the event the alert was raised on): a search
+// that reads every alert of a window to correlate them and keeps none (a ranking) can
+// leave them out, which keeps its pages a few hundred bytes an alert smaller.
+func ElasticDetailFields() []string { return []string{fRuleDescription, fRuleThreat, fOriginalEventID} }
 
 // NotAlertError says a document is not an alert or finding of the expected kind, and
 // which fields were looked for.
@@ -152,6 +166,10 @@ func MapElastic(doc map[string]any, id, index string) (investigate.Alert, []Fiel
 		Action:       r.keyword(fAction),
 		AccessKeyID:  strings.TrimSpace(r.keyword(fAccessKeyID)),
 		NewTerms:     r.keywords(fNewTerms),
+
+		EventID:         r.keywordAny(fOriginalEventID, "signal.original_event.id"),
+		RuleDescription: r.keywordAny(fRuleDescription, "signal.rule.description"),
+		Threats:         readThreats(r, fRuleThreat, "signal.rule.threat"),
 	}
 	if a.ID == "" {
 		a.ID = id
@@ -272,7 +290,7 @@ func FromESQL(columns []Column, row []any) (investigate.Alert, error) {
 // MapESQL is FromESQL that also returns the fields it could not read (see MapElastic).
 func MapESQL(columns []Column, row []any) (investigate.Alert, []FieldProblem, error) {
 	if len(row) != len(columns) {
-		return investigate.Alert{}, nil, fmt.Errorf("ES|QL row has %d values for %d columns", len(row), len(columns))
+		return investigate.Alert{}, nil, fmt.Errorf("ES|QL row has %s for %s", investigate.Plural(len(row), "value"), investigate.Plural(len(columns), "column"))
 	}
 	doc := make(map[string]any, len(columns))
 	for i, c := range columns {

@@ -70,7 +70,17 @@ func TestFromElasticFixtures(t *testing.T) {
 				UserAgent: "aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.6.15 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#kali.2024 md/prompt#off md/command#sts.get-caller-identity",
 				UserName:  "deploy-bot", UserARN: testUserARN, IdentityType: "IAMUser",
 				Account: testAccount, Region: "us-east-1", Action: "GetCallerIdentity",
-				NewTerms: []string{testKey, testIP},
+				NewTerms:        []string{testKey, testIP},
+				EventID:         "3b0d6d1c-2f7b-4c0e-8f0c-5d8f1c4e9a21",
+				RuleDescription: "Identifies the first time, within the configured history window, that a long-term IAM access key ID (prefix AKIA) is used from a given source IP address.",
+				Threats: []investigate.Threat{{
+					Framework: "MITRE ATT&CK",
+					Tactic:    investigate.ThreatRef{ID: "TA0001", Name: "Initial Access", Reference: "https://attack.mitre.org/tactics/TA0001/"},
+					Techniques: []investigate.Technique{{
+						ID: "T1078", Name: "Valid Accounts", Reference: "https://attack.mitre.org/techniques/T1078/",
+						Subtechniques: []investigate.ThreatRef{{ID: "T1078.004", Name: "Cloud Accounts", Reference: "https://attack.mitre.org/techniques/T1078/004/"}},
+					}},
+				}},
 			},
 		},
 		{
@@ -350,7 +360,7 @@ func TestFromESQL(t *testing.T) {
 		t.Errorf("null source.ip row: %+v", got[2])
 	}
 
-	if _, err := FromESQL(cols, []any{"only one value"}); err == nil || !strings.Contains(err.Error(), "1 values for 12 columns") {
+	if _, err := FromESQL(cols, []any{"only one value"}); err == nil || !strings.Contains(err.Error(), "1 value for 12 columns") {
 		t.Errorf("short row: err = %v", err)
 	}
 	if _, err := FromESQL([]Column{{Name: "source.ip", Type: "ip"}}, []any{"1.2.3.4"}); err == nil {

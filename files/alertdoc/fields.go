@@ -123,7 +123,7 @@ func (r fieldReader) scalar(path, want string) (any, bool) {
 		case one == nil:
 			one = e
 		case !sameScalar(one, e):
-			r.report(path, fmt.Sprintf("an array of %d values", len(vs)), want+" (one value)")
+			r.report(path, "an array of "+investigate.Plural(len(vs), "value"), want+" (one value)")
 			return nil, false
 		}
 	}
@@ -404,10 +404,7 @@ func describe(v any) string {
 	case map[string]any:
 		return "an object"
 	case []any:
-		if len(x) == 1 {
-			return "an array of 1 value"
-		}
-		return fmt.Sprintf("an array of %d values", len(x))
+		return "an array of " + investigate.Plural(len(x), "value")
 	}
 	return fmt.Sprintf("a %T", v)
 }

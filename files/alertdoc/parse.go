@@ -238,10 +238,9 @@ func (p *parser) finish() {
 	}
 	if p.in != nil && p.in.Err != nil {
 		p.rep.Truncated = true
-		p.rep.Problems = slices.Insert(p.rep.Problems, 0, investigate.Problem{
-			Where:   p.name,
-			Message: fmt.Sprintf("%s after %d bytes: kept the %d alerts read before it; the rest of the file is lost", files.DescribeReadError(p.in.Err, p.gzipped), p.in.N, p.rep.Records),
-		})
+		msg := fmt.Sprintf("%s after %s: kept the %s read before it; the rest of the file is lost", files.DescribeReadError(p.in.Err, p.gzipped),
+			investigate.Plural(int(p.in.N), "byte"), investigate.Plural(int(p.rep.Records), "alert"))
+		p.rep.Problems = slices.Insert(p.rep.Problems, 0, investigate.Problem{Where: p.name, Message: msg})
 		if len(p.rep.Problems) > MaxProblemsPerFile {
 			p.extra += len(p.rep.Problems) - MaxProblemsPerFile
 			p.rep.Problems = p.rep.Problems[:MaxProblemsPerFile]
@@ -253,7 +252,7 @@ func (p *parser) finish() {
 			p.problem(p.name, "a CloudTrail log, not an alert export: %s (read it as a trail source)", p.cloudTrailCount())
 		case p.rep.Records == 0:
 			first := p.nonAlertProbs[0]
-			p.problem(p.name, "no alerts in this file: none of its %d records is an alert or finding (the first, %s: %s)", p.nonAlerts, first.Where, first.Message)
+			p.problem(p.name, "no alerts in this file: none of its %s is an alert or finding (the first, %s: %s)", investigate.Plural(p.nonAlerts, "record"), first.Where, first.Message)
 		default:
 			for _, pr := range p.nonAlertProbs {
 				p.problem(pr.Where, "%s", pr.Message)
@@ -262,7 +261,7 @@ func (p *parser) finish() {
 		}
 	}
 	if p.extra > 0 {
-		msg := fmt.Sprintf("%d more problems in this file", p.extra)
+		msg := investigate.Plural(p.extra, "more problem") + " in this file"
 		if len(p.extraFields) > 0 {
 			var parts []string
 			for _, f := range slices.Sorted(maps.Keys(p.extraFields)) {
@@ -277,11 +276,11 @@ func (p *parser) finish() {
 func (p *parser) cloudTrailCount() string {
 	switch {
 	case p.stopped && p.cloudTrail >= cloudTrailStopAfter:
-		return fmt.Sprintf("its first %d records are CloudTrail events (reading stopped there)", p.cloudTrail)
+		return "its first " + investigate.Plural(p.cloudTrail, "record") + " are CloudTrail events (reading stopped there)"
 	case p.cloudTrail == 1:
 		return "its one record is a CloudTrail event"
 	}
-	return fmt.Sprintf("its %d records are CloudTrail events", p.cloudTrail)
+	return "its " + investigate.Plural(p.cloudTrail, "record") + " are CloudTrail events"
 }
 
 func (p *parser) cancelled() bool {

@@ -421,7 +421,7 @@ func TestParseMalformed(t *testing.T) {
 		if !got.rep.Truncated {
 			t.Error("report not marked truncated")
 		}
-		hasProblem(t, got.rep, "a.ndjson.gz", fmt.Sprintf("truncated gzip (unexpected end of data) after %d bytes: kept the %d alerts", got.rep.Bytes, len(got.alerts)))
+		hasProblem(t, got.rep, "a.ndjson.gz", fmt.Sprintf("truncated gzip (unexpected end of data) after %s: kept the %s", investigate.Plural(int(got.rep.Bytes), "byte"), investigate.Plural(len(got.alerts), "alert")))
 		if len(got.rep.Problems) != 1 {
 			t.Errorf("the cut line was reported too: %+v", got.rep.Problems)
 		}
@@ -505,7 +505,7 @@ func TestParseMalformed(t *testing.T) {
 		data := []byte(`{"columns":[{"name":"kibana.alert.rule.name","type":"keyword"},{"name":"_id","type":"keyword"}],"values":[["R","a"],["R"],"x",["R","c"]]}`)
 		got := parseBytes(t, "q.json", data, investigate.AlertQuery{})
 		got.wantIDs(t, "a", "c")
-		hasProblem(t, got.rep, "q.json#record 2", "ES|QL row has 1 values for 2 columns")
+		hasProblem(t, got.rep, "q.json#record 2", "ES|QL row has 1 value for 2 columns")
 		hasProblem(t, got.rep, "q.json#record 3", "ES|QL row is not an array")
 	})
 	t.Run("ES|QL values before columns", func(t *testing.T) {

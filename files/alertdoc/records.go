@@ -1,6 +1,8 @@
 package alertdoc
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,7 +96,7 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 	switch {
 	case s.source != nil || (s.fields != nil && !s.kibana && (m["_id"] != nil || m["_index"] != nil)):
 		a, bad, err := MapElastic(m, id, index)
-		p.mapped(a, bad, err, where, kindElasticHit)
+		p.mapped(a, elasticSource(m), bad, err, where, kindElasticHit)
 	case s.hits != nil:
 		for i, h := range s.hits {
 			if p.stopped || p.cancelled() {
@@ -133,18 +135,18 @@ func (p *parser) object(m map[string]any, where, id, index string, depth int) {
 		p.eventBridge(m, s, where, depth)
 	case s.kibana || exactDoc(m).has(fRuleName) || exactDoc(m).has(fRuleID):
 		a, bad, err := MapElastic(m, id, index)
-		p.mapped(a, bad, err, where, kindElasticDoc)
+		p.mapped(a, m, bad, err, where, kindElasticDoc)
 	case isASFFFinding(m):
 		a, bad, err := MapASFF(m)
-		p.mapped(a, bad, err, where, kindASFF)
+		p.mapped(a, m, bad, err, where, kindASFF)
 	case isGuardDutyFinding(m):
 		a, bad, err := MapGuardDuty(m)
-		p.mapped(a, bad, err, where, kindGuardDuty)
+		p.mapped(a, m, bad, err, where, kindGuardDuty)
 	case s.eventName && s.eventSourceKey, isCloudTrailRecord(m):
 		p.nonAlert(where, errors.New("a CloudTrail event, not an alert"), true)
 	default:
 		a, bad, err := MapElastic(m, id, index) // legacy signals, or an error naming the fields
-		p.mapped(a, bad, err, where, kindElasticDoc)
+		p.mapped(a, m, bad, err, where, kindElasticDoc)
 	}
 }
 
@@ -154,7 +156,7 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 	switch {
 	case strings.EqualFold(s.eventSource, "aws.guardduty"):
 		a, bad, err := MapGuardDuty(m)
-		p.mapped(a, bad, err, where, kindGuardDuty)
+		p.mapped(a, m, bad, err, where, kindGuardDuty)
 	case strings.EqualFold(s.eventSource, "aws.securityhub"):
 		fs, _ := Doc(s.detail).Get("findings")
 		arr, ok := fs.([]any)
@@ -170,7 +172,7 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 				continue
 			}
 			a, bad, err := MapASFF(fm)
-			p.mapped(a, bad, err, fw, kindASFF)
+			p.mapped(a, fm, bad, err, fw, kindASFF)
 		}
 	default:
 		p.nonAlert(where, fmt.Errorf("an EventBridge event of %q (%q), not a GuardDuty or Security Hub finding", s.eventSource, s.detailType), false)
@@ -179,12 +181,22 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 
 func (p *parser) esqlRow(cols []Column, row []any, where string) {
 	a, bad, err := MapESQL(cols, row)
-	p.mapped(a, bad, err, where, kindESQLRow)
+	var doc map[string]any
+	if p.keepRaw() && err == nil {
+		doc = make(map[string]any, len(cols))
+		for i, c := range cols {
+			if i < len(row) {
+				doc[c.Name] = row[i]
+			}
+		}
+	}
+	p.mapped(a, doc, bad, err, where, kindESQLRow)
 }
 
 // mapped counts one mapped record: an alert (with the fields it could not read), or the
-// error that made it none.
-func (p *parser) mapped(a investigate.Alert, bad []FieldProblem, err error, where, kind string) {
+// error that made it none. doc is the alert's document (an ES|QL row as its columns),
+// kept as the alert's Raw when the query is a case's (keepRaw).
+func (p *parser) mapped(a investigate.Alert, doc map[string]any, bad []FieldProblem, err error, where, kind string) {
 	if !p.sniffPast() {
 		return
 	}
@@ -215,6 +227,9 @@ func (p *parser) mapped(a investigate.Alert, bad []FieldProblem, err error, wher
 		}
 	}
 	a.Origin = where
+	if p.keepRaw() {
+		a.Raw, a.RawSize = rawDocument(doc)
+	}
 	p.rep.Matched++
 	p.batch = append(p.batch, a)
 	if len(p.batch) >= batchSize {
@@ -238,4 +253,38 @@ func (p *parser) nonAlert(where string, err error, cloudTrail bool) {
 	if p.rep.Records == 0 && p.cloudTrail >= cloudTrailStopAfter && p.cloudTrail == p.nonAlerts {
 		p.stopped = true
 	}
+}
+
+// keepRaw says whether alerts keep their documents (Alert.Raw): when the query asks for
+// the alerts of given keys (a case, which shows them), not for every alert (a ranking,
+// which keeps none).
+func (p *parser) keepRaw() bool { return p.keys != nil }
+
+// elasticSource is the _source of an Elastic hit (its fields when read with the fields
+// API), or the hit itself when it has neither.
+func elasticSource(hit map[string]any) map[string]any {
+	if src, ok := hit["_source"].(map[string]any); ok {
+		return src
+	}
+	if f, ok := hit["fields"].(map[string]any); ok {
+		return f
+	}
+	return hit
+}
+
+// rawDocument encodes an alert's document back to JSON for Alert.Raw: the values as
+// read, the members in name order (a file's document is decoded before it is mapped, and
+// a streamed export never holds its bytes whole), bounded by investigate.KeepRaw. A
+// document that does not encode gives none.
+func rawDocument(doc map[string]any) (json.RawMessage, int) {
+	if doc == nil {
+		return nil, 0
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(doc) != nil {
+		return nil, 0
+	}
+	return investigate.KeepRaw(b.Bytes())
 }

@@ -47,9 +47,9 @@ func (s *Skips) Report(rep *investigate.SourceReport) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.noKey > 0 {
-		n := fmt.Sprintf("%d findings name", s.noKey)
+		n := investigate.Plural(s.noKey, "finding") + " name"
 		if s.noKey == 1 {
-			n = "1 finding names"
+			n += "s"
 		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s no access key (%s): skipped", n, s.NoKey))
 	}

@@ -110,7 +110,7 @@ func (s *FileSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink 
 	rep.Notes = append(rep.Notes, summaryNote(done, containers, kinds))
 	if ctx.Err() != nil {
 		rep.Truncated = true
-		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled: %d of %d files read", done, len(toRead)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled: %d of %s read", done, investigate.Plural(len(toRead), "file")))
 	}
 	rep.Elapsed = time.Since(start)
 	return rep, ctx.Err()
@@ -140,10 +140,7 @@ func summaryNote(filesRead int, containers, kinds map[string]int) string {
 		}
 		parts = append(parts, fmt.Sprintf("%d %s", n, label))
 	}
-	s := fmt.Sprintf("read %d files", filesRead)
-	if filesRead == 1 {
-		s = "read 1 file"
-	}
+	s := "read " + investigate.Plural(filesRead, "file")
 	if len(parts) > 0 {
 		s += " (" + strings.Join(parts, ", ") + ")"
 	}

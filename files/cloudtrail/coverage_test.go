@@ -250,7 +250,7 @@ func TestCoverageOfEverySearchedFile(t *testing.T) {
 	testfiles.Write(t, lay("444455556666", "eu-west-1", "20261120T1305Z"), gz(t, []byte(`{"Records":[`+recordAt("l2", other, "2026-11-20T13:01:00Z", "444455556666", "eu-west-1")+`]}`)))
 	src = &FileSource{Paths: []string{filepath.Join(dir, "AWSLogs")}}
 	rep, _ = scanWith(t, src, investigate.EventQuery{KeyPairs: []investigate.KeyPairRef{{Name: "kp", Region: "us-east-1"}}})
-	if rep.Files != 2 || rep.Bytes == 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 files outside the key pairs' regions not read") {
+	if rep.Files != 2 || rep.Bytes == 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 file outside the key pairs' regions not read") {
 		t.Fatalf("files %d notes %q", rep.Files, rep.Notes)
 	}
 	want := investigate.Window{Since: time.Date(2026, 11, 20, 10, 1, 0, 0, time.UTC), Until: time.Date(2026, 11, 20, 13, 5, 0, 0, time.UTC)}

@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/keypivot/keypivot/files"
+	"github.com/keypivot/keypivot/investigate"
 )
 
 func init() {
@@ -44,7 +45,7 @@ func (l *libdeflate) gunzip(dst, src []byte, limit int) ([]byte, error) {
 	in := src
 	for len(in) > 0 {
 		if !files.IsGzip(in) {
-			return nil, fmt.Errorf("%w: %d bytes after the last member", errLibdeflate, len(in))
+			return nil, fmt.Errorf("%w: %s after the last member", errLibdeflate, investigate.Plural(len(in), "byte"))
 		}
 		if cap(out)-len(out) < 64 {
 			if err := grow(&out, limit); err != nil {

@@ -148,14 +148,14 @@ func (p *Pruning) Note() string {
 	note := "listing pruned to " + strings.Join(parts, " and ")
 	var out []string
 	if len(p.Accounts) > 0 {
-		out = append(out, fmt.Sprintf("%d other accounts (%s)", len(p.Accounts), strings.Join(sortedKeys(p.Accounts), ",")))
+		out = append(out, fmt.Sprintf("%s (%s)", investigate.Plural(len(p.Accounts), "other account"), strings.Join(sortedKeys(p.Accounts), ",")))
 	}
 	if len(p.Regions) > 0 {
 		n := 0
 		for _, c := range p.Regions {
 			n += c
 		}
-		out = append(out, fmt.Sprintf("%d other regions (%s; %d folders)", len(p.Regions), strings.Join(sortedKeys(p.Regions), ","), n))
+		out = append(out, fmt.Sprintf("%s (%s; %s)", investigate.Plural(len(p.Regions), "other region"), strings.Join(sortedKeys(p.Regions), ","), investigate.Plural(n, "folder")))
 	}
 	if len(out) > 0 {
 		note += ": not read: " + strings.Join(out, ", ")

@@ -286,7 +286,7 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 	p.buf = content
 	if readErr != nil {
 		// A truncated gzip still yields what was decompressed before the damage.
-		p.problem(p.name, "%s after %d bytes; reading the records before it", files.DescribeReadError(readErr, files.IsGzip(raw)), n)
+		p.problem(p.name, "%s after %s; reading the records before it", files.DescribeReadError(readErr, files.IsGzip(raw)), investigate.Plural(int(n), "byte"))
 	}
 	if len(bytes.TrimSpace(p.buf)) == 0 {
 		if readErr == nil {
@@ -375,7 +375,7 @@ func (p *parser) stream(r io.Reader) {
 	p.stats.Bytes = out.N
 	p.stats.Compressed = cr.N
 	if s.Err() != nil {
-		p.problem(p.name, "%s after %d bytes; the records before it were read", files.DescribeReadError(s.Err(), gzipped), out.N)
+		p.problem(p.name, "%s after %s; the records before it were read", files.DescribeReadError(s.Err(), gzipped), investigate.Plural(int(out.N), "byte"))
 	}
 }
 

@@ -73,7 +73,7 @@ func TestAccountsAndRegionsPruneADirectory(t *testing.T) {
 	}
 	root := filepath.Join(dir, "AWSLogs/o-abc123def4/222233334444")
 	ids, rep = run(&FileSource{Paths: []string{root}, Accounts: []string{"111122223333"}})
-	if len(ids) != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 other accounts (222233334444)") {
+	if len(ids) != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 other account (222233334444)") {
 		t.Fatalf("root out of scope: %v %q", ids, rep.Notes)
 	}
 	// A file named explicitly is read whatever the scope.

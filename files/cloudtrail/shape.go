@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/keypivot/keypivot/files/jsonstream"
+	"github.com/keypivot/keypivot/investigate"
 )
 
 // Shape check. A file whose tokens rule it out is never decoded, so nothing in the parser
@@ -178,7 +179,7 @@ func walkStructure(b []byte, i int) *shapeProblem {
 	}
 	msg := "invalid JSON line"
 	if len(bad) > 1 {
-		msg = fmt.Sprintf("invalid JSON line (and %d more lines)", len(bad)-1)
+		msg = fmt.Sprintf("invalid JSON line (and %s)", investigate.Plural(len(bad)-1, "more line"))
 	}
 	return &shapeProblem{where: badLine, message: msg}
 }

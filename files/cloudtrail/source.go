@@ -511,14 +511,14 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	rep.Files = int(searched.Load())
 	fillCoverage(&rep, cover)
 	if n := fromIndex.Load(); n > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d of %d files answered from the index of an earlier pass without reading them", describeQuery(q), n, len(files)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d of %s answered from the index of an earlier pass without reading them", describeQuery(q), n, investigate.Plural(len(files), "file")))
 	}
 	if n := ruledOut.Load(); n > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d files outside the key pairs' regions not read", describeQuery(q), n))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s outside the key pairs' regions not read", describeQuery(q), investigate.Plural(int(n), "file")))
 	}
 	if ctx.Err() != nil {
 		rep.Truncated = true
-		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled after %d of %d files", done.Load(), len(files)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("cancelled after %d of %s", done.Load(), investigate.Plural(len(files), "file")))
 	}
 	sort.Slice(sniffs, func(i, j int) bool { return sniffs[i].index < sniffs[j].index })
 	return rep, sniffs
@@ -539,10 +539,10 @@ func indexRulesOut(x *Index, f *File, m *Matcher, out **Tokens) bool {
 func describeQuery(q investigate.EventQuery) string {
 	var parts []string
 	if n := len(q.AccessKeys); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d keys", n))
+		parts = append(parts, investigate.Plural(n, "key"))
 	}
 	if n := len(q.KeyPairs); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d key pairs", n))
+		parts = append(parts, investigate.Plural(n, "key pair"))
 	}
 	if len(parts) == 0 {
 		return "query for every record"

@@ -139,7 +139,7 @@ type Damage struct {
 }
 
 func (d Damage) String() string {
-	return fmt.Sprintf("line %d, byte %d (%d bytes): %s", d.Line, d.Offset, d.Length, d.Reason)
+	return fmt.Sprintf("line %d, byte %d (%s): %s", d.Line, d.Offset, investigate.Plural(int(d.Length), "byte"), d.Reason)
 }
 
 // DamageError is returned by Entries, with every record it could read, when part of the

@@ -12,41 +12,111 @@ import (
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// rule is an Elastic Security prebuilt rule, as its alerts name it.
+// rule is an Elastic Security prebuilt rule, as its alerts name it: with its
+// description and MITRE ATT&CK mapping (threat) as elastic/detection-rules has them.
 type rule struct {
 	name, id, typ, severity string
 	risk                    int
 	tags                    []string
+	description             string
+	threat                  []any
 }
+
+// tactic is one entry of a rule's threat (kibana.alert.rule.threat): a MITRE ATT&CK
+// tactic and its techniques.
+func tactic(id, name string, techniques ...obj) obj {
+	return obj{
+		"framework": "MITRE ATT&CK",
+		"tactic":    obj{"id": id, "name": name, "reference": "https://attack.mitre.org/tactics/" + id + "/"},
+		"technique": toAny(techniques),
+	}
+}
+
+// technique is one technique of a tactic, with its subtechniques (ids T1234.001).
+func technique(id, name string, subtechniques ...obj) obj {
+	t := obj{"id": id, "name": name, "reference": "https://attack.mitre.org/techniques/" + id + "/"}
+	if len(subtechniques) > 0 {
+		t["subtechnique"] = toAny(subtechniques)
+	}
+	return t
+}
+
+// subtechnique is one subtechnique: its reference is its parent's page and its number.
+func subtechnique(id, name string) obj {
+	parent, num, _ := strings.Cut(id, ".")
+	return obj{"id": id, "name": name, "reference": "https://attack.mitre.org/techniques/" + parent + "/" + num + "/"}
+}
+
+func toAny(l []obj) []any {
+	out := make([]any, len(l))
+	for i, o := range l {
+		out[i] = o
+	}
+	return out
+}
+
+func threats(t ...obj) []any { return toAny(t) }
 
 var awsTags = []string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS CloudTrail"}
 
 func tags(extra ...string) []string { return append(append([]string{}, awsTags...), extra...) }
 
-// The rules of the scenario's alerts (facts §1 and elastic/detection-rules).
+// The rules of the scenario's alerts (facts §1 and elastic/detection-rules), with their
+// descriptions and ATT&CK mappings as the rules' files have them. The key-pair rule is
+// not in elastic/detection-rules: its description is the demo's own and its mapping
+// follows its tags (Persistence, Lateral Movement).
 var (
 	ruleFirstSeen = rule{"AWS IAM Long-Term Access Key First Seen from Source IP", investigate.FirstSeenRuleID, "new_terms", "medium", 47,
-		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide", "Noise: High", "Performance: Normal", "Profile: Aggressive")}
+		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide", "Noise: High", "Performance: Normal", "Profile: Aggressive"),
+		"Identifies the first time, within the configured history window, that a long-term IAM access key ID (prefix AKIA) is used successfully from a given source.ip in AWS CloudTrail. Long-term access keys belong to IAM users or the account root user. They are a common target after credential theft or leakage, including supply-chain and exposed-key scenarios. Temporary security credentials (prefix ASIA) and console sessions are excluded so the signal emphasizes programmatic access patterns.",
+		threats(tactic("TA0006", "Credential Access", technique("T1552", "Unsecured Credentials")),
+			tactic("TA0001", "Initial Access", technique("T1078", "Valid Accounts", subtechnique("T1078.004", "Cloud Accounts"))))}
 	ruleCorrelated = rule{"AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts", investigate.CorrelatedKeyRuleID, "esql", "high", 73,
-		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide", investigate.HigherOrderRuleTag, "Noise: Low", "Performance: Normal")}
+		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide", investigate.HigherOrderRuleTag, "Noise: Low", "Performance: Normal"),
+		"Correlates open detection alerts that share the same long-term IAM access key ID (prefix AKIA). It fires when the rule AWS Long-Term Access Key First Seen from Source IP (rule_id: 9f8e3c5e-f72e-4e91-93f6-e98a4fae3e4f) has triggered for that key and at least one other open alert for the same key is medium, high, or critical severity. This higher-order rule helps prioritize long-term key novelty when it co-occurs with elevated detections that may indicate post-compromise activity.",
+		threats(tactic("TA0006", "Credential Access", technique("T1552", "Unsecured Credentials")),
+			tactic("TA0001", "Initial Access", technique("T1078", "Valid Accounts", subtechnique("T1078.004", "Cloud Accounts"))))}
 	ruleCallerIdentity = rule{"AWS STS GetCallerIdentity API Called for the First Time", "30fbf4db-c502-4e68-a239-2e99af0f70da", "new_terms", "medium", 47,
-		tags("Data Source: AWS STS", "Use Case: Identity and Access Audit", "Tactic: Discovery", "Resources: Investigation Guide")}
+		tags("Data Source: AWS STS", "Use Case: Identity and Access Audit", "Tactic: Discovery", "Resources: Investigation Guide"),
+		"An adversary with access to a set of compromised credentials may attempt to verify that the credentials are valid and determine what account they are using. This rule looks for the first time an identity has called the STS GetCallerIdentity API, which may be an indicator of compromised credentials. A legitimate user would not need to perform this operation as they should know the account they are using.",
+		threats(tactic("TA0007", "Discovery", technique("T1033", "System Owner/User Discovery"),
+			technique("T1087", "Account Discovery", subtechnique("T1087.004", "Cloud Account"))))}
 	ruleKeyForOther = rule{"AWS IAM User Created Access Keys For Another User", "696015ef-718e-40ff-ac4a-cc2ba88dbeeb", "esql", "high", 73,
-		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Privilege Escalation", "Tactic: Persistence", "Resources: Investigation Guide")}
+		tags("Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Privilege Escalation", "Tactic: Persistence", "Resources: Investigation Guide"),
+		"An adversary with access to a set of compromised credentials may attempt to persist or escalate privileges by creating a new set of credentials for an existing user. This rule looks for use of the IAM `CreateAccessKey` API operation to create new programmatic access keys for another IAM user.",
+		threats(tactic("TA0003", "Persistence", technique("T1098", "Account Manipulation", subtechnique("T1098.001", "Additional Cloud Credentials"))),
+			tactic("TA0004", "Privilege Escalation", technique("T1098", "Account Manipulation", subtechnique("T1098.001", "Additional Cloud Credentials"))))}
 	ruleAdminAttached = rule{"AWS IAM AdministratorAccess Policy Attached to User", "9aa4be8d-5828-417d-9f54-7cd304571b24", "esql", "high", 73,
-		tags("Data Source: AWS IAM", "Use Case: Identity and Access Audit", "Tactic: Privilege Escalation", "Resources: Investigation Guide")}
+		tags("Data Source: AWS IAM", "Use Case: Identity and Access Audit", "Tactic: Privilege Escalation", "Resources: Investigation Guide"),
+		"An adversary with access to a set of compromised credentials may attempt to persist or escalate privileges by attaching additional permissions to compromised user accounts. This rule looks for use of the IAM AttachUserPolicy API operation to attach the highly permissive AdministratorAccess AWS managed policy to an existing IAM user.",
+		threats(tactic("TA0004", "Privilege Escalation", technique("T1098", "Account Manipulation", subtechnique("T1098.003", "Additional Cloud Roles"))),
+			tactic("TA0003", "Persistence", technique("T1098", "Account Manipulation", subtechnique("T1098.003", "Additional Cloud Roles"))))}
 	ruleLoginProfile = rule{"AWS IAM Login Profile Created or Modified for an IAM User", "f4dc90eb-e77e-4f0e-b18b-eb50da9e827e", "query", "medium", 47,
-		tags("Domain: Identity", "Data Source: AWS IAM", "Use Case: Identity and Access Audit", "Tactic: Persistence", "Resources: Investigation Guide", "Noise: Low", "Performance: Fast", "Rule Type: Custom Query (KQL)")}
+		tags("Domain: Identity", "Data Source: AWS IAM", "Use Case: Identity and Access Audit", "Tactic: Persistence", "Resources: Investigation Guide", "Noise: Low", "Performance: Fast", "Rule Type: Custom Query (KQL)"),
+		"Identifies creation or modification of a console login profile for an AWS IAM user via CreateLoginProfile or UpdateLoginProfile. A login profile enables password-based console sign-in for an IAM user. Adversaries who obtain programmatic credentials may create a login profile to add persistent interactive console access, or update an existing profile to reset another user's password and take over the account, even after the original access keys are rotated.",
+		threats(tactic("TA0003", "Persistence", technique("T1098", "Account Manipulation", subtechnique("T1098.001", "Additional Cloud Credentials"))))}
 	ruleKeyPair = rule{"AWS EC2 CreateKeyPair by New Principal from Non-Cloud AS Organization", "c8e4f1a2-9b3d-4c5e-a6f7-8b9c0d1e2f3a", "new_terms", "high", 73,
-		tags("Data Source: AWS EC2", "Use Case: Threat Detection", "Tactic: Persistence", "Tactic: Lateral Movement", "Resources: Investigation Guide")}
+		tags("Data Source: AWS EC2", "Use Case: Threat Detection", "Tactic: Persistence", "Tactic: Lateral Movement", "Resources: Investigation Guide"),
+		"Identifies the creation of an EC2 key pair by a principal that has not created one before, from a source whose AS organization is not a cloud provider. An adversary holding stolen credentials may create a key pair to log in to instances it launches or already runs, keeping access that outlives the credentials.",
+		threats(tactic("TA0003", "Persistence", technique("T1098", "Account Manipulation", subtechnique("T1098.001", "Additional Cloud Credentials"))),
+			tactic("TA0008", "Lateral Movement", technique("T1021", "Remote Services", subtechnique("T1021.004", "SSH"))))}
 	ruleDiscoveryCLI = rule{"AWS Discovery API Calls via CLI from a Single Resource", "74f45152-9aee-11ef-b0a5-f661ea17fbcd", "esql", "low", 21,
-		tags("Data Source: AWS EC2", "Data Source: AWS IAM", "Data Source: AWS S3", "Use Case: Threat Detection", "Tactic: Discovery", "Resources: Investigation Guide")}
+		tags("Data Source: AWS EC2", "Data Source: AWS IAM", "Data Source: AWS S3", "Use Case: Threat Detection", "Tactic: Discovery", "Resources: Investigation Guide"),
+		"Detects when a single AWS resource is running multiple `Describe` and `List` API calls in a 10-second window. This behavior could indicate an actor attempting to discover the AWS infrastructure using compromised credentials or a compromised instance. Adversaries may use this information to identify potential targets for further exploitation or to gain a better understanding of the target's infrastructure.",
+		threats(tactic("TA0007", "Discovery", technique("T1580", "Cloud Infrastructure Discovery")))}
 	ruleRareError = rule{"Rare AWS Error Code", "19de8096-e2b0-4bd8-80c9-34a820813fff", "machine_learning", "low", 21,
-		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Rule Type: ML", "Rule Type: Machine Learning", "Resources: Investigation Guide"}}
+		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Rule Type: ML", "Rule Type: Machine Learning", "Resources: Investigation Guide"},
+		"A machine learning job detected an unusual error in a CloudTrail message. These can be byproducts of attempted or successful persistence, privilege escalation, defense evasion, discovery, lateral movement, or collection.",
+		nil}
 	ruleSnapshotDeprecated = rule{"Deprecated - AWS EC2 Snapshot Activity", "98fd7407-0bd5-5817-cda0-3fcc33113a56", "query", "medium", 47,
-		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Use Case: Asset Visibility", "Tactic: Exfiltration", "Resources: Investigation Guide"}}
+		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Use Case: Asset Visibility", "Tactic: Exfiltration", "Resources: Investigation Guide"},
+		"An attempt was made to modify AWS EC2 snapshot attributes. Snapshots are sometimes shared by threat actors in order to exfiltrate bulk data from an EC2 fleet. If the permissions were modified, verify the snapshot was not shared with an unauthorized or unexpected AWS account.",
+		threats(tactic("TA0010", "Exfiltration", technique("T1537", "Transfer Data to Cloud Account")))}
 	ruleSecretsBurst = rule{"AWS Secrets Manager Rapid Secrets Retrieval", "185c782e-f86a-11ee-9d9f-f661ea17fbce", "threshold", "medium", 47,
-		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS Secrets Manager", "Tactic: Credential Access", "Resources: Investigation Guide"}}
+		[]string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS Secrets Manager", "Tactic: Credential Access", "Resources: Investigation Guide"},
+		"Identifies rapid secret retrieval activity from AWS Secrets Manager using the GetSecretValue or BatchGetSecretValue API actions. Adversaries who compromise an IAM user, instance role, or temporary credentials may attempt to enumerate or exfiltrate secrets in bulk to escalate privileges, move laterally, or gain persistence. This rule detects 20 or more unique secret retrievals by the same user identity within a short time window, which may indicate credential compromise or automated secret harvesting.",
+		threats(tactic("TA0006", "Credential Access", technique("T1555", "Credentials from Password Stores", subtechnique("T1555.006", "Cloud Secrets Management Stores"))),
+			tactic("TA0009", "Collection", technique("T1213", "Data from Information Repositories", subtechnique("T1213.006", "Databases"))))}
 )
 
 var ruleCategories = map[string][2]string{
@@ -159,6 +229,15 @@ func (g *gen) buildAlerts() {
 	a.Total = len(g.alerts)
 }
 
+// ruleThreat is a rule's kibana.alert.rule.threat: [] for a rule that maps to no tactic,
+// as Kibana writes it.
+func ruleThreat(r rule) []any {
+	if r.threat == nil {
+		return []any{}
+	}
+	return r.threat
+}
+
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // kibanaFields are the flat kibana.* keys every detection alert has.
@@ -177,6 +256,8 @@ func kibanaFields(ids *ids, r rule, ruleUUID, id string, at time.Time, status, r
 		"kibana.alert.rule.producer":         "siem",
 		"kibana.alert.rule.tags":             r.tags,
 		"kibana.alert.rule.severity":         r.severity,
+		"kibana.alert.rule.description":      r.description,
+		"kibana.alert.rule.threat":           ruleThreat(r),
 		"kibana.alert.rule.risk_score":       r.risk,
 		"kibana.alert.rule.enabled":          true,
 		"kibana.alert.rule.from":             "now-6m",

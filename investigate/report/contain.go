@@ -162,25 +162,8 @@ func writeMarkdownContain(p func(format string, args ...any), c *investigate.Cas
 	}
 }
 
-// activityParts counts the case's events by whose they are.
-func activityParts(c *investigate.Case) []string {
-	parts := []string{plural(c.EventCount, "event") + " by the key"}
-	if len(c.Sessions) > 0 {
-		parts = append(parts, fmt.Sprintf("%d by %s", c.SessionEventCount, plural(len(c.Sessions), "derived session")))
-	}
-	if len(c.CreatedAccessKeys) > 0 {
-		parts = append(parts, fmt.Sprintf("%d by %s it created", c.ChildEventCount, plural(len(c.CreatedAccessKeys), "access key")))
-	}
-	return parts
-}
-
 func joinParts(p []string) string { return strings.Join(p, ", ") }
 
 // viaWhat names the kind of key an alert was raised for: a derived session (ASIA) or a
 // child access key (AKIA) the case key created.
-func viaWhat(key string) string {
-	if investigate.IsSessionKey(key) {
-		return "session"
-	}
-	return "child key"
-}
+func viaWhat(key string) string { return investigate.LineageKind(key) }

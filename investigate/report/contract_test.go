@@ -146,7 +146,7 @@ func checkInert(t *testing.T, name, out string, width int) {
 func TestEveryStringFieldIsInertInEveryReport(t *testing.T) {
 	for _, flag := range []bool{false, true} {
 		c := injectedCase(flag)
-		for _, width := range []int{80, 100} {
+		for _, width := range []int{80, 100, -1} {
 			for _, tl := range []string{report.TimelineNotable, report.TimelineAll} {
 				var b bytes.Buffer
 				if err := report.Text(&b, c, report.Options{Width: width, Timeline: tl, MaxRows: -1}); err != nil {
@@ -167,6 +167,11 @@ func TestEveryStringFieldIsInertInEveryReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkInert(t, "keys text", kt.String(), 80)
+		kt.Reset()
+		if err := report.KeysText(&kt, r, report.Options{Width: -1}); err != nil {
+			t.Fatal(err)
+		}
+		checkInert(t, "keys text, no width limit", kt.String(), 0)
 		if err := report.KeysMarkdown(&km, r); err != nil {
 			t.Fatal(err)
 		}

@@ -29,8 +29,12 @@ func JSON(w io.Writer, v any) error {
 // on every object: it is encoded like encoding/json would, except that no field is ever
 // left out. omitempty and omitzero are not obeyed (whichever type declares them), nil
 // slices are written as [], nil maps as {}, nil pointers and zero times as null.
+//
+// After the case's own fields comes "counts": investigate.CaseCounts of the case, the
+// numbers the other faces print, counted once, so that a script need not count them
+// again (and count them differently).
 func CaseJSON(w io.Writer, c *investigate.Case) error {
-	b, err := appendComplete(nil, reflect.ValueOf(c))
+	b, err := appendComplete(nil, reflect.ValueOf(caseWithCounts{Case: c, Counts: investigate.CaseCounts(c)}))
 	if err != nil {
 		return err
 	}
@@ -39,6 +43,12 @@ func CaseJSON(w io.Writer, c *investigate.Case) error {
 		return err
 	}
 	return writeJSON(w, out.Bytes())
+}
+
+// caseWithCounts is a case as CaseJSON writes it: its fields, then its counts.
+type caseWithCounts struct {
+	*investigate.Case
+	Counts investigate.Counts `json:"counts"`
 }
 
 // writeJSON writes a document with the values of secret-named members (sessionToken,

@@ -19,34 +19,37 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	if none := noKeys(r); none != "" {
 		out.wrapped("", none+".", 0)
 	}
-	t := &table{width: width, widths: []int{20, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
+	t := &table{width: width, widths: []int{21, 8, 4, 15, 14, 0}, header: []string{"KEY", "MAX SEV", "SIBL", "FIRST SEEN FROM", "LAST ALERT", "USER"}}
 	for _, k := range r.Keys {
+		n := investigate.SummaryCounts(&k)
 		key := k.Key.String()
-		if !k.Correlated && len(key) >= 4 {
-			key = strings.ToLower(key[:4]) + key[4:] // first-seen only: visibly different
+		if !k.Correlated {
+			// First-seen only: marked beside the id, which stays verbatim so that it
+			// can be copied into keypivot pivot.
+			key += firstSeenOnlyMark
 		}
 		ip := "-"
 		if len(k.FirstSeen) > 0 {
 			ip = k.FirstSeen[0].IP
-			if k.FirstSeenCount > 1 {
-				ip += fmt.Sprintf(" +%d", k.FirstSeenCount-1)
+			if n.FirstSeen > 1 {
+				ip += fmt.Sprintf(" +%d", n.FirstSeen-1)
 			}
 		}
 		sev := k.MaxSeverity.String()
-		if k.SiblingCount == 0 {
+		if n.Siblings == 0 {
 			sev = "-"
 		}
 		user := k.User
 		if user == "" {
 			user = "?"
 		}
-		t.add(key, sev, strconv.Itoa(k.SiblingCount), ip, shortTS(k.LastAlert), user)
+		t.add(key, sev, strconv.Itoa(n.Siblings), ip, shortTS(k.LastAlert), user)
 		var rules []string
 		for _, ru := range k.Rules {
 			rules = append(rules, fmt.Sprintf("%s (%s x%d)", ru.RuleName, ru.Severity, ru.Count))
 		}
-		if len(k.HigherOrderAlerts) > 0 {
-			rules = append(rules, fmt.Sprintf("higher-order alert x%d", len(k.HigherOrderAlerts)))
+		if n.HigherOrder > 0 {
+			rules = append(rules, fmt.Sprintf("higher-order alert x%d", n.HigherOrder))
 		}
 		var nets []string
 		for _, fs := range k.FirstSeen {
@@ -69,8 +72,16 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 	t.render(out)
 	out.blank()
 	out.wrapped("", statsLine(r), 0)
+	if len(r.Keys) > 0 {
+		out.wrapped("", siblingsNote, 1)
+	}
 	if len(r.Unmapped) > 0 {
-		out.wrapped("", fmt.Sprintf("%d higher-order alerts match no first-seen alert's source.ip: %s", len(r.Unmapped), strings.Join(r.Unmapped, ", ")), 2)
+		n := len(r.Unmapped)
+		verb := "match"
+		if n == 1 {
+			verb = "matches"
+		}
+		out.wrapped("", fmt.Sprintf("%s %s no first-seen alert's source.ip: %s", plural(n, "higher-order alert"), verb, strings.Join(r.Unmapped, ", ")), 2)
 	}
 	for _, s := range r.Sources {
 		for _, p := range s.Problems {
@@ -78,11 +89,20 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 		}
 	}
 	if hasFirstSeenOnly(r) {
-		out.line("(lower-case akia: first seen from a new address, no elevated sibling)")
+		out.line("(" + firstSeenOnlyMark + ": first seen from a new address, no elevated sibling)")
 	}
 	_, err := io.WriteString(w, out.String())
 	return err
 }
+
+// siblingsNote says what a ranking's sibling count counts, and why a key's case counts
+// more (investigate.SummaryCounts, investigate.Counts.Key).
+const siblingsNote = "(SIBL = counted siblings of the key itself: its open elevated alerts besides the first-seen ones, " +
+	"as Elastic's correlation rule counts them; the key's case counts those of its sessions and child keys apart)"
+
+// firstSeenOnlyMark follows the id of a key that has a first-seen alert and no elevated
+// sibling (KeySummary.Correlated false) in the text ranking.
+const firstSeenOnlyMark = "*"
 
 func hasFirstSeenOnly(r *investigate.Ranking) bool {
 	for _, k := range r.Keys {
@@ -95,11 +115,8 @@ func hasFirstSeenOnly(r *investigate.Ranking) bool {
 
 func statsLine(r *investigate.Ranking) string {
 	s := r.Stats
-	keys := "keys"
-	if s.Keys == 1 {
-		keys = "key"
-	}
-	line := fmt.Sprintf("%d alerts read, %d counted, %d higher-order, %d %s seen", s.Alerts, s.Eligible, s.HigherOrder, s.Keys, keys)
+	line := fmt.Sprintf("%s read, %s counted, %s higher-order, %s seen", plural(s.Alerts, "alert"), investigate.Thousands(s.Eligible),
+		investigate.Thousands(s.HigherOrder), plural(s.Keys, "key"))
 	if len(s.Ineligible) > 0 {
 		reasons := make([]string, 0, len(s.Ineligible))
 		for k := range s.Ineligible {
@@ -150,10 +167,13 @@ func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 		for _, ru := range k.Rules {
 			rules = append(rules, ru.RuleName)
 		}
-		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key.String()), k.Correlated, md(orDash(k.Basis)), k.MaxSeverity, k.SiblingCount,
+		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key.String()), k.Correlated, md(orDash(k.Basis)), k.MaxSeverity, investigate.SummaryCounts(&k).Siblings,
 			md(strings.Join(rules, "; ")), md(strings.Join(ips, ", ")), md(k.User), code(k.Account), ts(k.LastAlert))
 	}
 	b.WriteString("\n" + md(statsLine(r)) + "\n")
+	if len(r.Keys) > 0 {
+		b.WriteString("\n" + md(siblingsNote) + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -44,3 +44,29 @@ func TestEmptyRankingSaysWhatWasSearched(t *testing.T) {
 		}
 	}
 }
+
+// A key with a first-seen alert and no elevated sibling is marked beside its id, which
+// stays as AWS spells it: copied from the ranking, it is a key keypivot pivot takes.
+func TestFirstSeenOnlyKeyIsMarkedNotRespelled(t *testing.T) {
+	r := rankingOf(investigate.SourceReport{Source: "alerts:x", Kind: "alert-files", Files: 1, Records: 2})
+	r.Keys = []investigate.KeySummary{
+		{Key: investigate.MustParseAccessKeyID("AKIAHA4AFLKGIJDAVJ5C"), Correlated: true, SiblingCount: 2, MaxSeverity: investigate.SeverityHigh},
+		{Key: investigate.MustParseAccessKeyID("AKIAHA4AFLKGDTGSUQ5U"), Correlated: false, FirstSeenCount: 1},
+	}
+	for _, width := range []int{80, -1} {
+		var b bytes.Buffer
+		if err := report.KeysText(&b, r, report.Options{Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if !strings.Contains(out, "AKIAHA4AFLKGDTGSUQ5U* ") || strings.Contains(out, "AKIAHA4AFLKGIJDAVJ5C*") {
+			t.Errorf("width %d: the first-seen-only key alone should be marked with *:\n%s", width, out)
+		}
+		if strings.Contains(out, "akia") {
+			t.Errorf("width %d: a key id is spelled in lower case:\n%s", width, out)
+		}
+		if !strings.Contains(out, "\n(*: first seen from a new address, no elevated sibling)\n") {
+			t.Errorf("width %d: no footer saying what * means:\n%s", width, out)
+		}
+	}
+}

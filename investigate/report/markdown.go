@@ -101,7 +101,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("| Sources | %s |\n", md(c.Context))
 	}
 	if len(c.Events) > 0 {
-		p("| Events | %s |\n", md(joinParts(activityParts(c))))
+		p("| Events | %s |\n", md(joinParts(investigate.CaseCounts(c).EventParts())))
 		p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
 	}
 	p("| Searched | %s |\n", md(c.Completeness.Headline))
@@ -115,8 +115,13 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("\n")
 	}
 
-	markdownSection(p, "Alerts", len(c.Siblings)+len(c.HigherOrderAlerts) == 0, c.Completeness.Alerts.NoneIn("No alert of this key or its sessions"), func() {
-		p("| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Source | Counted |\n|---|---|---|---|---|---|---|---|---|\n")
+	counts := investigate.CaseCounts(c)
+	markdownSection(p, "Alerts", counts.Alerts == 0, c.Completeness.Alerts.NoneIn("No alert of this key or its sessions"), func() {
+		p("%s.\n\n", md(capitalise(counts.AlertsText())))
+		for _, g := range counts.AlertGroups() {
+			p("- %s: %s\n", md(capitalise(g[0])), md(g[1]))
+		}
+		p("\n| Severity | Risk | Status | Time (UTC) | Rule | Rule id | Alert id | Source | ATT&CK | Counted |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, s := range c.Siblings {
 			counted := "yes"
 			if s.FirstSeen {
@@ -131,7 +136,11 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 			markdownAlertRow(p, s, md(counted))
 		}
 		for _, s := range c.HigherOrderAlerts {
-			markdownAlertRow(p, s, "higher-order, source.ip "+code(s.SourceIP))
+			counted := "higher-order, source.ip " + code(s.SourceIP)
+			if s.ViaKey != "" {
+				counted += md(" (via " + viaWhat(s.ViaKey) + " " + s.ViaKey + ")")
+			}
+			markdownAlertRow(p, s, counted)
 		}
 		p("\n")
 	})
@@ -269,7 +278,7 @@ func writeMarkdownEvents(b *strings.Builder, c *investigate.Case, o Options) {
 			p("| %s | %s | %s | %s | %s | %s |\n", ts(e.Time), signer, md(e.Region), code(e.Service+":"+e.EventName), code(e.ErrorCode), code(e.SourceIP))
 		}
 		if skipped > 0 {
-			p("\n%d routine or read-only calls not shown (`--timeline all` shows them).\n", skipped)
+			p("\n%s not shown (`--timeline all` shows them).\n", plural(skipped, "routine or read-only call"))
 		}
 	}
 }
@@ -287,7 +296,7 @@ func writeMarkdownCoverage(b *strings.Builder, c *investigate.Case) {
 		p("- trail %s: %s, %s%s, %s, %d matched\n", code(s.Source), md(sourceStatus(c.Completeness.Events.Sources, i)), plural(s.Files, "file"), md(skips(s)), plural(int(s.Records), "record"), s.Matched)
 		notable, quiet := splitRegions(s.Regions)
 		for _, r := range notable {
-			p("  - %s %s: %d events %s\n", md(regionWhere(r)), md(r.Status), r.Events, md(r.Error))
+			p("  - %s %s: %s %s\n", md(regionWhere(r)), md(r.Status), plural(r.Events, "event"), md(r.Error))
 		}
 		if len(quiet) > 0 {
 			p("  - searched, no events: %s\n", md(strings.Join(quiet, ", ")))
@@ -322,7 +331,8 @@ func markdownSection(p func(format string, args ...any), title string, empty boo
 // markdownAlertRow writes one alert of the case as a row of the Alerts table; counted
 // says whether and why the correlation rule counts it.
 func markdownAlertRow(p func(format string, args ...any), s investigate.Sibling, counted string) {
-	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider), counted)
+	p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Severity, num(s.RiskScore), md(s.Status), ts(s.Time), md(s.RuleName), code(s.RuleID), code(s.AlertID), providerName(s.Provider),
+		md(strings.Join(investigate.ThreatIDs(s.Threats), " ")), counted)
 }
 
 // providerName names where an alert came from.

@@ -89,7 +89,7 @@ func (o *textOut) heading(title string, demo bool, mark string) {
 		title += "   [" + mark + "]"
 	}
 	o.line(title)
-	o.line(strings.Repeat("=", o.width))
+	o.line(strings.Repeat("=", min(o.width, ruleWidth)))
 }
 
 // section writes a section title, wrapped to the width, and its underline.
@@ -159,7 +159,9 @@ func wrap(s string, width, indent int) string {
 }
 
 // table renders rows in columns. widths gives each column's width; a width of 0 makes
-// that column take the rest of the line (only one should).
+// that column take the rest of the line (only one should). With no limit to the width
+// (unlimited), every column but the last is as wide as its widest cell, if that is
+// wider: no cell is cut.
 type table struct {
 	width  int
 	indent int
@@ -196,6 +198,9 @@ func (t *table) render(o *textOut) {
 	if flex >= 0 {
 		widths[flex] = max(t.width-used, 8)
 	}
+	if t.width >= unlimited {
+		widths = t.widest(widths)
+	}
 	line := func(cols []string) {
 		var parts []string
 		for i, c := range cols {
@@ -221,4 +226,30 @@ func (t *table) render(o *textOut) {
 		}
 		line(r.cols)
 	}
+}
+
+// widest widens each column but the last to its widest cell (the header's included);
+// the last column is never padded, so its width is left as it is.
+func (t *table) widest(given []int) []int {
+	widths := append([]int(nil), given...)
+	if len(widths) == 0 {
+		return widths
+	}
+	for i := range widths[:len(widths)-1] {
+		if t.widths[i] == 0 {
+			widths[i] = t.widths[i] // a flex column not last: no wider than its cells
+		}
+	}
+	grow := func(cols []string) {
+		for i, c := range cols {
+			if i < len(widths)-1 {
+				widths[i] = max(widths[i], ansi.StringWidth(cell(c)))
+			}
+		}
+	}
+	grow(t.header)
+	for _, r := range t.rows {
+		grow(r.cols)
+	}
+	return widths
 }

@@ -25,7 +25,8 @@ const (
 
 // Options tune the text and Markdown renderers.
 type Options struct {
-	// Width is the text width (default 80).
+	// Width is the text width (default 80; below 0, no limit: no line is cut or
+	// wrapped, for text written to a pipe or a file).
 	Width int
 	// Timeline is notable (default), all or none.
 	Timeline string
@@ -34,11 +35,22 @@ type Options struct {
 }
 
 func (o Options) width() int {
-	if o.Width <= 0 {
+	switch {
+	case o.Width < 0:
+		return unlimited
+	case o.Width == 0:
 		return 80
 	}
 	return max(o.Width, 60)
 }
+
+// unlimited is the width of text with no limit (Options.Width < 0): wider than any
+// line, so that none is cut or wrapped. Rules are drawn at ruleWidth at most, and the
+// columns of a table as wide as their widest cell (table.render).
+const unlimited = 1 << 20
+
+// ruleWidth is the most columns a heading's rule of '=' takes.
+const ruleWidth = 80
 
 func (o Options) maxRows() int {
 	switch {
@@ -78,12 +90,9 @@ func counted(title string, k investigate.KindCompleteness, counts string) string
 	return title + "  (not searched)"
 }
 
-// activity writes the case's event counts and their span.
+// activity writes the case's event counts (investigate.Counts.EventParts) and their span.
 func activity(c *investigate.Case) string {
-	act := joinParts(activityParts(c))
-	if c.OtherEventCount > 0 {
-		act += fmt.Sprintf(", %s by others with its key pairs", plural(c.OtherEventCount, "launch"))
-	}
+	act := joinParts(investigate.CaseCounts(c).EventParts())
 	if !c.FirstActivity.IsZero() {
 		act += fmt.Sprintf("; %s to %s UTC", ts(c.FirstActivity), ts(c.LastActivity))
 	}
@@ -163,9 +172,15 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 }
 
 func writeAlerts(o *textOut, c *investigate.Case) {
-	o.section(counted("ALERTS", c.Completeness.Alerts, fmt.Sprintf("%d for this key, %d elevated and open", len(c.Siblings), c.EligibleSiblings())))
-	if len(c.Siblings)+len(c.HigherOrderAlerts) == 0 {
+	n := investigate.CaseCounts(c)
+	o.section(counted("ALERTS", c.Completeness.Alerts, n.AlertsText()))
+	if n.Alerts == 0 {
 		o.wrapped("  ", c.Completeness.Alerts.NoneIn("no alert of this key or its sessions"), 2)
+	} else {
+		// What the correlation rule counts, the key's own apart (what the keys list shows).
+		for _, g := range n.AlertGroups() {
+			o.wrapped("  ", capitalise(g[0])+": "+g[1], 4)
+		}
 	}
 	for _, s := range c.Siblings {
 		mark := " "
@@ -189,14 +204,21 @@ func writeAlerts(o *textOut, c *investigate.Case) {
 		if s.Provider != investigate.ProviderElastic {
 			detail += "  [" + s.Provider + "]"
 		}
+		if ids := investigate.ThreatIDs(s.Threats); len(ids) > 0 {
+			detail += "  ATT&CK " + strings.Join(ids, " ")
+		}
 		o.wrapped("    ", detail, 4)
 	}
 	for _, s := range c.HigherOrderAlerts {
 		o.line(fmt.Sprintf(" H %-8s %3s  %-12s %s  %s", s.Severity, num(s.RiskScore), cell(s.Status), shortTS(s.Time), cell(s.RuleName)))
-		o.wrapped("    ", "alert "+s.AlertID+"  grouped by source.ip "+s.SourceIP, 4)
+		detail := "alert " + s.AlertID + "  grouped by source.ip " + s.SourceIP
+		if s.ViaKey != "" {
+			detail += "  via " + viaWhat(s.ViaKey) + " " + s.ViaKey
+		}
+		o.wrapped("    ", detail, 4)
 	}
 	if len(c.Siblings)+len(c.HigherOrderAlerts) > 0 {
-		legend := "1 = first seen from source IP, * = elevated sibling, H = higher-order"
+		legend := "1 = first seen from source IP, * = counted sibling, H = higher-order"
 		for _, s := range c.Siblings {
 			if s.Provider != investigate.ProviderElastic {
 				legend += "; untagged alerts are Elastic's"
@@ -232,7 +254,7 @@ func writeFindings(o *textOut, c *investigate.Case) {
 }
 
 func writeSessions(o *textOut, c *investigate.Case) {
-	o.section(counted("DERIVED SESSIONS AND KEYS", c.Completeness.Events, plural(len(c.Sessions), "session")+", "+plural(len(c.CreatedAccessKeys), "child key")))
+	o.section(counted("DERIVED SESSIONS AND KEYS", c.Completeness.Events, investigate.CaseCounts(c).LineageText()))
 	if len(c.Sessions)+len(c.CreatedAccessKeys) == 0 {
 		o.wrapped("  ", c.Completeness.Events.NoneIn("no session issued to this key and no access key created by it"), 2)
 	}
@@ -258,7 +280,7 @@ func writeSessions(o *textOut, c *investigate.Case) {
 			exp += "  account " + s.Account
 		}
 		lines = append(lines, exp+"  event "+s.IssuedByEvent)
-		use := fmt.Sprintf("%d events", s.EventCount)
+		use := plural(s.EventCount, "event")
 		if s.ErrorCount > 0 {
 			use += fmt.Sprintf(" (%d failed)", s.ErrorCount)
 		}
@@ -288,7 +310,7 @@ func writeSessions(o *textOut, c *investigate.Case) {
 
 func writeFollowUps(o *textOut, c *investigate.Case) {
 	f := c.FollowUps
-	o.section(counted("EC2 FOLLOW-UPS", c.Completeness.Events, fmt.Sprintf("%d key pairs, %d launches, %d instances", len(f.KeyPairs), len(f.Launches), len(f.Instances))))
+	o.section(counted("EC2 FOLLOW-UPS", c.Completeness.Events, investigate.CaseCounts(c).FollowUpsText()))
 	if len(f.KeyPairs)+len(f.Launches) == 0 {
 		o.wrapped("  ", c.Completeness.Events.NoneIn("no key pairs or launches"), 2)
 		return
@@ -374,7 +396,7 @@ func writeNetwork(o *textOut, c *investigate.Case, maxRows int) {
 			notes = append(notes, ip.ASOrg)
 		}
 		if ip.Errors > 0 {
-			notes = append(notes, fmt.Sprintf("%d errors", ip.Errors))
+			notes = append(notes, plural(ip.Errors, "error"))
 		}
 		for _, k := range ip.Keys {
 			if k != c.Key.String() {
@@ -441,7 +463,7 @@ func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 		o.wrapped("  ", c.Completeness.Events.NoneIn("no event"), 2)
 		return
 	}
-	title := fmt.Sprintf("TIMELINE  %d events", len(c.Timeline))
+	title := "TIMELINE  " + plural(len(c.Timeline), "event")
 	if mode != TimelineAll {
 		title += " (routine and read-only runs collapsed: --timeline all)"
 	}
@@ -456,7 +478,7 @@ func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 		if len(acts) > 4 {
 			acts = append(acts[:4:4], "...")
 		}
-		o.linef("  %16s  ... %d routine or read-only calls: %s", "", run, strings.Join(acts, ", "))
+		o.linef("  %16s  ... %s: %s", "", plural(run, "routine or read-only call"), strings.Join(acts, ", "))
 		run, runActions = 0, nil
 	}
 	seen := map[string]bool{}
@@ -555,9 +577,9 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 		o.wrapped("  ", line, 4)
 		notable, quiet := splitRegions(s.Regions)
 		for _, r := range notable {
-			rl := fmt.Sprintf("%s %s: %d events", regionWhere(r), r.Status, r.Events)
+			rl := fmt.Sprintf("%s %s: %s", regionWhere(r), r.Status, plural(r.Events, "event"))
 			if r.Retries > 0 {
-				rl += fmt.Sprintf(", %d retries", r.Retries)
+				rl += ", " + plural(r.Retries, "retry")
 			}
 			if r.Truncated {
 				rl += ", TRUNCATED"
@@ -581,14 +603,14 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 		o.wrapped("  ", fmt.Sprintf("events span %s to %s UTC; accounts %s; regions %s", ts(cv.FirstEvent), ts(cv.LastEvent), orDash(strings.Join(cv.Accounts, ", ")), orDash(strings.Join(cv.Regions, ", "))), 4)
 	}
 	if cv.Duplicates > 0 {
-		o.linef("  %d duplicate records dropped (same eventID)", cv.Duplicates)
+		o.linef("  %s dropped (same eventID)", plural(cv.Duplicates, "duplicate record"))
 	}
 	for _, g := range cv.Gaps {
 		o.wrapped("  GAP ", g, 6)
 	}
 	for i, p := range cv.Problems {
 		if i >= 20 {
-			o.linef("  +%d more problems (see --format json)", len(cv.Problems)-20)
+			o.linef("  +%s (see --format json)", plural(len(cv.Problems)-20, "more problem"))
 			break
 		}
 		o.wrapped("  ! ", p.Where+": "+p.Message, 4)
@@ -612,6 +634,14 @@ func skips(s investigate.SourceReport) string {
 }
 
 func plural(n int, noun string) string { return investigate.Plural(n, noun) }
+
+// capitalise upper-cases the first letter of a label that starts a line.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
 
 // splitRegions separates the regions worth a line of their own (failed, skipped,
 // throttled, retried, truncated, or with events) from the quiet ones, searched without

@@ -48,7 +48,7 @@ func Copy(t testing.TB, finding map[string]any) map[string]any {
 func CheckSkipped(t testing.TB, rep investigate.SourceReport, unreadable func(investigate.Problem) bool) {
 	t.Helper()
 	if len(rep.Problems) != investigate.DefaultMaxProblems+1 {
-		t.Fatalf("%d problems: %+v", len(rep.Problems), rep.Problems)
+		t.Fatalf("%s: %+v", investigate.Plural(len(rep.Problems), "problem"), rep.Problems)
 	}
 	for _, p := range rep.Problems[:investigate.DefaultMaxProblems] {
 		if !unreadable(p) {
