@@ -22,13 +22,16 @@
 //
 // When moto_server is not on PATH, Start skips the test, unless the environment says it
 // runs in CI (CI=true, as GitHub Actions and GitLab set it): there it fails, so a broken CI
-// image cannot turn the AWS adapter tests into silent skips.
+// image cannot turn the AWS adapter tests into silent skips. Outside CI the skip is loud
+// (missing.go): a warning on stderr and on the terminal, once per test binary, with the
+// number of tests skipped when TestMain runs the tests through Main.
 //
 // moto accepts any credentials. It keeps state per account: a request belongs to the account
 // named by the x-moto-account-id header (AWSConfigFor), else to the account of an access key
 // created in moto that signed it, else to Account (123456789012).
 //
-// It imports the standard library and the AWS SDK; it runs moto_server as a process.
+// It imports the standard library, the AWS SDK and golang.org/x/term; it runs moto_server
+// as a process.
 package moto
 
 import (
@@ -239,8 +242,15 @@ func (s *Server) AWSConfigFor(t testing.TB, region, account string) aws.Config {
 //	s3.NewFromConfig(cfg, moto.S3Options)
 func S3Options(o *s3.Options) { o.UsePathStyle = true }
 
-// lookPath finds moto_server, skipping the test when it is missing outside CI.
+// lookPath finds moto_server. When it is missing the test fails in CI, and is skipped,
+// loudly, elsewhere.
 func lookPath(t testing.TB) string {
+	t.Helper()
+	return lookPathCounting(t, skips)
+}
+
+// lookPathCounting is lookPath counting the skip in r.
+func lookPathCounting(t testing.TB, r *skipReport) string {
 	t.Helper()
 	path, err := exec.LookPath(Command)
 	if err == nil {
@@ -251,6 +261,7 @@ func lookPath(t testing.TB) string {
 		t.Fatalf("moto: %s; CI=%s, so this is a failure, not a skip", msg, os.Getenv("CI"))
 		return ""
 	}
+	r.skip()
 	t.Skipf("moto: %s; skipping (with CI=true this fails)", msg)
 	return ""
 }
