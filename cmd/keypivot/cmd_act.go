@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -69,24 +68,6 @@ type JournalCmd struct {
 	ActFlags
 }
 
-// prompter asks the analyst on the terminal: the CLI's investigate.Prompter.
-type prompter struct {
-	in  *bufio.Reader
-	out io.Writer
-}
-
-func newPrompter() *prompter { return &prompter{in: bufio.NewReader(os.Stdin), out: os.Stderr} }
-
-// Ask asks on the terminal; without one there is nobody to ask.
-func (p *prompter) Ask(q investigate.Question) (string, error) {
-	if !stdinIsTerminal() {
-		return "", investigate.ErrCannotAsk
-	}
-	fmt.Fprint(p.out, sanitize.Clean(q.Prompt)) // it names resources from the trail
-	line, _ := p.in.ReadString('\n')
-	return strings.TrimSpace(line), nil
-}
-
 // confirm asks for a through the domain's confirmation rules; --yes is the analyst's
 // answer to the first question only. A refusal to run exits 4.
 func confirm(a investigate.Action, flags ActFlags, p investigate.Prompter) (investigate.Confirmed, error) {
@@ -149,6 +130,9 @@ func runner(ctx context.Context, w *Wiring, c *investigate.Case) (*investigate.R
 }
 
 func (c *DeactivateCmd) Run(ctx context.Context, g *Globals) error {
+	if !c.PlanOnly {
+		g.actInAWS() // --plan alone works without an account
+	}
 	w, cs, err := keyCase(ctx, g, c.Key)
 	if err != nil {
 		return err
@@ -250,6 +234,7 @@ func (c *DeactivateCmd) planOnly(w *Wiring, cs *investigate.Case) error {
 }
 
 func (c *ReactivateCmd) Run(ctx context.Context, g *Globals) error {
+	g.actInAWS()
 	w, cs, err := keyCase(ctx, g, c.Key)
 	if err != nil {
 		return err
@@ -349,7 +334,7 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		if planned > 0 {
 			note = fmt.Sprintf(" (%d planned, never started)", planned)
 		}
-		fmt.Printf("%d interrupted actions%s: run keypivot journal --resume (with credentials of the account they were planned for) to complete them\n", len(pending), note)
+		fmt.Printf("%s%s: run keypivot journal --resume (with credentials of the account they were planned for) to complete them\n", investigate.Plural(len(pending), "interrupted action"), note)
 	}
 	if !c.Resume || len(pending) == 0 {
 		return nil
@@ -373,11 +358,11 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		switch {
 		case err != nil:
 		case wrongAccount > 0:
-			err = withCode(exitRefused, fmt.Errorf("%d interrupted actions refused: they were planned for another account (or Kibana) than this run acts in; nothing was done for them", wrongAccount))
+			err = withCode(exitRefused, fmt.Errorf("%s refused: they were planned for another account (or Kibana) than this run acts in; nothing was done for them", investigate.Plural(wrongAccount, "interrupted action")))
 		case declined > 0:
-			err = withCode(exitRefused, fmt.Errorf("%d interrupted actions not confirmed: nothing was done for them", declined))
+			err = withCode(exitRefused, fmt.Errorf("%s not confirmed: nothing was done for them", investigate.Plural(declined, "interrupted action")))
 		case failed > 0:
-			err = withCode(exitError, fmt.Errorf("%d resumed actions failed (see above and the journal)", failed))
+			err = withCode(exitError, fmt.Errorf("%s failed (see above and the journal)", investigate.Plural(failed, "resumed action")))
 		}
 	}()
 	report := func(outs []investigate.Outcome) {
@@ -404,21 +389,31 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 		}
 	}
 	if kibana > 0 {
-		if g.Elastic == "" || g.Kibana == "" {
-			fmt.Printf("%d interrupted Kibana actions: add --elastic URL and --kibana URL (or --cloud-id) to resume them\n", kibana)
-			if len(awsKeys) == 0 {
-				return usageErr("%d interrupted Kibana actions not resumed: give --elastic and --kibana", kibana)
-			}
-			defer func() {
-				if err == nil {
-					err = usageErr("%d interrupted Kibana actions not resumed: give --elastic and --kibana", kibana)
-				}
-			}()
-		} else {
-			kb, err := kibanaClient(ctx, g)
+		var kb kibanaWriter
+		switch {
+		case g.usesDemo():
+			w, err := wire(ctx, g) // the demo's simulated Kibana, its journal replayed
 			if err != nil {
 				return err
 			}
+			kb = w.Kibana
+		case g.Elastic != "" && g.Kibana != "":
+			if kb, err = kibanaClient(ctx, g); err != nil {
+				return err
+			}
+		}
+		if kb == nil {
+			actions := investigate.Plural(kibana, "interrupted Kibana action")
+			fmt.Printf("%s: add --elastic URL and --kibana URL (or --cloud-id) to resume them\n", actions)
+			if len(awsKeys) == 0 {
+				return usageErr("%s not resumed: give --elastic and --kibana", actions)
+			}
+			defer func() {
+				if err == nil {
+					err = usageErr("%s not resumed: give --elastic and --kibana", actions)
+				}
+			}()
+		} else {
 			r := &investigate.Runner{Remediator: kb, Journal: actionJournal{File: j, kibana: true}, ReadOnly: g.ReadOnly}
 			outs, err := r.Resume(ctx, confirm)
 			report(outs)
@@ -430,6 +425,7 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	if len(awsKeys) == 0 {
 		return nil
 	}
+	g.actInAWS()
 	w, err := wire(ctx, g)
 	if err != nil {
 		return err

@@ -88,17 +88,19 @@ func (c *AlertsCaseCmd) Run(ctx context.Context, g *Globals) error {
 // run builds the key's case from the configured sources, plans one Kibana action with
 // plan, shows it, and runs it once the analyst has typed the key id.
 func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investigate.Case, investigate.KibanaTarget) (investigate.Action, error)) error {
-	if g.Elastic == "" || g.Demo {
-		return usageErr("write-back goes to Kibana: give --elastic URL (or --cloud-id) and --kibana URL (the demo has no Kibana)")
-	}
-	if g.Kibana == "" {
-		return usageErr("write-back goes to Kibana: give --kibana URL (or --cloud-id, which names it)")
+	if !g.usesDemo() {
+		if g.Elastic == "" {
+			return usageErr("write-back goes to Kibana: give --elastic URL (or --cloud-id) and --kibana URL (or --demo, which has a simulated Kibana)")
+		}
+		if g.Kibana == "" {
+			return usageErr("write-back goes to Kibana: give --kibana URL (or --cloud-id, which names it)")
+		}
 	}
 	w, cs, err := keyCase(ctx, g, c.Key)
 	if err != nil {
 		return err
 	}
-	kb, err := kibanaClient(ctx, g)
+	kb, err := writeBackTo(ctx, g, w)
 	if err != nil {
 		return err
 	}
@@ -138,6 +140,15 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	o := r.RunAll(ctx, []investigate.Confirmed{confirmed})[0]
 	printOutcome(out, o, w.JournalPath)
 	return withCode(exitError, o.Err)
+}
+
+// writeBackTo is the Kibana write-back goes to: the wiring's (the demo's simulated
+// one), else the configured one.
+func writeBackTo(ctx context.Context, g *Globals, w *Wiring) (kibanaWriter, error) {
+	if w.Kibana != nil {
+		return w.Kibana, nil
+	}
+	return kibanaClient(ctx, g)
 }
 
 // kibanaClient connects to Elasticsearch and returns the Kibana write-back it names.

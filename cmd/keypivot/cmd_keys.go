@@ -27,7 +27,7 @@ func (c *KeysCmd) Run(ctx context.Context, g *Globals) error {
 	err = c.emit("ranking",
 		func(out io.Writer) error { return report.JSON(out, rk) },
 		func(out io.Writer) error { return report.KeysMarkdown(out, rk) },
-		func(out io.Writer) error { return report.KeysText(out, rk, report.Options{Width: c.width()}) })
+		c.text(func(out io.Writer, width int) error { return report.KeysText(out, rk, report.Options{Width: width}) }))
 	if err != nil {
 		return err
 	}

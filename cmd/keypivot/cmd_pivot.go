@@ -12,77 +12,6 @@ import (
 	"github.com/keypivot/keypivot/investigate/report"
 )
 
-// OutputFlags choose how a command prints.
-type OutputFlags struct {
-	Format string `name:"format" short:"f" enum:"auto,text,md,json" default:"auto" help:"Output format: text, md (Markdown) or json; auto is text on a terminal and json otherwise."`
-	Width  int    `name:"width" placeholder:"COLUMNS" help:"Text width (default: the terminal's, or 80)."`
-	Output string `name:"output" short:"o" placeholder:"FILE" help:"Write to FILE instead of standard output."`
-}
-
-func (o *OutputFlags) format() string {
-	if o.Format != "auto" {
-		return o.Format
-	}
-	if o.Output == "" && stdoutIsTerminal() {
-		return "text"
-	}
-	if o.Output != "" {
-		return "text"
-	}
-	return "json"
-}
-
-func (o *OutputFlags) width() int {
-	if o.Width > 0 {
-		return o.Width
-	}
-	if o.Output == "" {
-		if w := terminalWidth(); w > 0 {
-			return w
-		}
-	}
-	return 80
-}
-
-// emit writes the output in the format chosen (json, md, else text), closes it, and says
-// where a file went (what names it: "case", "ranking").
-func (o *OutputFlags) emit(what string, asJSON, asMarkdown, asText func(io.Writer) error) error {
-	out, closeOut, err := o.writer()
-	if err != nil {
-		return err
-	}
-	write := asText
-	switch o.format() {
-	case "json":
-		write = asJSON
-	case "md":
-		write = asMarkdown
-	}
-	err = write(out)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return withCode(exitError, err)
-	}
-	if o.Output != "" {
-		fmt.Fprintf(os.Stderr, "%s written to %s\n", what, o.Output)
-	}
-	return nil
-}
-
-// writer opens the output; the returned function closes it.
-func (o *OutputFlags) writer() (io.Writer, func() error, error) {
-	if o.Output == "" || o.Output == "-" {
-		return os.Stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(o.Output)
-	if err != nil {
-		return nil, nil, withCode(exitUsage, err)
-	}
-	return f, f.Close, nil
-}
-
 // PivotCmd prints the case for one key.
 type PivotCmd struct {
 	Key investigate.AccessKeyID `arg:"" optional:"" help:"Access key id (AKIA... or ASIA...). Default: the top correlated key."`
@@ -118,11 +47,15 @@ func (c *PivotCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	opts := report.Options{Width: c.width(), Timeline: c.Timeline}
+	opts := report.Options{Timeline: c.Timeline}
 	err = c.emit("case",
 		func(out io.Writer) error { return report.CaseJSON(out, cs) },
 		func(out io.Writer) error { return report.Markdown(out, cs, opts) },
-		func(out io.Writer) error { return report.Text(out, cs, opts) })
+		c.text(func(out io.Writer, width int) error {
+			o := opts
+			o.Width = width
+			return report.Text(out, cs, o)
+		}))
 	if err != nil {
 		return err
 	}
@@ -180,7 +113,7 @@ func investigateWithProgress(ctx context.Context, ws *investigate.Workspace, key
 			return
 		}
 		shown = true
-		fmt.Fprintf(os.Stderr, "\rreading %s: %d events, %d keys (%s)   ", u.Progress.Source, u.Progress.Events, len(u.Progress.Keys), time.Since(start).Round(100*time.Millisecond))
+		fmt.Fprintf(os.Stderr, "\rreading %s: %s, %s (%s)   ", u.Progress.Source, investigate.Plural(u.Progress.Events, "event"), investigate.Plural(len(u.Progress.Keys), "key"), time.Since(start).Round(100*time.Millisecond))
 	})
 	if shown {
 		fmt.Fprint(os.Stderr, "\r\033[K")

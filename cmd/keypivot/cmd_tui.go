@@ -40,7 +40,7 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 			where = append(where, "region "+g.Region)
 		}
 	}
-	return tui.Run(ctx, tui.Options{
+	opts := tui.Options{
 		Workspace:   w.Workspace,
 		Remediator:  w.Remediator,
 		Journal:     j,
@@ -50,5 +50,19 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 		Header:      strings.Join(where, ", "),
 		Key:         c.Key,
 		ExportDir:   c.Export,
-	})
+	}
+	// An alert's Kibana link needs only Kibana's URL (from --kibana or the cloud id).
+	if g.Kibana != "" {
+		opts.KibanaTarget = investigate.KibanaTarget{URL: g.Kibana, Space: g.KibanaSpace}
+	}
+	// Write-back from the workbench goes where `keypivot alerts` sends it: the demo's
+	// simulated Kibana, or the configured one (without it, K shows the plan only).
+	if w.Kibana != nil || (g.Elastic != "" && g.Kibana != "") {
+		kb, err := writeBackTo(ctx, g, w)
+		if err != nil {
+			return err
+		}
+		opts.Kibana, opts.KibanaTarget = kb, investigate.KibanaTarget{URL: kb.URL(), Space: g.KibanaSpace}
+	}
+	return tui.Run(ctx, opts)
 }

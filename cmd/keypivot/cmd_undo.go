@@ -13,7 +13,7 @@ import (
 // UndoCmd reverses one completed action of the journal, as its own confirmed and
 // journalled action.
 type UndoCmd struct {
-	ID  string                  `arg:"" help:"The journalled action's id (keypivot journal names it in each completed action's undo)."`
+	ID  string                  `arg:"" help:"The journalled action's id: keypivot journal names it in each completed action's undo."`
 	Key investigate.AccessKeyID `arg:"" optional:"" help:"The action's key: with it on the command line, --yes may stand for typing it."`
 	ActFlags
 }
@@ -45,6 +45,7 @@ func (c *UndoCmd) Run(ctx context.Context, g *Globals) error {
 		// --yes stands for typing the key id only because the key is on the command line.
 		return usageErr("--yes needs the action's key on the command line too: keypivot undo %s %s --yes", c.ID, key)
 	}
+	g.actInAWS()
 	w, cs, err := keyCase(ctx, g, key)
 	if err != nil {
 		return err

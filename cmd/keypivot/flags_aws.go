@@ -14,7 +14,7 @@ type AWSFlags struct {
 	Profile         string            `name:"profile" placeholder:"NAME" help:"AWS profile (default: AWS_PROFILE, then the default chain)."`
 	Region          string            `name:"region" placeholder:"REGION" help:"AWS region for global calls (default: AWS_REGION, the profile's, then us-east-1)."`
 	Regions         string            `name:"regions" placeholder:"all|r1,r2" default:"all" help:"Regions searched by CloudTrail lookups, GuardDuty and Security Hub, and read in trail archives (all: every enabled region; Security Hub then follows its finding aggregator; us-east-1 is always searched by lookups)."`
-	Live            bool              `name:"live" help:"Look up the key's owner and the follow-ups' live state in AWS even when no AWS source is used."`
+	Live            bool              `name:"live" help:"Look up the key's owner and the follow-ups' live state in AWS even when no AWS source is used (deactivate, reactivate, undo and journal --resume always do, unless --demo)."`
 	AccountProfiles map[string]string `name:"account-profile" placeholder:"ACCOUNT=PROFILE" help:"Profile for another account (repeatable): keys, sessions and instances of that account are read and acted on with it."`
 }
 
@@ -43,4 +43,16 @@ func (f *AWSFlags) accountProfiles() (map[string]string, error) {
 func (g *Globals) awsRequested() bool {
 	return g.Profile != "" || g.Region != "" || g.Live || len(g.AccountProfiles) > 0 ||
 		trailSources.usesAWS(g.Trail) || alertSources.usesAWS(g.Alerts)
+}
+
+// actInAWS makes a command that writes to AWS read AWS as --live does. deactivate,
+// reactivate, undo and journal --resume act on nothing but AWS (or, with --demo, the
+// demo's simulated account): like the AWS CLI, they take the default credential chain
+// and look the key's owner up live, with no --live to remember. Without it a shell
+// holding AWS credentials but naming no source would get the demo's workspace, which
+// knows nothing of a real key, and a deactivation refused for want of the key's user.
+func (g *Globals) actInAWS() {
+	if !g.Demo {
+		g.Live = true
+	}
 }

@@ -11,8 +11,11 @@ import (
 )
 
 // Globals are the flags every command shares: where data comes from, the window, and the
-// correlation rules. Adapter-specific flags live in flags_*.go.
+// correlation rules. Adapter-specific flags live in flags_*.go. Their help is shown by
+// --help-sources only (help.go).
 type Globals struct {
+	HelpSources helpSourcesFlag `name:"help-sources" help:"Show this help with the flags every command shares: --demo, --trail, --alerts, --elastic, --profile, --region, --since, --read-only, ..."`
+
 	Alerts []string `name:"alerts" sep:"none" placeholder:"PATH|securityhub|guardduty" help:"Alert source (repeatable): an export file or directory (NDJSON, _search or ES|QL response, GuardDuty or Security Hub findings JSON, .gz), or a live source." group:"Sources"`
 	Trail  []string `name:"trail" sep:"none" placeholder:"PATH|lookup|s3://BUCKET/PREFIX|athena://DB.TABLE|elastic" help:"CloudTrail source (repeatable): a file or directory tree (S3 layout, Records, arrays, NDJSON, lookup-events output, .gz), or a live source." group:"Sources"`
 	Demo   bool     `help:"Use the embedded demo case (the default when no source is given)." group:"Sources"`

@@ -97,6 +97,7 @@ func run(args []string) int {
 		kong.Description("Triage a suspicious AWS access key: correlate alerts by key, follow what it did and what it left behind, and switch it off behind confirmation."),
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.PostBuild(hideSharedFlags),
 		kong.Configuration(kong.JSON, configPaths()...),
 		kong.Vars{"version": version, "first_seen_rule": investigate.FirstSeenRuleID, "higher_order_rule": investigate.CorrelatedKeyRuleID},
 		kong.Exit(func(code int) { panic(exitPanic(code)) }),
@@ -121,6 +122,9 @@ func run(args []string) int {
 		// line is refused): their secrets are masked in everything printed from now on.
 		elastic.RegisterSecrets(cli.elasticConfig())
 		if err != nil {
+			if uerr := unknownCommand(parser.Model, args); uerr != nil {
+				err = uerr
+			}
 			printError(err)
 			code = exitUsage
 			return

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/keypivot/keypivot/internal/demo"
+	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic("go build: " + err.Error() + "\n" + string(out))
 	}
-	code := m.Run()
+	code := moto.Main(m) // warns when tests were skipped for want of moto_server
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -219,8 +220,12 @@ func TestInterruptedActionIsResumedOnlyWhenConfirmedAgain(t *testing.T) {
 	if plan.code != 0 || !strings.Contains(plan.stderr, "interrupted earlier: deactivate-key "+key) || strings.Contains(plan.stderr, "resumed") || count() != 1 {
 		t.Fatalf("--plan with a pending action: exit %d, %d journal lines\n%s", plan.code, count(), plan.stderr)
 	}
+	if shown := kp(t, env, "journal", "--demo"); !strings.Contains(shown.stdout, "1 interrupted action: run keypivot journal --resume") {
+		t.Errorf("journal with one interrupted action:\n%s", shown.stdout)
+	}
 	refused := kp(t, env, "journal", "--demo", "--resume")
-	if refused.code != exitRefused || !strings.Contains(refused.stdout, "interrupted:") || !strings.Contains(refused.stdout, "no terminal to confirm on") || count() != 1 {
+	if refused.code != exitRefused || !strings.Contains(refused.stdout, "interrupted:") || !strings.Contains(refused.stdout, "no terminal to confirm on") || count() != 1 ||
+		!strings.Contains(refused.stderr, "1 interrupted action not confirmed") {
 		t.Fatalf("resume without confirmation: exit %d, %d journal lines\n%s\n%s", refused.code, count(), refused.stdout, refused.stderr)
 	}
 	done := kp(t, env, "journal", "--demo", "--resume", "--yes")

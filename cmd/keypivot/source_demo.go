@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
+	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/internal/demo"
 	"github.com/keypivot/keypivot/internal/simaccount"
+	"github.com/keypivot/keypivot/internal/simkibana"
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // demoAnchor is the demo scenario's "now": KEYPIVOT_DEMO_ANCHOR (RFC 3339 or "fixed"),
@@ -52,7 +55,7 @@ func wireDemo(g *Globals, w *Wiring) error {
 		Window:      g.Window(),
 		Demo:        true,
 		Now:         func() time.Time { return anchor },
-		Describe:    "DEMO: embedded scenario (" + strconv.Itoa(len(ds.Files)) + " trail files), simulated account",
+		Describe:    "DEMO: embedded scenario (" + investigate.Plural(len(ds.Files), "trail file") + "), simulated account",
 	}
 	w.JournalPath = demoJournalPath(w.JournalPath)
 	// One simulated account per key for the process: actions in the TUI see each other.
@@ -65,6 +68,29 @@ func wireDemo(g *Globals, w *Wiring) error {
 		accounts[c.Key.String()] = a
 		return a, nil
 	}
+	return wireDemoKibana(g, w)
+}
+
+// wireDemoKibana gives the demo a simulated Kibana holding its alerts: write-back works
+// as on a real one, and a case built again reads the statuses it holds. Each command is
+// a process of its own, so the demo journal's earlier write-backs are replayed first.
+func wireDemoKibana(g *Globals, w *Wiring) error {
+	ctx := context.Background()
+	kb, err := simkibana.FromWorkspace(ctx, w.Workspace, g.KibanaSpace) // seeded before the sources are wrapped
+	if err != nil {
+		return err
+	}
+	for i, src := range w.Workspace.Alerts {
+		w.Workspace.Alerts[i] = kb.AlertSource(g.KibanaSpace, src)
+	}
+	if j, err := journal.Open(w.JournalPath); err == nil {
+		if entries, _ := j.Entries(); len(entries) > 0 {
+			if _, err := kb.Replay(ctx, entries); err != nil {
+				fmt.Fprintln(os.Stderr, "demo Kibana: "+sanitize.Clean(err.Error()))
+			}
+		}
+	}
+	w.Kibana = kb
 	return nil
 }
 

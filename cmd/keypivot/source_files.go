@@ -69,7 +69,7 @@ func scanProgressPrinter(name string) func(cloudtrail.ScanProgress) {
 		if r := p.Remaining(); r > 0 && !done {
 			eta = ", about " + r.Round(time.Second).String() + " left"
 		}
-		fmt.Fprintf(os.Stderr, "\r\033[K%s: %d/%d files%s, %.0f MB, %d events, %.0f MB/s%s", filepath.Base(name), p.Files, p.TotalFiles, idx, float64(p.Bytes)/1e6, p.Events, p.Rate()/1e6, eta)
+		fmt.Fprintf(os.Stderr, "\r\033[K%s: %d/%s%s, %.0f MB, %s, %.0f MB/s%s", filepath.Base(name), p.Files, investigate.Plural(p.TotalFiles, "file"), idx, float64(p.Bytes)/1e6, investigate.Plural(int(p.Events), "event"), p.Rate()/1e6, eta)
 		if done {
 			fmt.Fprintln(os.Stderr)
 		}

@@ -45,6 +45,15 @@ type Wiring struct {
 	// JournalPath is where writes are journalled.
 	JournalPath string
 	ReadOnly    bool
+	// Kibana is where write-back goes when it is not a configured Kibana: the demo's
+	// simulated one (an interface: a typed nil pointer would look set).
+	Kibana kibanaWriter
+}
+
+// kibanaWriter is a Kibana that write-back actions run on: elastic's, or the demo's.
+type kibanaWriter interface {
+	investigate.Remediator
+	URL() string
 }
 
 // A sourceTable lists the kinds of value one source flag takes.

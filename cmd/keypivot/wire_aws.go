@@ -94,7 +94,7 @@ func (b *builder) addAWS() (string, error) {
 	}
 	desc := s.Describe()
 	if len(accounts) > 0 {
-		desc += fmt.Sprintf(" (+%d account profiles)", len(accounts))
+		desc += " (+" + investigate.Plural(len(accounts), "account profile") + ")"
 	}
 	return desc, nil
 }
