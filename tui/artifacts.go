@@ -32,7 +32,7 @@ func artifactLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 	for _, k := range c.CreatedAccessKeys {
 		head := "  " + clean(k.AccessKeyID) + " for user " + orDash(clean(k.User))
 		if k.Depth > 1 {
-			head += fmt.Sprintf(" · %d hops from the key", k.Depth)
+			head += " · " + plural(k.Depth, "hop") + " from the key"
 		}
 		b.addTarget(head, targetSigner, k.AccessKeyID)
 		created := []string{"created " + fullTime(k.Time) + " UTC", "by " + signerText(key, k.Signer, k.SignerARN), "CreateAccessKey event " + clean(k.EventID)}

@@ -82,12 +82,11 @@ func bigCase(tb testing.TB, n int) *investigate.Case {
 func benchModel(c *investigate.Case) *App {
 	app := newApp(context.Background(), Options{Workspace: &investigate.Workspace{}})
 	app.Update(tea.WindowSizeMsg{Width: 250, Height: 60})
-	app.gen++
-	app.wb = newWorkbench(app.ui, c.Key, app.gen)
-	app.screen = screenWorkbench
+	wb := newWorkbench(app.ui, c.Key)
+	app.stack = append(app.stack, wb)
 	app.layout()
-	app.wb.setCase(c)
-	app.wb.tab = tabTimeline
+	wb.setCase(c)
+	wb.tab = tabTimeline
 	return app
 }
 

@@ -35,14 +35,14 @@ func words(text, s string) bool {
 func TestArtifactsTabShowsChildKeysAndWhatWasLeftBehind(t *testing.T) {
 	d := newDriver(t, demoOptions(&memJournal{}), 80, 24)
 	openDemoKey(t, d)
-	c := d.app.wb.c
+	c := d.app.wb().c
 	if len(c.CreatedAccessKeys) == 0 || len(c.Artifacts) < 5 {
 		t.Fatalf("the demo should have child keys and artifacts: %d, %d", len(c.CreatedAccessKeys), len(c.Artifacts))
 	}
 	d.press("7")
 	checkFits(t, d, 80, 24)
 	d.mustShow("[7 Artifacts]", "CHILD KEYS (", c.CreatedAccessKeys[0].AccessKeyID)
-	text := listText(&d.app.wb.artifacts.list)
+	text := listText(&d.app.wb().artifacts.list)
 	for _, l := range strings.Split(text, "\n") {
 		if ansi.StringWidth(l) > 80 {
 			t.Fatalf("a line is wider than the screen (cut on display): %q", l)
@@ -79,10 +79,10 @@ func TestArtifactsTabShowsChildKeysAndWhatWasLeftBehind(t *testing.T) {
 
 	// enter on the child key: its timeline.
 	d.press("enter")
-	if d.app.wb.tab != tabTimeline || d.app.wb.timeline.signer != c.CreatedAccessKeys[0].AccessKeyID {
+	if d.app.wb().tab != tabTimeline || d.app.wb().timeline.signer != c.CreatedAccessKeys[0].AccessKeyID {
 		t.Fatalf("enter on a child key should show its timeline:\n%s", d.screen())
 	}
-	for _, r := range d.app.wb.timeline.rows {
+	for _, r := range d.app.wb().timeline.rows {
 		if c.Timeline[r].Signer != c.CreatedAccessKeys[0].AccessKeyID {
 			t.Fatalf("the child key's timeline shows an event of %s", c.Timeline[r].Signer)
 		}
@@ -90,16 +90,16 @@ func TestArtifactsTabShowsChildKeysAndWhatWasLeftBehind(t *testing.T) {
 	d.mustShow(" C ") // its events are marked as a child key's
 	// enter on an artifact: the record of the event that made it.
 	d.press("c", "7", "j", "enter")
-	if d.app.screen != screenDetail || d.app.detail.event == nil || d.app.detail.event.ID != c.Artifacts[0].EventID {
+	if d.app.screen() != screenDetail || d.app.detail().event == nil || d.app.detail().event.ID != c.Artifacts[0].EventID {
 		t.Fatalf("enter on the first artifact should open event %s:\n%s", c.Artifacts[0].EventID, d.screen())
 	}
 
 	// The Overview counts the key's, its sessions' and its children's events apart, and
 	// sums up what was left behind.
 	d.press("esc", "1")
-	ov := listText(d.app.wb.overview)
+	ov := listText(&d.app.wb().overview.textList)
 	for _, want := range []string{
-		commas(c.EventCount) + " by the key",
+		plural(c.EventCount, "event") + " by the key",
 		commas(c.SessionEventCount) + " by 4 derived sessions",
 		commas(c.ChildEventCount) + " by 1 access key it created",
 		"LEFT BEHIND (tab 7 Artifacts)",
@@ -138,7 +138,7 @@ func TestQuarantineInHeaderOverviewAndPlan(t *testing.T) {
 	d := newDriver(t, opts, 80, 24)
 	d.press("enter")
 	checkFits(t, d, 80, 24)
-	q := d.app.wb.c.Quarantine
+	q := d.app.wb().c.Quarantine
 	if q == nil || !q.InEffect() {
 		t.Fatalf("the live lookup should find the quarantine: %+v", q)
 	}
@@ -147,7 +147,7 @@ func TestQuarantineInHeaderOverviewAndPlan(t *testing.T) {
 	if !strings.HasPrefix(head[0], fxKey) || strings.Contains(head[0], "…") || strings.TrimSpace(head[1]) != "│ AWS quarantine V2" && strings.TrimSpace(head[1]) != "AWS quarantine V2" {
 		t.Fatalf("the header should mark the quarantine on a line of its own, nothing cut:\n%s", d.screen())
 	}
-	ov := listText(d.app.wb.overview)
+	ov := listText(&d.app.wb().overview.textList)
 	for _, want := range []string{"AWS QUARANTINE", "policy/AWSCompromisedKeyQuarantineV2 (V2) · attached (live)", "effect         " + q.StillAllows, "s3:GetObject"} {
 		if !words(ov, want) {
 			t.Errorf("the Overview lacks %q:\n%s", want, ov)
@@ -160,7 +160,7 @@ func TestQuarantineInHeaderOverviewAndPlan(t *testing.T) {
 	checkFits(t, d, 80, 24)
 	d.mustShow("AWS quarantine V2 is attached but is no containment")
 	var details strings.Builder
-	for _, l := range d.app.rem.detail.lines {
+	for _, l := range d.app.rem().detail.lines {
 		details.WriteString(ansi.Strip(l.text) + "\n")
 	}
 	if !words(details.String(), "AWS quarantine: "+q.Summary()) {
@@ -190,9 +190,9 @@ func TestRemediationPicksABatchAndAsksIrreversibleNames(t *testing.T) {
 	openDemoKey(t, d)
 	d.press("a")
 	checkFits(t, d, 120, 40)
-	r := d.app.rem
+	r := d.app.rem()
 	caller := responderCallerOf(acct)
-	want := investigate.PlanRemediation(d.app.wb.c, &caller, testClock)
+	want := investigate.PlanRemediation(d.app.wb().c, &caller, testClock)
 	if len(r.actions) != len(want.Actions) {
 		t.Fatalf("the screen lists %d actions, the plan has %d", len(r.actions), len(want.Actions))
 	}

@@ -26,11 +26,11 @@ func TestWorkbenchSaysNothingWasSearched(t *testing.T) {
 	}
 	opts := Options{Workspace: ws, NoColor: true, Journal: &memJournal{}, Now: func() time.Time { return testClock }, Key: investigate.MustParseAccessKeyID(fxKey)}
 	d := newDriver(t, opts, 80, 24)
-	if d.app.wb == nil || d.app.wb.c == nil {
+	if d.app.wb() == nil || d.app.wb().c == nil {
 		t.Fatalf("the workbench did not build the case:\n%s", d.screen())
 	}
 	checkFits(t, d, 80, 24)
-	cm := d.app.wb.c.Completeness
+	cm := d.app.wb().c.Completeness
 	if cm.Events.Status != investigate.SearchNothing {
 		t.Fatalf("completeness %+v", cm)
 	}
@@ -42,7 +42,7 @@ func TestWorkbenchSaysNothingWasSearched(t *testing.T) {
 	d.mustNotShow("no event in the trail sources")
 	// The Overview's coverage block carries the headline whole.
 	var ov []string
-	for _, l := range d.app.wb.overview.lines {
+	for _, l := range d.app.wb().overview.lines {
 		ov = append(ov, strings.TrimSpace(ansi.Strip(l.text)))
 	}
 	if !strings.Contains(strings.Join(strings.Fields(strings.Join(ov, " ")), " "), "searched: "+cm.Headline) {

@@ -18,9 +18,15 @@ import (
 // detailView shows one full record, pretty-printed, its secrets redacted, sanitised and
 // scrollable.
 type detailView struct {
-	ui    *ui
-	gen   int
+	ui *ui
+	// frame is the key's workbench: its header heads the record, and its case streams in.
+	frame *workbench
 	title string
+	crumb string
+	// links are what L copies (the first); copyWhat/copyBody what y copies when the
+	// record is not an event (an alert's document).
+	links              []link
+	copyWhat, copyBody string
 	// body is the sanitised, pretty-printed record; it is wrapped to the width.
 	body  string
 	list  textList
@@ -46,8 +52,10 @@ func eventJSON(e *investigate.Event) []byte {
 	return sanitize.JSON(out.Bytes())
 }
 
-func newEventDetail(u *ui, gen int, c *investigate.Case, i int, tl *timelineView) *detailView {
-	d := &detailView{ui: u, gen: gen, c: c, tl: tl, list: textList{st: &u.st}}
+// newEventDetail shows the record at timeline index i of the workbench's case; n and N
+// step through the timeline as it is filtered.
+func newEventDetail(w *workbench, i int) *detailView {
+	d := &detailView{ui: w.ui, frame: w, c: w.c, tl: w.timeline, list: textList{st: &w.ui.st}}
 	d.show(i)
 	return d
 }
@@ -71,6 +79,11 @@ func (d *detailView) show(i int) {
 			who = "by derived session " + e.Signer()
 		}
 		d.title = fmt.Sprintf("%s · %s · %s %s · %s", e.Name, fullTime(e.Time), e.Service(), e.Region, who)
+		d.crumb = "event " + e.Name
+		d.links = nil
+		if l := e.CloudTrailURL(); l != "" {
+			d.links = []link{{"the event in the CloudTrail console", l}}
+		}
 		if e.ErrorCode != "" {
 			d.title += " · ERROR " + e.ErrorCode
 		}
@@ -78,7 +91,11 @@ func (d *detailView) show(i int) {
 		if origin == "" {
 			origin = "unknown"
 		}
-		d.body = sanitize.Multiline("eventID " + e.ID + " · read from " + sanitize.Redact(origin) + "\n\n" + string(prettyJSON(sanitize.RedactRecord(e.Raw))))
+		head := "eventID " + e.ID + " · read from " + sanitize.Redact(origin)
+		for _, l := range d.links {
+			head += "\n" + l.what + " (L copies it): " + l.url
+		}
+		d.body = sanitize.Multiline(head + "\n\n" + string(prettyJSON(sanitize.RedactRecord(e.Raw))))
 	}
 	d.list.offset = 0
 	d.wrap()
@@ -92,15 +109,22 @@ func prettyJSON(raw []byte) []byte {
 	return out.Bytes()
 }
 
-func newJSONDetail(u *ui, gen int, title string, v any) *detailView {
-	d := &detailView{ui: u, gen: gen, title: title, index: -1, list: textList{st: &u.st}}
+// newTextDetail shows a text body (already made of sanitised parts) under the
+// workbench's header.
+func newTextDetail(w *workbench, title, crumb, body string) *detailView {
+	d := &detailView{ui: w.ui, frame: w, title: title, crumb: crumb, index: -1, list: textList{st: &w.ui.st}}
+	d.body = body
+	d.wrap()
+	return d
+}
+
+// indentedJSON is v as indented JSON, its secrets redacted, made inert.
+func indentedJSON(v any) string {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		b = []byte(err.Error())
 	}
-	d.body = sanitize.Multiline(string(sanitize.RedactRecord(b)))
-	d.wrap()
-	return d
+	return sanitize.Multiline(string(sanitize.RedactRecord(b)))
 }
 
 // wrap splits the body into lines of the width (long values fold onto the next line).
@@ -119,11 +143,22 @@ func (d *detailView) wrap() {
 	d.list.setLines(lines)
 }
 
-func (d *detailView) setSize(w, h int) {
+func (d *detailView) SetSize(w, h int) {
 	d.width = w
-	d.list.setSize(w, h-1)
+	d.list.setSize(w, h-d.frame.headerHeight()-1)
 	d.wrap()
 }
+
+func (d *detailView) Capturing() bool { return false }
+
+func (d *detailView) Crumb() string { return clean(d.crumb) }
+
+func (d *detailView) nav(act string) bool { return d.list.nav(act) }
+
+func (d *detailView) selectedEvent() *investigate.Event { return d.event }
+
+// copyText is what y copies on a record that is not an event: the alert's document.
+func (d *detailView) copyText() (what, text string) { return d.copyWhat, d.copyBody }
 
 // refresh is called when a new case snapshot arrives: the record shown stays.
 func (d *detailView) refresh(c *investigate.Case) {
@@ -135,8 +170,12 @@ func (d *detailView) refresh(c *investigate.Case) {
 	}
 }
 
-func (d *detailView) update(a *App, msg tea.Msg) tea.Cmd {
+func (d *detailView) Update(msg tea.Msg) tea.Cmd {
 	km := &d.ui.km
+	if c, ok := msg.(caseMsg); ok && c.gen == d.frame.gen {
+		d.refresh(d.frame.c) // the workbench under has taken the snapshot
+		return nil
+	}
 	m, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
@@ -146,7 +185,7 @@ func (d *detailView) update(a *App, msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(m, km.Back):
-		return a.back()
+		return pop()
 	case key.Matches(m, km.NextEvent, km.PrevEvent):
 		if d.tl == nil || d.index < 0 {
 			return nil
@@ -158,22 +197,33 @@ func (d *detailView) update(a *App, msg tea.Msg) tea.Cmd {
 		if i := d.tl.step(d.index, dir); i >= 0 {
 			d.show(i)
 		} else {
-			a.setStatus("no more events in this direction (with the timeline's filters)", false)
+			return status("no more events in this direction (with the timeline's filters)", false)
 		}
 	case key.Matches(m, km.Remediate):
-		return a.openRemediation()
+		return d.frame.openRemediation()
+	case key.Matches(m, km.CopyLink):
+		if len(d.links) == 0 {
+			return status("no link for this record (no region or id, or no Kibana configured)", true)
+		}
+		l := d.links[0]
+		return tea.Batch(tea.SetClipboard(l.url), status("copied "+l.what+" to the clipboard (OSC 52): "+clean(l.url), false))
 	}
 	return nil
 }
 
-func (d *detailView) view(a *App) string {
+func (d *detailView) View() string {
 	st := &d.ui.st
-	return st.title.Render(truncate(clean(d.title), d.width)) + "\n" + d.list.view()
+	return d.frame.header() + "\n" + st.title.Render(truncate(clean(d.title), d.width)) + "\n" + d.list.view()
 }
 
-func (d *detailView) statusLine() string { return d.list.scrollInfo() }
+func (d *detailView) Status() string {
+	if d.frame.loading {
+		return d.frame.Status()
+	}
+	return d.list.scrollInfo()
+}
 
-func (d *detailView) keys() help.KeyMap {
+func (d *detailView) Keys() help.KeyMap {
 	km := &d.ui.km
 	copyEv := km.Copy
 	if d.event != nil {
@@ -183,9 +233,14 @@ func (d *detailView) keys() help.KeyMap {
 	if d.tl != nil {
 		short = append(short, km.NextEvent, km.PrevEvent)
 	}
-	short = append(short, copyEv, km.Back, km.Help)
+	if d.event == nil && d.copyWhat != "" {
+		copyEv.SetHelp("y", "copy "+d.copyWhat)
+	}
+	copyLink := km.CopyLink
+	copyLink.SetEnabled(len(d.links) > 0)
+	short = append(short, copyEv, copyLink, km.Back, km.Help)
 	return bindings{
 		short: short,
-		full:  [][]key.Binding{km.nav(), {km.NextEvent, km.PrevEvent, copyEv, km.CopyKey, km.Remediate, km.Export, km.Back, km.Help, km.Quit}},
+		full:  [][]key.Binding{km.nav(), {km.NextEvent, km.PrevEvent, copyEv, copyLink, km.CopyKey, km.Remediate, km.Export, km.Back, km.Help, km.Quit}},
 	}
 }

@@ -35,7 +35,7 @@ func (a *App) export(format string) tea.Cmd {
 		write func(io.Writer) error
 		what  string
 	)
-	if a.screen == screenKeys {
+	if wb := a.wb(); wb == nil {
 		r := a.keys.ranking
 		name = "keypivot-keys-" + stamp
 		what = "the key ranking"
@@ -46,8 +46,8 @@ func (a *App) export(format string) tea.Cmd {
 			return report.JSON(w, r)
 		}
 	} else {
-		c := a.wb.c
-		partial := a.wb.loading
+		c := wb.c
+		partial := wb.loading
 		name = "keypivot-" + c.Key.String() + "-" + stamp
 		what = "the case of " + c.Key.String()
 		if partial {

@@ -99,15 +99,15 @@ func TestHeaderSaysWhoActsProfileRegionAndReadOnlyUncut(t *testing.T) {
 	d.mustNotShow("enter confirm…", "type the key id to confirm")
 	// g and G move between the first and the last action.
 	d.press("G")
-	if d.app.rem.cursor != len(d.app.rem.actions)-1 {
-		t.Fatalf("G should select the last action, got %d of %d", d.app.rem.cursor, len(d.app.rem.actions))
+	if d.app.rem().cursor != len(d.app.rem().actions)-1 {
+		t.Fatalf("G should select the last action, got %d of %d", d.app.rem().cursor, len(d.app.rem().actions))
 	}
 	d.press("g")
-	if d.app.rem.cursor != 0 {
-		t.Fatalf("g should select the first action, got %d", d.app.rem.cursor)
+	if d.app.rem().cursor != 0 {
+		t.Fatalf("g should select the first action, got %d", d.app.rem().cursor)
 	}
 	d.press("enter")
-	if d.app.rem.inputActive() {
+	if d.app.rem().inputActive() {
 		t.Fatal("read-only mode must not ask for the key id")
 	}
 }
@@ -122,7 +122,7 @@ func TestNoAccountToActOnIsSaidBeforeAnythingIsTyped(t *testing.T) {
 	d.mustShow("plan only: no account to act on", "PLAN ONLY", "[plan only]", "plan only: nothing can run")
 	d.mustNotShow("enter confirm…", "type the key id to confirm")
 	d.press("enter")
-	if d.app.rem.inputActive() {
+	if d.app.rem().inputActive() {
 		t.Fatal("with no account to act on, enter must not ask for the key id")
 	}
 	d.mustShow("nothing can run: no account to act on")
@@ -141,7 +141,7 @@ func TestDeactivationStoresTheNewStatusOnly(t *testing.T) {
 	d.typeText(fxKey)
 	d.press("enter")
 	d.mustShow("Active; never used → Inactive; never used")
-	if got := d.app.wb.c.Owner.Status; got != "Inactive" {
+	if got := d.app.wb().c.Owner.Status; got != "Inactive" {
 		t.Fatalf("the owner's status should be the new status alone, got %q", got)
 	}
 	header := strings.Split(d.screen(), "\n")[0]
@@ -172,7 +172,7 @@ func TestOverviewOwnerBlockAndOrder(t *testing.T) {
 	d.press("enter")
 	lines := strings.Split(ansi.Strip(strings.Join(func() []string {
 		var out []string
-		for _, l := range d.app.wb.overview.lines {
+		for _, l := range d.app.wb().overview.lines {
 			out = append(out, l.text)
 		}
 		return out
@@ -223,16 +223,16 @@ func TestKeysSortNumbersTheColumnsOnScreen(t *testing.T) {
 	}
 	d.mustShow("SI▼") // the marker takes the last cell of a narrow title
 	d.press("7")
-	if d.app.keys.table.sortCol != kcLast {
-		t.Fatalf("7 should sort by LAST ALERT")
+	if d.app.keys.table.sortCol != kcStatus {
+		t.Fatalf("7 should sort by STATUS, the seventh column shown (LAST ALERT gives way at 80 columns)")
 	}
-	d.mustShow("LAST ALERT▼")
+	d.mustShow("STATUS▲")
 	before := d.app.keys.table.sortCol
 	d.press("8") // there is no eighth column on screen
 	if d.app.keys.table.sortCol != before {
 		t.Fatal("8 should do nothing with seven columns shown")
 	}
-	// s cycles through the columns on screen only: after LAST ALERT comes # again.
+	// s cycles through the columns on screen only: after STATUS comes # again.
 	d.press("s")
 	if d.app.keys.table.sortCol != kcRank {
 		t.Fatalf("s after the last shown column should wrap to #, got %s", d.app.keys.table.cols[d.app.keys.table.sortCol].title)
@@ -275,8 +275,8 @@ func TestHelpNetworkFootnoteAndSessionDepth(t *testing.T) {
 	// what the marker means.
 	d.press("4")
 	var chained *investigate.Session
-	for i := range d.app.wb.c.Sessions {
-		if s := &d.app.wb.c.Sessions[i]; s.Depth > 1 {
+	for i := range d.app.wb().c.Sessions {
+		if s := &d.app.wb().c.Sessions[i]; s.Depth > 1 {
 			chained = s
 		}
 	}

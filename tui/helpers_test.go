@@ -53,6 +53,13 @@ func (j *memJournal) Append(e investigate.JournalEntry) error {
 
 func (j *memJournal) Pending() ([]investigate.JournalEntry, error) { return nil, nil }
 
+// Entries returns what was journalled, as the journal file's reader does.
+func (j *memJournal) Entries() ([]investigate.JournalEntry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]investigate.JournalEntry(nil), j.entries...), nil
+}
+
 func (j *memJournal) phases() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -86,8 +93,10 @@ func demoOptions(j *memJournal) Options {
 			accounts[c.Key.String()] = a
 			return a, nil
 		},
-		Journal:        j,
-		JournalPath:    "journal.jsonl",
+		Journal:     j,
+		JournalPath: "journal.jsonl",
+		// Kibana's URL makes the alerts' links (the write-back itself needs Kibana set).
+		KibanaTarget:   investigate.KibanaTarget{URL: "https://kibana.demo.invalid", Space: "default"},
 		NoColor:        true,
 		Now:            func() time.Time { return testClock },
 		UpdateInterval: time.Millisecond,
@@ -159,7 +168,8 @@ func (d *driver) run(cmd tea.Cmd) {
 			d.run(c)
 		}
 	case spinner.TickMsg:
-	case caseMsg, rankMsg, remSetupMsg, outcomeMsg, exportedMsg, callerMsg:
+	case caseMsg, rankMsg, remSetupMsg, outcomeMsg, exportedMsg, callerMsg,
+		pushMsg, popMsg, statusMsg, openKeyMsg, relayoutMsg, actedMsg:
 		d.send(m)
 	default:
 		if s := fmt.Sprintf("%T", m); strings.Contains(s, "setClipboardMsg") {
@@ -168,6 +178,18 @@ func (d *driver) run(cmd tea.Cmd) {
 		}
 		d.other = append(d.other, m)
 	}
+}
+
+// enterKey presses enter on the keys list and opens the key it asks for, without
+// running the commands: it returns the one that builds the case.
+func (d *driver) enterKey() tea.Cmd {
+	d.t.Helper()
+	_, ask := d.app.Update(keyMsg("enter"))
+	if ask == nil {
+		d.t.Fatal("enter on the keys list asked for nothing")
+	}
+	_, start := d.app.Update(d.exec(ask))
+	return start
 }
 
 // press sends keys by name: "enter", "esc", "tab", "shift+tab", "up", "down",

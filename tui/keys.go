@@ -26,19 +26,19 @@ const (
 type keyMap struct {
 	Up, Down, PageUp, PageDown, HalfUp, HalfDown, Top, Bottom key.Binding
 
-	Help, Quit, Back, Enter, Copy, CopyKey, Export key.Binding
+	Help, Quit, Back, Enter, Copy, CopyKey, Export, Command, Wrap, RelTime key.Binding
 
 	// Keys screen.
 	Filter, Sort, SortReverse, FirstSeen, Reload key.Binding
 
 	// Workbench.
-	NextTab, PrevTab, Tab1, Tab2, Tab3, Tab4, Tab5, Tab6, Tab7, Remediate, Watch key.Binding
+	NextTab, PrevTab, Tab1, Tab2, Tab3, Tab4, Tab5, Tab6, Tab7, Remediate, Watch, FirstAlert, JumpTime, Kibana key.Binding
 
 	// Timeline filters.
 	Errors, Writes, ByIP, ByService, ByRegion, BySession, Search, ClearFilters key.Binding
 
 	// Event detail.
-	NextEvent, PrevEvent key.Binding
+	NextEvent, PrevEvent, CopyLink key.Binding
 
 	// Pickers and prompts.
 	Cancel, Markdown, JSON key.Binding
@@ -65,6 +65,9 @@ func defaultKeyMap() keyMap {
 		Copy:    b("y", "copy (OSC 52)", "y"),
 		CopyKey: b("Y", "copy key id", "Y"),
 		Export:  b("e", "export case", "e"),
+		Command: b(":", "command (key, tab, time…)", ":"),
+		Wrap:    b("z", "wrap: show cut cells whole", "z"),
+		RelTime: b("T", "relative/absolute times", "T"),
 
 		Filter:      b("/", "filter", "/"),
 		Sort:        b("s/1-9", "sort by column", "s"),
@@ -72,17 +75,20 @@ func defaultKeyMap() keyMap {
 		FirstSeen:   b("f", "first-seen-only keys", "f"),
 		Reload:      b("ctrl+r", "reload", "ctrl+r"),
 
-		NextTab:   b("tab/l/→", "next tab", "tab", "l", "right"),
-		PrevTab:   b("shift+tab/h/←", "previous tab", "shift+tab", "h", "left"),
-		Tab1:      b("1", "overview", "1"),
-		Tab2:      b("2", "alerts", "2"),
-		Tab3:      b("3", "timeline", "3"),
-		Tab4:      b("4", "sessions", "4"),
-		Tab5:      b("5", "follow-ups", "5"),
-		Tab6:      b("6", "network", "6"),
-		Tab7:      b("7", "artifacts", "7"),
-		Remediate: b("a", "remediate (plan)", "a"),
-		Watch:     b("W", "watch for use after containment", "W"),
+		NextTab:    b("tab/l/→", "next tab", "tab", "l", "right"),
+		PrevTab:    b("shift+tab/h/←", "previous tab", "shift+tab", "h", "left"),
+		Tab1:       b("1", "overview", "1"),
+		Tab2:       b("2", "alerts", "2"),
+		Tab3:       b("3", "timeline", "3"),
+		Tab4:       b("4", "sessions", "4"),
+		Tab5:       b("5", "follow-ups", "5"),
+		Tab6:       b("6", "network", "6"),
+		Tab7:       b("7", "artifacts", "7"),
+		Remediate:  b("a", "remediate (plan)", "a"),
+		Watch:      b("W", "watch for use after containment", "W"),
+		FirstAlert: b("A", "timeline at the first alert", "A"),
+		Kibana:     b("K", "Kibana: ack/close/reopen alerts, case", "K"),
+		JumpTime:   b("t", "timeline at a time…", "t"),
 
 		Errors:       b("x", "errors only", "x"),
 		Writes:       b("w", "writes only", "w"),
@@ -95,6 +101,7 @@ func defaultKeyMap() keyMap {
 
 		NextEvent: b("]", "next event", "]"),
 		PrevEvent: b("[", "previous event", "["),
+		CopyLink:  b("L", "copy console/Kibana link", "L"),
 
 		Cancel:   b("esc", "cancel", "esc"),
 		Markdown: b("m", "Markdown", "m"),

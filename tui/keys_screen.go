@@ -63,18 +63,19 @@ func newKeysScreen(u *ui) *keysScreen {
 	k.table = newTable(&u.st, []column{
 		{title: "#", width: 3, right: true},
 		{title: "ACCESS KEY", width: 20},
-		{title: "USER", flex: 2, min: 8},
-		{title: "ACCOUNT", width: 12, prio: 2},
+		{title: "USER", flex: 2, min: 8, want: 16},
+		{title: "ACCOUNT", width: 12, prio: 2, ident: true, min: 7},
 		{title: "SIB", width: 3, right: true},
 		{title: "SEVERITY", width: 8},
-		{title: "FIRST-SEEN IP", width: 18},
+		{title: "FIRST-SEEN IP", width: 16},
 		{title: "NETWORK", flex: 2, min: 10, prio: 3},
-		{title: "LAST ALERT", width: 11},
-		{title: "STATUS", width: 8, prio: 4},
+		{title: "LAST ALERT", width: 11, prio: 1},
+		{title: "STATUS", width: 8},
 	})
 	k.table.cell = k.cell
 	k.table.cellStyle = k.cellStyle
 	k.table.empty = "no keys yet"
+	k.table.wrap = &u.wrap
 	k.input = newInput("filter: ", &u.st)
 	return k
 }
@@ -114,7 +115,7 @@ func (k *keysScreen) setRanking(m rankMsg) {
 	}
 	k.refilter()
 	k.selectKey(sel)
-	k.setSize(k.width, k.height) // the warning lines, if any, take room from the list
+	k.SetSize(k.width, k.height) // the warning lines, if any, take room from the list
 }
 
 func (k *keysScreen) keysOf() []investigate.KeySummary {
@@ -168,7 +169,7 @@ func (k *keysScreen) sortRows() {
 		case kcAccount:
 			return cmp.Compare(x.Account, y.Account)
 		case kcSiblings:
-			return cmp.Compare(x.SiblingCount, y.SiblingCount)
+			return cmp.Compare(investigate.SummaryCounts(x).Siblings, investigate.SummaryCounts(y).Siblings)
 		case kcSeverity:
 			if c := cmp.Compare(x.MaxSeverity, y.MaxSeverity); c != 0 {
 				return c
@@ -226,16 +227,16 @@ func (k *keysScreen) cell(row, col int) string {
 	case kcAccount:
 		return orDash(s.Account)
 	case kcSiblings:
-		return itoa(s.SiblingCount)
+		return itoa(investigate.SummaryCounts(s).Siblings)
 	case kcSeverity:
-		if s.SiblingCount == 0 {
+		if investigate.SummaryCounts(s).Siblings == 0 {
 			return "-"
 		}
 		return s.MaxSeverity.String()
 	case kcIP:
 		f := firstIP(s)
-		if s.FirstSeenCount > 1 {
-			return f.IP + " +" + itoa(s.FirstSeenCount-1)
+		if n := investigate.SummaryCounts(s).FirstSeen; n > 1 {
+			return f.IP + " +" + itoa(n-1)
 		}
 		return orDash(f.IP)
 	case kcNetwork:
@@ -246,20 +247,29 @@ func (k *keysScreen) cell(row, col int) string {
 		}
 		return orDash(n)
 	case kcLast:
-		return shortTime(s.LastAlert)
+		return k.ui.when(s.LastAlert)
 	case kcStatus:
-		return orDash(s.Status)
+		return orDash(k.status(s))
 	}
 	return ""
 }
 
+// status is a key's status: what an action of this session (or the journal) read back
+// last, else what the ranking's owner lookup said.
+func (k *keysScreen) status(s *investigate.KeySummary) string {
+	if st := k.ui.state.keyStatus(s.Key.String(), s.Status != ""); st != "" {
+		return st
+	}
+	return s.Status
+}
+
 func (k *keysScreen) cellStyle(row, col int) *lipgloss.Style {
 	s := k.summary(row)
-	if col == kcSeverity && s.SiblingCount > 0 {
+	if col == kcSeverity && investigate.SummaryCounts(s).Siblings > 0 {
 		st := k.ui.st.severity(s.MaxSeverity)
 		return &st
 	}
-	if col == kcStatus && s.Status == "Active" {
+	if col == kcStatus && k.status(s) == "Active" {
 		return &k.ui.st.warn
 	}
 	return nil
@@ -317,14 +327,26 @@ func warnLines(text string, width int) []string {
 	return lines
 }
 
-func (k *keysScreen) setSize(w, h int) {
+func (k *keysScreen) SetSize(w, h int) {
 	k.width, k.height = w, h
 	k.table.setSize(w, h-keysChrome-len(k.searchWarning())-1) // one line for the filter field
 	k.input.SetWidth(max(w-12, 10))
 }
 
-func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
+func (k *keysScreen) Capturing() bool { return k.input.Focused() }
+
+func (k *keysScreen) Crumb() string { return "keys" }
+
+func (k *keysScreen) Update(msg tea.Msg) tea.Cmd {
 	km := &k.ui.km
+	switch m := msg.(type) {
+	case rankMsg:
+		k.setRanking(m)
+		return nil
+	case actedMsg:
+		k.refilter() // a key's status may have changed: its row reads the case state
+		return nil
+	}
 	if k.input.Focused() {
 		if m, ok := msg.(tea.KeyPressMsg); ok && slices.Contains([]string{"up", "down", "pgup", "pgdown"}, m.String()) {
 			k.table.nav(km.navAction(m)) // the list still moves under the field
@@ -348,7 +370,7 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 	switch {
 	case key.Matches(m, km.Enter):
 		if key := k.selectedKey(); !key.IsZero() {
-			return a.openKey(key)
+			return msgCmd(openKeyMsg{key})
 		}
 	case key.Matches(m, km.Filter):
 		k.input.SetValue(k.query)
@@ -375,7 +397,7 @@ func (k *keysScreen) update(a *App, msg tea.Msg) tea.Cmd {
 		k.table.sortDesc = !k.table.sortDesc
 		k.resort()
 	case key.Matches(m, km.Reload):
-		return k.load(a.ctx)
+		return k.load(k.ui.ctx)
 	default:
 		// 1-9 number the columns on screen, left to right.
 		if s := m.String(); len(s) == 1 && s[0] >= '1' && s[0] <= '9' {
@@ -407,16 +429,18 @@ func (k *keysScreen) resort() {
 	k.table.setLen(len(k.rows))
 }
 
-func (k *keysScreen) title(a *App) string {
+func (k *keysScreen) title() string {
 	st := &k.ui.st
 	ws := k.ui.opts.Workspace
-	t := st.title.Render("keypivot") + " · access keys correlated with elevated alerts"
+	// The badges come first: what the data is and whether writes are off are never cut.
+	t := st.title.Render("keypivot")
 	if ws != nil && ws.Demo {
 		t += " " + badge(st.badge, "DEMO")
 	}
 	if k.ui.opts.ReadOnly {
 		t += " " + badge(st.badgeWarn, "READ-ONLY")
 	}
+	t += " · access keys correlated with elevated alerts"
 	return truncate(t, k.width)
 }
 
@@ -435,9 +459,9 @@ func (k *keysScreen) sources() string {
 	return k.ui.st.headerDim.Render(truncate("sources: "+clean(strings.Join(parts, "; ")), k.width))
 }
 
-func (k *keysScreen) view(a *App) string {
+func (k *keysScreen) View() string {
 	var b strings.Builder
-	b.WriteString(k.title(a) + "\n" + k.sources() + "\n")
+	b.WriteString(k.title() + "\n" + k.sources() + "\n")
 	for _, l := range k.searchWarning() {
 		b.WriteString(k.ui.st.warn.Render(l) + "\n")
 	}
@@ -452,9 +476,9 @@ func (k *keysScreen) view(a *App) string {
 	return b.String()
 }
 
-func (k *keysScreen) statusLine(a *App) string {
+func (k *keysScreen) Status() string {
 	if k.loading {
-		return a.spin.View() + " correlating alerts by access key… " + time.Since(k.started).Round(100*time.Millisecond).String()
+		return k.ui.spinner() + " correlating alerts by access key… " + time.Since(k.started).Round(100*time.Millisecond).String()
 	}
 	if k.err != nil {
 		return "error: " + clean(k.err.Error())
@@ -492,13 +516,13 @@ func (k *keysScreen) statusLine(a *App) string {
 		}
 		line += " · sorted by " + k.table.cols[c].title + dir + " (hidden at this width; s sorts by a shown one)"
 	}
-	line += fmt.Sprintf(" · %d alerts read, %d eligible", r.Stats.Alerts, r.Stats.Eligible)
+	line += fmt.Sprintf(" · %s read, %d eligible", plural(r.Stats.Alerts, "alert"), r.Stats.Eligible)
 	problems := 0
 	for _, s := range r.Sources {
 		problems += len(s.Problems)
 	}
 	if problems > 0 {
-		line += fmt.Sprintf(" · %d unreadable inputs (see keypivot keys)", problems)
+		line += " · " + plural(problems, "unreadable input") + " (see keypivot keys)"
 	}
 	if len(r.Unmapped) > 0 {
 		line += fmt.Sprintf(" · %d higher-order alerts unmapped", len(r.Unmapped))
@@ -506,7 +530,7 @@ func (k *keysScreen) statusLine(a *App) string {
 	return line
 }
 
-func (k *keysScreen) keys() help.KeyMap {
+func (k *keysScreen) Keys() help.KeyMap {
 	km := &k.ui.km
 	if k.input.Focused() {
 		return fieldKeys("filter")
@@ -516,7 +540,7 @@ func (k *keysScreen) keys() help.KeyMap {
 	sortKey := "s/1-" + itoa(min(len(k.table.visible), 9))
 	sortShort := key.NewBinding(key.WithKeys("s"), key.WithHelp(sortKey, "sort by column"))
 	sortFull := key.NewBinding(key.WithKeys("s"), key.WithHelp(sortKey, "sort: next/Nth column (▲▼)"))
-	last := []key.Binding{km.Copy, km.Export, km.Help}
+	last := []key.Binding{km.Command, km.Wrap, km.RelTime, km.Copy, km.Export, km.Help}
 	if k.query != "" {
 		last = append(last, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")))
 	}
@@ -535,6 +559,50 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// timeTitle is a time column's title: absolute times are UTC; relative ones are to the
+// workspace's now (the demo's own).
+func timeTitle(rel bool) string {
+	if rel {
+		return "WHEN"
+	}
+	return "TIME (UTC)"
+}
+
+// when is a time as the analyst asked for them: relative to now, or absolute UTC.
+func (u *ui) when(t time.Time) string {
+	if u.relTime && !t.IsZero() {
+		return relative(t, u.now())
+	}
+	return shortTime(t)
+}
+
+// relative is t from now: "3h12m ago", "in 40m", "2d4h ago".
+func relative(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := now.Sub(t)
+	suffix := " ago"
+	if d < 0 {
+		d, suffix = -d, ""
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		s = itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		s = itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		s = itoa(int(d/time.Hour)) + "h" + itoa(int(d%time.Hour/time.Minute)) + "m"
+	default:
+		s = itoa(int(d/(24*time.Hour))) + "d" + itoa(int(d%(24*time.Hour)/time.Hour)) + "h"
+	}
+	if suffix == "" {
+		return "in " + s
+	}
+	return s + suffix
 }
 
 func shortTime(t time.Time) string {

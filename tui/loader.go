@@ -13,7 +13,7 @@ import (
 // caseMsg is one case snapshot (or the end of the work) for the workbench opened as
 // generation gen.
 type caseMsg struct {
-	gen  int
+	gen  int64
 	upd  investigate.CaseUpdate
 	has  bool // upd holds a snapshot
 	done bool // the work has ended (err says how)
@@ -56,7 +56,7 @@ func (b *mailbox) poke() {
 }
 
 // wait is a command that returns the next snapshot (or the end) for gen.
-func (b *mailbox) wait(gen int) tea.Cmd {
+func (b *mailbox) wait(gen int64) tea.Cmd {
 	return func() tea.Msg {
 		<-b.notify
 		b.mu.Lock()

@@ -114,7 +114,7 @@ func TestKeysScreenListsSortsFiltersAndToggles(t *testing.T) {
 func openDemoKey(t *testing.T, d *driver) {
 	t.Helper()
 	d.press("enter")
-	if d.app.wb == nil || d.app.wb.c == nil || d.app.wb.loading {
+	if d.app.wb() == nil || d.app.wb().c == nil || d.app.wb().loading {
 		t.Fatalf("the case should have loaded:\n%s", d.screen())
 	}
 }
@@ -123,7 +123,7 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	f := demoSet().Facts
 	d := newDriver(t, demoOptions(&memJournal{}), 160, 48)
 	openDemoKey(t, d)
-	c := d.app.wb.c
+	c := d.app.wb().c
 	// The header always says which key, whose, and from where.
 	for _, tab := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		d.press(tab)
@@ -132,15 +132,15 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	d.press("1")
 	d.mustShow("ASSESSMENT", "RISKIEST FINDINGS", "DERIVED SESSIONS", "LEFT BEHIND (tab 7 Artifacts)", f.BackdoorKey)
 	d.press("tab")
-	if d.app.wb.tab != tabAlerts {
+	if d.app.wb().tab != tabAlerts {
 		t.Fatalf("tab should go to Alerts")
 	}
 	d.mustShow(c.Siblings[0].RuleName[:20])
 	d.press("shift+tab", "l", "l")
-	if d.app.wb.tab != tabTimeline {
-		t.Fatalf("shift+tab, l, l should land on Timeline, got %d", d.app.wb.tab)
+	if d.app.wb().tab != tabTimeline {
+		t.Fatalf("shift+tab, l, l should land on Timeline, got %d", d.app.wb().tab)
 	}
-	tl := d.app.wb.timeline
+	tl := d.app.wb().timeline
 	if len(tl.rows) != len(c.Timeline) {
 		t.Fatalf("unfiltered timeline shows %d of %d events", len(tl.rows), len(c.Timeline))
 	}
@@ -182,7 +182,7 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	d.press("i")
 	d.mustShow("filter the timeline by one source IP", f.SessionIP)
 	d.press("g") // the picker opens on the selected event's address
-	for i := 0; d.app.wb.timeline.picker != nil && i < 200; i++ {
+	for i := 0; d.app.wb().timeline.picker != nil && i < 200; i++ {
 		v, _ := tl.picker.value()
 		if v == f.SessionIP {
 			d.press("enter")
@@ -192,7 +192,7 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	}
 	check("one source IP", func(e *investigate.TimelineEntry) bool { return e.SourceIP == f.SessionIP })
 	d.press("esc") // esc peels the last filter before it leaves the workbench
-	if len(tl.rows) != len(c.Timeline) || d.app.screen != screenWorkbench {
+	if len(tl.rows) != len(c.Timeline) || d.app.screen() != screenWorkbench {
 		t.Fatalf("esc should remove the IP filter and stay")
 	}
 	pick := func(k, want string) {
@@ -227,53 +227,53 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 
 	// Enter opens the full record, pretty-printed; ] steps to the next match.
 	d.press("enter")
-	if d.app.screen != screenDetail {
+	if d.app.screen() != screenDetail {
 		t.Fatalf("enter should open the record")
 	}
-	first := d.app.detail.event.ID
-	d.mustShow(`"eventName": "RunInstances"`, `"instancesSet": {`, "eventID "+first)
+	first := d.app.detail().event.ID
+	d.mustShow(`"eventName": "RunInstances"`, "eventID "+first, "the event in the CloudTrail console (L copies it): https://")
 	d.press("]")
-	if d.app.detail.event.ID == first || d.app.detail.event.Name != "RunInstances" {
-		t.Fatalf("] should show the next RunInstances, got %s %s", d.app.detail.event.Name, d.app.detail.event.ID)
+	if d.app.detail().event.ID == first || d.app.detail().event.Name != "RunInstances" {
+		t.Fatalf("] should show the next RunInstances, got %s %s", d.app.detail().event.Name, d.app.detail().event.ID)
 	}
 	d.press("[")
-	if d.app.detail.event.ID != first {
+	if d.app.detail().event.ID != first {
 		t.Fatalf("[ should go back")
 	}
 	// The record scrolls.
-	before := d.app.detail.list.offset
+	before := d.app.detail().list.offset
 	d.press("j", "j", "pgdown")
-	if d.app.detail.list.offset <= before {
+	if d.app.detail().list.offset <= before {
 		t.Fatalf("j and pgdown should scroll the record")
 	}
 	d.press("esc")
-	if d.app.screen != screenWorkbench || d.app.wb.tab != tabTimeline {
+	if d.app.screen() != screenWorkbench || d.app.wb().tab != tabTimeline {
 		t.Fatalf("esc should return to the timeline")
 	}
 
 	// Sessions: enter shows the session's events in the timeline.
 	d.press("c", "4")
-	d.mustShow("SESSION "+d.app.wb.sessions.rows[0].AccessKeyID, "actions")
+	d.mustShow("SESSION "+d.app.wb().sessions.rows[0].AccessKeyID, "actions")
 	d.press("enter")
-	if d.app.wb.tab != tabTimeline || tl.signer != d.app.wb.sessions.rows[0].AccessKeyID {
+	if d.app.wb().tab != tabTimeline || tl.signer != d.app.wb().sessions.rows[0].AccessKeyID {
 		t.Fatalf("enter on a session should filter the timeline to it")
 	}
 	// Network: enter on an address filters the timeline to it.
 	d.press("c", "6")
 	d.mustShow("SOURCE IPS", "USER AGENTS", f.FirstSeenIP)
 	d.press("enter")
-	if d.app.wb.tab != tabTimeline || tl.ip == "" {
+	if d.app.wb().tab != tabTimeline || tl.ip == "" {
 		t.Fatalf("enter on an address should filter the timeline")
 	}
 	// Follow-ups: key pairs, launches (failed ones with their error), instances.
 	d.press("c", "5")
 	d.mustShow("KEY PAIRS → LAUNCHES → INSTANCES", f.KeyPairs[0].Name, "RunInstances", "FAILED", f.Launches[len(f.Launches)-1].InstanceIDs[0])
 	d.press("enter")
-	if d.app.screen != screenDetail {
+	if d.app.screen() != screenDetail {
 		t.Fatalf("enter on a key pair should open its record")
 	}
 	d.press("esc", "esc")
-	if d.app.screen != screenKeys || d.app.wb != nil {
+	if d.app.screen() != screenKeys || d.app.wb() != nil {
 		t.Fatalf("esc from the workbench should go back to the keys")
 	}
 }
@@ -294,7 +294,7 @@ func TestRemediationEnterAloneNeverConfirms(t *testing.T) {
 	d.mustShow("Type the key id " + key + " to confirm")
 	// q is typed into the field: the prompt keeps the keyboard.
 	d.press("q")
-	if d.app.screen != screenRemediation || d.app.rem.input.Value() != "q" {
+	if d.app.screen() != screenRemediation || d.app.rem().input.Value() != "q" {
 		t.Fatalf("q should be typed into the prompt")
 	}
 	d.press("backspace", "enter")
@@ -311,7 +311,7 @@ func TestRemediationEnterAloneNeverConfirms(t *testing.T) {
 	}
 	d.press("esc")
 	d.mustShow("cancelled: nothing was done")
-	if d.app.screen != screenRemediation {
+	if d.app.screen() != screenRemediation {
 		t.Fatal("esc in the prompt cancels the prompt, not the screen")
 	}
 	// The key id typed in full confirms; the outcome, the undo and the journal show.
@@ -327,19 +327,19 @@ func TestRemediationEnterAloneNeverConfirms(t *testing.T) {
 	}
 	d.mustShow("[done]", "OUTCOME", "Active → Inactive", "journal.jsonl", "reactivate the key", "Reactivate access key "+key)
 	// Refused actions say why and never prompt.
-	for p, i := range d.app.rem.order {
-		if d.app.rem.actions[i].Refusal != "" {
-			d.app.rem.cursor = p
+	for p, i := range d.app.rem().order {
+		if d.app.rem().actions[i].Refusal != "" {
+			d.app.rem().cursor = p
 			d.press("enter")
 			d.mustShow("refused: ")
-			if d.app.rem.inputActive() {
+			if d.app.rem().inputActive() {
 				t.Fatal("a refused action must not prompt")
 			}
 			break
 		}
 	}
 	d.press("esc")
-	if d.app.screen != screenWorkbench {
+	if d.app.screen() != screenWorkbench {
 		t.Fatal("esc leaves the remediation screen")
 	}
 }
@@ -358,7 +358,7 @@ func TestRemediationSecondConfirmAndReadOnly(t *testing.T) {
 	}
 	d := newDriver(t, opts, 100, 30)
 	d.press("enter", "a")
-	if d.app.rem == nil || len(d.app.rem.actions) == 0 || d.app.rem.actions[0].SecondConfirm == "" {
+	if d.app.rem() == nil || len(d.app.rem().actions) == 0 || d.app.rem().actions[0].SecondConfirm == "" {
 		t.Fatalf("acting as the key's own user should ask twice:\n%s", d.screen())
 	}
 	d.press("enter")
@@ -383,7 +383,7 @@ func TestRemediationSecondConfirmAndReadOnly(t *testing.T) {
 	d.mustShow("READ-ONLY", "aws iam update-access-key", "[plan only]")
 	d.press("enter")
 	d.mustShow("read-only mode: no write is made")
-	if d.app.rem.inputActive() || acct.Writes() != 0 {
+	if d.app.rem().inputActive() || acct.Writes() != 0 {
 		t.Fatal("read-only mode must not prompt or write")
 	}
 }
@@ -396,8 +396,9 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 		t.Fatalf("selected %s, want %s", got, fxKey)
 	}
 	// Open the first key without running its work: the trail is held at the gate.
-	_, oldWait := d.app.Update(keyMsg("enter"))
-	oldGen := d.app.gen
+	_, open := d.app.Update(keyMsg("enter"))
+	_, oldWait := d.app.Update(open()) // the keys list asks for the key: the App opens it
+	oldGen := d.app.wb().gen
 	d.mustShow("reading the trail for "+fxKey, "building the case")
 	// Leave it once its trail query is under way, and open the other key.
 	for i := 0; ; i++ {
@@ -413,12 +414,13 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	d.press("esc")
-	if d.app.screen != screenKeys {
+	if d.app.screen() != screenKeys {
 		t.Fatal("esc should go back to the keys")
 	}
 	d.press("j")
-	_, newWait := d.app.Update(keyMsg("enter"))
-	if d.app.wb.key.String() != fxOther || d.app.gen == oldGen {
+	_, open = d.app.Update(keyMsg("enter"))
+	_, newWait := d.app.Update(open())
+	if d.app.wb().key.String() != fxOther || d.app.wb().gen == oldGen {
 		t.Fatalf("the second key should be open with a new generation")
 	}
 	close(trail.gate) // both investigations may now finish (the first was cancelled)
@@ -431,11 +433,11 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 		t.Fatal("the stale result should be the first key's")
 	}
 	d.send(stale)
-	if d.app.wb.key.String() != fxOther || (d.app.wb.c != nil && d.app.wb.c.Key.String() != fxOther) {
+	if d.app.wb().key.String() != fxOther || (d.app.wb().c != nil && d.app.wb().c.Key.String() != fxOther) {
 		t.Fatalf("a stale result replaced the open case")
 	}
 	d.run(newWait)
-	if d.app.wb.c == nil || d.app.wb.c.Key.String() != fxOther || d.app.wb.loading {
+	if d.app.wb().c == nil || d.app.wb().c.Key.String() != fxOther || d.app.wb().loading {
 		t.Fatalf("the second key's case should have loaded")
 	}
 	d.mustShow(fxOther)
@@ -450,7 +452,7 @@ func TestStaleCaseResultIsDroppedAndLeavingCancels(t *testing.T) {
 func TestLoadingShowsProgressAndStreamsSnapshots(t *testing.T) {
 	trail := &memTrail{events: fixtureEvents(t, "aws-cli/2.15"), gate: make(chan struct{})}
 	d := newDriver(t, Options{Workspace: fixtureWorkspace(trail), NoColor: true, UpdateInterval: 1}, 100, 30)
-	_, wait := d.app.Update(keyMsg("enter"))
+	wait := d.enterKey()
 	d.mustShow("building the case… 0 events")
 	close(trail.gate)
 	// Snapshots stream in until the case is done; each one is shown.
@@ -458,8 +460,8 @@ func TestLoadingShowsProgressAndStreamsSnapshots(t *testing.T) {
 		m := d.exec(wait).(caseMsg)
 		_, wait = d.app.Update(m)
 	}
-	if d.app.wb.loading || d.app.wb.updates == 0 {
-		t.Fatalf("the case should be done after %d snapshots", d.app.wb.updates)
+	if d.app.wb().loading || d.app.wb().updates == 0 {
+		t.Fatalf("the case should be done after %d snapshots", d.app.wb().updates)
 	}
 	d.press("3")
 	d.mustShow("GetSessionToken", "event 1 of 7")
@@ -471,7 +473,7 @@ func TestLoadingShowsTheArchiveScan(t *testing.T) {
 	trail := &memTrail{events: fixtureEvents(t, "aws-cli/2.15"), gate: make(chan struct{}),
 		scan: &investigate.ScanProgress{Files: 300, TotalFiles: 1000, Bytes: 30e6, Read: 3e6, TotalSize: 10e6, Elapsed: time.Second}}
 	d := newDriver(t, Options{Workspace: fixtureWorkspace(trail), NoColor: true, UpdateInterval: 1}, 160, 30)
-	_, wait := d.app.Update(keyMsg("enter"))
+	wait := d.enterKey()
 	m := d.exec(wait).(caseMsg)
 	_, wait = d.app.Update(m)
 	d.mustShow("300/1,000 files, 30 MB, 30 MB/s, about 2s left")
@@ -480,7 +482,7 @@ func TestLoadingShowsTheArchiveScan(t *testing.T) {
 		m := d.exec(wait).(caseMsg)
 		_, wait = d.app.Update(m)
 	}
-	if d.app.wb.loading {
+	if d.app.wb().loading {
 		t.Fatal("the case should be done")
 	}
 	d.mustNotShow("files,")
@@ -530,7 +532,7 @@ func TestExportCopyHelpMouseAndResize(t *testing.T) {
 	// y on a timeline row copies the event's JSON; Y the key id.
 	d.press("3", "j", "y")
 	var ev map[string]any
-	if err := json.Unmarshal([]byte(d.clips[len(d.clips)-1]), &ev); err != nil || ev["eventID"] != d.app.wb.timeline.selectedEntry().EventID {
+	if err := json.Unmarshal([]byte(d.clips[len(d.clips)-1]), &ev); err != nil || ev["eventID"] != d.app.wb().timeline.selectedEntry().EventID {
 		t.Fatalf("y on the timeline should copy the event's JSON: %v", err)
 	}
 	d.press("Y")
@@ -543,10 +545,10 @@ func TestExportCopyHelpMouseAndResize(t *testing.T) {
 	d.press("esc")
 	d.mustNotShow("keys for the key workbench")
 	// The wheel scrolls.
-	before := d.app.wb.timeline.table.cursor
+	before := d.app.wb().timeline.table.cursor
 	d.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
-	if d.app.wb.timeline.table.cursor != before+3 {
-		t.Fatalf("the wheel should move 3 rows: %d -> %d", before, d.app.wb.timeline.table.cursor)
+	if d.app.wb().timeline.table.cursor != before+3 {
+		t.Fatalf("the wheel should move 3 rows: %d -> %d", before, d.app.wb().timeline.table.cursor)
 	}
 	// Resizing reflows every screen to the new size.
 	for _, sz := range [][2]int{{80, 24}, {250, 60}, {100, 30}, {80, 24}} {
@@ -577,7 +579,7 @@ func TestKeyOnTheCommandLineOpensItsWorkbench(t *testing.T) {
 	opts := demoOptions(&memJournal{})
 	opts.Key = investigate.MustParseAccessKeyID(demoSet().Facts.DeveloperKey)
 	d := newDriver(t, opts, 100, 30)
-	if d.app.screen != screenWorkbench || d.app.wb.key != opts.Key || d.app.wb.c == nil {
+	if d.app.screen() != screenWorkbench || d.app.wb().key != opts.Key || d.app.wb().c == nil {
 		t.Fatalf("Options.Key should open that key's workbench:\n%s", d.screen())
 	}
 	d.mustShow(opts.Key.String(), "user "+demoSet().Facts.DeveloperUser)

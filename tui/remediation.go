@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -15,7 +16,7 @@ import (
 
 // remSetupMsg carries who would act and the plan.
 type remSetupMsg struct {
-	gen    int
+	gen    int64
 	rem    investigate.Remediator
 	caller *investigate.Caller
 	err    error
@@ -24,7 +25,8 @@ type remSetupMsg struct {
 // outcomeMsg carries what running a confirmed batch did: the outcome of each action
 // (indices into the screen's actions), in the order they ran.
 type outcomeMsg struct {
-	gen     int
+	gen     int64
+	key     investigate.AccessKeyID
 	actions []int
 	outs    []investigate.Outcome
 }
@@ -44,9 +46,17 @@ const (
 // each irreversible action, its resource's name; Enter alone never confirms. A refused
 // action is never asked about.
 type remedyScreen struct {
-	ui       *ui
-	c        *investigate.Case
-	gen      int
+	ui *ui
+	// frame is the key's workbench: its header heads the plan, and it is told who acts.
+	frame *workbench
+	c     *investigate.Case
+	gen   int64
+	// ctx is the screen's: leaving it cancels a setup still asking who acts.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// kibana makes it the Kibana write-back: Kibana's actions, on the Kibana of the
+	// options, with no undo listed (reopening is an action of the plan).
+	kibana   bool
 	partial  bool
 	setting  bool
 	setupErr error
@@ -63,30 +73,71 @@ type remedyScreen struct {
 	picked   map[int]bool
 	cursor   int
 	listOff  int
-	stage    int
-	confirm  *confirmation
-	input    lineInput
-	note     string
-	noteErr  bool
-	detail   textList
-	width    int
-	height   int
+	// owners is, per line of the list, the position of the action drawn there (-1 for
+	// the rule before the irreversible ones): a click selects it.
+	owners  []int
+	stage   int
+	confirm *confirmation
+	input   lineInput
+	note    string
+	noteErr bool
+	detail  textList
+	// ran counts the write-backs run here (a Kibana plan is made again after each).
+	ran int
+	// detailH is the room the layout left for the details (0: none, not drawn).
+	detailH int
+	width   int
+	height  int
 }
 
-func newRemedyScreen(u *ui, c *investigate.Case, gen int, partial bool) *remedyScreen {
-	r := &remedyScreen{ui: u, c: c, gen: gen, partial: partial, setting: true,
+// plannings numbers the remediation screens opened: a setup or an outcome carries the
+// number of the screen it was started for.
+var plannings atomic.Int64
+
+func newRemedyScreen(w *workbench) *remedyScreen {
+	u := w.ui
+	r := &remedyScreen{ui: u, frame: w, c: w.c, gen: plannings.Add(1), partial: w.loading, setting: true,
 		outcomes: map[int]*investigate.Outcome{}, undoOf: map[int]int{}, picked: map[int]bool{}, detail: textList{st: &u.st}}
 	r.input = newInput("> ", &u.st) // 256: a key pair's name may be 255 long
 	return r
 }
 
-// setup asks the remediator who acts, then plans.
+// Start asks the remediator who acts, then plans.
+func (r *remedyScreen) Start() tea.Cmd {
+	r.ctx, r.cancel = context.WithCancel(r.ui.ctx)
+	return r.setup(r.ctx)
+}
+
+// Close cancels the setup when the analyst leaves before it answers. A batch already
+// confirmed runs to its end (the screen cannot be left while it runs).
+func (r *remedyScreen) Close() {
+	if r.cancel != nil {
+		r.cancel()
+	}
+}
+
+func (r *remedyScreen) Crumb() string {
+	if r.kibana {
+		return "kibana"
+	}
+	return "plan"
+}
+
+// Capturing is true while a question is asked, and while a batch runs: nothing may
+// leave the screen then (its outcome is said here).
+func (r *remedyScreen) Capturing() bool { return r.inputActive() || r.stage == stageRunning }
+
+func (r *remedyScreen) nav(act string) bool { return r.detail.nav(act) }
+
 func (r *remedyScreen) setup(ctx context.Context) tea.Cmd {
-	factory := r.ui.opts.Remediator
+	factory, none := r.ui.opts.Remediator, errNoAccount
+	if r.kibana {
+		factory, none = r.ui.kibanaFactory(), errNoKibana
+	}
 	c, gen, u := r.c, r.gen, r.ui
 	return func() tea.Msg {
 		if factory == nil {
-			return remSetupMsg{gen: gen, err: errNoAccount}
+			return remSetupMsg{gen: gen, err: none}
 		}
 		rem, caller, err := u.whoActs(ctx, factory, c)
 		return remSetupMsg{gen: gen, rem: rem, caller: caller, err: err}
@@ -107,6 +158,9 @@ func (r *remedyScreen) cannotAct() string {
 	case r.rem == nil || r.caller == nil:
 		if r.setupErr != nil {
 			return clean(r.setupErr.Error())
+		}
+		if r.kibana {
+			return errNoKibana.Error()
 		}
 		return errNoAccount.Error()
 	case r.ui.opts.Journal == nil:
@@ -132,13 +186,13 @@ func (r *remedyScreen) current() int {
 	return r.order[r.cursor]
 }
 
-func (r *remedyScreen) setSize(w, h int) {
-	r.width, r.height = w, h
+func (r *remedyScreen) SetSize(w, h int) {
+	r.width, r.height = w, h-len(r.frame.headerLines(false))
 	r.input.SetWidth(min(w-6, 40))
 	r.layout()
 }
 
-func (r *remedyScreen) update(msg tea.Msg) tea.Cmd {
+func (r *remedyScreen) Update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case remSetupMsg:
 		if m.gen != r.gen {
@@ -146,19 +200,33 @@ func (r *remedyScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		r.setting = false
 		r.rem, r.caller, r.setupErr = m.rem, m.caller, m.err
-		r.plan = investigate.PlanRemediation(r.c, r.caller, r.ui.now())
+		if r.kibana {
+			r.plan = kibanaPlan(r.c, r.ui.opts.KibanaTarget)
+		} else {
+			r.plan = investigate.PlanRemediation(r.c, r.caller, r.ui.now())
+		}
 		r.actions = append(r.actions[:0], r.plan.Actions...)
 		r.order = r.order[:0]
 		for i := range r.actions {
 			r.order = append(r.order, i)
 		}
+		r.restore()
 		r.layout()
+		if m.caller != nil && !r.kibana {
+			r.frame.setCaller(m.caller, nil)
+			return msgCmd(relayoutMsg{}) // the header's acting line may wrap differently
+		}
 		return nil
 	case outcomeMsg:
 		if m.gen != r.gen {
 			return nil
 		}
 		r.finish(m)
+		return nil
+	case actedMsg:
+		if r.kibana && !r.setting && r.stage == stageList && m.key == r.c.Key {
+			r.replanKibana()
+		}
 		return nil
 	case tea.PasteMsg:
 		if r.inputActive() {
@@ -168,6 +236,9 @@ func (r *remedyScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case tea.KeyPressMsg:
+		if !r.inputActive() && r.stage != stageRunning && key.Matches(m, r.ui.km.Back) {
+			return pop()
+		}
 		return r.key(m)
 	}
 	return nil
@@ -208,6 +279,10 @@ func (r *remedyScreen) key(m tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case r.kibana && key.Matches(m, pickKey, pickGroup):
+		// One write-back at a time: acknowledging, closing and reopening contradict.
+		r.note, r.noteErr = "Kibana write-backs run one at a time: enter runs the selected one", false
+		r.layout()
 	case key.Matches(m, pickKey):
 		r.togglePick()
 	case key.Matches(m, pickGroup):
@@ -241,7 +316,7 @@ func (r *remedyScreen) moveTo(p int) {
 	r.layout()
 }
 
-func (r *remedyScreen) keys() help.KeyMap {
+func (r *remedyScreen) Keys() help.KeyMap {
 	km := &r.ui.km
 	if r.inputActive() {
 		submit := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit what was typed"))
@@ -254,6 +329,10 @@ func (r *remedyScreen) keys() help.KeyMap {
 	}
 	pick, group := pickKey, pickGroup
 	switch {
+	case r.kibana && r.cannotAct() == "":
+		run.SetHelp("enter", "run the selected write-back…")
+		pick.SetEnabled(false)
+		group.SetEnabled(false)
 	case r.ui.opts.ReadOnly:
 		run.SetHelp("enter", "read-only: plan only, nothing runs")
 		pick.SetEnabled(false)
@@ -273,7 +352,10 @@ func (r *remedyScreen) keys() help.KeyMap {
 	}
 }
 
-func (r *remedyScreen) statusLine() string {
+func (r *remedyScreen) Status() string {
+	if r.frame.loading {
+		return r.frame.Status()
+	}
 	done := 0
 	for _, o := range r.outcomes {
 		if o.Err == nil {
@@ -282,6 +364,10 @@ func (r *remedyScreen) statusLine() string {
 	}
 	planned := plural(len(r.plan.Actions), "action") + " planned"
 	s := planned + fmt.Sprintf(", %d picked, %d run", r.pickedCount(), done)
+	if r.kibana {
+		planned = plural(len(r.plan.Actions), "write-back") + " planned"
+		s = planned + fmt.Sprintf(", %d run", r.ran)
+	}
 	if r.ui.opts.ReadOnly {
 		s = planned + " · read-only: nothing runs"
 	} else if r.cannotAct() != "" {
@@ -294,4 +380,19 @@ func (r *remedyScreen) statusLine() string {
 		s += " · details " + r.detail.scrollInfo() + " (pgdn)"
 	}
 	return s
+}
+
+// replanKibana plans the write-backs again from the alerts' statuses as they are now
+// (the case state has the last write-back's): after acknowledging, reopening is offered
+// and acknowledging is not. The note of what ran stays.
+func (r *remedyScreen) replanKibana() {
+	r.plan = kibanaPlan(r.c, r.ui.opts.KibanaTarget)
+	r.actions = append(r.actions[:0], r.plan.Actions...)
+	r.order = r.order[:0]
+	for i := range r.actions {
+		r.order = append(r.order, i)
+	}
+	r.outcomes, r.picked, r.undoOf = map[int]*investigate.Outcome{}, map[int]bool{}, map[int]int{}
+	r.cursor = min(r.cursor, max(len(r.order)-1, 0))
+	r.layout()
 }

@@ -93,6 +93,9 @@ func (r *remedyScreen) whyNot(i int) string {
 
 // hasUndo reports whether the screen lists an undo for a once it has run.
 func hasUndo(a investigate.Action) bool {
+	if a.OnKibana() {
+		return false // another write-back of the list sets the statuses back
+	}
 	if a.Kind == investigate.ActDeactivateKey {
 		return true
 	}
@@ -272,9 +275,13 @@ func (r *remedyScreen) submit() tea.Cmd {
 	r.input.Blur()
 	r.layout()
 	runner := &investigate.Runner{Remediator: r.rem, Journal: r.ui.opts.Journal, ReadOnly: r.ui.opts.ReadOnly, Now: r.ui.opts.Now}
-	batch, gen := slices.Clone(c.batch), r.gen
+	batch, gen, key, state := slices.Clone(c.batch), r.gen, r.c.Key, r.ui.state
 	return func() tea.Msg {
-		return outcomeMsg{gen: gen, actions: batch, outs: runner.RunAll(context.Background(), confirmed)}
+		outs := runner.RunAll(context.Background(), confirmed)
+		// Recorded here, not by the screen: what ran is the key's state even when the
+		// screen has been left meanwhile.
+		state.record(key.String(), outs)
+		return outcomeMsg{gen: gen, key: key, actions: batch, outs: outs}
 	}
 }
 
@@ -289,9 +296,6 @@ func (r *remedyScreen) finish(m outcomeMsg) {
 		r.outcomes[i] = &out
 		delete(r.picked, i)
 		a := out.Action
-		if k := a.Kind; out.Err == nil && (k == investigate.ActDeactivateKey || k == investigate.ActReactivateKey) && keyStatus(out.StateAfter) != "" {
-			r.c.Owner.Status = keyStatus(out.StateAfter) // the header shows the key's new status
-		}
 		switch {
 		case out.Err != nil:
 			failed = append(failed, clean(a.Title)+": "+clean(out.Error))
@@ -299,6 +303,8 @@ func (r *remedyScreen) finish(m outcomeMsg) {
 			skipped++
 		default:
 			done++
+			r.ran++
+			r.ranAgain(i)
 			r.addUndo(i, a)
 		}
 	}
@@ -322,9 +328,56 @@ func (r *remedyScreen) finish(m outcomeMsg) {
 	r.layout()
 }
 
+// restore shows what the case state says was done on the key (in this session, or per
+// the journal): each planned action that ran has its outcome, and its undo listed under
+// it, as if it had just run here; an undo that ran too has its own, and makes what it
+// undid runnable again. Kibana's write-backs are planned from the alerts' statuses as
+// they are now: nothing of them is restored.
+func (r *remedyScreen) restore() {
+	if r.kibana {
+		return
+	}
+	for _, out := range r.ui.state.outcomes(r.c.Key.String()) {
+		if out.Err != nil {
+			continue
+		}
+		i := slices.IndexFunc(r.actions, func(a investigate.Action) bool { return a.ID == out.Action.ID })
+		if i < 0 {
+			continue // run from another plan (another caller): the journal has it
+		}
+		o := out
+		r.outcomes[i] = &o
+		if !out.Skipped {
+			r.ranAgain(i)
+			r.addUndo(i, r.actions[i])
+		}
+	}
+}
+
+// ranAgain records that action i made a change: when i is an undo, what it undid can
+// run again; when i is undone by a listed undo, that undo can run again.
+func (r *remedyScreen) ranAgain(i int) {
+	if of, ok := r.undoOf[i]; ok {
+		delete(r.outcomes, of)
+	}
+	for n, of := range r.undoOf {
+		if of == i {
+			delete(r.outcomes, n)
+		}
+	}
+}
+
 // addUndo lists, right under action i, the action that undoes what it did: the key's
 // reactivation, or the undo of any other reversible action.
 func (r *remedyScreen) addUndo(i int, a investigate.Action) {
+	if a.OnKibana() {
+		return // Kibana's undo is another status: the plan lists them all
+	}
+	for _, of := range r.undoOf {
+		if of == i {
+			return // listed already (the action ran again after its undo)
+		}
+	}
 	var u investigate.Action
 	switch a.Kind {
 	case investigate.ActDeactivateKey:

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/report"
 )
 
@@ -19,17 +20,28 @@ const statusWidth = 12
 // layout shares the height between the list of actions and the details: the details
 // keep at least a third of what is left under the title and above the prompt, the list
 // shows at least three lines.
+//
+// The question asked comes first: on a short terminal the details give way, then the
+// list; with no room even for the list, the screen is the action's title and the
+// question alone (compact), never a question without what it is about.
 func (r *remedyScreen) layout() {
 	avail := r.height - len(r.top("")) - 1 - r.promptHeight()
 	lines, _, _ := r.listLines()
 	lh := min(len(lines), max(avail-max(avail/3, 5), 3))
-	r.detail.setSize(r.width, avail-lh)
+	lh = min(lh, max(avail, 0))
+	r.detailH = max(avail-lh, 0)
+	r.detail.setSize(r.width, max(r.detailH, 1))
 	r.refresh()
+}
+
+// compact reports whether there is no room for the list over the question.
+func (r *remedyScreen) compact() bool {
+	return r.inputActive() && r.height-len(r.top(""))-1-r.promptHeight() < 1
 }
 
 // listHeight is the number of list lines the layout left for the actions.
 func (r *remedyScreen) listHeight() int {
-	return max(r.height-len(r.top(""))-1-r.promptHeight()-r.detail.height, 0)
+	return max(r.height-len(r.top(""))-1-r.promptHeight()-r.detailH, 0)
 }
 
 // groupWidth is the width of the group column: the widest group listed. A narrow
@@ -53,11 +65,13 @@ func (r *remedyScreen) listLines() (lines []string, first, last int) {
 	gw := r.groupWidth()
 	tw := max(r.width-2-statusWidth-gw, 10)
 	ruled := false
+	r.owners = r.owners[:0]
 	for p, i := range r.order {
 		a := r.actions[i]
 		if a.Irreversible && !ruled {
 			ruled = true
 			lines = append(lines, st.dim.Render(fit("  ── irreversible (no undo): each asks for its name after the key id ──", r.width, false)))
+			r.owners = append(r.owners, -1)
 		}
 		title := clean(a.Title)
 		if _, ok := r.undoOf[i]; ok {
@@ -92,6 +106,7 @@ func (r *remedyScreen) listLines() (lines []string, first, last int) {
 				l = style.Render(fit(l, r.width, false))
 			}
 			lines = append(lines, l)
+			r.owners = append(r.owners, p)
 		}
 		if p == r.cursor {
 			last = len(lines) - 1
@@ -222,7 +237,11 @@ func (r *remedyScreen) actionLines(b *lineBuilder, i int) {
 	if a.Irreversible {
 		b.kv("IRREVERSIBLE", st.danger.Render("no undo: after the key id, type its name "+clean(a.ConfirmName)+" to run it"))
 	}
-	for _, l := range report.ActionLines(a, report.ActionOptions{}) {
+	var ao report.ActionOptions
+	if a.OnKibana() {
+		ao.CallText = investigate.KibanaCallText // as Kibana's API takes it, not an AWS CLI line
+	}
+	for _, l := range report.ActionLines(a, ao) {
 		switch l.Tone {
 		case report.ToneWarn:
 			b.kv(l.Label, st.warn.Render(clean(l.Text)))
@@ -253,6 +272,12 @@ func (r *remedyScreen) actionLines(b *lineBuilder, i int) {
 func (r *remedyScreen) top(spin string) []string {
 	st := &r.ui.st
 	title := st.title.Render("REMEDIATION PLAN") + " for " + r.c.Key.String()
+	if r.kibana {
+		title = st.title.Render("KIBANA WRITE-BACK") + " for the alerts of " + r.c.Key.String()
+		if t := r.ui.opts.KibanaTarget; t.URL != "" {
+			title += " · " + clean(t.URL)
+		}
+	}
 	if r.setting {
 		title += "  " + spin + " asking who would act…"
 	}
@@ -286,6 +311,8 @@ func (r *remedyScreen) top(spin string) []string {
 		if r.setupErr == nil {
 			add(why, &st.warn)
 		}
+	case r.kibana:
+		add("one at a time: enter, then type the key id, runs the selected write-back", &st.dim)
 	default:
 		add("space picks, p picks a group · enter, then type the key id, runs what is picked", &st.dim)
 	}
@@ -298,17 +325,31 @@ func (r *remedyScreen) top(spin string) []string {
 	return out
 }
 
-func (r *remedyScreen) view(a *App) string {
+func (r *remedyScreen) View() string {
 	st := &r.ui.st
 	var b strings.Builder
-	for _, l := range r.top(a.spin.View()) {
+	header := r.frame.headerLines(false)
+	if r.compact() {
+		// The key's line, what is confirmed, and the question: nothing else fits.
+		a := r.actions[r.confirm.asking().action]
+		b.WriteString(header[0] + "\n")
+		b.WriteString(st.selected.Render(fit("confirming: "+clean(a.Title), r.width, false)) + "\n")
+		b.WriteString(strings.Join(r.promptLines(), "\n"))
+		return b.String()
+	}
+	for _, l := range header {
+		b.WriteString(l + "\n")
+	}
+	for _, l := range r.top(r.ui.spinner()) {
 		b.WriteString(l + "\n")
 	}
 	for _, l := range r.listView() {
 		b.WriteString(l + "\n")
 	}
-	b.WriteString(st.dim.Render(strings.Repeat("─", max(r.width, 1))) + "\n")
-	b.WriteString(r.detail.view() + "\n")
+	if r.detailH > 0 {
+		b.WriteString(st.dim.Render(strings.Repeat("─", max(r.width, 1))) + "\n")
+		b.WriteString(r.detail.view() + "\n")
+	}
 	b.WriteString(strings.Join(r.promptLines(), "\n"))
 	return b.String()
 }

@@ -27,7 +27,7 @@ func TestAttackerStringsRenderInert(t *testing.T) {
 		trail := &memTrail{events: fixtureEventsNamed(t, evil, "bob"+evil, "kp"+evil)}
 		d := newDriver(t, Options{Workspace: fixtureWorkspace(trail), NoColor: !color, UpdateInterval: 1}, 250, 60)
 		d.press("enter")
-		if d.app.wb == nil || d.app.wb.c == nil {
+		if d.app.wb() == nil || d.app.wb().c == nil {
 			t.Fatalf("the case did not load:\n%s", d.screen())
 		}
 		// Every screen that shows the agent or the names: each must show the escapes

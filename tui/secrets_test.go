@@ -30,15 +30,15 @@ func TestSecretsStayOutOfTheRecordViewCopyAndExports(t *testing.T) {
 	dir := t.TempDir()
 	d := newDriver(t, Options{Workspace: ws, NoColor: true, UpdateInterval: 1, ExportDir: dir, Now: func() time.Time { return testClock }}, 200, 50)
 	d.press("enter")
-	if d.app.wb == nil || d.app.wb.c == nil {
+	if d.app.wb() == nil || d.app.wb().c == nil {
 		t.Fatalf("the case did not load:\n%s", d.screen())
 	}
 	d.mustNotShow("MARKER")
 	d.press("3")
-	for i := 0; i < 20 && d.app.wb.timeline.selectedEntry() != nil && d.app.wb.timeline.selectedEntry().EventName != "GetSessionToken"; i++ {
+	for i := 0; i < 20 && d.app.wb().timeline.selectedEntry() != nil && d.app.wb().timeline.selectedEntry().EventName != "GetSessionToken"; i++ {
 		d.press("j")
 	}
-	if e := d.app.wb.timeline.selectedEntry(); e == nil || e.EventName != "GetSessionToken" {
+	if e := d.app.wb().timeline.selectedEntry(); e == nil || e.EventName != "GetSessionToken" {
 		t.Fatalf("no GetSessionToken row in the timeline:\n%s", d.screen())
 	}
 	d.press("enter")

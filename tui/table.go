@@ -45,6 +45,18 @@ func fit(s string, w int, right bool) string {
 	return s
 }
 
+// middle shortens an identifier (clean, unstyled) to w cells by cutting its middle:
+// both ends, which tell identifiers apart, stay.
+func middle(s string, w int) string {
+	sw := width(s)
+	if sw <= w || w < 5 {
+		return s
+	}
+	head := (w - 1) / 2
+	tail := w - 1 - head
+	return ansi.Cut(s, 0, head) + "…" + ansi.Cut(s, sw-tail, sw)
+}
+
 // truncate cuts a possibly styled line to w cells.
 func truncate(s string, w int) string {
 	if w <= 0 {
@@ -145,15 +157,30 @@ func (s *scroller) nav(act string) bool {
 }
 
 // column is one column of a table. A column with flex > 0 takes a share of the width
-// the fixed columns leave; prio > 0 columns are dropped, highest prio first, when the
-// terminal is too narrow.
+// the fixed columns leave (want is the width it would like); prio > 0 columns are
+// dropped, highest prio first, when the terminal is too narrow. An ident column holds
+// an identifier (an alert id, a key id): it shortens in the middle, down to min, before
+// a name loses room or a column is dropped, and before a decisive column goes.
 type column struct {
 	title string
 	width int
 	flex  int
 	min   int
+	want  int
 	right bool
 	prio  int
+	ident bool
+}
+
+// narrowest is the least a kept column takes.
+func (c column) narrowest() int {
+	switch {
+	case c.flex > 0:
+		return max(c.min, 4)
+	case c.ident && c.min > 0:
+		return c.min
+	}
+	return c.width
 }
 
 // table is a virtualised table: it asks for the cells of the visible rows only, so its
@@ -176,6 +203,10 @@ type table struct {
 	focused  bool
 	// overflow is set when even the kept columns do not fit: rows are then cut.
 	overflow bool
+	// wrap, when it points at true, keeps the last previewLines rows of the table for
+	// the selected row's cells that are cut or dropped, whole (the wrap toggle).
+	wrap       *bool
+	previewing bool
 	// paints caches each cell style as the sequences before and after the text, so
 	// drawing a styled cell is a concatenation, not a lipgloss render.
 	paints map[*lipgloss.Style][2]string
@@ -200,11 +231,57 @@ func newTable(st *styles, cols []column) *table {
 	return &table{st: st, cols: cols, sortCol: -1, focused: true}
 }
 
+// previewLines is the room the wrap toggle's preview takes under the rows.
+const previewLines = 3
+
+func (t *table) wrapping() bool { return t.wrap != nil && *t.wrap }
+
 // setSize sets the table's width and height (the header row included).
 func (t *table) setSize(w, h int) {
 	t.width = w
+	t.previewing = t.wrapping() && h-1-previewLines >= 2
+	if t.previewing {
+		h -= previewLines
+	}
 	t.setHeight(h - 1)
 	t.layout()
+}
+
+// preview is the selected row's cells that the layout cut or dropped, whole, wrapped
+// onto previewLines lines: with the wrap toggle on, nothing of a row is out of sight.
+func (t *table) preview() []string {
+	var parts []string
+	if t.n > 0 {
+		shown := map[int]bool{}
+		for _, i := range t.visible {
+			shown[i] = true
+		}
+		for i, c := range t.cols {
+			v := clean(t.cell(t.cursor, i))
+			if v == "" || (shown[i] && width(v) <= t.widths[i]) {
+				continue
+			}
+			parts = append(parts, c.title+": "+v)
+		}
+	}
+	switch {
+	case t.n == 0:
+		parts = []string{"(no row)"}
+	case len(parts) == 0:
+		parts = []string{"(the selected row is shown whole)"}
+	}
+	lines := wrapText(strings.Join(parts, " · "), max(t.width-2, 10))
+	if len(lines) > previewLines {
+		lines = lines[:previewLines]
+		lines[previewLines-1] = truncate(lines[previewLines-1]+" …", t.width-2)
+	}
+	for len(lines) < previewLines {
+		lines = append(lines, "")
+	}
+	for i := range lines {
+		lines[i] = "  " + t.st.dim.Render(lines[i])
+	}
+	return lines
 }
 
 func (t *table) layout() {
@@ -221,11 +298,7 @@ func (t *table) layout() {
 				continue
 			}
 			k++
-			if c.flex > 0 {
-				n += max(c.min, 4)
-			} else {
-				n += c.width
-			}
+			n += c.narrowest()
 		}
 		return n + max(k-1, 0)
 	}
@@ -257,22 +330,50 @@ func (t *table) layout() {
 	rest := avail - fixed - max(len(t.visible)-1, 0)
 	t.widths = make([]int, len(t.cols))
 	// Each flex column gets its minimum, then a share of what is left.
-	mins := 0
+	mins, wants := 0, 0
 	for _, i := range t.visible {
 		if c := t.cols[i]; c.flex > 0 {
 			mins += c.min
+			wants += max(c.want, c.min)
 		} else {
 			t.widths[i] = c.width
 		}
 	}
+	// Identifiers give up room (down to their minimum) before the names do, and
+	// before the row overflows.
+	for deficit := max(wants-rest, 0); deficit > 0; {
+		shrunk := false
+		for _, i := range t.visible {
+			c := t.cols[i]
+			if !c.ident || c.flex > 0 || t.widths[i] <= c.min || deficit == 0 {
+				continue
+			}
+			t.widths[i]--
+			rest++
+			deficit--
+			shrunk = true
+		}
+		if !shrunk {
+			break
+		}
+	}
 	extra := max(rest-mins, 0)
+	// The room left goes first to the flex columns short of what they want, left to
+	// right (a rule's name before the reason it counts), then by their shares.
+	toWant := make([]int, len(t.cols))
+	for _, i := range t.visible {
+		if c := t.cols[i]; c.flex > 0 && c.want > c.min {
+			toWant[i] = min(c.want-c.min, extra)
+			extra -= toWant[i]
+		}
+	}
 	given, lastFlex := 0, -1
 	for _, i := range t.visible {
 		c := t.cols[i]
 		if c.flex == 0 {
 			continue
 		}
-		w := c.min
+		w := c.min + toWant[i]
 		if flex > 0 {
 			w += extra * c.flex / flex
 		}
@@ -329,7 +430,11 @@ func (t *table) row(r int) string {
 		if k > 0 {
 			b.WriteByte(' ')
 		}
-		txt := fit(clean(t.cell(r, i)), t.widths[i], t.cols[i].right)
+		cell := clean(t.cell(r, i))
+		if t.cols[i].ident && width(cell) > t.widths[i] {
+			cell = middle(cell, t.widths[i])
+		}
+		txt := fit(cell, t.widths[i], t.cols[i].right)
 		if !sel && t.cellStyle != nil {
 			if st := t.cellStyle(r, i); st != nil {
 				txt = t.paint(st, txt)
@@ -363,6 +468,11 @@ func (t *table) view() string {
 	}
 	for ; shown < t.h; shown++ {
 		b.WriteByte('\n')
+	}
+	if t.previewing {
+		for _, l := range t.preview() {
+			b.WriteString("\n" + l)
+		}
 	}
 	return b.String()
 }

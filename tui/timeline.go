@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -37,6 +38,8 @@ type timelineView struct {
 	ui    *ui
 	c     *investigate.Case
 	table *table
+	// open opens the record at a timeline index (the workbench pushes the record view).
+	open func(i int) tea.Cmd
 	// rows are indices into c.Timeline that pass the filters.
 	rows []int32
 
@@ -68,11 +71,12 @@ func newTimelineView(u *ui) *timelineView {
 		{title: "SOURCE IP", width: 15, prio: 2},
 		{title: "ERROR", flex: 1, min: 10},
 		{title: "CATEGORY", width: 14, prio: 5},
-		{title: "SIGNER", width: 20, prio: 4},
+		{title: "SIGNER", width: 20, prio: 4, ident: true, min: 9},
 		{title: "USER AGENT", flex: 5, min: 12, prio: 6},
 	})
 	t.table.cell = t.cell
 	t.table.cellStyle = t.cellStyle
+	t.table.wrap = &u.wrap
 	t.input = newInput("search: ", &u.st)
 	return t
 }
@@ -85,6 +89,9 @@ func (t *timelineView) cell(row, col int) string {
 	e := t.entry(row)
 	switch col {
 	case tcTime:
+		if t.ui.relTime {
+			return relative(e.Time, t.ui.now())
+		}
 		return e.Time.UTC().Format("01-02 15:04:05")
 	case tcMark:
 		switch {
@@ -283,6 +290,7 @@ func (t *timelineView) step(i, dir int) int {
 
 func (t *timelineView) setSize(w, h int) {
 	t.width, t.height = w, h
+	t.table.cols[tcTime].title = timeTitle(t.ui.relTime)
 	t.table.setSize(w, h-1)
 	t.input.SetWidth(max(w-12, 10))
 	if t.picker != nil {
@@ -363,7 +371,7 @@ func (t *timelineView) setFilters() []setFilter {
 	return set
 }
 
-func (t *timelineView) update(a *App, msg tea.Msg) tea.Cmd {
+func (t *timelineView) update(msg tea.Msg) tea.Cmd {
 	km := &t.ui.km
 	if t.picker != nil {
 		m, ok := msg.(tea.KeyPressMsg)
@@ -399,8 +407,8 @@ func (t *timelineView) update(a *App, msg tea.Msg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(m, km.Enter):
-		if e := t.selectedEntry(); e != nil {
-			a.openDetail(newEventDetail(t.ui, a.gen, t.c, int(t.rows[t.table.cursor]), t))
+		if e := t.selectedEntry(); e != nil && t.open != nil {
+			return t.open(int(t.rows[t.table.cursor]))
 		}
 	case key.Matches(m, km.Errors):
 		t.errorsOnly = !t.errorsOnly
@@ -496,10 +504,7 @@ func (t *timelineView) statusLine() string {
 	if len(t.rows) != total {
 		s += fmt.Sprintf(" (filtered from %s)", commas(total))
 	}
-	s += fmt.Sprintf(" · %s by the key, %s by sessions", commas(t.c.EventCount), commas(t.c.SessionEventCount))
-	if len(t.c.CreatedAccessKeys) > 0 || t.c.ChildEventCount > 0 {
-		s += fmt.Sprintf(", %s by child keys", commas(t.c.ChildEventCount))
-	}
+	s += " · " + strings.Join(investigate.CaseCounts(t.c).EventParts(), ", ")
 	return s + " · enter opens the record"
 }
 
@@ -563,6 +568,37 @@ func (p *picker) value() (string, bool) {
 
 func (p *picker) view() string {
 	st := &p.ui.st
-	return st.title.Render("filter the timeline by one "+p.what) + st.dim.Render(" · enter applies, esc cancels") + "\n" +
+	return truncate(st.title.Render("filter the timeline by one "+p.what)+st.dim.Render(" · enter applies, esc cancels"), p.list.width) + "\n" +
 		st.colHeader.Render(fit("     EVENTS  VALUE", p.list.width, false)) + "\n" + p.list.view()
 }
+
+// selectTime selects the first row at or after t (the timeline is in time order); when
+// none is, the last row, and it reports false.
+func (t *timelineView) selectTime(at time.Time) bool {
+	if t.c == nil || len(t.rows) == 0 {
+		return false
+	}
+	tl := t.c.Timeline
+	r, _ := slices.BinarySearchFunc(t.rows, at, func(i int32, at time.Time) int { return tl[i].Time.Compare(at) })
+	t.touched = true
+	if r >= len(t.rows) {
+		t.table.set(len(t.rows) - 1)
+		return false
+	}
+	t.table.set(r)
+	t.table.offset = r // the row found heads the page: what follows it is in sight
+	t.table.clamp()
+	return true
+}
+
+// clearFilters lifts every filter.
+func (t *timelineView) clearFilters() {
+	for t.clearOne() {
+	}
+}
+
+// show takes a snapshot of the case (the timeline fits its width by itself).
+func (t *timelineView) show(c *investigate.Case, _ int) { t.setCase(c) }
+
+func (t *timelineView) enterHelp() string  { return "record" }
+func (t *timelineView) statusTail() string { return "" }

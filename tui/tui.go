@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,11 @@ type Options struct {
 	// Remediator returns who acts for a case (the demo's simulated account, or AWS);
 	// nil when nothing can act: the remediation screen then shows the plan only.
 	Remediator func(ctx context.Context, c *investigate.Case) (investigate.Remediator, error)
+	// Kibana writes the analyst's verdict back to Kibana (acknowledge, close, reopen the
+	// key's Elastic alerts, open a case): the demo's simulated Kibana, or the configured
+	// one; nil when there is none. KibanaTarget is its URL and space.
+	Kibana       investigate.Remediator
+	KibanaTarget investigate.KibanaTarget
 	// Journal records every write; without one the runner refuses to act.
 	Journal     investigate.Journal
 	JournalPath string
@@ -93,6 +99,7 @@ func New(opts Options) tea.Model { return newApp(context.Background(), opts) }
 
 type screenID int
 
+// Kinds of screen, for the breadcrumbs' tests and the help's title.
 const (
 	screenKeys screenID = iota
 	screenWorkbench
@@ -101,21 +108,31 @@ const (
 	screenWatch
 )
 
-// ui is what every screen shares: looks, bindings and the clock.
+// ui is what every screen shares (soft-serve's Common): looks, bindings, the options,
+// the clock, the App's context and spinner, and the one case state.
 type ui struct {
 	st   styles
 	km   keyMap
 	opts Options
-	// remMu serialises calls of opts.Remediator: the header and the remediation screen
-	// both ask it, and the command line's factories keep their accounts in a map.
+	ctx  context.Context
+	spin *spinner.Model
+	// state holds the outcomes of actions per key: every screen reads a key's status
+	// and what was done through it.
+	state *caseState
+	// wrap shows, under every table, the selected row's cut or dropped cells whole;
+	// relTime shows times relative to the workspace's now ("3h ago").
+	wrap, relTime bool
+	// remMu serialises calls of opts.Remediator (not the Caller calls that follow): the
+	// header and the remediation screen both ask it, and the command line's factories
+	// keep their accounts in a map.
 	remMu sync.Mutex
 }
 
 // whoActs makes the case's remediator and asks who it acts as.
 func (u *ui) whoActs(ctx context.Context, factory func(context.Context, *investigate.Case) (investigate.Remediator, error), c *investigate.Case) (investigate.Remediator, *investigate.Caller, error) {
 	u.remMu.Lock()
-	defer u.remMu.Unlock()
 	rem, err := factory(ctx, c)
+	u.remMu.Unlock() // the lock keeps the factories' maps; the caller is asked without it
 	if err != nil {
 		return nil, nil, err
 	}
@@ -138,7 +155,11 @@ func (u *ui) now() time.Time {
 	return time.Now()
 }
 
-// App is the root model.
+// spinner is the App's spinner as it is now.
+func (u *ui) spinner() string { return u.spin.View() }
+
+// App is the root model: a stack of screens over the keys list, the footer, the help
+// and the prompts that work on every screen.
 type App struct {
 	ctx context.Context
 	ui  *ui
@@ -148,18 +169,11 @@ type App struct {
 	spin          spinner.Model
 	showHelp      bool
 
-	screen screenID
-	keys   *keysScreen
-	wb     *workbench
-	detail *detailView
-	rem    *remedyScreen
-	watch  *watchScreen
-
-	// gen counts workbench openings; results of older ones are dropped.
-	gen    int
-	remGen int
+	keys  *keysScreen
+	stack []screen
 
 	exportPrompt bool
+	prompt       *commandPrompt
 	status       string
 	statusErr    bool
 	// statusKeep is the part of the status that must stay readable on a narrow
@@ -168,43 +182,77 @@ type App struct {
 }
 
 func newApp(ctx context.Context, opts Options) *App {
-	u := &ui{km: defaultKeyMap(), opts: opts}
+	a := &App{ctx: ctx, help: help.New(), width: 80, height: 24}
+	a.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	u := &ui{km: defaultKeyMap(), opts: opts, ctx: ctx, spin: &a.spin, state: newCaseState()}
 	u.st = newStyles(!opts.NoColor, true)
-	a := &App{ctx: ctx, ui: u, help: help.New(), width: 80, height: 24}
+	a.ui = u
 	a.help.Styles = u.st.help
-	a.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(u.st.spinner))
+	a.spin.Style = u.st.spinner
+	if r, ok := opts.Journal.(interface {
+		Entries() ([]investigate.JournalEntry, error)
+	}); ok {
+		// A damaged journal still returns its other records.
+		entries, _ := r.Entries()
+		u.state.seed(entries)
+	}
 	a.keys = newKeysScreen(u)
+	a.stack = []screen{a.keys}
 	a.layout()
 	return a
 }
 
-// close cancels whatever is still running.
+// close stops whatever the screens still run.
 func (a *App) close() {
-	if a.wb != nil {
-		a.wb.stop()
-	}
-	a.stopWatch()
-}
-
-// stopWatch ends the watch screen's polling, if one is open.
-func (a *App) stopWatch() {
-	if a.watch != nil {
-		a.watch.stop()
-		a.watch = nil
+	for i := len(a.stack) - 1; i > 0; i-- {
+		if c, ok := a.stack[i].(closer); ok {
+			c.Close()
+		}
 	}
 }
 
-// openWatch opens the watch screen on the workbench's key and starts its first poll.
-func (a *App) openWatch() tea.Cmd {
-	s, cmd := a.startWatch()
-	if s == nil {
-		return nil
+// top is the screen in front.
+func (a *App) top() screen { return a.stack[len(a.stack)-1] }
+
+// screen is the kind of the screen in front.
+func (a *App) screen() screenID { return kindOf(a.top()) }
+
+func kindOf(s screen) screenID {
+	switch s.(type) {
+	case *workbench:
+		return screenWorkbench
+	case *detailView:
+		return screenDetail
+	case *remedyScreen:
+		return screenRemediation
+	case *watchScreen:
+		return screenWatch
 	}
-	a.stopWatch()
-	a.watch, a.screen = s, screenWatch
-	a.layout()
-	return cmd
+	return screenKeys
 }
+
+// find returns the topmost screen of type T on the stack.
+func find[T screen](a *App) T {
+	for i := len(a.stack) - 1; i >= 0; i-- {
+		if s, ok := a.stack[i].(T); ok {
+			return s
+		}
+	}
+	var zero T
+	return zero
+}
+
+// wb is the open key's workbench (nil on the keys list).
+func (a *App) wb() *workbench { return find[*workbench](a) }
+
+// rem is the remediation screen, when it is open.
+func (a *App) rem() *remedyScreen { return find[*remedyScreen](a) }
+
+// detail is the record view, when it is open.
+func (a *App) detail() *detailView { return find[*detailView](a) }
+
+// watch is the watch screen, when it is open.
+func (a *App) watch() *watchScreen { return find[*watchScreen](a) }
 
 // Init starts ranking keys (and opens the key asked for on the command line).
 func (a *App) Init() tea.Cmd {
@@ -219,28 +267,21 @@ func (a *App) setStatus(s string, isErr bool) {
 	a.status, a.statusErr, a.statusKeep = s, isErr, ""
 }
 
-// chrome is the number of lines the footer takes.
+// footerLines is the number of lines the footer takes.
 const footerLines = 2
 
+// layout gives every screen of the stack the room under the footer (the SetSize
+// cascade): a screen over a key's workbench takes what its header leaves.
 func (a *App) layout() {
 	a.help.SetWidth(a.width)
 	h := a.height - footerLines
-	a.keys.setSize(a.width, h)
-	if a.wb != nil {
-		a.wb.setSize(a.width, h)
-		if a.detail != nil {
-			a.detail.setSize(a.width, h-a.wb.headerHeight())
-		}
-		if a.rem != nil {
-			a.rem.setSize(a.width, h-len(a.wb.headerLines(false)))
-		}
-		if a.watch != nil {
-			a.watch.setSize(a.width, h-len(a.wb.headerLines(false)))
-		}
+	for _, s := range a.stack {
+		s.SetSize(a.width, h)
 	}
 }
 
-// Update routes messages: async results by generation, keys to the current screen.
+// Update routes messages: navigation and status from the screens, results of
+// background work to every screen (each keeps its own), input to the screen in front.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -258,49 +299,23 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		a.spin, cmd = a.spin.Update(msg)
 		return a, cmd
-	case rankMsg:
-		a.keys.setRanking(msg)
+	case pushMsg:
+		return a, a.push(msg.s)
+	case popMsg:
+		return a, a.pop()
+	case openKeyMsg:
+		return a, a.openKey(msg.key)
+	case statusMsg:
+		a.setStatus(msg.text, msg.err)
+		a.statusKeep = msg.keep
 		return a, nil
-	case caseMsg:
-		if a.wb == nil || msg.gen != a.gen {
-			return a, nil // a key the analyst has left: drop it
-		}
-		h := a.wb.headerHeight()
-		cmd := a.wb.apply(msg)
-		if a.wb.headerHeight() != h {
-			a.layout() // the header's search line(s) changed height: every screen under it
-		}
-		if a.detail != nil && a.detail.gen == msg.gen {
-			a.detail.refresh(a.wb.c)
-		}
-		return a, cmd
-	case callerMsg:
-		if a.wb == nil || msg.gen != a.gen {
-			return a, nil
-		}
-		a.wb.setCaller(msg.caller, msg.err)
-		a.layout() // the acting line may wrap differently
+	case relayoutMsg:
+		a.layout()
 		return a, nil
-	case remSetupMsg:
-		if a.rem == nil || msg.gen != a.rem.gen {
-			return a, nil
-		}
-		cmd := a.rem.update(msg)
-		if a.wb != nil && msg.caller != nil {
-			a.wb.setCaller(msg.caller, nil)
-			a.layout()
-		}
-		return a, cmd
-	case watchMsg:
-		if a.watch == nil || msg.gen != a.watch.gen {
-			return a, nil
-		}
-		return a, a.watch.update(msg)
-	case outcomeMsg:
-		if a.rem == nil {
-			return a, nil
-		}
-		return a, a.rem.update(msg)
+	case promptMsg:
+		a.prompt = newCommandPrompt(a.ui)
+		a.prompt.input.SetValue(msg.text)
+		return a, a.prompt.focus()
 	case exportedMsg:
 		if msg.err != nil {
 			a.setStatus("export failed: "+msg.err.Error(), true)
@@ -311,14 +326,65 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.MouseWheelMsg:
 		return a, a.wheel(msg)
+	case tea.MouseClickMsg:
+		return a, a.click(msg)
 	case tea.PasteMsg:
-		return a, a.routeKey(msg)
+		if a.prompt != nil {
+			return a, a.prompt.update(a, msg)
+		}
+		return a, a.top().Update(msg)
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
+	case outcomeMsg:
+		// The case state has the outcomes already: the screen that ran them says them,
+		// and every screen of the key reads the state again.
+		cmds := []tea.Cmd{}
+		for _, s := range slices.Clone(a.stack) {
+			cmds = append(cmds, s.Update(msg), s.Update(actedMsg{key: msg.key}))
+		}
+		return a, tea.Batch(cmds...)
 	}
-	return a, nil
+	// Results of background work: every screen sees them and keeps its own.
+	var cmds []tea.Cmd
+	for _, s := range slices.Clone(a.stack) {
+		cmds = append(cmds, s.Update(msg))
+	}
+	return a, tea.Batch(cmds...)
 }
 
+// push puts s on top, sized, and starts its work.
+func (a *App) push(s screen) tea.Cmd {
+	a.stack = append(a.stack, s)
+	s.SetSize(a.width, a.height-footerLines)
+	if st, ok := s.(starter); ok {
+		return st.Start()
+	}
+	return nil
+}
+
+// pop leaves the screen in front (the keys list stays) and stops its work; the screen
+// under it reads the case state again (an action may have changed the key's status).
+func (a *App) pop() tea.Cmd {
+	if len(a.stack) == 1 {
+		return nil
+	}
+	s := a.top()
+	a.stack = a.stack[:len(a.stack)-1]
+	if c, ok := s.(closer); ok {
+		c.Close()
+	}
+	return a.top().Update(actedMsg{})
+}
+
+// openKey opens the workbench of key over the keys list, closing what was open.
+func (a *App) openKey(k investigate.AccessKeyID) tea.Cmd {
+	for len(a.stack) > 1 {
+		a.pop()
+	}
+	return a.push(newWorkbench(a.ui, k))
+}
+
+// navigator is a screen that moves on a navigation action (the wheel's steps).
 func (a *App) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 	act := ""
 	switch msg.Button {
@@ -329,41 +395,41 @@ func (a *App) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 	default:
 		return nil
 	}
-	for range 3 {
-		switch a.screen {
-		case screenKeys:
-			a.keys.nav(act)
-		case screenWorkbench:
-			a.wb.nav(act)
-		case screenDetail:
-			a.detail.list.nav(act)
-		case screenRemediation:
-			a.rem.detail.nav(act)
-		case screenWatch:
-			a.watch.list.nav(act)
+	if n, ok := a.top().(navigable); ok {
+		for range 3 {
+			n.nav(act)
 		}
+	}
+	return nil
+}
+
+// click hands a left click to the screen in front, in its own coordinates (the
+// footer is not a screen's).
+func (a *App) click(msg tea.MouseClickMsg) tea.Cmd {
+	if msg.Button != tea.MouseLeft || a.showHelp || a.prompt != nil || a.tooSmall() || msg.Y >= a.height-footerLines {
+		return nil
+	}
+	if c, ok := a.top().(clicker); ok {
+		return c.Click(msg.X, msg.Y)
 	}
 	return nil
 }
 
 // inputActive reports whether a text field has the keyboard: then q and other letters
 // are typed, not commands.
-func (a *App) inputActive() bool {
-	switch a.screen {
-	case screenKeys:
-		return a.keys.input.Focused()
-	case screenWorkbench:
-		return a.wb.inputActive()
-	case screenRemediation:
-		return a.rem.inputActive()
-	}
-	return false
-}
+func (a *App) inputActive() bool { return a.prompt != nil || a.top().Capturing() }
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	km := &a.ui.km
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
+	}
+	if a.tooSmall() {
+		// Nothing of the screen is shown: no key may act on it unseen.
+		if key.Matches(msg, km.Quit) {
+			return tea.Quit
+		}
+		return nil
 	}
 	if a.showHelp {
 		if key.Matches(msg, km.Help, km.Back) {
@@ -372,6 +438,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		}
 		return nil
+	}
+	if a.prompt != nil {
+		return a.prompt.update(a, msg)
 	}
 	if a.exportPrompt {
 		a.exportPrompt = false
@@ -392,6 +461,13 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, km.Help):
 			a.showHelp = true
 			return nil
+		case key.Matches(msg, km.Command):
+			a.prompt = newCommandPrompt(a.ui)
+			return a.prompt.focus()
+		case key.Matches(msg, km.Wrap):
+			return a.toggleWrap()
+		case key.Matches(msg, km.RelTime):
+			return a.toggleRelTime()
 		case key.Matches(msg, km.Export):
 			return a.startExport()
 		case key.Matches(msg, km.CopyKey):
@@ -400,92 +476,14 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.copy()
 		}
 	}
-	if a.screen == screenRemediation && !a.rem.inputActive() && a.rem.stage != stageRunning && key.Matches(msg, km.Back) {
-		return a.back()
-	}
-	if a.screen == screenWatch && key.Matches(msg, km.Back) {
-		return a.back()
-	}
-	return a.routeKey(msg)
-}
-
-func (a *App) routeKey(msg tea.Msg) tea.Cmd {
-	switch a.screen {
-	case screenKeys:
-		return a.keys.update(a, msg)
-	case screenWorkbench:
-		return a.wb.update(a, msg)
-	case screenDetail:
-		return a.detail.update(a, msg)
-	case screenRemediation:
-		return a.rem.update(msg)
-	case screenWatch:
-		return a.watch.update(msg)
-	}
-	return nil
-}
-
-// openKey opens the workbench of key and starts building its case.
-func (a *App) openKey(k investigate.AccessKeyID) tea.Cmd {
-	if a.wb != nil {
-		a.wb.stop()
-	}
-	a.stopWatch()
-	a.gen++
-	a.wb = newWorkbench(a.ui, k, a.gen)
-	a.detail, a.rem = nil, nil
-	a.screen = screenWorkbench
-	a.layout()
-	return a.wb.start(a.ctx)
-}
-
-// back leaves the current screen; leaving a workbench cancels its work.
-func (a *App) back() tea.Cmd {
-	switch a.screen {
-	case screenDetail:
-		a.detail = nil
-		a.screen = screenWorkbench
-	case screenRemediation:
-		a.rem = nil
-		a.remGen++
-		a.screen = screenWorkbench
-		a.wb.rebuild() // an action may have changed the key's status
-	case screenWatch:
-		a.stopWatch()
-		a.screen = screenWorkbench
-	case screenWorkbench:
-		a.wb.stop()
-		a.wb = nil
-		a.gen++
-		a.screen = screenKeys
-	}
-	return nil
-}
-
-func (a *App) openDetail(d *detailView) {
-	a.detail = d
-	a.screen = screenDetail
-	a.layout()
-}
-
-func (a *App) openRemediation() tea.Cmd {
-	if a.wb == nil || a.wb.c == nil {
-		a.setStatus("the case has not loaded yet: nothing to plan", true)
-		return nil
-	}
-	a.remGen++
-	a.rem = newRemedyScreen(a.ui, a.wb.c, a.remGen, a.wb.loading)
-	a.screen = screenRemediation
-	a.layout()
-	return a.rem.setup(a.ctx)
+	return a.top().Update(msg)
 }
 
 func (a *App) copyKey() tea.Cmd {
 	var k investigate.AccessKeyID
-	switch {
-	case a.wb != nil && a.screen != screenKeys:
-		k = a.wb.key
-	default:
+	if wb := a.wb(); wb != nil {
+		k = wb.key
+	} else {
 		k = a.keys.selectedKey()
 	}
 	if k.IsZero() {
@@ -496,16 +494,19 @@ func (a *App) copyKey() tea.Cmd {
 	return tea.SetClipboard(k.String())
 }
 
-// copy copies the selected event's JSON where an event is selected, else the key id.
+// copy copies the selected record where one is selected, else the key id.
 func (a *App) copy() tea.Cmd {
 	var ev *investigate.Event
-	switch a.screen {
-	case screenDetail:
-		ev = a.detail.event
-	case screenWorkbench:
-		ev = a.wb.selectedEvent()
+	if h, ok := a.top().(eventHolder); ok {
+		ev = h.selectedEvent()
 	}
 	if ev == nil {
+		if c, ok := a.top().(copier); ok {
+			if what, text := c.copyText(); text != "" {
+				a.setStatus(fmt.Sprintf("copied %s (%d bytes) to the clipboard (OSC 52)", what, len(text)), false)
+				return tea.SetClipboard(text)
+			}
+		}
 		return a.copyKey()
 	}
 	b := eventJSON(ev)
@@ -513,21 +514,31 @@ func (a *App) copy() tea.Cmd {
 	return tea.SetClipboard(string(b))
 }
 
+// copier is a screen with something to copy other than a record (an alert's source).
+type copier interface{ copyText() (what, text string) }
+
 func (a *App) startExport() tea.Cmd {
-	if a.screen == screenKeys {
-		if a.keys.ranking == nil {
-			a.setStatus("nothing to export yet", true)
-			return nil
-		}
-	} else if a.wb == nil || a.wb.c == nil {
-		a.setStatus("the case has not loaded yet: nothing to export", true)
+	if why := a.nothingToExport(); why != "" {
+		a.setStatus(why, true)
 		return nil
 	}
 	a.exportPrompt = true
 	return nil
 }
 
-// View draws the current screen, the footer and, with `?`, the keymap.
+// nothingToExport says why there is nothing to export yet ("" when there is).
+func (a *App) nothingToExport() string {
+	if wb := a.wb(); wb == nil {
+		if a.keys.ranking == nil {
+			return "nothing to export yet"
+		}
+	} else if wb.c == nil {
+		return "the case has not loaded yet: nothing to export"
+	}
+	return ""
+}
+
+// View draws the screen in front, the footer and, with `?`, the keymap.
 func (a *App) View() tea.View {
 	v := tea.NewView(a.render())
 	v.AltScreen = true
@@ -538,11 +549,14 @@ func (a *App) View() tea.View {
 	return v
 }
 
-const minWidth, minHeight = 40, 10
+const minWidth, minHeight = 60, 12
+
+// tooSmall reports whether the terminal is below the smallest size a screen is drawn at.
+func (a *App) tooSmall() bool { return a.width < minWidth || a.height < minHeight }
 
 func (a *App) render() string {
-	if a.width < minWidth || a.height < minHeight {
-		return fmt.Sprintf("keypivot needs at least %dx%d (this terminal is %dx%d)", minWidth, minHeight, a.width, a.height)
+	if a.tooSmall() {
+		return tooSmall(a.width, a.height)
 	}
 	h := a.height - footerLines
 	var body string
@@ -550,42 +564,41 @@ func (a *App) render() string {
 	if a.showHelp {
 		body = a.helpView(km, h)
 	} else {
-		switch a.screen {
-		case screenKeys:
-			body = a.keys.view(a)
-		case screenWorkbench:
-			body = a.wb.view(a)
-		case screenDetail:
-			body = a.wb.header() + "\n" + a.detail.view(a)
-		case screenRemediation:
-			body = strings.Join(a.wb.headerLines(false), "\n") + "\n" + a.rem.view(a)
-		case screenWatch:
-			body = strings.Join(a.wb.headerLines(false), "\n") + "\n" + a.watch.view()
-		}
+		body = a.top().View()
 	}
 	body = fitHeight(body, h)
 	return body + "\n" + a.footer(km)
 }
 
-// current returns the bindings of the current screen.
-func (a *App) current() help.KeyMap {
-	switch a.screen {
-	case screenWorkbench:
-		return a.wb.keys()
-	case screenDetail:
-		return a.detail.keys()
-	case screenRemediation:
-		return a.rem.keys()
-	case screenWatch:
-		return a.watch.keys()
+// tooSmall is the whole view when the terminal is too small to show a screen: what
+// is needed, what there is, and how to leave.
+func tooSmall(w, h int) string {
+	lines := []string{
+		"terminal too small",
+		fmt.Sprintf("keypivot needs %dx%d;", minWidth, minHeight),
+		fmt.Sprintf("this one is %dx%d.", w, h),
+		"enlarge it, or q to quit",
 	}
-	return a.keys.keys()
+	for i, l := range lines {
+		lines[i] = truncate(l, w)
+	}
+	return fitHeight(strings.Join(lines, "\n"), h)
+}
+
+// current returns the bindings of the screen in front (the prompt's while it is open).
+func (a *App) current() help.KeyMap {
+	if a.prompt != nil {
+		return a.prompt.keys()
+	}
+	return a.top().Keys()
 }
 
 func (a *App) footer(km help.KeyMap) string {
 	st := &a.ui.st
 	var status string
 	switch {
+	case a.prompt != nil:
+		status = a.prompt.view(a.width)
 	case a.exportPrompt:
 		status = st.prompt.Render("export as: m Markdown · j JSON · any other key cancels")
 	case a.status != "":
@@ -602,41 +615,38 @@ func (a *App) footer(km help.KeyMap) string {
 		}
 		status = s.Render(truncate(text, a.width))
 	default:
-		status = st.status.Render(truncate(a.statusLine(), a.width))
+		status = a.crumbs() + st.status.Render(truncate(a.top().Status(), a.width-width(ansi.Strip(a.crumbs()))))
 	}
 	a.help.ShowAll = false
 	return status + "\n" + truncate(a.help.View(km), a.width)
 }
 
-// statusLine is the default footer text: the loading progress, or where things stand.
-func (a *App) statusLine() string {
-	switch a.screen {
-	case screenKeys:
-		return a.keys.statusLine(a)
-	case screenDetail:
-		if a.wb.loading {
-			return a.wb.statusLine(a)
-		}
-		return a.detail.statusLine()
-	case screenRemediation:
-		if a.wb.loading {
-			return a.wb.statusLine(a)
-		}
-		return a.rem.statusLine()
-	case screenWatch:
-		return a.watch.statusLine()
-	case screenWorkbench:
-		return a.wb.statusLine(a)
+// crumbs is where the analyst is, over the stack ("…VJ5C Alerts › alert … │ "), on the
+// status line of every screen over a key's workbench; it takes at most a third of the
+// width: at most half the width.
+func (a *App) crumbs() string {
+	if len(a.stack) < 3 {
+		return "" // the keys list and a key's workbench say where they are themselves
 	}
-	return ""
+	var parts []string
+	for _, s := range a.stack[1:] {
+		if c := s.Crumb(); c != "" {
+			parts = append(parts, c)
+		}
+	}
+	text := strings.Join(parts, " › ")
+	if width(text) > a.width/2 {
+		text = "…" + ansi.TruncateLeft(text, width(text)-a.width/2+1, "")
+	}
+	return a.ui.st.dim.Render(text + " │ ")
 }
 
 func (a *App) helpView(km help.KeyMap, h int) string {
 	st := &a.ui.st
-	title := st.title.Render("keys for " + a.screenName() + "  (? or esc closes)")
+	title := st.title.Render("keys for " + a.screenName() + "  (? or esc closes; : opens the command prompt)")
 	groups := km.FullHelp()
 	var b strings.Builder
-	b.WriteString(title + "\n\n")
+	b.WriteString(truncate(title, a.width) + "\n\n")
 	// The groups flow down columns as wide as the longest entry, as many as fit.
 	var cells []string
 	kw, dw := 0, 0
@@ -682,9 +692,9 @@ func (a *App) helpView(km help.KeyMap, h int) string {
 }
 
 func (a *App) screenName() string {
-	switch a.screen {
+	switch a.screen() {
 	case screenWorkbench:
-		return "the key workbench (" + tabNames[a.wb.tab] + ")"
+		return "the key workbench (" + tabNames[a.wb().tab] + ")"
 	case screenDetail:
 		return "the record view"
 	case screenRemediation:

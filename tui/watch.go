@@ -32,9 +32,12 @@ var watchGens atomic.Int64
 // containment), the counts, what was searched, and the verdict. Polls run in commands,
 // one at a time; a tick waits for the next.
 type watchScreen struct {
-	ui  *ui
-	c   *investigate.Case
-	gen int64
+	ui *ui
+	// frame is the key's workbench, whose header heads the watch (nil in the screen's
+	// own tests).
+	frame *workbench
+	c     *investigate.Case
+	gen   int64
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -46,6 +49,8 @@ type watchScreen struct {
 	list    textList
 	width   int
 	height  int
+	// givenW and givenH are the size the App gave, header included.
+	givenW, givenH int
 	// tick makes the command that waits for the next poll (tea.Tick); App-level tests
 	// replace it, so that their synchronous driver does not wait a minute.
 	tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
@@ -66,16 +71,16 @@ func (watchClock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-// startWatch opens a watch on the workbench's case: the screen, and the command of its
-// first poll. Without a case yet it says so and returns no screen.
-func (a *App) startWatch() (*watchScreen, tea.Cmd) {
-	if a.wb == nil || a.wb.c == nil || a.wb.loading {
-		a.setStatus("the case has not loaded yet: its child keys and sessions are not known, nothing to watch", true)
-		return nil, nil
+// openWatch opens a watch on the workbench's case (its first poll starts once it is
+// pushed). Without a case yet it says so and opens nothing.
+func (w *workbench) openWatch() tea.Cmd {
+	if w.c == nil || w.loading {
+		return status("the case has not loaded yet: its child keys and sessions are not known, nothing to watch", true)
 	}
-	clock := watchClock{offset: a.ui.now().Sub(time.Now())}
-	s := newWatchScreen(a.ctx, a.ui, a.wb.c, clock)
-	return s, s.start()
+	clock := watchClock{offset: w.ui.now().Sub(time.Now())}
+	s := newWatchScreen(w.ui.ctx, w.ui, w.c, clock)
+	s.frame = w
+	return push(s)
 }
 
 // newWatchScreen makes the watch of c on clock: every trail of the workspace, the
@@ -106,8 +111,8 @@ func newWatchScreen(parent context.Context, u *ui, c *investigate.Case, clock in
 	return s
 }
 
-// start runs the first poll.
-func (s *watchScreen) start() tea.Cmd {
+// Start runs the first poll.
+func (s *watchScreen) Start() tea.Cmd {
 	if s.watch == nil {
 		return nil
 	}
@@ -124,21 +129,41 @@ func (s *watchScreen) poll() tea.Cmd {
 	}
 }
 
-// stop ends the watch (the analyst left): a poll running is cancelled.
-func (s *watchScreen) stop() {
+// Close ends the watch (the analyst left): a poll running is cancelled.
+func (s *watchScreen) Close() {
 	if s.watch != nil {
 		s.watch.Stop()
 	}
 	s.cancel()
 }
 
-func (s *watchScreen) setSize(w, h int) {
-	s.width, s.height = w, h
-	s.list.setSize(w, h-len(s.top()))
+func (s *watchScreen) Capturing() bool { return false }
+
+func (s *watchScreen) Crumb() string { return "watch" }
+
+func (s *watchScreen) nav(act string) bool { return s.list.nav(act) }
+
+// SetSize takes the room the App gives (the header is taken from it here, every time:
+// the size given is kept, so a relayout never shrinks the screen).
+func (s *watchScreen) SetSize(w, h int) {
+	s.givenW, s.givenH = w, h
+	s.relayout()
+}
+
+func (s *watchScreen) relayout() {
+	h := s.givenH
+	if s.frame != nil {
+		h -= len(s.frame.headerLines(false))
+	}
+	s.width, s.height = s.givenW, h
+	s.list.setSize(s.width, h-len(s.top()))
 	s.rebuild()
 }
 
-func (s *watchScreen) update(msg tea.Msg) tea.Cmd {
+func (s *watchScreen) Update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(tea.KeyPressMsg); ok && key.Matches(m, s.ui.km.Back) {
+		return pop()
+	}
 	switch m := msg.(type) {
 	case watchMsg:
 		if m.gen != s.gen || s.watch == nil {
@@ -156,7 +181,7 @@ func (s *watchScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		s.polls = append(s.polls, *m.res)
 		s.sum = s.watch.Summary()
-		s.setSize(s.width, s.height) // the top may change height with the verdict
+		s.relayout() // the top may change height with the verdict
 		if s.watch.Done() {
 			return nil
 		}
@@ -295,7 +320,7 @@ func (s *watchScreen) summaryLines(b *lineBuilder) {
 		b.kv(k.Kind, fmt.Sprintf("%s: %s (%d successful, %d refused)", clean(k.Key), plural(k.Events, "event"), k.Succeeded, k.Refused))
 	}
 	for _, src := range sum.Sources {
-		text := fmt.Sprintf("%s: %d of %d polls complete; last searched %s", clean(src.Source), src.Complete, src.Polls, clean(src.Searched))
+		text := fmt.Sprintf("%s: %d of %s complete; last searched %s", clean(src.Source), src.Complete, plural(src.Polls, "poll"), clean(src.Searched))
 		if src.Retries > 0 {
 			text += "; " + plural(src.Retries, "request") + " asked again (throttling)"
 		}
@@ -306,7 +331,14 @@ func (s *watchScreen) summaryLines(b *lineBuilder) {
 	}
 }
 
-func (s *watchScreen) view() string {
+func (s *watchScreen) View() string {
+	if s.frame != nil {
+		return strings.Join(s.frame.headerLines(false), "\n") + "\n" + s.body()
+	}
+	return s.body()
+}
+
+func (s *watchScreen) body() string {
 	var b strings.Builder
 	for _, l := range s.top() {
 		b.WriteString(l + "\n")
@@ -315,7 +347,7 @@ func (s *watchScreen) view() string {
 	return b.String()
 }
 
-func (s *watchScreen) keys() help.KeyMap {
+func (s *watchScreen) Keys() help.KeyMap {
 	km := &s.ui.km
 	leave := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop watching"))
 	return bindings{
@@ -324,7 +356,7 @@ func (s *watchScreen) keys() help.KeyMap {
 	}
 }
 
-func (s *watchScreen) statusLine() string {
+func (s *watchScreen) Status() string {
 	if s.err != nil {
 		return "cannot watch"
 	}

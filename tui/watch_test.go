@@ -61,8 +61,8 @@ func watchFixture(t *testing.T, j investigate.Journal) (*watchScreen, *memTrail,
 	u.st = newStyles(false, true)
 	clock := &stepClock{now: fxStart.Add(2 * time.Hour)}
 	s := newWatchScreen(context.Background(), u, c, clock)
-	t.Cleanup(s.stop)
-	s.setSize(80, 22)
+	t.Cleanup(s.Close)
+	s.SetSize(80, 22)
 	return s, trail, clock
 }
 
@@ -76,13 +76,13 @@ func runPoll(t *testing.T, s *watchScreen, cmd tea.Cmd) tea.Cmd {
 	if !ok || msg.res == nil {
 		t.Fatalf("a poll command returned %#v", msg)
 	}
-	return s.update(msg)
+	return s.Update(msg)
 }
 
 // screenText is the screen as text, its lines joined and spaces squeezed, so that a
 // phrase wrapped over two lines is found.
 func screenText(s *watchScreen) string {
-	return strings.Join(strings.Fields(ansi.Strip(s.view())), " ")
+	return strings.Join(strings.Fields(ansi.Strip(s.View())), " ")
 }
 
 // The watch screen polls at once, then on each tick: an event arriving between polls
@@ -104,7 +104,7 @@ func TestWatchScreenShowsEventsAsTheyArrive(t *testing.T) {
 		waits = append(waits, d)
 		return func() tea.Msg { return f(time.Time{}) }
 	}
-	tick := runPoll(t, s, s.start())
+	tick := runPoll(t, s, s.Start())
 	if tick == nil || len(waits) != 1 || waits[0] != time.Minute {
 		t.Fatalf("after the first poll: waits %v, want a tick in a minute", waits)
 	}
@@ -118,7 +118,7 @@ func TestWatchScreenShowsEventsAsTheyArrive(t *testing.T) {
 		}
 	}
 	// A tick of a screen left behind is dropped.
-	if cmd := s.update(watchMsg{gen: s.gen - 1, tick: true}); cmd != nil {
+	if cmd := s.Update(watchMsg{gen: s.gen - 1, tick: true}); cmd != nil {
 		t.Fatal("a stale tick started a poll")
 	}
 
@@ -129,7 +129,7 @@ func TestWatchScreenShowsEventsAsTheyArrive(t *testing.T) {
 		decode(t, record(7255, fxKey, "GetCallerIdentity", "sts", "us-east-1", "198.51.100.7", "aws-cli/2.15", "InvalidClientTokenId", map[string]any{}, nil)))
 	trail.mu.Unlock()
 	clock.add(time.Minute)
-	runPoll(t, s, s.update(watchMsg{gen: s.gen, tick: true}))
+	runPoll(t, s, s.Update(watchMsg{gen: s.gen, tick: true}))
 	out = screenText(s)
 	for _, want := range []string{"SUCCEEDED " + fxSession + " (session) s3:ListBuckets eu-west-1", "REFUSED " + fxKey + " (key) sts:GetCallerIdentity", "CONTAINMENT FAILED: 1 successful use", "events 2: 1 successful, 1 refused"} {
 		if !strings.Contains(out, want) {
@@ -138,14 +138,14 @@ func TestWatchScreenShowsEventsAsTheyArrive(t *testing.T) {
 	}
 	// The same events, answered again by the next poll, are not shown twice.
 	clock.add(time.Minute)
-	runPoll(t, s, s.update(watchMsg{gen: s.gen, tick: true}))
+	runPoll(t, s, s.Update(watchMsg{gen: s.gen, tick: true}))
 	if out := screenText(s); strings.Count(out, "SUCCEEDED ") != 1 || strings.Count(out, "REFUSED ") != 1 {
 		t.Fatalf("events shown again:\n%s", out)
 	}
 	// Up to the end: the summary, and no more ticks.
 	for !s.watch.Done() {
 		clock.add(s.watch.UntilNext())
-		tick = runPoll(t, s, s.update(watchMsg{gen: s.gen, tick: true}))
+		tick = runPoll(t, s, s.Update(watchMsg{gen: s.gen, tick: true}))
 	}
 	if tick != nil {
 		t.Fatal("a tick after the end of the watch")
@@ -154,20 +154,20 @@ func TestWatchScreenShowsEventsAsTheyArrive(t *testing.T) {
 		t.Fatalf("summary: %d polls, verdict %s", s.sum.Polls, s.sum.Verdict)
 	}
 	s.list.nav(actBottom)
-	if out := screenText(s); !strings.Contains(out, "SUMMARY") || !strings.Contains(out, "ended") || !strings.Contains(s.statusLine(), "watch over · 31 polls · 2 events") {
-		t.Fatalf("at the end:\n%s\n%s", out, s.statusLine())
+	if out := screenText(s); !strings.Contains(out, "SUMMARY") || !strings.Contains(out, "ended") || !strings.Contains(s.Status(), "watch over · 31 polls · 2 events") {
+		t.Fatalf("at the end:\n%s\n%s", out, s.Status())
 	}
 }
 
 // Leaving the screen stops the watch: no more polls, and the summary says it stopped.
 func TestWatchScreenStopsWhenLeft(t *testing.T) {
 	s, _, _ := watchFixture(t, &memJournal{})
-	runPoll(t, s, s.start())
-	s.stop()
+	runPoll(t, s, s.Start())
+	s.Close()
 	if !s.watch.Done() || !s.watch.Summary().Interrupted {
 		t.Fatal("the watch goes on after the screen was left")
 	}
-	if cmd := s.update(watchMsg{gen: s.gen, tick: true}); cmd != nil {
+	if cmd := s.Update(watchMsg{gen: s.gen, tick: true}); cmd != nil {
 		t.Fatal("a tick after the stop started a poll")
 	}
 }
@@ -175,16 +175,16 @@ func TestWatchScreenStopsWhenLeft(t *testing.T) {
 // The screen at 80 columns, colour off, once the watch has seen a failure of containment.
 func TestWatchScreenGolden(t *testing.T) {
 	s, trail, clock := watchFixture(t, &memJournal{})
-	runPoll(t, s, s.start())
+	runPoll(t, s, s.Start())
 	trail.mu.Lock()
 	trail.events = append(trail.events, decode(t, record(7250, fxSession, "ListBuckets", "s3", "eu-west-1", "203.0.113.9", "aws-cli/2.15\x1b]0;pwned\x07", "", map[string]any{}, map[string]any{})))
 	trail.mu.Unlock()
 	clock.add(time.Minute)
-	runPoll(t, s, s.update(watchMsg{gen: s.gen, tick: true}))
+	runPoll(t, s, s.Update(watchMsg{gen: s.gen, tick: true}))
 	// The screen's body in an 80x24 and a 120x36 terminal, under the footer.
 	for _, size := range [][2]int{{80, 22}, {120, 34}} {
-		s.setSize(size[0], size[1])
-		raw := s.view()
+		s.SetSize(size[0], size[1])
+		raw := s.View()
 		if strings.Contains(raw, "\x1b]") || strings.Contains(raw, "\x07") {
 			t.Fatalf("an attacker's control sequence reached the screen: %q", raw)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -36,7 +37,8 @@ var tabNames = [numTabs]string{"Overview", "Alerts", "Timeline", "Sessions", "Fo
 type workbench struct {
 	ui  *ui
 	key investigate.AccessKeyID
-	gen int
+	// gen tells this opening's results from those of an earlier one of the same key.
+	gen int64
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -55,43 +57,51 @@ type workbench struct {
 	callerAsked bool
 
 	tab       int
-	overview  *textList
+	overview  *overviewTab
 	alerts    *alertsTab
 	timeline  *timelineView
 	sessions  *sessionsTab
-	followups *targetList
-	network   *targetList
-	artifacts *targetList
+	followups *targetTab
+	network   *targetTab
+	artifacts *targetTab
 
 	width, height int
 }
 
-// pane is one tab of the workbench: it takes the room it is given, moves on a
-// navigation action and draws itself.
-type pane interface {
-	navigable
-	setSize(w, h int)
-	view() string
-}
-
 // panes is the tabs, in tab order.
-func (w *workbench) panes() [numTabs]pane {
-	return [numTabs]pane{w.overview, w.alerts, w.timeline, w.sessions, w.followups, w.network, w.artifacts}
+func (w *workbench) panes() [numTabs]tab {
+	return [numTabs]tab{w.overview, w.alerts, w.timeline, w.sessions, w.followups, w.network, w.artifacts}
 }
 
-func newWorkbench(u *ui, key investigate.AccessKeyID, gen int) *workbench {
-	w := &workbench{ui: u, key: key, gen: gen}
-	w.overview = &textList{st: &u.st}
-	w.alerts = newAlertsTab(u)
+// openings numbers the workbenches opened: a result carries the number of the one it
+// was started for, and one for a workbench since closed is dropped.
+var openings atomic.Int64
+
+func newWorkbench(u *ui, key investigate.AccessKeyID) *workbench {
+	w := &workbench{ui: u, key: key, gen: openings.Add(1)}
+	w.overview = &overviewTab{textList{st: &u.st}}
+	w.alerts = newAlertsTab(w)
 	w.timeline = newTimelineView(u)
-	w.sessions = newSessionsTab(u)
-	w.followups = &targetList{list: textList{st: &u.st}}
-	w.network = &targetList{list: textList{st: &u.st}}
-	w.artifacts = &targetList{list: textList{st: &u.st}}
+	w.timeline.open = func(i int) tea.Cmd { return push(newEventDetail(w, i)) }
+	w.sessions = newSessionsTab(w)
+	w.followups = newTargetTab(w, "open record", followUpLines)
+	w.network = newTargetTab(w, "timeline of IP/agent", networkLines)
+	w.artifacts = newTargetTab(w, "record / child key's timeline", artifactLines)
 	return w
 }
 
-// start builds the case in the background.
+// Start builds the case in the background.
+func (w *workbench) Start() tea.Cmd { return w.start(w.ui.ctx) }
+
+// Close cancels the case's work: the analyst left the key.
+func (w *workbench) Close() { w.stop() }
+
+// Crumb is the key's id, shortened (the header has it whole), and the tab.
+func (w *workbench) Crumb() string {
+	k := w.key.String()
+	return "…" + k[max(len(k)-4, 0):] + " " + tabNames[w.tab]
+}
+
 func (w *workbench) start(parent context.Context) tea.Cmd {
 	ws := w.ui.opts.Workspace
 	if ws == nil {
@@ -146,7 +156,7 @@ func (w *workbench) apply(m caseMsg) tea.Cmd {
 
 // callerMsg says who would act on the case of the workbench opened as gen.
 type callerMsg struct {
-	gen    int
+	gen    int64
 	caller *investigate.Caller
 	err    error
 }
@@ -178,6 +188,7 @@ func (w *workbench) setCaller(c *investigate.Caller, err error) {
 // setCase shows c. A header that changes height with it (the search line once every
 // source has answered) is laid out again by the App, for every screen under the header.
 func (w *workbench) setCase(c *investigate.Case) {
+	w.ui.state.apply(c)
 	w.c = c
 	w.rebuild()
 }
@@ -187,16 +198,12 @@ func (w *workbench) rebuild() {
 	if w.c == nil {
 		return
 	}
-	w.overview.setLines(overviewLines(&w.ui.st, w.c, w.width))
-	w.alerts.setCase(w.c)
-	w.timeline.setCase(w.c)
-	w.sessions.setCase(w.c, w.width)
-	w.followups.set(followUpLines(&w.ui.st, w.c, w.width))
-	w.network.set(networkLines(&w.ui.st, w.c, w.width))
-	w.artifacts.set(artifactLines(&w.ui.st, w.c, w.width))
+	for _, t := range w.panes() {
+		t.show(w.c, w.width)
+	}
 }
 
-func (w *workbench) setSize(width, h int) {
+func (w *workbench) SetSize(width, h int) {
 	w.width, w.height = width, h
 	ch := h - w.headerHeight() - 1
 	for _, p := range w.panes() {
@@ -205,7 +212,7 @@ func (w *workbench) setSize(width, h int) {
 	w.rebuild()
 }
 
-func (w *workbench) inputActive() bool {
+func (w *workbench) Capturing() bool {
 	return w.tab == tabTimeline && w.timeline.inputActive()
 }
 
@@ -219,10 +226,41 @@ func (w *workbench) selectedEvent() *investigate.Event {
 	return nil
 }
 
-func (w *workbench) update(a *App, msg tea.Msg) tea.Cmd {
+// Update takes the case's snapshots, who would act, the case state's changes, and the
+// analyst's keys.
+func (w *workbench) Update(msg tea.Msg) tea.Cmd {
 	km := &w.ui.km
+	switch m := msg.(type) {
+	case caseMsg:
+		if m.gen != w.gen {
+			return nil // an earlier opening's
+		}
+		h := w.headerHeight()
+		cmd := w.apply(m)
+		if w.headerHeight() != h {
+			// The header's search line(s) changed height: every screen under it.
+			cmd = tea.Batch(cmd, msgCmd(relayoutMsg{}))
+		}
+		return cmd
+	case callerMsg:
+		if m.gen != w.gen {
+			return nil
+		}
+		w.setCaller(m.caller, m.err)
+		return msgCmd(relayoutMsg{}) // the acting line may wrap differently
+	case actedMsg:
+		if w.c != nil && (m.key.IsZero() || m.key == w.key) {
+			h := w.headerHeight()
+			w.ui.state.apply(w.c)
+			w.rebuild()
+			if w.headerHeight() != h {
+				return msgCmd(relayoutMsg{})
+			}
+		}
+		return nil
+	}
 	if w.tab == tabTimeline && w.timeline.inputActive() {
-		return w.timeline.update(a, msg)
+		return w.timeline.update(msg)
 	}
 	m, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -233,7 +271,7 @@ func (w *workbench) update(a *App, msg tea.Msg) tea.Cmd {
 		if w.tab == tabTimeline && w.timeline.clearOne() {
 			return nil
 		}
-		return a.back()
+		return pop()
 	case key.Matches(m, km.NextTab):
 		w.tab = (w.tab + 1) % numTabs
 		return nil
@@ -244,50 +282,37 @@ func (w *workbench) update(a *App, msg tea.Msg) tea.Cmd {
 		w.tab = int(m.String()[0] - '1')
 		return nil
 	case key.Matches(m, km.Watch):
-		return a.openWatch()
+		return w.openWatch()
+	case key.Matches(m, km.FirstAlert):
+		cmd, err := w.jumpToFirstAlert()
+		if err != nil {
+			return status(err.Error(), true)
+		}
+		return cmd
+	case key.Matches(m, km.JumpTime):
+		return msgCmd(promptMsg{"time "})
+	case key.Matches(m, km.Kibana):
+		return w.openKibana()
 	case key.Matches(m, km.Remediate):
-		return a.openRemediation()
+		return w.openRemediation()
 	}
 	if km.navigate(m, w) {
 		return nil
 	}
-	switch w.tab {
-	case tabTimeline:
-		return w.timeline.update(a, msg)
-	case tabAlerts:
-		if key.Matches(m, km.Enter) {
-			if s := w.alerts.selected(); s != nil {
-				a.openDetail(newJSONDetail(w.ui, w.gen, "alert "+s.AlertID+" · "+s.RuleName, s))
-			}
-		}
-	case tabSessions:
-		if key.Matches(m, km.Enter) {
-			if s := w.sessions.selected(); s != nil {
-				w.timeline.filterSigner(s.AccessKeyID)
-				w.tab = tabTimeline
-			}
-		}
-	case tabFollowUps, tabNetwork, tabArtifacts:
-		tl := map[int]*targetList{tabFollowUps: w.followups, tabNetwork: w.network, tabArtifacts: w.artifacts}[w.tab]
-		if key.Matches(m, km.Enter) {
-			return w.follow(a, tl.selected())
-		}
-	}
-	return nil
+	return w.panes()[w.tab].update(msg)
 }
 
 // follow acts on a selected target: open an event, or filter the timeline.
-func (w *workbench) follow(a *App, t *target) tea.Cmd {
+func (w *workbench) follow(t *target) tea.Cmd {
 	if t == nil {
 		return nil
 	}
 	switch t.kind {
 	case targetEvent:
 		if i := w.timeline.indexOf(t.value); i >= 0 {
-			a.openDetail(newEventDetail(w.ui, w.gen, w.c, i, w.timeline))
-		} else {
-			a.setStatus("event "+clean(t.value)+" is not in the case's records", true)
+			return push(newEventDetail(w, i))
 		}
+		return status("event "+clean(t.value)+" is not in the case's records", true)
 	case targetIP:
 		w.timeline.filterIP(t.value)
 		w.tab = tabTimeline
@@ -550,12 +575,13 @@ func (w *workbench) tabBar() string {
 	counts := [numTabs]string{}
 	if c := w.c; c != nil {
 		ev, al := c.Completeness.Events, c.Completeness.Alerts
-		counts[tabAlerts] = tabCount(len(c.Siblings)+len(c.HigherOrderAlerts), al)
-		counts[tabTimeline] = tabCount(len(c.Timeline), ev)
-		counts[tabSessions] = tabCount(len(c.Sessions), ev)
-		counts[tabFollowUps] = tabCount(len(c.FollowUps.Launches), ev)
+		n := investigate.CaseCounts(c)
+		counts[tabAlerts] = tabCount(n.Alerts, al)
+		counts[tabTimeline] = tabCount(n.Events, ev)
+		counts[tabSessions] = tabCount(n.Sessions, ev)
+		counts[tabFollowUps] = tabCount(n.Launches, ev)
 		counts[tabNetwork] = tabCount(len(c.SourceIPs), ev)
-		counts[tabArtifacts] = tabCount(len(c.Artifacts), ev)
+		counts[tabArtifacts] = tabCount(n.Artifacts, ev)
 	}
 	// Names with counts, spaced; then closer together; then without counts; then the
 	// names' first four letters: the first that fits.
@@ -592,28 +618,28 @@ func (w *workbench) tabBar() string {
 	return truncate(render(false, true, true), w.width)
 }
 
-func (w *workbench) view(a *App) string {
+func (w *workbench) View() string {
 	var body string
 	switch {
 	case w.c == nil && w.err != nil:
 		body = w.ui.st.statusErr.Render("cannot build the case: " + clean(w.err.Error()))
 	case w.c == nil:
-		body = "  " + a.spin.View() + " reading the trail for " + w.key.String() + "…"
+		body = "  " + w.ui.spinner() + " reading the trail for " + w.key.String() + "…"
 	default:
 		body = w.panes()[w.tab].view()
 	}
 	return w.header() + "\n" + w.tabBar() + "\n" + body
 }
 
-func (w *workbench) statusLine(a *App) string {
+func (w *workbench) Status() string {
 	if w.loading {
 		p := w.progress
-		s := fmt.Sprintf("%s building the case… %d events", a.spin.View(), p.Events)
+		s := fmt.Sprintf("%s building the case… %s", w.ui.spinner(), plural(p.Events, "event"))
 		switch {
 		case len(p.Roles) > 0:
 			s += fmt.Sprintf(", round %d (history of %s)", p.Round, investigate.Plural(len(p.Roles), "role"))
 		case p.Round > 1:
-			s += fmt.Sprintf(", round %d (%d keys)", p.Round, len(p.Keys))
+			s += fmt.Sprintf(", round %d (%s)", p.Round, plural(len(p.Keys), "key"))
 		}
 		if p.Source != "" {
 			s += " · " + clean(p.Source)
@@ -646,21 +672,16 @@ func (w *workbench) statusLine(a *App) string {
 	if n := len(c.Coverage.Gaps); n > 0 {
 		s += " · " + plural(n, "gap") + " (Overview)"
 	}
-	switch w.tab {
-	case tabOverview:
-		if i := w.overview.scrollInfo(); i != "" {
-			s += " · " + i
-		}
-	case tabSessions, tabFollowUps, tabNetwork, tabArtifacts:
-		s += " · enter follows"
+	if t := w.panes()[w.tab].statusTail(); t != "" {
+		s += " · " + t
 	}
 	return s
 }
 
-func (w *workbench) keys() help.KeyMap {
+func (w *workbench) Keys() help.KeyMap {
 	km := &w.ui.km
 	tabs := km.tabs()
-	common := []key.Binding{km.Remediate, km.Watch, km.Copy, km.CopyKey, km.Export, km.Back, km.Help, km.Quit}
+	common := []key.Binding{km.Remediate, km.Kibana, km.Watch, km.FirstAlert, km.JumpTime, km.Command, km.Wrap, km.RelTime, km.Copy, km.CopyKey, km.Export, km.Back, km.Help, km.Quit}
 	switch w.tab {
 	case tabTimeline:
 		if w.timeline.inputActive() {
@@ -673,16 +694,9 @@ func (w *workbench) keys() help.KeyMap {
 		}
 	}
 	open := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open"))
-	switch w.tab {
-	case tabSessions:
-		open.SetHelp("enter", "timeline of session")
-	case tabFollowUps:
-		open.SetHelp("enter", "open record")
-	case tabNetwork:
-		open.SetHelp("enter", "timeline of IP/agent")
-	case tabArtifacts:
-		open.SetHelp("enter", "record / child key's timeline")
-	case tabOverview:
+	if h := w.panes()[w.tab].enterHelp(); h != "" {
+		open.SetHelp("enter", h)
+	} else {
 		open.SetEnabled(false)
 	}
 	return bindings{
@@ -694,11 +708,7 @@ func (w *workbench) keys() help.KeyMap {
 // eventCounts says whose the case's events are: the key's own, its sessions' and the
 // keys it created (with their own sessions and children).
 func eventCounts(c *investigate.Case) string {
-	s := fmt.Sprintf("%s by the key, %s by %s", plural(c.EventCount, "event"), commas(c.SessionEventCount), plural(len(c.Sessions), "session"))
-	if len(c.CreatedAccessKeys) > 0 || c.ChildEventCount > 0 {
-		s += fmt.Sprintf(", %s by %s", commas(c.ChildEventCount), plural(len(c.CreatedAccessKeys), "child key"))
-	}
-	return s
+	return strings.Join(investigate.CaseCounts(c).EventParts(), ", ")
 }
 
 // scanLine is a file scan's advance: files, decompressed bytes, rate and what is left.
@@ -721,4 +731,12 @@ func tabCount(n int, k investigate.KindCompleteness) string {
 		return itoa(n) + "…"
 	}
 	return "-"
+}
+
+// openRemediation opens the plan of the case over the workbench.
+func (w *workbench) openRemediation() tea.Cmd {
+	if w.c == nil {
+		return status("the case has not loaded yet: nothing to plan", true)
+	}
+	return push(newRemedyScreen(w))
 }
