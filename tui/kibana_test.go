@@ -15,12 +15,7 @@ import (
 // shows the new statuses.
 func TestKibanaWriteBackFromTheWorkbench(t *testing.T) {
 	j := &memJournal{}
-	opts := demoOptions(j)
-	kb, err := simkibana.FromWorkspace(context.Background(), opts.Workspace, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Kibana, opts.KibanaTarget = kb, kb.Target("")
+	opts, kb := kibanaOptions(t, j)
 	d := newDriver(t, opts, 120, 36)
 	key := d.app.keys.selectedKey().String()
 	d.press("enter", "2", "K")
@@ -74,12 +69,7 @@ func TestKibanaWriteBackWithoutKibana(t *testing.T) {
 // The write-back screen at 80x24 and 120x36, on the demo's simulated Kibana.
 func TestKibanaWriteBackGolden(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 36}} {
-		opts := demoOptions(&memJournal{})
-		kb, err := simkibana.FromWorkspace(context.Background(), opts.Workspace, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Kibana, opts.KibanaTarget = kb, kb.Target("")
+		opts, _ := kibanaOptions(t, &memJournal{})
 		d := newDriver(t, opts, sz[0], sz[1])
 		d.press("enter", "K")
 		checkFits(t, d, sz[0], sz[1])
@@ -90,12 +80,7 @@ func TestKibanaWriteBackGolden(t *testing.T) {
 // After a write-back the plan follows the alerts' statuses: acknowledged, they can be
 // reopened (and not acknowledged again); reopened, acknowledged again.
 func TestKibanaWriteBackReplans(t *testing.T) {
-	opts := demoOptions(&memJournal{})
-	kb, err := simkibana.FromWorkspace(context.Background(), opts.Workspace, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Kibana, opts.KibanaTarget = kb, kb.Target("")
+	opts, _ := kibanaOptions(t, &memJournal{})
 	d := newDriver(t, opts, 120, 36)
 	key := d.app.keys.selectedKey().String()
 	run := func(prefix string) {
@@ -123,4 +108,17 @@ func TestKibanaWriteBackReplans(t *testing.T) {
 	if ids := d.app.rem().actions; len(ids) == 0 {
 		t.Fatal("the plan should still offer write-backs")
 	}
+}
+
+// kibanaOptions is the demo wired as the command line wires it, with its simulated
+// Kibana to write back to.
+func kibanaOptions(t *testing.T, j *memJournal) (Options, *simkibana.Kibana) {
+	t.Helper()
+	opts := demoOptions(j)
+	kb, err := simkibana.FromWorkspace(context.Background(), opts.Workspace, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Kibana, opts.KibanaTarget = kb, kb.Target("")
+	return opts, kb
 }
