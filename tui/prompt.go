@@ -249,7 +249,8 @@ func (w *workbench) jumpToFirstAlert() (tea.Cmd, error) {
 	}
 	first, ok := firstAlert(w.c)
 	if !ok {
-		return nil, fmt.Errorf("the case has no alert with a time")
+		// No alert is no answer without what was searched for one.
+		return nil, errors.New(w.c.Completeness.Alerts.NoneIn("no alert with a time for this key or its lineage"))
 	}
 	w.tab = tabTimeline
 	w.timeline.clearFilters()

@@ -116,6 +116,7 @@ func pickedBy(group string) string {
 		investigate.GroupPersistence:   "--remove-persistence",
 		investigate.GroupLoginProfiles: "--delete-login-profiles",
 		investigate.GroupKeyPairs:      "--delete-key-pairs",
+		investigate.GroupKibana:        "keypivot alerts ack|close|open|case",
 	}[group]
 	if flag == "" {
 		return group
