@@ -115,15 +115,6 @@ func (b *lineBuilder) parts(indent string, parts []string, style *lipgloss.Style
 	flush()
 }
 
-// childKeys is the set of the access keys the case's lineage created.
-func childKeys(c *investigate.Case) map[string]bool {
-	m := make(map[string]bool, len(c.CreatedAccessKeys))
-	for _, k := range c.CreatedAccessKeys {
-		m[k.AccessKeyID] = true
-	}
-	return m
-}
-
 // signerText names the key that made something: the case key itself, one of its
 // sessions, or a key it created (with the identity it acted as).
 func signerText(key, signer, arn string) string {

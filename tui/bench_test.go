@@ -86,7 +86,7 @@ func benchModel(c *investigate.Case) *App {
 	app.stack = append(app.stack, wb)
 	app.layout()
 	wb.setCase(c)
-	wb.tab = tabTimeline
+	wb.setTab(tabTimeline)
 	return app
 }
 

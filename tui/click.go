@@ -63,7 +63,7 @@ func (w *workbench) Click(x, y int) tea.Cmd {
 	switch {
 	case y == hh:
 		if t := w.tabAt(x); t >= 0 {
-			w.tab = t
+			w.setTab(t)
 		}
 		return nil
 	case y > hh && w.c != nil:

@@ -32,9 +32,11 @@ func TestWorkbenchCountsAreTheDomainsCounts(t *testing.T) {
 			t.Errorf("the tab bar lacks %q: %s", want, bar)
 		}
 	}
+	d.press("2") // tabs are drawn when shown
 	if d.app.wb().alerts.table.n != n.Alerts {
 		t.Errorf("the Alerts tab lists %d alerts, CaseCounts %d", d.app.wb().alerts.table.n, n.Alerts)
 	}
+	d.press("1")
 	d.send(tea.WindowSizeMsg{Width: 80, Height: 24}) // one column: each value reads whole
 	ov := listText(&d.app.wb().overview.textList)
 	for _, want := range append([]string{n.AlertsText(), strings.Join(n.EventParts(), " · ")}, n.AlertGroups()[0][1]) {

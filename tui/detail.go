@@ -73,8 +73,8 @@ func (d *detailView) show(i int) {
 		switch {
 		case te.Other:
 			who = "by another signer (launch with the key's key pair)"
-		case childKeys(d.c)[e.Signer()]:
-			who = "by child key " + e.Signer() + " (created by the key's lineage)"
+		case te.Child:
+			who = "by " + investigate.LineageKind(e.Signer()) + " " + e.Signer() + " (of the keys the key's lineage created)"
 		case te.Session:
 			who = "by derived session " + e.Signer()
 		}

@@ -46,10 +46,12 @@ type keysScreen struct {
 	started time.Time
 	took    time.Duration
 
-	// rows are indices into ranking.Keys, filtered and sorted.
-	rows  []int
-	hay   []string
-	table *table
+	// rows are indices into ranking.Keys, filtered and sorted; statuses are the keys'
+	// statuses as shown, by the same index.
+	rows     []int
+	statuses []string
+	hay      []string
+	table    *table
 	// input is the filter field: while it has the focus, keys are typed into it.
 	input lineInput
 	query string
@@ -126,6 +128,7 @@ func (k *keysScreen) keysOf() []investigate.KeySummary {
 }
 
 func (k *keysScreen) refilter() {
+	k.readStatuses()
 	keys := k.keysOf()
 	q := strings.ToLower(strings.TrimSpace(k.query))
 	k.rows = k.rows[:0]
@@ -182,7 +185,7 @@ func (k *keysScreen) sortRows() {
 		case kcLast:
 			return x.LastAlert.Compare(y.LastAlert)
 		case kcStatus:
-			return cmp.Compare(x.Status, y.Status)
+			return cmp.Compare(k.statuses[a], k.statuses[b]) // as shown
 		}
 		return cmp.Compare(a, b) // rank order
 	}
@@ -249,7 +252,7 @@ func (k *keysScreen) cell(row, col int) string {
 	case kcLast:
 		return k.ui.when(s.LastAlert)
 	case kcStatus:
-		return orDash(k.status(s))
+		return orDash(k.statuses[k.rows[row]])
 	}
 	return ""
 }
@@ -263,13 +266,23 @@ func (k *keysScreen) status(s *investigate.KeySummary) string {
 	return s.Status
 }
 
+// readStatuses reads every key's status (status) once, when the ranking or the case
+// state changes, not per row drawn.
+func (k *keysScreen) readStatuses() {
+	keys := k.keysOf()
+	k.statuses = slices.Grow(k.statuses[:0], len(keys))
+	for i := range keys {
+		k.statuses = append(k.statuses, k.status(&keys[i]))
+	}
+}
+
 func (k *keysScreen) cellStyle(row, col int) *lipgloss.Style {
 	s := k.summary(row)
 	if col == kcSeverity && investigate.SummaryCounts(s).Siblings > 0 {
 		st := k.ui.st.severity(s.MaxSeverity)
 		return &st
 	}
-	if col == kcStatus && k.status(s) == "Active" {
+	if col == kcStatus && k.statuses[k.rows[row]] == "Active" {
 		return &k.ui.st.warn
 	}
 	return nil

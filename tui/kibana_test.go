@@ -31,7 +31,7 @@ func TestKibanaWriteBackFromTheWorkbench(t *testing.T) {
 	d.press("enter")
 	d.mustShow("done: 14 open → 14 acknowledged", "Reopen", "1 run")
 	d.mustNotShow("Acknowledge 14") // planned again from the statuses now
-	ids := stringsOf(first.Calls[0].Params["signal_ids"])
+	ids := first.Calls[0].ParamList("signal_ids")
 	if len(ids) == 0 {
 		t.Fatal("the acknowledgement names no alert")
 	}

@@ -41,7 +41,8 @@ func (p *commandPrompt) update(a *App, msg tea.Msg) tea.Cmd {
 			a.prompt = nil
 			return nil
 		case "enter":
-			line := strings.TrimSpace(p.input.Value())
+			// A ':' typed again (vim's habit) is not part of the command.
+			line := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(p.input.Value()), ":"))
 			if line == "" {
 				a.prompt = nil
 				return nil
@@ -193,7 +194,7 @@ func tabCommand(a *App, t int) (tea.Cmd, error) {
 		return nil, fmt.Errorf("%s is a tab of an open key: open one first", tabNames[t])
 	}
 	a.popTo(wb)
-	wb.tab = t
+	wb.setTab(t)
 	return nil, nil
 }
 
@@ -213,7 +214,7 @@ func (w *workbench) jumpToTime(s string) (tea.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.tab = tabTimeline
+	w.setTab(tabTimeline)
 	if !w.timeline.selectTime(t) {
 		return status("no event at or after "+t.UTC().Format(time.RFC3339)+" with the timeline's filters: the last one is selected", false), nil
 	}
@@ -252,7 +253,7 @@ func (w *workbench) jumpToFirstAlert() (tea.Cmd, error) {
 		// No alert is no answer without what was searched for one.
 		return nil, errors.New(w.c.Completeness.Alerts.NoneIn("no alert with a time for this key or its lineage"))
 	}
-	w.tab = tabTimeline
+	w.setTab(tabTimeline)
 	w.timeline.clearFilters()
 	what := "first alert: " + clean(first.RuleName) + " at " + fullTime(first.Time)
 	if id := alertEvent(w.c, first); id != "" && w.timeline.selectID(id) {

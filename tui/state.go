@@ -52,9 +52,8 @@ func (s *caseState) add(key string, r recorded) {
 	}
 	// Done or already in effect: either way the alerts are at the status now.
 	for _, call := range r.Action.Calls {
-		st, _ := call.Params["status"].(string)
-		for _, id := range stringsOf(call.Params["signal_ids"]) {
-			s.alerts[id] = st
+		for _, id := range call.ParamList("signal_ids") {
+			s.alerts[id] = call.Param("status")
 		}
 	}
 }
@@ -143,22 +142,4 @@ func (s *caseState) apply(c *investigate.Case) {
 			}
 		}
 	}
-}
-
-// stringsOf reads a list of strings from a call's parameter, as planned ([]string) or
-// as read back from a journal ([]any).
-func stringsOf(v any) []string {
-	switch l := v.(type) {
-	case []string:
-		return l
-	case []any:
-		var out []string
-		for _, x := range l {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }

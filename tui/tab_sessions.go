@@ -185,7 +185,7 @@ func (t *sessionsTab) update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(tea.KeyPressMsg); ok && m.String() == "enter" {
 		if s := t.selected(); s != nil {
 			t.wb.timeline.filterSigner(s.AccessKeyID)
-			t.wb.tab = tabTimeline
+			t.wb.setTab(tabTimeline)
 		}
 	}
 	return nil

@@ -38,6 +38,8 @@ type timelineView struct {
 	ui    *ui
 	c     *investigate.Case
 	table *table
+	// whose says whose the case's events are (counted once per snapshot).
+	whose string
 	// open opens the record at a timeline index (the workbench pushes the record view).
 	open func(i int) tea.Cmd
 	// rows are indices into c.Timeline that pass the filters.
@@ -56,8 +58,6 @@ type timelineView struct {
 	picker *picker
 	width  int
 	height int
-	// children are the access keys the key's lineage created: their events are marked C.
-	children map[string]bool
 }
 
 func newTimelineView(u *ui) *timelineView {
@@ -97,7 +97,7 @@ func (t *timelineView) cell(row, col int) string {
 		switch {
 		case e.Other:
 			return "O"
-		case t.children[e.Signer]:
+		case e.Child: // a child key's, or a session of one
 			return "C"
 		case e.Session:
 			return "S"
@@ -149,7 +149,7 @@ func (t *timelineView) setCase(c *investigate.Case) {
 		keep = e.EventID
 	}
 	t.c = c
-	t.children = childKeys(c)
+	t.whose = strings.Join(investigate.CaseCounts(c).EventParts(), ", ")
 	t.refilter()
 	if keep != "" && t.touched {
 		t.selectID(keep)
@@ -504,7 +504,7 @@ func (t *timelineView) statusLine() string {
 	if len(t.rows) != total {
 		s += fmt.Sprintf(" (filtered from %s)", commas(total))
 	}
-	s += " · " + strings.Join(investigate.CaseCounts(t.c).EventParts(), ", ")
+	s += " · " + t.whose
 	return s + " · enter opens the record"
 }
 

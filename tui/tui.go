@@ -362,8 +362,7 @@ func (a *App) push(s screen) tea.Cmd {
 	return nil
 }
 
-// pop leaves the screen in front (the keys list stays) and stops its work; the screen
-// under it reads the case state again (an action may have changed the key's status).
+// pop leaves the screen in front (the keys list stays) and stops its work.
 func (a *App) pop() tea.Cmd {
 	if len(a.stack) == 1 {
 		return nil
@@ -373,7 +372,7 @@ func (a *App) pop() tea.Cmd {
 	if c, ok := s.(closer); ok {
 		c.Close()
 	}
-	return a.top().Update(actedMsg{})
+	return nil // what an action changed reached every screen with its outcome
 }
 
 // openKey opens the workbench of key over the keys list, closing what was open.

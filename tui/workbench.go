@@ -56,7 +56,11 @@ type workbench struct {
 	callerErr   error
 	callerAsked bool
 
-	tab       int
+	tab int
+	// stale marks the tabs not drawn since the case or the width changed; counts are
+	// the case's, counted once per snapshot.
+	stale     [numTabs]bool
+	counts    investigate.Counts
 	overview  *overviewTab
 	alerts    *alertsTab
 	timeline  *timelineView
@@ -194,22 +198,47 @@ func (w *workbench) setCase(c *investigate.Case) {
 }
 
 // rebuild recomputes what the tabs show from the case (and the width).
+//
+// Only the tab in front is drawn again (and the timeline, which the record view and the
+// other tabs' links index into); the others are marked stale and drawn when shown: a
+// snapshot of a large case does not pay for six hidden tabs.
 func (w *workbench) rebuild() {
 	if w.c == nil {
 		return
 	}
-	for _, t := range w.panes() {
-		t.show(w.c, w.width)
+	w.counts = investigate.CaseCounts(w.c)
+	for i := range w.stale {
+		w.stale[i] = true
+	}
+	w.timeline.show(w.c, w.width)
+	w.stale[tabTimeline] = false
+	w.showTab()
+}
+
+// showTab draws the tab in front if the case or the width changed since it was drawn.
+func (w *workbench) showTab() {
+	if w.c != nil && w.stale[w.tab] {
+		w.panes()[w.tab].show(w.c, w.width)
+		w.stale[w.tab] = false
 	}
 }
 
+// setTab brings tab t to the front.
+func (w *workbench) setTab(t int) {
+	w.tab = t
+	w.showTab()
+}
+
 func (w *workbench) SetSize(width, h int) {
+	same := width == w.width && h == w.height
 	w.width, w.height = width, h
 	ch := h - w.headerHeight() - 1
 	for _, p := range w.panes() {
 		p.setSize(width, ch)
 	}
-	w.rebuild()
+	if !same {
+		w.rebuild()
+	}
 }
 
 func (w *workbench) Capturing() bool {
@@ -246,8 +275,12 @@ func (w *workbench) Update(msg tea.Msg) tea.Cmd {
 		if m.gen != w.gen {
 			return nil
 		}
+		h := w.headerHeight()
 		w.setCaller(m.caller, m.err)
-		return msgCmd(relayoutMsg{}) // the acting line may wrap differently
+		if w.headerHeight() != h {
+			return msgCmd(relayoutMsg{}) // the acting line wraps differently
+		}
+		return nil
 	case actedMsg:
 		if w.c != nil && (m.key.IsZero() || m.key == w.key) {
 			h := w.headerHeight()
@@ -273,13 +306,13 @@ func (w *workbench) Update(msg tea.Msg) tea.Cmd {
 		}
 		return pop()
 	case key.Matches(m, km.NextTab):
-		w.tab = (w.tab + 1) % numTabs
+		w.setTab((w.tab + 1) % numTabs)
 		return nil
 	case key.Matches(m, km.PrevTab):
-		w.tab = (w.tab + numTabs - 1) % numTabs
+		w.setTab((w.tab + numTabs - 1) % numTabs)
 		return nil
 	case key.Matches(m, km.Tab1, km.Tab2, km.Tab3, km.Tab4, km.Tab5, km.Tab6, km.Tab7):
-		w.tab = int(m.String()[0] - '1')
+		w.setTab(int(m.String()[0] - '1'))
 		return nil
 	case key.Matches(m, km.Watch):
 		return w.openWatch()
@@ -315,13 +348,13 @@ func (w *workbench) follow(t *target) tea.Cmd {
 		return status("event "+clean(t.value)+" is not in the case's records", true)
 	case targetIP:
 		w.timeline.filterIP(t.value)
-		w.tab = tabTimeline
+		w.setTab(tabTimeline)
 	case targetAgent:
 		w.timeline.filterAgent(t.value)
-		w.tab = tabTimeline
+		w.setTab(tabTimeline)
 	case targetSigner:
 		w.timeline.filterSigner(t.value)
-		w.tab = tabTimeline
+		w.setTab(tabTimeline)
 	}
 	return nil
 }
@@ -575,7 +608,7 @@ func (w *workbench) tabBar() string {
 	counts := [numTabs]string{}
 	if c := w.c; c != nil {
 		ev, al := c.Completeness.Events, c.Completeness.Alerts
-		n := investigate.CaseCounts(c)
+		n := w.counts
 		counts[tabAlerts] = tabCount(n.Alerts, al)
 		counts[tabTimeline] = tabCount(n.Events, ev)
 		counts[tabSessions] = tabCount(n.Sessions, ev)
@@ -610,9 +643,9 @@ func (w *workbench) tabBar() string {
 		}
 		return b.String()
 	}
-	for _, v := range []string{render(true, false, false), render(true, false, true), render(false, false, false), render(false, false, true), render(true, true, true), render(false, true, true)} {
-		if lipglossWidth(v) <= w.width {
-			return v
+	for _, f := range [...][3]bool{{true, false, false}, {true, false, true}, {false, false, false}, {false, false, true}, {true, true, true}, {false, true, true}} {
+		if v := render(f[0], f[1], f[2]); lipglossWidth(v) <= w.width {
+			return v // drawn one by one: most frames stop at the first
 		}
 	}
 	return truncate(render(false, true, true), w.width)
@@ -659,7 +692,7 @@ func (w *workbench) Status() string {
 	if w.tab == tabTimeline {
 		return w.timeline.statusLine()
 	}
-	s := eventCounts(c)
+	s := strings.Join(w.counts.EventParts(), ", ")
 	if w.tab == tabArtifacts {
 		s = artifactsStatus(c)
 	}
@@ -703,12 +736,6 @@ func (w *workbench) Keys() help.KeyMap {
 		short: []key.Binding{km.NextTab, open, km.Remediate, km.Export, km.Back, km.Help, km.Quit},
 		full:  [][]key.Binding{tabs, append([]key.Binding{open}, km.nav()...), common},
 	}
-}
-
-// eventCounts says whose the case's events are: the key's own, its sessions' and the
-// keys it created (with their own sessions and children).
-func eventCounts(c *investigate.Case) string {
-	return strings.Join(investigate.CaseCounts(c).EventParts(), ", ")
 }
 
 // scanLine is a file scan's advance: files, decompressed bytes, rate and what is left.
