@@ -100,9 +100,9 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	if err != nil {
 		return err
 	}
-	kb, err := writeBackTo(ctx, g, w)
-	if err != nil {
-		return err
+	kb := w.Kibana
+	if kb == nil {
+		return usageErr("write-back goes to Kibana: give --kibana URL (or --cloud-id, which names it)")
 	}
 	out := os.Stderr
 	a, err := plan(cs, investigate.KibanaTarget{URL: kb.URL(), Space: g.KibanaSpace})
@@ -140,15 +140,6 @@ func (c *alertsTarget) run(ctx context.Context, g *Globals, plan func(*investiga
 	o := r.RunAll(ctx, []investigate.Confirmed{confirmed})[0]
 	printOutcome(out, o, w.JournalPath)
 	return withCode(exitError, o.Err)
-}
-
-// writeBackTo is the Kibana write-back goes to: the wiring's (the demo's simulated
-// one), else the configured one.
-func writeBackTo(ctx context.Context, g *Globals, w *Wiring) (kibanaWriter, error) {
-	if w.Kibana != nil {
-		return w.Kibana, nil
-	}
-	return kibanaClient(ctx, g)
 }
 
 // kibanaClient connects to Elasticsearch and returns the Kibana write-back it names.

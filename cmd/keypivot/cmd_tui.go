@@ -57,12 +57,8 @@ func (c *TUICmd) Run(ctx context.Context, g *Globals) error {
 	}
 	// Write-back from the workbench goes where `keypivot alerts` sends it: the demo's
 	// simulated Kibana, or the configured one (without it, K shows the plan only).
-	if w.Kibana != nil || (g.Elastic != "" && g.Kibana != "") {
-		kb, err := writeBackTo(ctx, g, w)
-		if err != nil {
-			return err
-		}
-		opts.Kibana, opts.KibanaTarget = kb, investigate.KibanaTarget{URL: kb.URL(), Space: g.KibanaSpace}
+	if w.Kibana != nil {
+		opts.Kibana, opts.KibanaTarget = w.Kibana, investigate.KibanaTarget{URL: w.Kibana.URL(), Space: g.KibanaSpace}
 	}
 	return tui.Run(ctx, opts)
 }

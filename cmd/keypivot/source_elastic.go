@@ -30,8 +30,8 @@ func openElasticAlerts(b *builder, _ string) (investigate.AlertSource, error) {
 }
 
 // addElastic adds, for --elastic URL (or --cloud-id), Elastic Security alerts from the
-// space's alerts index, unless --alerts elastic opened them already. It describes the
-// cluster and the index.
+// space's alerts index, unless --alerts elastic opened them already, and the Kibana that
+// write-back goes to when one is named. It describes the cluster and the index.
 func (b *builder) addElastic() (string, error) {
 	if b.g.Elastic == "" {
 		return "", nil
@@ -42,6 +42,12 @@ func (b *builder) addElastic() (string, error) {
 	}
 	if !slices.Contains(b.g.Alerts, "elastic") {
 		b.w.Workspace.Alerts = append(b.w.Workspace.Alerts, c.AlertSource())
+	}
+	if b.g.Kibana != "" {
+		// Write-back goes through the same connection (--kibana, or the cloud id's).
+		if kb, err := c.Kibana(); err == nil {
+			b.w.Kibana = kb
+		}
 	}
 	// Connect took any credentials out of the URL; RedactURL keeps it so.
 	desc := "Elastic " + sanitize.RedactURL(c.URL)
