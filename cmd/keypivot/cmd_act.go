@@ -291,14 +291,13 @@ func (c *JournalCmd) Run(ctx context.Context, g *Globals) (err error) {
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	entries, err := j.Entries()
-	var damage *journal.DamageError
-	if err != nil && !errors.As(err, &damage) {
-		return withCode(exitError, fmt.Errorf("cannot read the journal: %s", errText(err)))
-	}
+	entries, damage, err := readJournal(path)
 	if err != nil {
+		return withCode(exitError, err)
+	}
+	if damage != nil {
 		// A torn tail or a bad line, with its byte offset: every other record is listed.
-		fmt.Fprintln(os.Stderr, "warning:", errText(err))
+		fmt.Fprintln(os.Stderr, "warning:", errText(damage))
 	}
 	switch {
 	case len(entries) == 0 && damage != nil:

@@ -20,14 +20,9 @@ type UndoCmd struct {
 
 func (c *UndoCmd) Run(ctx context.Context, g *Globals) error {
 	path, _ := journalPaths(g)
-	j, err := journal.Open(path)
+	entries, _, err := readJournal(path)
 	if err != nil {
 		return withCode(exitError, err)
-	}
-	entries, err := j.Entries()
-	var damage *journal.DamageError
-	if err != nil && !errors.As(err, &damage) {
-		return withCode(exitError, fmt.Errorf("cannot read the journal: %s", errText(err)))
 	}
 	done, ok := investigate.DoneAction(entries, c.ID)
 	if !ok {
@@ -58,4 +53,15 @@ func (c *UndoCmd) Run(ctx context.Context, g *Globals) error {
 		undo.Refusal = fmt.Sprintf("the action was made in account %s but the caller is in %s: use a profile of that account", undo.Account, caller.Account)
 	}
 	return runOne(ctx, w, r, undo, c.ActFlags)
+}
+
+// readJournal reads a journal's records. A damaged journal (a torn tail, a bad line)
+// still gives its other records, and damage says where; err is for a journal that
+// cannot be read at all.
+func readJournal(path string) (entries []investigate.JournalEntry, damage *journal.DamageError, err error) {
+	entries, err = (&journal.File{Path: path}).Entries()
+	if err != nil && !errors.As(err, &damage) {
+		return nil, nil, fmt.Errorf("cannot read the journal: %s", errText(err))
+	}
+	return entries, damage, nil
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
@@ -81,12 +79,12 @@ func watchCutOff(g *Globals, journalPath string, key investigate.AccessKeyID) (t
 	if !g.Since.IsZero() {
 		return g.Since.Time, "--since " + g.Since.Text
 	}
-	entries, err := (&journal.File{Path: journalPath}).Entries()
-	var damage *journal.DamageError
-	if err != nil && !errors.As(err, &damage) {
-		fmt.Fprintln(os.Stderr, "warning: cannot read the journal for the cut-off:", errText(err))
-	} else if err != nil {
-		fmt.Fprintln(os.Stderr, "warning:", errText(err))
+	entries, damage, err := readJournal(journalPath)
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "warning:", errText(err), "(for the cut-off)")
+	case damage != nil:
+		fmt.Fprintln(os.Stderr, "warning:", errText(damage))
 	}
 	if at, ok := investigate.DeactivatedAt(entries, key.String()); ok {
 		return at, "deactivated by keypivot, per the journal " + journalPath
