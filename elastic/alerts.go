@@ -73,7 +73,7 @@ func (s *AlertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 				continue
 			}
 			a.Origin = s.c.URL + "/" + h.Index + "/_doc/" + h.ID
-			if wholeDocuments(q) {
+			if q.KeepsRaw() {
 				a.Raw, a.RawSize = investigate.KeepRaw(h.Source)
 			}
 			batch = append(batch, a)
@@ -106,15 +106,11 @@ func (s *AlertSource) explain(err error) error {
 	return err
 }
 
-// wholeDocuments says whether a query fetches whole alert documents: a case's (the
-// alerts of given keys), whose alerts keep their documents, not a ranking's.
-func wholeDocuments(q investigate.AlertQuery) bool { return len(q.AccessKeys) > 0 }
-
 // query builds the _search body of q.
 func (s *AlertSource) query(q investigate.AlertQuery) map[string]any {
 	filter := windowFilter(q.Window)
 	body := map[string]any{"_source": map[string]any{"includes": rankingSourceFields}}
-	if wholeDocuments(q) {
+	if q.KeepsRaw() {
 		body["_source"] = true
 		should := []any{
 			map[string]any{"terms": map[string]any{accessKeyField: q.AccessKeys}},

@@ -35,12 +35,13 @@ import (
 	es "github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
+	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/sanitize"
 )
 
 // Defaults.
 const (
-	DefaultSpace      = "default"
+	DefaultSpace      = investigate.DefaultKibanaSpace
 	DefaultTrailIndex = "logs-aws.cloudtrail-*"
 	DefaultPageSize   = 1000
 	// pitKeepAlive is how long a point in time lives between two pages.

@@ -95,7 +95,7 @@ func (k *Kibana) State(ctx context.Context, a investigate.Action) (string, bool,
 		}
 		return investigate.KibanaCaseState(a, cs.view())
 	}
-	return "", false, fmt.Errorf("%s is not a Kibana action", a.Kind)
+	return "", false, investigate.NotKibanaAction(a)
 }
 
 // Apply implements investigate.Remediator. Creating a case first looks for the case the
@@ -122,7 +122,7 @@ func (k *Kibana) Apply(ctx context.Context, a investigate.Action) ([]string, err
 	case investigate.ActKibanaCreateCase:
 		return k.createCase(ctx, a)
 	}
-	return nil, fmt.Errorf("%s is not a Kibana action", a.Kind)
+	return nil, investigate.NotKibanaAction(a)
 }
 
 func (k *Kibana) createCase(ctx context.Context, a investigate.Action) ([]string, error) {
@@ -165,7 +165,7 @@ func (k *Kibana) createCase(ctx context.Context, a investigate.Action) ([]string
 	for _, g := range groups {
 		body := map[string]any{"type": "alert", "owner": investigate.KibanaCaseOwner, "alertId": g.ids, "index": g.indices,
 			"rule": map[string]any{"id": nullable(g.ruleUUID), "name": nullable(g.ruleName)}}
-		if err := k.do(ctx, http.MethodPost, spacePrefix(space)+"/api/cases/"+url.PathEscape(cs.ID)+"/comments", body, nil); err != nil {
+		if err := k.do(ctx, http.MethodPost, investigate.KibanaSpacePath(space)+"/api/cases/"+url.PathEscape(cs.ID)+"/comments", body, nil); err != nil {
 			return ids, fmt.Errorf("case %s: attaching %s of %q: %w", cs.ID, investigate.Plural(len(g.ids), "alert"), g.ruleName, err)
 		}
 	}
@@ -230,14 +230,14 @@ func (k *Kibana) findCase(ctx context.Context, a investigate.Action) (*kibanaCas
 		Cases []kibanaCase `json:"cases"`
 		Total int          `json:"total"`
 	}
-	if err := k.do(ctx, http.MethodGet, spacePrefix(space)+"/api/cases/_find?"+q.Encode(), nil, &found); err != nil {
+	if err := k.do(ctx, http.MethodGet, investigate.KibanaSpacePath(space)+"/api/cases/_find?"+q.Encode(), nil, &found); err != nil {
 		return nil, err
 	}
 	for _, c := range found.Cases {
 		if slices.Contains(c.Tags, investigate.KibanaCaseTag(a.Key)) {
 			// The oldest case of the key; _find does not list comments: read the case.
 			var full kibanaCase
-			if err := k.do(ctx, http.MethodGet, spacePrefix(space)+"/api/cases/"+url.PathEscape(c.ID), nil, &full); err != nil {
+			if err := k.do(ctx, http.MethodGet, investigate.KibanaSpacePath(space)+"/api/cases/"+url.PathEscape(c.ID), nil, &full); err != nil {
 				return nil, err
 			}
 			return &full, nil
@@ -248,30 +248,12 @@ func (k *Kibana) findCase(ctx context.Context, a investigate.Action) (*kibanaCas
 
 // call makes one planned Kibana call; caseID fills the {case} of the path.
 func (k *Kibana) call(ctx context.Context, c investigate.APICall, caseID string, out any) error {
-	method, path, body := KibanaRequest(c)
+	method, path, body := investigate.KibanaRequest(c)
 	if method == "" {
 		return fmt.Errorf("unknown Kibana operation %q", c.Operation)
 	}
 	path = strings.ReplaceAll(path, "{case}", url.PathEscape(caseID))
 	return k.do(ctx, method, path, body, out)
-}
-
-// KibanaError is an error answered by Kibana.
-type KibanaError struct {
-	Method, Path string
-	Status       int
-	Message      string
-}
-
-func (e *KibanaError) Error() string {
-	msg := fmt.Sprintf("Kibana %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Message)
-	switch e.Status {
-	case http.StatusUnauthorized:
-		msg += " (check the API key or user and password)"
-	case http.StatusForbidden:
-		msg += " (the credentials lack a Kibana privilege: Security > Alerts and Cases need All in the space; see docs/sources.md)"
-	}
-	return msg
 }
 
 func (k *Kibana) do(ctx context.Context, method, path string, body, out any) error {
@@ -323,7 +305,7 @@ func (k *Kibana) do(ctx context.Context, method, path string, body, out any) err
 		if len(msg) > 500 {
 			msg = msg[:500] + "..."
 		}
-		return &KibanaError{Method: method, Path: path, Status: res.StatusCode, Message: msg}
+		return &investigate.KibanaError{Method: method, Path: path, Status: res.StatusCode, Message: msg}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
@@ -331,13 +313,6 @@ func (k *Kibana) do(ctx context.Context, method, path string, body, out any) err
 		}
 	}
 	return nil
-}
-
-func spacePrefix(space string) string {
-	if space == "" || space == DefaultSpace {
-		return ""
-	}
-	return "/s/" + url.PathEscape(space)
 }
 
 func nullable(s string) any {

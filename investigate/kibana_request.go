@@ -13,10 +13,7 @@ import (
 // operation that is not Kibana's.
 func KibanaRequest(c APICall) (method, path string, body map[string]any) {
 	space, _ := c.Params["space"].(string)
-	prefix := ""
-	if space != "" && space != "default" {
-		prefix = "/s/" + space
-	}
+	prefix := KibanaSpacePath(space)
 	body = map[string]any{}
 	for k, v := range c.Params {
 		if k != "space" && k != "part" {

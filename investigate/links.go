@@ -47,10 +47,7 @@ func KibanaAlertURL(base, space, alertID string, at time.Time) string {
 	}
 	// A base that names a space already loses it, as Kibana's addSpaceIdToPath does.
 	path := strings.TrimRight(spaceInPath.ReplaceAllString(u.Path, ""), "/")
-	if space != DefaultKibanaSpace {
-		path += "/s/" + space
-	}
-	link := u.Scheme + "://" + u.Host + path + kibanaAlertsRedirectPath + url.PathEscape(alertID) +
+	link := u.Scheme + "://" + u.Host + path + KibanaSpacePath(space) + kibanaAlertsRedirectPath + url.PathEscape(alertID) +
 		"?index=.alerts-security.alerts-" + space
 	if !at.IsZero() {
 		link += "&timestamp=" + at.UTC().Format("2006-01-02T15:04:05.000Z")

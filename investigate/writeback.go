@@ -68,7 +68,7 @@ type KibanaTarget struct {
 
 func (t KibanaTarget) space() string {
 	if t.Space == "" {
-		return "default"
+		return DefaultKibanaSpace
 	}
 	return t.Space
 }

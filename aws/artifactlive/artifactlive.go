@@ -20,6 +20,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/keypivot/keypivot/aws/awsconfig"
 	"github.com/keypivot/keypivot/investigate"
@@ -83,20 +84,19 @@ func (l *Lookup) LookupArtifacts(ctx context.Context, artifacts []investigate.Ar
 		out[a.ID] = investigate.ArtifactLive{Error: "not read"} // marks the ID as taken
 		jobs = append(jobs, job{r, a})
 	}
-	sem := make(chan struct{}, n)
 	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(n)
 	for _, j := range jobs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			live := j.r.read(ctx, j.a)
+		g.Go(func() error {
+			live := j.r.read(ctx, j.a) // a failure is the artifact's Error, not the group's
 			mu.Lock()
 			out[j.a.ID] = live
 			mu.Unlock()
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	return out, ctx.Err()
 }
 

@@ -29,13 +29,9 @@ func TestArtifactsOfAnotherAccount(t *testing.T) {
 	if osess.Identity.Account != other {
 		t.Fatalf("the other session is in %s", osess.Identity.Account)
 	}
-	if _, err := iam.NewFromConfig(osess.Config).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("deploy")}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Seed(t, other).User("deploy")
 	s := session(t, srv.AWSConfig(t, "us-east-1"))
-	if _, err := iam.NewFromConfig(s.Config).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("local")}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Seed(t, "").User("local")
 	arts := []investigate.Artifact{
 		{ID: "user:deploy", Kind: investigate.ArtUser, User: "deploy", Account: other, Resource: "user deploy"},
 		{ID: "user:local", Kind: investigate.ArtUser, User: "local", Account: moto.Account, Resource: "user local"},

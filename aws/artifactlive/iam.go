@@ -13,7 +13,7 @@ import (
 
 // user: the user exists (iam:GetUser).
 func (r *reader) user(ctx context.Context, name string) (investigate.ArtifactLive, error) {
-	ok, err := r.exists(ctx, principal{"user", name})
+	ok, err := iamread.Exists(ctx, r.iam, "user", name)
 	if err != nil || !ok {
 		return gone("deleted"), err
 	}
@@ -22,7 +22,7 @@ func (r *reader) user(ctx context.Context, name string) (investigate.ArtifactLiv
 
 // role: the role exists (iam:GetRole).
 func (r *reader) role(ctx context.Context, name string) (investigate.ArtifactLive, error) {
-	ok, err := r.exists(ctx, principal{"role", name})
+	ok, err := iamread.Exists(ctx, r.iam, "role", name)
 	if err != nil || !ok {
 		return gone("deleted"), err
 	}
@@ -33,7 +33,7 @@ func (r *reader) role(ctx context.Context, name string) (investigate.ArtifactLiv
 func (r *reader) loginProfile(ctx context.Context, user string) (investigate.ArtifactLive, error) {
 	_, err := r.iam.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: aws.String(user)})
 	switch {
-	case noSuchEntity(err):
+	case iamread.NoSuchEntity(err):
 		return r.missing(ctx, principal{"user", user}, "no login profile")
 	case err != nil:
 		return investigate.ArtifactLive{}, err
@@ -47,7 +47,7 @@ func (r *reader) loginProfile(ctx context.Context, user string) (investigate.Art
 func (r *reader) accessKey(ctx context.Context, user, key string) (investigate.ArtifactLive, error) {
 	if user == "" {
 		lu, err := r.iam.GetAccessKeyLastUsed(ctx, &iam.GetAccessKeyLastUsedInput{AccessKeyId: aws.String(key)})
-		if noSuchEntity(err) {
+		if iamread.NoSuchEntity(err) {
 			return gone("deleted"), nil
 		}
 		if err != nil {
@@ -58,7 +58,7 @@ func (r *reader) accessKey(ctx context.Context, user, key string) (investigate.A
 	p := iam.NewListAccessKeysPaginator(r.iam, &iam.ListAccessKeysInput{UserName: aws.String(user)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
-		if noSuchEntity(err) {
+		if iamread.NoSuchEntity(err) {
 			return gone("user deleted"), nil
 		}
 		if err != nil {
@@ -81,7 +81,7 @@ func (r *reader) accessKey(ctx context.Context, user, key string) (investigate.A
 func (r *reader) groupMembership(ctx context.Context, user, group string) (investigate.ArtifactLive, error) {
 	in, err := iamread.InGroup(ctx, r.iam, user, group)
 	switch {
-	case noSuchEntity(err):
+	case iamread.NoSuchEntity(err):
 		return gone("user deleted"), nil
 	case err != nil:
 		return investigate.ArtifactLive{}, err
@@ -95,7 +95,7 @@ func (r *reader) groupMembership(ctx context.Context, user, group string) (inves
 // the current document goes into Document.
 func (r *reader) trustPolicy(ctx context.Context, role, attackers string) (investigate.ArtifactLive, error) {
 	out, err := r.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
-	if noSuchEntity(err) {
+	if iamread.NoSuchEntity(err) {
 		return gone("role deleted"), nil
 	}
 	if err != nil {

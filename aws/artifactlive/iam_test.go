@@ -19,95 +19,67 @@ const (
 	allowS3      = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`
 )
 
-// iamWorld makes IAM what it is after the attacker and a partial clean-up: some of what
-// the trail shows made is still there, some was removed, some changed since.
-type iamWorld struct {
-	t   *testing.T
-	c   *iam.Client
-	ctx context.Context
-}
-
-func (w iamWorld) do(what string, err error) {
-	w.t.Helper()
-	if err != nil {
-		w.t.Fatalf("moto: %s: %v", what, err)
-	}
-}
-
-func (w iamWorld) key(user string) string {
-	w.t.Helper()
-	k, err := w.c.CreateAccessKey(w.ctx, &iam.CreateAccessKeyInput{UserName: aws.String(user)})
-	w.do("CreateAccessKey", err)
-	return aws.ToString(k.AccessKey.AccessKeyId)
-}
-
 // Every IAM artifact kind, present and gone, read from moto for the artifacts the domain
-// reads from the trail, through a --read-only session.
+// reads from the trail, through a --read-only session. IAM is made what it is after the
+// attacker and a partial clean-up: some of what the trail shows made is still there,
+// some was removed, some changed since.
 func TestIAMArtifactsPresentAndGone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	srv := moto.Start(t)
-	s := session(t, srv.AWSConfig(t, "us-east-1"))
-	w := iamWorld{t, iam.NewFromConfig(s.Config), ctx}
-	c := w.c
+	seed := srv.Seed(t, "")
+	c := iam.NewFromConfig(seed.Config("us-east-1"))
+	do := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("moto: %s: %v", what, err)
+		}
+	}
 	str := aws.String
 
 	// Users: backdoor and ops stay; ghost is deleted at the end.
 	for _, u := range []string{"backdoor", "ops", "ghost"} {
-		_, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: str(u)})
-		w.do("CreateUser "+u, err)
+		seed.User(u)
 	}
-	_, err := c.CreateLoginProfile(ctx, &iam.CreateLoginProfileInput{UserName: str("backdoor"), Password: str("Pa55word!x")})
-	w.do("CreateLoginProfile", err)
-	deleted := w.key("backdoor") // IAM allows two keys a user: this one goes first
-	_, err = c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: str("backdoor"), AccessKeyId: str(deleted)})
-	w.do("DeleteAccessKey", err)
-	active, inactive := w.key("backdoor"), w.key("backdoor")
+	seed.LoginProfile("backdoor")
+	deleted := seed.AccessKey("backdoor") // IAM allows two keys a user: this one goes first
+	_, err := c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: str("backdoor"), AccessKeyId: str(deleted)})
+	do("DeleteAccessKey", err)
+	active, inactive := seed.AccessKey("backdoor"), seed.AccessKey("backdoor")
 	_, err = c.UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: str("backdoor"), AccessKeyId: str(inactive), Status: "Inactive"})
-	w.do("UpdateAccessKey", err)
-	ghostKey := w.key("ghost")
+	do("UpdateAccessKey", err)
+	ghostKey := seed.AccessKey("ghost")
 	_, err = c.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: str("ghost"), AccessKeyId: str(ghostKey)})
-	w.do("DeleteAccessKey", err)
+	do("DeleteAccessKey", err)
 
 	// Roles: persist keeps the attacker's trust policy, changed got another one since,
 	// gone-role is deleted.
 	for role, doc := range map[string]string{"persist": trustOutside, "changed": trustEC2, "gone-role": trustOutside} {
-		_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: str(role), AssumeRolePolicyDocument: str(doc)})
-		w.do("CreateRole "+role, err)
+		seed.Role(role, doc)
 	}
 	_, err = c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: str("gone-role")})
-	w.do("DeleteRole", err)
+	do("DeleteRole", err)
 
 	// Groups and managed policies.
 	for _, g := range []string{"admins", "ops-team"} {
-		_, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: str(g)})
-		w.do("CreateGroup", err)
+		seed.Group(g)
 	}
-	pol, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: str("Escalate"), PolicyDocument: str(allowAll)})
-	w.do("CreatePolicy", err)
-	arn := aws.ToString(pol.Policy.Arn)
-	_, err = c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: str("backdoor"), PolicyArn: str(arn)})
-	w.do("AttachUserPolicy", err)
-	_, err = c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: str("persist"), PolicyArn: str(arn)})
-	w.do("AttachRolePolicy", err)
+	arn := seed.ManagedPolicy("Escalate", allowAll)
+	seed.Attach(moto.UserPrincipal, "backdoor", arn)
+	seed.Attach(moto.RolePrincipal, "persist", arn)
 	// admins had it detached; ops-team still has it.
-	_, err = c.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: str("ops-team"), PolicyArn: str(arn)})
-	w.do("AttachGroupPolicy", err)
+	seed.Attach(moto.GroupPrincipal, "ops-team", arn)
 
 	// Inline policies: backdoor's as put, persist's rewritten since, ops-team's deleted.
-	_, err = c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: str("backdoor"), PolicyName: str("inline-all"), PolicyDocument: str(allowAll)})
-	w.do("PutUserPolicy", err)
-	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: str("persist"), PolicyName: str("inline-all"), PolicyDocument: str(allowS3)})
-	w.do("PutRolePolicy", err)
-	_, err = c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: str("admins"), PolicyName: str("inline-all"), PolicyDocument: str(allowAll)})
-	w.do("PutGroupPolicy", err)
+	seed.InlinePolicy(moto.UserPrincipal, "backdoor", "inline-all", allowAll)
+	seed.InlinePolicy(moto.RolePrincipal, "persist", "inline-all", allowS3)
+	seed.InlinePolicy(moto.GroupPrincipal, "admins", "inline-all", allowAll)
 
 	// Memberships: backdoor stays in admins; ops was removed.
-	_, err = c.AddUserToGroup(ctx, &iam.AddUserToGroupInput{UserName: str("backdoor"), GroupName: str("admins")})
-	w.do("AddUserToGroup", err)
+	seed.AddToGroup("backdoor", "admins")
 
 	_, err = c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: str("ghost")})
-	w.do("DeleteUser", err)
+	do("DeleteUser", err)
 
 	// The trail: what the attacker did, as CloudTrail recorded it.
 	tr := &trail{t: t}

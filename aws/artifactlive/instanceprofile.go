@@ -10,6 +10,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/keypivot/keypivot/aws/iamread"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -26,7 +27,7 @@ func (r *reader) instanceProfile(ctx context.Context, region string, a investiga
 		return r.profileAssociation(ctx, region, ref, name, target)
 	}
 	out, err := r.iam.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)})
-	if noSuchEntity(err) {
+	if iamread.NoSuchEntity(err) {
 		return gone("deleted"), nil
 	}
 	if err != nil {

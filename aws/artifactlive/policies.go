@@ -12,7 +12,7 @@ import (
 // (iam:ListAttached{User,Role,Group}Policies, every page).
 func (r *reader) attachedPolicy(ctx context.Context, p principal, arn string) (investigate.ArtifactLive, error) {
 	arns, err := iamread.AttachedPolicyARNs(ctx, r.iam, p.kind, p.name)
-	if noSuchEntity(err) {
+	if iamread.NoSuchEntity(err) {
 		return gone(p.kind + " deleted"), nil
 	}
 	if err != nil {
@@ -29,7 +29,7 @@ func (r *reader) attachedPolicy(ctx context.Context, p principal, arn string) (i
 func (r *reader) inlinePolicy(ctx context.Context, p principal, name, attackers string) (investigate.ArtifactLive, error) {
 	doc, err := iamread.InlinePolicy(ctx, r.iam, p.kind, p.name, name)
 	switch {
-	case noSuchEntity(err):
+	case iamread.NoSuchEntity(err):
 		return r.missing(ctx, p, "deleted")
 	case err != nil:
 		return investigate.ArtifactLive{}, err

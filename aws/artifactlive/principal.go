@@ -2,12 +2,8 @@ package artifactlive
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-
-	"github.com/keypivot/keypivot/aws/awsconfig"
+	"github.com/keypivot/keypivot/aws/iamread"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -31,32 +27,10 @@ func principalOf(a investigate.Artifact) principal {
 	return principal{"user", a.User}
 }
 
-// noSuchEntity reports whether IAM answered that the thing asked about does not exist.
-func noSuchEntity(err error) bool { return awsconfig.ErrorCode(err) == "NoSuchEntity" }
-
-// exists reports whether the principal exists (iam:GetUser, GetRole, GetGroup).
-func (r *reader) exists(ctx context.Context, p principal) (bool, error) {
-	var err error
-	switch p.kind {
-	case "user":
-		_, err = r.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(p.name)})
-	case "role":
-		_, err = r.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(p.name)})
-	case "group":
-		_, err = r.iam.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(p.name), MaxItems: aws.Int32(1)})
-	default:
-		return false, fmt.Errorf("unknown principal kind %q", p.kind)
-	}
-	if noSuchEntity(err) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // missing is the state of an artifact IAM does not know: "user deleted" when its
 // principal is gone, else ifPrincipalExists.
 func (r *reader) missing(ctx context.Context, p principal, ifPrincipalExists string) (investigate.ArtifactLive, error) {
-	ok, err := r.exists(ctx, p)
+	ok, err := iamread.Exists(ctx, r.iam, p.kind, p.name)
 	if err != nil {
 		return investigate.ArtifactLive{}, err
 	}

@@ -1,8 +1,6 @@
 package artifactlive
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"testing"
 
@@ -11,26 +9,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 )
-
-// handlerZip is a deployment package with one Python handler.
-func handlerZip(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	z := zip.NewWriter(&b)
-	f, err := z.Create("lambda_function.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Write([]byte("def lambda_handler(event, context):\n    return event\n"))
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // Lambda functions (existing, throttled, with a reserved concurrency, deleted) and EC2
 // key pairs (existing, deleted, existing only in another region) in their regions.
@@ -42,20 +23,11 @@ func TestFunctionsAndKeyPairsInTheirRegions(t *testing.T) {
 	const region = "eu-west-1"
 	str := aws.String
 
-	role, err := iam.NewFromConfig(s.Config).CreateRole(ctx, &iam.CreateRoleInput{RoleName: str("fn-exec"),
-		AssumeRolePolicyDocument: str(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
-	if err != nil {
-		t.Fatal(err)
+	seed := srv.Seed(t, "")
+	for _, fn := range []string{"miner", "throttled", "reserved", "removed"} {
+		seed.Function(region, fn)
 	}
 	lc := lambda.NewFromConfig(s.ForRegion(region))
-	code := handlerZip(t)
-	for _, fn := range []string{"miner", "throttled", "reserved", "removed"} {
-		_, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: str(fn), Role: role.Role.Arn, Runtime: lambdatypes.RuntimePython312,
-			Handler: str("lambda_function.lambda_handler"), Code: &lambdatypes.FunctionCode{ZipFile: code}})
-		if err != nil {
-			t.Fatalf("moto: CreateFunction %s: %v", fn, err)
-		}
-	}
 	for fn, n := range map[string]int32{"throttled": 0, "reserved": 5} {
 		if _, err := lc.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: str(fn), ReservedConcurrentExecutions: aws.Int32(n)}); err != nil {
 			t.Fatal(err)
@@ -121,9 +93,7 @@ func TestInstanceProfiles(t *testing.T) {
 	const region = "us-east-1"
 	str := aws.String
 	ic := iam.NewFromConfig(s.Config)
-	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: str("persist"), AssumeRolePolicyDocument: str(trustEC2)}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Seed(t, "").Role("persist", trustEC2)
 	for _, p := range []string{"kept", "emptied", "deleted"} {
 		if _, err := ic.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: str(p)}); err != nil {
 			t.Fatal(err)

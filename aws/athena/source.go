@@ -113,7 +113,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	start := time.Now()
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-athena"}
 	defer func() { rep.Elapsed = time.Since(start) }()
-	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 && len(q.Roles) == 0 {
+	if q.Empty() {
 		return rep, nil
 	}
 	s.describe(ctx)

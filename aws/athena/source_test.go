@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -121,10 +122,7 @@ func TestPivotThroughAthena(t *testing.T) {
 	)
 	src := &Source{Client: client, Database: "security", Table: "cloudtrail_logs_pp", PollInterval: 20 * time.Millisecond, MaxPoll: 100 * time.Millisecond}
 	w := investigate.Window{Since: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)}
-	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
-	if len(col.Errors) > 0 {
-		t.Fatalf("errors: %v", col.Errors)
-	}
+	col := sourcetest.Collect(t, src, key, w)
 	ids := map[string]bool{}
 	for _, e := range col.Set.Events() {
 		ids[e.ID] = true
@@ -179,10 +177,7 @@ func TestRoleHistoryThroughAthena(t *testing.T) {
 	)
 	src := &Source{Client: client, Database: "security", Table: "cloudtrail_logs_pp", PollInterval: 20 * time.Millisecond, MaxPoll: 100 * time.Millisecond}
 	w := investigate.Window{Since: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC)}
-	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
-	if len(col.Errors) > 0 {
-		t.Fatalf("errors: %v", col.Errors)
-	}
+	col := sourcetest.Collect(t, src, key, w)
 	ids := map[string]bool{}
 	for _, e := range col.Set.Events() {
 		ids[e.ID] = true

@@ -236,7 +236,7 @@ func jsonString(s string) string {
 // role), inside the window, with the table's date partition bounded by the window
 // padded for delivery lag.
 func BuildSQL(t Table, q investigate.EventQuery) (string, error) {
-	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 && len(q.Roles) == 0 {
+	if q.Empty() {
 		return "", fmt.Errorf("athena: a query needs keys, key pairs or roles (reading a whole table is not a pivot)")
 	}
 	var sel []string

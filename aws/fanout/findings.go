@@ -71,9 +71,7 @@ func (fs Findings[F, P]) keep(f F, origin string) (investigate.Alert, bool) {
 	case a.AccessKeyID == "":
 		fs.Skips.NoAccessKey()
 	case fs.Query.Matches(&a):
-		if len(fs.Query.AccessKeys) > 0 {
-			// A case (the alerts of given keys) shows each alert's document; a
-			// ranking (every key) keeps no alert, so it keeps no document either.
+		if fs.Query.KeepsRaw() {
 			a.Raw, a.RawSize = investigate.KeepRaw(raw)
 		}
 		a.Origin = origin

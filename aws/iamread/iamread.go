@@ -1,19 +1,23 @@
-// Package iamread holds the IAM reads that both the live artifact lookup
-// (aws/artifactlive) and the remediator (aws/remediate) make about a user, role or group:
-// its attached managed policies, one of its inline policies, a user's groups. Each
-// returns the SDK's error as it is, so that callers tell "no such entity" from a refusal.
+// Package iamread holds the IAM reads that the live artifact lookup (aws/artifactlive),
+// the remediator (aws/remediate) and the owner lookup (aws/owner) make about a user,
+// role or group: whether it exists, its attached managed policies, one of its inline
+// policies, a user's groups. Each returns the SDK's error as it is, so that callers
+// tell "no such entity" (NoSuchEntity) from a refusal.
 //
-// It imports the AWS SDK's IAM client only: no keypivot package.
+// It imports the AWS SDK only (its IAM client and smithy's API errors): no keypivot
+// package.
 package iamread
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
 )
 
 // AttachedPolicyARNs are the ARNs of the managed policies attached to a principal of
@@ -112,4 +116,37 @@ func Document(s string) string {
 		return d
 	}
 	return s
+}
+
+// NoSuchEntity reports whether IAM answered that what was asked about does not exist:
+// the principal, or what was asked of it (a policy, a login profile, an access key).
+func NoSuchEntity(err error) bool {
+	var nse *types.NoSuchEntityException
+	if errors.As(err, &nse) {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity"
+}
+
+// Exists reports whether the principal of kind user, role or group exists
+// (iam:GetUser, GetRole, GetGroup). IAM's NoSuchEntity names the principal or what was
+// asked of it alike, and its message differs between IAM and its emulations, so a
+// caller asks this rather than reading the message.
+func Exists(ctx context.Context, c *iam.Client, kind, name string) (bool, error) {
+	var err error
+	switch kind {
+	case "user":
+		_, err = c.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+	case "role":
+		_, err = c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	case "group":
+		_, err = c.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String(name), MaxItems: aws.Int32(1)})
+	default:
+		return false, fmt.Errorf("unknown principal kind %q", kind)
+	}
+	if NoSuchEntity(err) {
+		return false, nil
+	}
+	return err == nil, err
 }

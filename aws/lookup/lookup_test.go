@@ -459,11 +459,7 @@ func TestRoleHistoryIsFoundByEventNameAndMatchedOnTheRole(t *testing.T) {
 	if err := f.ct.AddRecords("", inRegion(t, recs, "us-east-1", 1)); err != nil {
 		t.Fatal(err)
 	}
-	src := f.source(now, "us-east-1")
-	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{})
-	if len(col.Errors) > 0 {
-		t.Fatal(col.Errors)
-	}
+	col := sourcetest.Collect(t, f.source(now, "us-east-1"), key, investigate.Window{})
 	if !slices.Equal(col.Roles, []string{role}) {
 		t.Fatalf("role round asked for %v", col.Roles)
 	}

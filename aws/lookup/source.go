@@ -183,7 +183,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	if s.Session == nil {
 		return rep, errors.New("lookup: no AWS session")
 	}
-	if len(q.AccessKeys) == 0 && len(q.KeyPairs) == 0 && len(q.Roles) == 0 {
+	if q.Empty() {
 		return rep, nil
 	}
 	now := s.now()

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/keypivot/keypivot/aws/iamread"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -22,20 +22,16 @@ import (
 // document could not be read is absent from PolicyDenies (its denies unknown). Only a
 // cancelled context is returned.
 func readPolicies(ctx context.Context, c *iam.Client, info *investigate.OwnerInfo) error {
-	attached := []string{}
-	p := iam.NewListAttachedUserPoliciesPaginator(c, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(info.User)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			info.Error = join(info.Error, fmt.Sprintf("the user's attached policies are unknown (AWS's quarantine policy among them): %v", err))
-			return nil
+	attached, err := iamread.AttachedPolicyARNs(ctx, c, "user", info.User)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		for _, ap := range page.AttachedPolicies {
-			attached = append(attached, aws.ToString(ap.PolicyArn))
-		}
+		info.Error = join(info.Error, fmt.Sprintf("the user's attached policies are unknown (AWS's quarantine policy among them): %v", err))
+		return nil
+	}
+	if attached == nil {
+		attached = []string{} // read, and none
 	}
 	info.AttachedPolicies = attached
 	for _, arn := range attached {
@@ -69,11 +65,7 @@ func deniedActions(ctx context.Context, c *iam.Client, arn string) ([]string, er
 	if err != nil {
 		return nil, err
 	}
-	raw := aws.ToString(v.PolicyVersion.Document)
-	if doc, err := url.QueryUnescape(raw); err == nil {
-		raw = doc
-	}
-	denies, err := denyActions(raw)
+	denies, err := denyActions(iamread.Document(aws.ToString(v.PolicyVersion.Document)))
 	if err != nil {
 		return nil, fmt.Errorf("version %s: %w", version, err)
 	}

@@ -154,11 +154,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	// the listing learns what they are, and is reported as a listing that had told them.
 	r, learned := cloudtrail.ScanListing(ctx, *l, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: workers, Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
 	s.keep(l, &learned)
-	// Every round reports what the listing left out (a pivot's rounds share the listing;
-	// merging its rounds keeps the largest count of each reason, not the sum).
-	for _, sk := range learned.Skips {
-		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
-	}
+	learned.Report(&rep) // every round reports what the listing left out
 	rep.Problems = append(rep.Problems, learned.Problems...)
 	if walk != nil {
 		rep.Notes = append(rep.Notes, walk.describe(learned))
@@ -219,9 +215,8 @@ func (l *listing) admit(prefix, account, region string) bool {
 
 // found is what the walk found.
 func (l *listing) found() *cloudtrail.Listing {
-	var r investigate.SourceReport
-	l.skips.Into(&r)
-	return &cloudtrail.Listing{Files: l.files, Skips: r.Skips, Skipped: r.Skipped, Problems: l.problems, Pruning: l.prune}
+	skips, skipped := l.skips.Skips()
+	return &cloudtrail.Listing{Files: l.files, Skips: skips, Skipped: skipped, Problems: l.problems, Pruning: l.prune}
 }
 
 // describe says what the walk listed and left out; found is its listing, as the scan

@@ -109,25 +109,6 @@ func archive(t *testing.T) (*recorder, trailgen.Manifest) {
 	return &recorder{Client: c}, m
 }
 
-func collect(t *testing.T, src investigate.EventSource, key string, w investigate.Window) *investigate.Collection {
-	t.Helper()
-	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
-	if len(col.Errors) > 0 {
-		t.Fatalf("errors: %v", col.Errors)
-	}
-	return col
-}
-
-// eventIDs are the events' ids, sorted.
-func eventIDs(events []investigate.Event) []string {
-	ids := make([]string, 0, len(events))
-	for _, e := range events {
-		ids = append(ids, e.ID)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 // TestS3Archive uploads one archive (uploads to moto are the slow part) and runs the
 // pivot, the index and the window-less read over it.
 func TestS3Archive(t *testing.T) {
@@ -225,7 +206,7 @@ func sorted(s []string) []string {
 func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	src := &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail"}
 	w := investigate.Window{Since: m.Attack.Start.Add(-time.Hour), Until: m.Attack.End.Add(time.Hour)}
-	col := collect(t, src, m.Attack.Key, w)
+	col := sourcetest.Collect(t, src, m.Attack.Key, w)
 
 	// Every event of the attack inside the window, sessions followed transitively.
 	want := map[string]bool{m.Attack.Key: true}
@@ -322,7 +303,7 @@ func testLaterRounds(t *testing.T, rec *recorder, m trailgen.Manifest) {
 	}
 	// With no window, the 2025 file is read too.
 	found := false
-	col := collect(t, &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/AWSLogs/o-a1b2c3d4e5/" + m.Attack.Account + "/"}, m.Attack.Key, investigate.Window{})
+	col := sourcetest.Collect(t, &Source{Client: rec, Bucket: "org-trail", Prefix: "cloudtrail/AWSLogs/o-a1b2c3d4e5/" + m.Attack.Account + "/"}, m.Attack.Key, investigate.Window{})
 	for _, e := range col.Set.Events() {
 		found = found || e.ID == "old-1"
 	}
@@ -449,7 +430,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	if notes := strings.Join(rep.Notes, "\n"); !strings.Contains(notes, objectsNote) {
 		t.Errorf("notes %q", notes)
 	}
-	if ids, want := eventIDs(events), []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
+	if ids, want := sourcetest.EventIDs(events), []string{"s1", "s2", "s3", "s4", "s5", "s6"}; !slices.Equal(ids, want) {
 		t.Errorf("events %v, want %v", ids, want)
 	}
 	skips, total := map[string]int{}, 0
@@ -478,7 +459,7 @@ func TestObjectsAreTakenByNameAndContent(t *testing.T) {
 	// An export named by its key is read.
 	one := &Source{Client: c, Bucket: "trail", Prefix: "exports/case-1234.ndjson"}
 	_, events, err = sourcetest.Events(ctx, one, investigate.EventQuery{AccessKeys: investigate.KeyIDs(key)})
-	if got := eventIDs(events); err != nil || !slices.Equal(got, []string{"s7"}) {
+	if got := sourcetest.EventIDs(events); err != nil || !slices.Equal(got, []string{"s7"}) {
 		t.Errorf("the export named by its key: %v, %v", got, err)
 	}
 	if !rep.Span.Since.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) || !rep.Span.Until.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) ||
@@ -573,7 +554,7 @@ func TestUnreadableObjectIsToldAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(eventIDs(events), "s3") || slices.ContainsFunc(second.Problems, func(p investigate.Problem) bool { return strings.HasSuffix(p.Where, "/export") }) {
-		t.Errorf("the export was not read again: events %v, problems %+v", eventIDs(events), second.Problems)
+	if !slices.Contains(sourcetest.EventIDs(events), "s3") || slices.ContainsFunc(second.Problems, func(p investigate.Problem) bool { return strings.HasSuffix(p.Where, "/export") }) {
+		t.Errorf("the export was not read again: events %v, problems %+v", sourcetest.EventIDs(events), second.Problems)
 	}
 }

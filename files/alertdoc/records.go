@@ -182,7 +182,7 @@ func (p *parser) eventBridge(m map[string]any, s shape, where string, depth int)
 func (p *parser) esqlRow(cols []Column, row []any, where string) {
 	a, bad, err := MapESQL(cols, row)
 	var doc map[string]any
-	if p.keepRaw() && err == nil {
+	if p.q.KeepsRaw() && err == nil {
 		doc = make(map[string]any, len(cols))
 		for i, c := range cols {
 			if i < len(row) {
@@ -195,7 +195,7 @@ func (p *parser) esqlRow(cols []Column, row []any, where string) {
 
 // mapped counts one mapped record: an alert (with the fields it could not read), or the
 // error that made it none. doc is the alert's document (an ES|QL row as its columns),
-// kept as the alert's Raw when the query is a case's (keepRaw).
+// kept as the alert's Raw when the query is a case's (AlertQuery.KeepsRaw).
 func (p *parser) mapped(a investigate.Alert, doc map[string]any, bad []FieldProblem, err error, where, kind string) {
 	if !p.sniffPast() {
 		return
@@ -227,7 +227,7 @@ func (p *parser) mapped(a investigate.Alert, doc map[string]any, bad []FieldProb
 		}
 	}
 	a.Origin = where
-	if p.keepRaw() {
+	if p.q.KeepsRaw() {
 		a.Raw, a.RawSize = rawDocument(doc)
 	}
 	p.rep.Matched++
@@ -254,11 +254,6 @@ func (p *parser) nonAlert(where string, err error, cloudTrail bool) {
 		p.stopped = true
 	}
 }
-
-// keepRaw says whether alerts keep their documents (Alert.Raw): when the query asks for
-// the alerts of given keys (a case, which shows them), not for every alert (a ranking,
-// which keeps none).
-func (p *parser) keepRaw() bool { return p.keys != nil }
 
 // elasticSource is the _source of an Elastic hit (its fields when read with the fields
 // API), or the hit itself when it has neither.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -200,11 +201,7 @@ func TestPivotFindsTheTrustPolicyBeforeTheBackdoor(t *testing.T) {
 	if len(roundsSeen) == 0 || roundsSeen[0].Round != 2 {
 		t.Errorf("role round progress %+v: want round 2 with the roles", roundsSeen)
 	}
-	var ids []string
-	for _, e := range col.Set.Events() {
-		ids = append(ids, e.ID)
-	}
-	slices.Sort(ids)
+	ids := sourcetest.EventIDs(col.Set.Events())
 	if want := []string{"admin-create", "key-backdoor", "key-denied", "key-read"}; !slices.Equal(ids, want) {
 		t.Fatalf("events %v, want %v", ids, want)
 	}

@@ -112,8 +112,6 @@ func (l Listing) learn(sniffs []sniffed) Listing {
 		out.Files = append(out.Files, f)
 	}
 	sort.SliceStable(out.Problems, func(i, j int) bool { return out.Problems[i].Where < out.Problems[j].Where })
-	var r investigate.SourceReport
-	tally.Into(&r)
-	out.Skips, out.Skipped = r.Skips, r.Skipped
+	out.Skips, out.Skipped = tally.Skips()
 	return out
 }

@@ -139,6 +139,23 @@ var skipOrder = []string{investigate.SkipNotLog, investigate.SkipEmptyFile, inve
 // Into adds the tally to a report, reasons in a fixed order.
 func (t *SkipTally) Into(r *investigate.SourceReport) { t.tally.Into(r, skipOrder) }
 
+// Skips is the tally as a Listing holds it: what was left out by reason, in the order
+// Into reports them, and their total.
+func (t *SkipTally) Skips() ([]investigate.Skip, int) {
+	var r investigate.SourceReport
+	t.Into(&r)
+	return r.Skips, r.Skipped
+}
+
+// Report adds what the listing left out to a source's report, reason by reason. Every
+// round of a pivot reports it: the rounds share the listing, and merging them keeps the
+// largest count of each reason, not the sum.
+func (l Listing) Report(r *investigate.SourceReport) {
+	for _, sk := range l.Skips {
+		r.AddSkip(sk.Reason, sk.Count, sk.Example)
+	}
+}
+
 // List walks paths and returns the log files to read, in a stable order, with what it
 // left out counted and the paths it could not read reported; it leaves out the folders
 // of the S3 layout outside the scope's accounts and regions without walking them. A
@@ -250,9 +267,8 @@ func List(paths []string, sc Scope) Listing {
 	}
 	sort.SliceStable(listed, func(i, j int) bool { return listed[i].Path < listed[j].Path })
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Where < problems[j].Where })
-	var r investigate.SourceReport
-	tally.Into(&r)
-	return Listing{Files: listed, Skips: r.Skips, Skipped: r.Skipped, Problems: problems, Pruning: pr}
+	skips, skipped := tally.Skips()
+	return Listing{Files: listed, Skips: skips, Skipped: skipped, Problems: problems, Pruning: pr}
 }
 
 // Events implements investigate.EventSource.
@@ -270,9 +286,7 @@ func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink 
 		s.keep(sc, q.Pivot, l)
 	}
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Problems: l.Problems}
-	for _, sk := range l.Skips {
-		rep.AddSkip(sk.Reason, sk.Count, sk.Example)
-	}
+	l.Report(&rep)
 	if n := l.Pruning.Note(); n != "" {
 		rep.Notes = append(rep.Notes, n)
 	}

@@ -197,7 +197,7 @@ func (k *Kibana) newCase(sp string, call investigate.APICall) (*kcase, error) {
 		return nil, bad("%s", invalid(call.Params["owner"], "owner"))
 	}
 	if !slices.Contains(caseOwners, owner) {
-		return nil, &Error{Method: "POST", Path: spacePrefix(sp) + "/api/cases", Status: 403, Message: fmt.Sprintf("Unauthorized to create case with owners: %q", owner)}
+		return nil, &investigate.KibanaError{Method: "POST", Path: investigate.KibanaSpacePath(sp) + "/api/cases", Status: 403, Message: fmt.Sprintf("Unauthorized to create case with owners: %q", owner)}
 	}
 	severity := "low"
 	if v, present := call.Params["severity"]; present {

@@ -29,7 +29,7 @@ import (
 const DemoURL = "https://kibana.demo.invalid"
 
 // DefaultSpace is Kibana's default space.
-const DefaultSpace = "default"
+const DefaultSpace = investigate.DefaultKibanaSpace
 
 // Kibana is a simulated Kibana. It is safe for concurrent use.
 type Kibana struct {

@@ -18,7 +18,7 @@ func (k *Kibana) State(_ context.Context, a investigate.Action) (string, bool, e
 	case investigate.ActKibanaCreateCase:
 		return k.caseState(a)
 	}
-	return "", false, notKibana(a)
+	return "", false, investigate.NotKibanaAction(a)
 }
 
 // Apply implements investigate.Remediator. Creating a case first looks for the case the
@@ -33,13 +33,7 @@ func (k *Kibana) Apply(_ context.Context, a investigate.Action) ([]string, error
 	case investigate.ActKibanaCreateCase:
 		return k.createCase(a)
 	}
-	return nil, notKibana(a)
-}
-
-// notKibana refuses an action of another kind, as elastic's remediator does: an undo
-// (ActUndo) too, since a status change is undone by another (keypivot alerts open).
-func notKibana(a investigate.Action) error {
-	return fmt.Errorf("%s is not a Kibana action", a.Kind)
+	return nil, investigate.NotKibanaAction(a)
 }
 
 // write counts one write about to be made, or fails it when FailAfter says the
@@ -60,26 +54,7 @@ func (k *Kibana) write() error {
 // endApply forgets a FailAfter the Apply did not reach: it was for that Apply only.
 func (k *Kibana) endApply() { k.failAfter, k.failErr = nil, nil }
 
-// Error is an error Kibana answers, worded as elastic's remediator reports it.
-type Error struct {
-	Method, Path string
-	Status       int
-	Message      string
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("Kibana %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Message)
-}
-
 // badRequest is Kibana's 400 answer to a request to path in space sp.
 func badRequest(method, sp, path, format string, args ...any) error {
-	return &Error{Method: method, Path: spacePrefix(sp) + path, Status: 400, Message: fmt.Sprintf(format, args...)}
-}
-
-// spacePrefix is the path prefix of space sp.
-func spacePrefix(sp string) string {
-	if sp == "" || sp == DefaultSpace {
-		return ""
-	}
-	return "/s/" + sp
+	return &investigate.KibanaError{Method: method, Path: investigate.KibanaSpacePath(sp) + path, Status: 400, Message: fmt.Sprintf(format, args...)}
 }

@@ -2,6 +2,8 @@
 // and gathering what the source's sink receives (Events, Alerts), and the sink that does
 // the gathering (Sink) for a test that also counts batches. It keeps every item as it
 // arrives, duplicates included, so that a test sees a source that delivers one twice.
+// Collect runs a whole pivot over one source, failing the test on a source error, and
+// EventIDs lists what came back by id.
 //
 // It may import investigate and the standard library only; it is for tests, so adapters
 // import it from their _test.go files, and the test servers under internal/testserver
@@ -10,7 +12,9 @@ package sourcetest
 
 import (
 	"context"
+	"slices"
 	"sync"
+	"testing"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -45,4 +49,31 @@ func Alerts(ctx context.Context, src investigate.AlertSource, q investigate.Aler
 	var s Sink[investigate.Alert]
 	rep, err := src.Alerts(ctx, q, s.Receive)
 	return rep, s.Items, err
+}
+
+// Collect runs the pivot of key over src alone, its events inside w (investigate.Collect),
+// and fails the test when a source failed.
+func Collect(t testing.TB, src investigate.EventSource, key string, w investigate.Window) *investigate.Collection {
+	t.Helper()
+	col := investigate.Collect(context.Background(), investigate.MustParseAccessKeyID(key), []investigate.EventSource{src}, nil, investigate.CollectOptions{Window: w})
+	if len(col.Errors) > 0 {
+		t.Fatalf("errors: %v", col.Errors)
+	}
+	return col
+}
+
+// EventIDs are the events' ids, sorted, a repeated one as often as it came: of events a
+// sink received, or of a collection's set (Collection.Set.Events).
+func EventIDs[E investigate.Event | *investigate.Event](events []E) []string {
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		switch e := any(e).(type) {
+		case investigate.Event:
+			ids = append(ids, e.ID)
+		case *investigate.Event:
+			ids = append(ids, e.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }

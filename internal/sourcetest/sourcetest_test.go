@@ -2,7 +2,10 @@ package sourcetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,11 +42,7 @@ func TestEverythingDeliveredIsKept(t *testing.T) {
 	if err != nil || rep.Kind != "twice" || rep.Matched != 16 {
 		t.Fatalf("report %+v, err %v", rep, err)
 	}
-	var ids []string
-	for _, e := range events {
-		ids = append(ids, e.ID)
-	}
-	slices.Sort(ids)
+	ids := EventIDs(events)
 	if want := slices.Concat(slices.Repeat([]string{"a"}, 8), slices.Repeat([]string{"b"}, 8)); !slices.Equal(ids, want) {
 		t.Errorf("ids %v, want %v", ids, want)
 	}
@@ -60,5 +59,50 @@ func TestSinkCountsBatches(t *testing.T) {
 	}
 	if s.Batches != 5 || len(s.Items) != 10 {
 		t.Errorf("%d batches, %d items: want 5 and 10", s.Batches, len(s.Items))
+	}
+}
+
+// broken is a source that cannot be read at all.
+type broken struct{}
+
+func (broken) Name() string { return "broken" }
+
+func (broken) Events(context.Context, investigate.EventQuery, func([]investigate.Event)) (investigate.SourceReport, error) {
+	return investigate.SourceReport{Kind: "broken"}, errors.New("no such bucket")
+}
+
+// fatalRecorder is a test that records Fatalf instead of stopping.
+type fatalRecorder struct {
+	testing.TB
+	fatal string
+}
+
+func (r *fatalRecorder) Helper() {}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+// A pivot whose source failed fails the test, naming the failure; one that read fails
+// nothing.
+func TestCollectFailsOnASourceError(t *testing.T) {
+	rec := &fatalRecorder{TB: t}
+	Collect(rec, broken{}, "AKIAIOSFODNN7EXAMPLE", investigate.Window{})
+	if !strings.Contains(rec.fatal, "no such bucket") {
+		t.Errorf("a failed source: Fatalf %q", rec.fatal)
+	}
+	ok := &fatalRecorder{TB: t}
+	if col := Collect(ok, twice{n: 1}, "AKIAIOSFODNN7EXAMPLE", investigate.Window{}); ok.fatal != "" || col == nil || len(col.Reports) == 0 {
+		t.Errorf("a source that read: Fatalf %q", ok.fatal)
+	}
+}
+
+// Ids are listed alike from events and from pointers to them, sorted, repeats kept.
+func TestEventIDs(t *testing.T) {
+	events := []investigate.Event{{ID: "b"}, {ID: "a"}, {ID: "b"}}
+	want := []string{"a", "b", "b"}
+	if got := EventIDs(events); !slices.Equal(got, want) {
+		t.Errorf("events: %v, want %v", got, want)
+	}
+	if got := EventIDs([]*investigate.Event{&events[0], &events[1], &events[2]}); !slices.Equal(got, want) {
+		t.Errorf("pointers: %v, want %v", got, want)
 	}
 }
