@@ -42,6 +42,28 @@ const (
 	GroupKibana        = "kibana"         // keypivot alerts ack|close|open|case
 )
 
+// groupFlags are how an analyst picks each group on the command line.
+var groupFlags = map[string]string{
+	GroupKey:           "always offered",
+	GroupSessions:      "--revoke-sessions",
+	GroupInstances:     "--stop-instances",
+	GroupChildren:      "--contain-children",
+	GroupPersistence:   "--remove-persistence",
+	GroupLoginProfiles: "--delete-login-profiles",
+	GroupKeyPairs:      "--delete-key-pairs",
+	GroupKibana:        "keypivot alerts ack|close|open|case",
+}
+
+// GroupFlag names how an analyst picks a group of actions on the command line: its
+// flag, "always offered" for the key's own, the commands for Kibana's; a group it does
+// not know is named as it is.
+func GroupFlag(group string) string {
+	if flag := groupFlags[group]; flag != "" {
+		return flag
+	}
+	return group
+}
+
 // System is what an action writes to.
 type System string
 
@@ -145,7 +167,7 @@ func (a Action) AtConfirmation(t time.Time) Action {
 	a.IssuedBefore = t
 	name := a.User
 	if a.Kind == ActRevokeRoleSessions && len(a.Roles) > 0 {
-		name = RoleName(a.Roles[0])
+		name = ARNName(a.Roles[0])
 	}
 	a.Title = revokeTitle(a.Kind, name, t)
 	calls := slices.Clone(a.Calls)

@@ -1,7 +1,9 @@
 package investigate
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -38,6 +40,36 @@ func (c APICall) ParamList(name string) []string {
 		return []string{x}
 	}
 	return nil
+}
+
+// ParamNumber reads a number, as planned (an int of any size, a float64) or as read
+// back from the journal's JSON (a float64, or a json.Number from a decoder that keeps
+// numbers); ok is false when absent or not a number.
+func (c APICall) ParamNumber(name string) (float64, bool) {
+	switch x := c.Params[name].(type) {
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// ParamInt reads a whole number (ParamNumber); ok is false when absent, not a number,
+// or not whole.
+func (c APICall) ParamInt(name string) (int, bool) {
+	f, ok := c.ParamNumber(name)
+	if !ok || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+		return 0, false
+	}
+	return int(f), true
 }
 
 // String renders the call as the AWS CLI would spell it.

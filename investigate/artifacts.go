@@ -185,7 +185,7 @@ func artifactFrom(e *Event) (Artifact, bool) {
 		what, name := principal(kind)
 		a.Kind, a.PolicyARN = ArtAttachedPolicy, req.str("policyArn")
 		a.ID = ArtAttachedPolicy + ":" + what + "/" + name + ":" + a.PolicyARN
-		a.Resource = "policy " + PolicyNameOf(a.PolicyARN) + " attached to " + what + " " + name
+		a.Resource = "policy " + ARNName(a.PolicyARN) + " attached to " + what + " " + name
 	case "iam:PutUserPolicy", "iam:PutRolePolicy", "iam:PutGroupPolicy":
 		kind := strings.TrimSuffix(strings.TrimPrefix(e.Name, "Put"), "Policy")
 		what, name := principal(kind)
@@ -231,9 +231,6 @@ func artifactFrom(e *Event) (Artifact, bool) {
 	}
 	return a, true
 }
-
-// PolicyNameOf is a managed policy's name, from its ARN.
-func PolicyNameOf(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
 
 // artifactMakers are the names of the events artifactFrom reads (each checked against
 // its service there).

@@ -31,7 +31,8 @@ type CaseInput struct {
 	Demo        bool
 	Context     string
 	// Searching marks a snapshot of a case still being built: its completeness says so
-	// (PendingCompleteness), not what its sources have answered so far.
+	// (PendingCompleteness), not what its sources have answered so far, and it has no
+	// plan yet (PlanPending).
 	Searching bool
 }
 
@@ -84,17 +85,22 @@ func BuildCase(in CaseInput) *Case {
 	summarise(c, own)
 	c.Events, c.Timeline = buildTimeline(key, events, &lin, c.FollowUps.Launches, c.Findings)
 	alerts := len(c.Siblings) + len(c.HigherOrderAlerts)
-	c.Completeness = NewCompleteness(
-		AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
-		AssessKind(in.AlertReports, in.Window, "alert", alerts, "alert"),
-	)
 	if in.Searching {
 		c.Completeness = PendingCompleteness(len(c.Events), alerts)
+	} else {
+		c.Completeness = NewCompleteness(
+			AssessKind(in.Reports, in.Window, "event", len(c.Events), "CloudTrail"),
+			AssessKind(in.AlertReports, in.Window, "alert", alerts, "alert"),
+		)
 	}
 	c.Coverage = buildCoverage(c, events, in)
 	c.Assessment = assess(c)
-	plan := PlanRemediation(c, nil, now)
-	c.Plan, c.PlanNotes = plan.Steps(), plan.Notes
+	// A snapshot of a case still being built gets no plan: the TUI builds one per batch
+	// of events, and a plan from part of the events is no plan (PlanPending says so).
+	if !in.Searching {
+		plan := PlanRemediation(c, nil, now)
+		c.Plan, c.PlanNotes = plan.Steps(), plan.Notes
+	}
 	normaliseEmpty(c)
 	return c
 }
@@ -188,22 +194,8 @@ func settleSessions(sessions []Session, now time.Time) {
 	}
 }
 
-// observe counts one event signed by the child key.
-func (k *CreatedKey) observe(e *Event) {
-	k.EventCount++
-	if e.Failed() {
-		k.ErrorCount++
-	}
-	if k.First.IsZero() || e.Time.Before(k.First) {
-		k.First = e.Time
-	}
-	if e.Time.After(k.Last) {
-		k.Last = e.Time
-	}
-	if e.SourceIP != "" && len(k.SourceIPs) < 20 {
-		k.SourceIPs = appendUnique(k.SourceIPs, e.SourceIP)
-	}
-}
+// observe counts one event signed by the child key, keeping up to 20 source addresses.
+func (k *CreatedKey) observe(e *Event) { k.KeyUse.observe(e, 20) }
 
 // buildTimeline returns the case's events and their timeline entries, oldest first: the
 // events of the key and its derived sessions (the keys of depth), and the launches by

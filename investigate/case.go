@@ -59,6 +59,7 @@ type Case struct {
 	Quarantined bool        `json:"aws_quarantine_policy"`
 	// Plan is the remediation keypivot proposes for the case, as planned without a
 	// caller (plan only): `keypivot deactivate` and the workbench re-plan it with theirs.
+	// A case still being built has none yet (PlanPending).
 	Plan []PlanStep `json:"plan"`
 	// PlanNotes say what the plan leaves to the analyst (an artifact it has no action
 	// for, one already gone).
@@ -78,6 +79,10 @@ type Case struct {
 	// Events[i] is the record of Timeline[i], always.
 	Events []*Event `json:"-"`
 }
+
+// PlanPending reports whether the case is a snapshot of a search still running: its
+// plan is not made yet, and an empty Plan says nothing about what the case needs.
+func (c *Case) PlanPending() bool { return c.Completeness.Status == SearchPending }
 
 // EligibleSiblings counts the case's alerts that the correlation rule counts: first-seen
 // alerts and siblings, of the key and of its sessions and child keys
@@ -290,12 +295,36 @@ type CreatedKey struct {
 	LiveError  string `json:"live_error"`
 	// Depth is the distance from the case key (1: created by the key itself).
 	Depth int `json:"depth"`
-	// EventCount counts the events the child key signed itself; ErrorCount the failed ones.
+	// KeyUse counts the events the child key signed itself.
+	KeyUse
+}
+
+// KeyUse is what a key of the lineage (a session, a child key) did itself: its events,
+// the failed ones, from where, when first and last.
+type KeyUse struct {
 	EventCount int       `json:"event_count"`
 	ErrorCount int       `json:"error_count"`
 	SourceIPs  []string  `json:"source_ips"`
 	First      time.Time `json:"first,omitzero"`
 	Last       time.Time `json:"last,omitzero"`
+}
+
+// observe counts one event the key signed, keeping at most maxIPs source addresses
+// (all of them when maxIPs is 0).
+func (u *KeyUse) observe(e *Event, maxIPs int) {
+	u.EventCount++
+	if e.Failed() {
+		u.ErrorCount++
+	}
+	if u.First.IsZero() || e.Time.Before(u.First) {
+		u.First = e.Time
+	}
+	if e.Time.After(u.Last) {
+		u.Last = e.Time
+	}
+	if e.SourceIP != "" && (maxIPs == 0 || len(u.SourceIPs) < maxIPs) {
+		u.SourceIPs = appendUnique(u.SourceIPs, e.SourceIP)
+	}
 }
 
 // Session is a temporary key issued to the key (or, transitively, to one of its sessions).
@@ -313,14 +342,11 @@ type Session struct {
 	IssuedAt      time.Time `json:"issued_at"`
 	Expiration    time.Time `json:"expiration,omitzero"`
 	// ValidAtGeneration is true when the session had not expired when the case was built.
-	ValidAtGeneration bool      `json:"valid_at_generation"`
-	Depth             int       `json:"depth"`
-	EventCount        int       `json:"event_count"`
-	ErrorCount        int       `json:"error_count"`
-	SourceIPs         []string  `json:"source_ips"`
-	First             time.Time `json:"first,omitzero"`
-	Last              time.Time `json:"last,omitzero"`
-	Actions           []string  `json:"actions"`
+	ValidAtGeneration bool `json:"valid_at_generation"`
+	Depth             int  `json:"depth"`
+	// KeyUse counts the events the session signed.
+	KeyUse
+	Actions []string `json:"actions"`
 }
 
 // FollowUps are the EC2 resources the key set up and the launches that used them.

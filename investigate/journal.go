@@ -125,21 +125,59 @@ func (e JournalEntry) spec() *Action {
 	return &Action{Kind: e.Action}
 }
 
-// DoneAction is the action journalled under id whose last run completed (phase done),
-// as its intent recorded it: what `keypivot undo` reverses. ok is false when no run of
-// id completed, or its intent kept no spec.
-func DoneAction(entries []JournalEntry, id string) (Action, bool) {
-	var spec *Action
-	var done *Action
+// CompletedAction is an action of the journal that ran to completion: done, or
+// skipped because it was already in effect.
+type CompletedAction struct {
+	ActionID string
+	Key      string
+	// Kind is the action's kind: its spec's, else the one its outcome record names.
+	Kind string
+	// Spec is the action as its planned or intent record kept it (an outcome record
+	// keeps none): the latest spec journalled under its id before its outcome; nil when
+	// none was.
+	Spec *Action
+	// Skipped: it was already in effect, and nothing was called.
+	Skipped     bool
+	StateBefore string
+	StateAfter  string
+	RequestIDs  []string
+	// Time is the time of its outcome.
+	Time time.Time
+}
+
+// CompletedActions returns the journal's completed actions (each done or skipped
+// outcome, with the spec its planned or intent record kept), in the order of their
+// outcomes. An action run more than once is listed at each completion.
+func CompletedActions(entries []JournalEntry) []CompletedAction {
+	specs := map[string]*Action{}
+	var out []CompletedAction
 	for _, e := range entries {
-		if e.ActionID != id {
+		if e.Spec != nil {
+			specs[e.ActionID] = e.Spec
+		}
+		if e.Phase != PhaseDone && e.Phase != PhaseSkipped {
 			continue
 		}
-		switch e.Phase {
-		case PhaseIntent:
-			spec = e.Spec
-		case PhaseDone:
-			done = spec
+		a := CompletedAction{
+			ActionID: e.ActionID, Key: e.Key, Kind: e.Action, Spec: specs[e.ActionID], Skipped: e.Phase == PhaseSkipped,
+			StateBefore: e.StateBefore, StateAfter: e.StateAfter, RequestIDs: e.RequestIDs, Time: e.Time,
+		}
+		if a.Spec != nil {
+			a.Kind = a.Spec.Kind
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// DoneAction is the action journalled under id whose last run completed (phase done),
+// as its planned or intent record kept it: what `keypivot undo` reverses. ok is false
+// when no run of id completed, or none of its records kept a spec.
+func DoneAction(entries []JournalEntry, id string) (Action, bool) {
+	var done *Action
+	for _, a := range CompletedActions(entries) {
+		if a.ActionID == id && !a.Skipped {
+			done = a.Spec
 		}
 	}
 	if done == nil {

@@ -83,7 +83,7 @@ func PlanRemediation(c *Case, caller *Caller, now time.Time) Plan {
 		}
 	}
 	for _, role := range roles {
-		name := RoleName(role)
+		name := ARNName(role)
 		a := Action{
 			ID: ActRevokeRoleSessions + ":" + role, Kind: ActRevokeRoleSessions, Key: key, Target: Target{System: SystemAWS, Account: arnAccount(role)}, ConfirmToken: key,
 			Roles: []string{role}, IssuedBefore: now, Group: GroupSessions, Resource: role,

@@ -81,18 +81,18 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 			a.Affects = append(a.Affects, "every caller using "+art.AccessKeyID+" gets InvalidClientTokenId (the key is kept, not deleted)")
 			add(a)
 		case ArtAttachedPolicy:
-			what, name := principalOf(art)
+			what, name := art.Principal()
 			op := "Detach" + strings.ToUpper(what[:1]) + what[1:] + "Policy"
 			params := map[string]any{principalParam(what): name, "PolicyArn": art.PolicyARN}
 			a := base(ActDetachPolicy, GroupPersistence, what+"/"+name+":"+art.PolicyARN, art)
-			a.Title = fmt.Sprintf("Detach policy %s from %s %s", PolicyNameOf(art.PolicyARN), what, name)
+			a.Title = fmt.Sprintf("Detach policy %s from %s %s", ARNName(art.PolicyARN), what, name)
 			a.Calls = []APICall{{Service: "iam", Operation: op, Params: params}}
 			a.UndoCalls = []APICall{{Service: "iam", Operation: "Attach" + strings.TrimPrefix(op, "Detach"), Params: params}}
 			a.Undo = "attach the policy again (" + a.UndoCalls[0].String() + ")"
 			a.Untouched = []string{"the policy itself is kept; only this attachment goes"}
 			add(a)
 		case ArtInlinePolicy:
-			what, name := principalOf(art)
+			what, name := art.Principal()
 			suffix := strings.ToUpper(what[:1]) + what[1:] + "Policy"
 			params := map[string]any{principalParam(what): name, "PolicyName": art.PolicyName}
 			a := base(ActDeleteInlinePolicy, GroupPersistence, what+"/"+name+":"+art.PolicyName, art)
@@ -144,7 +144,7 @@ func containmentActions(c *Case, caller *Caller) (actions, irreversible []Action
 			a.Undo = "add the user to the group again"
 			add(a)
 		case ArtUser, ArtRole:
-			what, name := principalOf(art)
+			what, name := art.Principal()
 			kind, op := ActDenyAllUser, "UserPolicy"
 			if what == "role" {
 				kind, op = ActDenyAllRole, "RolePolicy"
@@ -203,8 +203,9 @@ func madeBy(a *Artifact) string {
 	return a.Signer
 }
 
-// principalOf is the kind (user, role, group) and name of the principal an artifact is on.
-func principalOf(a *Artifact) (string, string) {
+// Principal is the kind (user, role, group) and name of the principal an artifact is
+// on: its role, its group (a membership is on its user), else its user.
+func (a *Artifact) Principal() (kind, name string) {
 	switch {
 	case a.Role != "":
 		return "role", a.Role

@@ -49,9 +49,6 @@ func RevocationState(doc string, cut time.Time) (string, bool) {
 	return RevokePolicyName + " policy without a TokenIssueTime condition", false
 }
 
-// RoleName is the name of a role from its ARN (the last path element).
-func RoleName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
-
 // RolesRevocationState is the state of a revocation over several roles: each role's
 // AWSRevokeOlderSessions document, read by policy, as RevocationState reads it, and
 // whether every role revokes the sessions issued before cut.
@@ -59,12 +56,12 @@ func RolesRevocationState(roles []string, cut time.Time, policy func(role string
 	states := make([]string, 0, len(roles))
 	applied := true
 	for _, role := range roles {
-		doc, err := policy(RoleName(role))
+		doc, err := policy(ARNName(role))
 		if err != nil {
 			return "", false, err
 		}
 		s, ok := RevocationState(doc, cut)
-		states = append(states, RoleName(role)+": "+s)
+		states = append(states, ARNName(role)+": "+s)
 		applied = applied && ok
 	}
 	return strings.Join(states, "; "), applied, nil

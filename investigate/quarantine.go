@@ -80,8 +80,7 @@ var stillAllowedExamples = []string{
 
 // QuarantineVersion names the version of a quarantine policy from its ARN or name.
 func QuarantineVersion(arn string) string {
-	name := arn[strings.LastIndex(arn, "/")+1:]
-	v := strings.TrimPrefix(name, QuarantinePolicyPrefix)
+	v := strings.TrimPrefix(ARNName(arn), QuarantinePolicyPrefix)
 	if v == "" {
 		return "V1"
 	}
@@ -96,7 +95,7 @@ func IsQuarantinePolicy(arn string) bool {
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "iam" || parts[4] != "aws" || !strings.HasPrefix(parts[5], "policy/") {
 		return false
 	}
-	return strings.HasPrefix(arn[strings.LastIndex(arn, "/")+1:], QuarantinePolicyPrefix)
+	return strings.HasPrefix(ARNName(arn), QuarantinePolicyPrefix)
 }
 
 // buildQuarantine finds AWS's quarantine policy on user: from the trail (any signer: it

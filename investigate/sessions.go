@@ -59,38 +59,10 @@ func IssuedSession(e *Event) (s Session, ok bool) {
 	return s, true
 }
 
-// arnAccount returns the account field of an ARN.
-func arnAccount(arn string) string {
-	// arn:partition:service:region:account:resource
-	n := 0
-	start := 0
-	for i := 0; i < len(arn); i++ {
-		if arn[i] == ':' {
-			n++
-			if n == 4 {
-				start = i + 1
-			} else if n == 5 {
-				return arn[start:i]
-			}
-		}
-	}
-	return ""
-}
-
+// observe counts one event signed by the session: every source address it came from,
+// and up to 50 actions.
 func (s *Session) observe(e *Event) {
-	s.EventCount++
-	if e.Failed() {
-		s.ErrorCount++
-	}
-	if s.First.IsZero() || e.Time.Before(s.First) {
-		s.First = e.Time
-	}
-	if e.Time.After(s.Last) {
-		s.Last = e.Time
-	}
-	if e.SourceIP != "" {
-		s.SourceIPs = appendUnique(s.SourceIPs, e.SourceIP)
-	}
+	s.KeyUse.observe(e, 0)
 	if len(s.Actions) < 50 {
 		s.Actions = appendUnique(s.Actions, e.Action())
 	}

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,28 +94,18 @@ func credentialRejected(code string) bool {
 // or an undo that was done). ok is false when the journal shows no such deactivation in
 // effect.
 func DeactivatedAt(entries []JournalEntry, key string) (at time.Time, ok bool) {
-	for _, e := range entries {
-		if e.Key != key || e.Phase != PhaseDone {
+	for _, a := range CompletedActions(entries) {
+		if a.Key != key || a.Skipped {
 			continue
 		}
 		switch {
-		case e.Action == ActDeactivateKey:
-			at, ok = e.Time, true
-		case e.Action == ActReactivateKey, e.Action == ActUndo && undoesDeactivation(e):
+		case a.Kind == ActDeactivateKey:
+			at, ok = a.Time, true
+		case a.Kind == ActReactivateKey, a.Kind == ActUndo && a.Spec != nil && a.Spec.Undoes == ActDeactivateKey:
 			at, ok = time.Time{}, false
 		}
 	}
 	return at, ok
-}
-
-// undoesDeactivation reports whether a journalled undo reverses a deactivate-key: by
-// its spec, or by its id (an undo's id is "undo:" and the original's, which starts with
-// its kind), as outcome records carry no spec.
-func undoesDeactivation(e JournalEntry) bool {
-	if e.Spec != nil && e.Spec.Undoes != "" {
-		return e.Spec.Undoes == ActDeactivateKey
-	}
-	return strings.HasPrefix(e.ActionID, ActUndo+":"+ActDeactivateKey+":")
 }
 
 // WatchConfig says what to watch, where, and for how long.
@@ -254,6 +245,7 @@ type Watch struct {
 	byKey       map[string]*WatchedKey
 	seen        map[string]bool
 	events      []WatchEvent
+	derived     int // w.events[:derived] have been looked at for the keys they derive
 	polls       int
 	complete    int
 	last        time.Time // the last poll's time
@@ -327,8 +319,8 @@ func startNotes(c *Case, cutoff time.Time) []string {
 		notes = append(notes, fmt.Sprintf("child %s still Active: %s (deactivate them: --contain-children)", pluralWord(len(active), "key"), strings.Join(active, ", ")))
 	}
 	valid := 0
-	for _, s := range c.Sessions {
-		if s.Expiration.IsZero() || s.Expiration.After(cutoff) {
+	for i := range c.Sessions {
+		if c.Sessions[i].validAt(cutoff) {
 			valid++
 		}
 	}
@@ -557,33 +549,37 @@ func (w *Watch) receive(batch []Event, poll int, now time.Time, res *PollResult)
 	}
 }
 
-// deriveLocked adds the keys the watch's events derive from watched keys (sessions
-// issued, access keys created), each attributed to its event.
+// deriveLocked adds the keys the watch's events derive (sessions issued, access keys
+// created), each attributed to its event, and returns them in the order they were
+// issued or created (then by key). Every event the watch keeps is signed by a watched
+// key, so each event is looked at once, when it is new: the keys derived from a key
+// that joins now come with its own events, in a later round.
 func (w *Watch) deriveLocked(now time.Time) []WatchedKey {
-	events := make([]*Event, len(w.events))
-	for i := range w.events {
-		events[i] = w.events[i].Event
+	type derived struct {
+		key WatchedKey
+		at  time.Time // when its event issued or created it
 	}
+	var found []derived
+	for _, we := range w.events[w.derived:] {
+		e := we.Event
+		k := WatchedKey{Joined: now, Via: e.Signer(), EventID: e.ID}
+		if s, ok := IssuedSession(e); ok {
+			k.Key, k.Kind, k.Expiration = s.AccessKeyID, WatchSession, s.Expiration
+		} else if ck, ok := CreatedKeyFrom(e); ok {
+			k.Key, k.Kind = ck.AccessKeyID, WatchChildKey
+		} else {
+			continue
+		}
+		found = append(found, derived{k, e.Time})
+	}
+	w.derived = len(w.events)
+	// Events arrive in the order their sources answer: ordered by their events' times,
+	// the keys come in the same order whatever that was.
+	slices.SortStableFunc(found, func(a, b derived) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.key.Key, b.key.Key)) })
 	var added []WatchedKey
-	for _, root := range slices.Clone(w.keys) {
-		for _, d := range DerivedKeys(root.Key, events) {
-			if w.byKey[d] != nil {
-				continue
-			}
-			k := WatchedKey{Key: d, Joined: now}
-			for _, e := range events {
-				if s, ok := IssuedSession(e); ok && s.AccessKeyID == d {
-					k.Kind, k.Via, k.EventID, k.Expiration = WatchSession, e.Signer(), e.ID, s.Expiration
-					break
-				}
-				if ck, ok := CreatedKeyFrom(e); ok && ck.AccessKeyID == d {
-					k.Kind, k.Via, k.EventID = WatchChildKey, e.Signer(), e.ID
-					break
-				}
-			}
-			if w.addKey(k) {
-				added = append(added, k)
-			}
+	for _, d := range found {
+		if w.addKey(d.key) {
+			added = append(added, d.key)
 		}
 	}
 	return added

@@ -359,7 +359,13 @@ func TestDeactivatedAt(t *testing.T) {
 	if got, ok := investigate.DeactivatedAt(entries, wKey); !ok || !got.Equal(at(1)) {
 		t.Fatalf("deactivated at %v %v, want %v", got, ok, at(1))
 	}
-	undone := append(slices.Clone(entries), investigate.JournalEntry{Time: at(3), Phase: investigate.PhaseDone, Action: investigate.ActUndo, ActionID: "undo:deactivate-key:" + wKey, Key: wKey})
+	// The undo's spec is on its intent, as the Runner journals it; its outcome names
+	// only its kind.
+	undoID := "undo:deactivate-key:" + wKey
+	undone := append(slices.Clone(entries),
+		investigate.JournalEntry{Time: at(3), Phase: investigate.PhaseIntent, Action: investigate.ActUndo, ActionID: undoID, Key: wKey,
+			Spec: &investigate.Action{ID: undoID, Kind: investigate.ActUndo, Key: wKey, Undoes: investigate.ActDeactivateKey}},
+		investigate.JournalEntry{Time: at(3), Phase: investigate.PhaseDone, Action: investigate.ActUndo, ActionID: undoID, Key: wKey})
 	if _, ok := investigate.DeactivatedAt(undone, wKey); ok {
 		t.Fatal("an undone deactivation is no cut-off")
 	}

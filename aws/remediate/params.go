@@ -1,7 +1,6 @@
 package remediate
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -21,28 +20,17 @@ func needInstances(c investigate.APICall) error {
 // up, as planned (an int) or as read back from the journal's JSON (a float64).
 func reservedConcurrency(c investigate.APICall) (int32, error) {
 	const name = "ReservedConcurrentExecutions"
-	var f float64
-	switch v := c.Params[name].(type) {
-	case nil:
+	v := c.Params[name]
+	if v == nil {
 		return 0, fmt.Errorf("refused: %s:%s without %s", c.Service, c.Operation, name)
-	case int:
-		f = float64(v)
-	case int32:
-		f = float64(v)
-	case int64:
-		f = float64(v)
-	case float64:
-		f = v
-	case json.Number:
-		var err error
-		if f, err = v.Float64(); err != nil {
-			return 0, fmt.Errorf("refused: %s %q is not a number", name, v)
-		}
-	default:
+	}
+	f, ok := c.ParamNumber(name)
+	if !ok {
 		return 0, fmt.Errorf("refused: %s is %v (%T), not a number", name, v, v)
 	}
-	if f < 0 || f > math.MaxInt32 || f != math.Trunc(f) {
+	n, whole := c.ParamInt(name)
+	if !whole || n < 0 || n > math.MaxInt32 {
 		return 0, fmt.Errorf("refused: %s %v is not a whole number of executions", name, f)
 	}
-	return int32(f), nil
+	return int32(n), nil
 }

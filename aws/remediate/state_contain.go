@@ -201,7 +201,7 @@ func (r *Remediator) loginProfileState(ctx context.Context, _ investigate.Action
 		}
 		return s, false, nil
 	}
-	if !noSuchEntity(err) {
+	if !iamread.NoSuchEntity(err) {
 		return "", false, err
 	}
 	gone, gerr := r.principalGone(ctx, "user", user)

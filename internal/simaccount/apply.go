@@ -161,7 +161,7 @@ func (a *Account) lambdaCall(call investigate.APICall) error {
 	}
 	switch call.Operation {
 	case "PutFunctionConcurrency":
-		n, ok := intParam(call.Params["ReservedConcurrentExecutions"])
+		n, ok := call.ParamInt("ReservedConcurrentExecutions")
 		if !ok || n < 0 {
 			return errors.New("InvalidParameterValueException: ReservedConcurrentExecutions must be a whole number, 0 or more")
 		}
@@ -172,22 +172,6 @@ func (a *Account) lambdaCall(call investigate.APICall) error {
 		return errors.New("simulated account does not implement lambda:" + call.Operation)
 	}
 	return nil
-}
-
-// intParam reads a whole number, as planned (int) or as read back from the journal's
-// JSON (float64).
-func intParam(v any) (int, bool) {
-	switch x := v.(type) {
-	case int:
-		return x, true
-	case int64:
-		return int(x), true
-	case float64:
-		if x == float64(int(x)) {
-			return int(x), true
-		}
-	}
-	return 0, false
 }
 
 // ec2Call stops or starts instances, or deletes a key pair.

@@ -38,7 +38,7 @@ func FromCase(c *investigate.Case, caller investigate.Caller) *Account {
 	}
 	for i := range c.Artifacts {
 		art := &c.Artifacts[i]
-		kind, name := principalOf(art)
+		kind, name := art.Principal()
 		if gone[principalID(kind, name)] || art.Kind == investigate.ArtGroupMembership && gone[principalID(kindUser, art.User)] {
 			gone[art.ID] = true
 		}
@@ -55,7 +55,7 @@ func FromCase(c *investigate.Case, caller investigate.Caller) *Account {
 	}
 	for _, s := range c.Sessions {
 		if s.RoleARN != "" {
-			a.ensure(kindRole, investigate.RoleName(s.RoleARN))
+			a.ensure(kindRole, investigate.ARNName(s.RoleARN))
 		}
 	}
 	for _, i := range c.FollowUps.Instances {
@@ -81,9 +81,9 @@ func (a *Account) seed(art *investigate.Artifact) {
 	case investigate.ArtLoginProfile:
 		a.ensure(kindUser, art.User).login = true
 	case investigate.ArtAttachedPolicy:
-		a.ensure(principalOf(art)).attached[art.PolicyARN] = true
+		a.ensure(art.Principal()).attached[art.PolicyARN] = true
 	case investigate.ArtInlinePolicy:
-		a.ensure(principalOf(art)).inline[art.PolicyName] = art.Document
+		a.ensure(art.Principal()).inline[art.PolicyName] = art.Document
 	case investigate.ArtGroupMembership:
 		a.ensure(kindGroup, art.Group)
 		a.ensure(kindUser, art.User).groups[art.Group] = true
@@ -100,15 +100,4 @@ func (a *Account) seed(art *investigate.Artifact) {
 	case investigate.ArtKeyPair:
 		a.keyPairs[art.Region+"/"+art.KeyPairName] = true
 	}
-}
-
-// principalOf is the kind and name of the principal an artifact is on.
-func principalOf(art *investigate.Artifact) (string, string) {
-	switch {
-	case art.Role != "":
-		return kindRole, art.Role
-	case art.Group != "" && art.Kind != investigate.ArtGroupMembership:
-		return kindGroup, art.Group
-	}
-	return kindUser, art.User
 }

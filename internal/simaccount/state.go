@@ -173,7 +173,7 @@ var checks = map[string]check{
 	// exists.
 	investigate.ActThrottleFunction: {[]string{"PutFunctionConcurrency"}, func(a *Account, c investigate.APICall) (string, bool, error) {
 		name := c.Param("FunctionName")
-		want, ok := intParam(c.Params["ReservedConcurrentExecutions"])
+		want, ok := c.ParamInt("ReservedConcurrentExecutions")
 		f := a.functions[c.Region+"/"+name]
 		switch {
 		case !ok:

@@ -86,9 +86,17 @@ func writeQuarantine(kv func(k, v string), c *investigate.Case) {
 	}
 }
 
+// planPending is what a report of a case still being built says of its plan.
+const planPending = "not made yet: the plan is made from the whole case, when the search ends"
+
 // writePlan lists the plan's steps: what each does, how it is picked, whether it can be
 // undone. `keypivot deactivate --plan` shows each in full.
 func writePlan(o *textOut, c *investigate.Case) {
+	if c.PlanPending() {
+		o.section("PLAN")
+		o.wrapped("  ", planPending, 2)
+		return
+	}
 	o.section("PLAN  " + plural(len(c.Plan), "action") + " (keypivot deactivate " + c.Key.String() + " --plan shows each in full; irreversible ones ask for the resource's name)")
 	for _, s := range c.Plan {
 		mark := "reversible"
@@ -96,7 +104,7 @@ func writePlan(o *textOut, c *investigate.Case) {
 			mark = "IRREVERSIBLE"
 		}
 		o.wrapped("  - ", s.Title, 4)
-		o.parts("    ", 4, mark, pickedBy(s.Group))
+		o.parts("    ", 4, mark, PickedBy(s.Group))
 		if s.Refusal != "" {
 			o.wrapped("    REFUSED: ", s.Refusal, len("    REFUSED: "))
 		}
@@ -106,26 +114,9 @@ func writePlan(o *textOut, c *investigate.Case) {
 	}
 }
 
-// pickedBy names how an analyst picks a group of actions on the command line.
-func pickedBy(group string) string {
-	flag := map[string]string{
-		investigate.GroupKey:           "always offered",
-		investigate.GroupSessions:      "--revoke-sessions",
-		investigate.GroupInstances:     "--stop-instances",
-		investigate.GroupChildren:      "--contain-children",
-		investigate.GroupPersistence:   "--remove-persistence",
-		investigate.GroupLoginProfiles: "--delete-login-profiles",
-		investigate.GroupKeyPairs:      "--delete-key-pairs",
-		investigate.GroupKibana:        "keypivot alerts ack|close|open|case",
-	}[group]
-	if flag == "" {
-		return group
-	}
-	return flag
-}
-
-// PickedBy is the command-line flag that picks a group of actions.
-func PickedBy(group string) string { return pickedBy(group) }
+// PickedBy names how an analyst picks a group of actions on the command line
+// (investigate.GroupFlag).
+func PickedBy(group string) string { return investigate.GroupFlag(group) }
 
 func writeMarkdownContain(p func(format string, args ...any), c *investigate.Case) {
 	if len(c.CreatedAccessKeys) > 0 {
@@ -142,6 +133,10 @@ func writeMarkdownContain(p func(format string, args ...any), c *investigate.Cas
 		}
 		p("\n")
 	})
+	if c.PlanPending() {
+		p("## Plan\n\n%s.\n\n", capitalise(planPending))
+		return
+	}
 	p("## Plan\n\n| Action | Picked by | Undo |\n|---|---|---|\n")
 	for _, s := range c.Plan {
 		undo := md(s.Undo)
@@ -152,7 +147,7 @@ func writeMarkdownContain(p func(format string, args ...any), c *investigate.Cas
 		if s.Refusal != "" {
 			title += " (**refused**: " + md(s.Refusal) + ")"
 		}
-		p("| %s | %s | %s |\n", title, code(pickedBy(s.Group)), undo)
+		p("| %s | %s | %s |\n", title, code(PickedBy(s.Group)), undo)
 	}
 	p("\n")
 	for _, n := range c.PlanNotes {

@@ -413,6 +413,11 @@ func checkComplete(t *testing.T, path string, v reflect.Value, doc any) {
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+				// An untagged embedded struct's fields sit beside the others.
+				checkComplete(t, path, v.Field(i), doc)
+				continue
+			}
 			if !f.IsExported() || name == "-" {
 				continue
 			}

@@ -56,6 +56,7 @@ func inert(args []any) []any {
 func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, inert(args)...) }
+	counts := investigate.CaseCounts(c)
 	title := "Access key " + code(c.Key.String())
 	if c.Demo {
 		title += " (demo data)"
@@ -101,7 +102,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("| Sources | %s |\n", md(c.Context))
 	}
 	if len(c.Events) > 0 {
-		p("| Events | %s |\n", md(joinParts(investigate.CaseCounts(c).EventParts())))
+		p("| Events | %s |\n", md(joinParts(counts.EventParts())))
 		p("| Activity | %s to %s UTC |\n", ts(c.FirstActivity), ts(c.LastActivity))
 	}
 	p("| Searched | %s |\n", md(c.Completeness.Headline))
@@ -115,7 +116,6 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		p("\n")
 	}
 
-	counts := investigate.CaseCounts(c)
 	markdownSection(p, "Alerts", counts.Alerts == 0, c.Completeness.Alerts.NoneIn("No alert of this key or its sessions"), func() {
 		p("%s.\n\n", md(capitalise(counts.AlertsText())))
 		for _, g := range counts.AlertGroups() {

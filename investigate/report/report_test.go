@@ -44,6 +44,13 @@ func js(s string) string {
 
 func testCase(t *testing.T) *investigate.Case {
 	t.Helper()
+	return investigate.BuildCase(testInput(t))
+}
+
+// testInput is the input of testCase: a key, its session and child, a key pair and a
+// failed launch, one first-seen alert.
+func testInput(t *testing.T) investigate.CaseInput {
+	t.Helper()
 	raws := [][]byte{
 		rec("e1", "2026-11-20T09:00:00Z", "GetCallerIdentity", "sts.amazonaws.com", key, "198.51.100.9", evilUA, "", "", ""),
 		rec("e2", "2026-11-20T09:05:00Z", "GetSessionToken", "sts.amazonaws.com", key, "198.51.100.9", "aws-cli/2", "",
@@ -69,7 +76,7 @@ func testCase(t *testing.T) *investigate.Case {
 		Severity: investigate.SeverityMedium, RiskScore: 47, Status: "open", Time: time.Date(2026, 11, 20, 9, 1, 0, 0, time.UTC),
 		AccessKeyID: key, SourceIP: "198.51.100.9", ASOrg: "Evil \x1b[5mVPS",
 	}}
-	return investigate.BuildCase(investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: events, Alerts: alerts, Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
+	return investigate.CaseInput{Key: investigate.MustParseAccessKeyID(key), Events: events, Alerts: alerts, Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
 }
 
 func assertInert(t *testing.T, out string) {

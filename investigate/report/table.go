@@ -123,41 +123,6 @@ func pad(s string, width int) string {
 	return s
 }
 
-// wrap word-wraps s at spaces to width, indenting continuation lines by indent spaces.
-// Unlike ansi.Wrap it never breaks at hyphens, so ids, dates and ARNs stay whole unless
-// they are longer than a line.
-func wrap(s string, width, indent int) string {
-	limit := width - indent
-	if limit < 20 {
-		return s
-	}
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		for ansi.StringWidth(word) > limit {
-			if line != "" {
-				lines = append(lines, line)
-				line = ""
-			}
-			lines = append(lines, ansi.Truncate(word, limit, ""))
-			word = ansi.TruncateLeft(word, limit, "")
-		}
-		switch {
-		case line == "":
-			line = word
-		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= limit:
-			line += " " + word
-		default:
-			lines = append(lines, line)
-			line = word
-		}
-	}
-	if line != "" || len(lines) == 0 {
-		lines = append(lines, line)
-	}
-	return strings.Join(lines, "\n"+strings.Repeat(" ", indent))
-}
-
 // table renders rows in columns. widths gives each column's width; a width of 0 makes
 // that column take the rest of the line (only one should). With no limit to the width
 // (unlimited), every column but the last is as wide as its widest cell, if that is

@@ -91,8 +91,8 @@ func counted(title string, k investigate.KindCompleteness, counts string) string
 }
 
 // activity writes the case's event counts (investigate.Counts.EventParts) and their span.
-func activity(c *investigate.Case) string {
-	act := joinParts(investigate.CaseCounts(c).EventParts())
+func activity(c *investigate.Case, n investigate.Counts) string {
+	act := joinParts(n.EventParts())
 	if !c.FirstActivity.IsZero() {
 		act += fmt.Sprintf("; %s to %s UTC", ts(c.FirstActivity), ts(c.LastActivity))
 	}
@@ -103,6 +103,8 @@ func activity(c *investigate.Case) string {
 func Text(w io.Writer, c *investigate.Case, o Options) error {
 	width := o.width()
 	out := &textOut{width: width}
+	// The counts are counted once, for every section that prints some.
+	n := investigate.CaseCounts(c)
 	out.heading("keypivot case "+c.Key.String(), c.Demo, c.Completeness.Mark())
 
 	// Owner and activity.
@@ -144,7 +146,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 		kv("Sources", cell(c.Context))
 	}
 	if len(c.Events) > 0 {
-		kv("Activity", activity(c))
+		kv("Activity", activity(c, n))
 	}
 	// What was searched: with it, a negative is an answer; without it, never shown.
 	kv("Searched", c.Completeness.Headline)
@@ -156,10 +158,10 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 		}
 	}
 
-	writeAlerts(out, c)
+	writeAlerts(out, c, n)
 	writeFindings(out, c)
-	writeSessions(out, c)
-	writeFollowUps(out, c)
+	writeSessions(out, c, n)
+	writeFollowUps(out, c, n)
 	writeArtifacts(out, c)
 	writePlan(out, c)
 	writeNetwork(out, c, o.maxRows())
@@ -171,8 +173,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	return err
 }
 
-func writeAlerts(o *textOut, c *investigate.Case) {
-	n := investigate.CaseCounts(c)
+func writeAlerts(o *textOut, c *investigate.Case, n investigate.Counts) {
 	o.section(counted("ALERTS", c.Completeness.Alerts, n.AlertsText()))
 	if n.Alerts == 0 {
 		o.wrapped("  ", c.Completeness.Alerts.NoneIn("no alert of this key or its sessions"), 2)
@@ -253,8 +254,8 @@ func writeFindings(o *textOut, c *investigate.Case) {
 	}
 }
 
-func writeSessions(o *textOut, c *investigate.Case) {
-	o.section(counted("DERIVED SESSIONS AND KEYS", c.Completeness.Events, investigate.CaseCounts(c).LineageText()))
+func writeSessions(o *textOut, c *investigate.Case, n investigate.Counts) {
+	o.section(counted("DERIVED SESSIONS AND KEYS", c.Completeness.Events, n.LineageText()))
 	if len(c.Sessions)+len(c.CreatedAccessKeys) == 0 {
 		o.wrapped("  ", c.Completeness.Events.NoneIn("no session issued to this key and no access key created by it"), 2)
 	}
@@ -308,9 +309,9 @@ func writeSessions(o *textOut, c *investigate.Case) {
 	}
 }
 
-func writeFollowUps(o *textOut, c *investigate.Case) {
+func writeFollowUps(o *textOut, c *investigate.Case, n investigate.Counts) {
 	f := c.FollowUps
-	o.section(counted("EC2 FOLLOW-UPS", c.Completeness.Events, investigate.CaseCounts(c).FollowUpsText()))
+	o.section(counted("EC2 FOLLOW-UPS", c.Completeness.Events, n.FollowUpsText()))
 	if len(f.KeyPairs)+len(f.Launches) == 0 {
 		o.wrapped("  ", c.Completeness.Events.NoneIn("no key pairs or launches"), 2)
 		return
