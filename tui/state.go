@@ -58,26 +58,19 @@ func (s *caseState) add(key string, r recorded) {
 	}
 }
 
-// seed reads the journal's completed actions (done, or already in effect), so that a
-// key contained in an earlier session opens as it is. An outcome entry carries no spec:
-// the action is the one its planned or intent entry wrote (the Runner's journal).
+// seed reads the journal's completed actions (done, or already in effect, each with
+// the spec its planned or intent entry wrote), so that a key contained in an earlier
+// session opens as it is.
 func (s *caseState) seed(entries []investigate.JournalEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	specs := map[string]*investigate.Action{}
-	for _, e := range entries {
-		spec := e.Spec
-		if spec != nil {
-			specs[e.ActionID] = spec
-		} else {
-			spec = specs[e.ActionID]
+	for _, a := range investigate.CompletedActions(entries) {
+		if a.Spec == nil {
+			continue // no spec was journalled for it: what it did cannot be read
 		}
-		if spec == nil || (e.Phase != investigate.PhaseDone && e.Phase != investigate.PhaseSkipped) {
-			continue
-		}
-		s.add(e.Key, recorded{fromJournal: true, Outcome: investigate.Outcome{
-			Action: *spec, StateBefore: e.StateBefore, StateAfter: e.StateAfter,
-			RequestIDs: e.RequestIDs, Skipped: e.Phase == investigate.PhaseSkipped,
+		s.add(a.Key, recorded{fromJournal: true, Outcome: investigate.Outcome{
+			Action: *a.Spec, StateBefore: a.StateBefore, StateAfter: a.StateAfter,
+			RequestIDs: a.RequestIDs, Skipped: a.Skipped,
 		}})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/keypivot/keypivot/elastic"
 	"github.com/keypivot/keypivot/files/journal"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/report"
@@ -83,7 +82,7 @@ func confirm(a investigate.Action, flags ActFlags, p investigate.Prompter) (inve
 func printAction(w io.Writer, a investigate.Action) {
 	o := report.ActionOptions{}
 	if a.OnKibana() {
-		o = report.ActionOptions{CallText: elastic.CallString, MaxAffects: maxAffects}
+		o = report.ActionOptions{CallText: investigate.KibanaCallText, MaxAffects: maxAffects}
 	}
 	report.WriteAction(w, a, o)
 }

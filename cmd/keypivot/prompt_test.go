@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/keypivot/keypivot/investigate"
+	"github.com/keypivot/keypivot/investigate/report"
 )
 
 // A confirmation prompt is wrapped to the terminal's width at its spaces, and the token
@@ -51,7 +52,7 @@ func TestPromptIsWrappedAndTheTokenKeptWhole(t *testing.T) {
 // A token wider than the line is not broken: it gets a line of its own.
 func TestWrapPromptNeverBreaksALongToken(t *testing.T) {
 	token := strings.Repeat("x", 50)
-	got := wrapPrompt("Type its name "+token+" to proceed: ", token, 30)
+	got := report.WrapPrompt("Type its name "+token+" to proceed: ", token, 30)
 	want := "Type its name\n" + token + "\nto proceed: "
 	if got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
