@@ -171,3 +171,34 @@ func BenchmarkBuildCase200k(b *testing.B) {
 		investigate.BuildCase(in)
 	}
 }
+
+// BenchmarkSnapshot200k measures taking a snapshot of the 200,000-event case (what the
+// workbench does with each one while a case streams in) with the Overview in front,
+// next to drawing every tab (what a snapshot cost before hidden tabs were left stale)
+// in the same run.
+func BenchmarkSnapshot200k(b *testing.B) {
+	c := bigCase(b, 200_000)
+	app := benchModel(c)
+	wb := app.wb()
+	wb.setTab(tabOverview)
+	all := func() {
+		for _, t := range wb.panes() {
+			t.show(c, wb.width)
+		}
+	}
+	start := time.Now()
+	const rounds = 5
+	for range rounds {
+		all()
+	}
+	every := time.Since(start) / rounds
+	b.ResetTimer()
+	for b.Loop() {
+		wb.setCase(c)
+	}
+	b.StopTimer()
+	per := b.Elapsed() / time.Duration(max(b.N, 1))
+	b.ReportMetric(float64(per.Microseconds())/1000, "ms/snapshot")
+	b.ReportMetric(float64(every.Microseconds())/1000, "ms/all-tabs")
+	b.ReportMetric(float64(every)/float64(max(per, 1)), "x-saved")
+}
