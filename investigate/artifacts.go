@@ -146,7 +146,7 @@ func artifactFrom(e *Event) (Artifact, bool) {
 	if !artifactMakers[e.Name] {
 		return Artifact{}, false // most events: nothing to decode
 	}
-	req, resp := decodeObject(e.Request), decodeObject(e.Response)
+	req, resp := decodeObject(e.Request()), decodeObject(e.Response())
 	// The account acted in is the one that received the call.
 	a := Artifact{EventID: e.ID, EventName: e.Name, Time: e.Time, Signer: e.Signer(), SignerARN: e.Identity.ARN, Account: firstNonEmpty(e.RecipientAccount, e.Account()), Region: e.Region}
 	principal := func(kind string) (string, string) {
@@ -277,13 +277,13 @@ func trustBefore(all []*Event, role, account string, edit *Event, lin *lineage) 
 		if e.Name != "CreateRole" && e.Name != "UpdateAssumeRolePolicy" || e.Failed() || e.Source != "iam.amazonaws.com" || lin.has(e.Signer()) || account != "" && firstNonEmpty(e.RecipientAccount, e.Account()) != account {
 			continue // a role of the same name in another account of an organisation trail
 		}
-		req := decodeObject(e.Request)
+		req := decodeObject(e.Request())
 		if req.str("roleName") != role {
 			continue
 		}
 		switch e.Name {
 		case "CreateRole":
-			doc, eventID = firstNonEmpty(req.str("assumeRolePolicyDocument"), decodedDoc(decodeObject(e.Response).str("role.assumeRolePolicyDocument"))), e.ID
+			doc, eventID = firstNonEmpty(req.str("assumeRolePolicyDocument"), decodedDoc(decodeObject(e.Response()).str("role.assumeRolePolicyDocument"))), e.ID
 		case "UpdateAssumeRolePolicy":
 			doc, eventID = req.str("policyDocument"), e.ID
 		}
@@ -351,7 +351,7 @@ func removedBy(removals []*Event, a *Artifact) string {
 		if !match {
 			continue
 		}
-		req := decodeObject(e.Request)
+		req := decodeObject(e.Request())
 		same := false
 		switch a.Kind {
 		case ArtUser, ArtLoginProfile:

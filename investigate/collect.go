@@ -23,6 +23,9 @@ type EventSet struct {
 	// later round reading the same copy again does not count it again.
 	copies map[[2]string]bool
 	dups   int
+	// slab holds new events, a block at a time: a case's events live and die together,
+	// and one allocation an event would round each up to its size class.
+	slab []Event
 }
 
 // NewEventSet returns an empty set.
@@ -51,7 +54,11 @@ func (s *EventSet) Add(batch []Event) int {
 			continue
 		}
 		s.ids[id] = e.Origin
-		s.events = append(s.events, &e)
+		if len(s.slab) == cap(s.slab) {
+			s.slab = make([]Event, 0, min(max(2*cap(s.slab), 16), 4096))
+		}
+		s.slab = append(s.slab, e)
+		s.events = append(s.events, &s.slab[len(s.slab)-1])
 		n++
 	}
 	return n
@@ -62,7 +69,8 @@ func dedupID(e *Event) string {
 	if e.ID != "" {
 		return e.ID
 	}
-	h := sha256.Sum256(e.Raw)
+	raw, _ := e.Raw() // an event without an id holds its record (DecodeRecordAt)
+	h := sha256.Sum256(raw)
 	return "sha256:" + hex.EncodeToString(h[:12])
 }
 

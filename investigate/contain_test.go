@@ -18,9 +18,9 @@ func ev(id string, minute int, signer, source, name string, req, resp map[string
 	r, _ := json.Marshal(req)
 	s, _ := json.Marshal(resp)
 	e := &investigate.Event{ID: id, Time: t0.Add(time.Duration(minute) * time.Minute), Source: source, Name: name, Region: "us-east-1",
-		Request: r, Response: s, ErrorCode: errorCode}
-	e.Identity.AccessKeyID, e.Identity.AccountID, e.Identity.UserName = signer, "111122223333", "alice"
-	e.Identity.Type = "IAMUser"
+		ErrorCode: errorCode}
+	e.SetParameters(r, s)
+	e.Identity = &investigate.Identity{AccessKeyID: signer, AccountID: "111122223333", UserName: "alice", Type: "IAMUser"}
 	return e
 }
 

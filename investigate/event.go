@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// Event is one CloudTrail record, with the fields keypivot reasons about lifted out and
-// the original record kept verbatim in Raw.
+// Event is one CloudTrail record, with the fields keypivot reasons about lifted out. The
+// record itself is held, or kept by reference and read again when asked for (Raw); the
+// parts of it the case reads are held either way (Request, Response,
+// AdditionalEventData).
 type Event struct {
 	ID           string    `json:"event_id"`
 	Time         time.Time `json:"time"`
@@ -23,21 +25,29 @@ type Event struct {
 	ErrorCode    string    `json:"error_code,omitempty"`
 	ErrorMessage string    `json:"error_message,omitempty"`
 	// ReadOnly is the record's readOnly flag; ReadOnlyKnown is false when the record had none.
-	ReadOnly         bool     `json:"read_only"`
-	ReadOnlyKnown    bool     `json:"-"`
-	RecipientAccount string   `json:"recipient_account,omitempty"`
-	Identity         Identity `json:"identity"`
-	// Request and Response are requestParameters and responseElements as recorded
-	// (responseElements is null when the call failed).
-	Request  json.RawMessage `json:"-"`
-	Response json.RawMessage `json:"-"`
-	// Raw is the whole record as it was read.
-	Raw json.RawMessage `json:"-"`
+	ReadOnly      bool `json:"read_only"`
+	ReadOnlyKnown bool `json:"-"`
+	// rawHeld says data is the whole record (else: the parameters alone).
+	rawHeld          bool
+	RecipientAccount string `json:"recipient_account,omitempty"`
+	// Identity is the record's userIdentity. Events of one caller share one Identity
+	// (DecodeRecord interns it): never change it through an event, give the event
+	// another. nil only for an event made in code without one.
+	Identity *Identity `json:"identity"`
 	// Origin says where the record was read, unique to the record within its source:
 	// "path:line" (NDJSON), "path#record N" (arrays, Records documents),
 	// "path:line#record N" (a Records document on an NDJSON line), "lookup ACCOUNT
 	// REGION", "elastic INDEX/ID", "athena QUERY row N".
 	Origin string `json:"origin,omitempty"`
+
+	// The record (eventrecord.go): data is the whole record (rawHeld), or its
+	// requestParameters, responseElements and additionalEventData one after the other;
+	// request and response are where the first two are in data; src and loc say where
+	// to read a record not held.
+	data              string
+	request, response span
+	src               RawSource
+	loc               uint64
 }
 
 // Identity is a record's userIdentity.
@@ -59,11 +69,16 @@ type Identity struct {
 }
 
 // Signer is the access key that signed the event.
-func (e *Event) Signer() string { return e.Identity.AccessKeyID }
+func (e *Event) Signer() string {
+	if e.Identity == nil {
+		return ""
+	}
+	return e.Identity.AccessKeyID
+}
 
 // Account is the account the caller belongs to, or the recipient account.
 func (e *Event) Account() string {
-	if e.Identity.AccountID != "" {
+	if e.Identity != nil && e.Identity.AccountID != "" {
 		return e.Identity.AccountID
 	}
 	return e.RecipientAccount
@@ -106,39 +121,43 @@ func (e *Event) IsWrite() bool {
 // Action is "service:EventName", the way IAM names it.
 func (e *Event) Action() string { return e.Service() + ":" + e.Name }
 
-// record is the subset of a CloudTrail record keypivot decodes.
+// record is the subset of a CloudTrail record keypivot decodes. Values that repeat from
+// event to event are interned as they are decoded (intern.go).
 type record struct {
-	EventID            string          `json:"eventID"`
-	EventTime          string          `json:"eventTime"`
-	EventSource        string          `json:"eventSource"`
-	EventName          string          `json:"eventName"`
-	EventType          string          `json:"eventType"`
-	AWSRegion          string          `json:"awsRegion"`
-	SourceIPAddress    string          `json:"sourceIPAddress"`
-	UserAgent          string          `json:"userAgent"`
-	ErrorCode          string          `json:"errorCode"`
-	ErrorMessage       string          `json:"errorMessage"`
-	ReadOnly           flexBool        `json:"readOnly"`
-	RecipientAccountID string          `json:"recipientAccountId"`
-	RequestParameters  json.RawMessage `json:"requestParameters"`
-	ResponseElements   json.RawMessage `json:"responseElements"`
-	UserIdentity       struct {
-		Type           string `json:"type"`
-		PrincipalID    string `json:"principalId"`
-		ARN            string `json:"arn"`
-		AccountID      string `json:"accountId"`
-		AccessKeyID    string `json:"accessKeyId"`
-		UserName       string `json:"userName"`
-		InvokedBy      string `json:"invokedBy"`
+	EventID            string         `json:"eventID"`
+	EventTime          string         `json:"eventTime"`
+	EventSource        internedString `json:"eventSource"`
+	EventName          internedString `json:"eventName"`
+	EventType          internedString `json:"eventType"`
+	AWSRegion          internedString `json:"awsRegion"`
+	SourceIPAddress    internedString `json:"sourceIPAddress"`
+	UserAgent          internedString `json:"userAgent"`
+	ErrorCode          internedString `json:"errorCode"`
+	ErrorMessage       internedString `json:"errorMessage"`
+	ReadOnly           flexBool       `json:"readOnly"`
+	RecipientAccountID internedString `json:"recipientAccountId"`
+	RequestParameters  rawValue       `json:"requestParameters"`
+	ResponseElements   rawValue       `json:"responseElements"`
+	// AdditionalEventData is kept with the parameters of an event that refers to its
+	// record (DecodeRecordAt).
+	AdditionalEventData rawValue `json:"additionalEventData"`
+	UserIdentity        struct {
+		Type           internedString `json:"type"`
+		PrincipalID    internedString `json:"principalId"`
+		ARN            internedString `json:"arn"`
+		AccountID      internedString `json:"accountId"`
+		AccessKeyID    internedString `json:"accessKeyId"`
+		UserName       internedString `json:"userName"`
+		InvokedBy      internedString `json:"invokedBy"`
 		SessionContext *struct {
 			Attributes struct {
 				CreationDate     string   `json:"creationDate"`
 				MFAAuthenticated flexBool `json:"mfaAuthenticated"`
 			} `json:"attributes"`
 			SessionIssuer struct {
-				Type     string `json:"type"`
-				ARN      string `json:"arn"`
-				UserName string `json:"userName"`
+				Type     internedString `json:"type"`
+				ARN      internedString `json:"arn"`
+				UserName internedString `json:"userName"`
 			} `json:"sessionIssuer"`
 		} `json:"sessionContext"`
 	} `json:"userIdentity"`
@@ -213,13 +232,44 @@ func kindOf(t reflect.Type) string {
 	return t.String()
 }
 
-// DecodeRecord turns one CloudTrail record (a JSON object) into an Event. The returned
-// Event keeps raw as its Raw field without copying it. It fails when raw is not a JSON
-// object or lacks the fields every CloudTrail record has (eventTime, eventName, eventSource).
+// DecodeRecord turns one CloudTrail record (a JSON object) into an Event that holds the
+// record: raw itself, not a copy, which the caller must not change afterwards. It fails
+// when raw is not a JSON object or lacks the fields every CloudTrail record has
+// (eventTime, eventName, eventSource).
 func DecodeRecord(raw []byte) (Event, error) {
-	var r record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return Event{}, fmt.Errorf("not a CloudTrail record: %w", jsonErr(err))
+	e, r, err := decodeRecord(raw)
+	if err != nil {
+		return Event{}, err
+	}
+	if err := e.holdRecord(raw, r.RequestParameters, r.ResponseElements); err != nil {
+		return Event{}, fmt.Errorf("not a CloudTrail record: %w", err)
+	}
+	return e, nil
+}
+
+// DecodeRecordAt is DecodeRecord for a record src can read again at loc: the Event keeps
+// that reference and the record's parameters, not the record, and raw may be reused
+// once it returns. A record without an eventID is held all the same (a copy): nothing
+// else would tell, when it is read again, that it is still the record decoded.
+func DecodeRecordAt(raw []byte, src RawSource, loc uint64) (Event, error) {
+	e, r, err := decodeRecord(raw)
+	if err != nil {
+		return Event{}, err
+	}
+	if e.ID == "" || src == nil {
+		return DecodeRecord(bytes.Clone(raw))
+	}
+	if err := e.referRecord(src, loc, r); err != nil {
+		return Event{}, fmt.Errorf("not a CloudTrail record: %w", err)
+	}
+	return e, nil
+}
+
+// decodeRecord decodes raw's fields; the record itself is left to the caller to keep.
+func decodeRecord(raw []byte) (Event, *record, error) {
+	r := new(record)
+	if err := json.Unmarshal(raw, r); err != nil {
+		return Event{}, nil, fmt.Errorf("not a CloudTrail record: %w", jsonErr(err))
 	}
 	var missing []string
 	if r.EventTime == "" {
@@ -232,49 +282,47 @@ func DecodeRecord(raw []byte) (Event, error) {
 		missing = append(missing, "eventSource")
 	}
 	if len(missing) > 0 {
-		return Event{}, fmt.Errorf("not a CloudTrail record: no %s", strings.Join(missing, ", "))
+		return Event{}, nil, fmt.Errorf("not a CloudTrail record: no %s", strings.Join(missing, ", "))
 	}
 	t, err := time.Parse(time.RFC3339, r.EventTime)
 	if err != nil {
-		return Event{}, fmt.Errorf("eventTime %q is not an RFC 3339 time", r.EventTime)
+		return Event{}, nil, fmt.Errorf("eventTime %q is not an RFC 3339 time", r.EventTime)
 	}
 	e := Event{
 		ID:               r.EventID,
 		Time:             t.UTC(),
-		Source:           r.EventSource,
-		Name:             r.EventName,
-		Type:             r.EventType,
-		Region:           r.AWSRegion,
-		SourceIP:         r.SourceIPAddress,
-		UserAgent:        r.UserAgent,
-		ErrorCode:        r.ErrorCode,
-		ErrorMessage:     r.ErrorMessage,
+		Source:           string(r.EventSource),
+		Name:             string(r.EventName),
+		Type:             string(r.EventType),
+		Region:           string(r.AWSRegion),
+		SourceIP:         string(r.SourceIPAddress),
+		UserAgent:        string(r.UserAgent),
+		ErrorCode:        string(r.ErrorCode),
+		ErrorMessage:     string(r.ErrorMessage),
 		ReadOnly:         r.ReadOnly.Value,
 		ReadOnlyKnown:    r.ReadOnly.Known,
-		RecipientAccount: r.RecipientAccountID,
-		Request:          nullToNil(r.RequestParameters),
-		Response:         nullToNil(r.ResponseElements),
-		Raw:              raw,
-		Identity: Identity{
-			Type:        r.UserIdentity.Type,
-			ARN:         r.UserIdentity.ARN,
-			AccountID:   r.UserIdentity.AccountID,
-			UserName:    r.UserIdentity.UserName,
-			PrincipalID: r.UserIdentity.PrincipalID,
-			AccessKeyID: r.UserIdentity.AccessKeyID,
-			InvokedBy:   r.UserIdentity.InvokedBy,
-		},
+		RecipientAccount: string(r.RecipientAccountID),
+	}
+	id := Identity{
+		Type:        string(r.UserIdentity.Type),
+		ARN:         string(r.UserIdentity.ARN),
+		AccountID:   string(r.UserIdentity.AccountID),
+		UserName:    string(r.UserIdentity.UserName),
+		PrincipalID: string(r.UserIdentity.PrincipalID),
+		AccessKeyID: string(r.UserIdentity.AccessKeyID),
+		InvokedBy:   string(r.UserIdentity.InvokedBy),
 	}
 	if sc := r.UserIdentity.SessionContext; sc != nil {
-		e.Identity.IssuerType = sc.SessionIssuer.Type
-		e.Identity.IssuerARN = sc.SessionIssuer.ARN
-		e.Identity.IssuerUserName = sc.SessionIssuer.UserName
-		e.Identity.MFA = sc.Attributes.MFAAuthenticated.Value
+		id.IssuerType = string(sc.SessionIssuer.Type)
+		id.IssuerARN = string(sc.SessionIssuer.ARN)
+		id.IssuerUserName = string(sc.SessionIssuer.UserName)
+		id.MFA = sc.Attributes.MFAAuthenticated.Value
 		if ct, err := time.Parse(time.RFC3339, sc.Attributes.CreationDate); err == nil {
-			e.Identity.SessionCreated = ct.UTC()
+			id.SessionCreated = ct.UTC()
 		}
 	}
-	return e, nil
+	e.Identity = internIdentity(id)
+	return e, r, nil
 }
 
 func nullToNil(m json.RawMessage) json.RawMessage {

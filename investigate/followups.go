@@ -2,12 +2,14 @@ package investigate
 
 import "strings"
 
-// KeyPairFrom reads the key pair a CreateKeyPair or ImportKeyPair event made (or tried to).
+// KeyPairFrom reads the key pair a CreateKeyPair or ImportKeyPair event made (or tried
+// to), with the caller's address and principal; its network, first-ness and the
+// CreateKeyPair rule's verdict come with the case (keypair_network.go).
 func KeyPairFrom(e *Event) (KeyPair, bool) {
 	if e.Source != "ec2.amazonaws.com" || (e.Name != "CreateKeyPair" && e.Name != "ImportKeyPair") {
 		return KeyPair{}, false
 	}
-	req, resp := decodeObject(e.Request), decodeObject(e.Response)
+	req, resp := decodeObject(e.Request()), decodeObject(e.Response())
 	kp := KeyPair{
 		Name:        firstNonEmpty(req.str("keyName"), resp.str("keyName")),
 		ID:          resp.str("keyPairId"),
@@ -19,6 +21,8 @@ func KeyPairFrom(e *Event) (KeyPair, bool) {
 		Time:        e.Time,
 		Signer:      e.Signer(),
 		ErrorCode:   e.ErrorCode,
+		SourceIP:    e.SourceIP,
+		Principal:   principalOf(e),
 	}
 	return kp, kp.Name != ""
 }
@@ -28,7 +32,7 @@ func LaunchFrom(e *Event) (Launch, bool) {
 	if e.Source != "ec2.amazonaws.com" || e.Name != "RunInstances" {
 		return Launch{}, false
 	}
-	req, resp := decodeObject(e.Request), decodeObject(e.Response)
+	req, resp := decodeObject(e.Request()), decodeObject(e.Response())
 	l := Launch{
 		EventID:      e.ID,
 		Time:         e.Time,

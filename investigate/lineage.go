@@ -60,7 +60,7 @@ func CreatedKeyFrom(e *Event) (CreatedKey, bool) {
 	if e.Name != "CreateAccessKey" || e.Source != "iam.amazonaws.com" || e.Failed() {
 		return CreatedKey{}, false
 	}
-	req, resp := decodeObject(e.Request), decodeObject(e.Response)
+	req, resp := decodeObject(e.Request()), decodeObject(e.Response())
 	id := resp.str("accessKey.accessKeyId")
 	if _, err := ParseAccessKeyID(id); err != nil {
 		return CreatedKey{}, false

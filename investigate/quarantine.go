@@ -106,7 +106,7 @@ func buildQuarantine(all []*Event, user string, live *OwnerInfo) *Quarantine {
 		if e.Name != "AttachUserPolicy" || e.Source != "iam.amazonaws.com" || e.Failed() || user == "" {
 			continue
 		}
-		req := decodeObject(e.Request)
+		req := decodeObject(e.Request())
 		arn := req.str("policyArn")
 		if !IsQuarantinePolicy(arn) || req.str("userName") != user {
 			continue
@@ -116,7 +116,7 @@ func buildQuarantine(all []*Event, user string, live *OwnerInfo) *Quarantine {
 	if q != nil {
 		for _, e := range all {
 			if e.Name == "DetachUserPolicy" && e.Source == "iam.amazonaws.com" && !e.Failed() && e.Time.After(q.Time) {
-				req := decodeObject(e.Request)
+				req := decodeObject(e.Request())
 				if req.str("policyArn") == q.PolicyARN && req.str("userName") == user {
 					q.RemovedBy = e.ID
 				}

@@ -19,7 +19,7 @@ func RoleHistoryRole(e *Event) string {
 	if e.Source != "iam.amazonaws.com" || !slices.Contains(RoleHistoryEvents, e.Name) {
 		return ""
 	}
-	return decodeObject(e.Request).str("roleName")
+	return decodeObject(e.Request()).str("roleName")
 }
 
 // RolesEdited returns the roles whose trust policy one of keys changed: the roles of

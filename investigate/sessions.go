@@ -24,12 +24,12 @@ func IssuedSession(e *Event) (s Session, ok bool) {
 	if !IssuesSession(e) {
 		return Session{}, false
 	}
-	resp := decodeObject(e.Response)
+	resp := decodeObject(e.Response())
 	key := resp.str("credentials.accessKeyId")
 	if !IsSessionKey(key) {
 		return Session{}, false
 	}
-	req := decodeObject(e.Request)
+	req := decodeObject(e.Request())
 	s = Session{
 		AccessKeyID:   key,
 		IssuedBy:      e.Name,

@@ -41,9 +41,15 @@ type detailView struct {
 // eventJSON is the record as an analyst copies it: indented, its secrets redacted (the
 // session token and secret key of an AssumeRole or GetSessionToken answer, passwords),
 // with every character that could act on a terminal written as a JSON escape (the same
-// string once decoded).
+// string once decoded). A record that can no longer be read gives a JSON object whose
+// "error" says so, never an empty copy.
 func eventJSON(e *investigate.Event) []byte {
-	raw := sanitize.RedactRecord(e.Raw)
+	raw, err := e.Raw()
+	if err != nil {
+		b, _ := json.MarshalIndent(map[string]string{"eventID": e.ID, "error": unreadableRecord(e, err)}, "", "  ")
+		return sanitize.JSON(b)
+	}
+	raw = sanitize.RedactRecord(raw)
 	var out bytes.Buffer
 	if err := json.Indent(&out, raw, "", "  "); err != nil {
 		// Not JSON (should not happen for a decoded record): show it as read.
@@ -95,10 +101,29 @@ func (d *detailView) show(i int) {
 		for _, l := range d.links {
 			head += "\n" + l.what + " (L copies it): " + l.url
 		}
-		d.body = sanitize.Multiline(head + "\n\n" + string(prettyJSON(sanitize.RedactRecord(e.Raw))))
+		d.body = sanitize.Multiline(head + "\n\n" + recordText(e))
 	}
 	d.list.offset = 0
 	d.wrap()
+}
+
+// recordText is the event's record, pretty-printed and redacted, or why it can no
+// longer be read (a record kept by reference, read again from its file).
+func recordText(e *investigate.Event) string {
+	raw, err := e.Raw()
+	if err != nil {
+		return unreadableRecord(e, err)
+	}
+	return string(prettyJSON(sanitize.RedactRecord(raw)))
+}
+
+// unreadableRecord says that e's record can no longer be read, where and why.
+func unreadableRecord(e *investigate.Event, err error) string {
+	where := e.Origin
+	if where == "" {
+		where = "its source"
+	}
+	return fmt.Sprintf("record no longer readable at %s: %v", sanitize.Redact(where), err)
 }
 
 func prettyJSON(raw []byte) []byte {

@@ -79,7 +79,8 @@ func TestAllEventsFoundAcrossRegionsUnderThrottling(t *testing.T) {
 		t.Errorf("%d batches: events must stream page by page (want at least %d)", got.Batches, len(regions)*3)
 	}
 	for _, e := range got.Items {
-		if e.Signer() != key || !strings.HasPrefix(e.Origin, "lookup ") || len(e.Raw) == 0 {
+		raw, err := e.Raw()
+		if e.Signer() != key || !strings.HasPrefix(e.Origin, "lookup ") || err != nil || len(raw) == 0 {
 			t.Fatalf("event %s: signer %s origin %q", e.ID, e.Signer(), e.Origin)
 		}
 	}

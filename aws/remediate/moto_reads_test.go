@@ -152,7 +152,7 @@ func requestParam(t *testing.T, events []*investigate.Event, name, param string)
 			continue
 		}
 		var req map[string]any
-		if err := json.Unmarshal(e.Request, &req); err != nil {
+		if err := json.Unmarshal(e.Request(), &req); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if s, ok := req[param].(string); ok && s != "" {

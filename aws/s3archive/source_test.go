@@ -228,7 +228,7 @@ func testPivot(t *testing.T, rec *recorder, m trailgen.Manifest) {
 		}
 		if e.Name == "RunInstances" {
 			launches++
-			if e.Region == m.Attack.Decoy.Region && strings.Contains(string(e.Raw), `"keyName":"`+m.Attack.Decoy.Name+`"`) && !want[e.Signer()] {
+			if e.Region == m.Attack.Decoy.Region && strings.Contains(string(e.Request()), `"keyName":"`+m.Attack.Decoy.Name+`"`) && !want[e.Signer()] {
 				t.Errorf("decoy launch %s in %s followed", e.ID, e.Region)
 			}
 		}

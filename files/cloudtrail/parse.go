@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,6 +122,9 @@ func (w *worker) parse(f *File, open Opener, m *Matcher, emit func([]investigate
 	}
 	w.facts.reset()
 	p := &parser{name: f.Path, base: f.Path, m: m, emit: emit, w: w, limit: limit, places: f.Layout == nil}
+	if reopenable(f) {
+		p.src = &fileRecords{file: File{Path: f.Path, Size: f.Size}, open: open, limit: limit}
+	}
 	p.run(open, f, idx)
 	p.flush()
 	if p.extra > 0 {
@@ -150,11 +154,23 @@ type parser struct {
 	places, perRecord, notTrail bool
 
 	// Naming: base is the file's name, or "name:LINE" while the records of a Records
-	// document on an NDJSON line are read; recNo numbers the records of arrays and
-	// documents (from 1); valueLine and onLine name top-level values by their line.
+	// document on an NDJSON line are read (baseLine is that LINE); recNo numbers the
+	// records of arrays and documents (from 1); valueLine and onLine name top-level
+	// values by their line.
 	base              string
+	baseLine          int
 	recNo             int
 	valueLine, onLine int
+
+	// src reads the file's records again for the events that keep them by reference
+	// (nil: events hold their records).
+	src *fileRecords
+	// Reading one record again (rawsource.go): want is its place (recordLoc), found the
+	// record once read; stop ends the reading there.
+	finding bool
+	want    uint64
+	found   []byte
+	stop    bool
 }
 
 // place names a record: its line (NDJSON and other top-level values), its index in an
@@ -303,6 +319,10 @@ func (p *parser) run(open Opener, f *File, idx *Index) {
 		p.notTrail = true
 		return
 	}
+	if p.finding {
+		p.parseBuffer(readErr != nil)
+		return
+	}
 	// What the records cover, matched or not: one more search over bytes in cache.
 	p.w.facts.scanTimes(p.buf)
 	if p.places {
@@ -347,6 +367,9 @@ func (p *parser) parseBuffer(truncated bool) {
 			p.w.spans = spans
 			for i, s := range spans {
 				p.record(p.buf[s.start:s.end], int64(s.end-s.start), place{rec: i + 1}, true)
+				if p.stop {
+					return
+				}
 			}
 			return
 		}
@@ -442,6 +465,9 @@ func (p *parser) values(s *jsonstream.Stream, truncated bool) {
 				return
 			}
 			p.record(raw, size, at, false)
+			if p.stop {
+				return
+			}
 		default:
 			p.problem(p.at(place{line: line}), "invalid JSON: %q where a record should start; the rest of the line is skipped", printable(s.Head(16), 16))
 			s.SkipLine()
@@ -507,7 +533,7 @@ func (p *parser) array(s *jsonstream.Stream, truncated bool) bool {
 			return false
 		}
 		p.record(raw, size, at, false)
-		return true
+		return !p.stop
 	})
 }
 
@@ -563,7 +589,7 @@ func (p *parser) lines(s *jsonstream.Stream, truncated bool) {
 				p.line(t, lineNo)
 			}
 		}
-		if last {
+		if last || p.stop {
 			return
 		}
 	}
@@ -575,11 +601,11 @@ func (p *parser) line(raw []byte, line int) {
 	case "Records", "Events":
 		if raw[0] == '{' {
 			base, recNo := p.base, p.recNo
-			p.base, p.recNo = p.at(place{line: line}), 0
+			p.base, p.baseLine, p.recNo = p.at(place{line: line}), line, 0
 			sub := jsonstream.FromBytes(raw, p.limit)
 			sub.Peek()
 			p.document(sub, false)
-			p.base, p.recNo = base, recNo
+			p.base, p.baseLine, p.recNo = base, 0, recNo
 			return
 		}
 	}
@@ -681,6 +707,16 @@ func printable(b []byte, n int) string {
 // checked says raw is known to be valid JSON; other records the matcher rules out are
 // validated, so that a damaged record is reported whether or not it holds the key.
 func (p *parser) record(raw []byte, size int64, at place, checked bool) {
+	if p.finding {
+		if loc, ok := p.recordLoc(at); ok && loc == p.want && raw != nil {
+			rec, fresh := recordBytes(raw)
+			if !fresh {
+				rec = bytes.Clone(rec)
+			}
+			p.found, p.stop = rec, true
+		}
+		return
+	}
 	if raw == nil || size > int64(p.limit) {
 		p.tooLarge(at, size)
 		return
@@ -703,21 +739,50 @@ func (p *parser) record(raw []byte, size int64, at place, checked bool) {
 
 var cloudTrailEventKey = []byte(`"CloudTrailEvent"`)
 
-func (p *parser) decode(raw []byte, at place) {
-	var rec []byte
+// recordBytes is the CloudTrail record raw holds: raw itself, or, for a LookupEvents
+// result, the record in its CloudTrailEvent string (fresh: a copy of its own).
+func recordBytes(raw []byte) (rec []byte, fresh bool) {
 	if bytes.Contains(raw, cloudTrailEventKey) {
-		// A LookupEvents result: the record is a JSON string inside it.
 		var le struct {
 			CloudTrailEvent *string `json:"CloudTrailEvent"`
 		}
 		if err := json.Unmarshal(raw, &le); err == nil && le.CloudTrailEvent != nil {
-			rec = []byte(*le.CloudTrailEvent)
+			return []byte(*le.CloudTrailEvent), true
 		}
 	}
-	if rec == nil {
-		rec = bytes.Clone(raw) // raw may alias a pooled buffer
+	return raw, false
+}
+
+// recordLoc is a record's place as RawSource's loc: the line it is on, or the line of
+// the NDJSON line whose Records document holds it, and its index in an array or a
+// document (or among the values on its line). ok is false past 2^32 lines or records.
+func (p *parser) recordLoc(at place) (uint64, bool) {
+	line := at.line
+	if line == 0 {
+		line = p.baseLine
 	}
-	e, err := investigate.DecodeRecord(rec)
+	if line < 0 || at.rec < 0 || line > math.MaxUint32 || at.rec > math.MaxUint32 {
+		return 0, false
+	}
+	return uint64(line)<<32 | uint64(at.rec), true
+}
+
+func (p *parser) decode(raw []byte, at place) {
+	rec, fresh := recordBytes(raw)
+	var (
+		e   investigate.Event
+		err error
+	)
+	if loc, ok := p.recordLoc(at); ok && p.src != nil {
+		// The event keeps where its record is, not the record: raw may alias a pooled
+		// buffer, and is not kept.
+		e, err = investigate.DecodeRecordAt(rec, p.src, loc)
+	} else {
+		if !fresh {
+			rec = bytes.Clone(rec) // raw may alias a pooled buffer
+		}
+		e, err = investigate.DecodeRecord(rec)
+	}
 	if err != nil {
 		p.problem(p.at(at), "%v", err)
 		return

@@ -165,7 +165,7 @@ func TestLargeRecordsAndLargeFiles(t *testing.T) {
 	big := strings.Repeat("x", 6<<20) // a 6 MB request parameter
 	rec := record("big", testKey, `"requestParameters":{"policyDocument":"`+big+`"}`)
 	s := scanDir(t, map[string][]byte{"big.json": []byte(`{"Records":[` + rec + `]}`)}, q(testKey))
-	if len(s.events) != 1 || len(s.problems) > 0 || len(s.events[0].Request) < 6<<20 {
+	if len(s.events) != 1 || len(s.problems) > 0 || len(s.events[0].Request()) < 6<<20 {
 		t.Fatalf("events %d problems %v", len(s.events), s.problems)
 	}
 }

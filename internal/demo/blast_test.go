@@ -216,15 +216,15 @@ func TestLambdaFunctionHasItsRealShape(t *testing.T) {
 		if e.Name != "CreateFunction20150331" {
 			continue
 		}
-		if e.Source != "lambda.amazonaws.com" || e.Region+"/"+lambdaFunction != ds.Facts.Function || !strings.Contains(string(e.Request), `"functionName":"`+lambdaFunction+`"`) {
-			t.Errorf("CreateFunction20150331 %s in %s: %s", e.Source, e.Region, e.Request)
+		if e.Source != "lambda.amazonaws.com" || e.Region+"/"+lambdaFunction != ds.Facts.Function || !strings.Contains(string(e.Request()), `"functionName":"`+lambdaFunction+`"`) {
+			t.Errorf("CreateFunction20150331 %s in %s: %s", e.Source, e.Region, e.Request())
 		}
 		if e.Failed() {
 			failed++
 			continue
 		}
-		if !strings.Contains(string(e.Response), `"functionArn":"arn:aws:lambda:`+lambdaRegion+`:`+prodAccount+`:function:`+lambdaFunction+`"`) {
-			t.Errorf("response %s", e.Response)
+		if !strings.Contains(string(e.Response()), `"functionArn":"arn:aws:lambda:`+lambdaRegion+`:`+prodAccount+`:function:`+lambdaFunction+`"`) {
+			t.Errorf("response %s", e.Response())
 		}
 		ok++
 	}
