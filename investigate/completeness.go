@@ -419,6 +419,10 @@ func describeSearched(r SourceReport) string {
 	if s := namedList("region", reg); s != "" {
 		parts = append(parts, s)
 	}
+	// Files the key index skipped were searched through it: the negative says so.
+	if s := r.Index.SkippedText(); s != "" {
+		parts = append(parts, s)
+	}
 	return strings.Join(parts, ", ")
 }
 

@@ -193,6 +193,8 @@ type SourceReport struct {
 	// Accounts and AWSRegions are the accounts and regions whose records were searched.
 	Accounts   []string `json:"accounts,omitempty"`
 	AWSRegions []string `json:"aws_regions,omitempty"`
+	// Index says how an archive's key index kept on disk served the search (nil: none).
+	Index *IndexUse `json:"index,omitempty"`
 }
 
 // Skip counts the inputs a source left out for one reason.
@@ -282,6 +284,7 @@ func (r *SourceReport) Merge(o SourceReport) {
 	r.Span = r.Span.Union(o.Span)
 	r.Accounts = appendUnique(r.Accounts, o.Accounts...)
 	r.AWSRegions = appendUnique(r.AWSRegions, o.AWSRegions...)
+	r.Index = r.Index.Merge(o.Index)
 }
 
 func mergeRegions(a, b []RegionStatus) []RegionStatus {

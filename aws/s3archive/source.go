@@ -9,8 +9,9 @@
 // objects and the folders left out by the window or the scope are counted in the report
 // by reason. Objects are fetched in parallel and parsed by the local parser
 // (cloudtrail.ScanListing), which keeps an index of what it read so that a pivot's later
-// rounds fetch only the objects that can hold the new keys; the listing they share learns
-// which objects without an extension are no log, so that they are fetched once.
+// rounds fetch only the objects that can hold the new keys (with an IndexStore, later runs
+// too: objects answer by their ETag and size, index.go builds it ahead); the listing they
+// share learns which objects without an extension are no log, so that they are fetched once.
 //
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal. It reads object bodies
@@ -65,6 +66,10 @@ type Source struct {
 	// MaxRecordBytes bounds the size of one record (0: cloudtrail.DefaultMaxRecordBytes):
 	// a larger record is reported with its object and place, and never held whole.
 	MaxRecordBytes int
+	// IndexStore, when set, keeps the archive's key index on disk between runs (files
+	// answer by their ETag and size: an object overwritten is read again); otherwise it
+	// serves this run only.
+	IndexStore *cloudtrail.IndexStore
 
 	indexOnce sync.Once
 	index     *cloudtrail.Index
@@ -132,7 +137,13 @@ func ParseURL(spec string) (bucket, prefix string, err error) {
 func (s *Source) Name() string { return "s3://" + s.Bucket + "/" + s.Prefix }
 
 func (s *Source) idx() *cloudtrail.Index {
-	s.indexOnce.Do(func() { s.index = &cloudtrail.Index{} })
+	s.indexOnce.Do(func() {
+		if s.IndexStore == nil {
+			s.index = &cloudtrail.Index{}
+			return
+		}
+		s.index = s.IndexStore.Open(s.Name())
+	})
 	return s.index
 }
 
@@ -146,13 +157,10 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 		rep.Elapsed = time.Since(start)
 		return rep, err
 	}
-	workers := s.Workers
-	if workers <= 0 {
-		workers = max(16, 8*runtime.GOMAXPROCS(0))
-	}
 	// The scan tells the objects without an extension by their content as it reads them;
 	// the listing learns what they are, and is reported as a listing that had told them.
-	r, learned := cloudtrail.ScanListing(ctx, *l, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: workers, Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
+	r, learned := cloudtrail.ScanListing(ctx, *l, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: s.workers(), Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
+	s.idx().Keep(&r)
 	s.keep(l, &learned)
 	learned.Report(&rep) // every round reports what the listing left out
 	rep.Problems = append(rep.Problems, learned.Problems...)
@@ -163,6 +171,14 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	rep.Source, rep.Kind = s.Name(), "cloudtrail-s3"
 	rep.Elapsed = time.Since(start)
 	return rep, ctx.Err()
+}
+
+// workers is how many objects are fetched at once.
+func (s *Source) workers() int {
+	if s.Workers > 0 {
+		return s.Workers
+	}
+	return max(16, 8*runtime.GOMAXPROCS(0))
 }
 
 // opener fetches one object; the SDK's retryer covers failures before the body arrives,

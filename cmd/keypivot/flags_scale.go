@@ -46,6 +46,9 @@ type ScaleFlags struct {
 	// MaxRecordSize bounds one record of a trail or alert file: a larger one is reported
 	// (file and record) and streamed past, never held whole.
 	MaxRecordSize ByteSize `name:"max-record-size" placeholder:"SIZE" default:"64MiB" help:"Largest single record read from a trail or alert file (64MiB, 512MB, ...); a larger one is reported and skipped."`
+	// Index and CacheDir: the key index kept per archive (cmd_index.go).
+	Index    bool   `name:"index" negatable:"" default:"true" help:"Keep a key index per trail archive (local or S3) in the cache directory: a later pivot over the same archive reads only the files that can hold its keys, and those new or changed (--no-index reads every file)."`
+	CacheDir string `name:"cache-dir" env:"KEYPIVOT_CACHE_DIR" placeholder:"DIR" help:"Where key indexes are kept, in DIR/index (default: $XDG_CACHE_HOME/keypivot/index, ~/.cache/keypivot/index)."`
 
 	AthenaWorkgroup string `name:"athena-workgroup" placeholder:"NAME" default:"primary" help:"Athena workgroup for --trail athena://DB.TABLE."`
 	AthenaOutput    string `name:"athena-output" placeholder:"s3://BUCKET/PREFIX/" help:"Where Athena writes query results (default: the workgroup's setting)."`

@@ -47,6 +47,7 @@ type CLI struct {
 	Undo       UndoCmd       `cmd:"" help:"Undo a completed action of the journal (after you type the key id)."`
 	Alerts     AlertsCmd     `cmd:"" help:"Write back to Kibana: acknowledge, close or reopen the key's Elastic alerts, or open a case (after you type the key id)."`
 	Watch      WatchCmd      `cmd:"" help:"After containment, watch for any use of a key, its child keys and its sessions after the cut-off."`
+	Index      IndexCmd      `cmd:"" help:"Build the key index of a trail archive (a folder or s3://BUCKET/PREFIX): later pivots over it read only the files that can hold their keys."`
 	Version    VersionCmd    `cmd:"" help:"Print the version."`
 }
 

@@ -23,7 +23,7 @@ func openTrailFiles(b *builder, spec string) (investigate.EventSource, error) {
 		return nil, err
 	}
 	return &cloudtrail.FileSource{Paths: []string{spec}, Workers: b.g.Workers, Accounts: accounts, Regions: regions,
-		MaxRecordBytes: int(b.g.MaxRecordSize), OnProgress: b.scanProgress(spec)}, nil
+		MaxRecordBytes: int(b.g.MaxRecordSize), OnProgress: b.scanProgress(spec), IndexStore: b.g.indexStore()}, nil
 }
 
 // openAlertFiles opens an --alerts value no other kind claims: a local alert export file

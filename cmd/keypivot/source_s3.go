@@ -21,7 +21,7 @@ func openS3Archive(b *builder, spec string) (investigate.EventSource, error) {
 		return nil, err
 	}
 	src := &s3archive.Source{Client: s3archive.NewClient(b.ctx, s.Config, bucket), Bucket: bucket, Prefix: prefix,
-		Workers: b.g.Workers, Accounts: accounts, Regions: regions, MaxRecordBytes: int(b.g.MaxRecordSize)}
+		Workers: b.g.Workers, Accounts: accounts, Regions: regions, MaxRecordBytes: int(b.g.MaxRecordSize), IndexStore: b.g.indexStore()}
 	src.OnProgress = b.scanProgress(spec)
 	return src, nil
 }

@@ -36,6 +36,9 @@ type FileSource struct {
 	// MaxRecordBytes bounds the size of one record (0: DefaultMaxRecordBytes); see
 	// ScanOptions.
 	MaxRecordBytes int
+	// IndexStore, when set, keeps the source's key index on disk between runs
+	// (index_store.go); otherwise it serves this run only.
+	IndexStore *IndexStore
 
 	indexOnce sync.Once
 	index     *Index
@@ -92,7 +95,7 @@ func (s *FileSource) Name() string { return "trail:" + strings.Join(s.Paths, ","
 
 // Index is the source's index of files already read, shared by its passes.
 func (s *FileSource) Index() *Index {
-	s.indexOnce.Do(func() { s.index = &Index{} })
+	s.indexOnce.Do(func() { s.index = s.openIndex() })
 	return s.index
 }
 
@@ -283,6 +286,7 @@ func (s *FileSource) Events(ctx context.Context, q investigate.EventQuery, sink 
 		r, l = ScanListing(ctx, l, q, func(name string) Opener {
 			return func() (io.ReadCloser, error) { return openLocal(name) }
 		}, sink, ScanOptions{Workers: s.Workers, Progress: s.OnProgress, Index: s.Index(), MaxRecordBytes: s.MaxRecordBytes})
+		s.Index().Keep(&r)
 		s.keep(sc, q.Pivot, l)
 	}
 	rep := investigate.SourceReport{Source: s.Name(), Kind: "cloudtrail-files", Problems: l.Problems}
@@ -400,6 +404,7 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		events    atomic.Int64
 		fromIndex atomic.Int64
 		ruledOut  atomic.Int64
+		indexed   indexTally
 		searched  atomic.Int64
 		lastProg  atomic.Int64
 		start     = time.Now()
@@ -435,8 +440,11 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 		events.Add(int64(len(b)))
 		sink(b)
 	}
-	jobs := make(chan int)
+	// Workers claim files in order from a shared counter. Handing each file over an
+	// unbuffered channel parked a worker per file until the feeding goroutine ran again:
+	// a fifth to a quarter of a scan of small files on two cores (BenchmarkArchive).
 	var (
+		next  atomic.Int64
 		wg    sync.WaitGroup
 		cover []*coverage
 	)
@@ -446,7 +454,11 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 			cov := &coverage{}
 			// Idle buffers of all workers stay within half the budget.
 			w.retain = int(min(max(budget/int64(2*workers), 1<<20), retainBuffer))
-			for i := range jobs {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) || ctx.Err() != nil {
+					break
+				}
 				f := &files[i]
 				var (
 					sp *shapeProblem
@@ -459,7 +471,7 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 					ruledOut.Add(1)
 					searched.Add(1)
 					cov.add(layoutSpan(f.Layout), f.Layout, nil, nil)
-				case indexRulesOut(opts.Index, f, m, &t):
+				case indexed.rulesOut(opts.Index, f, m, &t):
 					fromIndex.Add(1)
 					searched.Add(1)
 					cov.add(t.span, f.Layout, t.accounts, t.regions)
@@ -511,22 +523,13 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 			mu.Unlock()
 		})
 	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		jobs <- i
-	}
-	close(jobs)
 	wg.Wait()
 	report(true)
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Where < problems[j].Where })
 	rep.Problems = problems
 	rep.Files = int(searched.Load())
 	fillCoverage(&rep, cover)
-	if n := fromIndex.Load(); n > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d of %s answered from the index of an earlier pass without reading them", describeQuery(q), n, investigate.Plural(len(files), "file")))
-	}
+	indexed.report(&rep, opts.Index, q, len(files))
 	if n := ruledOut.Load(); n > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %s outside the key pairs' regions not read", describeQuery(q), investigate.Plural(int(n), "file")))
 	}
@@ -536,18 +539,6 @@ func scanFiles(ctx context.Context, files []File, q investigate.EventQuery, open
 	}
 	sort.Slice(sniffs, func(i, j int) bool { return sniffs[i].index < sniffs[j].index })
 	return rep, sniffs
-}
-
-// indexRulesOut reports whether the index rules f out; out receives the file's indexed
-// tokens then, so that a file answered from the index is reported as when it was read
-// (its shape problem) and still says what it covers.
-func indexRulesOut(x *Index, f *File, m *Matcher, out **Tokens) bool {
-	t, ok := x.lookup(f)
-	if !ok || m.MayMatchTokens(t) {
-		return false
-	}
-	*out = t
-	return true
 }
 
 func describeQuery(q investigate.EventQuery) string {

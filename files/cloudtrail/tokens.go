@@ -2,7 +2,6 @@ package cloudtrail
 
 import (
 	"bytes"
-	"hash/maphash"
 	"slices"
 )
 
@@ -28,11 +27,11 @@ type Tokens struct {
 	accounts, regions []string
 }
 
-var tokenSeed = maphash.MakeSeed()
+// hashToken and hashString are stableHash (keyhash.go): the same in every process, so
+// that an index kept on disk answers a later run.
+func hashToken(b []byte) uint64 { return stableHash(b) }
 
-func hashToken(b []byte) uint64 { return maphash.Bytes(tokenSeed, b) }
-
-func hashString(s string) uint64 { return maphash.String(tokenSeed, s) }
+func hashString(s string) uint64 { return stableHash(s) }
 
 var (
 	iaNeedle      = []byte("IA")
