@@ -30,6 +30,9 @@ type TrailSource struct {
 	index string
 	// populated is set once the index is known to hold documents.
 	populated atomic.Bool
+	// Networks, when set, keeps the autonomous system the ingest pipeline's enrichment
+	// gave each address (source.as.number, source.as.organization.name).
+	Networks *investigate.ObservedNetworks
 }
 
 // TrailSource returns the source of the configured CloudTrail index pattern.
@@ -86,6 +89,8 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 				continue
 			}
 			ev.Origin = "elastic " + where
+			asn, _ := alertdoc.Doc(doc).Float("source.as.number")
+			s.Networks.Observe(ev.SourceIP, asn, alertdoc.Doc(doc).Str("source.as.organization.name"))
 			batch = append(batch, ev)
 		}
 		if len(batch) > 0 {
@@ -176,7 +181,7 @@ func (s *TrailSource) query(q investigate.EventQuery) (map[string]any, bool) {
 // trailSourceFields are the fields recordFromIntegration reads.
 var trailSourceFields = []string{
 	"@timestamp", "event.*", "aws.cloudtrail.*", "cloud.account.id", "cloud.region",
-	"source.address", "source.ip", "user_agent.original", "user.name", "user.id", "tags", "file.path",
+	"source.address", "source.ip", "source.as.number", "source.as.organization.name", "user_agent.original", "user.name", "user.id", "tags", "file.path",
 }
 
 // recordInfo says what recordFromIntegration noticed.

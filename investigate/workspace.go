@@ -60,6 +60,9 @@ type Workspace struct {
 	Now func() time.Time
 	// Describe names the sources and the AWS profile/region in use, for headers.
 	Describe string
+	// Networks are where the networks of a case's addresses are learned, besides its
+	// alerts (network.go).
+	Networks NetworkOptions
 }
 
 // CurrentTime is the workspace's clock: the demo's fixed "now", or the real time.
@@ -205,6 +208,7 @@ func (w *Workspace) Investigate(ctx context.Context, keyID AccessKeyID, interval
 			Key: keyID, Events: set.Events(), Alerts: slices.Clone(alerts), Reports: reports, Searching: searching,
 			AlertReports: slices.Clone(alertReports), Duplicates: set.Duplicates(), Owner: owner, Live: live, Artifacts: artLive,
 			Correlation: w.Correlation, Window: w.Window, Now: w.now(), Demo: w.Demo, Context: w.Describe,
+			Networks: w.Networks,
 		}
 		mu.Unlock()
 		return BuildCase(in)

@@ -32,6 +32,7 @@ func demoWorkspace() *investigate.Workspace {
 		Alerts:      []investigate.AlertSource{demo.AlertSource(ds)},
 		Trails:      []investigate.EventSource{demo.TrailSource(ds)},
 		Correlation: investigate.DefaultCorrelationOptions(),
+		Networks:    investigate.NetworkOptions{Sources: []investigate.NetworkSource{demo.NetworkSource()}},
 		Demo:        true,
 		Now:         func() time.Time { return anchor },
 		Describe:    "DEMO: embedded scenario, simulated account",

@@ -70,6 +70,7 @@ func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 			}
 		}
 		b.addTarget(s, targetEvent, kp.EventID)
+		keyPairOrigin(b, &kp)
 		n := 0
 		for _, l := range fu.Launches {
 			if l.KeyName == kp.Name && l.Region == kp.Region {
@@ -95,4 +96,25 @@ func followUpLines(st *styles, c *investigate.Case, width int) ([]textLine, []ta
 		}
 	}
 	return b.lines, b.targets
+}
+
+// keyPairOrigin adds, under a key pair, where its call came from (address and network),
+// whether it was its principal's first, and what the CreateKeyPair rule makes of it: in
+// the danger style when the rule fires, dim otherwise.
+func keyPairOrigin(b *lineBuilder, kp *investigate.KeyPair) {
+	st := b.st
+	origin := st.dim
+	if kp.Network.Class == investigate.NetNonCloud {
+		origin = st.warn
+	}
+	rule := st.dim
+	switch kp.Rule {
+	case investigate.RuleFires:
+		rule = st.danger
+	case investigate.RuleUnknown:
+		rule = st.warn
+	}
+	b.parts("      ", []string{clean(kp.OriginText())}, &origin)
+	b.parts("      ", []string{clean(kp.FirstText())}, &st.dim)
+	b.parts("      ", []string{clean(kp.RuleText())}, &rule)
 }

@@ -35,6 +35,7 @@ type Globals struct {
 	AWSFlags     `embed:"" group:"AWS"`
 	ElasticFlags `embed:"" group:"Elastic"`
 	ScaleFlags   `embed:"" group:"Archives and Athena"`
+	NetworkFlags `embed:"" group:"Networks"`
 }
 
 // AfterApply checks the window: a start after its end is a usage error, not an empty case.

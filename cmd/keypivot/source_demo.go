@@ -54,6 +54,7 @@ func wireDemo(g *Globals, w *Wiring) error {
 		Correlation: g.Correlation(),
 		Window:      g.Window(),
 		Demo:        true,
+		Networks:    investigate.NetworkOptions{Sources: []investigate.NetworkSource{demo.NetworkSource()}},
 		Now:         func() time.Time { return anchor },
 		Describe:    "DEMO: embedded scenario (" + investigate.Plural(len(ds.Files), "trail file") + "), simulated account",
 	}

@@ -16,7 +16,11 @@ func openElasticTrail(b *builder, _ string) (investigate.EventSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.TrailSource(), nil
+	src := c.TrailSource()
+	// What the ingest pipeline's enrichment says of each address is a network source.
+	src.Networks = investigate.NewObservedNetworks(investigate.NetFromElasticEvent+" source.as.* of "+src.Name(), investigate.NetFromElasticEvent, 0)
+	b.w.Workspace.Networks.Sources = append(b.w.Workspace.Networks.Sources, src.Networks)
+	return src, nil
 }
 
 // openElasticAlerts opens --alerts elastic, which names the alerts source of --elastic

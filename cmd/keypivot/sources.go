@@ -151,14 +151,14 @@ func wire(ctx context.Context, g *Globals) (*Wiring, error) {
 		if err := wireDemo(g, w); err != nil {
 			return nil, err
 		}
-		return w, nil
+		return w, wireNetworks(g, w)
 	}
 	w.Workspace = &investigate.Workspace{Correlation: g.Correlation(), Window: g.Window()}
 	b := &builder{ctx: ctx, g: g, w: w}
 	if err := b.build(); err != nil {
 		return nil, err
 	}
-	return w, nil
+	return w, wireNetworks(g, w)
 }
 
 // builder builds one wiring: it opens the sources of the flags and holds the clients they
