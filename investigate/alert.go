@@ -135,6 +135,12 @@ type Alert struct {
 	GroupedIPs []string `json:"grouped_ips,omitempty"`
 	// SiblingRuleIDs are the rule ids a higher-order alert names (Esql.kibana_alert_rule_id_values).
 	SiblingRuleIDs []string `json:"sibling_rule_ids,omitempty"`
+	// UserEntities are the identities a higher-order alert names besides its addresses:
+	// Esql.user_entity_id_values (user.entity.id, which Elastic's AWS integration fills
+	// with the caller's ARN) and the ARNs, user names and access key ids of other
+	// Esql.*_values columns. They tie the alert to keys besides the first-seen addresses
+	// (HigherOrderTie).
+	UserEntities []string `json:"user_entities,omitempty"`
 
 	// RuleDescription is what the rule looks for, in its author's words
 	// (kibana.alert.rule.description); Threats the MITRE ATT&CK tactics and techniques the
@@ -143,6 +149,12 @@ type Alert struct {
 	// findings have no rule of this kind: their description is Reason).
 	RuleDescription string   `json:"rule_description,omitempty"`
 	Threats         []Threat `json:"rule_threat,omitempty"`
+
+	// Sequence is the attack sequence of a GuardDuty Extended Threat Detection finding
+	// (Service.Detection.Sequence; ASFF Detection.Sequence), nil for other alerts. Such
+	// an alert is filed under one of the keys the sequence involves (AccessKeyID; Keys
+	// lists them all) and ranked on its own basis (sequence.go).
+	Sequence *AttackSequence `json:"attack_sequence,omitempty"`
 
 	// Raw is the alert's document as its source gave it (Elastic's _source, a GuardDuty
 	// or Security Hub finding), for the analyst to read: at most MaxRawDocument bytes of

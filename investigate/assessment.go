@@ -17,6 +17,7 @@ func assess(c *Case) []string {
 		assessQuarantine(c),
 		assessTooling(c),
 		assessFirstSeen(c),
+		assessSequences(c),
 		assessTactics(c),
 		assessSessions(c),
 		assessLaunches(c),
@@ -249,4 +250,20 @@ func assessRecommendation(c *Case) []string {
 		return []string{fmt.Sprintf("Recommendation: review; %s share this key.", Plural(eligible, "elevated alert"))}
 	}
 	return nil
+}
+
+// assessSequences says each attack sequence AWS raised over the key, and how much of it
+// the case holds: AWS's own correlation is the strongest evidence a case can carry.
+func assessSequences(c *Case) []string {
+	var out []string
+	for i := range c.AttackSequences {
+		cs := &c.AttackSequences[i]
+		via := ""
+		if cs.ViaKey != "" {
+			via = " through " + cs.ViaKey
+		}
+		out = append(out, fmt.Sprintf("%s raised %s (%s)%s: %s, %s; its story is under ATTACK SEQUENCES (workbench: Alerts tab, enter on its row).",
+			ProviderTitle(cs.Provider), cs.Type, cs.Severity, via, cs.ResolvedText(), cs.SpanText()))
+	}
+	return out
 }

@@ -107,6 +107,8 @@ func (o *CorrelationOptions) Eligible(a *Alert) string {
 	case a.Status != "" && NormalizeWorkflowStatus(a.Status) != WorkflowOpen:
 		// An export without the status column (an ES|QL row) is not excluded for it.
 		return ReasonNotOpen
+	case a.Sequence != nil:
+		return ReasonAttackSequence
 	case a.Kind != "" && a.Kind != ElasticSignalKind:
 		return ReasonNotSignal
 	case a.SourceIP == "":
@@ -182,12 +184,18 @@ type KeySummary struct {
 	Account      string      `json:"account,omitempty"`
 	Providers    []string    `json:"providers,omitempty"`
 	// HigherOrderAlerts are ids of higher-order alerts mapped to this key through the
-	// source.ip of its first-seen alerts.
+	// source.ip of its first-seen alerts, or through an identity they name: the key, its
+	// user's ARN or name (higherorder.go).
 	HigherOrderAlerts []string `json:"higher_order_alerts,omitempty"`
 	// Status and LastUsed (the key's last activity, from IAM) are filled by an owner
 	// lookup when one is configured.
 	Status   string    `json:"status,omitempty"`
 	LastUsed *LastUsed `json:"last_used,omitempty"`
+	// AttackSequences lists up to maxSequenceRefs open attack-sequence findings that
+	// involve the key (GuardDuty Extended Threat Detection); AttackSequenceCount counts
+	// them all. They are not siblings (sequence_rank.go).
+	AttackSequences     []SequenceRef `json:"attack_sequences,omitempty"`
+	AttackSequenceCount int           `json:"attack_sequence_count,omitempty"`
 }
 
 const maxFirstSeenRefs = 20
@@ -213,6 +221,8 @@ type CorrelationStats struct {
 	// Unchecked counts counted alerts whose export lacked the workflow status or
 	// event.kind (an ES|QL export without those columns): Elastic's rule would check them.
 	Unchecked int `json:"counted_unchecked,omitempty"`
+	// AttackSequences counts the open attack-sequence findings that ranked keys.
+	AttackSequences int `json:"attack_sequences,omitempty"`
 }
 
 // Correlator groups alerts by access key as they stream in. Its memory grows with the
@@ -221,8 +231,11 @@ type Correlator struct {
 	opts  CorrelationOptions
 	keys  map[string]*keyAgg
 	ipKey map[string]map[string]struct{} // first-seen source.ip -> keys
+	ents  entityIndex                    // ARNs and user names of keys -> keys
 	ho    []higherOrderRef
 	stats CorrelationStats
+	// seqSeen holds key and sequence UID of the attack sequences counted (addSequence).
+	seqSeen map[string]struct{}
 
 	unmappedIDs []string
 }
@@ -233,8 +246,9 @@ type keyAgg struct {
 }
 
 type higherOrderRef struct {
-	id  string
-	ips []string
+	id   string
+	ips  []string
+	ents []string // the identities it names (alertEntities)
 }
 
 // NewCorrelator starts a correlation with opts (zero fields take the defaults).
@@ -244,6 +258,7 @@ func NewCorrelator(opts CorrelationOptions) *Correlator {
 		opts:  opts,
 		keys:  map[string]*keyAgg{},
 		ipKey: map[string]map[string]struct{}{},
+		ents:  entityIndex{},
 		stats: CorrelationStats{Ineligible: map[string]int{}},
 	}
 }
@@ -271,10 +286,15 @@ func (c *Correlator) add(a *Alert) {
 		if len(ips) == 0 && a.SourceIP != "" {
 			ips = []string{a.SourceIP}
 		}
-		c.ho = append(c.ho, higherOrderRef{id: a.ID, ips: ips})
+		c.ho = append(c.ho, higherOrderRef{id: a.ID, ips: ips, ents: alertEntities(a)})
+		return
+	}
+	if a.Sequence != nil {
+		c.addSequence(a)
 		return
 	}
 	key := a.AccessKeyID
+	c.noteIdentity(a)
 	firstSeen := o.IsFirstSeen(a)
 	if firstSeen && a.SourceIP != "" && IsAccessKeyID(key) && o.Window.Contains(a.Time) {
 		// Any first-seen alert maps its address to the key, for higher-order alerts.
@@ -360,7 +380,8 @@ type CorrelationResult struct {
 	// Keys are correlated keys, ranked; with first-seen-only keys after them when asked.
 	Keys  []KeySummary     `json:"keys"`
 	Stats CorrelationStats `json:"stats"`
-	// UnmappedHigherOrder lists higher-order alerts whose addresses match no first-seen alert.
+	// UnmappedHigherOrder lists higher-order alerts whose addresses match no first-seen
+	// alert and whose identities name no key.
 	UnmappedHigherOrder []string `json:"unmapped_higher_order,omitempty"`
 }
 
@@ -383,6 +404,9 @@ func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 				}
 				mapped = true
 			}
+		}
+		if c.tieByEntities(h.id, h.ents) {
+			mapped = true
 		}
 		if !mapped {
 			c.unmapped(h.id)
@@ -408,6 +432,8 @@ func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 			return a.RuleName < b.RuleName
 		})
 		switch {
+		case s.AttackSequenceCount > 0:
+			s.Correlated, s.Basis = true, BasisAttackSequence
 		case s.FirstSeenCount >= c.opts.MinFirstSeen && s.SiblingCount >= c.opts.MinOthers:
 			s.Correlated, s.Basis = true, BasisFirstSeen
 		case s.AWSFindings > 0:
@@ -428,11 +454,12 @@ func (c *Correlator) unmapped(id string) {
 	}
 }
 
-// SortKeys ranks keys: correlated first, then highest sibling severity, most distinct
-// sibling rules, most recent alert, and key id for a stable order.
+// SortKeys ranks keys: correlated first, those with an attack sequence before the others,
+// then highest sibling severity, most distinct sibling rules, most recent alert, and key
+// id for a stable order.
 func SortKeys(keys []KeySummary) {
 	slices.SortStableFunc(keys, func(a, b KeySummary) int {
-		return cmp.Or(trueFirst(a.Correlated, b.Correlated), cmp.Compare(b.MaxSeverity, a.MaxSeverity),
+		return cmp.Or(trueFirst(a.Correlated, b.Correlated), trueFirst(a.AttackSequenceCount > 0, b.AttackSequenceCount > 0), cmp.Compare(b.MaxSeverity, a.MaxSeverity),
 			cmp.Compare(len(b.Rules), len(a.Rules)), b.LastAlert.Compare(a.LastAlert), a.Key.Compare(b.Key))
 	})
 }

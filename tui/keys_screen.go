@@ -201,6 +201,20 @@ func (k *keysScreen) sortRows() {
 	})
 }
 
+// keySeverity is the worst of the key's counted siblings, or of the attack sequences
+// it was ranked on when it has none; ok is false when it has neither.
+func keySeverity(s *investigate.KeySummary) (sev investigate.Severity, ok bool) {
+	if investigate.SummaryCounts(s).Siblings > 0 {
+		sev, ok = s.MaxSeverity, true
+	}
+	for _, q := range s.AttackSequences {
+		if !ok || q.Severity > sev {
+			sev, ok = q.Severity, true
+		}
+	}
+	return sev, ok
+}
+
 func firstIP(s *investigate.KeySummary) investigate.FirstSeenRef {
 	if len(s.FirstSeen) == 0 {
 		return investigate.FirstSeenRef{}
@@ -232,14 +246,17 @@ func (k *keysScreen) cell(row, col int) string {
 	case kcSiblings:
 		return itoa(investigate.SummaryCounts(s).Siblings)
 	case kcSeverity:
-		if investigate.SummaryCounts(s).Siblings == 0 {
-			return "-"
+		if sev, ok := keySeverity(s); ok {
+			return sev.String()
 		}
-		return s.MaxSeverity.String()
+		return "-"
 	case kcIP:
 		f := firstIP(s)
 		if n := investigate.SummaryCounts(s).FirstSeen; n > 1 {
 			return f.IP + " +" + itoa(n-1)
+		}
+		if f.IP == "" && s.AttackSequenceCount > 0 {
+			return "attack sequence" // ranked on AWS's correlation, with no first-seen alert
 		}
 		return orDash(f.IP)
 	case kcNetwork:
@@ -278,8 +295,8 @@ func (k *keysScreen) readStatuses() {
 
 func (k *keysScreen) cellStyle(row, col int) *lipgloss.Style {
 	s := k.summary(row)
-	if col == kcSeverity && investigate.SummaryCounts(s).Siblings > 0 {
-		st := k.ui.st.severity(s.MaxSeverity)
+	if sev, ok := keySeverity(s); col == kcSeverity && ok {
+		st := k.ui.st.severity(sev)
 		return &st
 	}
 	if col == kcStatus && k.statuses[k.rows[row]] == "Active" {

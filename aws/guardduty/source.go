@@ -5,6 +5,15 @@
 // GetFindings in batches of 50. Findings are mapped by alertdoc.FromGuardDuty with
 // GuardDuty's own severity (4-6.9 medium, 7-8.9 high, 9+ critical).
 //
+// Attack sequences (GuardDuty Extended Threat Detection: AttackSequence:IAM/
+// CompromisedCredentials and its kin) name their keys in their actors' credentials
+// (Service.Detection.Sequence.Actors[].User.CredentialUid), which no ListFindings
+// criterion reaches, and their resource is the sequence: neither criterion above finds
+// them. So each detector is listed a second time, by type (the attack-sequence types,
+// investigate.AttackSequenceTypes) in the window, and of those the sequences whose
+// actors used one of the keys asked for are kept (all of them for the ranking). The
+// report's notes say so, with what that second listing read and kept.
+//
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal.
 package guardduty
@@ -61,14 +70,18 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	found := fanout.Findings[types.Finding, alertdoc.FieldProblem]{
 		Query: q,
 		ID:    func(f types.Finding) string { return aws.ToString(f.Id) },
-		Map:   alertdoc.MapGuardDuty,
-		Skips: &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings", NoKey: "resource.accessKeyDetails.accessKeyId is empty"},
+		Map:   mapFor(q),
+		Skips: &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings",
+			NoKey: "resource.accessKeyDetails.accessKeyId is empty, or an attack sequence's actors used no access key"},
 	}
 	svc := fanout.Service{ID: "guardduty", Name: "GuardDuty", Account: s.Session.Identity.Account,
 		Unsearchable: []fanout.Unsearchable{fanout.RegionNotEnabled}}
-	return fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
-		return s.searchRegion(ctx, region, found, r)
+	var seqs investigate.SequenceListing
+	rep, err := fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
+		return s.searchRegion(ctx, region, found, r, &seqs)
 	})
+	rep.Notes = append(rep.Notes, seqs.Note(sequenceHow(), q))
+	return rep, err
 }
 
 // batchSize is the most finding ids ListFindings returns a page and GetFindings takes.
@@ -82,22 +95,29 @@ func criteria(q investigate.AlertQuery) *types.FindingCriteria {
 	} else {
 		c["resource.resourceType"] = types.Condition{Equals: []string{"AccessKey"}}
 	}
-	if !q.Window.IsZero() {
-		cond := types.Condition{}
-		if !q.Window.Since.IsZero() {
-			cond.GreaterThanOrEqual = aws.Int64(q.Window.Since.UnixMilli())
-		}
-		if !q.Window.Until.IsZero() {
-			cond.LessThan = aws.Int64(q.Window.Until.UnixMilli())
-		}
-		c["updatedAt"] = cond
-	}
+	addWindow(c, q.Window)
 	return &types.FindingCriteria{Criterion: c}
 }
 
+// addWindow adds the window's criterion on updatedAt (epoch milliseconds) to c.
+func addWindow(c map[string]types.Condition, w investigate.Window) {
+	if w.IsZero() {
+		return
+	}
+	cond := types.Condition{}
+	if !w.Since.IsZero() {
+		cond.GreaterThanOrEqual = aws.Int64(w.Since.UnixMilli())
+	}
+	if !w.Until.IsZero() {
+		cond.LessThan = aws.Int64(w.Until.UnixMilli())
+	}
+	c["updatedAt"] = cond
+}
+
 // searchRegion reads the findings of every detector of the region, a page of ids and
-// their findings at a time, into r.
-func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.Finding, alertdoc.FieldProblem], r *fanout.Region) error {
+// their findings at a time, into r: those the key criteria find, then the attack
+// sequences (listed by type), each finding in one of the two listings only.
+func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.Finding, alertdoc.FieldProblem], r *fanout.Region, seqs *investigate.SequenceListing) error {
 	c := gd.NewFromConfig(s.Session.ForRegion(region))
 	var detectors []string
 	dp := gd.NewListDetectorsPaginator(c, &gd.ListDetectorsInput{})
@@ -113,20 +133,42 @@ func (s *Source) searchRegion(ctx context.Context, region string, found fanout.F
 		return nil
 	}
 	for _, det := range detectors {
-		fp := gd.NewListFindingsPaginator(c, &gd.ListFindingsInput{DetectorId: aws.String(det), FindingCriteria: criteria(found.Query), MaxResults: aws.Int32(batchSize)})
-		for fp.HasMorePages() {
-			page, err := fp.NextPage(ctx)
+		origin := "guardduty " + region + " detector " + det
+		err := listAndGet(ctx, c, det, criteria(found.Query), r, func(page []types.Finding) {
+			found.Page(r, origin, slices.DeleteFunc(page, isSequenceType)) // read by the second listing
+		})
+		if err != nil {
+			return err
+		}
+		err = listAndGet(ctx, c, det, sequenceCriteria(found.Query), r, func(page []types.Finding) {
+			page = slices.DeleteFunc(page, func(f types.Finding) bool { return !isSequenceType(f) })
+			kept := r.Status.Events
+			found.Page(r, origin, page)
+			seqs.Add(len(page), r.Status.Events-kept)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listAndGet lists the findings of detector det that meet crit, a page of ids at a time,
+// and passes their findings to page.
+func listAndGet(ctx context.Context, c *gd.Client, det string, crit *types.FindingCriteria, r *fanout.Region, page func([]types.Finding)) error {
+	fp := gd.NewListFindingsPaginator(c, &gd.ListFindingsInput{DetectorId: aws.String(det), FindingCriteria: crit, MaxResults: aws.Int32(batchSize)})
+	for fp.HasMorePages() {
+		out, err := fp.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		r.Status.Pages++
+		for ids := range slices.Chunk(out.FindingIds, batchSize) {
+			got, err := c.GetFindings(ctx, &gd.GetFindingsInput{DetectorId: aws.String(det), FindingIds: ids})
 			if err != nil {
 				return err
 			}
-			r.Status.Pages++
-			for ids := range slices.Chunk(page.FindingIds, batchSize) {
-				out, err := c.GetFindings(ctx, &gd.GetFindingsInput{DetectorId: aws.String(det), FindingIds: ids})
-				if err != nil {
-					return err
-				}
-				found.Page(r, "guardduty "+region+" detector "+det, out.Findings)
-			}
+			page(got.Findings)
 		}
 	}
 	return nil

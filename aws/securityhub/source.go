@@ -6,6 +6,13 @@
 // there is no aggregator. Findings are mapped by alertdoc.FromASFF with their native
 // severities; findings that cannot be mapped are reported as problems.
 //
+// GuardDuty's attack sequences (Detection.Sequence) name their keys in their actors'
+// credentials (Actors[].User.CredentialUid), and their resource is not an
+// AwsIamAccessKey: the filters above do not find them. So each region is read a second
+// time for findings whose Type contains "AttackSequence:", and of those the sequences
+// whose actors used one of the keys asked for are kept (all of them for the ranking).
+// The report's notes say so, with what that second reading read and kept.
+//
 // Like every aws/ package it imports investigate (the interfaces it implements, the
 // types it fills) and the AWS SDK, never tui, cmd or internal.
 package securityhub
@@ -208,14 +215,18 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 		Query:   q,
 		ID:      func(f types.AwsSecurityFinding) string { return aws.ToString(f.Id) },
 		LeftOut: func(f types.AwsSecurityFinding) bool { return f.RecordState == types.RecordStateArchived },
-		Map:     alertdoc.MapASFF,
-		Skips:   &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings", NoKey: "no AwsIamAccessKey resource with a key id"},
+		Map:     mapFor(q),
+		Skips: &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings",
+			NoKey: "no AwsIamAccessKey resource with a key id, or an attack sequence whose actors used no access key"},
 	}
 	svc := fanout.Service{ID: "securityhub", Name: "Security Hub", Account: s.Session.Identity.Account,
 		Unsearchable: []fanout.Unsearchable{{Code: "InvalidAccessException", Why: "Security Hub is not enabled in this region"}, fanout.RegionNotEnabled}}
-	return fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
-		return s.searchRegion(ctx, region, found, r)
+	var seqs investigate.SequenceListing
+	rep, err := fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
+		return s.searchRegion(ctx, region, found, r, &seqs)
 	})
+	rep.Notes = append(rep.Notes, seqs.Note(sequenceHow(), q))
+	return rep, err
 }
 
 // filters are the GetFindings filters of q.
@@ -230,32 +241,59 @@ func filters(q investigate.AlertQuery) *types.AwsSecurityFindingFilters {
 	for _, k := range q.AccessKeys {
 		f.ResourceId = append(f.ResourceId, eq(resourcePrefix+k.String()), eq(k.String()))
 	}
-	if !q.Window.IsZero() {
-		df := types.DateFilter{}
-		if !q.Window.Since.IsZero() {
-			df.Start = aws.String(q.Window.Since.UTC().Format(time.RFC3339))
-		}
-		if !q.Window.Until.IsZero() {
-			df.End = aws.String(q.Window.Until.UTC().Format(time.RFC3339))
-		}
-		f.UpdatedAt = []types.DateFilter{df}
-	}
+	f.UpdatedAt = windowFilter(q.Window)
 	return f
 }
 
-// searchRegion pages through the region's findings into r. Findings are checked
-// against the query again after mapping (an archived record, a finding with no
-// access-key resource, another key or a time outside the window is left out), so that
-// the result does not depend on how strictly an endpoint applies the filters.
-func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.AwsSecurityFinding, alertdoc.FieldProblem], r *fanout.Region) error {
-	p := sh.NewGetFindingsPaginator(s.clientFor(region), &sh.GetFindingsInput{Filters: filters(found.Query), MaxResults: aws.Int32(maxResults)})
+// windowFilter is the UpdatedAt filter of the window (none for an open one).
+func windowFilter(w investigate.Window) []types.DateFilter {
+	if w.IsZero() {
+		return nil
+	}
+	df := types.DateFilter{}
+	if !w.Since.IsZero() {
+		df.Start = aws.String(w.Since.UTC().Format(time.RFC3339))
+	}
+	if !w.Until.IsZero() {
+		df.End = aws.String(w.Until.UTC().Format(time.RFC3339))
+	}
+	return []types.DateFilter{df}
+}
+
+// searchRegion pages through the region's findings into r: those of the access-key
+// filters, then the attack sequences, each finding in one of the two readings only (a
+// reading drops, unread and uncounted, what the other reads, should an endpoint return
+// more than its filters select).
+// Findings are checked against the query again after mapping (an archived record, a
+// finding with no access-key resource, another key or a time outside the window is left
+// out), so that the result does not depend on how strictly an endpoint applies the
+// filters.
+func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.AwsSecurityFinding, alertdoc.FieldProblem], r *fanout.Region, seqs *investigate.SequenceListing) error {
+	origin := "securityhub " + region
+	err := s.read(ctx, region, filters(found.Query), r, func(page []types.AwsSecurityFinding) {
+		found.Page(r, origin, slices.DeleteFunc(page, isSequenceType)) // read by the second reading
+	})
+	if err != nil {
+		return err
+	}
+	return s.read(ctx, region, sequenceFilters(found.Query), r, func(page []types.AwsSecurityFinding) {
+		page = slices.DeleteFunc(page, func(f types.AwsSecurityFinding) bool { return !isSequenceType(f) })
+		kept := r.Status.Events
+		found.Page(r, origin, page)
+		seqs.Add(len(page), r.Status.Events-kept)
+	})
+}
+
+// read pages through the region's findings of filters, passing each page to page.
+func (s *Source) read(ctx context.Context, region string, filters *types.AwsSecurityFindingFilters, r *fanout.Region, page func([]types.AwsSecurityFinding)) error {
+	p := sh.NewGetFindingsPaginator(s.clientFor(region), &sh.GetFindingsInput{Filters: filters, MaxResults: aws.Int32(maxResults)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return err
 		}
 		r.Status.Pages++
-		found.Page(r, "securityhub "+region, out.Findings)
+		page(out.Findings)
 	}
 	return nil
 }

@@ -314,12 +314,12 @@ func TestGetFindingsFiltersOnTheWire(t *testing.T) {
 	type strFilter struct{ Comparison, Value string }
 	type getFindings struct {
 		Filters struct {
-			ResourceType, RecordState, ResourceId []strFilter
-			UpdatedAt                             []struct{ Start, End string }
+			ResourceType, RecordState, ResourceId, Type []strFilter
+			UpdatedAt                                   []struct{ Start, End string }
 		}
 		MaxResults int
 	}
-	var sent []getFindings
+	var sent, sequences []getFindings
 	for _, r := range f.requests(http.MethodPost, "/findings") {
 		if r.Path != "/findings" {
 			continue
@@ -328,10 +328,24 @@ func TestGetFindingsFiltersOnTheWire(t *testing.T) {
 		if err := json.Unmarshal(r.Body, &in); err != nil {
 			t.Fatalf("GetFindings body %s: %v", r.Body, err)
 		}
+		if len(in.Filters.Type) > 0 {
+			sequences = append(sequences, in)
+			continue
+		}
 		sent = append(sent, in)
 	}
-	if len(sent) != 2 {
-		t.Fatalf("%d GetFindings requests", len(sent))
+	if len(sent) != 2 || len(sequences) != 2 {
+		t.Fatalf("%d GetFindings requests by key, %d for attack sequences", len(sent), len(sequences))
+	}
+	// Attack sequences, which name their keys in their actors: by type, in the window.
+	for i, in := range sequences {
+		if !slices.Equal(in.Filters.Type, []strFilter{{"CONTAINS", "AttackSequence:"}}) || !slices.Equal(in.Filters.RecordState, []strFilter{{"EQUALS", "ACTIVE"}}) ||
+			len(in.Filters.ResourceType) != 0 || len(in.Filters.ResourceId) != 0 {
+			t.Errorf("attack-sequence request %d: %+v", i, in.Filters)
+		}
+	}
+	if u := sequences[0].Filters.UpdatedAt; len(u) != 1 || u[0].Start != "2026-03-01T00:00:00Z" || len(sequences[1].Filters.UpdatedAt) != 0 {
+		t.Errorf("attack-sequence windows %+v, %+v", u, sequences[1].Filters.UpdatedAt)
 	}
 	for i, in := range sent {
 		if !slices.Equal(in.Filters.ResourceType, []strFilter{{"EQUALS", "AwsIamAccessKey"}}) ||

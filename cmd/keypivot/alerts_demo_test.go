@@ -23,34 +23,41 @@ func TestAlertsWriteBackOnTheDemo(t *testing.T) {
 	if again.code != 0 || !strings.Contains(again.stderr, "nothing to change") {
 		t.Fatalf("a second ack should find them acknowledged: exit %d\n%s", again.code, again.stderr)
 	}
-	if correlated(t, kp(t, env, "keys", "--demo", "--format", "json").stdout, key) {
-		t.Fatalf("acknowledged alerts no longer count: %s should not be correlated", key)
+	// The key stays ranked on GuardDuty's attack sequence, which a Kibana acknowledgement
+	// does not close; its acknowledged Elastic alerts no longer count as siblings.
+	if k := ranked(t, kp(t, env, "keys", "--demo", "--format", "json").stdout, key); k.SiblingCount != 0 || k.Basis != "attack-sequence" {
+		t.Fatalf("acknowledged alerts no longer count: %s should be ranked on its attack sequence alone, got %+v", key, k)
 	}
 	reopen := kp(t, env, "alerts", "open", key, "--demo", "--yes")
 	if reopen.code != 0 || !strings.Contains(reopen.stderr, "-> open") {
 		t.Fatalf("alerts open --demo: exit %d\n%s", reopen.code, reopen.stderr)
 	}
-	if !correlated(t, kp(t, env, "keys", "--demo", "--format", "json").stdout, key) {
-		t.Fatalf("reopened, %s should be correlated again", key)
+	if k := ranked(t, kp(t, env, "keys", "--demo", "--format", "json").stdout, key); !k.Correlated || k.SiblingCount == 0 {
+		t.Fatalf("reopened, %s's alerts should count again, got %+v", key, k)
 	}
 }
 
-// correlated reads a keys JSON ranking: is key in it, correlated?
-func correlated(t *testing.T, out, key string) bool {
+// rankedKey is what the write-back test reads of a key in a keys JSON ranking.
+type rankedKey struct {
+	Key          string `json:"key"`
+	Correlated   bool   `json:"correlated"`
+	Basis        string `json:"basis"`
+	SiblingCount int    `json:"sibling_count"`
+}
+
+// ranked reads key's standing in a keys JSON ranking (zero when it is not there).
+func ranked(t *testing.T, out, key string) rankedKey {
 	t.Helper()
 	var r struct {
-		Keys []struct {
-			Key        string `json:"key"`
-			Correlated bool   `json:"correlated"`
-		} `json:"keys"`
+		Keys []rankedKey `json:"keys"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("keys JSON: %v\n%.500s", err, out)
 	}
 	for _, k := range r.Keys {
 		if k.Key == key {
-			return k.Correlated
+			return k
 		}
 	}
-	return false
+	return rankedKey{}
 }

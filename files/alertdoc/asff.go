@@ -25,7 +25,9 @@ const accessKeyResourcePrefix = "AWS::IAM::AccessKey:"
 // bucketed when there is no label; RiskScore is Severity.Normalized. Workflow.Status NEW
 // is open, NOTIFIED acknowledged, RESOLVED and SUPPRESSED closed (the deprecated
 // WorkflowState is read when Workflow is absent); RecordState ARCHIVED is closed.
-// The key is the Id of the AwsIamAccessKey resource, "AWS::IAM::AccessKey:" stripped.
+// The key is the Id of the AwsIamAccessKey resource, "AWS::IAM::AccessKey:" stripped;
+// a GuardDuty attack sequence (Detection.Sequence, at most ten actors) has none, and is
+// filed under the first long-term key of its actors' credentials (Actors[].User.CredentialUid).
 //
 // FromASFF is MapASFF without the problems of the fields it left unset.
 func FromASFF(finding map[string]any) (investigate.Alert, error) {
@@ -152,6 +154,8 @@ func MapASFF(finding map[string]any) (investigate.Alert, []FieldProblem, error) 
 	a.Country = orStr(a.Country, productField(pf, "action/awsApiCallAction/remoteIpDetails/country/countryName"))
 	a.Action = orStr(a.Action, productField(pf, "action/awsApiCallAction/api"))
 	a.UserAgent = productField(pf, "additionalInfo/userAgent/fullUserAgent")
+	a.Sequence = readSequence(d.object("Detection.Sequence"))
+	fileSequence(&a)
 	return a, d.problems(), nil
 }
 

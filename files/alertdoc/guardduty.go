@@ -51,7 +51,10 @@ func readRemoteIP(action fieldReader) remoteIP {
 //
 // RuleID is the finding type ("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS"),
 // the key Resource.AccessKeyDetails.AccessKeyId, the caller the first RemoteIpDetails
-// of Service.Action. Severity 0.1-3.9 is low, 4-6.9 medium, 7-8.9 high, 9 and above
+// of Service.Action. An attack-sequence finding (AttackSequence:IAM/CompromisedCredentials)
+// carries its sequence in Sequence (Service.Detection.Sequence) and names its keys in
+// the sequence's actors (user.credentialUid), not as its resource: it is filed under
+// the sequence's first long-term key. Severity 0.1-3.9 is low, 4-6.9 medium, 7-8.9 high, 9 and above
 // critical; RiskScore is severity x 10. An archived finding is closed, others open.
 //
 // FromGuardDuty is MapGuardDuty without the problems of the fields it left unset.
@@ -116,6 +119,8 @@ func MapGuardDuty(finding map[string]any) (investigate.Alert, []FieldProblem, er
 	if a.UserAgent == "" {
 		a.UserAgent = additionalInfoUserAgent(d.object("Service.AdditionalInfo"))
 	}
+	a.Sequence = readSequence(d.object("Service.Detection.Sequence"))
+	fileSequence(&a)
 	return a, d.problems(), nil
 }
 

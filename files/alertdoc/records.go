@@ -221,6 +221,7 @@ func (p *parser) mapped(a investigate.Alert, doc map[string]any, bad []FieldProb
 	if !p.q.Window.Contains(a.Time) {
 		return
 	}
+	p.q.KeySequence(&a) // a sequence is filed under the asked-for key it involves
 	if p.keys != nil && !a.HigherOrder {
 		if _, ok := p.keys[a.AccessKeyID]; !ok {
 			return

@@ -80,6 +80,9 @@ func (s *alertSource) Alerts(ctx context.Context, q investigate.AlertQuery, sink
 	}
 	start := time.Now()
 	rep := alertdoc.Parse(s.ds.AlertsName, bytes.NewReader(s.ds.Alerts), q, sink)
+	if len(s.ds.Findings) > 0 { // GuardDuty's export (sequence.go)
+		rep.Merge(alertdoc.Parse(s.ds.FindingsName, bytes.NewReader(s.ds.Findings), q, sink))
+	}
 	rep.Source = s.Name()
 	rep.Elapsed = time.Since(start)
 	return rep, ctx.Err()

@@ -175,13 +175,16 @@ func TestAcknowledgeCloseReopenThroughTheRunner(t *testing.T) {
 func TestWrittenStatusesShowInTheRanking(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
+	// ranked: is the key ranked on its Elastic alerts? The demo's GuardDuty attack
+	// sequence keeps it in the ranking, which a Kibana acknowledgement does not close;
+	// its acknowledged alerts no longer count as siblings.
 	ranked := func() bool {
 		rk, err := e.w.Rank(ctx, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range rk.Keys {
-			if k.Key.String() == e.key() && k.Correlated {
+			if k.Key.String() == e.key() && k.Correlated && k.SiblingCount > 0 {
 				return true
 			}
 		}

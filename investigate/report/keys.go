@@ -61,6 +61,9 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 		if k.Basis == investigate.BasisAWSFinding {
 			extra += "; flagged by " + providersOf(k) + " (no first-seen alert)"
 		}
+		if s := sequenceRankNote(&k); s != "" {
+			extra += "; " + s
+		}
 		if len(nets) > 0 {
 			extra += "; first seen from network " + strings.Join(nets, ", ")
 		}
@@ -134,6 +137,9 @@ func statsLine(r *investigate.Ranking) string {
 		}
 		line += "; not counted: " + strings.Join(parts, ", ")
 	}
+	if s.AttackSequences > 0 {
+		line += "; " + plural(s.AttackSequences, "attack sequence") + " ranked keys apart"
+	}
 	if s.Unchecked > 0 {
 		line += fmt.Sprintf("; %d counted without a workflow status or event.kind in the export (Elastic's rule checks both)", s.Unchecked)
 	}
@@ -203,5 +209,5 @@ func noKeys(r *investigate.Ranking) string {
 	if len(r.Keys) > 0 || r.Completeness.Alerts.Status == investigate.SearchFailed || r.Completeness.Alerts.Status == investigate.SearchNothing {
 		return ""
 	}
-	return r.Completeness.Alerts.NoneIn("No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding,")
+	return r.Completeness.Alerts.NoneIn("No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, or an attack sequence,")
 }

@@ -27,7 +27,7 @@ func TestEmptyRankingSaysWhatWasSearched(t *testing.T) {
 		r         *investigate.Ranking
 		want, not string
 	}{
-		{"searched", searched, "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, in 1 alert file", ""},
+		{"searched", searched, "No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, or an attack sequence, in 1 alert file", ""},
 		{"failed", failed, "NO ALERTS SEARCHED", "No key has"},
 	} {
 		var txt, md bytes.Buffer

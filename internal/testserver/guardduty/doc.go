@@ -53,6 +53,10 @@
 // productCodeId) and data-keyed maps come out right. SampleFindings returns three
 // IAM access-key findings (InstanceCredentialExfiltration.OutsideAWS,
 // Discovery:IAMUser/AnomalousBehavior, Recon:IAMUser/MaliciousIPCaller).
+// SampleAttackSequence returns an attack-sequence finding
+// (AttackSequence:IAM/CompromisedCredentials) whose Service.Detection.Sequence has the
+// API reference's shape: its key is its actor's credentialUid, so ListFindings finds it
+// by the type criterion, not by resource.accessKeyDetails.accessKeyId.
 //
 // # Known differences from GuardDuty
 //

@@ -1,0 +1,98 @@
+package investigate
+
+import "time"
+
+// BasisAttackSequence ranks a key that an open attack-sequence finding involves
+// (KeySummary.Basis). A sequence is AWS's own correlation of several signals of the key
+// (its findings, its API calls, over up to 24 hours) into one attack: stronger evidence
+// than one elevated finding (BasisAWSFinding), and evidence Elastic's rule
+// (BasisFirstSeen) cannot give, since it needs no first-seen alert. A key with one is
+// ranked before every key without one, and named for it even when it also meets
+// Elastic's rule; its first-seen alerts and siblings are counted as ever beside it.
+const BasisAttackSequence = "attack-sequence"
+
+// ReasonAttackSequence is why an attack-sequence finding is not a counted sibling: it is
+// counted apart, as the key's attack sequences (a sequence has no single source.ip for
+// Elastic's rule to group, and correlates the very alerts it would be counted with).
+const ReasonAttackSequence = "attack sequence: counted apart"
+
+// SequenceRef is one attack sequence of a key in a ranking.
+type SequenceRef struct {
+	FindingID string    `json:"finding_id"`
+	Provider  string    `json:"provider"`
+	Type      string    `json:"type"`
+	Severity  Severity  `json:"severity"`
+	Time      time.Time `json:"time"`
+	Signals   int       `json:"signals"`
+}
+
+// maxSequenceRefs bounds the sequences a key summary lists; AttackSequenceCount counts all.
+const maxSequenceRefs = 10
+
+// addSequence ranks the keys an attack-sequence finding involves: every one of them,
+// since a ranking cannot tell which is the case's. A finding outside the window or not
+// open is not counted (for the reason an alert would not be); the same sequence read
+// from GuardDuty and from Security Hub (one UID) counts once per key.
+func (c *Correlator) addSequence(a *Alert) {
+	o := &c.opts
+	switch {
+	case !o.Window.Contains(a.Time):
+		c.stats.Ineligible[ReasonOutOfWindow]++
+		return
+	case a.Status != "" && NormalizeWorkflowStatus(a.Status) != WorkflowOpen:
+		c.stats.Ineligible[ReasonNotOpen]++
+		return
+	}
+	if c.seqSeen == nil {
+		c.seqSeen = map[string]struct{}{}
+	}
+	uid := a.Sequence.UID
+	if uid == "" {
+		uid = a.Provider + "/" + a.ID
+	}
+	counted := false
+	for _, key := range a.Keys() {
+		keyID, err := ParseAccessKeyID(key)
+		if err != nil || keyID.String() != key {
+			continue
+		}
+		counted = true
+		if _, dup := c.seqSeen[key+"\x00"+uid]; dup {
+			continue
+		}
+		c.seqSeen[key+"\x00"+uid] = struct{}{}
+		k := c.keys[key]
+		if k == nil {
+			k = &keyAgg{KeySummary: KeySummary{Key: keyID}, rules: map[string]*RuleCount{}}
+			c.keys[key] = k
+		}
+		k.AttackSequenceCount++
+		if len(k.AttackSequences) < maxSequenceRefs {
+			k.AttackSequences = append(k.AttackSequences, SequenceRef{FindingID: a.ID, Provider: a.Provider, Type: a.RuleID,
+				Severity: a.Severity, Time: a.Time, Signals: len(a.Sequence.Signals)})
+		}
+		if k.FirstAlert.IsZero() || a.Time.Before(k.FirstAlert) {
+			k.FirstAlert = a.Time
+		}
+		if a.Time.After(k.LastAlert) {
+			k.LastAlert = a.Time
+		}
+		filed := *a
+		filed.KeyTo(key)
+		if k.User == "" && filed.AccessKeyID == key {
+			k.User = filed.UserName
+		}
+		if k.UserARN == "" && filed.AccessKeyID == key {
+			k.UserARN = filed.UserARN
+		}
+		if k.Account == "" {
+			k.Account = filed.Account
+		}
+		k.Providers = appendUnique(k.Providers, a.Provider)
+	}
+	if !counted {
+		c.stats.Ineligible[ReasonNoAccessKey]++
+		return
+	}
+	c.stats.AttackSequences++
+}
