@@ -180,14 +180,23 @@ func TestAlertsOfKeysReadTheUnindexedKeyFromSource(t *testing.T) {
 
 // higherOrderAlert is an alert of Elastic's ES|QL correlation rule, as Kibana writes it:
 // the rule's output columns flat, grouped by source.ip.
-func higherOrderAlert(id, ip, ts string) map[string]any {
-	return map[string]any{
-		"@timestamp":                                 ts,
-		"kibana.alert.uuid":                          id,
-		"kibana.alert.rule.name":                     "AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts",
-		"kibana.alert.rule.rule_id":                  investigate.CorrelatedKeyRuleID,
-		"kibana.alert.rule.type":                     "esql",
-		"kibana.alert.rule.tags":                     []any{"Domain: Cloud", "Rule Type: Higher-Order Rule"},
+// higherOrderAlert is an alert of Elastic's higher-order rule as its current ES|QL
+// query writes it (elastic/detection-rules, updated 2026/09/17): grouped by source.ip,
+// with the columns its keep lists; Esql.user_entity_id_values holds the user.entity.id
+// values of the alerts it grouped, and is null (absent) when they have none (the samples
+// predate the field).
+func higherOrderAlert(id, ip, ts string, entities ...any) map[string]any {
+	doc := map[string]any{
+		"@timestamp":                     ts,
+		"kibana.alert.uuid":              id,
+		"kibana.alert.rule.name":         "AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts",
+		"kibana.alert.rule.rule_id":      investigate.CorrelatedKeyRuleID,
+		"kibana.alert.rule.type":         "esql",
+		"kibana.alert.rule.category":     "ES|QL Rule",
+		"kibana.alert.rule.rule_type_id": "siem.esqlRule",
+		"kibana.alert.rule.tags": []any{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS CloudTrail",
+			"Data Source: AWS IAM", "Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access",
+			"Resources: Investigation Guide", "Rule Type: Higher-Order Rule", "Noise: Low", "Performance: Normal"},
 		"kibana.alert.severity":                      "high",
 		"kibana.alert.risk_score":                    73,
 		"kibana.alert.workflow_status":               "open",
@@ -195,16 +204,24 @@ func higherOrderAlert(id, ip, ts string) map[string]any {
 		"source.ip":                                  ip,
 		"Esql.alert_count_long_term_key_new_ip_rule": 1,
 		"Esql.alert_count_other_elevated_rule":       1,
+		"Esql.kibana_alert_rule_name_values":         []any{"AWS IAM Long-Term Access Key First Seen from Source IP", "AWS IAM User Created Access Keys For Another User"},
 		"Esql.kibana_alert_rule_id_values":           []any{investigate.FirstSeenRuleID, "696015ef-718e-40ff-ac4a-cc2ba88dbeeb"},
+		"Esql.kibana_alert_risk_score_values":        []any{47, 73},
+		"Esql.kibana_alert_severity_values":          []any{"medium", "high"},
+		"Esql.timestamp_min":                         ts,
+		"Esql.timestamp_max":                         ts,
 	}
+	if len(entities) > 0 {
+		doc["Esql.user_entity_id_values"] = entities
+	}
+	return doc
 }
 
-func TestHigherOrderAlertIsMappedBackToItsKey(t *testing.T) {
+// rankWith ranks the sample alerts and extra, read through the server.
+func rankWith(t *testing.T, extra ...map[string]any) *investigate.Ranking {
+	t.Helper()
 	s := sampleServer(t)
-	for _, a := range []map[string]any{
-		higherOrderAlert("ho-mapped", "211.9.16.253", "2024-07-30T22:04:00Z"),
-		higherOrderAlert("ho-unmapped", "198.51.100.7", "2024-07-30T22:05:00Z"),
-	} {
+	for _, a := range extra {
 		if err := s.Index(estest.AlertsIndex("default"), a["kibana.alert.uuid"].(string), a); err != nil {
 			t.Fatal(err)
 		}
@@ -215,6 +232,14 @@ func TestHigherOrderAlertIsMappedBackToItsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rk
+}
+
+func TestHigherOrderAlertIsMappedBackToItsKey(t *testing.T) {
+	rk := rankWith(t,
+		higherOrderAlert("ho-mapped", "211.9.16.253", "2024-07-30T22:04:00Z"),
+		higherOrderAlert("ho-unmapped", "198.51.100.7", "2024-07-30T22:05:00Z"),
+	)
 	found := false
 	for _, k := range rk.Keys {
 		if k.Key.String() == keyBackdoor {
@@ -223,6 +248,24 @@ func TestHigherOrderAlertIsMappedBackToItsKey(t *testing.T) {
 	}
 	if !found || !slices.Equal(rk.Unmapped, []string{"ho-unmapped"}) || rk.Stats.HigherOrder != 2 {
 		t.Errorf("keys %+v unmapped %v stats %+v", rk.Keys, rk.Unmapped, rk.Stats)
+	}
+}
+
+// A higher-order alert whose address matches no first-seen alert is still tied to a key
+// when its user entities name the key's user: through the server, by ARN.
+func TestHigherOrderAlertIsTiedByUserEntity(t *testing.T) {
+	rk := rankWith(t,
+		higherOrderAlert("ho-entity", "198.51.100.7", "2024-07-30T22:04:00Z", "arn:aws:iam::946986569305:user/christophe"),
+		higherOrderAlert("ho-stranger", "198.51.100.8", "2024-07-30T22:05:00Z", "arn:aws:iam::946986569305:user/someone-else"),
+	)
+	var got []string
+	for _, k := range rk.Keys {
+		if k.Key.String() == keyBackdoor {
+			got = k.HigherOrderAlerts
+		}
+	}
+	if !slices.Equal(got, []string{"ho-entity"}) || !slices.Equal(rk.Unmapped, []string{"ho-stranger"}) {
+		t.Errorf("key's higher-order alerts %v, unmapped %v", got, rk.Unmapped)
 	}
 }
 

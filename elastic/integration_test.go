@@ -55,6 +55,11 @@ func integrationDoc(raw []byte) (map[string]any, error) {
 	if !rec.Has("userIdentity.userName") {
 		set("user.name", get("userIdentity.sessionContext.sessionIssuer.userName"))
 	}
+	if arn, ok := get("userIdentity.arn").(string); ok {
+		// Current versions of the pipeline name the caller's entity (test-converse-json
+		// in elastic/integrations): an array of its ARN.
+		set("user.entity.id", []any{arn})
+	}
 	if a, ok := get("sourceIPAddress").(string); ok {
 		set("source.address", a)
 		if _, err := netip.ParseAddr(a); err == nil {

@@ -34,6 +34,9 @@ type CaseInput struct {
 	// (PendingCompleteness), not what its sources have answered so far, and it has no
 	// plan yet (PlanPending).
 	Searching bool
+	// Networks are where the networks of the case's addresses are learned, besides its
+	// alerts (network.go).
+	Networks NetworkOptions
 }
 
 // LiveState is what a live EC2 lookup learned about a case's follow-ups.
@@ -66,6 +69,7 @@ func BuildCase(in CaseInput) *Case {
 	bySigner := indexBySigner(events)
 	lin := deriveLineage(key, bySigner)
 	depth := lin.depth
+	in.Alerts = fileSequences(in.Alerts, key, depth)
 	own := c.countOwnEvents(events, &lin)
 	settleSessions(lin.sessions, now)
 	c.Sessions = lin.sessions
@@ -76,14 +80,16 @@ func BuildCase(in CaseInput) *Case {
 
 	c.Owner = buildOwner(key, bySigner[key], in.Alerts, in.Owner)
 	c.FollowUps, c.OtherEventCount = buildFollowUps(own, events, depth, in.Live)
-	c.Findings = buildFindings(own, &c.Owner)
+	c.Findings = buildFindings(own, events, &c.Owner)
 	c.Artifacts = buildArtifacts(own, events, &lin, c.FollowUps.KeyPairs, c.Owner.Account, in.Artifacts)
 	settleChildren(c.CreatedAccessKeys, c.Artifacts)
 	c.Quarantine = buildQuarantine(events, c.Owner.User, in.Owner)
 	c.Quarantined = c.Quarantine.InEffect()
-	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation)
+	c.Siblings, c.HigherOrderAlerts = buildSiblings(key, depth, in.Alerts, in.Correlation, caseEntities(c, in.Alerts, depth))
 	summarise(c, own)
+	c.resolveNetworks(events, in.Alerts, in.Networks)
 	c.Events, c.Timeline = buildTimeline(key, events, &lin, c.FollowUps.Launches, c.Findings)
+	c.AttackSequences = buildSequences(key, depth, in.Alerts, c.Siblings, c.Events, in.Window, len(in.Reports) > 0)
 	alerts := len(c.Siblings) + len(c.HigherOrderAlerts)
 	if in.Searching {
 		c.Completeness = PendingCompleteness(len(c.Events), alerts)
@@ -94,6 +100,7 @@ func BuildCase(in CaseInput) *Case {
 		)
 	}
 	c.Coverage = buildCoverage(c, events, in)
+	c.Coverage.Gaps = append(c.Coverage.Gaps, c.keyPairRuleGaps()...)
 	c.Assessment = assess(c)
 	// A snapshot of a case still being built gets no plan: the TUI builds one per batch
 	// of events, and a plan from part of the events is no plan (PlanPending says so).
@@ -209,10 +216,10 @@ func buildTimeline(key string, events []*Event, lin *lineage, launches []Launch,
 		}
 	}
 	categories := timelineCategories(findings)
-	var (
-		caseEvents []*Event
-		timeline   []TimelineEntry
-	)
+	// Sized for every event at once: a case of millions of events would otherwise leave
+	// a quarter of its timeline's room unused (append grows by a quarter).
+	caseEvents := make([]*Event, 0, len(events))
+	timeline := make([]TimelineEntry, 0, len(events))
 	for _, e := range events {
 		mine := lin.has(e.Signer())
 		if !mine && !byOthers[e.ID] {
@@ -451,7 +458,9 @@ func KeyPairsOf(events []*Event, keys []string) []KeyPairRef {
 	return out
 }
 
-func buildSiblings(key string, keys map[string]int, alerts []Alert, opts CorrelationOptions) (siblings, higher []Sibling) {
+// buildSiblings gathers the alerts of the lineage keys and the higher-order alerts tied
+// to them (tieHigherOrder: by first-seen address, or by an identity of ents).
+func buildSiblings(key string, keys map[string]int, alerts []Alert, opts CorrelationOptions, ents entityIndex) (siblings, higher []Sibling) {
 	// The keys of the lineage whose first-seen alerts name each address, in the order
 	// of the alerts: a higher-order alert maps to the key through them.
 	firstSeenIPs := map[string][]string{}
@@ -473,8 +482,10 @@ func buildSiblings(key string, keys map[string]int, alerts []Alert, opts Correla
 			}
 		}
 		if opts.IsHigherOrder(a) {
-			if mapped, via := higherOrderVia(a, key, firstSeenIPs); mapped {
-				higher = append(higher, siblingOf(a, via, &opts))
+			if ties := tieHigherOrder(a, keys, firstSeenIPs, ents); len(ties) > 0 {
+				s := siblingOf(a, tieVia(ties, key), &opts)
+				s.TiedBy = ties
+				higher = append(higher, s)
 				seen[a.Provider+"/"+a.ID] = true
 			}
 			continue
@@ -493,28 +504,6 @@ func buildSiblings(key string, keys map[string]int, alerts []Alert, opts Correla
 		return cmp.Or(trueFirst(a.Eligible, b.Eligible), cmp.Compare(b.Severity, a.Severity), a.Time.Compare(b.Time))
 	})
 	return siblings, higher
-}
-
-// higherOrderVia says whether a higher-order alert maps to the case through one of its
-// addresses (a first-seen alert of the case key or of its lineage there), and through
-// which key: "" when through the case key's own first-seen alert, as a ranking maps it,
-// else the first lineage key whose first-seen alert matched.
-func higherOrderVia(a *Alert, key string, firstSeenIPs map[string][]string) (mapped bool, via string) {
-	ips := a.GroupedIPs
-	if len(ips) == 0 && a.SourceIP != "" {
-		ips = []string{a.SourceIP}
-	}
-	for _, ip := range ips {
-		for _, k := range firstSeenIPs[ip] {
-			if k == key {
-				return true, ""
-			}
-			if !mapped {
-				mapped, via = true, k
-			}
-		}
-	}
-	return mapped, via
 }
 
 func siblingOf(a *Alert, via string, opts *CorrelationOptions) Sibling {

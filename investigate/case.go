@@ -23,8 +23,8 @@ type Case struct {
 	// Siblings are the alerts of the key and of its derived sessions and child keys.
 	Siblings []Sibling `json:"siblings"`
 	// HigherOrderAlerts are higher-order alerts mapped to the key through the source.ip
-	// of its first-seen alerts, or of those of its sessions and child keys (ViaKey names
-	// which).
+	// of its first-seen alerts, or of those of its sessions and child keys, or through
+	// an identity they name (ViaKey names which key, TiedBy how).
 	HigherOrderAlerts []Sibling `json:"higher_order_alerts"`
 
 	// EventCount counts events signed by the key itself; SessionEventCount those signed
@@ -44,6 +44,11 @@ type Case struct {
 	Actions    []CountSummary `json:"actions"`
 	Regions    []CountSummary `json:"regions"`
 	Errors     []ErrorSummary `json:"errors"`
+
+	// AttackSequences are the attack-sequence findings (GuardDuty Extended Threat
+	// Detection) that involve the key or its lineage, each signal resolved to the case's
+	// own alerts and events (sequence_resolve.go).
+	AttackSequences []CaseSequence `json:"attack_sequences"`
 
 	Findings          []Finding    `json:"findings"`
 	CreatedAccessKeys []CreatedKey `json:"created_access_keys"`
@@ -186,6 +191,9 @@ type Sibling struct {
 	// higher-order alert, the one whose first-seen alert's address mapped it ("" when
 	// the case key's own first-seen alert did).
 	ViaKey string `json:"via_key"`
+	// TiedBy says, for a higher-order alert, what tied it to the case: a first-seen
+	// alert at an address it groups, or an identity it names (higherorder.go).
+	TiedBy []HigherOrderTie `json:"tied_by,omitempty"`
 	// RuleDescription and Threats are the rule's own words and its MITRE ATT&CK mapping
 	// (Alert.RuleDescription, Alert.Threats).
 	RuleDescription string   `json:"rule_description"`
@@ -210,6 +218,8 @@ type IPSummary struct {
 	Kind   string `json:"kind"`
 	ASOrg  string `json:"as_org"`
 	Errors int    `json:"errors"`
+	// Network is what is known of the address's network, and from where (network.go).
+	Network Network `json:"network"`
 	// Keys are the keys of the case that called from this address.
 	Keys []string `json:"keys"`
 	// FirstSeenAlert is set when a first-seen alert fired for this address.
@@ -368,6 +378,21 @@ type KeyPair struct {
 	Time        time.Time `json:"time"`
 	Signer      string    `json:"signer"`
 	ErrorCode   string    `json:"error_code"`
+	// SourceIP is the call's sourceIPAddress and Network what is known of its network.
+	SourceIP string  `json:"source_ip"`
+	Network  Network `json:"network"`
+	// Principal is the caller (userIdentity.arn, else principalId, else the key).
+	// FirstByPrincipal is set when the call succeeded and no earlier successful call of
+	// its name (CreateKeyPair, ImportKeyPair) by the principal is among the events
+	// searched (FirstIn says which); else EarlierEvent is the principal's first.
+	Principal        string `json:"principal"`
+	FirstByPrincipal bool   `json:"first_by_principal"`
+	FirstIn          string `json:"first_in"`
+	EarlierEvent     string `json:"earlier_event_id"`
+	// Rule is the evaluation of KeyPairRuleName on the call (RuleFires, RuleNo,
+	// RuleUnknown, RuleNotApplicable) and RuleReason why (keypair_network.go).
+	Rule       string `json:"rule"`
+	RuleReason string `json:"rule_reason"`
 	// Live: set by a live EC2 lookup. Exists is nil when unknown.
 	Exists    *bool  `json:"exists"`
 	LiveError string `json:"live_error"`

@@ -46,8 +46,6 @@ var notableActions = map[string]notable{
 	"iam:UploadSigningCertificate":                 {CatPersistence, SeverityMedium, param("userName")},
 	"iam:CreateServiceSpecificCredential":          {CatPersistence, SeverityHigh, param("userName")},
 	"iam:UpdateAccessKey":                          {CatPersistence, SeverityMedium, param("accessKeyId")},
-	"iam:CreateVirtualMFADevice":                   {CatPersistence, SeverityMedium, param("virtualMFADeviceName")},
-	"iam:EnableMFADevice":                          {CatPersistence, SeverityMedium, param("userName")},
 	"iam:CreateSAMLProvider":                       {CatPersistence, SeverityHigh, param("name")},
 	"iam:CreateOpenIDConnectProvider":              {CatPersistence, SeverityHigh, param("url")},
 	"iam:CreatePolicyVersion":                      {CatPrivilege, SeverityHigh, param("policyArn")},
@@ -111,7 +109,6 @@ var notableActions = map[string]notable{
 	"sso:GetRoleCredentials":             {CatCredentialAccess, SeverityHigh, param("roleName")},
 
 	// Data access and exfiltration
-	"s3:GetObject":                         {CatDataAccess, SeverityMedium, param("bucketName")},
 	"s3:PutBucketPolicy":                   {CatExfiltration, SeverityHigh, param("bucketName")},
 	"s3:PutBucketAcl":                      {CatExfiltration, SeverityHigh, param("bucketName")},
 	"s3:DeleteBucketPolicy":                {CatDefenseEvasion, SeverityMedium, param("bucketName")},
@@ -131,21 +128,18 @@ var notableActions = map[string]notable{
 	"ec2:ModifyInstanceAttribute": {CatLateralMovement, SeverityMedium, param("instanceId")},
 
 	// Resource hijacking
-	"ec2:RunInstances":                      {CatResourceHijack, SeverityHigh, param("instanceType")},
-	"ec2:RequestSpotInstances":              {CatResourceHijack, SeverityHigh, nil},
-	"ec2:CreateFleet":                       {CatResourceHijack, SeverityHigh, nil},
-	"bedrock:InvokeModel":                   {CatResourceHijack, SeverityHigh, param("modelId")},
-	"bedrock:InvokeModelWithResponseStream": {CatResourceHijack, SeverityHigh, param("modelId")},
-	"bedrock:Converse":                      {CatResourceHijack, SeverityHigh, param("modelId")},
-	"bedrock:PutUseCaseForModelAccess":      {CatResourceHijack, SeverityHigh, nil},
-	"lightsail:CreateInstances":             {CatResourceHijack, SeverityHigh, nil},
+	"ec2:RunInstances":          {CatResourceHijack, SeverityHigh, param("instanceType")},
+	"ec2:RequestSpotInstances":  {CatResourceHijack, SeverityHigh, nil},
+	"ec2:CreateFleet":           {CatResourceHijack, SeverityHigh, nil},
+	"lightsail:CreateInstances": {CatResourceHijack, SeverityHigh, nil},
 
 	// Derived sessions
 	"sts:AssumeRole":         {CatSessions, SeverityHigh, param("roleArn")},
 	"sts:GetSessionToken":    {CatSessions, SeverityHigh, nil},
 	"sts:GetFederationToken": {CatSessions, SeverityHigh, param("name")},
 
-	"signin:ConsoleLogin": {CatInitialAccess, SeverityHigh, nil},
+	// Bedrock, SES, MFA devices, S3 objects and console sign-ins are attack patterns
+	// (findings_patterns.go): their calls raise the patterns' findings.
 }
 
 // classify returns the category and severity of an event, and the resource it targets.
@@ -153,9 +147,9 @@ var notableActions = map[string]notable{
 func classify(e *Event) (n notable, target string, ok bool) {
 	n, ok = notableActions[e.Action()]
 	if ok {
-		req := decodeObject(e.Request)
+		req := decodeObject(e.Request())
 		if n.target != nil {
-			target = n.target(req, decodeObject(e.Response), e)
+			target = n.target(req, decodeObject(e.Response()), e)
 		}
 		switch e.Action() {
 		case "iam:AttachUserPolicy", "iam:AttachRolePolicy", "iam:AttachGroupPolicy":
@@ -171,7 +165,7 @@ func classify(e *Event) (n notable, target string, ok bool) {
 				n.sev = SeverityCritical
 			}
 		case "ec2:AuthorizeSecurityGroupIngress":
-			if strings.Contains(string(e.Request), "0.0.0.0/0") || strings.Contains(string(e.Request), "::/0") {
+			if strings.Contains(string(e.Request()), "0.0.0.0/0") || strings.Contains(string(e.Request()), "::/0") {
 				n.sev = SeverityHigh
 			}
 		case "ec2:ModifyInstanceAttribute":
@@ -183,14 +177,14 @@ func classify(e *Event) (n notable, target string, ok bool) {
 	}
 	switch e.Action() {
 	case "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath":
-		req := decodeObject(e.Request)
+		req := decodeObject(e.Request())
 		target = firstNonEmpty(req.str("name"), req.str("path"))
 		if req.get("withDecryption") == true {
 			return notable{cat: CatCredentialAccess, sev: SeverityHigh}, target, true
 		}
 		return notable{cat: CatDataAccess, sev: SeverityMedium}, target, true
 	case "ec2:DescribeInstanceAttribute":
-		req := decodeObject(e.Request)
+		req := decodeObject(e.Request())
 		if req.str("attribute") == "userData" {
 			return notable{cat: CatCredentialAccess, sev: SeverityMedium}, req.str("instanceId"), true
 		}
@@ -201,12 +195,18 @@ func classify(e *Event) (n notable, target string, ok bool) {
 	return notable{}, "", false
 }
 
-// buildFindings turns notable events into findings. Discovery is summarised (one finding
-// per case, plus the caller-identity checks); AccessDenied bursts become probing findings.
-func buildFindings(events []*Event, self *Owner) []Finding {
+// buildFindings turns the case's own events into findings. Discovery is summarised (one
+// finding per case, plus the caller-identity checks); AccessDenied bursts become probing
+// findings; attack patterns (findings_patterns.go) raise their own findings from the
+// calls they own, and read all the events (all) for what carries no key.
+func buildFindings(events, all []*Event, self *Owner) []Finding {
 	var out []Finding
 	var disc []*Event
+	signins := consoleSignins(events, all)
 	for _, e := range events {
+		if patternOwns(e) {
+			continue
+		}
 		n, target, ok := classify(e)
 		if !ok {
 			continue
@@ -230,12 +230,16 @@ func buildFindings(events []*Event, self *Owner) []Finding {
 			Target:    target,
 		}
 		f.Title, f.Detail = findingText(e, target, self)
+		if n, ok := signins[e.ID]; ok && n == 0 {
+			f.Detail = joinParts(f.Detail, noSigninText(e))
+		}
 		out = append(out, f)
 	}
 	out = mergeRepeats(out)
 	if len(disc) > 0 {
 		out = append(out, discoveryFinding(disc))
 	}
+	out = append(out, patternFindings(events, all, self)...)
 	out = append(out, deniedBursts(events)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
@@ -323,7 +327,7 @@ func findingText(e *Event, target string, self *Owner) (title, detail string) {
 	if target != "" {
 		title += " " + ShortTarget(target)
 	}
-	req, resp := decodeObject(e.Request), decodeObject(e.Response)
+	req, resp := decodeObject(e.Request()), decodeObject(e.Response())
 	switch e.Action() {
 	case "iam:CreateAccessKey":
 		user := firstNonEmpty(req.str("userName"), resp.str("accessKey.userName"))

@@ -82,6 +82,8 @@ func alertBody(u *ui, s *investigate.Sibling) string {
 // countedWhy says whether the alert counts as an elevated sibling of the key, and why.
 func countedWhy(s *investigate.Sibling) string {
 	switch {
+	case len(s.TiedBy) > 0:
+		return "higher-order alert, tied to the key by " + investigate.TiesText(s.TiedBy)
 	case s.FirstSeen:
 		return "the first-seen alert (from " + s.SourceIP + ")"
 	case !s.Eligible:

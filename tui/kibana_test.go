@@ -29,8 +29,8 @@ func TestKibanaWriteBackFromTheWorkbench(t *testing.T) {
 	d.press("enter")
 	d.typeText(key)
 	d.press("enter")
-	d.mustShow("done: 14 open → 14 acknowledged", "Reopen", "1 run")
-	d.mustNotShow("Acknowledge 14") // planned again from the statuses now
+	d.mustShow("done: 19 open → 19 acknowledged", "Reopen", "1 run")
+	d.mustNotShow("Acknowledge 19") // planned again from the statuses now
 	ids := first.Calls[0].ParamList("signal_ids")
 	if len(ids) == 0 {
 		t.Fatal("the acknowledgement names no alert")

@@ -95,6 +95,8 @@ func (t *alertsTab) cell(row, col int) string {
 		return s.RuleName
 	case 5:
 		switch {
+		case t.ho[row] && len(s.TiedBy) > 0:
+			return "higher-order, tied by " + investigate.TiesText(s.TiedBy)
 		case t.ho[row] && s.ViaKey != "":
 			return "higher-order (" + s.SourceIP + "), via " + investigate.LineageKind(s.ViaKey)
 		case t.ho[row]:
@@ -117,6 +119,9 @@ func (t *alertsTab) cell(row, col int) string {
 func (t *alertsTab) update(msg tea.Msg) tea.Cmd {
 	if m, ok := msg.(tea.KeyPressMsg); ok && m.String() == "enter" {
 		if s := t.selected(); s != nil {
+			if story := newSequenceStory(t.wb, s); story != nil {
+				return push(story) // an attack sequence opens as its story
+			}
 			return push(newAlertDetail(t.wb, s))
 		}
 	}

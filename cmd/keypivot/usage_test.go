@@ -15,7 +15,7 @@ func TestUnknownCommandIsNamed(t *testing.T) {
 		{[]string{"pivto", "--demo"}, `unknown command "pivto" (did you mean "pivot"?)`},
 		{[]string{"--since", "7d", "keyz"}, `unknown command "keyz" (did you mean "keys"?)`},
 		{[]string{"DEACTIVATE", "AKIAQQQQQQQQQQQQQQQ1"}, `unknown command "DEACTIVATE" (did you mean "deactivate"?)`},
-		{[]string{"xyz"}, `unknown command "xyz": the commands are tui, keys, pivot, deactivate, reactivate, journal, undo, alerts, watch, version`},
+		{[]string{"xyz"}, `unknown command "xyz": the commands are tui, keys, pivot, deactivate, reactivate, journal, undo, alerts, watch, index, version`},
 		{[]string{"--", "pivto"}, `unknown command "pivto" (did you mean "pivot"?)`},
 		// Meant as keys: the key id's own error.
 		{[]string{"AKIA123"}, `access key id "AKIA123" has 7 characters`},

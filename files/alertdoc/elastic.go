@@ -37,6 +37,9 @@ const (
 	fAccessKeyID    = "aws.cloudtrail.user_identity.access_key_id"
 	fUserARN        = "aws.cloudtrail.user_identity.arn"
 	fIdentityType   = "aws.cloudtrail.user_identity.type"
+	// fUserEntityID is the caller's entity id: Elastic's AWS integration (newer
+	// versions) fills it with userIdentity.arn, as an array.
+	fUserEntityID = "user.entity.id"
 
 	// The rule's own account of itself and the event the alert was raised on, for an
 	// alert's detail (not for correlation).
@@ -47,7 +50,21 @@ const (
 	// Output columns of the higher-order ES|QL rule (facts §1).
 	fEsqlFirstSeenCount = "Esql.alert_count_long_term_key_new_ip_rule"
 	fEsqlRuleIDs        = "Esql.kibana_alert_rule_id_values"
+	fEsqlUserEntityIDs  = "Esql.user_entity_id_values"
+	// fEsqlSourceIPs is the addresses of a higher-order rule that groups by something
+	// else than source.ip (the rule's investigation guide names it).
+	fEsqlSourceIPs = "Esql.source_ip_values"
 )
+
+// esqlIdentityColumns are the Esql.*_values columns of higher-order rules that name
+// identities: the current rule's user entities, and the ARNs, access keys and user
+// names its investigation guide and other higher-order rules aggregate.
+var esqlIdentityColumns = []string{
+	fEsqlUserEntityIDs,
+	"Esql.aws_cloudtrail_user_identity_arn_values",
+	"Esql.aws_cloudtrail_user_identity_access_key_id_values",
+	"Esql.user_name_values",
+}
 
 // ElasticSourceFields lists the _source fields FromElastic reads, for a search's _source
 // includes: alert documents also carry the whole source event, its ancestors and the
@@ -58,7 +75,7 @@ func ElasticSourceFields() []string {
 		fTimestamp, fAlertUUID, fRuleName, fRuleID, fRuleUUID, fRuleType, fRuleTags,
 		fSeverity, fRiskScore, fWorkflowStatus, fReason, fOriginalTime, fNewTerms,
 		fEventKind, fAction, fSourceIP, fASOrg, fCountryName, fCountryISO, fUserAgent,
-		fUserName, fAccount, fRegion, fAccessKeyID, fUserARN, fIdentityType,
+		fUserName, fAccount, fRegion, fAccessKeyID, fUserARN, fIdentityType, fUserEntityID,
 		"Esql.*",                                                                  // the higher-order rule's columns
 		"signal.rule.*", "signal.status", "signal.reason", "signal.original_time", // legacy .siem-signals
 		fRuleDescription, fRuleThreat, fOriginalEventID,
@@ -225,11 +242,27 @@ func MapElastic(doc map[string]any, id, index string) (investigate.Alert, []Fiel
 	}
 	if a.RuleID == investigate.CorrelatedKeyRuleID || a.HasTag(investigate.HigherOrderRuleTag) || d.has(fEsqlFirstSeenCount) {
 		a.HigherOrder = true
-		a.SourceIP = r.ip(fSourceIP, true)
-		a.GroupedIPs = uniqueStrings(r.keywords(fSourceIP))
+		a.SourceIP = r.ipAny(true, fSourceIP, fEsqlSourceIPs)
+		a.GroupedIPs = uniqueStrings(append(r.keywords(fSourceIP), r.keywords(fEsqlSourceIPs)...))
 		a.SiblingRuleIDs = uniqueStrings(r.keywords(fEsqlRuleIDs))
+		var ents []string
+		for _, f := range esqlIdentityColumns {
+			for _, v := range r.keywords(f) {
+				ents = append(ents, strings.TrimSpace(v))
+			}
+		}
+		a.UserEntities = uniqueStrings(ents)
 	} else {
 		a.SourceIP = r.ip(fSourceIP, false)
+	}
+	if a.UserARN == "" {
+		// Newer versions of Elastic's AWS integration name the caller in user.entity.id.
+		for _, v := range r.keywords(fUserEntityID) {
+			if strings.HasPrefix(v, "arn:") {
+				a.UserARN = v
+				break
+			}
+		}
 	}
 	return a, r.problems(), nil
 }
@@ -319,15 +352,34 @@ func looksLike(d Doc) string {
 }
 
 // isCloudTrailRecord recognises CloudTrail records: the raw form (eventName, eventSource)
-// and Elastic's CloudTrail integration documents (aws.cloudtrail.* without kibana.*).
+// and Elastic's CloudTrail integration documents (aws.cloudtrail.* without kibana.*):
+// by aws.cloudtrail.event_version, or by their dataset, which newer documents name in
+// data_stream.dataset and older ones in event.dataset.
 func isCloudTrailRecord(d Doc) bool {
 	if _, ok := d["eventName"]; ok {
 		if _, ok := d["eventSource"]; ok {
 			return true
 		}
 	}
-	return !hasKibanaFields(d) && d.Has("aws.cloudtrail.event_version")
+	if hasKibanaFields(d) {
+		return false
+	}
+	return d.Has("aws.cloudtrail.event_version") || IsCloudTrailDataset(d)
 }
+
+// CloudTrailDataset is the dataset of Elastic's AWS CloudTrail integration.
+const CloudTrailDataset = "aws.cloudtrail"
+
+// DatasetFields are where Elastic documents name their dataset: data_stream.dataset
+// (what current rules query), then event.dataset (older documents and rules).
+var DatasetFields = []string{"data_stream.dataset", "event.dataset"}
+
+// Dataset is the document's dataset ("" when it names none).
+func Dataset(d Doc) string { return d.StrAny(DatasetFields...) }
+
+// IsCloudTrailDataset reports whether the document names the CloudTrail integration's
+// dataset in data_stream.dataset or event.dataset.
+func IsCloudTrailDataset(d Doc) bool { return Dataset(d) == CloudTrailDataset }
 
 func orStr(a, b string) string {
 	if a != "" {

@@ -106,12 +106,68 @@ func TestFromElasticFixtures(t *testing.T) {
 				ID: higherUUID, Provider: "elastic",
 				RuleID: investigate.CorrelatedKeyRuleID, RuleName: "AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts",
 				RuleUUID: "d81a6b2e-5a2d-11f0-9d3e-0242ac120002", RuleType: "esql",
-				Tags:     []string{"Domain: Cloud", "Data Source: AWS", "Use Case: Threat Detection", "Rule Type: Higher-Order Rule", "Resources: Investigation Guide"},
+				// The tags, description and ATT&CK mapping of the rule's current TOML
+				// (elastic/detection-rules, updated 2026/09/17).
+				Tags: []string{"Domain: Cloud", "Data Source: AWS", "Data Source: Amazon Web Services", "Data Source: AWS CloudTrail", "Data Source: AWS IAM",
+					"Use Case: Threat Detection", "Tactic: Credential Access", "Tactic: Initial Access", "Resources: Investigation Guide",
+					"Rule Type: Higher-Order Rule", "Noise: Low", "Performance: Normal"},
 				Severity: investigate.SeverityHigh, RiskScore: 73, Status: "open", Kind: "signal",
 				Time:     mustTime(t, "2026-03-02T09:25:00.117Z"),
 				Reason:   "source event with source 185.220.101.47, created high alert AWS IAM Long-Term Access Key Correlated with Elevated Detection Alerts.",
 				SourceIP: testIP, HigherOrder: true, GroupedIPs: []string{testIP},
-				SiblingRuleIDs: []string{investigate.FirstSeenRuleID, "696015ef-718e-40ff-ac4a-cc2ba88dbeeb", "1aa8fa52-44a7-4dae-b058-f3333b91c8d7"},
+				SiblingRuleIDs:  []string{investigate.FirstSeenRuleID, "696015ef-718e-40ff-ac4a-cc2ba88dbeeb", "1aa8fa52-44a7-4dae-b058-f3333b91c8d7"},
+				UserEntities:    []string{testUserARN},
+				RuleDescription: "Correlates open detection alerts that share the same long-term IAM access key ID ( prefix AKIA). It fires when the rule AWS Long-Term Access Key First Seen from Source IP (rule_id: 9f8e3c5e-f72e-4e91-93f6-e98a4fae3e4f) has triggered for that key and at least one other open alert for the same key is medium, high, or critical severity. This higher-order rule helps prioritize long-term key novelty when it co-occurs with elevated detections that may indicate post-compromise activity.",
+				Threats: []investigate.Threat{
+					{
+						Framework:  "MITRE ATT&CK",
+						Tactic:     investigate.ThreatRef{ID: "TA0006", Name: "Credential Access", Reference: "https://attack.mitre.org/tactics/TA0006/"},
+						Techniques: []investigate.Technique{{ID: "T1552", Name: "Unsecured Credentials", Reference: "https://attack.mitre.org/techniques/T1552/"}},
+					},
+					{
+						Framework: "MITRE ATT&CK",
+						Tactic:    investigate.ThreatRef{ID: "TA0001", Name: "Initial Access", Reference: "https://attack.mitre.org/tactics/TA0001/"},
+						Techniques: []investigate.Technique{{
+							ID: "T1078", Name: "Valid Accounts", Reference: "https://attack.mitre.org/techniques/T1078/",
+							Subtechniques: []investigate.ThreatRef{{ID: "T1078.004", Name: "Cloud Accounts", Reference: "https://attack.mitre.org/techniques/T1078/004/"}},
+						}},
+					},
+				},
+			},
+		},
+		{
+			// The shell alert of an EQL sequence keeps the fields its events share: the
+			// key it sequences by and the address, not the action.
+			file: "alert-bedrock-sequence.json",
+			want: investigate.Alert{
+				ID: "5b8e2d1f7c4a9e3b6d0f2a8c5e1b7d4f9a3c6e0b2d8f5a1c7e4b9d3f6a0c2e8b", Provider: "elastic",
+				RuleID: "a17f2e5f-de52-49e8-9d86-ccfe91cd54d4", RuleName: "AWS Bedrock Foundation Model Enumeration Followed by Invocation via Long-Term Key",
+				RuleUUID: "f0b3c9d2-5a2d-11f0-9d3e-0242ac120002", RuleType: "eql",
+				Tags: []string{"Domain: Cloud", "Domain: LLM", "Data Source: Amazon Web Services", "Data Source: AWS", "Data Source: AWS CloudTrail",
+					"Use Case: Identity and Access Audit", "Resources: Investigation Guide", "Tactic: Discovery", "Tactic: Initial Access", "Noise: Low",
+					"Performance: Fast", "Profile: Recommended", "Threat: Unauthorized AI Usage", "Threat: LLMjacking", "Rule Type: Event Correlation (EQL)",
+					"Platform: AWS", "Domain: GenAI", "Service: AWS Bedrock"},
+				Severity: investigate.SeverityHigh, RiskScore: 73, Status: "open", Kind: "signal",
+				Time:        mustTime(t, "2026-03-02T09:47:31.208Z"),
+				Reason:      "event with source 185.220.101.47 by deploy-bot created high alert AWS Bedrock Foundation Model Enumeration Followed by Invocation via Long-Term Key.",
+				AccessKeyID: testKey, SourceIP: testIP, ASOrg: "Stiftung Erneuerbare Freiheit", Country: "Germany",
+				UserName: "deploy-bot", UserARN: testUserARN, IdentityType: "IAMUser", Account: testAccount, Region: "us-east-1",
+				RuleDescription: "Detects when an AWS principal using long-term IAM user credentials (AKIA* access key) enumerates available Bedrock foundation models and then invokes a model within the same 15-minute window. Most legitimate Bedrock workloads run under IAM roles with short-lived credentials; the combination of model enumeration followed by direct model invocation from a long-term IAM user key is unusual in production environments and consistent with an adversary using stolen credentials to discover and exploit available AI model capabilities. This pattern is associated with LLMjacking attacks where threat actors abuse compromised cloud credentials to run high-volume or high-cost model inference at the account owner's expense.",
+				Threats: []investigate.Threat{
+					{
+						Framework:  "MITRE ATT&CK",
+						Tactic:     investigate.ThreatRef{ID: "TA0007", Name: "Discovery", Reference: "https://attack.mitre.org/tactics/TA0007/"},
+						Techniques: []investigate.Technique{{ID: "T1526", Name: "Cloud Service Discovery", Reference: "https://attack.mitre.org/techniques/T1526/"}},
+					},
+					{
+						Framework: "MITRE ATT&CK",
+						Tactic:    investigate.ThreatRef{ID: "TA0001", Name: "Initial Access", Reference: "https://attack.mitre.org/tactics/TA0001/"},
+						Techniques: []investigate.Technique{{
+							ID: "T1078", Name: "Valid Accounts", Reference: "https://attack.mitre.org/techniques/T1078/",
+							Subtechniques: []investigate.ThreatRef{{ID: "T1078.004", Name: "Cloud Accounts", Reference: "https://attack.mitre.org/techniques/T1078/004/"}},
+						}},
+					},
+				},
 			},
 		},
 	}
@@ -248,6 +304,45 @@ func TestFromElasticVariants(t *testing.T) {
 			},
 		},
 		{
+			name: "higher-order identity columns: entity ids, ARNs, keys and names, trimmed and deduplicated; Esql.source_ip_values adds addresses",
+			doc: `{"kibana.alert.rule.rule_id":"98cfaa44-83f0-4aba-90c4-363fb9d51a75","source.ip":"3.3.3.3","Esql.source_ip_values":["3.3.3.3","4.4.4.4"],
+			       "Esql.user_entity_id_values":["arn:aws:iam::210987654321:user/deploy-bot "," arn:aws:iam::210987654321:user/deploy-bot"],
+			       "Esql.aws_cloudtrail_user_identity_access_key_id_values":"AKIA4XQJ7ZK3PEXAMPLE","Esql.user_name_values":["deploy-bot"]}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				want := []string{testUserARN, testKey, "deploy-bot"}
+				if !reflect.DeepEqual(a.UserEntities, want) || !reflect.DeepEqual(a.GroupedIPs, []string{"3.3.3.3", "4.4.4.4"}) || a.SourceIP != "3.3.3.3" {
+					t.Errorf("UserEntities, GroupedIPs, SourceIP = %q, %q, %q", a.UserEntities, a.GroupedIPs, a.SourceIP)
+				}
+			},
+		},
+		{
+			name: "a higher-order rule grouping by something else takes its address from Esql.source_ip_values",
+			doc:  `{"kibana.alert.rule.rule_id":"98cfaa44-83f0-4aba-90c4-363fb9d51a75","Esql.source_ip_values":["5.5.5.5"]}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.SourceIP != "5.5.5.5" || !reflect.DeepEqual(a.GroupedIPs, []string{"5.5.5.5"}) || a.UserEntities != nil {
+					t.Errorf("SourceIP, GroupedIPs, UserEntities = %q, %q, %q", a.SourceIP, a.GroupedIPs, a.UserEntities)
+				}
+			},
+		},
+		{
+			name: "user.entity.id names the caller when aws.cloudtrail.user_identity.arn is missing",
+			doc:  `{"kibana.alert.rule.name":"R","user":{"name":"deploy-bot","entity":{"id":["deploy-bot@host","arn:aws:iam::210987654321:user/deploy-bot"]}}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.UserARN != testUserARN || a.UserEntities != nil {
+					t.Errorf("UserARN, UserEntities = %q, %q", a.UserARN, a.UserEntities)
+				}
+			},
+		},
+		{
+			name: "aws.cloudtrail.user_identity.arn wins over user.entity.id",
+			doc:  `{"kibana.alert.rule.name":"R","user":{"entity":{"id":"arn:aws:iam::1:user/other"}},"aws":{"cloudtrail":{"user_identity":{"arn":"arn:aws:iam::210987654321:user/deploy-bot"}}}}`,
+			check: func(t *testing.T, a investigate.Alert) {
+				if a.UserARN != testUserARN {
+					t.Errorf("UserARN = %q", a.UserARN)
+				}
+			},
+		},
+		{
 			name: "an ordinary alert is not higher-order",
 			doc:  `{"kibana.alert.rule.name":"R","source.ip":"3.3.3.3"}`,
 			check: func(t *testing.T, a investigate.Alert) {
@@ -306,6 +401,9 @@ func TestFromElasticNotAnAlert(t *testing.T) {
 	}{
 		{"CloudTrail record", `{"eventVersion":"1.08","eventName":"GetCallerIdentity","eventSource":"sts.amazonaws.com","userIdentity":{"accessKeyId":"AKIA4XQJ7ZK3PEXAMPLE"}}`, "a CloudTrail record"},
 		{"Elastic CloudTrail integration document", `{"@timestamp":"2026-03-02T09:09:12Z","event":{"action":"GetCallerIdentity"},"aws":{"cloudtrail":{"event_version":"1.08"}}}`, "a CloudTrail record"},
+		{"CloudTrail integration document named by data_stream.dataset", `{"@timestamp":"2026-03-02T09:09:12Z","data_stream":{"dataset":"aws.cloudtrail","type":"logs"},"event":{"action":"ListFoundationModels"}}`, "a CloudTrail record"},
+		{"CloudTrail integration document named by the older event.dataset", `{"@timestamp":"2026-03-02T09:09:12Z","event":{"dataset":"aws.cloudtrail","action":"ListFoundationModels"}}`, "a CloudTrail record"},
+		{"another dataset is not CloudTrail", `{"@timestamp":"2026-03-02T09:09:12Z","data_stream":{"dataset":"aws.guardduty"}}`, ""},
 		{"unrelated document", `{"hello":"world"}`, ""},
 		{"empty document", `{}`, ""},
 	}
@@ -398,6 +496,8 @@ func filterSource(doc map[string]any, patterns []string, prefix string) map[stri
 func TestElasticSourceFieldsSuffice(t *testing.T) {
 	docs := []map[string]any{
 		fixture(t, "alert-first-seen.json"), fixture(t, "alert-sibling.json"), fixture(t, "alert-higher-order.json"),
+		fixture(t, "alert-bedrock-sequence.json"),
+		decode(t, `{"kibana.alert.rule.name":"R","user":{"entity":{"id":["arn:aws:iam::210987654321:user/deploy-bot"]}}}`),
 		decode(t, `{"@timestamp":"2021-06-01T10:00:00Z","signal":{"rule":{"name":"Old","rule_id":"old","severity":"high","risk_score":73,"tags":["t"]},"status":"open","reason":"r"},"source":{"ip":"4.4.4.4"}}`),
 	}
 	for i, doc := range docs {

@@ -36,7 +36,7 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		[]byte(`{"took":1,"hits":{"hits":[{"_id":"a","_source":{"kibana.alert.rule.name":"R","x":"` + strings.Repeat("y", 100) + `"}}]}}`),
 		[]byte("{\"kibana.alert.rule.name\":\"R\",\"" + strings.Repeat("k", 80) + "\":1}\n[1,\"\\\"\"]"),
 	}
-	for _, name := range []string{"alert-first-seen.json", "alert-higher-order.json", "esql-response.json", "guardduty-get-findings.json", "guardduty-rest.json", "securityhub-get-findings.json"} {
+	for _, name := range []string{"alert-first-seen.json", "alert-higher-order.json", "alert-bedrock-sequence.json", "esql-response.json", "guardduty-get-findings.json", "guardduty-rest.json", "securityhub-get-findings.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

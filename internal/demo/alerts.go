@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -119,8 +121,25 @@ var (
 			tactic("TA0009", "Collection", technique("T1213", "Data from Information Repositories", subtechnique("T1213.006", "Databases"))))}
 )
 
+// Rules that name long-term keys in what they look for, raised on the attack patterns
+// (patterns.go): both are EQL sequences.
+var (
+	ruleBedrockLLM = rule{"AWS Bedrock Foundation Model Enumeration Followed by Invocation via Long-Term Key", "a17f2e5f-de52-49e8-9d86-ccfe91cd54d4", "eql", "high", 73,
+		[]string{"Domain: Cloud", "Domain: LLM", "Data Source: Amazon Web Services", "Data Source: AWS", "Data Source: AWS CloudTrail", "Use Case: Identity and Access Audit",
+			"Resources: Investigation Guide", "Tactic: Discovery", "Tactic: Initial Access", "Noise: Low", "Performance: Fast", "Profile: Recommended",
+			"Threat: Unauthorized AI Usage", "Threat: LLMjacking", "Rule Type: Event Correlation (EQL)", "Platform: AWS", "Domain: GenAI", "Service: AWS Bedrock"},
+		"Detects when an AWS principal using long-term IAM user credentials (AKIA* access key) enumerates available Bedrock foundation models and then invokes a model within the same 15-minute window. Most legitimate Bedrock workloads run under IAM roles with short-lived credentials; the combination of model enumeration followed by direct model invocation from a long-term IAM user key is unusual in production environments and consistent with an adversary using stolen credentials to discover and exploit available AI model capabilities. This pattern is associated with LLMjacking attacks where threat actors abuse compromised cloud credentials to run high-volume or high-cost model inference at the account owner's expense.",
+		threats(tactic("TA0007", "Discovery", technique("T1526", "Cloud Service Discovery")),
+			tactic("TA0001", "Initial Access", technique("T1078", "Valid Accounts", subtechnique("T1078.004", "Cloud Accounts"))))}
+	ruleFederationConsole = rule{"AWS GetFederationToken Followed by Console Login via Federation Exchange", "065a9a1b-9e48-45a1-8fa5-72373245847c", "eql", "high", 73,
+		[]string{"Domain: Cloud", "Platform: AWS", "Data Source: AWS CloudTrail", "Service: AWS STS", "Rule Type: Event Correlation (EQL)", "Tactic: Credential Access", "Resources: Investigation Guide"},
+		"Detects the three-event chain produced by tools like aws_consoler that convert exfiltrated long-term IAM access keys into browser-accessible AWS console sessions: GetFederationToken obtains temporary credentials, GetSigninToken exchanges them for a federation sign-in token via the AWS federation endpoint, and ConsoleLogin confirms the resulting console session was opened — all from the same source IP within two minutes. This sequence is a high-confidence indicator of credential abuse using stolen IAM access keys.",
+		threats(tactic("TA0006", "Credential Access", technique("T1550", "Use Alternate Authentication Material", subtechnique("T1550.001", "Application Access Token"))))}
+)
+
 var ruleCategories = map[string][2]string{
 	"new_terms":        {"New Terms Rule", "siem.newTermsRule"},
+	"eql":              {"Event Correlation Rule", "siem.eqlRule"},
 	"esql":             {"ES|QL Rule", "siem.esqlRule"},
 	"query":            {"Custom Query Rule", "siem.queryRule"},
 	"machine_learning": {"Machine Learning Rule", "siem.mlRule"},
@@ -219,6 +238,31 @@ func (g *gen) buildAlerts() {
 	// The developer: a first-seen alert for the new office link, and nothing else.
 	dfs := raise(ruleFirstSeen, m["dev-newip"], 4*time.Minute+2*time.Second, investigate.WorkflowOpen)
 	a.DeveloperFirstSeen = dfs.id
+
+	// EQL sequences on the attack patterns. The Bedrock rule sequences by access key: its
+	// shell and building blocks all name the leaked key. The federation rule sequences by
+	// source.ip: its blocks name the leaked key, the federation session and no key (the
+	// console login), and its shell, which keeps what they share, names no key.
+	sequence := func(r rule, marks []string, delay time.Duration) (alertDoc, []alertDoc) {
+		if ruleUUIDs[r.id] == "" {
+			ruleUUIDs[r.id] = ids.uuid()
+		}
+		evs := make([]*record, len(marks))
+		for i, mk := range marks {
+			evs[i] = m[mk]
+		}
+		return g.sequenceAlerts(ids, r, ruleUUIDs[r.id], evs, evs[len(evs)-1].at.Add(delay))
+	}
+	bshell, bblocks := sequence(ruleBedrockLLM, []string{"bedrock-list", "bedrock-invoke"}, 6*time.Minute+14*time.Second)
+	g.f.Patterns.BedrockAlert = bshell.id
+	a.Eligible = append(a.Eligible, bshell.id)
+	for _, b := range bblocks {
+		a.Eligible = append(a.Eligible, b.id)
+	}
+	_, fblocks := sequence(ruleFederationConsole, []string{"federation-token", "signin-token", "federated-login"}, 3*time.Minute+37*time.Second)
+	a.Eligible = append(a.Eligible, fblocks[0].id)
+	a.ViaSession = append(a.ViaSession, fblocks[1].id)
+	g.f.Patterns.FederationSessionAlert = fblocks[1].id
 
 	sort.SliceStable(g.alerts, func(i, j int) bool {
 		if !g.alerts[i].at.Equal(g.alerts[j].at) {
@@ -322,9 +366,18 @@ func (g *gen) eventAlert(ids *ids, r rule, ruleUUID string, ev *record, at time.
 	doc["related"] = related
 	doc["user_agent"] = obj{"original": ev.UserAgent, "name": "Other", "device": obj{"name": "Other"}}
 	doc["cloud"] = obj{"provider": "aws", "region": ev.AWSRegion, "account": obj{"id": ev.RecipientAccountID}}
-	doc["user"] = obj{"name": who, "id": ev.UserIdentity.PrincipalID}
+	u := obj{"name": who, "id": ev.UserIdentity.PrincipalID}
+	if ev.UserIdentity.ARN != "" {
+		// Newer versions of the integration name the caller's entity: its ARN.
+		u["entity"] = obj{"id": []any{ev.UserIdentity.ARN}}
+	}
+	doc["user"] = u
 	doc["ecs"] = obj{"version": "8.11.0"}
-	ui := obj{"type": ev.UserIdentity.Type, "arn": ev.UserIdentity.ARN, "access_key_id": ev.UserIdentity.AccessKeyID}
+	doc["data_stream"] = obj{"dataset": "aws.cloudtrail", "namespace": "default", "type": "logs"}
+	ui := obj{"type": ev.UserIdentity.Type, "arn": ev.UserIdentity.ARN}
+	if ev.UserIdentity.AccessKeyID != "" {
+		ui["access_key_id"] = ev.UserIdentity.AccessKeyID
+	}
 	if sc := ev.UserIdentity.SessionContext; sc != nil {
 		ui["session_context"] = obj{"mfa_authenticated": sc.Attributes.MFAAuthenticated, "creation_date": sc.Attributes.CreationDate}
 	}
@@ -516,4 +569,76 @@ func (g *gen) alertNDJSON() []byte {
 		buf.WriteByte('\n')
 	}
 	return buf.Bytes()
+}
+
+// sequenceAlerts raises an EQL sequence rule's alerts as Kibana writes them: a building
+// block alert on each event of the sequence (kibana.alert.building_block_type, and
+// kibana.alert.group.id and .index that join them) and the shell alert that stands for
+// the sequence, which keeps only the source fields all its events share.
+func (g *gen) sequenceAlerts(ids *ids, r rule, ruleUUID string, evs []*record, at time.Time) (alertDoc, []alertDoc) {
+	group := ids.hex(20)
+	var blocks []alertDoc
+	for i, ev := range evs {
+		b := g.eventAlert(ids, r, ruleUUID, ev, at, investigate.WorkflowOpen)
+		b.doc["kibana.alert.building_block_type"] = "default"
+		b.doc["kibana.alert.group.id"] = group
+		b.doc["kibana.alert.group.index"] = i
+		blocks = append(blocks, b)
+	}
+	id := ids.uuid()
+	var shared obj
+	var ancestors []any
+	for i, b := range blocks {
+		src := obj{}
+		for _, k := range []string{"source", "cloud", "user", "user_agent", "aws", "event", "data_stream", "ecs"} {
+			if v, ok := b.doc[k]; ok {
+				src[k] = v
+			}
+		}
+		if i == 0 {
+			shared = src
+		} else {
+			shared = intersect(shared, src)
+		}
+		ancestors = append(ancestors, b.doc["kibana.alert.ancestors"].([]any)[0],
+			obj{"id": b.id, "type": "signal", "index": ".internal.alerts-security.alerts-default-000001", "depth": 1, "rule": ruleUUID})
+	}
+	reason := fmt.Sprintf("event created %s alert %s.", r.severity, r.name)
+	if src, _ := shared["source"].(obj); src["ip"] != nil {
+		ip := src["ip"]
+		reason = fmt.Sprintf("event with source %v created %s alert %s.", ip, r.severity, r.name)
+	}
+	doc := kibanaFields(ids, r, ruleUUID, id, at, investigate.WorkflowOpen, reason)
+	doc["kibana.alert.group.id"] = group
+	doc["kibana.alert.depth"] = 2
+	doc["kibana.alert.original_time"] = stamp(evs[0].at)
+	doc["kibana.alert.ancestors"] = ancestors
+	maps.Copy(doc, shared)
+	shell := alertDoc{at: at, id: id, doc: doc}
+	g.alerts = append(g.alerts, blocks...)
+	g.alerts = append(g.alerts, shell)
+	return shell, blocks
+}
+
+// intersect keeps what a and b share: equal values, and the shared part of objects both
+// hold (an object left empty is dropped).
+func intersect(a, b obj) obj {
+	out := obj{}
+	for k, av := range a {
+		bv, ok := b[k]
+		if !ok {
+			continue
+		}
+		ao, aIsObj := av.(obj)
+		bo, bIsObj := bv.(obj)
+		switch {
+		case aIsObj && bIsObj:
+			if sub := intersect(ao, bo); len(sub) > 0 {
+				out[k] = sub
+			}
+		case reflect.DeepEqual(av, bv):
+			out[k] = av
+		}
+	}
+	return out
 }

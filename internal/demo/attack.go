@@ -252,6 +252,10 @@ func (g *gen) attack() {
 	g.call(esc, ids, next(6), "ec2", "DescribeInstances", "us-east-1").req(obj{"instancesSet": obj{}, "filterSet": items(obj{"name": "key-name", "valueSet": items(obj{"value": attackKeyPair})})})
 	g.call(esc, ids, next(5), "ec2", "DescribeInstances", "eu-west-1").req(obj{"instancesSet": obj{}, "filterSet": items(obj{"name": "key-name", "valueSet": items(obj{"value": attackKeyPair})})})
 	g.call(esc, ids, next(9), "iam", "ListAccessKeys", "").req(obj{"userName": bd.name})
+
+	// 13. The day's other abuses, placed among the above (patterns.go): LLM-jacking, SES,
+	// the finance bucket, the federation session's console login, the backdoor's MFA.
+	g.patterns(t1, s4Key, fedName, gft)
 }
 
 // assumeRole records an AssumeRole by a into r and returns the session's actor (with

@@ -35,6 +35,11 @@ type Dataset struct {
 	Alerts []byte
 	// AlertsName names Alerts in reports and problems.
 	AlertsName string
+	// Findings is GuardDuty's findings as `aws guardduty get-findings` prints them
+	// ({"Findings":[...]}): the compromised key's attack sequence (sequence.go);
+	// FindingsName names it. AlertSource reads it with Alerts.
+	Findings     []byte
+	FindingsName string
 	// CompromisedKey is the access key the incident is about.
 	CompromisedKey string
 	// Facts are the scenario's ground truth, for tests and documentation.
@@ -104,6 +109,9 @@ type Facts struct {
 	AutomationKeys        []string
 	AutomationSessionKeys []string
 
+	// Patterns are what the attack patterns planted (patterns.go).
+	Patterns PatternFacts
+
 	Alerts AlertFacts
 	// Records counts CloudTrail records over all files; CaseRecords those a correct case
 	// of the compromised key holds (its events, its sessions', its child key's, and
@@ -166,6 +174,11 @@ type AlertFacts struct {
 	ViaSession []string
 	ViaChild   []string
 	Total      int
+	// AttackSequence is the GuardDuty attack-sequence finding of the compromised key
+	// (sequence.go, in Dataset.Findings), AttackSequenceSignals the number of its
+	// signals. Total counts it.
+	AttackSequence        string
+	AttackSequenceSignals int
 }
 
 // DefaultAnchor is a fixed anchor for tests and golden files.
@@ -183,6 +196,7 @@ func GenerateSeed(anchor time.Time, seed uint64) *Dataset {
 	g.benign()
 	g.attack()
 	g.buildAlerts()
+	g.attackSequence()
 	ds := &Dataset{
 		Anchor:         g.anchor,
 		Seed:           seed,
@@ -192,6 +206,7 @@ func GenerateSeed(anchor time.Time, seed uint64) *Dataset {
 	}
 	ds.Files = g.files()
 	ds.Alerts = g.alertNDJSON()
+	ds.Findings, ds.FindingsName = g.findingsJSON(), "demo/guardduty-findings.json"
 	ds.Facts.Records = len(g.recs)
 	ds.Facts.Regions = g.regions()
 	g.countCase(&ds.Facts)
@@ -264,6 +279,9 @@ type gen struct {
 	marks  map[string]*record // events the alerts refer to, by name
 	f      Facts
 	w      world
+
+	// findings are GuardDuty findings, in the form the AWS CLI prints (sequence.go).
+	findings []obj
 }
 
 // Streams of the PCG generator: independent, so that adding noise does not change the
@@ -275,6 +293,8 @@ const (
 	streamFiles  = 4
 	streamAlerts = 5
 	streamBlast  = 6
+	// streamPatterns draws the identifiers of the attack patterns (patterns.go).
+	streamPatterns = 7
 )
 
 func newGen(anchor time.Time, seed uint64) *gen {

@@ -137,6 +137,9 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		}
 		for _, s := range c.HigherOrderAlerts {
 			counted := "higher-order, source.ip " + code(s.SourceIP)
+			if len(s.TiedBy) > 0 {
+				counted += md(", tied by " + investigate.TiesText(s.TiedBy))
+			}
 			if s.ViaKey != "" {
 				counted += md(" (via " + viaWhat(s.ViaKey) + " " + s.ViaKey + ")")
 			}
@@ -144,6 +147,8 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 		}
 		p("\n")
 	})
+
+	markdownSequences(p, c)
 
 	markdownSection(p, "Findings", len(c.Findings) == 0, c.Completeness.Events.NoneIn("Nothing notable"), func() {
 		p("| Time (UTC) | Severity | Category | What | Detail | Signer |\n|---|---|---|---|---|---|\n")
@@ -171,7 +176,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 	f := c.FollowUps
 	markdownSection(p, "EC2 follow-ups", len(f.KeyPairs)+len(f.Launches) == 0, c.Completeness.Events.NoneIn("No key pairs or launches"), func() {
 		if len(f.KeyPairs) > 0 {
-			p("| Key pair | Id | Region | Created (UTC) | Result |\n|---|---|---|---|---|\n")
+			p("| Key pair | Id | Region | Created (UTC) | Result | Source address | First by its principal | %s |\n|---|---|---|---|---|---|---|---|\n", investigate.KeyPairRuleName)
 			for _, k := range f.KeyPairs {
 				res := "created"
 				if k.EventName == "ImportKeyPair" {
@@ -183,7 +188,7 @@ func Markdown(w io.Writer, c *investigate.Case, o Options) error {
 				if k.Exists != nil && !*k.Exists {
 					res += ", since deleted"
 				}
-				p("| %s | %s | %s | %s | %s |\n", code(k.Name), code(k.ID), md(k.Region), ts(k.Time), md(res))
+				p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", code(k.Name), code(k.ID), md(k.Region), ts(k.Time), md(res), md(k.OriginText()), md(k.FirstText()), md(k.Rule+": "+k.RuleReason))
 			}
 			p("\n")
 		}
@@ -237,7 +242,7 @@ func writeMarkdownEvents(b *strings.Builder, c *investigate.Case, o Options) {
 			p("| +%d more | | | | | | |\n", len(c.SourceIPs)-o.maxRows())
 			break
 		}
-		p("| %s | %d | %s | %s | %s | %s | %s |\n", code(ip.IP), ip.Count, md(ip.Kind), ts(ip.First), ts(ip.Last), md(ip.ASOrg), code(ip.FirstSeenAlert))
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", code(ip.IP), ip.Count, md(ip.Kind), ts(ip.First), ts(ip.Last), md(ip.Network.Summary()), code(ip.FirstSeenAlert))
 	}
 	p("\n## User agents\n\n| Count | First (UTC) | Last (UTC) | Tool | User agent |\n|---|---|---|---|---|\n")
 	for i, u := range c.UserAgents {
@@ -305,6 +310,9 @@ func writeMarkdownCoverage(b *strings.Builder, c *investigate.Case) {
 			// A block of its own: the query keeps its line feeds (Multiline escapes every other control).
 			b.WriteString("\n```sql\n" + strings.ReplaceAll(sanitize.Multiline(s.Query), "```", "'''") + "\n```\n\n")
 		}
+		for _, l := range indexLines(s.Index) {
+			p("  - %s\n", md(l))
+		}
 	}
 	if len(c.Events) > 0 {
 		p("- events span %s to %s UTC; accounts %s; regions %s\n", ts(cv.FirstEvent), ts(cv.LastEvent), md(strings.Join(cv.Accounts, ", ")), md(strings.Join(cv.Regions, ", ")))
@@ -337,15 +345,8 @@ func markdownAlertRow(p func(format string, args ...any), s investigate.Sibling,
 
 // providerName names where an alert came from.
 func providerName(p string) string {
-	switch p {
-	case investigate.ProviderElastic:
-		return "Elastic"
-	case investigate.ProviderGuardDuty:
-		return "GuardDuty"
-	case investigate.ProviderSecurityHub:
-		return "Security Hub"
-	case "":
+	if p == "" {
 		return "-"
 	}
-	return md(p)
+	return md(investigate.ProviderTitle(p))
 }

@@ -159,6 +159,7 @@ func Text(w io.Writer, c *investigate.Case, o Options) error {
 	}
 
 	writeAlerts(out, c, n)
+	writeSequences(out, c)
 	writeFindings(out, c)
 	writeSessions(out, c, n)
 	writeFollowUps(out, c, n)
@@ -213,6 +214,9 @@ func writeAlerts(o *textOut, c *investigate.Case, n investigate.Counts) {
 	for _, s := range c.HigherOrderAlerts {
 		o.line(fmt.Sprintf(" H %-8s %3s  %-12s %s  %s", s.Severity, num(s.RiskScore), cell(s.Status), shortTS(s.Time), cell(s.RuleName)))
 		detail := "alert " + s.AlertID + "  grouped by source.ip " + s.SourceIP
+		if len(s.TiedBy) > 0 {
+			detail += "  tied by " + investigate.TiesText(s.TiedBy)
+		}
 		if s.ViaKey != "" {
 			detail += "  via " + viaWhat(s.ViaKey) + " " + s.ViaKey
 		}
@@ -332,6 +336,9 @@ func writeFollowUps(o *textOut, c *investigate.Case, n investigate.Counts) {
 			}
 		}
 		o.line(s)
+		for _, l := range []string{k.OriginText(), k.FirstText(), k.RuleText()} {
+			o.wrapped("      ", l, 6)
+		}
 	}
 	for _, l := range f.Launches {
 		count := strconv.Itoa(l.MaxCount)
@@ -393,9 +400,7 @@ func writeNetwork(o *textOut, c *investigate.Case, maxRows int) {
 		if ip.FirstSeenAlert != "" {
 			notes = append(notes, "FIRST-SEEN ALERT")
 		}
-		if ip.ASOrg != "" {
-			notes = append(notes, ip.ASOrg)
-		}
+		notes = append(notes, ip.Network.Summary())
 		if ip.Errors > 0 {
 			notes = append(notes, plural(ip.Errors, "error"))
 		}
@@ -598,6 +603,9 @@ func writeCoverage(o *textOut, c *investigate.Case) {
 		}
 		for _, n := range s.Notes {
 			o.wrapped("      ", n, 6)
+		}
+		for _, l := range indexLines(s.Index) {
+			o.wrapped("      ", l, 6)
 		}
 	}
 	if len(c.Events) > 0 {
