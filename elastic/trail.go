@@ -88,7 +88,7 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 				bad.Add(where, err.Error())
 				continue
 			}
-			ev.Origin = "elastic " + where
+			ev.Origin = investigate.OriginAt("elastic " + where)
 			asn, _ := alertdoc.Doc(doc).Float("source.as.number")
 			s.Networks.Observe(ev.SourceIP, asn, alertdoc.Doc(doc).Str("source.as.organization.name"))
 			batch = append(batch, ev)

@@ -407,7 +407,7 @@ func TestTrailSourceNotesWhatItCouldNotRead(t *testing.T) {
 	if len(events) != len(recs) || rep.Skipped != 1 || !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, "over 32 KB") }) {
 		t.Errorf("%d events, report %+v", len(events), rep)
 	}
-	if !strings.HasPrefix(events[0].Origin, "elastic .ds-logs-aws.cloudtrail-default-") {
+	if !strings.HasPrefix(events[0].Origin.String(), "elastic .ds-logs-aws.cloudtrail-default-") {
 		t.Errorf("origin %q", events[0].Origin)
 	}
 	// Without the integration installed the error says so.

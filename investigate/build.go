@@ -231,10 +231,7 @@ func buildTimeline(key string, events []*Event, lin *lineage, launches []Launch,
 			category = CatDiscovery
 		}
 		timeline = append(timeline, TimelineEntry{
-			Time: e.Time, EventID: e.ID, EventName: e.Name, Service: e.Service(), Region: e.Region,
-			SourceIP: e.SourceIP, UserAgent: e.UserAgent, Signer: e.Signer(),
-			Session: mine && e.Signer() != key, Child: lin.viaChild[e.Signer()], Other: !mine,
-			ErrorCode: e.ErrorCode, Write: e.IsWrite(), Category: category, Origin: e.Origin,
+			Event: e, Session: mine && e.Signer() != key, Child: lin.viaChild[e.Signer()], Other: !mine, Category: category,
 		})
 	}
 	return caseEvents, timeline

@@ -436,8 +436,21 @@ type Instance struct {
 	LiveError    string            `json:"live_error"`
 }
 
-// TimelineEntry is one event as reports show it.
+// TimelineEntry is one event as reports show it: the event itself (not a copy of its
+// fields: a case of millions of events holds each once) and what the case adds to it.
 type TimelineEntry struct {
+	*Event
+	// Session is set for events of a derived session or a child key (Child is set too
+	// for the child keys and what descends from them); Other for launches by other
+	// signers.
+	Session  bool
+	Child    bool
+	Other    bool
+	Category string
+}
+
+// timelineEntryJSON is a TimelineEntry as the case's JSON gives it.
+type timelineEntryJSON struct {
 	Time      time.Time `json:"time"`
 	EventID   string    `json:"event_id"`
 	EventName string    `json:"event_name"`
@@ -446,16 +459,22 @@ type TimelineEntry struct {
 	SourceIP  string    `json:"source_ip"`
 	UserAgent string    `json:"user_agent"`
 	Signer    string    `json:"signer"`
-	// Session is set for events of a derived session or a child key (Child is set too
-	// for the child keys and what descends from them); Other for launches by other
-	// signers.
-	Session   bool   `json:"session"`
-	Child     bool   `json:"child"`
-	Other     bool   `json:"other_signer"`
-	ErrorCode string `json:"error_code"`
-	Write     bool   `json:"write"`
-	Category  string `json:"category"`
-	Origin    string `json:"origin"`
+	Session   bool      `json:"session"`
+	Child     bool      `json:"child"`
+	Other     bool      `json:"other_signer"`
+	ErrorCode string    `json:"error_code"`
+	Write     bool      `json:"write"`
+	Category  string    `json:"category"`
+	Origin    string    `json:"origin"`
+}
+
+// MarshalJSON writes the entry's event fields and the case's additions flat.
+func (t TimelineEntry) MarshalJSON() ([]byte, error) {
+	return json.Marshal(timelineEntryJSON{
+		Time: t.Time, EventID: t.ID, EventName: t.Name, Service: t.Service(), Region: t.Region,
+		SourceIP: t.SourceIP, UserAgent: t.UserAgent, Signer: t.Signer(), Session: t.Session, Child: t.Child,
+		Other: t.Other, ErrorCode: t.ErrorCode, Write: t.IsWrite(), Category: t.Category, Origin: t.Origin.String(),
+	})
 }
 
 // Coverage says what the case was built from and what is missing.

@@ -18,19 +18,25 @@ import (
 type EventSet struct {
 	mu     sync.Mutex
 	events []*Event
-	ids    map[string]string // id -> origin of the copy held
+	ids    map[string]Origin // id -> origin of the copy held
 	// copies are the other copies counted as duplicates, by id and origin, so that a
 	// later round reading the same copy again does not count it again.
-	copies map[[2]string]bool
+	copies map[eventCopy]bool
 	dups   int
 	// slab holds new events, a block at a time: a case's events live and die together,
 	// and one allocation an event would round each up to its size class.
 	slab []Event
 }
 
+// eventCopy is one copy of an event: its id and where it was read.
+type eventCopy struct {
+	id     string
+	origin Origin
+}
+
 // NewEventSet returns an empty set.
 func NewEventSet() *EventSet {
-	return &EventSet{ids: map[string]string{}, copies: map[[2]string]bool{}}
+	return &EventSet{ids: map[string]Origin{}, copies: map[eventCopy]bool{}}
 }
 
 // Add adds events not already in the set and returns how many were new.
@@ -44,8 +50,8 @@ func (s *EventSet) Add(batch []Event) int {
 		if origin, ok := s.ids[id]; ok {
 			// The same record read again (a later round of the same source) is not a
 			// duplicate in the sources; another copy elsewhere is, once.
-			switch c := [2]string{id, e.Origin}; {
-			case e.Origin == "":
+			switch c := (eventCopy{id, e.Origin}); {
+			case e.Origin.IsZero():
 				s.dups++
 			case origin != e.Origin && !s.copies[c]:
 				s.copies[c] = true

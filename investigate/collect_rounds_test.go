@@ -170,9 +170,9 @@ func TestDemoCoverageCountsTrailFiles(t *testing.T) {
 // one duplicate; the copy held read again is none.
 func TestDuplicateCopiesCountOnceOverRounds(t *testing.T) {
 	s := investigate.NewEventSet()
-	held := investigate.Event{ID: "e1", Origin: "a.json#record 1"}
-	copy := investigate.Event{ID: "e1", Origin: "a.json#record 3"}
-	other := investigate.Event{ID: "e1", Origin: "b.json:7"}
+	held := investigate.Event{ID: "e1", Origin: investigate.OriginAt("a.json#record 1")}
+	copy := investigate.Event{ID: "e1", Origin: investigate.OriginAt("a.json#record 3")}
+	other := investigate.Event{ID: "e1", Origin: investigate.OriginAt("b.json:7")}
 	s.Add([]investigate.Event{held, copy})
 	s.Add([]investigate.Event{held, copy}) // a later round reads the file again
 	if s.Duplicates() != 1 || s.Len() != 1 {

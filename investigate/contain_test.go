@@ -69,8 +69,8 @@ func TestChildKeysAreFollowedTransitively(t *testing.T) {
 		t.Fatalf("counts: key %d sessions %d children %d events %d", c.EventCount, c.SessionEventCount, c.ChildEventCount, len(c.Events))
 	}
 	for _, e := range c.Timeline {
-		if e.Child != (e.Signer != keyA) {
-			t.Fatalf("timeline entry %s child=%v", e.EventID, e.Child)
+		if e.Child != (e.Signer() != keyA) {
+			t.Fatalf("timeline entry %s child=%v", e.ID, e.Child)
 		}
 	}
 	got := investigate.DerivedKeys(keyA, events)

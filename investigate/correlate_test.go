@@ -174,7 +174,7 @@ func TestMalformedAndMissingKeysAreCounted(t *testing.T) {
 
 func TestEventSetCountsOnlyCopiesFromElsewhereAsDuplicates(t *testing.T) {
 	s := NewEventSet()
-	a := Event{ID: "e1", Origin: "a.json:1"}
+	a := Event{ID: "e1", Origin: OriginAt("a.json:1")}
 	if n := s.Add([]Event{a}); n != 1 {
 		t.Fatal(n)
 	}
@@ -182,7 +182,7 @@ func TestEventSetCountsOnlyCopiesFromElsewhereAsDuplicates(t *testing.T) {
 	if s.Duplicates() != 0 || s.Len() != 1 {
 		t.Fatalf("re-read counted: dups %d len %d", s.Duplicates(), s.Len())
 	}
-	s.Add([]Event{{ID: "e1", Origin: "b.json:7"}}) // the same eventID in another file
+	s.Add([]Event{{ID: "e1", Origin: OriginAt("b.json:7")}}) // the same eventID in another file
 	if s.Duplicates() != 1 || s.Len() != 1 {
 		t.Fatalf("copy not counted: dups %d len %d", s.Duplicates(), s.Len())
 	}

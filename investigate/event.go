@@ -34,11 +34,8 @@ type Event struct {
 	// (DecodeRecord interns it): never change it through an event, give the event
 	// another. nil only for an event made in code without one.
 	Identity *Identity `json:"identity"`
-	// Origin says where the record was read, unique to the record within its source:
-	// "path:line" (NDJSON), "path#record N" (arrays, Records documents),
-	// "path:line#record N" (a Records document on an NDJSON line), "lookup ACCOUNT
-	// REGION", "elastic INDEX/ID", "athena QUERY row N".
-	Origin string `json:"origin,omitempty"`
+	// Origin says where the record was read (origin.go).
+	Origin Origin `json:"origin,omitzero"`
 
 	// The record (eventrecord.go): data is the whole record (rawHeld), or its
 	// requestParameters, responseElements and additionalEventData one after the other;

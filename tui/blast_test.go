@@ -83,8 +83,8 @@ func TestArtifactsTabShowsChildKeysAndWhatWasLeftBehind(t *testing.T) {
 		t.Fatalf("enter on a child key should show its timeline:\n%s", d.screen())
 	}
 	for _, r := range d.app.wb().timeline.rows {
-		if c.Timeline[r].Signer != c.CreatedAccessKeys[0].AccessKeyID {
-			t.Fatalf("the child key's timeline shows an event of %s", c.Timeline[r].Signer)
+		if c.Timeline[r].Signer() != c.CreatedAccessKeys[0].AccessKeyID {
+			t.Fatalf("the child key's timeline shows an event of %s", c.Timeline[r].Signer())
 		}
 	}
 	d.mustShow(" C ") // its events are marked as a child key's

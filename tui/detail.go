@@ -93,7 +93,7 @@ func (d *detailView) show(i int) {
 		if e.ErrorCode != "" {
 			d.title += " · ERROR " + e.ErrorCode
 		}
-		origin := e.Origin
+		origin := e.Origin.String()
 		if origin == "" {
 			origin = "unknown"
 		}
@@ -119,7 +119,7 @@ func recordText(e *investigate.Event) string {
 
 // unreadableRecord says that e's record can no longer be read, where and why.
 func unreadableRecord(e *investigate.Event, err error) string {
-	where := e.Origin
+	where := e.Origin.String()
 	if where == "" {
 		where = "its source"
 	}

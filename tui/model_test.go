@@ -164,7 +164,7 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 		}
 		for _, r := range tl.rows {
 			if !pred(&c.Timeline[r]) {
-				t.Fatalf("%s let %s through", what, c.Timeline[r].EventName)
+				t.Fatalf("%s let %s through", what, c.Timeline[r].Name)
 			}
 		}
 	}
@@ -172,7 +172,7 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	check("errors only", func(e *investigate.TimelineEntry) bool { return e.ErrorCode != "" })
 	d.mustShow("errors only", "filtered from")
 	d.press("w")
-	check("errors and writes", func(e *investigate.TimelineEntry) bool { return e.ErrorCode != "" && e.Write })
+	check("errors and writes", func(e *investigate.TimelineEntry) bool { return e.ErrorCode != "" && e.IsWrite() })
 	d.press("c")
 	if len(tl.rows) != len(c.Timeline) {
 		t.Fatalf("c should clear every filter")
@@ -208,14 +208,14 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 		t.Fatalf("picker %s has no %s", k, want)
 	}
 	pick("v", "ec2")
-	check("one service", func(e *investigate.TimelineEntry) bool { return e.Service == "ec2" })
+	check("one service", func(e *investigate.TimelineEntry) bool { return e.Service() == "ec2" })
 	d.press("c")
 	pick("r", "eu-west-1")
 	check("one region", func(e *investigate.TimelineEntry) bool { return e.Region == "eu-west-1" })
 	d.press("c")
 	sess := f.Sessions[0].Key
 	pick("n", sess)
-	check("one session", func(e *investigate.TimelineEntry) bool { return e.Signer == sess })
+	check("one session", func(e *investigate.TimelineEntry) bool { return e.Signer() == sess })
 	d.mustShow("signer " + sess)
 	d.press("c")
 
@@ -223,7 +223,7 @@ func TestWorkbenchHeaderTabsAndTimelineFilters(t *testing.T) {
 	d.press("/")
 	d.typeText("runinstances")
 	d.press("enter")
-	check("search", func(e *investigate.TimelineEntry) bool { return e.EventName == "RunInstances" })
+	check("search", func(e *investigate.TimelineEntry) bool { return e.Name == "RunInstances" })
 
 	// Enter opens the full record, pretty-printed; ] steps to the next match.
 	d.press("enter")
@@ -532,7 +532,7 @@ func TestExportCopyHelpMouseAndResize(t *testing.T) {
 	// y on a timeline row copies the event's JSON; Y the key id.
 	d.press("3", "j", "y")
 	var ev map[string]any
-	if err := json.Unmarshal([]byte(d.clips[len(d.clips)-1]), &ev); err != nil || ev["eventID"] != d.app.wb().timeline.selectedEntry().EventID {
+	if err := json.Unmarshal([]byte(d.clips[len(d.clips)-1]), &ev); err != nil || ev["eventID"] != d.app.wb().timeline.selectedEntry().ID {
 		t.Fatalf("y on the timeline should copy the event's JSON: %v", err)
 	}
 	d.press("Y")

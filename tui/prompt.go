@@ -278,8 +278,8 @@ func alertEvent(c *investigate.Case, s investigate.Sibling) string {
 		if s.Time.Sub(e.Time) > time.Hour {
 			break
 		}
-		if e.EventName == s.Action && (s.SourceIP == "" || e.SourceIP == s.SourceIP) {
-			return e.EventID
+		if e.Name == s.Action && (s.SourceIP == "" || e.SourceIP == s.SourceIP) {
+			return e.ID
 		}
 	}
 	return ""

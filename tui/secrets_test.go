@@ -35,10 +35,10 @@ func TestSecretsStayOutOfTheRecordViewCopyAndExports(t *testing.T) {
 	}
 	d.mustNotShow("MARKER")
 	d.press("3")
-	for i := 0; i < 20 && d.app.wb().timeline.selectedEntry() != nil && d.app.wb().timeline.selectedEntry().EventName != "GetSessionToken"; i++ {
+	for i := 0; i < 20 && d.app.wb().timeline.selectedEntry() != nil && d.app.wb().timeline.selectedEntry().Name != "GetSessionToken"; i++ {
 		d.press("j")
 	}
-	if e := d.app.wb().timeline.selectedEntry(); e == nil || e.EventName != "GetSessionToken" {
+	if e := d.app.wb().timeline.selectedEntry(); e == nil || e.Name != "GetSessionToken" {
 		t.Fatalf("no GetSessionToken row in the timeline:\n%s", d.screen())
 	}
 	d.press("enter")

@@ -169,7 +169,7 @@ func (v *sequenceStory) alertName(id string) string {
 func (v *sequenceStory) eventName(id string) string {
 	if i := v.wb.timeline.indexOf(id); i >= 0 && v.wb.c != nil && i < len(v.wb.c.Timeline) {
 		te := v.wb.c.Timeline[i]
-		return "  " + clean(te.EventName+" "+te.Region+" "+shortTime(te.Time))
+		return "  " + clean(te.Name+" "+te.Region+" "+shortTime(te.Time))
 	}
 	return ""
 }

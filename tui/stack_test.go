@@ -237,7 +237,7 @@ func TestJumpToFirstAlert(t *testing.T) {
 		t.Fatal("the demo has alerts")
 	}
 	e := d.app.wb().timeline.selectedEntry()
-	if d.app.wb().tab != tabTimeline || e == nil || e.EventName != first.Action || e.SourceIP != first.SourceIP ||
+	if d.app.wb().tab != tabTimeline || e == nil || e.Name != first.Action || e.SourceIP != first.SourceIP ||
 		e.Time.After(first.Time) || first.Time.Sub(e.Time) > time.Hour {
 		t.Fatalf("selected %+v, want the %s from %s that raised the first alert (%s)", e, first.Action, first.SourceIP, first.Time)
 	}

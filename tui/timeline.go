@@ -103,14 +103,14 @@ func (t *timelineView) cell(row, col int) string {
 			return "S"
 		case e.ErrorCode != "":
 			return "!"
-		case e.Write:
+		case e.IsWrite():
 			return "w"
 		}
 		return ""
 	case tcEvent:
-		return e.EventName
+		return e.Name
 	case tcService:
-		return e.Service
+		return e.Service()
 	case tcRegion:
 		return e.Region
 	case tcIP:
@@ -120,7 +120,7 @@ func (t *timelineView) cell(row, col int) string {
 	case tcCategory:
 		return e.Category
 	case tcSigner:
-		return e.Signer
+		return e.Signer()
 	case tcAgent:
 		return e.UserAgent
 	}
@@ -146,7 +146,7 @@ func (t *timelineView) cellStyle(row, col int) *lipgloss.Style {
 func (t *timelineView) setCase(c *investigate.Case) {
 	var keep string
 	if e := t.selectedEntry(); e != nil {
-		keep = e.EventID
+		keep = e.ID
 	}
 	t.c = c
 	t.whose = strings.Join(investigate.CaseCounts(c).EventParts(), ", ")
@@ -170,16 +170,16 @@ func (t *timelineView) refilter() {
 	for i := range tl {
 		e := &tl[i]
 		if t.errorsOnly && e.ErrorCode == "" ||
-			t.writesOnly && !e.Write ||
+			t.writesOnly && !e.IsWrite() ||
 			t.ip != "" && e.SourceIP != t.ip ||
-			t.service != "" && e.Service != t.service ||
+			t.service != "" && e.Service() != t.service ||
 			t.region != "" && e.Region != t.region ||
-			t.signer != "" && e.Signer != t.signer ||
+			t.signer != "" && e.Signer() != t.signer ||
 			t.agent != "" && e.UserAgent != t.agent {
 			continue
 		}
-		if q != "" && !containsFold(e.EventName, q) && !containsFold(e.ErrorCode, q) && !containsFold(e.SourceIP, q) &&
-			!containsFold(e.UserAgent, q) && !containsFold(e.EventID, q) && !containsFold(e.Category, q) && !containsFold(e.Signer, q) {
+		if q != "" && !containsFold(e.Name, q) && !containsFold(e.ErrorCode, q) && !containsFold(e.SourceIP, q) &&
+			!containsFold(e.UserAgent, q) && !containsFold(e.ID, q) && !containsFold(e.Category, q) && !containsFold(e.Signer(), q) {
 			continue
 		}
 		t.rows = append(t.rows, int32(i))
@@ -237,7 +237,7 @@ func eventAt(c *investigate.Case, i int) *investigate.Event {
 	if i < 0 || i >= len(c.Timeline) {
 		return nil
 	}
-	id := c.Timeline[i].EventID
+	id := c.Timeline[i].ID
 	if i < len(c.Events) && c.Events[i].ID == id {
 		return c.Events[i]
 	}
@@ -251,7 +251,7 @@ func eventAt(c *investigate.Case, i int) *investigate.Event {
 
 func (t *timelineView) selectID(id string) bool {
 	for r, i := range t.rows {
-		if t.c.Timeline[i].EventID == id {
+		if t.c.Timeline[i].ID == id {
 			t.table.set(r)
 			return true
 		}
@@ -265,7 +265,7 @@ func (t *timelineView) indexOf(id string) int {
 		return -1
 	}
 	for i := range t.c.Timeline {
-		if t.c.Timeline[i].EventID == id {
+		if t.c.Timeline[i].ID == id {
 			return i
 		}
 	}
@@ -327,7 +327,7 @@ func (t *timelineView) filterAgent(a string) {
 func (t *timelineView) apply() {
 	var keep string
 	if e := t.selectedEntry(); e != nil {
-		keep = e.EventID
+		keep = e.ID
 	}
 	t.refilter()
 	if keep == "" || !t.selectID(keep) {
@@ -419,11 +419,11 @@ func (t *timelineView) update(msg tea.Msg) tea.Cmd {
 	case key.Matches(m, km.ByIP):
 		t.openPicker("source IP", &t.ip, func(e *investigate.TimelineEntry) string { return e.SourceIP })
 	case key.Matches(m, km.ByService):
-		t.openPicker("service", &t.service, func(e *investigate.TimelineEntry) string { return e.Service })
+		t.openPicker("service", &t.service, func(e *investigate.TimelineEntry) string { return e.Service() })
 	case key.Matches(m, km.ByRegion):
 		t.openPicker("region", &t.region, func(e *investigate.TimelineEntry) string { return e.Region })
 	case key.Matches(m, km.BySession):
-		t.openPicker("signer (key or session)", &t.signer, func(e *investigate.TimelineEntry) string { return e.Signer })
+		t.openPicker("signer (key or session)", &t.signer, func(e *investigate.TimelineEntry) string { return e.Signer() })
 	case key.Matches(m, km.Search):
 		t.input.SetValue(t.search)
 		t.input.CursorEnd()

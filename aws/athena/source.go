@@ -275,7 +275,7 @@ func (s *Source) results(ctx context.Context, id string, q investigate.EventQuer
 				e, err = investigate.DecodeRecord(raw)
 				if err == nil {
 					if m.Match(&e) {
-						e.Origin = fmt.Sprintf("athena %s row %d", id, row)
+						e.Origin = investigate.OriginAt(fmt.Sprintf("athena %s row %d", id, row))
 						rep.Matched++
 						batch = append(batch, e)
 						if len(batch) >= 256 {

@@ -126,7 +126,7 @@ func TestPivotThroughAthena(t *testing.T) {
 	ids := map[string]bool{}
 	for _, e := range col.Set.Events() {
 		ids[e.ID] = true
-		if !strings.HasPrefix(e.Origin, "athena ") {
+		if !strings.HasPrefix(e.Origin.String(), "athena ") {
 			t.Errorf("origin %q", e.Origin)
 		}
 	}

@@ -80,7 +80,7 @@ func TestAllEventsFoundAcrossRegionsUnderThrottling(t *testing.T) {
 	}
 	for _, e := range got.Items {
 		raw, err := e.Raw()
-		if e.Signer() != key || !strings.HasPrefix(e.Origin, "lookup ") || err != nil || len(raw) == 0 {
+		if e.Signer() != key || !strings.HasPrefix(e.Origin.String(), "lookup ") || err != nil || len(raw) == 0 {
 			t.Fatalf("event %s: signer %s origin %q", e.ID, e.Signer(), e.Origin)
 		}
 	}
@@ -265,7 +265,7 @@ func TestKeysAreSearchedInTheirOwnAccount(t *testing.T) {
 	if ids := deliveries(events); len(ids) != len(recs) || rep.Regions[0].Account != other {
 		t.Errorf("found %d of %d events; regions %+v", len(ids), len(recs), rep.Regions)
 	}
-	if len(events) > 0 && events[0].Origin != "lookup "+other+" eu-west-1" {
+	if len(events) > 0 && events[0].Origin.String() != "lookup "+other+" eu-west-1" {
 		t.Errorf("origin %q should name the account", events[0].Origin)
 	}
 }

@@ -173,7 +173,7 @@ func (s *Source) search(ctx context.Context, t task, from, to time.Time, sink fu
 				r.problems = append(r.problems, investigate.Problem{Where: fmt.Sprintf("%s event %s", origin, aws.ToString(e.EventId)), Message: err.Error()})
 				continue
 			}
-			ev.Origin = origin
+			ev.Origin = investigate.OriginAt(origin)
 			if t.key == "" && !t.keeps(&ev) {
 				continue
 			}

@@ -98,7 +98,7 @@ func TestIndexCommandThenPivot(t *testing.T) {
 func eventIDs(c investigate.Case) []string {
 	var ids []string
 	for _, e := range c.Timeline {
-		ids = append(ids, e.EventID)
+		ids = append(ids, e.ID)
 	}
 	slices.Sort(ids)
 	return ids

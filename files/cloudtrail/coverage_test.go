@@ -369,7 +369,7 @@ func TestStreamedFilesSayTheSame(t *testing.T) {
 			var evs []string
 			rep := ScanFiles(context.Background(), []File{{Path: name, Size: size}}, q(testKey), a.open, func(b []investigate.Event) {
 				for _, e := range b {
-					evs = append(evs, e.ID+"@"+e.Origin)
+					evs = append(evs, e.ID+"@"+e.Origin.String())
 				}
 			}, ScanOptions{Workers: 1})
 			var probs []string

@@ -293,7 +293,7 @@ func FuzzParse(f *testing.F) {
 			var whole, streamed []string
 			Parse("f.json", open, m, func(b []investigate.Event) {
 				for _, e := range b {
-					whole = append(whole, e.ID+"@"+e.Origin)
+					whole = append(whole, e.ID+"@"+e.Origin.String())
 				}
 			})
 			// The same file streamed (as one too large to hold), and with a small record
@@ -301,7 +301,7 @@ func FuzzParse(f *testing.F) {
 			w := newWorker()
 			w.parse(&File{Path: "f.json", Size: MaxBuffered + 1}, open, m, func(b []investigate.Event) {
 				for _, e := range b {
-					streamed = append(streamed, e.ID+"@"+e.Origin)
+					streamed = append(streamed, e.ID+"@"+e.Origin.String())
 				}
 			}, nil, 0)
 			if !files.IsGzip(b) && !slices.Equal(whole, streamed) {

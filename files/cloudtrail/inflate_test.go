@@ -214,7 +214,7 @@ func parseWith(w *worker, c inflateCase, m *Matcher) (records, problems []string
 	open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(c.gz)), nil }
 	_, probs := w.parse(&File{Path: "f.json.gz", Size: int64(len(c.gz))}, open, m, func(b []investigate.Event) {
 		for _, e := range b {
-			records = append(records, e.ID+"@"+e.Origin)
+			records = append(records, e.ID+"@"+e.Origin.String())
 		}
 	}, nil, 0)
 	for _, p := range probs {

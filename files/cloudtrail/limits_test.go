@@ -35,7 +35,7 @@ func TestDuplicatesAreCountedInEveryShape(t *testing.T) {
 			}
 			var origins []string
 			for _, e := range col.Set.Events() {
-				origins = append(origins, e.Origin)
+				origins = append(origins, e.Origin.String())
 			}
 			if col.Set.Duplicates() != 1 || col.Set.Len() != 2 || col.Reports[0].Records != 3 {
 				t.Fatalf("duplicates %d, events %d (%v), records %d", col.Set.Duplicates(), col.Set.Len(), origins, col.Reports[0].Records)
@@ -132,7 +132,7 @@ func TestWrongTypedFieldsAreReported(t *testing.T) {
 	}, q(testKey))
 	origins := map[string]bool{}
 	for _, e := range s.events {
-		origins[strings.TrimPrefix(e.Origin, filepath.Dir(e.Origin)+"/")] = true
+		origins[strings.TrimPrefix(e.Origin.String(), filepath.Dir(e.Origin.String())+"/")] = true
 	}
 	for _, o := range []string{"one-line.json#record 1", "one-line.json#record 7", "lines.ndjson:1", "lines.ndjson:7"} {
 		if !origins[o] {

@@ -790,7 +790,7 @@ func (p *parser) decode(raw []byte, at place) {
 	if !p.m.Match(&e) {
 		return
 	}
-	e.Origin = p.at(at)
+	e.Origin = investigate.OriginOf(p.base, at.line, at.rec)
 	p.stats.Matched++
 	p.batch = append(p.batch, e)
 	if len(p.batch) >= batchSize {

@@ -273,14 +273,14 @@ func writeMarkdownEvents(b *strings.Builder, c *investigate.Case, o Options) {
 				skipped++
 				continue
 			}
-			signer := code(e.Signer)
+			signer := code(e.Signer())
 			if e.Session {
 				signer += " (session)"
 			}
 			if e.Other {
 				signer += " (other signer)"
 			}
-			p("| %s | %s | %s | %s | %s | %s |\n", ts(e.Time), signer, md(e.Region), code(e.Service+":"+e.EventName), code(e.ErrorCode), code(e.SourceIP))
+			p("| %s | %s | %s | %s | %s | %s |\n", ts(e.Time), signer, md(e.Region), code(e.Service()+":"+e.Name), code(e.ErrorCode), code(e.SourceIP))
 		}
 		if skipped > 0 {
 			p("\n%s not shown (`--timeline all` shows them).\n", plural(skipped, "routine or read-only call"))

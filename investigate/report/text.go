@@ -493,7 +493,7 @@ func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 		if mode != TimelineAll && !notableEntry(e, seen) {
 			run++
 			if len(runActions) < 5 {
-				runActions = appendUnique(runActions, e.Service+":"+e.EventName)
+				runActions = appendUnique(runActions, e.Service()+":"+e.Name)
 			}
 			continue
 		}
@@ -515,7 +515,7 @@ func writeTimeline(o *textOut, c *investigate.Case, mode string) {
 		case e.Session:
 			who = "S"
 		}
-		line := fmt.Sprintf("  %s %s %-14s %s", shortTS(e.Time), who, fit(cell(e.Region), 14), e.Service+":"+e.EventName)
+		line := fmt.Sprintf("  %s %s %-14s %s", shortTS(e.Time), who, fit(cell(e.Region), 14), e.Service()+":"+e.Name)
 		if n > 1 {
 			line += fmt.Sprintf(" x%d", n)
 		}
@@ -538,10 +538,10 @@ func notableEntry(e investigate.TimelineEntry, seen map[string]bool) bool {
 	switch {
 	case e.ErrorCode != "", e.Other, e.Session, e.Category != "" && e.Category != investigate.CatDiscovery:
 		return true
-	case !e.Write:
+	case !e.IsWrite():
 		return false
 	}
-	k := e.Service + ":" + e.EventName + "@" + e.SourceIP
+	k := e.Service() + ":" + e.Name + "@" + e.SourceIP
 	if seen[k] {
 		return false
 	}
@@ -550,7 +550,7 @@ func notableEntry(e investigate.TimelineEntry, seen map[string]bool) bool {
 }
 
 func sameCall(a, b investigate.TimelineEntry) bool {
-	return a.Service == b.Service && a.EventName == b.EventName && a.Signer == b.Signer && a.SourceIP == b.SourceIP &&
+	return a.Service() == b.Service() && a.Name == b.Name && a.Signer() == b.Signer() && a.SourceIP == b.SourceIP &&
 		a.ErrorCode == b.ErrorCode && a.Region == b.Region && a.Other == b.Other
 }
 
