@@ -22,30 +22,105 @@ type LogFile struct {
 	Digest   bool      // CloudTrail-Digest objects
 }
 
-var (
-	layoutRe = regexp.MustCompile(`(?:^|/)AWSLogs/(?:(o-[a-z0-9]+)/)?(\d{12})/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})(?:/|$)`)
-	nameRe   = regexp.MustCompile(`_(\d{8}T\d{4}Z)_`)
-)
-
-// ParseLayout recognises the S3 archive layout in a path or object key.
+// ParseLayout recognises the S3 archive layout in a path or object key: the first
+// AWSLogs/ segment followed by the layout (a listing parses every name of an archive of
+// tens of thousands of files, so this is written out rather than a regular expression;
+// layout_test.go holds the expression it must agree with).
 func ParseLayout(p string) (LogFile, bool) {
 	p = strings.ReplaceAll(p, "\\", "/")
-	m := layoutRe.FindStringSubmatch(p)
-	if m == nil {
+	for from := 0; ; {
+		i := strings.Index(p[from:], "AWSLogs/")
+		if i < 0 {
+			return LogFile{}, false
+		}
+		at := from + i
+		from = at + 1
+		if at > 0 && p[at-1] != '/' {
+			continue
+		}
+		if lf, ok := parseLayoutAt(p[at+len("AWSLogs/"):]); ok {
+			if d, ok := deliveryOf(path.Base(p)); ok {
+				lf.Delivery = d
+			}
+			return lf, true
+		}
+	}
+}
+
+// parseLayoutAt reads [o-org/]<account>/<kind>/<region>/YYYY/MM/DD followed by '/' or
+// the end, from just after "AWSLogs/".
+func parseLayoutAt(s string) (LogFile, bool) {
+	var lf LogFile
+	seg, rest, ok := strings.Cut(s, "/")
+	if !ok {
 		return LogFile{}, false
 	}
-	day, err := time.Parse("2006/01/02", m[5]+"/"+m[6]+"/"+m[7])
+	if org, isOrg := strings.CutPrefix(seg, "o-"); isOrg {
+		if org == "" || !allIn(org, isLowerAlnum) {
+			return LogFile{}, false
+		}
+		lf.Org = seg
+		if seg, rest, ok = strings.Cut(rest, "/"); !ok {
+			return LogFile{}, false
+		}
+	}
+	if len(seg) != 12 || !allIn(seg, isDigit) {
+		return LogFile{}, false
+	}
+	lf.Account = seg
+	parts := strings.SplitN(rest, "/", 6)
+	if len(parts) < 5 {
+		return LogFile{}, false
+	}
+	switch parts[0] {
+	case "CloudTrail":
+	case "CloudTrail-Digest", "CloudTrail-Insight":
+		lf.Digest = true
+	default:
+		return LogFile{}, false
+	}
+	if parts[1] == "" || !allIn(parts[1], isRegionChar) {
+		return LogFile{}, false
+	}
+	lf.Region = parts[1]
+	y, m, d := parts[2], parts[3], parts[4]
+	if len(y) != 4 || len(m) != 2 || len(d) != 2 || !allIn(y+m+d, isDigit) {
+		return LogFile{}, false
+	}
+	day, err := time.Parse("2006/01/02", y+"/"+m+"/"+d)
 	if err != nil {
 		return LogFile{}, false
 	}
-	lf := LogFile{Org: m[1], Account: m[2], Region: m[4], Day: day, Digest: m[3] != "CloudTrail"}
-	if n := nameRe.FindStringSubmatch(path.Base(p)); n != nil {
-		if t, err := time.Parse("20060102T1504Z", n[1]); err == nil {
-			lf.Delivery = t
-		}
-	}
+	lf.Day = day
 	return lf, true
 }
+
+// deliveryOf is the delivery time in a log file's name: the first _YYYYMMDDTHHmmZ_.
+func deliveryOf(name string) (time.Time, bool) {
+	const n = len("_20060102T1504Z_")
+	for i := 0; i+n <= len(name); i++ {
+		c := name[i : i+n]
+		if c[0] != '_' || c[n-1] != '_' || c[9] != 'T' || c[14] != 'Z' || !allIn(c[1:9], isDigit) || !allIn(c[10:14], isDigit) {
+			continue
+		}
+		t, err := time.Parse("20060102T1504Z", c[1:n-1])
+		return t, err == nil
+	}
+	return time.Time{}, false
+}
+
+func allIn(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || isDigit(c) }
+func isRegionChar(c byte) bool { return isLowerAlnum(c) || c == '-' }
 
 // DeliveryLag pads a window when pruning by the date in a log file's path: the date is
 // the delivery time, minutes to hours after the events (facts §3).
