@@ -122,25 +122,21 @@ func modelName(id string) string {
 }
 
 // invocationTokens reads the tokens an invocation used (additionalEventData.inputTokens
-// and outputTokens) when the event holds its record; 0, 0 otherwise.
+// and outputTokens, held with the event however its record is kept); 0, 0 when the
+// record says none.
 func invocationTokens(e *Event) (in, out int) {
-	if e.RawKeptByReference() {
-		return 0, 0
-	}
-	raw, err := e.Raw()
-	if err != nil || !bytes.Contains(raw, []byte("Tokens")) {
+	add := e.AdditionalEventData()
+	if !bytes.Contains(add, []byte("Tokens")) {
 		return 0, 0
 	}
 	var rec struct {
-		AdditionalEventData struct {
-			InputTokens  json.Number `json:"inputTokens"`
-			OutputTokens json.Number `json:"outputTokens"`
-		} `json:"additionalEventData"`
+		InputTokens  json.Number `json:"inputTokens"`
+		OutputTokens json.Number `json:"outputTokens"`
 	}
-	if json.Unmarshal(raw, &rec) != nil {
+	if json.Unmarshal(add, &rec) != nil {
 		return 0, 0
 	}
-	i, _ := rec.AdditionalEventData.InputTokens.Int64()
-	o, _ := rec.AdditionalEventData.OutputTokens.Int64()
+	i, _ := rec.InputTokens.Int64()
+	o, _ := rec.OutputTokens.Int64()
 	return int(i), int(o)
 }

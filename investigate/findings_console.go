@@ -167,7 +167,7 @@ func signinText(e *Event) string {
 	if e.Name != "ConsoleLogin" {
 		return s
 	}
-	if mfa := heldRecordOf(e).str("additionalEventData.MFAUsed"); mfa != "" {
+	if mfa := additionalOf(e).str("MFAUsed"); mfa != "" {
 		s += ", MFA " + mfa
 	}
 	if consoleLoginFailed(e) {

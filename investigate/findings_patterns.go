@@ -158,20 +158,9 @@ func bySigner(events []*Event, keep func(*Event) bool) (order []string, groups m
 func requestOf(e *Event) object  { return decodeObject(e.Request()) }
 func responseOf(e *Event) object { return decodeObject(e.Response()) }
 
-// heldRecordOf decodes the whole record, for fields the Event does not lift out
-// (additionalEventData), when the event holds it: a record kept by reference is not
-// read again for a finding's detail (a case is built again and again as events stream
-// in). nil otherwise.
-func heldRecordOf(e *Event) object {
-	if e.RawKeptByReference() {
-		return nil
-	}
-	raw, err := e.Raw()
-	if err != nil {
-		return nil
-	}
-	return decodeObject(raw)
-}
+// additionalOf is the record's additionalEventData (MFAUsed, a model invocation's
+// tokens), held with the event however its record is kept.
+func additionalOf(e *Event) object { return decodeObject(e.AdditionalEventData()) }
 
 // listShort joins at most n values, then says how many more.
 func listShort(vals []string, n int) string {

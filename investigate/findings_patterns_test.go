@@ -346,3 +346,39 @@ func TestConsoleAccessThroughLoginProfile(t *testing.T) {
 		t.Errorf("no sign-in: %q", lp.Detail)
 	}
 }
+
+// Events read from a log file keep their records by reference: the parts a finding
+// reads beyond the parameters (a model invocation's tokens, a sign-in's MFAUsed) are
+// held with them all the same, and the record is never read again for them.
+func TestPatternsReadRecordsKeptByReference(t *testing.T) {
+	src := &mapSource{records: map[uint64][]byte{}}
+	byRef := func(c call) *Event {
+		t.Helper()
+		raw, err := c.event().Raw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc := uint64(len(src.records) + 1)
+		src.records[loc] = raw
+		e, err := DecodeRecordAt(raw, src, loc)
+		if err != nil || !e.RawKeptByReference() {
+			t.Fatalf("%s: by reference %v, %v", c.id, e.RawKeptByReference(), err)
+		}
+		return &e
+	}
+	invoke := byRef(call{id: "i1", svc: "bedrock", name: "InvokeModel", req: `{"modelId":"anthropic.claude-3-sonnet-20240229-v1:0"}`,
+		raw: `{"additionalEventData":{"inputTokens":1200,"outputTokens":800}}`})
+	f := findingByAction(t, findingsOf([]*Event{invoke}), "bedrock:InvokeModel")
+	if !strings.Contains(f.Detail, "1,200 input and 800 output tokens") {
+		t.Errorf("tokens of an invocation kept by reference: %q", f.Detail)
+	}
+	login := byRef(call{id: "login", svc: "signin", name: "ConsoleLogin", at: 52 * time.Second, identity: fedIdentity,
+		resp: `{"ConsoleLogin":"Success"}`, raw: `{"additionalEventData":{"MFAUsed":"No","LoginTo":"https://console.aws.amazon.com/"}}`})
+	f = findingByAction(t, findingsOf(events(federationToken("gft", 0)), login), "signin:ConsoleLogin")
+	if !strings.Contains(f.Detail, "MFA No") {
+		t.Errorf("MFAUsed of a sign-in kept by reference: %q", f.Detail)
+	}
+	if src.reads != 0 {
+		t.Errorf("the records were read again %d times for the findings", src.reads)
+	}
+}

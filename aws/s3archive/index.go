@@ -16,5 +16,6 @@ func (s *Source) BuildIndex(ctx context.Context, progress func(cloudtrail.ScanPr
 	if err != nil {
 		return cloudtrail.IndexSummary{Root: s.Name(), Problems: walk.problems}, err
 	}
-	return cloudtrail.BuildIndex(ctx, *walk.found(), s.opener(ctx), s.idx(), cloudtrail.ScanOptions{Workers: s.workers(), Progress: progress, MaxRecordBytes: s.MaxRecordBytes}), nil
+	found := walk.found()
+	return cloudtrail.BuildIndex(ctx, *found, s.opener(ctx, found.Files), s.idx(), cloudtrail.ScanOptions{Workers: s.workers(), Progress: progress, MaxRecordBytes: s.MaxRecordBytes}), nil
 }

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
 	"sort"
 	"strconv"
@@ -159,7 +160,7 @@ func (s *Source) Events(ctx context.Context, q investigate.EventQuery, sink func
 	}
 	// The scan tells the objects without an extension by their content as it reads them;
 	// the listing learns what they are, and is reported as a listing that had told them.
-	r, learned := cloudtrail.ScanListing(ctx, *l, q, s.opener(ctx), sink, cloudtrail.ScanOptions{Workers: s.workers(), Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
+	r, learned := cloudtrail.ScanListing(ctx, *l, q, s.opener(ctx, l.Files), sink, cloudtrail.ScanOptions{Workers: s.workers(), Progress: s.OnProgress, Index: s.idx(), MaxRecordBytes: s.MaxRecordBytes})
 	s.idx().Keep(&r)
 	s.keep(l, &learned)
 	learned.Report(&rep) // every round reports what the listing left out
@@ -181,19 +182,43 @@ func (s *Source) workers() int {
 	return max(16, 8*runtime.GOMAXPROCS(0))
 }
 
-// opener fetches one object; the SDK's retryer covers failures before the body arrives,
-// and a body cut short is reported by the parser with what came before it.
-func (s *Source) opener(ctx context.Context) func(string) cloudtrail.Opener {
+// opener fetches one object of files; the SDK's retryer covers failures before the body
+// arrives, and a body cut short is reported by the parser with what came before it. An
+// object is fetched only as it was listed (If-Match its listed ETag): the key index
+// records what a file holds under that ETag, and an object rewritten between the listing
+// and the read would otherwise be indexed under the ETag of what it was before.
+func (s *Source) opener(ctx context.Context, files []cloudtrail.File) func(string) cloudtrail.Opener {
+	etags := make(map[string]string, len(files))
+	for _, f := range files {
+		etags[f.Path] = f.Sig
+	}
 	return func(path string) cloudtrail.Opener {
 		key := strings.TrimPrefix(path, "s3://"+s.Bucket+"/")
 		return func() (io.ReadCloser, error) {
-			out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)})
+			in := &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)}
+			if etag := etags[path]; etag != "" {
+				in.IfMatch = aws.String(etag)
+			}
+			out, err := s.Client.GetObject(ctx, in)
 			if err != nil {
+				if changedSinceListed(err) {
+					return nil, fmt.Errorf("the object changed after it was listed (its ETag is no longer %s): not read; run the pivot again to list it anew", etags[path])
+				}
 				return nil, errors.New(describeErr(err))
 			}
 			return out.Body, nil
 		}
 	}
+}
+
+// changedSinceListed reports whether a GetObject failed its If-Match.
+func changedSinceListed(err error) bool {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed {
+		return true
+	}
+	var ae interface{ ErrorCode() string }
+	return errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed"
 }
 
 // listing is what the listing found.

@@ -161,7 +161,7 @@ func decodeIndex(data []byte, root string) ([]decodedEntry, error) {
 	if got := r.str(); r.err == nil && got != root {
 		return nil, fmt.Errorf("written for another archive (%q)", got)
 	}
-	n := r.count(1)
+	n := r.count(minEntryBytes)
 	// One allocation each for the entries, their tokens and their hashes (the bulk of the
 	// file), and strings cut from one copy of the body: a large index loads in a few
 	// allocations per entry, not a dozen.
@@ -281,6 +281,12 @@ func (r *indexReader) byte() byte {
 }
 
 // count reads a count of items of at least each bytes, checked against what is left.
+// minEntryBytes is the least an entry takes on disk (ten one-byte fields: shared prefix,
+// path, signature, size, time, flags, keys, names, accounts, regions): an entry count is
+// believed only up to what is left over that, so a damaged count cannot make the reader
+// allocate far beyond the file's size.
+const minEntryBytes = 10
+
 func (r *indexReader) count(each int) int {
 	n := r.uvarint()
 	if r.err == nil && n > uint64((len(r.b)-r.off)/each) {

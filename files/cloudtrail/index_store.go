@@ -335,8 +335,9 @@ func (st *IndexStore) evict(keep string) {
 			continue
 		}
 		if os.Remove(i.path) == nil {
+			// Its lock file stays (empty): another process may hold a lock on it, and a
+			// third locking a new file of the same name would save beside it.
 			total -= i.size
-			_ = os.Remove(i.path + ".lock")
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -237,4 +238,42 @@ func reseal(body []byte, edit func([]byte)) []byte {
 	b := bytes.Clone(body)
 	edit(b)
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// TestIndexRereadsAFileRewrittenWithItsSizeAndTime rewrites an indexed file with another
+// key's events, the same size, and its modification time set back (as cp -p or touch -r
+// leave it): the index must not take it for the file it indexed.
+func TestIndexRereadsAFileRewrittenWithItsSizeAndTime(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the status-change time and inode are read on Linux; elsewhere the index trusts size and modification time")
+	}
+	dir := t.TempDir()
+	const keyA, keyB = "AKIAREWRITTENAAAAAAA", "AKIAREWRITTENBBBBBBB"
+	rec := func(key string) []byte {
+		return []byte(`{"Records":[{"eventVersion":"1.09","eventID":"r-1","eventTime":"2026-03-02T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","accessKeyId":"` + key + `"}}]}`)
+	}
+	path := filepath.Join(dir, "trail.json")
+	if err := os.WriteFile(path, rec(keyA), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := newStore(t)
+	if got := pivot(t, &FileSource{Paths: []string{dir}, IndexStore: st}, keyA); len(got.ids) != 1 {
+		t.Fatalf("first pivot found %v", got.ids)
+	}
+	if err := os.WriteFile(path, rec(keyB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.Stat(path); now.Size() != info.Size() || !now.ModTime().Equal(info.ModTime()) {
+		t.Fatalf("the rewrite changed size or time: %d %v", now.Size(), now.ModTime())
+	}
+	if got := pivot(t, &FileSource{Paths: []string{dir}, IndexStore: st}, keyB); len(got.ids) != 1 {
+		t.Fatalf("the rewritten file's event of %s was not found with the index: %v (index %+v)", keyB, got.ids, got.rep.Index)
+	}
 }

@@ -242,7 +242,7 @@ func List(paths []string, sc Scope) Listing {
 				tally.Add(investigate.SkipEmptyFile, 1, p) // zero-byte folder markers
 				return
 			}
-			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano), Sniff: kind == NameSniff}
+			f := File{Path: p, Size: info.Size(), Sig: fileSig(info), Sniff: kind == NameSniff}
 			if inLayout {
 				f.Layout = &lf
 			}
@@ -252,7 +252,7 @@ func List(paths []string, sc Scope) Listing {
 		},
 		Named: func(p string, info fs.FileInfo) {
 			// A file named explicitly is read whatever its name.
-			f := File{Path: p, Size: info.Size(), Sig: info.ModTime().Format(time.RFC3339Nano)}
+			f := File{Path: p, Size: info.Size(), Sig: fileSig(info)}
 			if lf, ok := ParseLayout(p); ok {
 				f.Layout = &lf
 			}
