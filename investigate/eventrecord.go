@@ -98,7 +98,7 @@ func (e *Event) SetParameters(request, response json.RawMessage) error {
 // holdRecord makes the event hold raw, its whole record (copied once: the domain does
 // not reach for unsafe), with its parameters req and resp as places in it.
 func (e *Event) holdRecord(raw []byte, req, resp rawValue) error {
-	if len(raw) > math.MaxUint32 {
+	if uint64(len(raw)) > math.MaxUint32 {
 		return errors.New("record over 4 GiB")
 	}
 	var ok1, ok2 bool
@@ -131,7 +131,7 @@ func (e *Event) keepParts(req, resp, add json.RawMessage) error {
 	switch {
 	case n == 0:
 		return nil
-	case n > math.MaxUint32:
+	case uint64(n) > math.MaxUint32:
 		return errors.New("parameters over 4 GiB")
 	}
 	var b strings.Builder // the parts in one string, without a second copy

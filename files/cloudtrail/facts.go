@@ -58,13 +58,13 @@ func (f *facts) scanTimes(b []byte) {
 func (f *facts) scanZuluTimes(b []byte) bool {
 	found := false
 	for i := 0; ; {
-		j := bytes.IndexByte(b[i:], 'Z')
+		j := indexPair(b[i:], 'Z', '"')
 		if j < 0 {
 			return found
 		}
 		z := i + j
 		i = z + 1
-		if z+1 >= len(b) || b[z+1] != '"' || z < 32 {
+		if z < 32 {
 			continue
 		}
 		// "eventTime":"2006-01-02T15:04:05Z": the value starts 19 bytes before its Z; with

@@ -65,7 +65,7 @@ func (m *Matcher) MayMatch(b []byte) bool {
 		return true
 	}
 	for _, n := range m.needles {
-		if bytes.Contains(b, n) {
+		if len(n) >= 2 && indexNeedle(b, n) >= 0 || len(n) < 2 && bytes.Contains(b, n) {
 			return true
 		}
 	}

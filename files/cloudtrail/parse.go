@@ -761,7 +761,7 @@ func (p *parser) recordLoc(at place) (uint64, bool) {
 	if line == 0 {
 		line = p.baseLine
 	}
-	if line < 0 || at.rec < 0 || line > math.MaxUint32 || at.rec > math.MaxUint32 {
+	if line < 0 || at.rec < 0 || uint64(line) > math.MaxUint32 || uint64(at.rec) > math.MaxUint32 {
 		return 0, false
 	}
 	return uint64(line)<<32 | uint64(at.rec), true

@@ -1,9 +1,6 @@
 package cloudtrail
 
-import (
-	"bytes"
-	"slices"
-)
+import "slices"
 
 // Tokens are what a file could match on, found in one pass over its bytes before any
 // JSON is decoded: every access-key-shaped token (AKIA or ASIA and 16 of A-Z0-9, wherever
@@ -34,7 +31,6 @@ func hashToken(b []byte) uint64 { return stableHash(b) }
 func hashString(s string) uint64 { return stableHash(s) }
 
 var (
-	iaNeedle      = []byte("IA")
 	keyNameNeedle = []byte("keyName")
 )
 
@@ -46,7 +42,7 @@ func scanTokens(b []byte, t *Tokens) {
 	t.span, t.accounts, t.regions = timeSpan{}, nil, nil
 	// Every key id contains "IA" at offset 2; the pair is rare elsewhere in CloudTrail.
 	for i := 0; ; {
-		j := bytes.Index(b[i:], iaNeedle)
+		j := indexPair(b[i:], 'I', 'A')
 		if j < 0 {
 			break
 		}
@@ -69,7 +65,7 @@ func scanTokens(b []byte, t *Tokens) {
 		}
 	}
 	for i := 0; ; {
-		j := bytes.Index(b[i:], keyNameNeedle)
+		j := indexNeedle(b[i:], keyNameNeedle)
 		if j < 0 {
 			break
 		}
@@ -85,7 +81,7 @@ func scanTokens(b []byte, t *Tokens) {
 		}
 	}
 	if len(t.Names) > 0 || t.OpaqueNames {
-		t.RunInstances = bytes.Contains(b, runInstancesNeedle)
+		t.RunInstances = indexNeedle(b, runInstancesNeedle) >= 0
 	}
 	t.Keys = sortUnique(t.Keys)
 	t.Names = sortUnique(t.Names)
