@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/keypivot/keypivot/investigate"
+
+	"github.com/keypivot/keypivot/files/internal/pairscan"
 )
 
 // Coverage facts. An answer of "0 events" is believable only with what was searched:
@@ -58,7 +60,7 @@ func (f *facts) scanTimes(b []byte) {
 func (f *facts) scanZuluTimes(b []byte) bool {
 	found := false
 	for i := 0; ; {
-		j := indexPair(b[i:], 'Z', '"')
+		j := pairscan.IndexPair(b[i:], 'Z', '"')
 		if j < 0 {
 			return found
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"github.com/keypivot/keypivot/investigate"
+
+	"github.com/keypivot/keypivot/files/internal/pairscan"
 )
 
 // Matcher decides which records a query wants. The zero Matcher (empty query) wants
@@ -65,7 +67,7 @@ func (m *Matcher) MayMatch(b []byte) bool {
 		return true
 	}
 	for _, n := range m.needles {
-		if len(n) >= 2 && indexNeedle(b, n) >= 0 || len(n) < 2 && bytes.Contains(b, n) {
+		if len(n) >= 2 && pairscan.IndexNeedle(b, n) >= 0 || len(n) < 2 && bytes.Contains(b, n) {
 			return true
 		}
 	}

@@ -1,6 +1,10 @@
 package cloudtrail
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/keypivot/keypivot/files/internal/pairscan"
+)
 
 // Tokens are what a file could match on, found in one pass over its bytes before any
 // JSON is decoded: every access-key-shaped token (AKIA or ASIA and 16 of A-Z0-9, wherever
@@ -42,7 +46,7 @@ func scanTokens(b []byte, t *Tokens) {
 	t.span, t.accounts, t.regions = timeSpan{}, nil, nil
 	// Every key id contains "IA" at offset 2; the pair is rare elsewhere in CloudTrail.
 	for i := 0; ; {
-		j := indexPair(b[i:], 'I', 'A')
+		j := pairscan.IndexPair(b[i:], 'I', 'A')
 		if j < 0 {
 			break
 		}
@@ -65,7 +69,7 @@ func scanTokens(b []byte, t *Tokens) {
 		}
 	}
 	for i := 0; ; {
-		j := indexNeedle(b[i:], keyNameNeedle)
+		j := pairscan.IndexNeedle(b[i:], keyNameNeedle)
 		if j < 0 {
 			break
 		}
@@ -81,7 +85,7 @@ func scanTokens(b []byte, t *Tokens) {
 		}
 	}
 	if len(t.Names) > 0 || t.OpaqueNames {
-		t.RunInstances = indexNeedle(b, runInstancesNeedle) >= 0
+		t.RunInstances = pairscan.IndexNeedle(b, runInstancesNeedle) >= 0
 	}
 	t.Keys = sortUnique(t.Keys)
 	t.Names = sortUnique(t.Names)

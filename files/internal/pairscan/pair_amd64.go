@@ -1,4 +1,4 @@
-package cloudtrail
+package pairscan
 
 import "golang.org/x/sys/cpu"
 
@@ -8,7 +8,7 @@ var pairVector = cpu.X86.HasAVX2
 // pairVectorMin is the shortest input worth the vector loop.
 const pairVectorMin = 64
 
-// indexPairVector is indexPair, comparing 32 positions at a time (pair_amd64.s).
+// indexPairVector is IndexPair, comparing 32 positions at a time (pair_amd64.s).
 //
 //go:noescape
 func indexPairVector(b []byte, c0, c1 byte) int

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package cloudtrail
+package pairscan
 
 const (
 	pairVector    = false

@@ -1,4 +1,4 @@
-package cloudtrail
+package pairscan
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func TestIndexPairAtEveryPlace(t *testing.T) {
 			for _, f := range []struct {
 				name string
 				fn   func([]byte, byte, byte) int
-			}{{"indexPair", indexPair}, {"indexPairBytes", indexPairBytes}, {"indexPairVector", indexPairVectorChecked}} {
+			}{{"IndexPair", IndexPair}, {"indexPairBytes", indexPairBytes}, {"indexPairVector", indexPairVectorChecked}} {
 				if got, want := f.fn(b, 'I', 'A'), naivePair(b, 'I', 'A'); got != want {
 					t.Fatalf("%s: length %d, pair at %d: got %d, want %d", f.name, n, at, got, want)
 				}
@@ -45,7 +45,7 @@ func indexPairVectorChecked(b []byte, c0, c1 byte) int {
 func TestIndexNeedle(t *testing.T) {
 	hay := []byte(`{"eventTime":"x","keyNam":1,"keyName":"ops"} keyName`)
 	for _, n := range []string{"keyName", "ke", "eventTime", `"ops"`, "absent", "keyName\"", "me"} {
-		if got, want := indexNeedle(hay, []byte(n)), bytes.Index(hay, []byte(n)); got != want {
+		if got, want := IndexNeedle(hay, []byte(n)), bytes.Index(hay, []byte(n)); got != want {
 			t.Errorf("%q: got %d, want %d", n, got, want)
 		}
 	}
@@ -56,7 +56,7 @@ func FuzzIndexPair(f *testing.F) {
 	f.Add(bytes.Repeat([]byte("Z\"Z"), 40), byte('Z'), byte('"'))
 	f.Fuzz(func(t *testing.T, b []byte, c0, c1 byte) {
 		want := naivePair(b, c0, c1)
-		if got := indexPair(b, c0, c1); got != want {
+		if got := IndexPair(b, c0, c1); got != want {
 			t.Fatalf("indexPair %d, want %d", got, want)
 		}
 		if got := indexPairVectorChecked(b, c0, c1); got != want {
@@ -64,7 +64,7 @@ func FuzzIndexPair(f *testing.F) {
 		}
 		if len(b) >= 2 {
 			n := b[:2]
-			if got, want := indexNeedle(b, n), bytes.Index(b, n); got != want {
+			if got, want := IndexNeedle(b, n), bytes.Index(b, n); got != want {
 				t.Fatalf("indexNeedle %d, want %d", got, want)
 			}
 		}

@@ -1,4 +1,8 @@
-package cloudtrail
+// Package pairscan finds two-byte anchors in bytes, 32 positions at a time where the CPU
+// can: the scans over a CloudTrail file's bytes (files/cloudtrail) run on it. It is a
+// package of its own because Go assembly cannot sit beside cgo (the libdeflate build).
+// It imports the standard library and golang.org/x/sys/cpu only.
+package pairscan
 
 import "bytes"
 
@@ -9,8 +13,8 @@ import "bytes"
 // time where the CPU can, returns only on the pair; elsewhere the search is the first
 // byte's, then a look at the second.
 
-// indexPair returns the index of the first i with b[i] == c0 and b[i+1] == c1, or -1.
-func indexPair(b []byte, c0, c1 byte) int {
+// IndexPair returns the index of the first i with b[i] == c0 and b[i+1] == c1, or -1.
+func IndexPair(b []byte, c0, c1 byte) int {
 	if len(b) < 2 {
 		return -1
 	}
@@ -20,7 +24,7 @@ func indexPair(b []byte, c0, c1 byte) int {
 	return indexPairBytes(b, c0, c1)
 }
 
-// indexPairBytes is indexPair by the first byte's search.
+// indexPairBytes is IndexPair by the first byte's search.
 func indexPairBytes(b []byte, c0, c1 byte) int {
 	for i := 0; i+1 < len(b); {
 		j := bytes.IndexByte(b[i:len(b)-1], c0)
@@ -36,11 +40,11 @@ func indexPairBytes(b []byte, c0, c1 byte) int {
 	return -1
 }
 
-// indexNeedle is bytes.Index(b, needle) for a needle of two bytes or more, anchored on
+// IndexNeedle is bytes.Index(b, needle) for a needle of two bytes or more, anchored on
 // its first two bytes.
-func indexNeedle(b, needle []byte) int {
+func IndexNeedle(b, needle []byte) int {
 	for i := 0; ; {
-		j := indexPair(b[i:], needle[0], needle[1])
+		j := IndexPair(b[i:], needle[0], needle[1])
 		if j < 0 {
 			return -1
 		}
