@@ -68,6 +68,9 @@ if [ ! -f /usr/include/libdeflate.h ]; then
 	echo "libdeflate-dev missing: not measuring the linked libdeflate build" >&2
 elif CGO_ENABLED=1 go build -tags libdeflate -o "$OUT/keypivot-libdeflate" ./cmd/keypivot; then
 	BUILDS=(libdeflate default pure-go)
+else
+	echo "the libdeflate build failed with libdeflate-dev installed: fix it rather than measure without it" >&2
+	exit 1
 fi
 if { ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libdeflate\.so\.0 '; then
 	echo "the default build loads libdeflate.so.0 at run time" >&2
