@@ -96,3 +96,19 @@ func (c *Correlator) addSequence(a *Alert) {
 	}
 	c.stats.AttackSequences++
 }
+
+// WorstSeverity is the worst severity of what the key is ranked on: its counted siblings
+// and the attack sequences that involve it (a sequence is counted apart, never as a
+// sibling, but a key ranked on a critical one is critical). ok is false when it has
+// neither. Every face shows this, so that the ranking reads the same in each.
+func (k *KeySummary) WorstSeverity() (sev Severity, ok bool) {
+	if SummaryCounts(k).Siblings > 0 {
+		sev, ok = k.MaxSeverity, true
+	}
+	for _, q := range k.AttackSequences {
+		if !ok || q.Severity > sev {
+			sev, ok = q.Severity, true
+		}
+	}
+	return sev, ok
+}

@@ -201,20 +201,6 @@ func (k *keysScreen) sortRows() {
 	})
 }
 
-// keySeverity is the worst of the key's counted siblings, or of the attack sequences
-// it was ranked on when it has none; ok is false when it has neither.
-func keySeverity(s *investigate.KeySummary) (sev investigate.Severity, ok bool) {
-	if investigate.SummaryCounts(s).Siblings > 0 {
-		sev, ok = s.MaxSeverity, true
-	}
-	for _, q := range s.AttackSequences {
-		if !ok || q.Severity > sev {
-			sev, ok = q.Severity, true
-		}
-	}
-	return sev, ok
-}
-
 func firstIP(s *investigate.KeySummary) investigate.FirstSeenRef {
 	if len(s.FirstSeen) == 0 {
 		return investigate.FirstSeenRef{}
@@ -246,7 +232,7 @@ func (k *keysScreen) cell(row, col int) string {
 	case kcSiblings:
 		return itoa(investigate.SummaryCounts(s).Siblings)
 	case kcSeverity:
-		if sev, ok := keySeverity(s); ok {
+		if sev, ok := s.WorstSeverity(); ok {
 			return sev.String()
 		}
 		return "-"
@@ -295,7 +281,7 @@ func (k *keysScreen) readStatuses() {
 
 func (k *keysScreen) cellStyle(row, col int) *lipgloss.Style {
 	s := k.summary(row)
-	if sev, ok := keySeverity(s); col == kcSeverity && ok {
+	if sev, ok := s.WorstSeverity(); col == kcSeverity && ok {
 		st := k.ui.st.severity(sev)
 		return &st
 	}

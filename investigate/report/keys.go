@@ -35,10 +35,7 @@ func KeysText(w io.Writer, r *investigate.Ranking, o Options) error {
 				ip += fmt.Sprintf(" +%d", n.FirstSeen-1)
 			}
 		}
-		sev := k.MaxSeverity.String()
-		if n.Siblings == 0 {
-			sev = "-"
-		}
+		sev := worstSeverity(&k)
 		user := k.User
 		if user == "" {
 			user = "?"
@@ -173,7 +170,7 @@ func KeysMarkdown(w io.Writer, r *investigate.Ranking) error {
 		for _, ru := range k.Rules {
 			rules = append(rules, ru.RuleName)
 		}
-		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key.String()), k.Correlated, md(orDash(k.Basis)), k.MaxSeverity, investigate.SummaryCounts(&k).Siblings,
+		p("| %s | %v | %s | %s | %d | %s | %s | %s | %s | %s |\n", code(k.Key.String()), k.Correlated, md(orDash(k.Basis)), worstSeverity(&k), investigate.SummaryCounts(&k).Siblings,
 			md(strings.Join(rules, "; ")), md(strings.Join(ips, ", ")), md(k.User), code(k.Account), ts(k.LastAlert))
 	}
 	b.WriteString("\n" + md(statsLine(r)) + "\n")
@@ -210,4 +207,12 @@ func noKeys(r *investigate.Ranking) string {
 		return ""
 	}
 	return r.Completeness.Alerts.NoneIn("No key has a first-seen alert and an elevated sibling, or an elevated GuardDuty or Security Hub finding, or an attack sequence,")
+}
+
+// worstSeverity is KeySummary.WorstSeverity as a cell: "-" when the key has none.
+func worstSeverity(k *investigate.KeySummary) string {
+	if w, ok := k.WorstSeverity(); ok {
+		return w.String()
+	}
+	return "-"
 }

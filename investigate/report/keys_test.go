@@ -70,3 +70,31 @@ func TestFirstSeenOnlyKeyIsMarkedNotRespelled(t *testing.T) {
 		}
 	}
 }
+
+// A key's severity in the ranking is the worst of what it is ranked on: a critical attack
+// sequence above high siblings reads critical, in text and in Markdown alike; a key
+// ranked on a sequence alone shows the sequence's.
+func TestKeySeverityCountsItsAttackSequences(t *testing.T) {
+	r := rankingOf(investigate.SourceReport{Source: "alerts:x", Kind: "alert-files", Files: 1, Records: 3})
+	seq := []investigate.SequenceRef{{FindingID: "f1", Provider: "guardduty", Type: "AttackSequence:IAM/CompromisedCredentials", Severity: investigate.SeverityCritical, Signals: 4}}
+	r.Keys = []investigate.KeySummary{
+		{Key: investigate.MustParseAccessKeyID("AKIAHA4AFLKGIJDAVJ5C"), Correlated: true, Basis: investigate.BasisAttackSequence, SiblingCount: 2, MaxSeverity: investigate.SeverityHigh,
+			AttackSequences: seq, AttackSequenceCount: 1},
+		{Key: investigate.MustParseAccessKeyID("AKIAHA4AFLKGDTGSUQ5U"), Correlated: true, Basis: investigate.BasisAttackSequence, AttackSequences: seq, AttackSequenceCount: 1},
+	}
+	var txt, md bytes.Buffer
+	if err := report.KeysText(&txt, r, report.Options{Width: -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.KeysMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"AKIAHA4AFLKGIJDAVJ5C   critical", "AKIAHA4AFLKGDTGSUQ5U   critical"} {
+		if !strings.Contains(txt.String(), line) {
+			t.Errorf("text lacks %q:\n%s", line, txt.String())
+		}
+	}
+	if n := strings.Count(md.String(), "| attack-sequence | critical |"); n != 2 {
+		t.Errorf("markdown shows %d keys critical, want 2:\n%s", n, md.String())
+	}
+}
