@@ -402,7 +402,7 @@ func discoveryFinding(disc []*Event) Finding {
 	for _, e := range disc[:min(len(disc), 20)] {
 		ids = append(ids, e.ID)
 	}
-	title := fmt.Sprintf("%d discovery calls to %s", len(disc), Plural(len(services), "service"))
+	title := fmt.Sprintf("%s to %s", Plural(len(disc), "discovery call"), Plural(len(services), "service"))
 	if denied > 0 {
 		title += fmt.Sprintf(", %d denied", denied)
 	}

@@ -150,7 +150,7 @@ func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 			pub++
 		}
 	}
-	net := fmt.Sprintf("%d source IPs (%d public) · %d user agents", len(c.SourceIPs), pub, len(c.UserAgents))
+	net := fmt.Sprintf("%s (%s public) · %s", investigate.Plural(len(c.SourceIPs), "source IP"), commas(pub), investigate.Plural(len(c.UserAgents), "user agent"))
 	if tools := c.OffensiveTools(); len(tools) > 0 {
 		net += " · tools: " + clean(strings.Join(tools, ", "))
 	}
@@ -170,9 +170,15 @@ func overviewActivity(st *styles, c *investigate.Case, width int) []textLine {
 	if errs > 0 {
 		b.kv("errors", fmt.Sprintf("%s failed calls, %s access denied (probing)", commas(errs), commas(denied)))
 	}
-	b.kv("alerts", n.AlertsText())
-	for _, g := range n.AlertGroups() {
-		b.kv("  "+g[0], g[1])
+	switch al := c.Completeness.Alerts; al.Status {
+	case investigate.SearchComplete, investigate.SearchPartial:
+		b.kv("alerts", n.AlertsText())
+		for _, g := range n.AlertGroups() {
+			b.kv("  "+g[0], g[1])
+		}
+	default:
+		// No bare zero: no alert source was searched, or none could be.
+		b.kv("alerts", clean(al.Summary))
 	}
 
 	return b.lines

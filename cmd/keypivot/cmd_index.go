@@ -34,6 +34,12 @@ func (c *IndexCmd) Run(ctx context.Context, g *Globals) error {
 	if claimed && !strings.HasPrefix(c.Archive, "s3://") || !claimed && strings.Contains(c.Archive, "://") {
 		return usageErr("keypivot index %s: only archives are indexed, a local folder or file or s3://BUCKET/PREFIX", c.Archive)
 	}
+	if !claimed {
+		// Named as what it is here, an archive to index, not a --trail.
+		if err := checkPath("index", c.Archive); err != nil {
+			return err
+		}
+	}
 	b := &builder{ctx: ctx, g: g, w: &Wiring{}}
 	src, err := trailSources.open(b, c.Archive)
 	if err != nil {
@@ -57,6 +63,14 @@ func (c *IndexCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return withCode(exitError, fmt.Errorf("interrupted: the files read so far are indexed"))
+	}
+	if sum.Files == 0 {
+		// Nothing indexed is no index: say what was there instead, as a pivot would.
+		why := "no log file in it"
+		if t := investigate.SkipsText(sum.Skips, false); t != "" {
+			why += " (left out: " + t + ")"
+		}
+		return withCode(exitError, fmt.Errorf("nothing to index: %s", why))
 	}
 	if n := len(sum.Problems); n > 0 {
 		for i, p := range sum.Problems {

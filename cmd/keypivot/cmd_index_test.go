@@ -113,7 +113,7 @@ func TestIndexCommandRefuses(t *testing.T) {
 	}{
 		{[]string{"index", "lookup"}, "only archives are indexed"},
 		{[]string{"index", "athena://db.table"}, "only archives are indexed"},
-		{[]string{"index", filepath.Join(dir, "missing")}, "no such file or directory"},
+		{[]string{"index", filepath.Join(dir, "missing")}, "index " + filepath.Join(dir, "missing") + ": no such file or directory"},
 		{[]string{"index", dir, "--no-index"}, "drop --no-index"},
 		{[]string{"index"}, "missing ARCHIVE"},
 	} {
@@ -121,6 +121,20 @@ func TestIndexCommandRefuses(t *testing.T) {
 		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("keypivot %v: exit %d, stderr %q; want %d and %q", c.args, r.code, r.stderr, exitUsage, c.want)
 		}
+	}
+}
+
+// TestIndexCommandOnNothingToIndex: a folder without a log file gives no index, and the
+// command says so and exits 1 (no answer), as a pivot over it does; what it left out is
+// named.
+func TestIndexCommandOnNothingToIndex(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a trail"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := kp(t, []string{"KEYPIVOT_CACHE_DIR=" + t.TempDir()}, "index", dir)
+	if r.code != exitError || !strings.Contains(r.stderr, "nothing to index: no log file in it") || !strings.Contains(r.stdout, "0 log files") {
+		t.Errorf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
 
