@@ -245,6 +245,26 @@ type keyAgg struct {
 	rules map[string]*RuleCount
 }
 
+// agg is the tally of key, started when the key has none yet.
+func (c *Correlator) agg(key AccessKeyID) *keyAgg {
+	k := c.keys[key.String()]
+	if k == nil {
+		k = &keyAgg{KeySummary: KeySummary{Key: key}, rules: map[string]*RuleCount{}}
+		c.keys[key.String()] = k
+	}
+	return k
+}
+
+// seenAt widens the key's first and last alert times to take in t.
+func (k *keyAgg) seenAt(t time.Time) {
+	if k.FirstAlert.IsZero() || t.Before(k.FirstAlert) {
+		k.FirstAlert = t
+	}
+	if t.After(k.LastAlert) {
+		k.LastAlert = t
+	}
+}
+
 type higherOrderRef struct {
 	id   string
 	ips  []string
@@ -282,11 +302,7 @@ func (c *Correlator) add(a *Alert) {
 			return
 		}
 		c.stats.HigherOrder++
-		ips := a.GroupedIPs
-		if len(ips) == 0 && a.SourceIP != "" {
-			ips = []string{a.SourceIP}
-		}
-		c.ho = append(c.ho, higherOrderRef{id: a.ID, ips: ips, ents: alertEntities(a)})
+		c.ho = append(c.ho, higherOrderRef{id: a.ID, ips: groupedIPs(a), ents: alertEntities(a)})
 		return
 	}
 	if a.Sequence != nil {
@@ -322,17 +338,8 @@ func (c *Correlator) add(a *Alert) {
 	if !a.IsAWSFinding() && (a.Status == "" || a.Kind == "") {
 		c.stats.Unchecked++
 	}
-	k := c.keys[key]
-	if k == nil {
-		k = &keyAgg{KeySummary: KeySummary{Key: keyID}, rules: map[string]*RuleCount{}}
-		c.keys[key] = k
-	}
-	if k.FirstAlert.IsZero() || a.Time.Before(k.FirstAlert) {
-		k.FirstAlert = a.Time
-	}
-	if a.Time.After(k.LastAlert) {
-		k.LastAlert = a.Time
-	}
+	k := c.agg(keyID)
+	k.seenAt(a.Time)
 	if k.User == "" && a.UserName != "" {
 		k.User = a.UserName
 	}
@@ -393,12 +400,7 @@ func (c *Correlator) Result(firstSeenOnly bool) CorrelationResult {
 		mapped := false
 		for _, ip := range h.ips {
 			for key := range c.ipKey[ip] {
-				k := c.keys[key]
-				if k == nil {
-					// ipKey holds only keys that passed add's check.
-					k = &keyAgg{KeySummary: KeySummary{Key: MustParseAccessKeyID(key)}, rules: map[string]*RuleCount{}}
-					c.keys[key] = k
-				}
+				k := c.agg(MustParseAccessKeyID(key)) // ipKey holds only keys that passed add's check
 				if !slices.Contains(k.HigherOrderAlerts, h.id) {
 					k.HigherOrderAlerts = append(k.HigherOrderAlerts, h.id)
 				}

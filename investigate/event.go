@@ -40,7 +40,8 @@ type Event struct {
 	// The record (eventrecord.go): data is the whole record (rawHeld), or its
 	// requestParameters, responseElements and additionalEventData one after the other;
 	// request and response are where the first two are in data; src and loc say where
-	// to read a record not held.
+	// to read a record not held (loc of a held record is where its additionalEventData
+	// is: heldAdditional).
 	data              string
 	request, response span
 	src               RawSource
@@ -136,7 +137,7 @@ type record struct {
 	RequestParameters  rawValue       `json:"requestParameters"`
 	ResponseElements   rawValue       `json:"responseElements"`
 	// AdditionalEventData is kept with the parameters of an event that refers to its
-	// record (DecodeRecordAt).
+	// record (DecodeRecordAt), and placed in the record of one that holds it.
 	AdditionalEventData rawValue `json:"additionalEventData"`
 	UserIdentity        struct {
 		Type           internedString `json:"type"`
@@ -238,7 +239,7 @@ func DecodeRecord(raw []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	if err := e.holdRecord(raw, r.RequestParameters, r.ResponseElements); err != nil {
+	if err := e.holdRecord(raw, r.RequestParameters, r.ResponseElements, r.AdditionalEventData); err != nil {
 		return Event{}, fmt.Errorf("not a CloudTrail record: %w", err)
 	}
 	return e, nil

@@ -46,16 +46,21 @@ func (e *Event) Response() json.RawMessage { return e.response.of(e.data) }
 // invocation, a console login's MFAUsed); nil when it had none.
 func (e *Event) AdditionalEventData() json.RawMessage {
 	if e.rawHeld {
-		var r struct {
-			AdditionalEventData json.RawMessage `json:"additionalEventData"`
-		}
-		if json.Unmarshal([]byte(e.data), &r) != nil {
-			return nil
-		}
-		return nullToNil(r.AdditionalEventData)
+		return heldAdditional(e.loc).of(e.data)
 	}
 	return span{e.response.end, uint32(len(e.data))}.of(e.data)
 }
+
+// An event that holds its record has no source to read it again from, so its loc is
+// free: it keeps there where additionalEventData is in the record, start<<32|end, rather
+// than every event carrying a third span. heldAdditional and packAdditional read and
+// write it.
+
+// heldAdditional is the span of additionalEventData packed in loc by packAdditional.
+func heldAdditional(loc uint64) span { return span{uint32(loc >> 32), uint32(loc)} }
+
+// packAdditional packs s, where additionalEventData is in a held record, into a loc.
+func packAdditional(s span) uint64 { return uint64(s.start)<<32 | uint64(s.end) }
 
 // Raw returns the whole record as it was read: held in memory, or read again from its
 // source. It fails when the record can no longer be read (its file changed, was removed
@@ -96,21 +101,25 @@ func (e *Event) SetParameters(request, response json.RawMessage) error {
 }
 
 // holdRecord makes the event hold raw, its whole record (copied once: the domain does
-// not reach for unsafe), with its parameters req and resp as places in it.
-func (e *Event) holdRecord(raw []byte, req, resp rawValue) error {
+// not reach for unsafe), with its parameters req and resp and its additional data add
+// as places in it (add's packed in loc: see heldAdditional).
+func (e *Event) holdRecord(raw []byte, req, resp, add rawValue) error {
 	if uint64(len(raw)) > math.MaxUint32 {
 		return errors.New("record over 4 GiB")
 	}
-	var ok1, ok2 bool
+	var ok1, ok2, ok3 bool
+	var additional span
 	e.request, ok1 = spanWithin(raw, req)
 	e.response, ok2 = spanWithin(raw, resp)
-	if !ok1 || !ok2 {
+	additional, ok3 = spanWithin(raw, add)
+	if !ok1 || !ok2 || !ok3 {
 		// encoding/json hands Unmarshalers slices of its input: were that to change, the
 		// parameters would be lost, so say so rather than hold an event without them.
-		return errors.New("cannot place requestParameters or responseElements in the record")
+		return errors.New("cannot place requestParameters, responseElements or additionalEventData in the record")
 	}
 	e.data = string(raw)
 	e.rawHeld = true
+	e.src, e.loc = nil, packAdditional(additional)
 	return nil
 }
 

@@ -202,7 +202,8 @@ func classify(e *Event) (n notable, target string, ok bool) {
 func buildFindings(events, all []*Event, self *Owner) []Finding {
 	var out []Finding
 	var disc []*Event
-	signins := consoleSignins(events, all)
+	patternIn := &patternInput{own: events, all: all, self: self, chains: consoleChains(events, all)}
+	signins := consoleSignins(patternIn.chains)
 	for _, e := range events {
 		if patternOwns(e) {
 			continue
@@ -239,7 +240,7 @@ func buildFindings(events, all []*Event, self *Owner) []Finding {
 	if len(disc) > 0 {
 		out = append(out, discoveryFinding(disc))
 	}
-	out = append(out, patternFindings(events, all, self)...)
+	out = append(out, patternFindings(patternIn)...)
 	out = append(out, deniedBursts(events)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
@@ -292,7 +293,7 @@ func mergeRepeats(in []Finding) []Finding {
 		if f.Severity > g.Severity {
 			g.Severity = f.Severity
 		}
-		if len(g.EventIDs) < 50 {
+		if len(g.EventIDs) < maxFindingEvents {
 			g.EventIDs = append(g.EventIDs, f.EventIDs...)
 		}
 		if f.Target != "" {

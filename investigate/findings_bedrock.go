@@ -102,11 +102,7 @@ func bedrockFinding(signer string, events []*Event) Finding {
 	if evasion.calls > 0 {
 		parts = append(parts, "invocation logging: "+strings.Join(evasion.actions, ", "))
 	}
-	for _, t := range []*tally{&invoke, &access, &evasion} {
-		if s := t.failedText(); s != "" {
-			parts = append(parts, strings.Join(t.actions, "/")+": "+s)
-		}
-	}
+	parts = append(parts, failedParts(&invoke, &access, &evasion)...)
 	f.Detail = joinParts(parts...)
 	merge(&f, &access, &invoke, &evasion, &disc)
 	return f

@@ -89,10 +89,10 @@ func consoleChains(own, all []*Event) []consoleChain {
 
 // consoleFindings raises a finding for each way to the console that was used, and one
 // for each sign-in event of the case's own keys that none explains.
-func consoleFindings(own, all []*Event, _ *Owner) []Finding {
+func consoleFindings(in *patternInput) []Finding {
 	var out []Finding
 	explained := map[string]bool{}
-	for _, c := range consoleChains(own, all) {
+	for _, c := range in.chains {
 		if len(c.signins) == 0 {
 			continue
 		}
@@ -101,7 +101,7 @@ func consoleFindings(own, all []*Event, _ *Owner) []Finding {
 		}
 		out = append(out, chainFinding(c))
 	}
-	for _, e := range own {
+	for _, e := range in.own {
 		if !ownsSignin(e) || explained[e.ID] {
 			continue
 		}
@@ -180,10 +180,11 @@ func signinText(e *Event) string {
 }
 
 // consoleSignins counts, for each successful GetFederationToken, CreateLoginProfile or
-// UpdateLoginProfile of the case's keys, the sign-ins that used it among the events read.
-func consoleSignins(own, all []*Event) map[string]int {
+// UpdateLoginProfile of the case's keys (its chains, consoleChains), the sign-ins that
+// used it among the events read.
+func consoleSignins(chains []consoleChain) map[string]int {
 	out := map[string]int{}
-	for _, c := range consoleChains(own, all) {
+	for _, c := range chains {
 		out[c.start.ID] = len(c.signins)
 	}
 	return out

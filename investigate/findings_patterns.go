@@ -17,10 +17,18 @@ import (
 type pattern struct {
 	// owns reports whether an event's call is the pattern's.
 	owns func(e *Event) bool
-	// find raises the pattern's findings from the case's own events (the key, its
-	// sessions and child keys) and, for what carries no key (console sign-ins), all the
-	// events read.
-	find func(own, all []*Event, self *Owner) []Finding
+	// find raises the pattern's findings from what the case read (patternInput).
+	find func(in *patternInput) []Finding
+}
+
+// patternInput is what the patterns raise their findings from: the case's own events
+// (the key, its sessions and child keys); for what carries no key (console sign-ins),
+// all the events read; the key's owner; and the ways to the console the key opened
+// (consoleChains), found once for the patterns and the findings of single calls.
+type patternInput struct {
+	own, all []*Event
+	self     *Owner
+	chains   []consoleChain
 }
 
 var patterns = []pattern{
@@ -42,10 +50,10 @@ func patternOwns(e *Event) bool {
 }
 
 // patternFindings raises the findings of every pattern.
-func patternFindings(own, all []*Event, self *Owner) []Finding {
+func patternFindings(in *patternInput) []Finding {
 	var out []Finding
 	for _, p := range patterns {
-		out = append(out, p.find(own, all, self)...)
+		out = append(out, p.find(in)...)
 	}
 	return out
 }
@@ -92,6 +100,18 @@ func (t *tally) failedText() string {
 	return Thousands(t.failed) + " failed (" + strings.Join(t.codes, ", ") + ")"
 }
 
+// failedParts says, for each tally with failed calls, its actions and how many failed:
+// "InvokeModel: 3 failed (AccessDeniedException)".
+func failedParts(parts ...*tally) []string {
+	var out []string
+	for _, t := range parts {
+		if s := t.failedText(); s != "" {
+			out = append(out, strings.Join(t.actions, "/")+": "+s)
+		}
+	}
+	return out
+}
+
 // merge folds the tallies of a pattern's parts into the event ids, regions and first
 // time of its finding.
 func merge(f *Finding, parts ...*tally) {
@@ -127,9 +147,9 @@ func ownsNames[V any](svc string, names map[string]V) func(e *Event) bool {
 }
 
 // perSigner raises one finding (by finding) per key that signed calls the pattern owns.
-func perSigner(owns func(*Event) bool, finding func(signer string, events []*Event) Finding) func(own, all []*Event, self *Owner) []Finding {
-	return func(own, _ []*Event, _ *Owner) []Finding {
-		order, groups := bySigner(own, owns)
+func perSigner(owns func(*Event) bool, finding func(signer string, events []*Event) Finding) func(in *patternInput) []Finding {
+	return func(in *patternInput) []Finding {
+		order, groups := bySigner(in.own, owns)
 		var out []Finding
 		for _, signer := range order {
 			out = append(out, finding(signer, groups[signer]))

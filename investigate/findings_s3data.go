@@ -3,6 +3,7 @@ package investigate
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -34,21 +35,12 @@ const bulkObjects = 25
 
 // s3DataFindings raises one finding per signer that touched objects, or, when the
 // events read hold no S3 data event at all, says that object access cannot be seen.
-func s3DataFindings(own, all []*Event, _ *Owner) []Finding {
-	out := perSigner(ownsS3Data, s3DataFinding)(own, all, nil)
-	if len(own) > 0 && len(out) == 0 && !hasS3DataEvents(all) {
-		out = append(out, noDataEventsFinding(own))
+func s3DataFindings(in *patternInput) []Finding {
+	out := perSigner(ownsS3Data, s3DataFinding)(in)
+	if len(in.own) > 0 && len(out) == 0 && !slices.ContainsFunc(in.all, IsS3DataEvent) {
+		out = append(out, noDataEventsFinding(in.own))
 	}
 	return out
-}
-
-func hasS3DataEvents(events []*Event) bool {
-	for _, e := range events {
-		if IsS3DataEvent(e) {
-			return true
-		}
-	}
-	return false
 }
 
 // noDataEventsFinding says that the events read hold no S3 data events: its severity
@@ -129,12 +121,7 @@ func s3DataFinding(signer string, events []*Event) Finding {
 	} else {
 		f.Title = "S3 data access: " + strings.Join(what, ", ")
 	}
-	var failed []string
-	for _, t := range []*tally{read, write, del, list} {
-		if s := t.failedText(); s != "" {
-			failed = append(failed, strings.Join(t.actions, "/")+": "+s)
-		}
-	}
+	failed := failedParts(read, write, del, list)
 	where := Plural(len(events), "data event")
 	if len(buckets) > 0 {
 		where += " in " + Plural(len(buckets), "bucket") + ": " + listShort(buckets, 5)

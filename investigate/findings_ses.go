@@ -80,11 +80,7 @@ func sesFinding(signer string, events []*Event) Finding {
 	if send.calls == 0 {
 		parts = append(parts, "no send in the events read: CloudTrail logs SendEmail and SendRawEmail only as data events")
 	}
-	for _, t := range []*tally{&setup, &send} {
-		if s := t.failedText(); s != "" {
-			parts = append(parts, strings.Join(t.actions, "/")+": "+s)
-		}
-	}
+	parts = append(parts, failedParts(&setup, &send)...)
 	f.Detail = joinParts(parts...)
 	merge(&f, &send, &setup, &recon)
 	return f
@@ -94,13 +90,12 @@ func sesFinding(signer string, events []*Event) Finding {
 func sesChange(e *Event) string {
 	req := requestOf(e)
 	switch e.Name {
-	case "UpdateAccountSendingEnabled":
-		if v := req.get("enabled"); v == false || v == "false" {
-			return "sending disabled"
+	case "UpdateAccountSendingEnabled", "PutAccountSendingAttributes":
+		field := "enabled"
+		if e.Name == "PutAccountSendingAttributes" {
+			field = "sendingEnabled"
 		}
-		return "sending enabled"
-	case "PutAccountSendingAttributes":
-		if v := req.get("sendingEnabled"); v == false || v == "false" {
+		if v := req.get(field); v == false || v == "false" {
 			return "sending disabled"
 		}
 		return "sending enabled"

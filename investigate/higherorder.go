@@ -144,12 +144,7 @@ func tieHigherOrder(a *Alert, lineage map[string]int, firstSeenIPs map[string][]
 // tieVia is the key of the lineage a higher-order alert belongs to (Sibling.ViaKey): ""
 // when a tie names the case key itself, else the first tie's key.
 func tieVia(ties []HigherOrderTie, key string) string {
-	for _, t := range ties {
-		if t.Key == key {
-			return ""
-		}
-	}
-	if len(ties) == 0 {
+	if len(ties) == 0 || slices.ContainsFunc(ties, func(t HigherOrderTie) bool { return t.Key == key }) {
 		return ""
 	}
 	return ties[0].Key
@@ -210,8 +205,7 @@ func (c *Correlator) tieByEntities(id string, ents []string) bool {
 				if err != nil || keyID.String() != key {
 					continue
 				}
-				k = &keyAgg{KeySummary: KeySummary{Key: keyID}, rules: map[string]*RuleCount{}}
-				c.keys[key] = k
+				k = c.agg(keyID)
 			}
 			if !slices.Contains(k.HigherOrderAlerts, id) {
 				k.HigherOrderAlerts = append(k.HigherOrderAlerts, id)

@@ -177,22 +177,20 @@ func accessKeyOfResource(id string) string {
 // actor is the sequence's actor of id (nil when it lists none: Security Hub keeps at
 // most ten).
 func (s *AttackSequence) actor(id string) *SequenceActor {
-	for i := range s.Actors {
-		if s.Actors[i].ID == id {
-			return &s.Actors[i]
-		}
-	}
-	return nil
+	return s.actorAt(slices.IndexFunc(s.Actors, func(a SequenceActor) bool { return a.ID == id }))
 }
 
 // actorOfKey is the actor whose credential is key (nil when none is).
 func (s *AttackSequence) actorOfKey(key string) *SequenceActor {
-	for i := range s.Actors {
-		if s.Actors[i].CredentialUID == key {
-			return &s.Actors[i]
-		}
+	return s.actorAt(slices.IndexFunc(s.Actors, func(a SequenceActor) bool { return a.CredentialUID == key }))
+}
+
+// actorAt is the sequence's actor at index i, nil for -1 (no actor found).
+func (s *AttackSequence) actorAt(i int) *SequenceActor {
+	if i < 0 {
+		return nil
 	}
-	return nil
+	return &s.Actors[i]
 }
 
 // IsAttackSequence reports whether the alert is an attack-sequence finding.
@@ -205,12 +203,7 @@ func (a *Alert) Keys() []string {
 	if a.AccessKeyID != "" {
 		keys = append(keys, a.AccessKeyID)
 	}
-	for _, k := range a.Sequence.AccessKeys() {
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
-	return keys
+	return appendUnique(keys, a.Sequence.AccessKeys()...)
 }
 
 // InvolvesKey reports whether the alert is about key: its AccessKeyID, or a key of its
@@ -235,15 +228,37 @@ func (a *Alert) KeyTo(key string) {
 	if a.Sequence == nil || a.AccessKeyID == key || !slices.Contains(a.Sequence.AccessKeys(), key) {
 		return
 	}
+	a.UserName, a.IdentityType, a.UserARN, a.Account = a.keyedIdentity(key)
 	a.AccessKeyID = key
-	a.UserName, a.UserARN, a.IdentityType = "", "", ""
-	if act := a.Sequence.actorOfKey(key); act != nil {
-		a.UserName, a.IdentityType = act.UserName, act.UserType
-		if strings.HasPrefix(act.UserUID, "arn:") {
-			a.UserARN = act.UserUID
-		}
-		a.Account = firstNonEmpty(act.Account, a.Account)
+}
+
+// keyedIdentity is who an attack-sequence alert names when filed under key, one of its
+// Keys (KeyTo), without filing it: the alert's own identity for its AccessKeyID, else
+// that of the sequence's actor whose credential key is (none when no actor is), in the
+// actor's account or else the alert's.
+func (a *Alert) keyedIdentity(key string) (user, userType, arn, account string) {
+	if a.AccessKeyID == key {
+		return a.UserName, a.IdentityType, a.UserARN, a.Account
 	}
+	account = a.Account
+	if act := a.Sequence.actorOfKey(key); act != nil {
+		user, userType = act.UserName, act.UserType
+		if strings.HasPrefix(act.UserUID, "arn:") {
+			arn = act.UserUID
+		}
+		account = firstNonEmpty(act.Account, a.Account)
+	}
+	return user, userType, arn, account
+}
+
+// sequenceUID is what tells an attack-sequence alert's sequence from others: its UID,
+// else (no UID: a sequence of its own) its provider and finding id, marked so that no
+// UID can equal it.
+func sequenceUID(a *Alert) string {
+	if a.Sequence.UID != "" {
+		return a.Sequence.UID
+	}
+	return "\x00" + a.Provider + "/" + a.ID
 }
 
 // KeySequence files an attack-sequence alert under the first of the query's keys its

@@ -46,10 +46,7 @@ func (c *Correlator) addSequence(a *Alert) {
 	if c.seqSeen == nil {
 		c.seqSeen = map[string]struct{}{}
 	}
-	uid := a.Sequence.UID
-	if uid == "" {
-		uid = a.Provider + "/" + a.ID
-	}
+	uid := sequenceUID(a)
 	counted := false
 	for _, key := range a.Keys() {
 		keyID, err := ParseAccessKeyID(key)
@@ -61,32 +58,23 @@ func (c *Correlator) addSequence(a *Alert) {
 			continue
 		}
 		c.seqSeen[key+"\x00"+uid] = struct{}{}
-		k := c.keys[key]
-		if k == nil {
-			k = &keyAgg{KeySummary: KeySummary{Key: keyID}, rules: map[string]*RuleCount{}}
-			c.keys[key] = k
-		}
+		k := c.agg(keyID)
 		k.AttackSequenceCount++
 		if len(k.AttackSequences) < maxSequenceRefs {
 			k.AttackSequences = append(k.AttackSequences, SequenceRef{FindingID: a.ID, Provider: a.Provider, Type: a.RuleID,
 				Severity: a.Severity, Time: a.Time, Signals: len(a.Sequence.Signals)})
 		}
-		if k.FirstAlert.IsZero() || a.Time.Before(k.FirstAlert) {
-			k.FirstAlert = a.Time
+		k.seenAt(a.Time)
+		// Who the alert names filed under key (KeyTo): key is one of a.Keys().
+		user, _, arn, account := a.keyedIdentity(key)
+		if k.User == "" {
+			k.User = user
 		}
-		if a.Time.After(k.LastAlert) {
-			k.LastAlert = a.Time
-		}
-		filed := *a
-		filed.KeyTo(key)
-		if k.User == "" && filed.AccessKeyID == key {
-			k.User = filed.UserName
-		}
-		if k.UserARN == "" && filed.AccessKeyID == key {
-			k.UserARN = filed.UserARN
+		if k.UserARN == "" {
+			k.UserARN = arn
 		}
 		if k.Account == "" {
-			k.Account = filed.Account
+			k.Account = account
 		}
 		k.Providers = appendUnique(k.Providers, a.Provider)
 	}

@@ -155,10 +155,7 @@ func buildSequences(key string, keys map[string]int, alerts []Alert, siblings []
 		if _, ok := keys[a.AccessKeyID]; !ok {
 			continue
 		}
-		uid := a.Sequence.UID
-		if uid == "" {
-			uid = "\x00" + a.Provider + "/" + a.ID // no UID: a sequence of its own
-		}
+		uid := sequenceUID(a)
 		g := byUID[uid]
 		switch {
 		case g == nil:
@@ -193,24 +190,49 @@ func buildSequences(key string, keys map[string]int, alerts []Alert, siblings []
 // signalResolver finds a sequence's signals among the case's alerts and events.
 type signalResolver struct {
 	siblings []Sibling
-	// byName indexes the events by lower-cased event name, each list oldest first.
+	// events are the case's events, oldest first; byName indexes them by event name as
+	// recorded, each list oldest first (eventsNamed matches names regardless of case).
+	events   []*Event
 	byName   map[string][]*Event
 	s3Data   bool // the case holds S3 data events
 	window   Window
 	hasTrail bool
 }
 
+// newSignalResolver resolves signals against the case's siblings and its events, which
+// come oldest first (BuildCase's order): the lists of byName keep that order.
 func newSignalResolver(siblings []Sibling, events []*Event, w Window, hasTrail bool) *signalResolver {
-	r := &signalResolver{siblings: siblings, byName: map[string][]*Event{}, window: w, hasTrail: hasTrail}
+	r := &signalResolver{siblings: siblings, events: events, byName: map[string][]*Event{}, window: w, hasTrail: hasTrail}
 	for _, e := range events {
-		n := strings.ToLower(e.Name)
-		r.byName[n] = append(r.byName[n], e)
+		r.byName[e.Name] = append(r.byName[e.Name], e)
 		r.s3Data = r.s3Data || isS3DataEvent(e)
 	}
-	for _, l := range r.byName {
-		sort.SliceStable(l, func(i, j int) bool { return l[i].Time.Before(l[j].Time) })
-	}
 	return r
+}
+
+// eventsNamed are the case's events of API api, its name matched regardless of case
+// (a signal may spell it otherwise than the record), oldest first.
+func (r *signalResolver) eventsNamed(api string) []*Event {
+	var named []*Event
+	names := 0
+	for name, l := range r.byName {
+		if strings.EqualFold(name, api) {
+			named = l
+			names++
+		}
+	}
+	if names <= 1 {
+		return named
+	}
+	// Records that spell the name in more than one case (rare): their events together,
+	// in the case's order.
+	named = nil
+	for _, e := range r.events {
+		if strings.EqualFold(e.Name, api) {
+			named = append(named, e)
+		}
+	}
+	return named
 }
 
 // isS3DataEvent reports whether e is an S3 object-level (data) event.
@@ -224,14 +246,14 @@ func (r *signalResolver) caseSequence(a *Alert, key string) CaseSequence {
 		FindingID: a.ID, Provider: a.Provider, Type: a.RuleID, Title: a.RuleName, Severity: a.Severity, RiskScore: a.RiskScore,
 		Status: NormalizeWorkflowStatus(a.Status), Time: a.Time, Account: a.Account, Region: a.Region,
 		Description: firstNonEmpty(s.Description, a.Reason), UID: s.UID, AccessKeys: a.Keys(),
-		Indicators: orEmpty(s.Indicators), Actors: orEmpty(s.Actors), Endpoints: orEmpty(s.Endpoints), Resources: orEmpty(s.Resources),
-		AdditionalTypes: orEmpty(s.AdditionalTypes), Signals: make([]CaseSignal, 0, len(s.Signals)),
+		Indicators: nonNil(s.Indicators), Actors: nonNil(s.Actors), Endpoints: nonNil(s.Endpoints), Resources: nonNil(s.Resources),
+		AdditionalTypes: nonNil(s.AdditionalTypes), Signals: make([]CaseSignal, 0, len(s.Signals)),
 	}
 	if a.AccessKeyID != key {
 		cs.ViaKey = a.AccessKeyID
 	}
 	for _, sg := range s.Signals {
-		sg.ActorIDs, sg.EndpointIDs, sg.ResourceIDs, sg.Indicators = orEmpty(sg.ActorIDs), orEmpty(sg.EndpointIDs), orEmpty(sg.ResourceIDs), orEmpty(sg.Indicators)
+		sg.ActorIDs, sg.EndpointIDs, sg.ResourceIDs, sg.Indicators = nonNil(sg.ActorIDs), nonNil(sg.EndpointIDs), nonNil(sg.ResourceIDs), nonNil(sg.Indicators)
 		res := r.resolve(s, &sg, a.ID)
 		if res.Resolved() {
 			cs.ResolvedSignals++
@@ -253,13 +275,6 @@ func (r *signalResolver) caseSequence(a *Alert, key string) CaseSequence {
 // zeroLast orders a zero time after any other, for sorts.
 func zeroLast(a, b time.Time) int { return trueFirst(!a.IsZero(), !b.IsZero()) }
 
-func orEmpty[S ~[]E, E any](s S) S {
-	if s == nil {
-		return S{}
-	}
-	return s
-}
-
 // resolve finds one signal of s in the case. self is the sequence finding's own id.
 func (r *signalResolver) resolve(s *AttackSequence, sg *SequenceSignal, self string) SignalResolution {
 	res := SignalResolution{AlertIDs: []string{}, EventIDs: []string{}}
@@ -270,19 +285,12 @@ func (r *signalResolver) resolve(s *AttackSequence, sg *SequenceSignal, self str
 		r.resolveActivity(s, sg, &res)
 	default:
 		res.Status = SignalUnresolvable
-		res.Note = "keypivot reads no " + orWord(sg.Type, "data of this signal's kind") + " data: not resolvable to the case's evidence"
+		res.Note = "keypivot reads no " + firstNonEmpty(sg.Type, "data of this signal's kind") + " data: not resolvable to the case's evidence"
 		if sg.Type == "" {
 			res.Note = "the signal has no type: not resolvable to the case's evidence"
 		}
 	}
 	return res
-}
-
-func orWord(s, dflt string) string {
-	if s == "" {
-		return dflt
-	}
-	return s
 }
 
 // resolveFinding finds a FINDING signal among the case's alerts: by the finding's id
@@ -308,12 +316,12 @@ func (r *signalResolver) resolveFinding(sg *SequenceSignal, self string, res *Si
 	}
 	if len(res.AlertIDs) > 0 {
 		res.Status, res.MatchedBy = SignalMatched, MatchedByFindingType
-		res.Note = "no alert has the finding's id " + orWord(sg.UID, "(none given)") + "; matched by its type and time"
+		res.Note = "no alert has the finding's id " + firstNonEmpty(sg.UID, "(none given)") + "; matched by its type and time"
 		return
 	}
 	res.Status = SignalNotInCase
 	res.Note = fmt.Sprintf("no alert of the case has the finding's id %s, or its type %s between %s",
-		orWord(sg.UID, "(none given)"), orWord(sg.Name, "(none given)"), spanText(sg))
+		firstNonEmpty(sg.UID, "(none given)"), firstNonEmpty(sg.Name, "(none given)"), spanText(sg))
 }
 
 // sameFinding reports whether two finding ids name the same finding: equal, or equal in
@@ -397,7 +405,7 @@ func (r *signalResolver) resolveActivity(s *AttackSequence, sg *SequenceSignal, 
 	}
 	by := signers(s, sg)
 	lo, hi, timed := signalSpan(sg)
-	list := r.byName[strings.ToLower(api)]
+	list := r.eventsNamed(api)
 	start := 0
 	if timed {
 		start = sort.Search(len(list), func(i int) bool { return !list[i].Time.Before(lo) })

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -28,6 +29,10 @@ type sequenceStory struct {
 	list      targetList
 	width     int
 	sized     bool // SetSize has run: the story has its height
+	// eventLabels is the label of each case event the story names (its signals'
+	// EventIDs), read in one pass over labelsOf's timeline (labelEvents).
+	eventLabels map[string]string
+	labelsOf    *investigate.Case
 }
 
 // sequenceFor is the case's attack sequence whose finding (or a copy of it) is alert id,
@@ -41,10 +46,8 @@ func sequenceFor(c *investigate.Case, id string) *investigate.CaseSequence {
 		if cs.FindingID == id {
 			return cs
 		}
-		for _, o := range cs.OtherFindingIDs {
-			if o == id {
-				return cs
-			}
+		if slices.Contains(cs.OtherFindingIDs, id) {
+			return cs
 		}
 	}
 	return nil
@@ -57,14 +60,39 @@ func newSequenceStory(w *workbench, s *investigate.Sibling) *sequenceStory {
 	if cs == nil {
 		return nil
 	}
-	v := &sequenceStory{ui: w.ui, wb: w, findingID: cs.FindingID, cs: *cs, alert: s,
+	// Drawn when pushed: App.push sizes it (SetSize builds it).
+	return &sequenceStory{ui: w.ui, wb: w, findingID: cs.FindingID, cs: *cs, alert: s,
 		list: targetList{list: textList{st: &w.ui.st}}}
-	v.build()
-	return v
+}
+
+// labelEvents reads the labels of the events the story names from the case's timeline,
+// in one pass over it.
+func (v *sequenceStory) labelEvents() {
+	c := v.wb.c
+	v.labelsOf, v.eventLabels = c, map[string]string{}
+	if c == nil {
+		return
+	}
+	for i := range v.cs.Signals {
+		for _, id := range v.cs.Signals[i].Resolution.EventIDs {
+			v.eventLabels[id] = ""
+		}
+	}
+	left := len(v.eventLabels)
+	for i := 0; i < len(c.Timeline) && left > 0; i++ {
+		te := &c.Timeline[i]
+		if l, ok := v.eventLabels[te.ID]; ok && l == "" {
+			v.eventLabels[te.ID] = "  " + clean(te.Name+" "+te.Region+" "+shortTime(te.Time))
+			left--
+		}
+	}
 }
 
 // build draws the story's lines for the width.
 func (v *sequenceStory) build() {
+	if v.eventLabels == nil || v.labelsOf != v.wb.c {
+		v.labelEvents() // first drawn, or the workbench has another snapshot of the case
+	}
 	st := &v.ui.st
 	cs := &v.cs
 	b := &lineBuilder{st: st, width: max(v.width, 40)}
@@ -165,14 +193,9 @@ func (v *sequenceStory) alertName(id string) string {
 	return ""
 }
 
-// eventName is the name and signer of the case's event id, for its line.
-func (v *sequenceStory) eventName(id string) string {
-	if i := v.wb.timeline.indexOf(id); i >= 0 && v.wb.c != nil && i < len(v.wb.c.Timeline) {
-		te := v.wb.c.Timeline[i]
-		return "  " + clean(te.Name+" "+te.Region+" "+shortTime(te.Time))
-	}
-	return ""
-}
+// eventName is the name, region and time of the case's event id, for its line ("" when
+// the case's timeline has no such event).
+func (v *sequenceStory) eventName(id string) string { return v.eventLabels[id] }
 
 func (v *sequenceStory) sibling(id string) *investigate.Sibling {
 	if v.wb.c == nil {
@@ -190,6 +213,7 @@ func (v *sequenceStory) sibling(id string) *investigate.Sibling {
 func (v *sequenceStory) refresh() {
 	if cs := sequenceFor(v.wb.c, v.findingID); cs != nil {
 		v.cs = *cs
+		v.labelEvents()
 		v.build()
 	}
 }
