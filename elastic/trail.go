@@ -89,8 +89,10 @@ func (s *TrailSource) Events(ctx context.Context, q investigate.EventQuery, sink
 				continue
 			}
 			ev.Origin = investigate.OriginAt("elastic " + where)
-			asn, _ := alertdoc.Doc(doc).Float("source.as.number")
-			s.Networks.Observe(ev.SourceIP, asn, alertdoc.Doc(doc).Str("source.as.organization.name"))
+			if s.Networks != nil {
+				asn, _ := alertdoc.Doc(doc).Float("source.as.number")
+				s.Networks.Observe(ev.SourceIP, asn, alertdoc.Doc(doc).Str("source.as.organization.name"))
+			}
 			batch = append(batch, ev)
 		}
 		if len(batch) > 0 {

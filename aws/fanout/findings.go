@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/keypivot/keypivot/investigate"
 )
@@ -19,7 +20,9 @@ type Skips[P any] interface {
 }
 
 // Findings is how the findings of a service (F, as its SDK reads them) become the
-// alerts that answer a query.
+// alerts that answer a query. A service is read twice: by key (KeyPage), then for the
+// attack sequences, which name their keys where no key filter reaches (SequencePage),
+// each finding in one of the two readings only.
 type Findings[F, P any] struct {
 	Query investigate.AlertQuery
 	// ID is a finding's id, which names it in problems.
@@ -28,9 +31,19 @@ type Findings[F, P any] struct {
 	// archived record); nil rules out none.
 	LeftOut func(F) bool
 	// Map maps a finding, as the JSON document of the service's API, to an alert
-	// (alertdoc.MapGuardDuty, alertdoc.MapASFF).
+	// (alertdoc.MapGuardDuty, alertdoc.MapASFF). An attack sequence it maps is then
+	// filed under the first of the query's keys its actors used
+	// (investigate.AlertQuery.KeySequence), so that a sequence of several keys answers
+	// for the one asked.
 	Map   func(doc map[string]any) (investigate.Alert, []P, error)
 	Skips Skips[P]
+	// IsSequence reports whether a finding is one the attack-sequence reading selects:
+	// KeyPage leaves such findings to SequencePage, which keeps only them. KeyPage and
+	// SequencePage need it.
+	IsSequence func(F) bool
+	// Sequences counts what SequencePage read and kept, across the regions searched at
+	// once, for the report's note. SequencePage needs it.
+	Sequences *investigate.SequenceListing
 }
 
 // Report adds to rep the findings that became no alert.
@@ -52,6 +65,23 @@ func (fs Findings[F, P]) Page(r *Region, origin string, page []F) {
 	r.send(batch)
 }
 
+// KeyPage is Page for a page of the reading by key: the attack sequences among its
+// findings are dropped, unread and uncounted, since SequencePage reads them, should an
+// endpoint return more than the key filters select.
+func (fs Findings[F, P]) KeyPage(r *Region, origin string, page []F) {
+	fs.Page(r, origin, slices.DeleteFunc(page, fs.IsSequence))
+}
+
+// SequencePage is Page for a page of the attack-sequence reading: only the attack
+// sequences among its findings are read, and what was read and kept is counted in
+// Sequences.
+func (fs Findings[F, P]) SequencePage(r *Region, origin string, page []F) {
+	page = slices.DeleteFunc(page, func(f F) bool { return !fs.IsSequence(f) })
+	kept := r.Status.Events
+	fs.Page(r, origin, page)
+	fs.Sequences.Add(len(page), r.Status.Events-kept)
+}
+
 // keep is the alert of one finding, when it answers the query.
 func (fs Findings[F, P]) keep(f F, origin string) (investigate.Alert, bool) {
 	if fs.LeftOut != nil && fs.LeftOut(f) {
@@ -64,6 +94,9 @@ func (fs Findings[F, P]) keep(f F, origin string) (investigate.Alert, bool) {
 		return investigate.Alert{}, false
 	}
 	a, probs, err := fs.Map(doc)
+	if err == nil {
+		fs.Query.KeySequence(&a)
+	}
 	fs.Skips.FieldProblems(where, probs)
 	switch {
 	case err != nil:

@@ -4,17 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/keypivot/keypivot/investigate"
 )
 
-// finding stands for an SDK finding.
+// finding stands for an SDK finding. One with a Session key stands for an attack
+// sequence whose actors used Key and Session.
 type finding struct {
 	Id, Key  string
 	Time     time.Time
 	Archived bool
+	Session  string `json:",omitempty"`
 }
 
 // recorded is what a search recorded of the findings that became no alert.
@@ -110,5 +113,47 @@ func TestFindingsOfGivenKeysKeepTheirDocument(t *testing.T) {
 	}
 	if a := read(investigate.AlertQuery{}); a.Raw != nil || a.RawSize != 0 {
 		t.Errorf("a ranking's finding kept its document: %q", a.Raw)
+	}
+}
+
+// The reading by key leaves the attack sequences to the sequence reading, which reads
+// only them, counts what it read and kept, and files a sequence of several keys under
+// the key asked for: each finding is read once, whatever an endpoint returns.
+func TestKeyAndSequencePagesReadEachFindingOnce(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	const key, session = "AKIAGGWFBBHBE7D3M9WI", "ASIASZ4SI7REEEXAMPLE"
+	page := func() []finding {
+		return []finding{
+			{Id: "f1", Key: session, Time: at},
+			{Id: "seq", Key: key, Session: session, Time: at},
+			{Id: "f2", Key: session, Time: at},
+		}
+	}
+	fs := Findings[finding, string]{
+		Query: investigate.AlertQuery{AccessKeys: investigate.KeyIDs(session)},
+		ID:    func(f finding) string { return f.Id },
+		Map: func(doc map[string]any) (investigate.Alert, []string, error) {
+			a := investigate.Alert{ID: doc["Id"].(string), AccessKeyID: doc["Key"].(string), Time: at}
+			if s, _ := doc["Session"].(string); s != "" {
+				a.Sequence = &investigate.AttackSequence{Actors: []investigate.SequenceActor{{CredentialUID: a.AccessKeyID}, {CredentialUID: s}}}
+			}
+			return a, nil, nil
+		},
+		Skips:      &recorded{},
+		IsSequence: func(f finding) bool { return f.Session != "" },
+		Sequences:  &investigate.SequenceListing{},
+	}
+	var sent []investigate.Alert
+	r := &Region{sink: func(b []investigate.Alert) { sent = append(sent, b...) }}
+	fs.KeyPage(r, "svc eu-west-1", page())
+	if r.Read != 2 || len(sent) != 2 || sent[0].ID != "f1" || sent[1].ID != "f2" {
+		t.Fatalf("key page: read %d, kept %+v", r.Read, sent)
+	}
+	fs.SequencePage(r, "svc eu-west-1", page())
+	if r.Read != 3 || len(sent) != 3 || sent[2].ID != "seq" || sent[2].AccessKeyID != session {
+		t.Fatalf("sequence page: read %d, kept %+v", r.Read, sent)
+	}
+	if note := fs.Sequences.Note("listed by type", fs.Query); !strings.Contains(note, "1 finding read, 1 kept whose actors used "+session) {
+		t.Errorf("note %q", note)
 	}
 }

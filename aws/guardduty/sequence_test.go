@@ -8,22 +8,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/keypivot/keypivot/aws/fanout/fanouttest"
-	"github.com/keypivot/keypivot/files/cloudtrail"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	gdtest "github.com/keypivot/keypivot/internal/testserver/guardduty"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/report"
 )
 
-// stopLoggingCorpus holds the real StopLogging of the sample findings' key (christophe's
-// AKIAGGWFBBHBE7D3M9WI), the one CloudTrail event of the sample sequence the corpus has.
-const (
-	stopLoggingCorpus = "../../../shared/corpus/stratus-detonation-logs/aws.defense-evasion.cloudtrail-stop.json"
-	stopLoggingEvent  = "10163ed2-2253-469d-a5ee-cbc6651f8934"
-	sessionKey        = "ASIASZ4SI7REEEXAMPLE"
-)
+// sessionKey is a session key a test adds to the sample attack sequence's actors.
+const sessionKey = "ASIASZ4SI7REEEXAMPLE"
 
 // sequenceEnv is a GuardDuty test server holding the sample findings and the sample
 // attack sequence of the corpus key, and a source reading it.
@@ -124,24 +118,10 @@ func TestAttackSequenceOfSeveralKeysIsFiledUnderTheKeyAsked(t *testing.T) {
 // findings read (by id) and to the real StopLogging (by API and time), says why the
 // others are not in the case, and every report shows the story.
 func TestAttackSequenceRankedResolvedAndRendered(t *testing.T) {
-	if _, err := os.Stat(stopLoggingCorpus); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus not present (CI is set, so it must be): %v", err)
-		}
-		t.Skipf("corpus not present: %v", err)
-	}
+	sourcetest.RequireCorpus(t, fanouttest.StopLoggingCorpus)
 	src, _ := sequenceEnv(t)
-	now := time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC)
-	ws := &investigate.Workspace{
-		Alerts: []investigate.AlertSource{src},
-		Trails: []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{stopLoggingCorpus}}},
-		Now:    func() time.Time { return now },
-	}
+	ws, rk := fanouttest.StopLoggingWorkspace(t, src)
 	ctx := context.Background()
-	rk, err := ws.Rank(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(rk.Keys) == 0 || rk.Keys[0].Key.String() != userKey || rk.Keys[0].Basis != investigate.BasisAttackSequence ||
 		rk.Keys[0].AttackSequenceCount != 1 || rk.Keys[0].AttackSequences[0].FindingID != gdtest.SampleAttackSequenceID {
 		t.Fatalf("ranking %+v", rk.Keys)
@@ -174,7 +154,7 @@ func TestAttackSequenceRankedResolvedAndRendered(t *testing.T) {
 			t.Errorf("%s: %+v, want %s", name, status[name], st)
 		}
 	}
-	if r := status["cloudtrail:StopLogging"]; !slices.Equal(r.EventIDs, []string{stopLoggingEvent}) || r.MatchedBy != investigate.MatchedByAPITime {
+	if r := status["cloudtrail:StopLogging"]; !slices.Equal(r.EventIDs, []string{fanouttest.StopLoggingEvent}) || r.MatchedBy != investigate.MatchedByAPITime {
 		t.Errorf("StopLogging resolved to %+v", r)
 	}
 	if r := status["Discovery:IAMUser/AnomalousBehavior"]; !slices.Equal(r.AlertIDs, []string{"6ac7d2dc0fd24a9bb4f1c4f2b2b9a002"}) || r.MatchedBy != investigate.MatchedByFindingID {
@@ -200,7 +180,7 @@ func TestAttackSequenceRankedResolvedAndRendered(t *testing.T) {
 	if os.Getenv("SHOWSEQ") != "" {
 		t.Log("\n" + text.String() + "\n" + md.String())
 	}
-	for _, want := range []string{"ATTACK SEQUENCES  1", "GuardDuty finding " + gdtest.SampleAttackSequenceID, "AttackSequence:IAM/CompromisedCredentials", "3 of 5 signals in the case", "event " + stopLoggingEvent,
+	for _, want := range []string{"ATTACK SEQUENCES  1", "GuardDuty finding " + gdtest.SampleAttackSequenceID, "AttackSequence:IAM/CompromisedCredentials", "3 of 5 signals in the case", "event " + fanouttest.StopLoggingEvent,
 		"alert 6ac7d2dc0fd24a9bb4f1c4f2b2b9a002", "not in case: no CloudTrail event of iam:CreateAccessKey signed by " + userKey} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
@@ -227,7 +207,7 @@ func TestAttackSequenceRankedResolvedAndRendered(t *testing.T) {
 		t.Fatalf("JSON: %v %+v", err, doc)
 	}
 	for _, s := range doc.AttackSequences[0].Signals {
-		if s.Name == "cloudtrail:StopLogging" && (s.Resolution.Status != "matched" || !slices.Equal(s.Resolution.EventIDs, []string{stopLoggingEvent})) {
+		if s.Name == "cloudtrail:StopLogging" && (s.Resolution.Status != "matched" || !slices.Equal(s.Resolution.EventIDs, []string{fanouttest.StopLoggingEvent})) {
 			t.Errorf("JSON StopLogging %+v", s)
 		}
 	}

@@ -70,17 +70,18 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 	found := fanout.Findings[types.Finding, alertdoc.FieldProblem]{
 		Query: q,
 		ID:    func(f types.Finding) string { return aws.ToString(f.Id) },
-		Map:   mapFor(q),
+		Map:   alertdoc.MapGuardDuty,
 		Skips: &alertdoc.Skips{Where: "guardduty", What: "GuardDuty findings",
 			NoKey: "resource.accessKeyDetails.accessKeyId is empty, or an attack sequence's actors used no access key"},
+		IsSequence: isSequenceType,
+		Sequences:  &investigate.SequenceListing{},
 	}
 	svc := fanout.Service{ID: "guardduty", Name: "GuardDuty", Account: s.Session.Identity.Account,
 		Unsearchable: []fanout.Unsearchable{fanout.RegionNotEnabled}}
-	var seqs investigate.SequenceListing
 	rep, err := fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
-		return s.searchRegion(ctx, region, found, r, &seqs)
+		return s.searchRegion(ctx, region, found, r)
 	})
-	rep.Notes = append(rep.Notes, seqs.Note(sequenceHow(), q))
+	rep.Notes = append(rep.Notes, found.Sequences.Note(sequenceHow(), q))
 	return rep, err
 }
 
@@ -117,7 +118,7 @@ func addWindow(c map[string]types.Condition, w investigate.Window) {
 // searchRegion reads the findings of every detector of the region, a page of ids and
 // their findings at a time, into r: those the key criteria find, then the attack
 // sequences (listed by type), each finding in one of the two listings only.
-func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.Finding, alertdoc.FieldProblem], r *fanout.Region, seqs *investigate.SequenceListing) error {
+func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.Finding, alertdoc.FieldProblem], r *fanout.Region) error {
 	c := gd.NewFromConfig(s.Session.ForRegion(region))
 	var detectors []string
 	dp := gd.NewListDetectorsPaginator(c, &gd.ListDetectorsInput{})
@@ -134,18 +135,11 @@ func (s *Source) searchRegion(ctx context.Context, region string, found fanout.F
 	}
 	for _, det := range detectors {
 		origin := "guardduty " + region + " detector " + det
-		err := listAndGet(ctx, c, det, criteria(found.Query), r, func(page []types.Finding) {
-			found.Page(r, origin, slices.DeleteFunc(page, isSequenceType)) // read by the second listing
-		})
+		err := listAndGet(ctx, c, det, criteria(found.Query), r, func(page []types.Finding) { found.KeyPage(r, origin, page) })
 		if err != nil {
 			return err
 		}
-		err = listAndGet(ctx, c, det, sequenceCriteria(found.Query), r, func(page []types.Finding) {
-			page = slices.DeleteFunc(page, func(f types.Finding) bool { return !isSequenceType(f) })
-			kept := r.Status.Events
-			found.Page(r, origin, page)
-			seqs.Add(len(page), r.Status.Events-kept)
-		})
+		err = listAndGet(ctx, c, det, sequenceCriteria(found.Query), r, func(page []types.Finding) { found.SequencePage(r, origin, page) })
 		if err != nil {
 			return err
 		}

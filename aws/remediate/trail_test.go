@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -21,12 +22,11 @@ const corpusDir = "../../../shared/corpus/stratus-detonation-logs"
 // skips it elsewhere (a bare clone).
 func corpusEvents(t *testing.T, file string, replace ...string) []*investigate.Event {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, file))
+	path := filepath.Join(corpusDir, file)
+	sourcetest.RequireCorpus(t, path)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus not present (CI is set, so it must be): %v", err)
-		}
-		t.Skipf("corpus not present: %v", err)
+		t.Fatal(err)
 	}
 	b = []byte(strings.NewReplacer(replace...).Replace(string(b)))
 	var records []json.RawMessage

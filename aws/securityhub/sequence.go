@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
-	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -18,7 +17,7 @@ const sequenceType = investigate.AttackSequenceTypePrefix
 // sequenceFilters are the GetFindings filters of q's attack sequences: active findings
 // of the window whose Type contains "AttackSequence:". A sequence names its keys in its
 // actors, where no filter reaches, so the keys are checked once the findings are read
-// (mapFor).
+// (fanout.Findings.SequencePage).
 func sequenceFilters(q investigate.AlertQuery) *types.AwsSecurityFindingFilters {
 	return &types.AwsSecurityFindingFilters{
 		Type:        []types.StringFilter{{Comparison: types.StringFilterComparisonContains, Value: aws.String(sequenceType)}},
@@ -37,18 +36,6 @@ func isSequenceType(f types.AwsSecurityFinding) bool {
 		}
 	}
 	return false
-}
-
-// mapFor maps findings for q: alertdoc.MapASFF, with an attack sequence filed under the
-// first of q's keys its actors used (investigate.AlertQuery.KeySequence).
-func mapFor(q investigate.AlertQuery) func(map[string]any) (investigate.Alert, []alertdoc.FieldProblem, error) {
-	return func(doc map[string]any) (investigate.Alert, []alertdoc.FieldProblem, error) {
-		a, probs, err := alertdoc.MapASFF(doc)
-		if err == nil {
-			q.KeySequence(&a)
-		}
-		return a, probs, err
-	}
 }
 
 // sequenceHow says how the attack sequences were listed, for the report.

@@ -14,17 +14,14 @@ import (
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
 
 	"github.com/keypivot/keypivot/aws/fanout/fanouttest"
-	"github.com/keypivot/keypivot/files/cloudtrail"
+	"github.com/keypivot/keypivot/internal/sourcetest"
 	"github.com/keypivot/keypivot/internal/testserver/moto"
 	"github.com/keypivot/keypivot/investigate"
 	"github.com/keypivot/keypivot/investigate/report"
 )
 
-const (
-	seqKey            = "AKIAGGWFBBHBE7D3M9WI" // the actor of the ASFF attack sequence (the corpus's christophe)
-	stopLoggingCorpus = "../../../shared/corpus/stratus-detonation-logs/aws.defense-evasion.cloudtrail-stop.json"
-	stopLoggingEvent  = "10163ed2-2253-469d-a5ee-cbc6651f8934"
-)
+// seqKey is the actor of the ASFF attack sequence (the corpus's christophe).
+const seqKey = "AKIAGGWFBBHBE7D3M9WI"
 
 // asffSequence is GuardDuty's attack sequence as Security Hub carries it (ASFF,
 // Detection.Sequence), from alertdoc's testdata.
@@ -82,23 +79,9 @@ func TestSecurityHubSequenceRankedResolvedAndRendered(t *testing.T) {
 		t.Errorf("%d findings read, want each once (%d)", rep.Records, len(asffSamples(t))+1)
 	}
 
-	if _, err := os.Stat(stopLoggingCorpus); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("corpus not present (CI is set, so it must be): %v", err)
-		}
-		t.Skipf("corpus not present: %v", err)
-	}
-	now := time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC)
-	ws := &investigate.Workspace{
-		Alerts: []investigate.AlertSource{src},
-		Trails: []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{stopLoggingCorpus}}},
-		Now:    func() time.Time { return now },
-	}
+	sourcetest.RequireCorpus(t, fanouttest.StopLoggingCorpus)
+	ws, rk := fanouttest.StopLoggingWorkspace(t, src)
 	ctx := context.Background()
-	rk, err := ws.Rank(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if len(rk.Keys) < 2 || rk.Keys[0].Key.String() != seqKey || rk.Keys[0].Basis != investigate.BasisAttackSequence || rk.Stats.AttackSequences != 1 {
 		t.Fatalf("ranking %+v", rk.Keys)
 	}
@@ -121,7 +104,7 @@ func TestSecurityHubSequenceRankedResolvedAndRendered(t *testing.T) {
 		r := s.Resolution
 		switch s.Name {
 		case "cloudtrail:StopLogging":
-			if r.Status != investigate.SignalMatched || !slices.Equal(r.EventIDs, []string{stopLoggingEvent}) {
+			if r.Status != investigate.SignalMatched || !slices.Equal(r.EventIDs, []string{fanouttest.StopLoggingEvent}) {
 				t.Errorf("StopLogging: %+v", r)
 			}
 		case "Discovery:IAMUser/AnomalousBehavior":
@@ -138,7 +121,7 @@ func TestSecurityHubSequenceRankedResolvedAndRendered(t *testing.T) {
 	if err := report.Markdown(&md, c, report.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ATTACK SEQUENCES  1", "Security Hub finding", "1 of 5 signals in the case", stopLoggingEvent} {
+	for _, want := range []string{"ATTACK SEQUENCES  1", "Security Hub finding", "1 of 5 signals in the case", fanouttest.StopLoggingEvent} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text lacks %q:\n%s", want, text.String())
 		}

@@ -215,17 +215,18 @@ func (s *Source) Alerts(ctx context.Context, q investigate.AlertQuery, sink func
 		Query:   q,
 		ID:      func(f types.AwsSecurityFinding) string { return aws.ToString(f.Id) },
 		LeftOut: func(f types.AwsSecurityFinding) bool { return f.RecordState == types.RecordStateArchived },
-		Map:     mapFor(q),
+		Map:     alertdoc.MapASFF,
 		Skips: &alertdoc.Skips{Where: "securityhub", What: "Security Hub (ASFF) findings",
 			NoKey: "no AwsIamAccessKey resource with a key id, or an attack sequence whose actors used no access key"},
+		IsSequence: isSequenceType,
+		Sequences:  &investigate.SequenceListing{},
 	}
 	svc := fanout.Service{ID: "securityhub", Name: "Security Hub", Account: s.Session.Identity.Account,
 		Unsearchable: []fanout.Unsearchable{{Code: "InvalidAccessException", Why: "Security Hub is not enabled in this region"}, fanout.RegionNotEnabled}}
-	var seqs investigate.SequenceListing
 	rep, err := fanout.Search(ctx, svc, q.Window, s.plan, found, sink, func(ctx context.Context, region string, r *fanout.Region) error {
-		return s.searchRegion(ctx, region, found, r, &seqs)
+		return s.searchRegion(ctx, region, found, r)
 	})
-	rep.Notes = append(rep.Notes, seqs.Note(sequenceHow(), q))
+	rep.Notes = append(rep.Notes, found.Sequences.Note(sequenceHow(), q))
 	return rep, err
 }
 
@@ -268,20 +269,13 @@ func windowFilter(w investigate.Window) []types.DateFilter {
 // finding with no access-key resource, another key or a time outside the window is left
 // out), so that the result does not depend on how strictly an endpoint applies the
 // filters.
-func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.AwsSecurityFinding, alertdoc.FieldProblem], r *fanout.Region, seqs *investigate.SequenceListing) error {
+func (s *Source) searchRegion(ctx context.Context, region string, found fanout.Findings[types.AwsSecurityFinding, alertdoc.FieldProblem], r *fanout.Region) error {
 	origin := "securityhub " + region
-	err := s.read(ctx, region, filters(found.Query), r, func(page []types.AwsSecurityFinding) {
-		found.Page(r, origin, slices.DeleteFunc(page, isSequenceType)) // read by the second reading
-	})
+	err := s.read(ctx, region, filters(found.Query), r, func(page []types.AwsSecurityFinding) { found.KeyPage(r, origin, page) })
 	if err != nil {
 		return err
 	}
-	return s.read(ctx, region, sequenceFilters(found.Query), r, func(page []types.AwsSecurityFinding) {
-		page = slices.DeleteFunc(page, func(f types.AwsSecurityFinding) bool { return !isSequenceType(f) })
-		kept := r.Status.Events
-		found.Page(r, origin, page)
-		seqs.Add(len(page), r.Status.Events-kept)
-	})
+	return s.read(ctx, region, sequenceFilters(found.Query), r, func(page []types.AwsSecurityFinding) { found.SequencePage(r, origin, page) })
 }
 
 // read pages through the region's findings of filters, passing each page to page.

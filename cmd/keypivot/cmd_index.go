@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/keypivot/keypivot/files/cloudtrail"
@@ -130,34 +129,15 @@ func writeIndexSummary(w io.Writer, s cloudtrail.IndexSummary) {
 
 // indexProgressPrinter shows an index build's advance on one line of w: files done of
 // the total (and those already indexed), decompressed megabytes, the rate and an estimate
-// of the time left. Scan workers call it concurrently.
+// of the time left (progressLine). Scan workers call it concurrently.
 func indexProgressPrinter(w io.Writer, name string) func(cloudtrail.ScanProgress) {
-	var (
-		mu   sync.Mutex
-		last time.Duration
-	)
-	name = sanitize.Clean(name)
-	return func(p cloudtrail.ScanProgress) {
-		mu.Lock()
-		defer mu.Unlock()
-		done := p.Files >= p.TotalFiles
-		if p.Elapsed-last < 200*time.Millisecond && !done {
-			return
-		}
-		last = p.Elapsed
+	return progressLine(w, "indexing "+name, func(p cloudtrail.ScanProgress) string {
 		already := ""
 		if p.FromIndex > 0 {
 			already = fmt.Sprintf(" (%s already indexed)", investigate.Thousands(p.FromIndex))
 		}
-		eta := ""
-		if r := p.Remaining(); r > 0 && !done {
-			eta = ", about " + r.Round(time.Second).String() + " left"
-		}
-		fmt.Fprintf(w, "\r\033[Kindexing %s: %s/%s%s, %.0f MB, %.0f MB/s%s", name, investigate.Thousands(p.Files), investigate.Plural(p.TotalFiles, "file"), already, float64(p.Bytes)/1e6, p.Rate()/1e6, eta)
-		if done {
-			fmt.Fprintln(w)
-		}
-	}
+		return fmt.Sprintf("%s/%s%s, %.0f MB, %.0f MB/s", investigate.Thousands(p.Files), investigate.Plural(p.TotalFiles, "file"), already, float64(p.Bytes)/1e6, p.Rate()/1e6)
+	})
 }
 
 // megabytes writes a size: "1.2 MB", or "80 KB" under a megabyte.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
-	"time"
 
 	"github.com/keypivot/keypivot/files/alertdoc"
 	"github.com/keypivot/keypivot/files/cloudtrail"
@@ -46,32 +44,14 @@ func (b *builder) scanProgress(spec string) func(cloudtrail.ScanProgress) {
 
 // scanProgressPrinter shows an archive scan's advance on one stderr line: files (and
 // those answered from the index of an earlier pass), decompressed megabytes, events,
-// rate, and an estimate of the time left from the share of stored bytes done. Scan
-// workers call it concurrently.
+// rate, and an estimate of the time left from the share of stored bytes done
+// (progressLine). Scan workers call it concurrently.
 func scanProgressPrinter(name string) func(cloudtrail.ScanProgress) {
-	var (
-		mu   sync.Mutex
-		last time.Time
-	)
-	return func(p cloudtrail.ScanProgress) {
-		mu.Lock()
-		defer mu.Unlock()
-		done := p.Files >= p.TotalFiles
-		if time.Since(last) < 200*time.Millisecond && !done {
-			return
-		}
-		last = time.Now()
+	return progressLine(os.Stderr, filepath.Base(name), func(p cloudtrail.ScanProgress) string {
 		idx := ""
 		if p.FromIndex+p.Skipped > 0 {
 			idx = fmt.Sprintf(" (%d answered from the index)", p.FromIndex+p.Skipped)
 		}
-		eta := ""
-		if r := p.Remaining(); r > 0 && !done {
-			eta = ", about " + r.Round(time.Second).String() + " left"
-		}
-		fmt.Fprintf(os.Stderr, "\r\033[K%s: %d/%s%s, %.0f MB, %s, %.0f MB/s%s", filepath.Base(name), p.Files, investigate.Plural(p.TotalFiles, "file"), idx, float64(p.Bytes)/1e6, investigate.Plural(int(p.Events), "event"), p.Rate()/1e6, eta)
-		if done {
-			fmt.Fprintln(os.Stderr)
-		}
-	}
+		return fmt.Sprintf("%d/%s%s, %.0f MB, %s, %.0f MB/s", p.Files, investigate.Plural(p.TotalFiles, "file"), idx, float64(p.Bytes)/1e6, investigate.Plural(int(p.Events), "event"), p.Rate()/1e6)
+	})
 }

@@ -12,22 +12,12 @@ import (
 
 const corpusDir = "../../../shared/corpus/stratus-detonation-logs"
 
+// corpus is corpusDir; a missing corpus fails the test in CI and skips it elsewhere
+// (sourcetest.RequireCorpus).
 func corpus(t testing.TB) string {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		missingCorpus(t, err)
-	}
+	sourcetest.RequireCorpus(t, corpusDir)
 	return corpusDir
-}
-
-// missingCorpus fails the test in CI (.ci/run exports CI=true), where a missing corpus
-// means its facts went unchecked, and skips it elsewhere (a bare clone).
-func missingCorpus(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("corpus not present (CI is set, so it must be): %v", err)
-	}
-	t.Skipf("corpus not present: %v", err)
 }
 
 func loadAll(t testing.TB, paths ...string) ([]*investigate.Event, investigate.SourceReport) {

@@ -41,7 +41,3 @@ func fold(a, b uint64) uint64 {
 // an index written by a process whose token hashes differ (a per-process seed, another
 // hash function) does not answer, and is rebuilt.
 const hashProbe = "AKIAKEYPIVOTPROBE000|ops-2026"
-
-// KeyHashesStable reports whether the token hashes are the same in every process, so
-// that an index on disk can answer a later run (else it serves the run that wrote it).
-func KeyHashesStable() bool { return hashString(hashProbe) == stableHash(hashProbe) }

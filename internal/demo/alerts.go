@@ -49,10 +49,11 @@ func subtechnique(id, name string) obj {
 	return obj{"id": id, "name": name, "reference": "https://attack.mitre.org/techniques/" + parent + "/" + num + "/"}
 }
 
-func toAny(l []obj) []any {
+// toAny is l as the []any a JSON document holds.
+func toAny[T any](l []T) []any {
 	out := make([]any, len(l))
-	for i, o := range l {
-		out[i] = o
+	for i, v := range l {
+		out[i] = v
 	}
 	return out
 }

@@ -118,7 +118,7 @@ func (g *gen) attackSequence() {
 			"SignalIndicators": indicators,
 		}
 		if len(resources) > 0 {
-			s["ResourceUids"] = seqStrings(resources)
+			s["ResourceUids"] = toAny(resources)
 		}
 		signals = append(signals, s)
 	}
@@ -252,15 +252,7 @@ func (g *gen) findingsJSON() []byte {
 
 // seqIndicator is one indicator of a sequence or a signal.
 func seqIndicator(key, title string, values ...string) obj {
-	return obj{"Key": key, "Title": title, "Values": seqStrings(values)}
-}
-
-func seqStrings(l []string) []any {
-	out := make([]any, len(l))
-	for i, s := range l {
-		out[i] = s
-	}
-	return out
+	return obj{"Key": key, "Title": title, "Values": toAny(values)}
 }
 
 func seqAppendNew(l []string, s string) []string {

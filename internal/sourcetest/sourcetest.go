@@ -3,7 +3,8 @@
 // the gathering (Sink) for a test that also counts batches. It keeps every item as it
 // arrives, duplicates included, so that a test sees a source that delivers one twice.
 // Collect runs a whole pivot over one source, failing the test on a source error, and
-// EventIDs lists what came back by id.
+// EventIDs lists what came back by id. RequireCorpus stops a test that needs the shared
+// corpus of real records when it is missing.
 //
 // It may import investigate and the standard library only; it is for tests, so adapters
 // import it from their _test.go files, and the test servers under internal/testserver
@@ -12,6 +13,7 @@ package sourcetest
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -76,4 +78,18 @@ func EventIDs[E investigate.Event | *investigate.Event](events []E) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// RequireCorpus stops the test when path, a file or folder of the shared corpus of real
+// records, is missing: it fails the test in CI (.ci/run exports CI=true), where a
+// missing corpus means its facts went unchecked, and skips it elsewhere (a bare clone).
+func RequireCorpus(t testing.TB, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("corpus not present (CI is set, so it must be): %v", err)
+		} else {
+			t.Skipf("corpus not present: %v", err)
+		}
+	}
 }

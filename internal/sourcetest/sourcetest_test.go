@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -71,15 +72,17 @@ func (broken) Events(context.Context, investigate.EventQuery, func([]investigate
 	return investigate.SourceReport{Kind: "broken"}, errors.New("no such bucket")
 }
 
-// fatalRecorder is a test that records Fatalf instead of stopping.
+// fatalRecorder is a test that records Fatalf and Skipf instead of stopping.
 type fatalRecorder struct {
 	testing.TB
-	fatal string
+	fatal, skip string
 }
 
 func (r *fatalRecorder) Helper() {}
 
 func (r *fatalRecorder) Fatalf(format string, args ...any) { r.fatal = fmt.Sprintf(format, args...) }
+
+func (r *fatalRecorder) Skipf(format string, args ...any) { r.skip = fmt.Sprintf(format, args...) }
 
 // A pivot whose source failed fails the test, naming the failure; one that read fails
 // nothing.
@@ -104,5 +107,28 @@ func TestEventIDs(t *testing.T) {
 	}
 	if got := EventIDs([]*investigate.Event{&events[0], &events[1], &events[2]}); !slices.Equal(got, want) {
 		t.Errorf("pointers: %v, want %v", got, want)
+	}
+}
+
+// A missing corpus fails the test in CI and skips it elsewhere; a present one does
+// neither.
+func TestRequireCorpus(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-corpus")
+	t.Setenv("CI", "true")
+	ci := &fatalRecorder{TB: t}
+	RequireCorpus(ci, missing)
+	if !strings.Contains(ci.fatal, "CI is set") || !strings.Contains(ci.fatal, "no-such-corpus") || ci.skip != "" {
+		t.Errorf("in CI: Fatalf %q, Skipf %q", ci.fatal, ci.skip)
+	}
+	present := &fatalRecorder{TB: t}
+	RequireCorpus(present, t.TempDir())
+	if present.fatal != "" || present.skip != "" {
+		t.Errorf("a present corpus: Fatalf %q, Skipf %q", present.fatal, present.skip)
+	}
+	t.Setenv("CI", "")
+	bare := &fatalRecorder{TB: t}
+	RequireCorpus(bare, missing)
+	if bare.fatal != "" || !strings.Contains(bare.skip, "corpus not present") {
+		t.Errorf("in a bare clone: Fatalf %q, Skipf %q", bare.fatal, bare.skip)
 	}
 }

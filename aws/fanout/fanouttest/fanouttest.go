@@ -1,7 +1,9 @@
 // Package fanouttest holds what the tests of the findings sources searched with fanout
 // (GuardDuty, Security Hub) share: reading a source's alerts, copying a finding to make
-// a variant of it, and checking what a report says of findings that became no alert.
-// Only tests import it.
+// a variant of it, checking what a report says of findings that became no alert, and
+// the workspace of their attack-sequence tests over the corpus's real StopLogging.
+// Only tests import it. It imports investigate and files/cloudtrail (the corpus's
+// trail), never internal: the tests check the corpus is there (sourcetest.RequireCorpus).
 package fanouttest
 
 import (
@@ -10,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/keypivot/keypivot/files/cloudtrail"
 	"github.com/keypivot/keypivot/investigate"
 )
 
@@ -64,4 +68,31 @@ func CheckSkipped(t testing.TB, rep investigate.SourceReport, unreadable func(in
 	if rep.Regions[0].Status != investigate.RegionSearched {
 		t.Errorf("region %+v", rep.Regions[0])
 	}
+}
+
+// StopLoggingCorpus holds the real StopLogging of the sample attack sequence's key
+// (christophe's AKIAGGWFBBHBE7D3M9WI), the one CloudTrail event of that sequence the
+// corpus has; the path is from a package one below aws/ (aws/guardduty).
+const StopLoggingCorpus = "../../../shared/corpus/stratus-detonation-logs/aws.defense-evasion.cloudtrail-stop.json"
+
+// StopLoggingEvent is the event id of the StopLogging in StopLoggingCorpus.
+const StopLoggingEvent = "10163ed2-2253-469d-a5ee-cbc6651f8934"
+
+// StopLoggingWorkspace is a workspace of src's alerts and the trail of StopLoggingCorpus,
+// its clock on 2024-08-01 09:00 UTC (the day after the sample sequence), and its ranking;
+// an error of the ranking fails the test. The test checks first that the corpus is there
+// (sourcetest.RequireCorpus).
+func StopLoggingWorkspace(t testing.TB, src investigate.AlertSource) (*investigate.Workspace, *investigate.Ranking) {
+	t.Helper()
+	now := time.Date(2024, 8, 1, 9, 0, 0, 0, time.UTC)
+	ws := &investigate.Workspace{
+		Alerts: []investigate.AlertSource{src},
+		Trails: []investigate.EventSource{&cloudtrail.FileSource{Paths: []string{StopLoggingCorpus}}},
+		Now:    func() time.Time { return now },
+	}
+	rk, err := ws.Rank(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws, rk
 }
