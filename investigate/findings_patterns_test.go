@@ -382,3 +382,17 @@ func TestPatternsReadRecordsKeptByReference(t *testing.T) {
 		t.Errorf("the records were read again %d times for the findings", src.reads)
 	}
 }
+
+// A case's S3 data events are the object-level calls the findings count, one list for
+// every part of the case: a bucket's object-lock configuration is a management event
+// (its name holds "Object"), a part of an upload is a data event (its name does not).
+func TestSequenceResolverKnowsS3DataEventsByTheFindingsList(t *testing.T) {
+	r := newSignalResolver(nil, events(call{id: "m", svc: "s3", name: "GetObjectLockConfiguration"}), Window{}, true)
+	if r.s3Data {
+		t.Error("GetObjectLockConfiguration taken for a data event")
+	}
+	r = newSignalResolver(nil, events(call{id: "d", svc: "s3", name: "UploadPart"}), Window{}, true)
+	if !r.s3Data {
+		t.Error("UploadPart not taken for a data event")
+	}
+}

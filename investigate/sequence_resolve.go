@@ -205,7 +205,7 @@ func newSignalResolver(siblings []Sibling, events []*Event, w Window, hasTrail b
 	r := &signalResolver{siblings: siblings, events: events, byName: map[string][]*Event{}, window: w, hasTrail: hasTrail}
 	for _, e := range events {
 		r.byName[e.Name] = append(r.byName[e.Name], e)
-		r.s3Data = r.s3Data || isS3DataEvent(e)
+		r.s3Data = r.s3Data || IsS3DataEvent(e)
 	}
 	return r
 }
@@ -233,11 +233,6 @@ func (r *signalResolver) eventsNamed(api string) []*Event {
 		}
 	}
 	return named
-}
-
-// isS3DataEvent reports whether e is an S3 object-level (data) event.
-func isS3DataEvent(e *Event) bool {
-	return e.Service() == "s3" && (strings.Contains(e.Name, "Object") || strings.Contains(e.Name, "MultipartUpload"))
 }
 
 func (r *signalResolver) caseSequence(a *Alert, key string) CaseSequence {
