@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -95,11 +96,11 @@ func (g *Globals) indexStore() *cloudtrail.IndexStore {
 	if !g.Index {
 		return nil
 	}
-	dir, err := cloudtrail.DefaultIndexDir(g.CacheDir)
+	dir, err := cacheDir(g.CacheDir)
 	if err != nil {
-		dir = ""
+		return &cloudtrail.IndexStore{}
 	}
-	return &cloudtrail.IndexStore{Dir: dir}
+	return &cloudtrail.IndexStore{Dir: filepath.Join(dir, "index")}
 }
 
 // writeIndexSummary says what building the index did: the files, the keys found, the

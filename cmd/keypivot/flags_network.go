@@ -12,18 +12,19 @@ import (
 // its alerts and Elastic's enriched CloudTrail documents (docs/sources.md).
 type NetworkFlags struct {
 	ASNDB          string   `name:"asn-db" env:"KEYPIVOT_ASN_DB" placeholder:"FILE" help:"MaxMind-format ASN database (.mmdb: GeoLite2-ASN, DB-IP ASN Lite): the autonomous system of every source address."`
-	IPRanges       string   `name:"ip-ranges" env:"KEYPIVOT_IP_RANGES" placeholder:"FILE" help:"AWS's ip-ranges.json: marks AWS addresses by service and region (default: a cached copy at <user cache>/keypivot/ip-ranges.json, when there is one)."`
+	IPRanges       string   `name:"ip-ranges" env:"KEYPIVOT_IP_RANGES" placeholder:"FILE" help:"AWS's ip-ranges.json: marks AWS addresses by service and region (default: a cached copy at ip-ranges.json in the cache directory, --cache-dir or <user cache>/keypivot, when there is one)."`
 	CloudProviders []string `name:"cloud-provider" env:"KEYPIVOT_CLOUD_PROVIDERS" default:"Amazon,Google,Microsoft" placeholder:"NAME" help:"Cloud providers whose networks are not 'non-cloud' for the CreateKeyPair rule (an AS organization starting with the name's first word)."`
 }
 
 // cachedIPRanges is where a cached copy of ip-ranges.json is read from when --ip-ranges
-// is not given ("" when there is no user cache directory).
-func cachedIPRanges() string {
-	dir, err := os.UserCacheDir()
+// is not given: in keypivot's cache directory, beside the key indexes ("" when there is
+// none).
+func cachedIPRanges(g *Globals) string {
+	dir, err := cacheDir(g.CacheDir)
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "keypivot", "ip-ranges.json")
+	return filepath.Join(dir, "ip-ranges.json")
 }
 
 // wireNetworks opens --asn-db and --ip-ranges (or the cached ip-ranges.json) into the
@@ -46,7 +47,7 @@ func wireNetworks(g *Globals, w *Wiring) error {
 	}
 	ranges, flag := f.IPRanges, "--ip-ranges"
 	if ranges == "" {
-		ranges, flag = cachedIPRanges(), "cached ip-ranges.json"
+		ranges, flag = cachedIPRanges(g), "cached ip-ranges.json"
 		if _, err := os.Stat(ranges); ranges == "" || err != nil {
 			return nil
 		}

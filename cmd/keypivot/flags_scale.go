@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,7 +50,7 @@ type ScaleFlags struct {
 	MaxRecordSize ByteSize `name:"max-record-size" placeholder:"SIZE" default:"64MiB" help:"Largest single record read from a trail or alert file (64MiB, 512MB, ...); a larger one is reported and skipped."`
 	// Index and CacheDir: the key index kept per archive (cmd_index.go).
 	Index    bool   `name:"index" negatable:"" default:"true" help:"Keep a key index per trail archive (local or S3) in the cache directory: a later pivot over the same archive reads only the files that can hold its keys, and those new or changed (--no-index reads every file)."`
-	CacheDir string `name:"cache-dir" env:"KEYPIVOT_CACHE_DIR" placeholder:"DIR" help:"Where key indexes are kept, in DIR/index (default: $XDG_CACHE_HOME/keypivot/index, ~/.cache/keypivot/index)."`
+	CacheDir string `name:"cache-dir" env:"KEYPIVOT_CACHE_DIR" placeholder:"DIR" help:"keypivot's cache directory: key indexes in DIR/index, a cached ip-ranges.json in DIR (default: $XDG_CACHE_HOME/keypivot, ~/.cache/keypivot)."`
 
 	AthenaWorkgroup string `name:"athena-workgroup" placeholder:"NAME" default:"primary" help:"Athena workgroup for --trail athena://DB.TABLE."`
 	AthenaOutput    string `name:"athena-output" placeholder:"s3://BUCKET/PREFIX/" help:"Where Athena writes query results (default: the workgroup's setting)."`
@@ -70,4 +72,18 @@ func (g *Globals) archiveScope() (accounts, regions []string, err error) {
 	}
 	regions, err = g.regionList()
 	return accounts, regions, err
+}
+
+// cacheDir is keypivot's cache directory: --cache-dir (KEYPIVOT_CACHE_DIR) when given,
+// else keypivot under the user's cache directory. The key indexes (DIR/index) and a
+// cached ip-ranges.json (DIR/ip-ranges.json) are kept there.
+func cacheDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "keypivot"), nil
 }

@@ -124,10 +124,21 @@ func TestASNDBAndIPRangesFlagsGiveNetworksAndTheKeyPairRule(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cache, "keypivot", "ip-ranges.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cached := pivotJSON(t, []string{"XDG_CACHE_HOME=" + cache}, "--trail", trail, netKey)
-	for _, ip := range cached.SourceIPs {
-		if ip.IP == "52.23.181.44" && ip.Network.AWSService != "EC2" {
-			t.Errorf("cached ip-ranges not read: %+v", ip.Network)
+	// In the cache directory that --cache-dir (KEYPIVOT_CACHE_DIR) names, beside the key
+	// indexes, when one is given.
+	for _, env := range [][]string{{"XDG_CACHE_HOME=" + cache}, {"KEYPIVOT_CACHE_DIR=" + filepath.Join(cache, "keypivot")}} {
+		cached := pivotJSON(t, env, "--trail", trail, netKey)
+		seen := false
+		for _, ip := range cached.SourceIPs {
+			if ip.IP == "52.23.181.44" {
+				seen = true
+				if ip.Network.AWSService != "EC2" {
+					t.Errorf("%v: cached ip-ranges not read: %+v", env, ip.Network)
+				}
+			}
+		}
+		if !seen {
+			t.Fatalf("%v: the case lacks 52.23.181.44", env)
 		}
 	}
 }

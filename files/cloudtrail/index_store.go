@@ -36,7 +36,7 @@ import (
 // its last use) are deleted until the rest fit; an index that alone exceeds the cap is
 // not kept. Each index is also bounded in memory by Index.Limit.
 type IndexStore struct {
-	// Dir holds the index files (DefaultIndexDir; "" when there is no cache directory:
+	// Dir holds the index files (<cache dir>/index; "" when there is no cache directory:
 	// the indexes serve their own run only, and say so).
 	Dir string
 	// MaxBytes caps the size of all index files together (default DefaultIndexCacheBytes).
@@ -52,20 +52,6 @@ type IndexStore struct {
 
 // DefaultIndexCacheBytes is the default IndexStore.MaxBytes.
 const DefaultIndexCacheBytes = 512 << 20
-
-// DefaultIndexDir is where indexes are kept: dir/index when cacheDir is set
-// (KEYPIVOT_CACHE_DIR), else keypivot/index in the user's cache directory
-// ($XDG_CACHE_HOME, ~/.cache; os.UserCacheDir).
-func DefaultIndexDir(cacheDir string) (string, error) {
-	if cacheDir != "" {
-		return filepath.Join(cacheDir, "index"), nil
-	}
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(dir, "keypivot", "index"), nil
-}
 
 // indexExt names index files; temporary files being written end in .tmp-RANDOM.
 const indexExt = ".idx"
